@@ -1,0 +1,193 @@
+
+using namespace System.Management.Automation
+using namespace System.Management.Automation.Language
+
+Register-ArgumentCompleter -Native -CommandName 'imgedit' -ScriptBlock {
+    param($wordToComplete, $commandAst, $cursorPosition)
+
+    $commandElements = $commandAst.CommandElements
+    $command = @(
+        'imgedit'
+        for ($i = 1; $i -lt $commandElements.Count; $i++) {
+            $element = $commandElements[$i]
+            if ($element -isnot [StringConstantExpressionAst] -or
+                $element.StringConstantType -ne [StringConstantType]::BareWord -or
+                $element.Value.StartsWith('-') -or
+                $element.Value -eq $wordToComplete) {
+                break
+        }
+        $element.Value
+    }) -join ';'
+
+    $completions = @(switch ($command) {
+        'imgedit' {
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('edit', 'edit', [CompletionResultType]::ParameterValue, 'Inpaint or outpaint one image, several, or a directory')
+            [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'List past edits from the request log, with a summary')
+            [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show, locate or create the configuration file')
+            [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
+            [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the man page (roff)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'imgedit;edit' {
+            [CompletionResult]::new('--mask', '--mask', [CompletionResultType]::ParameterName, 'Mask file: white (or transparent, if it has alpha) = change')
+            [CompletionResult]::new('--mask-dir', '--mask-dir', [CompletionResultType]::ParameterName, 'For batches: a directory of masks matched to images by file stem')
+            [CompletionResult]::new('--rect', '--rect', [CompletionResultType]::ParameterName, 'Rectangle to change, in pixels from the top-left corner (repeatable)')
+            [CompletionResult]::new('--polygon', '--polygon', [CompletionResultType]::ParameterName, 'Polygon to change, 3+ vertices, non-zero winding rule (repeatable)')
+            [CompletionResult]::new('--ellipse', '--ellipse', [CompletionResultType]::ParameterName, 'Ellipse to change: centre and radii (repeatable)')
+            [CompletionResult]::new('--grow', '--grow', [CompletionResultType]::ParameterName, 'Grow the selection by PX pixels')
+            [CompletionResult]::new('--shrink', '--shrink', [CompletionResultType]::ParameterName, 'Shrink the selection by PX pixels')
+            [CompletionResult]::new('--feather', '--feather', [CompletionResultType]::ParameterName, 'Soft edge PX pixels wide outside the selection [default: 0; 8 at an outpaint seam]')
+            [CompletionResult]::new('--save-mask', '--save-mask', [CompletionResultType]::ParameterName, 'Write the final mask (white = change) to FILE')
+            [CompletionResult]::new('--mode', '--mode', [CompletionResultType]::ParameterName, 'What to do [default: inpaint, or outpaint with --extend/--canvas]')
+            [CompletionResult]::new('--extend', '--extend', [CompletionResultType]::ParameterName, 'Outpaint: add borders L,T,R,B (or one value for all), in pixels or percent like 25%')
+            [CompletionResult]::new('--canvas', '--canvas', [CompletionResultType]::ParameterName, 'Outpaint: the new canvas size')
+            [CompletionResult]::new('--anchor', '--anchor', [CompletionResultType]::ParameterName, 'Outpaint: where the original sits on --canvas')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'What to generate (ignored by the local engine)')
+            [CompletionResult]::new('--prompt', '--prompt', [CompletionResultType]::ParameterName, 'What to generate (ignored by the local engine)')
+            [CompletionResult]::new('--negative', '--negative', [CompletionResultType]::ParameterName, 'What to avoid (ignored by the local engine)')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Number of results; each gets its own seed (seed, seed+1, ...)')
+            [CompletionResult]::new('--num-images', '--num-images', [CompletionResultType]::ParameterName, 'Number of results; each gets its own seed (seed, seed+1, ...)')
+            [CompletionResult]::new('--seed', '--seed', [CompletionResultType]::ParameterName, 'Seed of the first result [default: random, reported in the output]')
+            [CompletionResult]::new('--cfg-scale', '--cfg-scale', [CompletionResultType]::ParameterName, 'Prompt strength for the cloud models')
+            [CompletionResult]::new('--engine', '--engine', [CompletionResultType]::ParameterName, 'Engine [default: from the config, else local]')
+            [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'Model id for the engine [default: from the config]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output file (format from the extension; "-" writes PNG to stdout). With -n > 1: OUT-1.png, OUT-2.png, ...')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output file (format from the extension; "-" writes PNG to stdout). With -n > 1: OUT-1.png, OUT-2.png, ...')
+            [CompletionResult]::new('--output-dir', '--output-dir', [CompletionResultType]::ParameterName, 'Directory for outputs (batches); names are STEM-edit-N.png')
+            [CompletionResult]::new('--invert-mask', '--invert-mask', [CompletionResultType]::ParameterName, 'Change what is NOT selected')
+            [CompletionResult]::new('--fit-mask', '--fit-mask', [CompletionResultType]::ParameterName, 'Scale a mask whose size differs from the image instead of failing')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Overwrite existing output files')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object per output on stdout (messages stay on stderr)')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Validate everything and print what would be done; write nothing')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'No progress bar or notes on stderr (errors are still printed)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No progress bar or notes on stderr (errors are still printed)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'imgedit;history' {
+            [CompletionResult]::new('--last', '--last', [CompletionResultType]::ParameterName, 'Show only the last N edits')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the records and the summary as JSON')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'imgedit;config' {
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('path', 'path', [CompletionResultType]::ParameterValue, 'Print the configuration file''s path')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Print the effective configuration (file, then environment)')
+            [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Write a commented configuration file')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'imgedit;config;path' {
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'imgedit;config;show' {
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'imgedit;config;init' {
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Replace an existing file')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'imgedit;config;help' {
+            [CompletionResult]::new('path', 'path', [CompletionResultType]::ParameterValue, 'Print the configuration file''s path')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Print the effective configuration (file, then environment)')
+            [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Write a commented configuration file')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'imgedit;config;help;path' {
+            break
+        }
+        'imgedit;config;help;show' {
+            break
+        }
+        'imgedit;config;help;init' {
+            break
+        }
+        'imgedit;config;help;help' {
+            break
+        }
+        'imgedit;completions' {
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'imgedit;man' {
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'imgedit;help' {
+            [CompletionResult]::new('edit', 'edit', [CompletionResultType]::ParameterValue, 'Inpaint or outpaint one image, several, or a directory')
+            [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'List past edits from the request log, with a summary')
+            [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show, locate or create the configuration file')
+            [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
+            [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the man page (roff)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'imgedit;help;edit' {
+            break
+        }
+        'imgedit;help;history' {
+            break
+        }
+        'imgedit;help;config' {
+            [CompletionResult]::new('path', 'path', [CompletionResultType]::ParameterValue, 'Print the configuration file''s path')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Print the effective configuration (file, then environment)')
+            [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Write a commented configuration file')
+            break
+        }
+        'imgedit;help;config;path' {
+            break
+        }
+        'imgedit;help;config;show' {
+            break
+        }
+        'imgedit;help;config;init' {
+            break
+        }
+        'imgedit;help;completions' {
+            break
+        }
+        'imgedit;help;man' {
+            break
+        }
+        'imgedit;help;help' {
+            break
+        }
+    })
+
+    $completions.Where{ $_.CompletionText -like "$wordToComplete*" } |
+        Sort-Object -Property ListItemText
+}

@@ -1,0 +1,164 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[imgedit] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'imgedit'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'imgedit'= {
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand edit 'Inpaint or outpaint one image, several, or a directory'
+            cand history 'List past edits from the request log, with a summary'
+            cand config 'Show, locate or create the configuration file'
+            cand completions 'Print a shell completion script'
+            cand man 'Print the man page (roff)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'imgedit;edit'= {
+            cand --mask 'Mask file: white (or transparent, if it has alpha) = change'
+            cand --mask-dir 'For batches: a directory of masks matched to images by file stem'
+            cand --rect 'Rectangle to change, in pixels from the top-left corner (repeatable)'
+            cand --polygon 'Polygon to change, 3+ vertices, non-zero winding rule (repeatable)'
+            cand --ellipse 'Ellipse to change: centre and radii (repeatable)'
+            cand --grow 'Grow the selection by PX pixels'
+            cand --shrink 'Shrink the selection by PX pixels'
+            cand --feather 'Soft edge PX pixels wide outside the selection [default: 0; 8 at an outpaint seam]'
+            cand --save-mask 'Write the final mask (white = change) to FILE'
+            cand --mode 'What to do [default: inpaint, or outpaint with --extend/--canvas]'
+            cand --extend 'Outpaint: add borders L,T,R,B (or one value for all), in pixels or percent like 25%'
+            cand --canvas 'Outpaint: the new canvas size'
+            cand --anchor 'Outpaint: where the original sits on --canvas'
+            cand -p 'What to generate (ignored by the local engine)'
+            cand --prompt 'What to generate (ignored by the local engine)'
+            cand --negative 'What to avoid (ignored by the local engine)'
+            cand -n 'Number of results; each gets its own seed (seed, seed+1, ...)'
+            cand --num-images 'Number of results; each gets its own seed (seed, seed+1, ...)'
+            cand --seed 'Seed of the first result [default: random, reported in the output]'
+            cand --cfg-scale 'Prompt strength for the cloud models'
+            cand --engine 'Engine [default: from the config, else local]'
+            cand --model 'Model id for the engine [default: from the config]'
+            cand -o 'Output file (format from the extension; "-" writes PNG to stdout). With -n > 1: OUT-1.png, OUT-2.png, ...'
+            cand --output 'Output file (format from the extension; "-" writes PNG to stdout). With -n > 1: OUT-1.png, OUT-2.png, ...'
+            cand --output-dir 'Directory for outputs (batches); names are STEM-edit-N.png'
+            cand --invert-mask 'Change what is NOT selected'
+            cand --fit-mask 'Scale a mask whose size differs from the image instead of failing'
+            cand --force 'Overwrite existing output files'
+            cand --json 'Print one JSON object per output on stdout (messages stay on stderr)'
+            cand --dry-run 'Validate everything and print what would be done; write nothing'
+            cand -q 'No progress bar or notes on stderr (errors are still printed)'
+            cand --quiet 'No progress bar or notes on stderr (errors are still printed)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'imgedit;history'= {
+            cand --last 'Show only the last N edits'
+            cand --json 'Print the records and the summary as JSON'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'imgedit;config'= {
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand path 'Print the configuration file''s path'
+            cand show 'Print the effective configuration (file, then environment)'
+            cand init 'Write a commented configuration file'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'imgedit;config;path'= {
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'imgedit;config;show'= {
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'imgedit;config;init'= {
+            cand --force 'Replace an existing file'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'imgedit;config;help'= {
+            cand path 'Print the configuration file''s path'
+            cand show 'Print the effective configuration (file, then environment)'
+            cand init 'Write a commented configuration file'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'imgedit;config;help;path'= {
+        }
+        &'imgedit;config;help;show'= {
+        }
+        &'imgedit;config;help;init'= {
+        }
+        &'imgedit;config;help;help'= {
+        }
+        &'imgedit;completions'= {
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'imgedit;man'= {
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'imgedit;help'= {
+            cand edit 'Inpaint or outpaint one image, several, or a directory'
+            cand history 'List past edits from the request log, with a summary'
+            cand config 'Show, locate or create the configuration file'
+            cand completions 'Print a shell completion script'
+            cand man 'Print the man page (roff)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'imgedit;help;edit'= {
+        }
+        &'imgedit;help;history'= {
+        }
+        &'imgedit;help;config'= {
+            cand path 'Print the configuration file''s path'
+            cand show 'Print the effective configuration (file, then environment)'
+            cand init 'Write a commented configuration file'
+        }
+        &'imgedit;help;config;path'= {
+        }
+        &'imgedit;help;config;show'= {
+        }
+        &'imgedit;help;config;init'= {
+        }
+        &'imgedit;help;completions'= {
+        }
+        &'imgedit;help;man'= {
+        }
+        &'imgedit;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

@@ -1,0 +1,110 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_imgedit_global_optspecs
+    string join \n h/help V/version
+end
+
+function __fish_imgedit_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_imgedit_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_imgedit_using_subcommand
+    set -l cmd (__fish_imgedit_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c imgedit -n "__fish_imgedit_needs_command" -s h -l help -d 'Print help'
+complete -c imgedit -n "__fish_imgedit_needs_command" -s V -l version -d 'Print version'
+complete -c imgedit -n "__fish_imgedit_needs_command" -f -a "edit" -d 'Inpaint or outpaint one image, several, or a directory'
+complete -c imgedit -n "__fish_imgedit_needs_command" -f -a "history" -d 'List past edits from the request log, with a summary'
+complete -c imgedit -n "__fish_imgedit_needs_command" -f -a "config" -d 'Show, locate or create the configuration file'
+complete -c imgedit -n "__fish_imgedit_needs_command" -f -a "completions" -d 'Print a shell completion script'
+complete -c imgedit -n "__fish_imgedit_needs_command" -f -a "man" -d 'Print the man page (roff)'
+complete -c imgedit -n "__fish_imgedit_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l mask -d 'Mask file: white (or transparent, if it has alpha) = change' -r -F
+complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l mask-dir -d 'For batches: a directory of masks matched to images by file stem' -r -F
+complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l rect -d 'Rectangle to change, in pixels from the top-left corner (repeatable)' -r
+complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l polygon -d 'Polygon to change, 3+ vertices, non-zero winding rule (repeatable)' -r
+complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l ellipse -d 'Ellipse to change: centre and radii (repeatable)' -r
+complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l grow -d 'Grow the selection by PX pixels' -r
+complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l shrink -d 'Shrink the selection by PX pixels' -r
+complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l feather -d 'Soft edge PX pixels wide outside the selection [default: 0; 8 at an outpaint seam]' -r
+complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l save-mask -d 'Write the final mask (white = change) to FILE' -r -F
+complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l mode -d 'What to do [default: inpaint, or outpaint with --extend/--canvas]' -r -f -a "inpaint\t'Regenerate the selected pixels'
+outpaint\t'Extend the canvas; a thin band of the original may be blended at the seam'
+precise-outpaint\t'Extend the canvas; every original pixel stays untouched'"
+complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l extend -d 'Outpaint: add borders L,T,R,B (or one value for all), in pixels or percent like 25%' -r
+complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l canvas -d 'Outpaint: the new canvas size' -r
+complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l anchor -d 'Outpaint: where the original sits on --canvas' -r -f -a "center\t''
+top-left\t''
+top\t''
+top-right\t''
+left\t''
+right\t''
+bottom-left\t''
+bottom\t''
+bottom-right\t''"
+complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -s p -l prompt -d 'What to generate (ignored by the local engine)' -r
+complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l negative -d 'What to avoid (ignored by the local engine)' -r
+complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -s n -l num-images -d 'Number of results; each gets its own seed (seed, seed+1, ...)' -r
+complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l seed -d 'Seed of the first result [default: random, reported in the output]' -r
+complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l cfg-scale -d 'Prompt strength for the cloud models' -r
+complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l engine -d 'Engine [default: from the config, else local]' -r -f -a "local\t'The embedded classical engine: offline, no account, prompts ignored'
+bedrock\t'Amazon Bedrock InvokeModel (Titan, Nova Canvas, Stability)'
+api\t'A team\'s `/image-edit` HTTP API, authenticated with Cognito'"
+complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l model -d 'Model id for the engine [default: from the config]' -r
+complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -s o -l output -d 'Output file (format from the extension; "-" writes PNG to stdout). With -n > 1: OUT-1.png, OUT-2.png, ...' -r -F
+complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l output-dir -d 'Directory for outputs (batches); names are STEM-edit-N.png' -r -F
+complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l invert-mask -d 'Change what is NOT selected'
+complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l fit-mask -d 'Scale a mask whose size differs from the image instead of failing'
+complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l force -d 'Overwrite existing output files'
+complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l json -d 'Print one JSON object per output on stdout (messages stay on stderr)'
+complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l dry-run -d 'Validate everything and print what would be done; write nothing'
+complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -s q -l quiet -d 'No progress bar or notes on stderr (errors are still printed)'
+complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -s V -l version -d 'Print version'
+complete -c imgedit -n "__fish_imgedit_using_subcommand history" -l last -d 'Show only the last N edits' -r
+complete -c imgedit -n "__fish_imgedit_using_subcommand history" -l json -d 'Print the records and the summary as JSON'
+complete -c imgedit -n "__fish_imgedit_using_subcommand history" -s h -l help -d 'Print help'
+complete -c imgedit -n "__fish_imgedit_using_subcommand history" -s V -l version -d 'Print version'
+complete -c imgedit -n "__fish_imgedit_using_subcommand config; and not __fish_seen_subcommand_from path show init help" -s h -l help -d 'Print help'
+complete -c imgedit -n "__fish_imgedit_using_subcommand config; and not __fish_seen_subcommand_from path show init help" -s V -l version -d 'Print version'
+complete -c imgedit -n "__fish_imgedit_using_subcommand config; and not __fish_seen_subcommand_from path show init help" -f -a "path" -d 'Print the configuration file\'s path'
+complete -c imgedit -n "__fish_imgedit_using_subcommand config; and not __fish_seen_subcommand_from path show init help" -f -a "show" -d 'Print the effective configuration (file, then environment)'
+complete -c imgedit -n "__fish_imgedit_using_subcommand config; and not __fish_seen_subcommand_from path show init help" -f -a "init" -d 'Write a commented configuration file'
+complete -c imgedit -n "__fish_imgedit_using_subcommand config; and not __fish_seen_subcommand_from path show init help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c imgedit -n "__fish_imgedit_using_subcommand config; and __fish_seen_subcommand_from path" -s h -l help -d 'Print help'
+complete -c imgedit -n "__fish_imgedit_using_subcommand config; and __fish_seen_subcommand_from path" -s V -l version -d 'Print version'
+complete -c imgedit -n "__fish_imgedit_using_subcommand config; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
+complete -c imgedit -n "__fish_imgedit_using_subcommand config; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
+complete -c imgedit -n "__fish_imgedit_using_subcommand config; and __fish_seen_subcommand_from init" -l force -d 'Replace an existing file'
+complete -c imgedit -n "__fish_imgedit_using_subcommand config; and __fish_seen_subcommand_from init" -s h -l help -d 'Print help'
+complete -c imgedit -n "__fish_imgedit_using_subcommand config; and __fish_seen_subcommand_from init" -s V -l version -d 'Print version'
+complete -c imgedit -n "__fish_imgedit_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "path" -d 'Print the configuration file\'s path'
+complete -c imgedit -n "__fish_imgedit_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "show" -d 'Print the effective configuration (file, then environment)'
+complete -c imgedit -n "__fish_imgedit_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "init" -d 'Write a commented configuration file'
+complete -c imgedit -n "__fish_imgedit_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c imgedit -n "__fish_imgedit_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c imgedit -n "__fish_imgedit_using_subcommand completions" -s V -l version -d 'Print version'
+complete -c imgedit -n "__fish_imgedit_using_subcommand man" -s h -l help -d 'Print help'
+complete -c imgedit -n "__fish_imgedit_using_subcommand man" -s V -l version -d 'Print version'
+complete -c imgedit -n "__fish_imgedit_using_subcommand help; and not __fish_seen_subcommand_from edit history config completions man help" -f -a "edit" -d 'Inpaint or outpaint one image, several, or a directory'
+complete -c imgedit -n "__fish_imgedit_using_subcommand help; and not __fish_seen_subcommand_from edit history config completions man help" -f -a "history" -d 'List past edits from the request log, with a summary'
+complete -c imgedit -n "__fish_imgedit_using_subcommand help; and not __fish_seen_subcommand_from edit history config completions man help" -f -a "config" -d 'Show, locate or create the configuration file'
+complete -c imgedit -n "__fish_imgedit_using_subcommand help; and not __fish_seen_subcommand_from edit history config completions man help" -f -a "completions" -d 'Print a shell completion script'
+complete -c imgedit -n "__fish_imgedit_using_subcommand help; and not __fish_seen_subcommand_from edit history config completions man help" -f -a "man" -d 'Print the man page (roff)'
+complete -c imgedit -n "__fish_imgedit_using_subcommand help; and not __fish_seen_subcommand_from edit history config completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c imgedit -n "__fish_imgedit_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "path" -d 'Print the configuration file\'s path'
+complete -c imgedit -n "__fish_imgedit_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "show" -d 'Print the effective configuration (file, then environment)'
+complete -c imgedit -n "__fish_imgedit_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "init" -d 'Write a commented configuration file'

@@ -1,0 +1,347 @@
+//! Quality/speed benchmark of the local inpainting engine.
+//!
+//! `cargo run --release --example quality -- MANIFEST [--only SUBSTR] [--sheet OUT.png]
+//!  [--seed S] [--tile PX] [--set NAME=VALUE ...]`
+//!
+//! For every case of the manifest (paths relative to its directory) the hole
+//! pixels of the input are zeroed, the engine fills them and we report:
+//! wall time, PSNR inside the hole, SSIM (luma, 7x7 windows) on the hole's
+//! bounding box, texture ratio (mean luma gradient magnitude inside the hole,
+//! result / ground truth) and seam ratio (same on the band within 2 px of the
+//! hole boundary, both sides). Cases without ground truth report time and the
+//! texture ratio of the hole vs the known region of the same result.
+
+use image::{GrayImage, Rgb, RgbImage, imageops};
+use imgedit::engine::local::{LocalParams, inpaint};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+use std::time::Instant;
+
+type Res<T> = Result<T, Box<dyn std::error::Error>>;
+
+struct Row {
+    id: String,
+    kind: String,
+    secs: f64,
+    psnr: Option<f64>,
+    ssim: Option<f64>,
+    texture: f64,
+    seam: Option<f64>,
+}
+
+fn luma(img: &RgbImage) -> Vec<f64> {
+    img.pixels()
+        .map(|p| 0.299 * p[0] as f64 + 0.587 * p[1] as f64 + 0.114 * p[2] as f64)
+        .collect()
+}
+
+/// Central-difference gradient magnitude of a luma buffer.
+fn grad(l: &[f64], w: usize, h: usize) -> Vec<f64> {
+    let mut g = vec![0.0; w * h];
+    for y in 0..h {
+        for x in 0..w {
+            let xm = x.saturating_sub(1);
+            let xp = (x + 1).min(w - 1);
+            let ym = y.saturating_sub(1);
+            let yp = (y + 1).min(h - 1);
+            let gx = (l[y * w + xp] - l[y * w + xm]) / 2.0;
+            let gy = (l[yp * w + x] - l[ym * w + x]) / 2.0;
+            g[y * w + x] = (gx * gx + gy * gy).sqrt();
+        }
+    }
+    g
+}
+
+fn mean_over(v: &[f64], sel: &[bool]) -> f64 {
+    let (s, n) = v
+        .iter()
+        .zip(sel)
+        .filter(|(_, s)| **s)
+        .fold((0.0, 0usize), |(a, n), (x, _)| (a + x, n + 1));
+    if n == 0 { 0.0 } else { s / n as f64 }
+}
+
+fn psnr(a: &RgbImage, b: &RgbImage, hole: &[bool]) -> f64 {
+    let mut s = 0.0f64;
+    let mut n = 0.0f64;
+    for ((pa, pb), &m) in a.pixels().zip(b.pixels()).zip(hole) {
+        if m {
+            for c in 0..3 {
+                let d = pa[c] as f64 - pb[c] as f64;
+                s += d * d;
+            }
+            n += 3.0;
+        }
+    }
+    let mse = (s / n.max(1.0)).max(1e-10);
+    10.0 * (255.0 * 255.0 / mse).log10()
+}
+
+/// Mean SSIM over all 7x7 windows inside the box [x0,x1) x [y0,y1) on luma.
+fn ssim(a: &[f64], b: &[f64], w: usize, bx: (usize, usize, usize, usize)) -> f64 {
+    let (x0, y0, x1, y1) = bx;
+    let (c1, c2) = ((0.01f64 * 255.0).powi(2), (0.03f64 * 255.0).powi(2));
+    let win = 7usize;
+    let mut total = 0.0;
+    let mut n = 0usize;
+    if x1 - x0 < win || y1 - y0 < win {
+        return 1.0;
+    }
+    for y in y0..=y1 - win {
+        for x in x0..=x1 - win {
+            let (mut sa, mut sb, mut saa, mut sbb, mut sab) = (0.0, 0.0, 0.0, 0.0, 0.0);
+            for yy in y..y + win {
+                for xx in x..x + win {
+                    let (va, vb) = (a[yy * w + xx], b[yy * w + xx]);
+                    sa += va;
+                    sb += vb;
+                    saa += va * va;
+                    sbb += vb * vb;
+                    sab += va * vb;
+                }
+            }
+            let k = (win * win) as f64;
+            let (ma, mb) = (sa / k, sb / k);
+            let va = (saa / k - ma * ma) * k / (k - 1.0);
+            let vb = (sbb / k - mb * mb) * k / (k - 1.0);
+            let cov = (sab / k - ma * mb) * k / (k - 1.0);
+            total += ((2.0 * ma * mb + c1) * (2.0 * cov + c2))
+                / ((ma * ma + mb * mb + c1) * (va + vb + c2));
+            n += 1;
+        }
+    }
+    total / n as f64
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
+
+fn set_param(p: &mut LocalParams, kv: &str) -> Res<()> {
+    let (k, v) = kv.split_once('=').ok_or("--set expects NAME=VALUE")?;
+    match k {
+        "patch_size" => p.patch_size = v.parse()?,
+        "coarse_patch_size" => p.coarse_patch_size = v.parse()?,
+        "min_level_size" => p.min_level_size = v.parse()?,
+        "min_hole_depth" => p.min_hole_depth = v.parse()?,
+        "texture_weight" => p.texture_weight = v.parse()?,
+        "texture_radius" => p.texture_radius = v.parse()?,
+        "max_levels" => p.max_levels = v.parse()?,
+        "iters_coarse" => p.iters_coarse = v.parse()?,
+        "iters_fine" => p.iters_fine = v.parse()?,
+        "pm_passes" => p.pm_passes = v.parse()?,
+        "source_margin" => p.source_margin = v.parse()?,
+        "min_source_margin" => p.min_source_margin = v.parse()?,
+        "max_work_pixels" => p.max_work_pixels = v.parse()?,
+        "vote_percentile" => p.vote_percentile = v.parse()?,
+        "vote_sharpness" => p.vote_sharpness = v.parse()?,
+        "confidence_gamma" => p.confidence_gamma = v.parse()?,
+        "sharp_mode" => p.sharp_mode = v.parse()?,
+        _ => return Err(format!("unknown parameter {k}").into()),
+    }
+    Ok(())
+}
+
+fn main() -> Res<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut manifest: Option<PathBuf> = None;
+    let mut only: Option<String> = None;
+    let mut sheet: Option<PathBuf> = None;
+    let mut tile = 256u32;
+    let mut params = LocalParams::default();
+    let mut i = 0;
+    while i < args.len() {
+        let a = args[i].as_str();
+        let mut val = || -> Res<String> {
+            i += 1;
+            args.get(i)
+                .cloned()
+                .ok_or_else(|| format!("{a} needs a value").into())
+        };
+        match a {
+            "--only" => only = Some(val()?),
+            "--sheet" => sheet = Some(PathBuf::from(val()?)),
+            "--seed" => params.seed = val()?.parse()?,
+            "--tile" => tile = val()?.parse()?,
+            "--set" => set_param(&mut params, &val()?)?,
+            _ if manifest.is_none() && !a.starts_with("--") => manifest = Some(PathBuf::from(a)),
+            _ => return Err(format!("unexpected argument {a}").into()),
+        }
+        i += 1;
+    }
+    let manifest =
+        manifest.ok_or("usage: quality MANIFEST [--only SUBSTR] [--sheet OUT.png] [--seed S]")?;
+    let dir = manifest.parent().unwrap_or(Path::new(".")).to_path_buf();
+    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&manifest)?)?;
+    let cases = json["cases"]
+        .as_array()
+        .ok_or("manifest has no cases array")?;
+
+    let mut rows = Vec::new();
+    let mut tiles: Vec<[RgbImage; 3]> = Vec::new();
+    println!(
+        "{:<24} {:<12} {:>7} {:>7} {:>6} {:>7} {:>6}",
+        "id", "kind", "time_s", "psnr", "ssim", "texture", "seam"
+    );
+    for c in cases {
+        let id = c["id"].as_str().unwrap_or("?").to_string();
+        if only.as_ref().is_some_and(|o| !id.contains(o.as_str())) {
+            continue;
+        }
+        let kind = c["kind"].as_str().unwrap_or("?").to_string();
+        let img =
+            image::open(dir.join(c["image"].as_str().ok_or("case without image")?))?.to_rgb8();
+        let mask: GrayImage =
+            image::open(dir.join(c["mask"].as_str().ok_or("case without mask")?))?.to_luma8();
+        let gt = match c["ground_truth"].as_str() {
+            Some(p) => Some(image::open(dir.join(p))?.to_rgb8()),
+            None => None,
+        };
+        let (w, h) = (img.width() as usize, img.height() as usize);
+        let hole: Vec<bool> = mask.pixels().map(|p| p[0] > 0).collect();
+        let mut input = img.clone();
+        for (p, &m) in input.pixels_mut().zip(&hole) {
+            if m {
+                *p = Rgb([0, 0, 0]);
+            }
+        }
+        let t = Instant::now();
+        let out = inpaint(&input, &mask, &params, &|_| {}, &AtomicBool::new(false))?;
+        let secs = t.elapsed().as_secs_f64();
+
+        let lo = luma(&out);
+        let go = grad(&lo, w, h);
+        // Band within 2 px of the boundary, both sides.
+        let mut band = vec![false; w * h];
+        for y in 0..h {
+            for x in 0..w {
+                let me = hole[y * w + x];
+                'n: for yy in y.saturating_sub(2)..(y + 3).min(h) {
+                    for xx in x.saturating_sub(2)..(x + 3).min(w) {
+                        if hole[yy * w + xx] != me {
+                            band[y * w + x] = true;
+                            break 'n;
+                        }
+                    }
+                }
+            }
+        }
+        let row = if let Some(gt) = &gt {
+            let lg = luma(gt);
+            let gg = grad(&lg, w, h);
+            let (mut x0, mut y0, mut x1, mut y1) = (w, h, 0, 0);
+            for (i, _) in hole.iter().enumerate().filter(|(_, m)| **m) {
+                x0 = x0.min(i % w);
+                y0 = y0.min(i / w);
+                x1 = x1.max(i % w + 1);
+                y1 = y1.max(i / w + 1);
+            }
+            Row {
+                id,
+                kind,
+                secs,
+                psnr: Some(psnr(&out, gt, &hole)),
+                ssim: Some(ssim(&lo, &lg, w, (x0, y0, x1, y1))),
+                texture: mean_over(&go, &hole) / mean_over(&gg, &hole).max(1e-9),
+                seam: Some(mean_over(&go, &band) / mean_over(&gg, &band).max(1e-9)),
+            }
+        } else {
+            let known: Vec<bool> = hole.iter().map(|m| !m).collect();
+            Row {
+                id,
+                kind,
+                secs,
+                psnr: None,
+                ssim: None,
+                texture: mean_over(&go, &hole) / mean_over(&go, &known).max(1e-9),
+                seam: None,
+            }
+        };
+        let f = |v: Option<f64>, p: usize| v.map_or("-".to_string(), |v| format!("{v:.p$}"));
+        println!(
+            "{:<24} {:<12} {:>7.3} {:>7} {:>6} {:>7.3} {:>6}",
+            row.id,
+            row.kind,
+            row.secs,
+            f(row.psnr, 2),
+            f(row.ssim, 3),
+            row.texture,
+            f(row.seam, 3)
+        );
+        rows.push(row);
+        if sheet.is_some() {
+            let orig = gt.clone().unwrap_or_else(|| img.clone());
+            let th = (tile as f64 * h as f64 / w as f64).round().max(1.0) as u32;
+            let sc = |im: &RgbImage| imageops::resize(im, tile, th, imageops::FilterType::Triangle);
+            tiles.push([sc(&orig), sc(&input), sc(&out)]);
+        }
+    }
+
+    println!("\nmedians per kind (texture for `outpaint`: hole vs known region of the result)");
+    println!(
+        "{:<12} {:>3} {:>7} {:>7} {:>6} {:>7} {:>6}",
+        "kind", "n", "time_s", "psnr", "ssim", "texture", "seam"
+    );
+    let mut kinds: Vec<String> = rows.iter().map(|r| r.kind.clone()).collect();
+    kinds.dedup();
+    kinds.sort();
+    kinds.dedup();
+    for k in &kinds {
+        let rs: Vec<&Row> = rows.iter().filter(|r| &r.kind == k).collect();
+        let m = |f: &dyn Fn(&Row) -> Option<f64>| {
+            let v: Vec<f64> = rs.iter().filter_map(|r| f(r)).collect();
+            if v.is_empty() {
+                "-".to_string()
+            } else {
+                format!("{:.3}", median(v))
+            }
+        };
+        println!(
+            "{:<12} {:>3} {:>7} {:>7} {:>6} {:>7} {:>6}",
+            k,
+            rs.len(),
+            m(&|r| Some(r.secs)),
+            m(&|r| r.psnr),
+            m(&|r| r.ssim),
+            m(&|r| Some(r.texture)),
+            m(&|r| r.seam)
+        );
+    }
+    println!(
+        "overall median time {:.3} s over {} cases",
+        median(rows.iter().map(|r| r.secs).collect()),
+        rows.len()
+    );
+
+    if let Some(path) = sheet {
+        let tw = tiles.first().map_or(1, |t| t[0].width());
+        let th = tiles.first().map_or(1, |t| t[0].height());
+        let mut s = RgbImage::from_pixel(
+            tw * 3 + 4,
+            (th + 2) * tiles.len().max(1) as u32,
+            Rgb([255, 255, 255]),
+        );
+        for (r, t) in tiles.iter().enumerate() {
+            for (c, im) in t.iter().enumerate() {
+                imageops::replace(
+                    &mut s,
+                    im,
+                    (c as u32 * (tw + 2)) as i64,
+                    (r as u32 * (th + 2)) as i64,
+                );
+            }
+        }
+        s.save(&path)?;
+        println!("contact sheet written to {}", path.display());
+    }
+    Ok(())
+}

@@ -1,0 +1,170 @@
+//! The command line (clap derive): the single source of the help, completions and man page.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::engine::EngineKind;
+use crate::job::{Anchor, CanvasSize, Extend, Mode};
+use crate::mask::Shape;
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  success
+  2  usage error (bad flags or flag values)
+  3  bad input (unreadable or corrupt file, size mismatch, empty selection, output exists)
+  4  engine or remote error
+  5  authentication error
+  6  some items of a batch failed (the others were written)";
+
+/// Mask-based inpainting and outpainting from the terminal.
+#[derive(Debug, Parser)]
+#[command(name = "imgedit", version, about, propagate_version = true, after_help = EXIT_CODES)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Inpaint or outpaint one image, several, or a directory
+    #[command(after_help = EXIT_CODES)]
+    Edit(Box<EditArgs>),
+    /// List past edits from the request log, with a summary
+    History(HistoryArgs),
+    /// Show, locate or create the configuration file
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Print a shell completion script
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff)
+    #[command(hide = true)]
+    Man,
+}
+
+#[derive(Debug, Args)]
+pub struct EditArgs {
+    /// Input images (PNG, JPEG, WebP, GIF) or directories of them
+    #[arg(required = true, value_name = "IMAGE")]
+    pub images: Vec<PathBuf>,
+
+    /// Mask file: white (or transparent, if it has alpha) = change
+    #[arg(long, value_name = "FILE", help_heading = "Selection")]
+    pub mask: Option<PathBuf>,
+    /// For batches: a directory of masks matched to images by file stem
+    #[arg(long, value_name = "DIR", help_heading = "Selection", conflicts_with = "mask")]
+    pub mask_dir: Option<PathBuf>,
+    /// Rectangle to change, in pixels from the top-left corner (repeatable)
+    #[arg(long, value_name = "X,Y,W,H", value_parser = Shape::parse_rect, allow_hyphen_values = true, help_heading = "Selection")]
+    pub rect: Vec<Shape>,
+    /// Polygon to change, 3+ vertices, non-zero winding rule (repeatable)
+    #[arg(long, value_name = "\"X,Y X,Y X,Y ...\"", value_parser = Shape::parse_polygon, allow_hyphen_values = true, help_heading = "Selection")]
+    pub polygon: Vec<Shape>,
+    /// Ellipse to change: centre and radii (repeatable)
+    #[arg(long, value_name = "CX,CY,RX,RY", value_parser = Shape::parse_ellipse, allow_hyphen_values = true, help_heading = "Selection")]
+    pub ellipse: Vec<Shape>,
+    /// Change what is NOT selected
+    #[arg(long, help_heading = "Selection")]
+    pub invert_mask: bool,
+    /// Grow the selection by PX pixels
+    #[arg(long, value_name = "PX", default_value_t = 0, help_heading = "Selection")]
+    pub grow: u32,
+    /// Shrink the selection by PX pixels
+    #[arg(long, value_name = "PX", default_value_t = 0, help_heading = "Selection")]
+    pub shrink: u32,
+    /// Soft edge PX pixels wide outside the selection [default: 0; 8 at an outpaint seam]
+    #[arg(long, value_name = "PX", help_heading = "Selection")]
+    pub feather: Option<u32>,
+    /// Scale a mask whose size differs from the image instead of failing
+    #[arg(long, help_heading = "Selection")]
+    pub fit_mask: bool,
+    /// Write the final mask (white = change) to FILE
+    #[arg(long, value_name = "FILE", help_heading = "Selection")]
+    pub save_mask: Option<PathBuf>,
+
+    /// What to do [default: inpaint, or outpaint with --extend/--canvas]
+    #[arg(long, value_enum, help_heading = "Generation")]
+    pub mode: Option<Mode>,
+    /// Outpaint: add borders L,T,R,B (or one value for all), in pixels or percent like 25%
+    #[arg(long, value_name = "L,T,R,B", help_heading = "Generation", conflicts_with = "canvas")]
+    pub extend: Option<Extend>,
+    /// Outpaint: the new canvas size
+    #[arg(long, value_name = "WxH", help_heading = "Generation")]
+    pub canvas: Option<CanvasSize>,
+    /// Outpaint: where the original sits on --canvas
+    #[arg(long, value_enum, default_value_t = Anchor::Center, help_heading = "Generation", requires = "canvas")]
+    pub anchor: Anchor,
+    /// What to generate (ignored by the local engine)
+    #[arg(long, short = 'p', help_heading = "Generation")]
+    pub prompt: Option<String>,
+    /// What to avoid (ignored by the local engine)
+    #[arg(long, help_heading = "Generation")]
+    pub negative: Option<String>,
+    /// Number of results; each gets its own seed (seed, seed+1, ...)
+    #[arg(short = 'n', long = "num-images", default_value_t = 1, value_name = "N", help_heading = "Generation")]
+    pub num_images: u32,
+    /// Seed of the first result [default: random, reported in the output]
+    #[arg(long, help_heading = "Generation")]
+    pub seed: Option<u64>,
+    /// Prompt strength for the cloud models
+    #[arg(long, help_heading = "Generation")]
+    pub cfg_scale: Option<f32>,
+
+    /// Engine [default: from the config, else local]
+    #[arg(long, value_enum, help_heading = "Engine")]
+    pub engine: Option<EngineKind>,
+    /// Model id for the engine [default: from the config]
+    #[arg(long, help_heading = "Engine")]
+    pub model: Option<String>,
+
+    /// Output file (format from the extension; "-" writes PNG to stdout). With -n > 1: OUT-1.png, OUT-2.png, ...
+    #[arg(short = 'o', long, value_name = "OUT", help_heading = "Output")]
+    pub output: Option<PathBuf>,
+    /// Directory for outputs (batches); names are STEM-edit-N.png
+    #[arg(long, value_name = "DIR", help_heading = "Output", conflicts_with = "output")]
+    pub output_dir: Option<PathBuf>,
+    /// Overwrite existing output files
+    #[arg(long, help_heading = "Output")]
+    pub force: bool,
+    /// Print one JSON object per output on stdout (messages stay on stderr)
+    #[arg(long, help_heading = "Output")]
+    pub json: bool,
+    /// Validate everything and print what would be done; write nothing
+    #[arg(long, help_heading = "Output")]
+    pub dry_run: bool,
+    /// No progress bar or notes on stderr (errors are still printed)
+    #[arg(long, short = 'q', help_heading = "Output")]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// Show only the last N edits
+    #[arg(long, value_name = "N")]
+    pub last: Option<usize>,
+    /// Print the records and the summary as JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Print the configuration file's path
+    Path,
+    /// Print the effective configuration (file, then environment)
+    Show,
+    /// Write a commented configuration file
+    Init {
+        /// Replace an existing file
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+/// The clap `Command`, for completions and the man page.
+pub fn command() -> clap::Command {
+    <Cli as clap::CommandFactory>::command()
+}

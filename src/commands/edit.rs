@@ -1,0 +1,498 @@
+//! `imgedit edit`: argument glue over the library's job, engine and pipeline.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde::Serialize;
+
+use crate::cli::EditArgs;
+use crate::config::{Config, Paths};
+use crate::engine::{self, EngineKind, EngineProgress, RunContext};
+use crate::error::{Error, Result, exit};
+use crate::image_io;
+use crate::job::{CanvasSpec, JobOptions, Selection};
+use crate::mask;
+use crate::model::{self, ModelSpec};
+use crate::pipeline;
+use crate::record::{EditRecord, LocalLog, default_log_path};
+
+const IMAGE_EXTENSIONS: &[&str] = &["png", "jpg", "jpeg", "webp", "gif"];
+
+/// One line of `--json` output.
+#[derive(Debug, Serialize)]
+struct OutputReport<'a> {
+    input: String,
+    path: String,
+    engine: &'a str,
+    model: &'a str,
+    mode: &'a str,
+    seed: u64,
+    width: u32,
+    height: u32,
+    timings_ms: Timings,
+}
+
+#[derive(Debug, Clone, Copy, Serialize)]
+struct Timings {
+    decode: u64,
+    engine: u64,
+    write: u64,
+    total: u64,
+}
+
+/// Where results go.
+enum Target {
+    Stdout,
+    Files(Vec<PathBuf>),
+}
+
+struct Ctx<'a> {
+    args: &'a EditArgs,
+    config: &'a Config,
+    engine: Box<dyn engine::Engine>,
+    model: &'static ModelSpec,
+    log: LocalLog,
+    rt: &'a tokio::runtime::Runtime,
+    bar: ProgressBar,
+    index: usize,
+}
+
+/// Runs `imgedit edit`; returns the exit code.
+pub fn run(args: &EditArgs, rt: &tokio::runtime::Runtime) -> Result<u8> {
+    let paths = Paths::from_env()?;
+    let config = Config::load(&paths.config_file)?;
+    let kind = args.engine.or(config.engine).unwrap_or(EngineKind::Local);
+    let model = resolve_model(kind, args.model.as_deref().or(config.model.as_deref()))?;
+    let items = expand_inputs(&args.images)?;
+    let batch = items.len() > 1 || args.images.iter().any(|p| p.is_dir());
+    check_flags(args, batch)?;
+    let engine = engine::create(kind)?;
+
+    if kind == EngineKind::Local
+        && !args.quiet
+        && (args.prompt.is_some() || args.negative.is_some())
+    {
+        eprintln!("note: the local engine ignores --prompt and --negative (it fills from the image itself)");
+    }
+
+    let bar = progress_bar(args, items.len());
+    let mut ctx = Ctx {
+        args,
+        config: &config,
+        engine,
+        model,
+        log: LocalLog::new(default_log_path(&paths.data_dir)),
+        rt,
+        bar,
+        index: 0,
+    };
+    let (mut ok, mut failed, mut last_code) = (0usize, 0usize, exit::OK);
+    for (i, item) in items.iter().enumerate() {
+        ctx.index = i;
+        ctx.bar.set_message(item.display().to_string());
+        match edit_one(&ctx, item) {
+            Ok(()) => ok += 1,
+            Err(e) => {
+                failed += 1;
+                last_code = e.exit_code();
+                ctx.bar.suspend(|| eprintln!("error: {e}"));
+            }
+        }
+        ctx.bar.set_position((i as u64 + 1) * STEPS);
+    }
+    ctx.bar.finish_and_clear();
+    if batch && !args.quiet {
+        let verb = if args.dry_run { "checked" } else { "edited" };
+        eprintln!("{ok} {verb}, {failed} failed, {} in all", items.len());
+    }
+    Ok(match (failed, batch) {
+        (0, _) => exit::OK,
+        (_, true) => exit::PARTIAL,
+        (_, false) => last_code,
+    })
+}
+
+const STEPS: u64 = 1000;
+
+fn progress_bar(args: &EditArgs, items: usize) -> ProgressBar {
+    let hidden = args.quiet || !std::io::stderr().is_terminal();
+    let bar = ProgressBar::with_draw_target(
+        Some(items as u64 * STEPS),
+        if hidden {
+            ProgressDrawTarget::hidden()
+        } else {
+            ProgressDrawTarget::stderr()
+        },
+    );
+    if let Ok(style) =
+        ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} {percent:>3}% {msg}")
+    {
+        bar.set_style(style);
+    }
+    bar
+}
+
+fn resolve_model(kind: EngineKind, model: Option<&str>) -> Result<&'static ModelSpec> {
+    match (kind, model) {
+        (EngineKind::Local, None | Some("local")) => Ok(model::local()),
+        (EngineKind::Local, Some(other)) => Err(Error::Usage(format!(
+            "--model {other}: the local engine has one model, \"local\" (cloud models need --engine bedrock or api)"
+        ))),
+        (_, Some(id)) => model::find(id).ok_or_else(|| {
+            Error::Usage(format!("--model {id}: unknown model id (known: {})", known_models()))
+        }),
+        (_, None) => Ok(&model::MODELS[1]),
+    }
+}
+
+fn known_models() -> String {
+    model::MODELS
+        .iter()
+        .map(|m| m.id)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn check_flags(args: &EditArgs, batch: bool) -> Result<()> {
+    let stdout = args.output.as_deref() == Some(Path::new("-"));
+    if batch && args.output.is_some() {
+        return Err(Error::Usage(
+            "-o names one file; for several images use --output-dir DIR".into(),
+        ));
+    }
+    if batch && args.save_mask.is_some() {
+        return Err(Error::Usage("--save-mask takes one image, not a batch".into()));
+    }
+    if stdout && args.num_images > 1 {
+        return Err(Error::Usage("-o - writes one PNG to stdout; use -n 1".into()));
+    }
+    if stdout && args.json {
+        return Err(Error::Usage(
+            "-o - writes the image to stdout, so --json cannot use it too".into(),
+        ));
+    }
+    if args.mask_dir.is_some() && !args.mask_dir.as_deref().is_some_and(Path::is_dir) {
+        return Err(crate::input_err!(
+            "--mask-dir {}: not a directory",
+            args.mask_dir.as_deref().unwrap_or(Path::new("")).display()
+        ));
+    }
+    if let Some(dir) = &args.output_dir
+        && !dir.is_dir()
+    {
+        return Err(crate::input_err!("--output-dir {}: not a directory", dir.display()));
+    }
+    Ok(())
+}
+
+/// Expands directories into their image files (sorted, not recursive).
+fn expand_inputs(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for p in inputs {
+        if p.is_dir() {
+            let mut files: Vec<PathBuf> = std::fs::read_dir(p)
+                .map_err(|e| Error::io(p, e))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|f| f.is_file() && has_image_extension(f))
+                .collect();
+            files.sort();
+            if files.is_empty() {
+                return Err(crate::input_err!(
+                    "{}: the directory holds no PNG, JPEG, WebP or GIF file",
+                    p.display()
+                ));
+            }
+            out.extend(files);
+        } else {
+            out.push(p.clone());
+        }
+    }
+    Ok(out)
+}
+
+fn has_image_extension(p: &Path) -> bool {
+    p.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| IMAGE_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+}
+
+/// The mask file for `image` in `--mask-dir`, matched by file stem (IOPaint's convention).
+fn mask_in_dir(dir: &Path, image: &Path) -> Result<PathBuf> {
+    let stem = image.file_stem().unwrap_or_default().to_string_lossy();
+    for ext in IMAGE_EXTENSIONS {
+        let candidate = dir.join(format!("{stem}.{ext}"));
+        if candidate.is_file() {
+            return Ok(candidate);
+        }
+    }
+    Err(crate::input_err!(
+        "{}: no mask named {stem}.png (or .jpg, .webp) in {}",
+        image.display(),
+        dir.display()
+    ))
+}
+
+fn output_targets(args: &EditArgs, input: &Path, n: u32) -> Result<Target> {
+    let numbered = |base: &Path| -> Vec<PathBuf> {
+        if n == 1 {
+            return vec![base.to_path_buf()];
+        }
+        let stem = base.file_stem().unwrap_or_default().to_string_lossy();
+        let ext = base
+            .extension()
+            .map(|e| format!(".{}", e.to_string_lossy()))
+            .unwrap_or_default();
+        (1..=n)
+            .map(|i| base.with_file_name(format!("{stem}-{i}{ext}")))
+            .collect()
+    };
+    let files = match &args.output {
+        Some(p) if p.as_os_str() == "-" => return Ok(Target::Stdout),
+        Some(p) => {
+            image_io::format_for_path(p)?;
+            numbered(p)
+        }
+        None => {
+            let stem = input.file_stem().unwrap_or_default().to_string_lossy();
+            let name = |i: u32| {
+                let file = format!("{stem}-edit-{i}.png");
+                match &args.output_dir {
+                    Some(dir) => dir.join(file),
+                    None => input.with_file_name(file),
+                }
+            };
+            // The first run of free numbers, so repeated runs never collide.
+            let mut start = 1;
+            while !args.force && (start..start + n).any(|i| name(i).exists()) {
+                start += 1;
+            }
+            return Ok(Target::Files((start..start + n).map(name).collect()));
+        }
+    };
+    if !args.force
+        && let Some(existing) = files.iter().find(|f| f.exists())
+    {
+        return Err(Error::OutputExists(existing.clone()));
+    }
+    Ok(Target::Files(files))
+}
+
+fn ms(since: Instant) -> u64 {
+    since.elapsed().as_millis() as u64
+}
+
+fn edit_one(ctx: &Ctx<'_>, input: &Path) -> Result<()> {
+    let args = ctx.args;
+    let t0 = Instant::now();
+    let name = input.display().to_string();
+    let limits = ctx.config.limits;
+    let decoded = image_io::load_image(input, &limits)?;
+    if !args.quiet {
+        for note in &decoded.notes {
+            ctx.bar.suspend(|| eprintln!("note: {note}"));
+        }
+    }
+    let input_bytes = std::fs::metadata(input).map(|m| m.len()).unwrap_or(0);
+    let decode_ms = ms(t0);
+
+    let mut shapes = args.rect.clone();
+    shapes.extend(args.polygon.iter().cloned());
+    shapes.extend(args.ellipse.iter().cloned());
+    let mask_file = match &args.mask_dir {
+        Some(dir) => Some(mask_in_dir(dir, input)?),
+        None => args.mask.clone(),
+    };
+    let mask_bytes = mask_file
+        .as_deref()
+        .and_then(|m| std::fs::metadata(m).ok())
+        .map(|m| m.len())
+        .unwrap_or(0);
+    let canvas = match (args.extend, args.canvas) {
+        (Some(e), _) => Some(CanvasSpec::Extend(e)),
+        (None, Some(c)) => Some(CanvasSpec::Size(c, args.anchor)),
+        (None, None) => None,
+    };
+    let seed = args.seed.unwrap_or_else(|| rand::random::<u32>().into());
+    let options = JobOptions {
+        selection: Selection {
+            mask_file,
+            shapes,
+            invert: args.invert_mask,
+            grow: args.grow,
+            shrink: args.shrink,
+            feather: args.feather,
+            fit_mask: args.fit_mask,
+        },
+        mode: args.mode,
+        canvas,
+        prompt: args.prompt.clone(),
+        negative: args.negative.clone(),
+        num_images: args.num_images,
+        seed,
+        cfg_scale: args.cfg_scale,
+        model: ctx.model,
+        limits,
+    };
+    let job = options.build(decoded.image, &name)?;
+    let target = output_targets(args, input, job.num_images)?;
+    if let Some(path) = &args.save_mask
+        && !args.force
+        && path.exists()
+    {
+        return Err(Error::OutputExists(path.clone()));
+    }
+    let engine_name = ctx.engine.kind().as_str();
+
+    if args.dry_run {
+        let plan = serde_json::json!({
+            "dry_run": true,
+            "input": name,
+            "engine": engine_name,
+            "model": job.model.id,
+            "mode": job.mode,
+            "source_size": [job.source.width(), job.source.height()],
+            "canvas": job.placement,
+            "mask_pixels": job.mask.selected_count(),
+            "mask_bbox": job.mask.bounding_box(),
+            "seeds": job.seeds(),
+            "prompt": job.prompt,
+            "negative": job.negative,
+            "outputs": match &target {
+                Target::Stdout => vec!["-".to_string()],
+                Target::Files(f) => f.iter().map(|p| p.display().to_string()).collect(),
+            },
+            "save_mask": args.save_mask,
+        });
+        println!("{}", if args.json { plan.to_string() } else { pretty(&plan) });
+        return Ok(());
+    }
+
+    if let Some(path) = &args.save_mask {
+        mask::save_mask(&job.mask, path, args.force)?;
+    }
+
+    let prepared = pipeline::prepare(&job);
+    let bar = ctx.bar.clone();
+    let base = ctx.index as u64 * STEPS;
+    let run_ctx = RunContext {
+        progress: Arc::new(move |p: EngineProgress| {
+            if p.total > 0 {
+                bar.set_position(base + p.done * STEPS / p.total);
+            }
+        }),
+        ..RunContext::default()
+    };
+    let mut record = EditRecord::new(job.model.id, job.prompt.as_deref().unwrap_or(""), job.mode.wire_name());
+    record.engine = Some(engine_name.to_string());
+    record.image_base64_size_bytes = input_bytes;
+    record.mask_base64_size_bytes = mask_bytes;
+    let t_engine = Instant::now();
+    let generated = ctx.rt.block_on(ctx.engine.run(&prepared, &run_ctx));
+    record.generation_time_ms = ms(t_engine);
+    let result = generated.and_then(|g| {
+        let t_write = Instant::now();
+        let images = pipeline::finish(&job, &g);
+        write_outputs(ctx, &job, &g, &images, &target, &mut record)
+            .map(|reports| (reports, ms(t_write)))
+    });
+    match &result {
+        Ok(_) => record.success = true,
+        Err(e) => record.fail(&e.to_string()),
+    }
+    if let Err(e) = ctx.log.append(&record) {
+        ctx.bar
+            .suspend(|| eprintln!("warning: the edit was not recorded in the history: {e}"));
+    }
+    let (reports, write_ms) = result?;
+    let timings = Timings {
+        decode: decode_ms,
+        engine: record.generation_time_ms,
+        write: write_ms,
+        total: ms(t0),
+    };
+    for mut r in reports {
+        r.timings_ms = timings;
+        if args.json {
+            println!("{}", serde_json::to_string(&r).unwrap_or_default());
+        } else if !args.quiet && r.path != "-" {
+            ctx.bar.suspend(|| {
+                eprintln!(
+                    "wrote {} ({}x{}, seed {}, {} ms)",
+                    r.path, r.width, r.height, r.seed, timings.total
+                )
+            });
+        }
+    }
+    Ok(())
+}
+
+fn write_outputs<'a>(
+    ctx: &'a Ctx<'_>,
+    job: &crate::job::EditJob,
+    generated: &[engine::Generated],
+    images: &[image::DynamicImage],
+    target: &Target,
+    record: &mut EditRecord,
+) -> Result<Vec<OutputReport<'a>>> {
+    let engine_name = ctx.engine.kind().as_str();
+    let report = |path: String, g: &engine::Generated, img: &image::DynamicImage| OutputReport {
+        input: job.source_name.clone(),
+        path,
+        engine: engine_name,
+        model: job.model.id,
+        mode: job.mode.wire_name(),
+        seed: g.seed,
+        width: img.width(),
+        height: img.height(),
+        timings_ms: Timings {
+            decode: 0,
+            engine: 0,
+            write: 0,
+            total: 0,
+        },
+    };
+    let mut reports = Vec::new();
+    match target {
+        Target::Stdout => {
+            let (g, img) = generated
+                .first()
+                .zip(images.first())
+                .ok_or_else(|| Error::Engine("the engine returned no image".into()))?;
+            let bytes = image_io::encode(img, image::ImageFormat::Png)?;
+            record.output_images_size_bytes = bytes.len() as u64;
+            let mut out = std::io::stdout().lock();
+            out.write_all(&bytes)
+                .and_then(|()| out.flush())
+                .map_err(|e| Error::io("<stdout>", e))?;
+            reports.push(report("-".into(), g, img));
+        }
+        Target::Files(files) => {
+            if images.len() < files.len() {
+                return Err(Error::Engine(format!(
+                    "the engine returned {} of {} images",
+                    images.len(),
+                    files.len()
+                )));
+            }
+            // Encode everything first so a failure leaves no partial set of files.
+            let mut encoded = Vec::with_capacity(files.len());
+            for (path, img) in files.iter().zip(images) {
+                encoded.push(image_io::encode(img, image_io::format_for_path(path)?)?);
+            }
+            for ((path, bytes), (g, img)) in files.iter().zip(&encoded).zip(generated.iter().zip(images)) {
+                image_io::write_atomic(path, bytes, ctx.args.force)?;
+                record.output_images_size_bytes += bytes.len() as u64;
+                record.outputs.push(path.clone());
+                reports.push(report(path.display().to_string(), g, img));
+            }
+        }
+    }
+    Ok(reports)
+}
+
+fn pretty(v: &serde_json::Value) -> String {
+    serde_json::to_string_pretty(v).unwrap_or_default()
+}

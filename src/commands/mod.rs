@@ -1,0 +1,6 @@
+//! One module per subcommand: glue between the command line and the library.
+
+pub mod config;
+pub mod edit;
+pub mod history;
+pub mod packaging;

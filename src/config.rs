@@ -1,0 +1,174 @@
+//! Configuration: defaults <- config file <- `IMGEDIT_*` environment <- flags.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::engine::EngineKind;
+use crate::error::{Error, Result};
+use crate::image_io::DecodeLimits;
+use crate::input_err;
+
+/// Cognito settings for the `api` engine and `imgedit login`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CognitoConfig {
+    pub user_pool_id: Option<String>,
+    pub client_id: Option<String>,
+    pub region: Option<String>,
+}
+
+/// The config file's contents.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Default engine: local, bedrock or api.
+    pub engine: Option<EngineKind>,
+    /// Default model id for the chosen engine.
+    pub model: Option<String>,
+    /// AWS region for Bedrock.
+    pub region: Option<String>,
+    /// AWS profile for Bedrock.
+    pub profile: Option<String>,
+    /// The `/image-edit` API's invoke URL.
+    pub api_url: Option<String>,
+    pub cognito: CognitoConfig,
+    pub limits: DecodeLimits,
+}
+
+/// Where imgedit keeps its files.
+#[derive(Debug, Clone)]
+pub struct Paths {
+    pub config_file: PathBuf,
+    pub config_dir: PathBuf,
+    pub data_dir: PathBuf,
+}
+
+impl Paths {
+    /// `IMGEDIT_CONFIG`, `IMGEDIT_CONFIG_DIR` and `IMGEDIT_DATA_DIR` override the platform defaults.
+    pub fn from_env() -> Result<Paths> {
+        let dirs = directories::ProjectDirs::from("", "", "imgedit");
+        let env_path = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty()).map(PathBuf::from);
+        let config_dir = env_path("IMGEDIT_CONFIG_DIR")
+            .or_else(|| dirs.as_ref().map(|d| d.config_dir().to_path_buf()))
+            .ok_or_else(|| {
+                Error::Usage("cannot find a home directory; set IMGEDIT_CONFIG_DIR".into())
+            })?;
+        let data_dir = env_path("IMGEDIT_DATA_DIR")
+            .or_else(|| dirs.as_ref().map(|d| d.data_dir().to_path_buf()))
+            .ok_or_else(|| Error::Usage("cannot find a home directory; set IMGEDIT_DATA_DIR".into()))?;
+        let config_file = env_path("IMGEDIT_CONFIG").unwrap_or_else(|| config_dir.join("config.toml"));
+        Ok(Paths {
+            config_file,
+            config_dir,
+            data_dir,
+        })
+    }
+}
+
+impl Config {
+    /// Reads the file (missing = defaults), then applies the environment.
+    pub fn load(path: &Path) -> Result<Config> {
+        let mut cfg = match std::fs::read_to_string(path) {
+            Ok(text) => Config::parse(&text, path)?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Config::default(),
+            Err(e) => return Err(Error::io(path, e)),
+        };
+        cfg.apply_env(|k| std::env::var(k).ok())?;
+        Ok(cfg)
+    }
+
+    /// Parses TOML text; errors name the file, the line and the key.
+    pub fn parse(text: &str, path: &Path) -> Result<Config> {
+        toml::from_str(text).map_err(|e| input_err!("{}: {}", path.display(), e.to_string().trim_end()))
+    }
+
+    /// Applies `IMGEDIT_ENGINE`, `IMGEDIT_MODEL`, `IMGEDIT_REGION`, `IMGEDIT_PROFILE`, `IMGEDIT_API_URL`.
+    pub fn apply_env(&mut self, get: impl Fn(&str) -> Option<String>) -> Result<()> {
+        let get = |k: &str| get(k).filter(|v| !v.is_empty());
+        if let Some(v) = get("IMGEDIT_ENGINE") {
+            self.engine = Some(v.parse().map_err(|e| input_err!("IMGEDIT_ENGINE: {e}"))?);
+        }
+        for (key, slot) in [
+            ("IMGEDIT_MODEL", &mut self.model),
+            ("IMGEDIT_REGION", &mut self.region),
+            ("IMGEDIT_PROFILE", &mut self.profile),
+            ("IMGEDIT_API_URL", &mut self.api_url),
+        ] {
+            if let Some(v) = get(key) {
+                *slot = Some(v);
+            }
+        }
+        Ok(())
+    }
+
+    /// The effective configuration as TOML.
+    pub fn to_toml(&self) -> String {
+        toml::to_string_pretty(self).unwrap_or_else(|e| format!("# cannot render: {e}\n"))
+    }
+}
+
+/// The commented file `imgedit config init` writes.
+pub const TEMPLATE: &str = r#"# imgedit configuration. Environment variables IMGEDIT_ENGINE, IMGEDIT_MODEL, IMGEDIT_REGION,
+# IMGEDIT_PROFILE and IMGEDIT_API_URL override these values; command-line flags override both.
+
+# Default engine: "local" (offline, the default), "bedrock" or "api".
+# engine = "local"
+
+# Default model id for the bedrock engine (any id, including "us." inference profiles).
+# model = "stability.stable-image-inpaint-v1:0"
+
+# AWS region and profile for the bedrock engine.
+# region = "us-east-1"
+# profile = "default"
+
+# The /image-edit API's invoke URL for the api engine.
+# api_url = "https://abc123.execute-api.us-east-1.amazonaws.com/prod"
+
+[cognito]
+# user_pool_id = "us-east-1_AbCdEfGhI"
+# client_id = "1234567890abcdefghijklmnop"
+# region = "us-east-1"
+
+[limits]
+# Largest image accepted (width x height) and largest decoder allocation in bytes.
+max_pixels = 120000000
+max_alloc_bytes = 1073741824
+"#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn template_parses_to_defaults() {
+        let c = Config::parse(TEMPLATE, Path::new("t.toml")).unwrap();
+        assert_eq!(c, Config::default());
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_name_the_file_and_key() {
+        let e = Config::parse("engin = \"local\"\n", Path::new("c.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("c.toml") && e.contains("engin"), "{e}");
+        let e = Config::parse("engine = \"gpu\"\n", Path::new("c.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("c.toml") && e.contains("gpu"), "{e}");
+    }
+
+    #[test]
+    fn env_overrides_file() {
+        let mut c = Config::parse("engine = \"local\"\nregion = \"eu-west-1\"\n", Path::new("c")).unwrap();
+        c.apply_env(|k| match k {
+            "IMGEDIT_ENGINE" => Some("bedrock".into()),
+            "IMGEDIT_REGION" => Some("us-west-2".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!(c.engine, Some(EngineKind::Bedrock));
+        assert_eq!(c.region.as_deref(), Some("us-west-2"));
+        assert!(c.apply_env(|_| Some("warp".into())).is_err());
+    }
+}

@@ -1,0 +1,415 @@
+//! Embedded classical inpainting engine: multi-scale PatchMatch
+//! (Barnes et al. 2009) with EM voting (Wexler et al. 2007) over an image
+//! pyramid, initialised by a diffusion fill at the coarsest level.
+//!
+//! The engine works on a crop around the hole's bounding box plus a source
+//! margin (and, for very large crops, on a power-of-two downscale of it), so
+//! memory is bounded by the hole, not the image. Everything is deterministic
+//! for a given seed: random streams are derived from (seed, level, iteration,
+//! pass, row band) and the row bands are fixed, independent of the thread count.
+
+// Pixel kernels index several parallel buffers; index loops read clearer there.
+#![allow(clippy::needless_range_loop)]
+
+mod diffuse;
+mod nnf;
+mod pyramid;
+mod vote;
+
+use image::{GrayImage, RgbImage};
+use nnf::{Ctx, Field, derive};
+use pyramid::{CH, Level, bbox, crop_level, expand, patch_masks};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Tuning knobs of the engine. `Default` gives the recommended settings.
+#[derive(Debug, Clone)]
+pub struct LocalParams {
+    /// Seed of every random choice; same seed, same bytes.
+    pub seed: u64,
+    /// Patch side (odd) at all but the coarsest level.
+    pub patch_size: usize,
+    /// Patch side (odd) at the coarsest level.
+    pub coarse_patch_size: usize,
+    /// Stop building coarser levels once the smaller crop side would drop below this.
+    pub min_level_size: usize,
+    /// Coarser levels are only used while the hole stays at least this deep
+    /// (largest distance of a hole pixel to a known pixel, in level pixels).
+    pub min_hole_depth: f32,
+    /// Maximum number of pyramid levels that run PatchMatch.
+    pub max_levels: usize,
+    /// EM iterations at the coarsest level (interpolated linearly to `iters_fine`).
+    pub iters_coarse: usize,
+    /// EM iterations at the finest level.
+    pub iters_fine: usize,
+    /// PatchMatch passes per EM iteration.
+    pub pm_passes: usize,
+    /// Source margin around the hole's bounding box, as a fraction of its larger side.
+    pub source_margin: f32,
+    /// Minimum source margin in pixels.
+    pub min_source_margin: usize,
+    /// Largest crop (in pixels) processed at full resolution; bigger crops are
+    /// solved on a power-of-two downscale and upsampled into the hole.
+    pub max_work_pixels: usize,
+    /// Quantile of match errors used as sigma^2 of the vote weights.
+    pub vote_percentile: f32,
+    /// Multiplier of the vote weight exponent (higher = sharper, less blending).
+    pub vote_sharpness: f32,
+    /// Confidence decay per pixel of depth into the hole (gamma^-depth, 1 = off).
+    pub confidence_gamma: f32,
+    /// Scale of the texture feature channel (mean luma gradient magnitude
+    /// around each pixel) in the patch distance; 0 disables it.
+    pub texture_weight: f32,
+    /// Window radius of the texture feature at full resolution.
+    pub texture_radius: usize,
+    /// Where the sharp best-patch reconstruction replaces the weighted mean
+    /// (keeps texture, may show more seams): 0 never, 1 last iteration of the
+    /// finest level, 2 last iteration of every level, 3 every iteration.
+    pub sharp_mode: u8,
+}
+
+impl Default for LocalParams {
+    fn default() -> Self {
+        LocalParams {
+            seed: 0,
+            patch_size: 7,
+            coarse_patch_size: 5,
+            min_level_size: 40,
+            min_hole_depth: 3.0,
+            max_levels: 6,
+            iters_coarse: 8,
+            iters_fine: 2,
+            pm_passes: 1,
+            source_margin: 1.0,
+            min_source_margin: 64,
+            max_work_pixels: 8_000_000,
+            vote_percentile: 0.75,
+            vote_sharpness: 1.0,
+            confidence_gamma: 1.3,
+            sharp_mode: 2,
+            texture_weight: 3.0,
+            texture_radius: 2,
+        }
+    }
+}
+
+/// Progress report: `level` counts from 0 (coarsest) to `levels - 1` (finest).
+#[derive(Debug, Clone, Copy)]
+pub struct Progress {
+    pub level: usize,
+    pub levels: usize,
+    pub iteration: usize,
+    pub iterations: usize,
+}
+
+/// The run was cancelled through the cancel flag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cancelled;
+
+impl std::fmt::Display for Cancelled {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("cancelled")
+    }
+}
+
+impl std::error::Error for Cancelled {}
+
+/// Fill every pixel whose mask value is > 0 ("may change"); pixels with mask 0
+/// come back bit-identical. `mask` must have the image's size (a mismatched
+/// mask returns the image unchanged in release builds).
+pub fn inpaint(
+    image: &RgbImage,
+    mask: &GrayImage,
+    params: &LocalParams,
+    progress: &(dyn Fn(Progress) + Sync),
+    cancel: &AtomicBool,
+) -> Result<RgbImage, Cancelled> {
+    debug_assert_eq!(
+        image.dimensions(),
+        mask.dimensions(),
+        "mask size differs from image size"
+    );
+    let mut out = image.clone();
+    if image.dimensions() != mask.dimensions() {
+        return Ok(out);
+    }
+    let (w, h) = (image.width() as usize, image.height() as usize);
+    let m = mask.as_raw();
+    let Some(bb) = bbox(m, w, h) else {
+        return Ok(out);
+    };
+    let margin = params
+        .min_source_margin
+        .max((params.source_margin.max(0.0) * bb.w().max(bb.h()) as f32) as usize);
+    let crop = expand(bb, margin, w, h);
+    let mut base = crop_level(image.as_raw(), m, w, crop);
+    base.add_texture_channel(params.texture_weight, params.texture_radius);
+    let result = run_pyramid(base, params, progress, cancel)?;
+    let buf: &mut [u8] = &mut out;
+    for y in 0..crop.h() {
+        for x in 0..crop.w() {
+            let si = (crop.y0 + y) * w + crop.x0 + x;
+            if m[si] != 0 {
+                let di = y * crop.w() + x;
+                buf[si * 3..si * 3 + 3].copy_from_slice(&result.img[di * CH..di * CH + 3]);
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn odd_radius(size: usize) -> usize {
+    size.max(1) / 2
+}
+
+/// Coarse-to-fine EM over the pyramid of `base`; returns `base` with its hole filled.
+fn run_pyramid(
+    base: Level,
+    p: &LocalParams,
+    progress: &(dyn Fn(Progress) + Sync),
+    cancel: &AtomicBool,
+) -> Result<Level, Cancelled> {
+    let mut pyr = vec![base];
+    loop {
+        let last = &pyr[pyr.len() - 1];
+        if last.w.min(last.h) / 2 < p.min_level_size.max(2) {
+            break;
+        }
+        let d = pyramid::downsample(last);
+        if d.hole_count() == d.w * d.h {
+            break;
+        }
+        pyr.push(d);
+    }
+    let work = pyr
+        .iter()
+        .position(|l| l.w * l.h <= p.max_work_pixels.max(1))
+        .unwrap_or(pyr.len() - 1);
+    // Thin holes need few levels: stop once the hole's depth (largest
+    // distance to a known pixel) would drop below `min_hole_depth`.
+    let wl = &pyr[work];
+    let depth = pyramid::hole_distance(&wl.hole, wl.w, wl.h)
+        .into_iter()
+        .fold(0.0f32, f32::max);
+    let by_depth = (depth / p.min_hole_depth.max(0.5)).max(1.0).log2().floor() as usize;
+    let mut coarsest = (work + p.max_levels.max(1) - 1)
+        .min(work + by_depth)
+        .min(pyr.len() - 1);
+    let r_coarse = odd_radius(p.coarse_patch_size);
+    while coarsest > work {
+        let l = &pyr[coarsest];
+        if !patch_masks(&l.hole, l.w, l.h, r_coarse, None)
+            .valid_list
+            .is_empty()
+        {
+            break;
+        }
+        coarsest -= 1;
+    }
+    let levels = coarsest - work + 1;
+    diffuse::diffuse_fill(&mut pyr[coarsest], 200);
+
+    let mut field: Option<(Field, usize, usize)> = None;
+    for (li, k) in (work..=coarsest).rev().enumerate() {
+        if li > 0 {
+            let (fine, coarse) = pyr.split_at_mut(k + 1);
+            let c = &coarse[0];
+            pyramid::upsample_into_hole(&c.img, c.w, c.h, &mut fine[k]);
+        }
+        let iters = if levels == 1 {
+            p.iters_fine
+        } else {
+            let t = li as f32 / (levels - 1) as f32;
+            (p.iters_coarse as f32 * (1.0 - t) + p.iters_fine as f32 * t).round() as usize
+        }
+        .max(1);
+        let r = if li == 0 && levels > 1 {
+            r_coarse
+        } else {
+            odd_radius(p.patch_size)
+        };
+        let lvl = &mut pyr[k];
+        let masks = patch_masks(&lvl.hole, lvl.w, lvl.h, r, None);
+        if masks.valid_list.is_empty() {
+            // No complete source patch: keep the diffusion / upsampled estimate.
+            if li == 0 {
+                // already diffused
+            } else {
+                diffuse::diffuse_fill(lvl, 50);
+            }
+            for it in 0..iters {
+                check(progress, cancel, li, levels, it, iters)?;
+            }
+            field = None;
+            continue;
+        }
+        let level_seed = derive(p.seed, li as u64);
+        let hole_dist = pyramid::hole_distance(&lvl.hole, lvl.w, lvl.h);
+        let mut f = {
+            let ctx = ctx_of(lvl, r, &masks);
+            match field.take() {
+                Some((cf, cw, ch)) => {
+                    let f = nnf::upsample_field(&cf, cw, ch, &ctx, derive(level_seed, 0xF1E1D));
+                    let wts = vote::weights(
+                        &ctx,
+                        &f,
+                        &hole_dist,
+                        p.vote_percentile,
+                        p.vote_sharpness,
+                        p.confidence_gamma,
+                    );
+                    let img = vote::vote(&ctx, &f, &wts, &lvl.hole);
+                    lvl.img = img;
+                    f
+                }
+                None => nnf::init_random(&ctx, derive(level_seed, 0x1417)),
+            }
+        };
+        for it in 0..iters {
+            check(progress, cancel, li, levels, it, iters)?;
+            let ctx = ctx_of(lvl, r, &masks);
+            let it_seed = derive(level_seed, 1000 + it as u64);
+            nnf::recompute_dist(&ctx, &mut f);
+            for pass in 0..p.pm_passes.max(1) {
+                nnf::pm_pass(
+                    &ctx,
+                    &mut f,
+                    (it + pass) % 2 == 0,
+                    derive(it_seed, pass as u64),
+                );
+            }
+            let wts = vote::weights(
+                &ctx,
+                &f,
+                &hole_dist,
+                p.vote_percentile,
+                p.vote_sharpness,
+                p.confidence_gamma,
+            );
+            let last = it + 1 == iters;
+            let sharp = match p.sharp_mode {
+                0 => false,
+                1 => last && li + 1 == levels,
+                2 => last,
+                _ => true,
+            };
+            let img = if sharp {
+                vote::vote_best(&ctx, &f, &wts, &lvl.hole)
+            } else {
+                vote::vote(&ctx, &f, &wts, &lvl.hole)
+            };
+            lvl.img = img;
+        }
+        field = Some((f, lvl.w, lvl.h));
+    }
+    for k in (0..work).rev() {
+        let (fine, coarse) = pyr.split_at_mut(k + 1);
+        let c = &coarse[0];
+        pyramid::upsample_into_hole(&c.img, c.w, c.h, &mut fine[k]);
+    }
+    pyr.truncate(1);
+    Ok(pyr.swap_remove(0))
+}
+
+fn ctx_of<'a>(l: &'a Level, r: usize, m: &'a pyramid::PatchMasks) -> Ctx<'a> {
+    Ctx {
+        w: l.w,
+        h: l.h,
+        r,
+        img: &l.img,
+        valid: &m.valid,
+        valid_list: &m.valid_list,
+        target: &m.target,
+    }
+}
+
+fn check(
+    progress: &(dyn Fn(Progress) + Sync),
+    cancel: &AtomicBool,
+    level: usize,
+    levels: usize,
+    iteration: usize,
+    iterations: usize,
+) -> Result<(), Cancelled> {
+    if cancel.load(Ordering::Relaxed) {
+        return Err(Cancelled);
+    }
+    progress(Progress {
+        level,
+        levels,
+        iteration,
+        iterations,
+    });
+    if cancel.load(Ordering::Relaxed) {
+        return Err(Cancelled);
+    }
+    Ok(())
+}
+
+/// Inner loops exposed for the criterion benches. Not a stable API.
+#[doc(hidden)]
+pub mod bench_api {
+    use super::*;
+
+    /// SSD between the patch centred at `p` (clipped) and the one at `q` (inside).
+    pub fn patch_distance(
+        img: &[u8],
+        w: usize,
+        h: usize,
+        r: usize,
+        p: (usize, usize),
+        q: (usize, usize),
+        bound: u32,
+    ) -> u32 {
+        nnf::patch_dist(img, w, h, r, p, q, bound)
+    }
+
+    /// One full-resolution level prepared for PatchMatch / voting.
+    pub struct Prepared {
+        level: Level,
+        masks: pyramid::PatchMasks,
+        field: Field,
+        r: usize,
+    }
+
+    impl Prepared {
+        /// Diffusion-filled level with a random field. Needs a valid source patch.
+        pub fn new(image: &RgbImage, mask: &GrayImage, patch_size: usize, seed: u64) -> Self {
+            let (w, h) = (image.width() as usize, image.height() as usize);
+            let full = pyramid::Rect {
+                x0: 0,
+                y0: 0,
+                x1: w,
+                y1: h,
+            };
+            let mut level = crop_level(image.as_raw(), mask.as_raw(), w, full);
+            level.add_texture_channel(2.0, 2);
+            diffuse::diffuse_fill(&mut level, 50);
+            let r = odd_radius(patch_size);
+            let masks = patch_masks(&level.hole, w, h, r, None);
+            let field = nnf::init_random(&ctx_of(&level, r, &masks), seed);
+            Prepared {
+                level,
+                masks,
+                field,
+                r,
+            }
+        }
+
+        /// One PatchMatch pass (propagation + random search).
+        pub fn pm_pass(&mut self, seed: u64) {
+            let ctx = ctx_of(&self.level, self.r, &self.masks);
+            nnf::pm_pass(&ctx, &mut self.field, seed.is_multiple_of(2), seed);
+        }
+
+        /// One weighted vote; returns the new image buffer.
+        pub fn vote(&self) -> Vec<u8> {
+            let ctx = ctx_of(&self.level, self.r, &self.masks);
+            let d = pyramid::hole_distance(&self.level.hole, self.level.w, self.level.h);
+            let wts = vote::weights(&ctx, &self.field, &d, 0.75, 1.0, 1.3);
+            vote::vote(&ctx, &self.field, &wts, &self.level.hole)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

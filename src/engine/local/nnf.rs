@@ -1,0 +1,328 @@
+//! PatchMatch nearest-neighbour fields (Barnes et al. 2009): random
+//! initialisation, propagation and random search, parallelised over fixed row
+//! bands so the result only depends on the seed, never on the thread count.
+
+use super::pyramid::CH;
+use rayon::prelude::*;
+
+/// Rows per band. Bands are processed in parallel; inside a band the scan is
+/// sequential (classic PatchMatch), across band borders propagation reads the
+/// previous pass's field. Fixed, so results are scheduling-independent.
+const BAND: usize = 16;
+
+/// Marker for "no match" entries (pixels that are not patch targets).
+pub(super) const NONE: u32 = u32::MAX;
+
+/// SplitMix64 finaliser.
+#[inline]
+pub(super) fn mix64(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// Derive a stream seed from a parent seed and a label.
+#[inline]
+pub(super) fn derive(seed: u64, label: u64) -> u64 {
+    mix64(seed ^ mix64(label.wrapping_add(0x9E37_79B9_7F4A_7C15)))
+}
+
+/// Small deterministic PRNG (SplitMix64 stream).
+pub(super) struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Self {
+        Rng(mix64(seed))
+    }
+    #[inline]
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        mix64(self.0)
+    }
+    /// Uniform in `0..n` (n > 0).
+    #[inline]
+    pub fn below(&mut self, n: u32) -> u32 {
+        (((self.next_u64() >> 32) * n as u64) >> 32) as u32
+    }
+}
+
+/// Read-only data of one level that PatchMatch works on.
+pub(super) struct Ctx<'a> {
+    pub w: usize,
+    pub h: usize,
+    pub r: usize,
+    pub img: &'a [u8],
+    pub valid: &'a [bool],
+    pub valid_list: &'a [u32],
+    pub target: &'a [bool],
+}
+
+/// Dense nearest-neighbour field: for every target centre the index
+/// (`y * w + x`) of its source centre and the patch SSD.
+#[derive(Clone)]
+pub(super) struct Field {
+    pub nnf: Vec<u32>,
+    pub dist: Vec<u32>,
+}
+
+#[inline]
+fn ssd(a: &[u8], b: &[u8]) -> u32 {
+    a.iter()
+        .zip(b)
+        .map(|(&x, &y)| {
+            let d = x as i32 - y as i32;
+            (d * d) as u32
+        })
+        .sum()
+}
+
+/// Sum of squared RGB differences between the target patch centred at `p`
+/// (clipped to the image) and the source patch centred at `q` (which must lie
+/// fully inside the image). Stops early once the sum reaches `bound`.
+#[inline]
+pub(super) fn patch_dist(
+    img: &[u8],
+    w: usize,
+    h: usize,
+    r: usize,
+    p: (usize, usize),
+    q: (usize, usize),
+    bound: u32,
+) -> u32 {
+    let (px, py) = p;
+    let (qx, qy) = q;
+    let y0 = py.saturating_sub(r);
+    let y1 = (py + r).min(h - 1);
+    let x0 = px.saturating_sub(r);
+    let x1 = (px + r).min(w - 1);
+    let len = (x1 - x0 + 1) * CH;
+    let sx0 = qx + x0 - px;
+    let mut acc = 0u32;
+    for ty in y0..=y1 {
+        let sy = qy + ty - py;
+        let t = &img[(ty * w + x0) * CH..][..len];
+        let s = &img[(sy * w + sx0) * CH..][..len];
+        acc += ssd(t, s);
+        if acc >= bound {
+            return acc;
+        }
+    }
+    acc
+}
+
+/// Number of pixels in the (clipped) patch centred at `p`.
+#[inline]
+pub(super) fn patch_pixels(w: usize, h: usize, r: usize, p: (usize, usize)) -> u32 {
+    let (px, py) = p;
+    let nx = (px + r).min(w - 1) - px.saturating_sub(r) + 1;
+    let ny = (py + r).min(h - 1) - py.saturating_sub(r) + 1;
+    (nx * ny) as u32
+}
+
+impl Ctx<'_> {
+    #[inline]
+    fn dist(&self, i: usize, q: u32, bound: u32) -> u32 {
+        let q = q as usize;
+        patch_dist(
+            self.img,
+            self.w,
+            self.h,
+            self.r,
+            (i % self.w, i / self.w),
+            (q % self.w, q / self.w),
+            bound,
+        )
+    }
+
+    #[inline]
+    fn random_valid(&self, rng: &mut Rng) -> u32 {
+        self.valid_list[rng.below(self.valid_list.len() as u32) as usize]
+    }
+}
+
+/// Uniformly random valid source for every target (needs a non-empty `valid_list`).
+pub(super) fn init_random(ctx: &Ctx, seed: u64) -> Field {
+    let n = ctx.w * ctx.h;
+    let mut nnf = vec![NONE; n];
+    let mut dist = vec![u32::MAX; n];
+    nnf.par_chunks_mut(ctx.w)
+        .zip(dist.par_chunks_mut(ctx.w))
+        .enumerate()
+        .for_each(|(y, (nrow, drow))| {
+            let mut rng = Rng::new(derive(seed, y as u64));
+            for x in 0..ctx.w {
+                let i = y * ctx.w + x;
+                if ctx.target[i] {
+                    let q = ctx.random_valid(&mut rng);
+                    nrow[x] = q;
+                    drow[x] = ctx.dist(i, q, u32::MAX);
+                }
+            }
+        });
+    Field { nnf, dist }
+}
+
+/// Recompute all distances (after the image estimate changed).
+pub(super) fn recompute_dist(ctx: &Ctx, f: &mut Field) {
+    let w = ctx.w;
+    f.dist
+        .par_chunks_mut(w)
+        .zip(f.nnf.par_chunks(w))
+        .enumerate()
+        .for_each(|(y, (drow, nrow))| {
+            for x in 0..w {
+                if nrow[x] != NONE {
+                    drow[x] = ctx.dist(y * w + x, nrow[x], u32::MAX);
+                }
+            }
+        });
+}
+
+/// Upsample a coarse field (cw x ch) to the level of `ctx` (about twice the size).
+pub(super) fn upsample_field(coarse: &Field, cw: usize, ch: usize, ctx: &Ctx, seed: u64) -> Field {
+    let (w, h) = (ctx.w, ctx.h);
+    let mut nnf = vec![NONE; w * h];
+    let mut dist = vec![u32::MAX; w * h];
+    nnf.par_chunks_mut(w)
+        .zip(dist.par_chunks_mut(w))
+        .enumerate()
+        .for_each(|(y, (nrow, drow))| {
+            let mut rng = Rng::new(derive(seed, y as u64));
+            for x in 0..w {
+                let i = y * w + x;
+                if !ctx.target[i] {
+                    continue;
+                }
+                let ci = (y / 2).min(ch - 1) * cw + (x / 2).min(cw - 1);
+                let qc = coarse.nnf[ci];
+                let mut q = NONE;
+                if qc != NONE {
+                    let (qcx, qcy) = ((qc as usize % cw) * 2, (qc as usize / cw) * 2);
+                    for (ox, oy) in [(x % 2, y % 2), (0, 0), (1, 1)] {
+                        let (sx, sy) = ((qcx + ox).min(w - 1), (qcy + oy).min(h - 1));
+                        if ctx.valid[sy * w + sx] {
+                            q = (sy * w + sx) as u32;
+                            break;
+                        }
+                    }
+                }
+                if q == NONE {
+                    q = ctx.random_valid(&mut rng);
+                }
+                nrow[x] = q;
+                drow[x] = ctx.dist(i, q, u32::MAX);
+            }
+        });
+    Field { nnf, dist }
+}
+
+/// One PatchMatch pass (propagation + random search) over every target.
+/// `forward` selects the scan order; `seed` must differ per pass.
+pub(super) fn pm_pass(ctx: &Ctx, f: &mut Field, forward: bool, seed: u64) {
+    let w = ctx.w;
+    let h = ctx.h;
+    let prev = f.nnf.clone();
+    let max_rad = w.max(h) as i64;
+    f.nnf
+        .par_chunks_mut(BAND * w)
+        .zip(f.dist.par_chunks_mut(BAND * w))
+        .enumerate()
+        .for_each(|(b, (nnf, dist))| {
+            let y_base = b * BAND;
+            let rows = nnf.len() / w;
+            let mut rng = Rng::new(derive(seed, b as u64));
+            let step: i64 = if forward { -1 } else { 1 };
+            for k in 0..rows {
+                let ly = if forward { k } else { rows - 1 - k };
+                let y = y_base + ly;
+                for kx in 0..w {
+                    let x = if forward { kx } else { w - 1 - kx };
+                    let i = y * w + x;
+                    if !ctx.target[i] {
+                        continue;
+                    }
+                    let li = ly * w + x;
+                    let mut best = nnf[li];
+                    let mut bd = dist[li];
+                    let consider = |q: u32, best: &mut u32, bd: &mut u32| {
+                        if q != *best && ctx.valid[q as usize] {
+                            let d = ctx.dist(i, q, *bd);
+                            if d < *bd {
+                                *best = q;
+                                *bd = d;
+                            }
+                        }
+                    };
+                    // Propagation from the horizontal neighbour (same row: this band).
+                    let nx = x as i64 + step;
+                    if nx >= 0 && (nx as usize) < w && ctx.target[y * w + nx as usize] {
+                        let q = nnf[ly * w + nx as usize];
+                        let qx = (q as usize % w) as i64 - step;
+                        if q != NONE && qx >= 0 && (qx as usize) < w {
+                            consider(q - (q as usize % w) as u32 + qx as u32, &mut best, &mut bd);
+                        }
+                    }
+                    // Propagation from the vertical neighbour.
+                    let ny = y as i64 + step;
+                    if ny >= 0 && (ny as usize) < h && ctx.target[ny as usize * w + x] {
+                        let ny = ny as usize;
+                        let q = if ny >= y_base && ny < y_base + rows {
+                            nnf[(ny - y_base) * w + x]
+                        } else {
+                            prev[ny * w + x]
+                        };
+                        let qy = (q as usize / w) as i64 - step;
+                        if q != NONE && qy >= 0 && (qy as usize) < h {
+                            consider(
+                                (qy as usize * w + q as usize % w) as u32,
+                                &mut best,
+                                &mut bd,
+                            );
+                        }
+                    }
+                    // Random search around the current best, halving the radius.
+                    let (bx, by) = ((best as usize % w) as i64, (best as usize / w) as i64);
+                    let mut rad = max_rad;
+                    while rad >= 1 {
+                        let span = (2 * rad + 1) as u32;
+                        let cx = (bx + rng.below(span) as i64 - rad).clamp(0, w as i64 - 1);
+                        let cy = (by + rng.below(span) as i64 - rad).clamp(0, h as i64 - 1);
+                        consider((cy as usize * w + cx as usize) as u32, &mut best, &mut bd);
+                        rad /= 2;
+                    }
+                    // One global exploration sample.
+                    let g = ctx.random_valid(&mut rng);
+                    consider(g, &mut best, &mut bd);
+                    nnf[li] = best;
+                    dist[li] = bd;
+                }
+            }
+        });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patch_dist_clips_target_and_terminates_early() {
+        let (w, h) = (8, 8);
+        let mut img = vec![0u8; w * h * CH];
+        img[(4 * w + 4) * CH] = 10;
+        assert_eq!(patch_dist(&img, w, h, 1, (0, 0), (2, 2), u32::MAX), 0);
+        assert_eq!(patch_dist(&img, w, h, 1, (0, 0), (4, 4), u32::MAX), 100);
+        assert_eq!(patch_dist(&img, w, h, 1, (1, 1), (4, 4), u32::MAX), 100);
+        assert_eq!(patch_pixels(w, h, 1, (0, 0)), 4);
+        assert!(patch_dist(&img, w, h, 1, (1, 1), (4, 4), 50) >= 50);
+    }
+
+    #[test]
+    fn rng_is_uniform_enough() {
+        let mut r = Rng::new(1);
+        let mut c = [0u32; 4];
+        for _ in 0..4000 {
+            c[r.below(4) as usize] += 1;
+        }
+        assert!(c.iter().all(|&k| (800..1200).contains(&k)));
+    }
+}

@@ -1,0 +1,263 @@
+//! Behavioural tests of the public `inpaint` API.
+
+use super::*;
+use image::{Luma, Rgb};
+use std::sync::atomic::AtomicUsize;
+
+fn no_progress(_: Progress) {}
+
+fn run(img: &RgbImage, mask: &GrayImage, seed: u64) -> RgbImage {
+    let p = LocalParams {
+        seed,
+        ..LocalParams::default()
+    };
+    inpaint(img, mask, &p, &no_progress, &AtomicBool::new(false)).expect("not cancelled")
+}
+
+/// Colourful periodic texture, period 8 px in both directions.
+fn checker(w: u32, h: u32) -> RgbImage {
+    RgbImage::from_fn(w, h, |x, y| {
+        let on = ((x / 4) + (y / 4)) % 2 == 0;
+        let stripe = (x % 8) as u8 * 10;
+        if on {
+            Rgb([220, 40 + stripe, 60])
+        } else {
+            Rgb([30, 90, 200 - stripe])
+        }
+    })
+}
+
+fn rect_mask(w: u32, h: u32, x0: u32, y0: u32, s: u32) -> GrayImage {
+    GrayImage::from_fn(w, h, |x, y| {
+        Luma([if x >= x0 && x < x0 + s && y >= y0 && y < y0 + s {
+            255
+        } else {
+            0
+        }])
+    })
+}
+
+fn zero_hole(img: &RgbImage, mask: &GrayImage) -> RgbImage {
+    let mut z = img.clone();
+    for (p, m) in z.pixels_mut().zip(mask.pixels()) {
+        if m[0] > 0 {
+            *p = Rgb([0, 0, 0]);
+        }
+    }
+    z
+}
+
+fn hole_mse(a: &RgbImage, b: &RgbImage, mask: &GrayImage) -> f64 {
+    let mut s = 0.0;
+    let mut n = 0.0;
+    for ((pa, pb), m) in a.pixels().zip(b.pixels()).zip(mask.pixels()) {
+        if m[0] > 0 {
+            for c in 0..3 {
+                let d = pa[c] as f64 - pb[c] as f64;
+                s += d * d;
+            }
+            n += 3.0;
+        }
+    }
+    s / n
+}
+
+#[test]
+fn periodic_texture_beats_diffusion() {
+    let gt = checker(128, 128);
+    let mask = rect_mask(128, 128, 52, 50, 24);
+    let input = zero_hole(&gt, &mask);
+    let out = run(&input, &mask, 7);
+    // Diffusion baseline on the same hole.
+    let full = pyramid::Rect {
+        x0: 0,
+        y0: 0,
+        x1: 128,
+        y1: 128,
+    };
+    let mut l = crop_level(input.as_raw(), mask.as_raw(), 128, full);
+    diffuse::diffuse_fill(&mut l, 2000);
+    let diff = RgbImage::from_raw(128, 128, l.rgb()).expect("size");
+    let e_pm = hole_mse(&out, &gt, &mask);
+    let e_diff = hole_mse(&diff, &gt, &mask);
+    assert!(
+        e_pm * 4.0 < e_diff,
+        "patchmatch mse {e_pm} vs diffusion {e_diff}"
+    );
+}
+
+#[test]
+fn known_pixels_are_bit_identical() {
+    let img = RgbImage::from_fn(100, 80, |x, y| {
+        Rgb([
+            (x * 7 % 256) as u8,
+            (y * 13 % 256) as u8,
+            ((x ^ y) % 256) as u8,
+        ])
+    });
+    let mask = GrayImage::from_fn(100, 80, |x, y| {
+        let d = (x as i32 - 40).pow(2) + (y as i32 - 30).pow(2);
+        Luma([if d < 200 || (x > 70 && y > 60) {
+            1 + (x % 200) as u8
+        } else {
+            0
+        }])
+    });
+    let out = run(&img, &mask, 3);
+    for ((a, b), m) in img.pixels().zip(out.pixels()).zip(mask.pixels()) {
+        if m[0] == 0 {
+            assert_eq!(a, b);
+        }
+    }
+    // hole values must not leak from the (garbage) input
+    let garbage = RgbImage::from_fn(100, 80, |x, y| {
+        if mask.get_pixel(x, y)[0] > 0 {
+            Rgb([255, 0, 255])
+        } else {
+            *img.get_pixel(x, y)
+        }
+    });
+    assert_eq!(run(&garbage, &mask, 3), out);
+}
+
+#[test]
+fn deterministic_per_seed() {
+    let gt = checker(96, 96);
+    let mask = rect_mask(96, 96, 30, 36, 28);
+    let input = zero_hole(&gt, &mask);
+    let a = run(&input, &mask, 11);
+    let b = run(&input, &mask, 11);
+    assert_eq!(a.as_raw(), b.as_raw());
+    // Thread count must not matter.
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .expect("pool");
+    let c = pool.install(|| run(&input, &mask, 11));
+    assert_eq!(a.as_raw(), c.as_raw());
+    // A natural-ish texture so that different seeds pick different sources.
+    let tex = RgbImage::from_fn(96, 96, |x, y| {
+        let v = ((x * 31 + y * 17) ^ (x * y)) % 251;
+        Rgb([v as u8, (v * 3 % 256) as u8, ((x + y) * 5 % 256) as u8])
+    });
+    let tin = zero_hole(&tex, &mask);
+    let d = run(&tin, &mask, 1);
+    let e = run(&tin, &mask, 2);
+    assert_ne!(d.as_raw(), e.as_raw());
+}
+
+#[test]
+fn cancel_from_progress_stops_promptly() {
+    let gt = checker(128, 128);
+    let mask = rect_mask(128, 128, 40, 40, 40);
+    let input = zero_hole(&gt, &mask);
+    let cancel = AtomicBool::new(false);
+    let calls = AtomicUsize::new(0);
+    let cb = |_: Progress| {
+        calls.fetch_add(1, Ordering::SeqCst);
+        cancel.store(true, Ordering::SeqCst);
+    };
+    let r = inpaint(&input, &mask, &LocalParams::default(), &cb, &cancel);
+    assert_eq!(r, Err(Cancelled));
+    assert!(calls.load(Ordering::SeqCst) <= 3);
+    assert_eq!(Cancelled.to_string(), "cancelled");
+}
+
+#[test]
+fn progress_reports_levels_and_iterations() {
+    let gt = checker(256, 256);
+    let mask = rect_mask(256, 256, 100, 100, 50);
+    let input = zero_hole(&gt, &mask);
+    let seen = std::sync::Mutex::new(Vec::new());
+    let cb = |p: Progress| seen.lock().expect("lock").push(p);
+    inpaint(
+        &input,
+        &mask,
+        &LocalParams::default(),
+        &cb,
+        &AtomicBool::new(false),
+    )
+    .expect("ok");
+    let seen = seen.into_inner().expect("lock");
+    assert!(!seen.is_empty());
+    let last = seen[seen.len() - 1];
+    assert!(last.levels >= 2);
+    assert_eq!(last.level, last.levels - 1);
+    assert_eq!(last.iteration, last.iterations - 1);
+}
+
+#[test]
+fn edge_cases_do_not_panic() {
+    let img = checker(64, 48);
+    // all-zero mask: unchanged
+    let zero = GrayImage::new(64, 48);
+    assert_eq!(run(&img, &zero, 0), img);
+    // all-255 mask: mid grey
+    let full = GrayImage::from_pixel(64, 48, Luma([255]));
+    let g = run(&img, &full, 0);
+    assert!(g.pixels().all(|p| *p == Rgb([128, 128, 128])));
+    // 1x1 images
+    let one = RgbImage::from_pixel(1, 1, Rgb([9, 8, 7]));
+    assert_eq!(run(&one, &GrayImage::new(1, 1), 0), one);
+    let o = run(&one, &GrayImage::from_pixel(1, 1, Luma([255])), 0);
+    assert_eq!(o.get_pixel(0, 0), &Rgb([128, 128, 128]));
+    // tiny images with a few known pixels (no complete source patch)
+    let small = checker(5, 3);
+    let sm = GrayImage::from_fn(5, 3, |x, _| Luma([if x > 1 { 255 } else { 0 }]));
+    let _ = run(&small, &sm, 0);
+    // hole touching every border (outpainting shape), including thin frames
+    let frame = GrayImage::from_fn(64, 48, |x, y| {
+        Luma([if x < 12 || y < 10 || x >= 52 || y >= 38 {
+            255
+        } else {
+            0
+        }])
+    });
+    let f = run(&zero_hole(&img, &frame), &frame, 0);
+    for ((a, b), m) in img.pixels().zip(f.pixels()).zip(frame.pixels()) {
+        if m[0] == 0 {
+            assert_eq!(a, b);
+        }
+    }
+    let thin = GrayImage::from_fn(64, 48, |x, y| {
+        Luma([if x < 1 || y < 1 || x >= 63 || y >= 47 {
+            255
+        } else {
+            0
+        }])
+    });
+    let _ = run(&zero_hole(&img, &thin), &thin, 0);
+    // a single row / column image
+    let row = checker(40, 1);
+    let rm = GrayImage::from_fn(40, 1, |x, _| Luma([if x > 20 { 255 } else { 0 }]));
+    let _ = run(&row, &rm, 0);
+}
+
+#[test]
+fn outpaint_border_keeps_texture() {
+    // 96x96 texture padded onto a 128 canvas with a 16 px border hole.
+    let gt = checker(128, 128);
+    let mask = GrayImage::from_fn(128, 128, |x, y| {
+        Luma([if x < 16 || y < 16 || x >= 112 || y >= 112 {
+            255
+        } else {
+            0
+        }])
+    });
+    let out = run(&zero_hole(&gt, &mask), &mask, 5);
+    let full = pyramid::Rect {
+        x0: 0,
+        y0: 0,
+        x1: 128,
+        y1: 128,
+    };
+    let mut l = crop_level(zero_hole(&gt, &mask).as_raw(), mask.as_raw(), 128, full);
+    diffuse::diffuse_fill(&mut l, 2000);
+    let diff = RgbImage::from_raw(128, 128, l.rgb()).expect("size");
+    let e_pm = hole_mse(&out, &gt, &mask);
+    let e_diff = hole_mse(&diff, &gt, &mask);
+    assert!(
+        e_pm * 2.0 < e_diff,
+        "patchmatch mse {e_pm} vs diffusion {e_diff}"
+    );
+}

@@ -1,0 +1,57 @@
+//! The `Engine` implementation over the embedded classical engine in `local/`.
+
+use std::sync::atomic::Ordering;
+
+use async_trait::async_trait;
+
+use super::local::{self, LocalParams};
+use super::{Engine, EngineKind, EngineProgress, Generated, PreparedJob, RunContext};
+use crate::error::{Error, Result};
+
+/// The embedded PatchMatch engine: offline, deterministic per seed, prompts ignored.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LocalEngine;
+
+#[async_trait]
+impl Engine for LocalEngine {
+    fn kind(&self) -> EngineKind {
+        EngineKind::Local
+    }
+
+    async fn run(&self, job: &PreparedJob, ctx: &RunContext) -> Result<Vec<Generated>> {
+        let job = job.clone();
+        let ctx = ctx.clone();
+        tokio::task::spawn_blocking(move || run_blocking(&job, &ctx))
+            .await
+            .map_err(|e| Error::Engine(format!("local engine crashed: {e}")))?
+    }
+}
+
+/// Runs the embedded engine on the current thread, one seed after another.
+pub fn run_blocking(job: &PreparedJob, ctx: &RunContext) -> Result<Vec<Generated>> {
+    let images = job.seeds.len();
+    let mut out = Vec::with_capacity(images);
+    for (i, &seed) in job.seeds.iter().enumerate() {
+        let params = LocalParams {
+            seed,
+            ..LocalParams::default()
+        };
+        let report = |p: local::Progress| {
+            let per_image = (p.levels * p.iterations).max(1) as u64;
+            let done = (p.level * p.iterations + p.iteration) as u64;
+            (ctx.progress)(EngineProgress {
+                image: i,
+                images,
+                done: i as u64 * per_image + done.min(per_image),
+                total: images as u64 * per_image,
+            });
+        };
+        if ctx.cancel.load(Ordering::Relaxed) {
+            return Err(Error::Engine("cancelled".into()));
+        }
+        let image = local::inpaint(&job.image, &job.mask, &params, &report, &ctx.cancel)
+            .map_err(|_| Error::Engine("cancelled".into()))?;
+        out.push(Generated { image, seed });
+    }
+    Ok(out)
+}

@@ -1,0 +1,75 @@
+//! The library's error type and the exit codes it maps to.
+
+use std::path::PathBuf;
+
+/// Process exit codes, documented in `imgedit edit --help` and the README.
+pub mod exit {
+    /// Everything worked.
+    pub const OK: u8 = 0;
+    /// Command-line usage error (clap uses 2 as well).
+    pub const USAGE: u8 = 2;
+    /// Bad input: unreadable, corrupt, too large, or inconsistent files and values.
+    pub const INPUT: u8 = 3;
+    /// The engine or a remote service failed.
+    pub const ENGINE: u8 = 4;
+    /// Authentication failed or is missing.
+    pub const AUTH: u8 = 5;
+    /// Some items of a batch failed (the others were written).
+    pub const PARTIAL: u8 = 6;
+}
+
+/// Everything that can go wrong in the library, each variant mapped to one exit code.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The command line is inconsistent in a way clap cannot see.
+    #[error("{0}")]
+    Usage(String),
+    /// A file or value the user gave breaks a rule; the message names it, the rule and the value.
+    #[error("{0}")]
+    Input(String),
+    /// Reading or writing a file failed.
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// An output file exists and `--force` was not given.
+    #[error("{0} already exists (use --force to overwrite it)")]
+    OutputExists(PathBuf),
+    /// The engine failed or was cancelled.
+    #[error("{0}")]
+    Engine(String),
+    /// Authentication is missing, expired or was refused.
+    #[error("{0}")]
+    Auth(String),
+}
+
+impl Error {
+    /// The process exit code for this error.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::Usage(_) => exit::USAGE,
+            Error::Input(_) | Error::Io { .. } | Error::OutputExists(_) => exit::INPUT,
+            Error::Engine(_) => exit::ENGINE,
+            Error::Auth(_) => exit::AUTH,
+        }
+    }
+
+    /// Wraps an I/O error with the path it concerns.
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}
+
+/// The library's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Builds an [`Error::Input`] from format arguments.
+#[macro_export]
+macro_rules! input_err {
+    ($($arg:tt)*) => { $crate::error::Error::Input(format!($($arg)*)) };
+}

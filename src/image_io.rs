@@ -1,0 +1,314 @@
+//! Decoding with limits, encoding by extension, atomic writes, base64 and data URLs.
+
+use std::fs;
+use std::io::{BufReader, Cursor, Write};
+use std::path::{Path, PathBuf};
+
+use base64::Engine as _;
+use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader};
+
+use crate::error::{Error, Result};
+use crate::input_err;
+
+/// Limits applied before and while decoding, so a decompression bomb is an error, not an OOM kill.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct DecodeLimits {
+    /// Largest accepted width x height.
+    pub max_pixels: u64,
+    /// Largest single allocation the decoder may make, in bytes.
+    pub max_alloc_bytes: u64,
+}
+
+impl Default for DecodeLimits {
+    fn default() -> Self {
+        DecodeLimits {
+            max_pixels: 120_000_000,
+            max_alloc_bytes: 1 << 30,
+        }
+    }
+}
+
+/// A decoded image together with what the user should be told about the decoding.
+#[derive(Debug, Clone)]
+pub struct Decoded {
+    pub image: DynamicImage,
+    pub format: ImageFormat,
+    /// Notes such as "16-bit PNG converted to 8 bits"; printed once on stderr by the CLI.
+    pub notes: Vec<String>,
+}
+
+/// Reads and decodes an image file, applying EXIF orientation and the limits.
+pub fn load_image(path: &Path, limits: &DecodeLimits) -> Result<Decoded> {
+    let bytes = fs::read(path).map_err(|e| Error::io(path, e))?;
+    decode_bytes(&bytes, &path.display().to_string(), limits)
+}
+
+/// Decodes image bytes; `name` is how errors refer to the input (a path or a request field).
+pub fn decode_bytes(bytes: &[u8], name: &str, limits: &DecodeLimits) -> Result<Decoded> {
+    if bytes.is_empty() {
+        return Err(input_err!("{name}: the file is empty, expected a PNG, JPEG or WebP image"));
+    }
+    let reader = ImageReader::new(BufReader::new(Cursor::new(bytes)))
+        .with_guessed_format()
+        .map_err(|e| input_err!("{name}: cannot read: {e}"))?;
+    let format = reader.format().ok_or_else(|| {
+        input_err!("{name}: not a PNG, JPEG, WebP or GIF image (unrecognised file signature)")
+    })?;
+    let mut reader = reader;
+    let mut lim = image::Limits::default();
+    lim.max_alloc = Some(limits.max_alloc_bytes);
+    reader.limits(lim);
+    let mut decoder = reader
+        .into_decoder()
+        .map_err(|e| decode_error(name, format, e))?;
+    let (w, h) = decoder.dimensions();
+    let pixels = u64::from(w) * u64::from(h);
+    if pixels > limits.max_pixels {
+        return Err(input_err!(
+            "{name}: {w}x{h} is {pixels} pixels, over the limit of {} pixels (raise limits.max_pixels in the config to allow it)",
+            limits.max_pixels
+        ));
+    }
+    if w == 0 || h == 0 {
+        return Err(input_err!("{name}: the image has no pixels ({w}x{h})"));
+    }
+    if format == ImageFormat::Jpeg && jpeg_is_truncated(bytes) {
+        return Err(input_err!(
+            "{name}: cannot decode JPEG: the file is truncated (no end-of-image marker after the image data)"
+        ));
+    }
+    let orientation = decoder.orientation().ok();
+    let mut notes = Vec::new();
+    if format == ImageFormat::Gif {
+        notes.push(format!("{name}: GIF: only the first frame is used"));
+    }
+    let mut image = DynamicImage::from_decoder(decoder).map_err(|e| decode_error(name, format, e))?;
+    if let Some(o) = orientation {
+        image.apply_orientation(o);
+    }
+    let image = match image {
+        DynamicImage::ImageRgb8(_) | DynamicImage::ImageRgba8(_) => image,
+        DynamicImage::ImageLuma8(_) => DynamicImage::ImageRgb8(image.to_rgb8()),
+        DynamicImage::ImageLumaA8(_) => DynamicImage::ImageRgba8(image.to_rgba8()),
+        other => {
+            notes.push(format!(
+                "{name}: {:?} pixels converted to 8 bits per channel",
+                other.color()
+            ));
+            if other.color().has_alpha() {
+                DynamicImage::ImageRgba8(other.to_rgba8())
+            } else {
+                DynamicImage::ImageRgb8(other.to_rgb8())
+            }
+        }
+    };
+    Ok(Decoded {
+        image,
+        format,
+        notes,
+    })
+}
+
+/// True when no end-of-image marker (FF D9) follows the last start-of-scan marker (FF DA). Entropy-coded
+/// data never holds FF D9 or FF DA (0xFF is stuffed), and an EXIF thumbnail's markers come earlier.
+fn jpeg_is_truncated(bytes: &[u8]) -> bool {
+    let last = |m: u8| bytes.windows(2).rposition(|w| w[0] == 0xFF && w[1] == m);
+    match (last(0xDA), last(0xD9)) {
+        (Some(sos), Some(eoi)) => eoi < sos,
+        (Some(_), None) => true,
+        _ => false,
+    }
+}
+
+fn decode_error(name: &str, format: ImageFormat, e: image::ImageError) -> Error {
+    match e {
+        image::ImageError::Limits(l) => input_err!(
+            "{name}: decoding would need more memory than allowed ({l}); raise limits.max_alloc_bytes in the config to allow it"
+        ),
+        other => input_err!(
+            "{name}: cannot decode {}: {other}",
+            format_name(format)
+        ),
+    }
+}
+
+fn format_name(f: ImageFormat) -> &'static str {
+    match f {
+        ImageFormat::Png => "PNG",
+        ImageFormat::Jpeg => "JPEG",
+        ImageFormat::WebP => "WebP",
+        ImageFormat::Gif => "GIF",
+        _ => "image",
+    }
+}
+
+/// The output format a path's extension asks for.
+pub fn format_for_path(path: &Path) -> Result<ImageFormat> {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
+    match ext.as_str() {
+        "png" => Ok(ImageFormat::Png),
+        "jpg" | "jpeg" => Ok(ImageFormat::Jpeg),
+        "webp" => Ok(ImageFormat::WebP),
+        _ => Err(input_err!(
+            "{}: unsupported output extension {:?} (use .png, .jpg, .jpeg or .webp)",
+            path.display(),
+            ext
+        )),
+    }
+}
+
+/// Encodes an image in memory; JPEG drops alpha (flattened over white).
+pub fn encode(image: &DynamicImage, format: ImageFormat) -> Result<Vec<u8>> {
+    let mut out = Cursor::new(Vec::new());
+    let result = match format {
+        ImageFormat::Jpeg => {
+            let rgb = flatten(image);
+            let enc = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 95);
+            rgb.write_with_encoder(enc)
+        }
+        _ => image.write_to(&mut out, format),
+    };
+    result.map_err(|e| Error::Engine(format!("cannot encode {}: {e}", format_name(format))))?;
+    Ok(out.into_inner())
+}
+
+/// RGB with any alpha composited over white (what the engines and JPEG need).
+pub fn flatten(image: &DynamicImage) -> image::RgbImage {
+    match image {
+        DynamicImage::ImageRgb8(rgb) => rgb.clone(),
+        other => {
+            let rgba = other.to_rgba8();
+            let mut rgb = image::RgbImage::new(rgba.width(), rgba.height());
+            for (d, s) in rgb.pixels_mut().zip(rgba.pixels()) {
+                let a = u32::from(s[3]);
+                for c in 0..3 {
+                    d[c] = ((u32::from(s[c]) * a + 255 * (255 - a) + 127) / 255) as u8;
+                }
+            }
+            rgb
+        }
+    }
+}
+
+/// Writes `bytes` to `path` atomically: a temporary file in the same directory, then a rename.
+/// Without `force`, an existing file is never replaced (checked at the moment of the rename).
+pub fn write_atomic(path: &Path, bytes: &[u8], force: bool) -> Result<()> {
+    if !force && path.exists() {
+        return Err(Error::OutputExists(path.to_path_buf()));
+    }
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .ok_or_else(|| input_err!("{}: not a file name", path.display()))?;
+    let tmp = dir.join(format!(
+        ".{file_name}.{}.{}.tmp",
+        std::process::id(),
+        rand::random::<u32>()
+    ));
+    let write = || -> std::io::Result<()> {
+        let mut f = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()
+    };
+    if let Err(e) = write() {
+        let _ = fs::remove_file(&tmp);
+        return Err(Error::io(&dir, e));
+    }
+    let result = if force {
+        fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+    } else {
+        // A hard link fails when the target exists, so a file created meanwhile is never replaced.
+        match fs::hard_link(&tmp, path) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                Err(Error::OutputExists(path.to_path_buf()))
+            }
+            Err(_) if !path.exists() => fs::rename(&tmp, path).map_err(|e| Error::io(path, e)),
+            Err(_) => Err(Error::OutputExists(path.to_path_buf())),
+        }
+    };
+    let _ = fs::remove_file(&tmp);
+    result
+}
+
+/// Encodes as base64 (standard alphabet, padded).
+pub fn base64_encode(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// Decodes bare base64 or a `data:<mime>;base64,` URL; the MIME type is ignored.
+pub fn decode_base64_or_data_url(s: &str, field: &str) -> Result<Vec<u8>> {
+    let payload = match s.strip_prefix("data:") {
+        Some(rest) => match rest.split_once(',') {
+            Some((meta, data)) if meta.ends_with(";base64") => data,
+            _ => {
+                return Err(input_err!(
+                    "{field}: a data URL must be base64-encoded (data:<type>;base64,...)"
+                ));
+            }
+        },
+        None => s,
+    };
+    let cleaned: String = payload.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    base64::engine::general_purpose::STANDARD
+        .decode(cleaned.as_bytes())
+        .or_else(|_| base64::engine::general_purpose::STANDARD_NO_PAD.decode(cleaned.as_bytes()))
+        .map_err(|e| input_err!("{field}: invalid base64: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn data_url_and_bare_base64_decode_alike() {
+        let b = base64_encode(b"hello");
+        assert_eq!(decode_base64_or_data_url(&b, "f").unwrap(), b"hello");
+        let url = format!("data:image/png;base64,{b}");
+        assert_eq!(decode_base64_or_data_url(&url, "f").unwrap(), b"hello");
+        let err = decode_base64_or_data_url("data:text/plain,hi", "mask").unwrap_err();
+        assert!(err.to_string().starts_with("mask: "), "{err}");
+        assert!(decode_base64_or_data_url("!!!", "base_image").is_err());
+    }
+
+    #[test]
+    fn format_follows_extension() {
+        assert_eq!(format_for_path(Path::new("a.PNG")).unwrap(), ImageFormat::Png);
+        assert_eq!(format_for_path(Path::new("a.jpeg")).unwrap(), ImageFormat::Jpeg);
+        let e = format_for_path(Path::new("a.tiff")).unwrap_err().to_string();
+        assert!(e.contains("a.tiff") && e.contains("tiff"), "{e}");
+    }
+
+    #[test]
+    fn flatten_composites_over_white() {
+        let mut rgba = image::RgbaImage::new(1, 1);
+        rgba.put_pixel(0, 0, image::Rgba([0, 0, 0, 0]));
+        let rgb = flatten(&DynamicImage::ImageRgba8(rgba));
+        assert_eq!(rgb.get_pixel(0, 0).0, [255, 255, 255]);
+    }
+
+    #[test]
+    fn atomic_write_never_clobbers_without_force() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x.bin");
+        write_atomic(&p, b"one", false).unwrap();
+        assert!(matches!(write_atomic(&p, b"two", false), Err(Error::OutputExists(_))));
+        assert_eq!(fs::read(&p).unwrap(), b"one");
+        write_atomic(&p, b"two", true).unwrap();
+        assert_eq!(fs::read(&p).unwrap(), b"two");
+        // no temporary files are left behind
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+}

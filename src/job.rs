@@ -1,0 +1,529 @@
+//! `EditJob`: what to change and how, built from plain options so the CLI, the TUI and the server
+//! share one path from inputs to a validated job.
+
+use std::path::PathBuf;
+
+use image::DynamicImage;
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::image_io::DecodeLimits;
+use crate::input_err;
+use crate::mask::{self, Mask, Shape};
+use crate::model::ModelSpec;
+
+/// What the engine is asked to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum Mode {
+    /// Regenerate the selected pixels.
+    Inpaint,
+    /// Extend the canvas; a thin band of the original may be blended at the seam.
+    Outpaint,
+    /// Extend the canvas; every original pixel stays untouched.
+    PreciseOutpaint,
+}
+
+impl Mode {
+    /// The name the `/image-edit` API and the request log use.
+    pub fn wire_name(self) -> &'static str {
+        match self {
+            Mode::Inpaint => "INPAINTING",
+            Mode::Outpaint => "OUTPAINTING",
+            Mode::PreciseOutpaint => "precise-outpaint",
+        }
+    }
+
+    pub fn is_outpaint(self) -> bool {
+        matches!(self, Mode::Outpaint | Mode::PreciseOutpaint)
+    }
+}
+
+/// Where the original sits on an outpainting canvas.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum Anchor {
+    #[default]
+    Center,
+    TopLeft,
+    Top,
+    TopRight,
+    Left,
+    Right,
+    BottomLeft,
+    Bottom,
+    BottomRight,
+}
+
+/// A length given in pixels or as a percentage of the image's side.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Length {
+    Px(u32),
+    Percent(f64),
+}
+
+impl Length {
+    fn resolve(self, side: u32) -> u32 {
+        match self {
+            Length::Px(p) => p,
+            Length::Percent(p) => (f64::from(side) * p / 100.0).round() as u32,
+        }
+    }
+}
+
+/// `--extend L,T,R,B` (or one value for all sides), each in pixels or `NN%`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Extend(pub [Length; 4]);
+
+impl std::str::FromStr for Extend {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        let parse_one = |p: &str| -> std::result::Result<Length, String> {
+            let p = p.trim();
+            if let Some(pc) = p.strip_suffix('%') {
+                match pc.trim().parse::<f64>() {
+                    Ok(v) if v.is_finite() && (0.0..=1000.0).contains(&v) => Ok(Length::Percent(v)),
+                    _ => Err(format!(
+                        "--extend {s:?}: {p:?} is not a percentage between 0% and 1000%"
+                    )),
+                }
+            } else {
+                p.parse::<u32>()
+                    .ok()
+                    .filter(|v| *v <= 65_535)
+                    .map(Length::Px)
+                    .ok_or_else(|| {
+                        format!("--extend {s:?}: {p:?} is not a pixel count (0..65535) or a percentage like 25%")
+                    })
+            }
+        };
+        let parts: Vec<&str> = s.split(',').collect();
+        match parts.len() {
+            1 => {
+                let v = parse_one(parts[0])?;
+                Ok(Extend([v; 4]))
+            }
+            4 => Ok(Extend([
+                parse_one(parts[0])?,
+                parse_one(parts[1])?,
+                parse_one(parts[2])?,
+                parse_one(parts[3])?,
+            ])),
+            n => Err(format!(
+                "--extend {s:?}: expected 1 or 4 values as L,T,R,B, got {n}"
+            )),
+        }
+    }
+}
+
+/// `--canvas WxH`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CanvasSize(pub u32, pub u32);
+
+impl std::str::FromStr for CanvasSize {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        let (w, h) = s
+            .split_once(['x', 'X'])
+            .ok_or_else(|| format!("--canvas {s:?}: expected WIDTHxHEIGHT, like 1024x768"))?;
+        let parse = |v: &str| {
+            v.trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|v| (1..=65_535).contains(v))
+        };
+        match (parse(w), parse(h)) {
+            (Some(w), Some(h)) => Ok(CanvasSize(w, h)),
+            _ => Err(format!(
+                "--canvas {s:?}: width and height must be whole numbers from 1 to 65535"
+            )),
+        }
+    }
+}
+
+/// How the outpainting canvas is asked for.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum CanvasSpec {
+    Extend(Extend),
+    Size(CanvasSize, Anchor),
+}
+
+/// The output canvas and where the source sits on it (identity for inpainting).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Placement {
+    pub canvas_width: u32,
+    pub canvas_height: u32,
+    pub x: u32,
+    pub y: u32,
+}
+
+impl Placement {
+    pub fn identity(w: u32, h: u32) -> Self {
+        Placement {
+            canvas_width: w,
+            canvas_height: h,
+            x: 0,
+            y: 0,
+        }
+    }
+
+    /// Resolves a canvas request against a source of `w` x `h`.
+    pub fn resolve(spec: CanvasSpec, w: u32, h: u32) -> Result<Self> {
+        match spec {
+            CanvasSpec::Extend(Extend([l, t, r, b])) => {
+                let (l, t, r, b) = (l.resolve(w), t.resolve(h), r.resolve(w), b.resolve(h));
+                Ok(Placement {
+                    canvas_width: w + l + r,
+                    canvas_height: h + t + b,
+                    x: l,
+                    y: t,
+                })
+            }
+            CanvasSpec::Size(CanvasSize(cw, ch), anchor) => {
+                if cw < w || ch < h {
+                    return Err(input_err!(
+                        "--canvas {cw}x{ch} is smaller than the {w}x{h} image (the canvas must contain it)"
+                    ));
+                }
+                let (dx, dy) = (cw - w, ch - h);
+                let (x, y) = match anchor {
+                    Anchor::Center => (dx / 2, dy / 2),
+                    Anchor::TopLeft => (0, 0),
+                    Anchor::Top => (dx / 2, 0),
+                    Anchor::TopRight => (dx, 0),
+                    Anchor::Left => (0, dy / 2),
+                    Anchor::Right => (dx, dy / 2),
+                    Anchor::BottomLeft => (0, dy),
+                    Anchor::Bottom => (dx / 2, dy),
+                    Anchor::BottomRight => (dx, dy),
+                };
+                Ok(Placement {
+                    canvas_width: cw,
+                    canvas_height: ch,
+                    x,
+                    y,
+                })
+            }
+        }
+    }
+
+    pub fn is_identity(&self, w: u32, h: u32) -> bool {
+        self.canvas_width == w && self.canvas_height == h
+    }
+}
+
+/// How the selection is described, before it is resolved against an image.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    pub mask_file: Option<PathBuf>,
+    pub shapes: Vec<Shape>,
+    pub invert: bool,
+    pub grow: u32,
+    pub shrink: u32,
+    /// None = the mode's default (0, or a thin seam band for outpainting).
+    pub feather: Option<u32>,
+    pub fit_mask: bool,
+}
+
+impl Selection {
+    pub fn is_given(&self) -> bool {
+        self.mask_file.is_some() || !self.shapes.is_empty()
+    }
+}
+
+/// Feather width used at the seam of `--mode outpaint` when none is given.
+pub const OUTPAINT_SEAM_PX: u32 = 8;
+
+/// A validated edit: the source, the final mask on the output canvas, and the engine settings.
+#[derive(Debug, Clone)]
+pub struct EditJob {
+    pub source: DynamicImage,
+    pub source_name: String,
+    pub placement: Placement,
+    /// On the output canvas: 255 = generate, 0 = keep, between = blend.
+    pub mask: Mask,
+    pub mode: Mode,
+    pub prompt: Option<String>,
+    pub negative: Option<String>,
+    pub num_images: u32,
+    pub seed: u64,
+    pub cfg_scale: Option<f32>,
+    pub model: &'static ModelSpec,
+}
+
+/// Everything except the source image that a job needs.
+#[derive(Debug, Clone)]
+pub struct JobOptions {
+    pub selection: Selection,
+    pub mode: Option<Mode>,
+    pub canvas: Option<CanvasSpec>,
+    pub prompt: Option<String>,
+    pub negative: Option<String>,
+    pub num_images: u32,
+    pub seed: u64,
+    pub cfg_scale: Option<f32>,
+    pub model: &'static ModelSpec,
+    pub limits: DecodeLimits,
+}
+
+impl JobOptions {
+    /// The mode asked for, or the one the canvas implies.
+    pub fn effective_mode(&self) -> Result<Mode> {
+        match (self.mode, self.canvas.is_some()) {
+            (Some(Mode::Inpaint), true) => Err(Error::Usage(
+                "--extend and --canvas enlarge the image: use them with --mode outpaint or precise-outpaint".into(),
+            )),
+            (Some(m), _) => Ok(m),
+            (None, true) => Ok(Mode::Outpaint),
+            (None, false) => Ok(Mode::Inpaint),
+        }
+    }
+
+    /// Resolves the selection against `source` and validates everything against the model.
+    pub fn build(&self, source: DynamicImage, source_name: &str) -> Result<EditJob> {
+        let mode = self.effective_mode()?;
+        let (w, h) = (source.width(), source.height());
+        let sel = &self.selection;
+
+        let mut base = Mask::new(w, h);
+        if let Some(path) = &sel.mask_file {
+            let m = mask::load_mask_file(path, source_name, w, h, sel.fit_mask, &self.limits)?;
+            base.union(&m);
+        }
+        for shape in &sel.shapes {
+            shape
+                .rasterize(&mut base)
+                .map_err(|e| input_err!("{source_name}: {e}"))?;
+        }
+        if sel.invert {
+            base.invert();
+        }
+        base.grow(sel.grow);
+        base.shrink(sel.shrink);
+
+        let placement = match self.canvas {
+            Some(spec) => Placement::resolve(spec, w, h)?,
+            None if mode.is_outpaint() && !sel.is_given() => {
+                return Err(Error::Usage(format!(
+                    "--mode {}: say how to enlarge the image with --extend L,T,R,B or --canvas WxH",
+                    if mode == Mode::Outpaint { "outpaint" } else { "precise-outpaint" }
+                )));
+            }
+            None => Placement::identity(w, h),
+        };
+        if mode == Mode::PreciseOutpaint && sel.is_given() {
+            return Err(Error::Usage(
+                "precise-outpaint never changes original pixels, so --mask and shapes do not apply; use --mode outpaint to also regenerate a selection".into(),
+            ));
+        }
+
+        let mut mask = base.placed_on(placement.canvas_width, placement.canvas_height, placement.x, placement.y);
+        let border = !placement.is_identity(w, h);
+        if border {
+            for (x, y, p) in mask.0.enumerate_pixels_mut() {
+                let inside = x >= placement.x
+                    && y >= placement.y
+                    && x < placement.x + w
+                    && y < placement.y + h;
+                if !inside {
+                    p.0[0] = 255;
+                }
+            }
+        }
+        let feather = sel.feather.unwrap_or(if mode == Mode::Outpaint && border {
+            OUTPAINT_SEAM_PX
+        } else {
+            0
+        });
+        mask.feather(feather);
+        if mode == Mode::PreciseOutpaint {
+            for (x, y, p) in mask.0.enumerate_pixels_mut() {
+                if x >= placement.x && y >= placement.y && x < placement.x + w && y < placement.y + h {
+                    p.0[0] = 0;
+                }
+            }
+        }
+        if mask.is_empty() {
+            let what = if sel.is_given() {
+                "the mask and shapes select no pixel"
+            } else {
+                "no selection was given (use --mask FILE, --rect, --polygon or --ellipse)"
+            };
+            let after = if sel.invert || sel.shrink > 0 {
+                " after --invert-mask/--shrink"
+            } else {
+                ""
+            };
+            return Err(input_err!("{source_name}: nothing to edit: {what}{after}"));
+        }
+
+        let job = EditJob {
+            source,
+            source_name: source_name.to_string(),
+            placement,
+            mask,
+            mode,
+            prompt: self.prompt.clone(),
+            negative: self.negative.clone(),
+            num_images: self.num_images,
+            seed: self.seed,
+            cfg_scale: self.cfg_scale,
+            model: self.model,
+        };
+        job.validate()?;
+        Ok(job)
+    }
+}
+
+impl EditJob {
+    /// Checks the job against its model's `ModelSpec`; errors name the model, field, limit and value.
+    pub fn validate(&self) -> Result<()> {
+        let m = self.model;
+        let (cw, ch) = (self.placement.canvas_width, self.placement.canvas_height);
+        if self.num_images == 0 || self.num_images > m.max_images {
+            return Err(input_err!(
+                "{}: --num-images must be 1..{}, got {}",
+                m.id,
+                m.max_images,
+                self.num_images
+            ));
+        }
+        if let Some(max) = m.max_prompt_chars {
+            for (field, text) in [("--prompt", &self.prompt), ("--negative", &self.negative)] {
+                if let Some(t) = text {
+                    let n = t.chars().count();
+                    if n > max {
+                        return Err(input_err!(
+                            "{}: {field} is {n} characters, the limit is {max}",
+                            m.id
+                        ));
+                    }
+                }
+            }
+        }
+        if cw.min(ch) < m.min_side {
+            return Err(input_err!(
+                "{}: the image is {cw}x{ch}, each side must be at least {} px",
+                m.id,
+                m.min_side
+            ));
+        }
+        if let (Some(lo_hi), Some(cfg)) = (m.cfg_range, self.cfg_scale)
+            && !(lo_hi.0..=lo_hi.1).contains(&cfg)
+        {
+            return Err(input_err!(
+                "{}: --cfg-scale must be {}..{}, got {cfg}",
+                m.id,
+                lo_hi.0,
+                lo_hi.1
+            ));
+        }
+        if self.seed > m.seed_max {
+            return Err(input_err!(
+                "{}: --seed must be 0..{}, got {}",
+                m.id,
+                m.seed_max,
+                self.seed
+            ));
+        }
+        Ok(())
+    }
+
+    /// The seed of each requested image: `seed`, `seed + 1`, ...
+    pub fn seeds(&self) -> Vec<u64> {
+        (0..u64::from(self.num_images))
+            .map(|i| self.seed.wrapping_add(i) % self.model.seed_max.saturating_add(1).max(1))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn opts(shapes: Vec<Shape>) -> JobOptions {
+        JobOptions {
+            selection: Selection {
+                shapes,
+                ..Default::default()
+            },
+            mode: None,
+            canvas: None,
+            prompt: None,
+            negative: None,
+            num_images: 1,
+            seed: 1,
+            cfg_scale: None,
+            model: crate::model::local(),
+            limits: DecodeLimits::default(),
+        }
+    }
+
+    fn src(w: u32, h: u32) -> DynamicImage {
+        DynamicImage::ImageRgb8(image::RgbImage::new(w, h))
+    }
+
+    #[test]
+    fn extend_parses_pixels_percent_and_single_values() {
+        let e: Extend = "10,20%,0,5".parse().unwrap();
+        assert_eq!(
+            e.0,
+            [Length::Px(10), Length::Percent(20.0), Length::Px(0), Length::Px(5)]
+        );
+        let p = Placement::resolve(CanvasSpec::Extend("25%".parse().unwrap()), 400, 200).unwrap();
+        assert_eq!((p.canvas_width, p.canvas_height, p.x, p.y), (600, 300, 100, 50));
+        assert!("1,2".parse::<Extend>().unwrap_err().contains("1 or 4 values"));
+        assert!("-3".parse::<Extend>().is_err());
+    }
+
+    #[test]
+    fn canvas_anchors_place_the_source() {
+        let c: CanvasSize = "300x200".parse().unwrap();
+        let at = |a| {
+            let p = Placement::resolve(CanvasSpec::Size(c, a), 100, 100).unwrap();
+            (p.x, p.y)
+        };
+        assert_eq!(at(Anchor::Center), (100, 50));
+        assert_eq!(at(Anchor::TopLeft), (0, 0));
+        assert_eq!(at(Anchor::BottomRight), (200, 100));
+        assert!(Placement::resolve(CanvasSpec::Size(c, Anchor::Center), 400, 100).is_err());
+        assert!("300by200".parse::<CanvasSize>().is_err());
+    }
+
+    #[test]
+    fn outpaint_marks_the_border_and_a_seam_band() {
+        let mut o = opts(vec![]);
+        o.canvas = Some(CanvasSpec::Extend("10".parse().unwrap()));
+        let job = o.build(src(20, 20), "s.png").unwrap();
+        assert_eq!(job.mode, Mode::Outpaint);
+        assert_eq!(job.mask.width(), 40);
+        assert_eq!(job.mask.0.get_pixel(0, 0).0[0], 255);
+        // the seam band reaches into the original, fading out
+        let v = job.mask.0.get_pixel(12, 20).0[0];
+        assert!(v > 0 && v < 255, "{v}");
+        assert_eq!(job.mask.0.get_pixel(20, 20).0[0], 0);
+
+        o.mode = Some(Mode::PreciseOutpaint);
+        let job = o.build(src(20, 20), "s.png").unwrap();
+        assert_eq!(job.mask.0.get_pixel(10, 10).0[0], 0, "precise keeps every original pixel");
+        assert_eq!(job.mask.0.get_pixel(9, 10).0[0], 255);
+    }
+
+    #[test]
+    fn empty_selection_is_an_error() {
+        let e = opts(vec![]).build(src(8, 8), "a.png").unwrap_err().to_string();
+        assert!(e.contains("a.png") && e.contains("no selection"), "{e}");
+        let mut o = opts(vec![Shape::parse_rect("0,0,8,8").unwrap()]);
+        o.selection.invert = true;
+        let e = o.build(src(8, 8), "a.png").unwrap_err().to_string();
+        assert!(e.contains("--invert-mask"), "{e}");
+    }
+
+    #[test]
+    fn inpaint_with_canvas_is_a_usage_error() {
+        let mut o = opts(vec![Shape::parse_rect("0,0,2,2").unwrap()]);
+        o.mode = Some(Mode::Inpaint);
+        o.canvas = Some(CanvasSpec::Extend("4".parse().unwrap()));
+        assert!(matches!(o.build(src(8, 8), "a"), Err(Error::Usage(_))));
+    }
+}

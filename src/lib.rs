@@ -1,0 +1,61 @@
+//! imgedit: mask-based inpainting and outpainting from the terminal.
+//!
+//! The pipeline is `EditJob` -> validate -> prepare -> `Engine::run` -> finish; every front end
+//! (the CLI here, later the TUI and the server) goes through it.
+
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod engine;
+pub mod error;
+pub mod image_io;
+pub mod job;
+pub mod mask;
+pub mod model;
+pub mod pipeline;
+pub mod record;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command};
+use crate::error::{Error, exit};
+
+/// Parses the command line, runs the command and maps the outcome to an exit code.
+pub fn main_entry() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { exit::USAGE } else { exit::OK });
+        }
+    };
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+/// Runs a parsed command line; returns the exit code.
+pub fn run(cli: Cli) -> Result<u8, Error> {
+    match cli.command {
+        Command::Edit(args) => {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .map_err(|e| Error::Engine(format!("cannot start the async runtime: {e}")))?;
+            commands::edit::run(&args, &rt)
+        }
+        Command::History(args) => commands::history::run(&args).map(|()| exit::OK),
+        Command::Config(cmd) => commands::config::run(&cmd).map(|()| exit::OK),
+        Command::Completions { shell } => {
+            commands::packaging::print(&commands::packaging::completions(shell)).map(|()| exit::OK)
+        }
+        Command::Man => commands::packaging::print(&commands::packaging::man_page()?).map(|()| exit::OK),
+    }
+}

@@ -1,0 +1,101 @@
+//! Mask files: loading with polarity detection, fitting, and saving.
+
+use std::path::Path;
+
+use image::{DynamicImage, GrayImage};
+
+use super::Mask;
+use crate::error::Result;
+use crate::image_io::{self, DecodeLimits};
+use crate::input_err;
+
+/// Converts a decoded mask image to a [`Mask`]: with a non-opaque alpha channel its transparent
+/// pixels (alpha < 128) are selected; otherwise pixels with luminance >= 128 are selected.
+pub fn mask_from_image(img: &DynamicImage) -> Mask {
+    if img.color().has_alpha() {
+        let rgba = img.to_rgba8();
+        if rgba.pixels().any(|p| p[3] < 255) {
+            let (w, h) = rgba.dimensions();
+            let raw = rgba
+                .pixels()
+                .map(|p| if p[3] < 128 { 255 } else { 0 })
+                .collect();
+            return Mask(GrayImage::from_raw(w, h, raw).unwrap_or_else(|| GrayImage::new(w, h)));
+        }
+    }
+    let mut luma = img.to_luma8();
+    for v in luma.iter_mut() {
+        *v = if *v >= 128 { 255 } else { 0 };
+    }
+    Mask(luma)
+}
+
+/// Loads a mask file and checks it against the image size; `fit` scales a mask of another size.
+pub fn load_mask_file(
+    path: &Path,
+    image_name: &str,
+    width: u32,
+    height: u32,
+    fit: bool,
+    limits: &DecodeLimits,
+) -> Result<Mask> {
+    let decoded = image_io::load_image(path, limits)?;
+    let img = decoded.image;
+    let (mw, mh) = (img.width(), img.height());
+    let img = if (mw, mh) != (width, height) {
+        if !fit {
+            return Err(input_err!(
+                "{} is {mw}x{mh} but {image_name} is {width}x{height} (use --fit-mask to scale the mask)",
+                path.display()
+            ));
+        }
+        img.resize_exact(width, height, image::imageops::FilterType::Triangle)
+    } else {
+        img
+    };
+    Ok(mask_from_image(&img))
+}
+
+/// Writes the mask as a greyscale PNG, white = change.
+pub fn save_mask(mask: &Mask, path: &Path, force: bool) -> Result<()> {
+    let bytes = image_io::encode(
+        &DynamicImage::ImageLuma8(mask.0.clone()),
+        image::ImageFormat::Png,
+    )?;
+    image_io::write_atomic(path, &bytes, force)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use image::{Rgb, RgbImage, Rgba, RgbaImage};
+
+    #[test]
+    fn white_selects_black_keeps() {
+        let mut img = RgbImage::new(3, 1);
+        img.put_pixel(0, 0, Rgb([255, 255, 255]));
+        img.put_pixel(1, 0, Rgb([127, 127, 127]));
+        img.put_pixel(2, 0, Rgb([128, 128, 128]));
+        let m = mask_from_image(&DynamicImage::ImageRgb8(img));
+        assert_eq!(m.as_raw(), &[255, 0, 255]);
+    }
+
+    #[test]
+    fn transparent_alpha_selects_regardless_of_colour() {
+        let mut img = RgbaImage::new(3, 1);
+        img.put_pixel(0, 0, Rgba([0, 0, 0, 0])); // transparent black: selected
+        img.put_pixel(1, 0, Rgba([255, 255, 255, 255])); // opaque white: kept
+        img.put_pixel(2, 0, Rgba([255, 255, 255, 100]));
+        let m = mask_from_image(&DynamicImage::ImageRgba8(img));
+        assert_eq!(m.as_raw(), &[255, 0, 255]);
+    }
+
+    #[test]
+    fn opaque_alpha_falls_back_to_luminance() {
+        let mut img = RgbaImage::new(2, 1);
+        img.put_pixel(0, 0, Rgba([255, 255, 255, 255]));
+        img.put_pixel(1, 0, Rgba([0, 0, 0, 255]));
+        let m = mask_from_image(&DynamicImage::ImageRgba8(img));
+        assert_eq!(m.as_raw(), &[255, 0]);
+    }
+}

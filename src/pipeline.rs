@@ -1,0 +1,160 @@
+//! The stages between an `EditJob` and files: prepare the engine's input, then composite each
+//! result back into the untouched source at its original resolution.
+
+use image::{DynamicImage, Rgb, RgbImage, Rgba, RgbaImage};
+
+use crate::engine::{Generated, PreparedJob};
+use crate::image_io;
+use crate::job::EditJob;
+
+/// Builds the engine's input: the source flattened to RGB and placed on the output canvas.
+pub fn prepare(job: &EditJob) -> PreparedJob {
+    let p = job.placement;
+    let rgb = image_io::flatten(&job.source);
+    let image = if p.is_identity(rgb.width(), rgb.height()) {
+        rgb
+    } else {
+        let mut canvas = RgbImage::new(p.canvas_width, p.canvas_height);
+        image::imageops::replace(&mut canvas, &rgb, i64::from(p.x), i64::from(p.y));
+        canvas
+    };
+    PreparedJob {
+        image,
+        mask: job.mask.0.clone(),
+        mode: job.mode,
+        prompt: job.prompt.clone(),
+        negative: job.negative.clone(),
+        seeds: job.seeds(),
+        cfg_scale: job.cfg_scale,
+        model: job.model,
+    }
+}
+
+fn blend(src: u8, res: u8, a: u8) -> u8 {
+    let a = u32::from(a);
+    ((u32::from(src) * (255 - a) + u32::from(res) * a + 127) / 255) as u8
+}
+
+/// Pastes a result into the source: pixels where the mask is 0 are bit-identical to the source;
+/// where it is 255 they are the result's; in between they are blended. Alpha is kept outside the
+/// mask and made opaque where the engine painted.
+pub fn composite(job: &EditJob, result: &RgbImage) -> DynamicImage {
+    let p = job.placement;
+    let mask = &job.mask.0;
+    let (sw, sh) = (job.source.width(), job.source.height());
+    let inside = |x: u32, y: u32| -> Option<(u32, u32)> {
+        (x >= p.x && y >= p.y && x < p.x + sw && y < p.y + sh).then(|| (x - p.x, y - p.y))
+    };
+    match &job.source {
+        DynamicImage::ImageRgba8(src) => {
+            let mut out = RgbaImage::new(p.canvas_width, p.canvas_height);
+            for (x, y, px) in out.enumerate_pixels_mut() {
+                let a = mask.get_pixel(x, y).0[0];
+                let r = result.get_pixel(x, y).0;
+                *px = match inside(x, y) {
+                    Some((sx, sy)) => {
+                        let s = src.get_pixel(sx, sy).0;
+                        if a == 0 {
+                            Rgba(s)
+                        } else {
+                            Rgba([
+                                blend(s[0], r[0], a),
+                                blend(s[1], r[1], a),
+                                blend(s[2], r[2], a),
+                                blend(s[3], 255, a),
+                            ])
+                        }
+                    }
+                    None => Rgba([r[0], r[1], r[2], 255]),
+                };
+            }
+            DynamicImage::ImageRgba8(out)
+        }
+        other => {
+            let owned;
+            let src = match other {
+                DynamicImage::ImageRgb8(s) => s,
+                _ => {
+                    owned = other.to_rgb8();
+                    &owned
+                }
+            };
+            let mut out = RgbImage::new(p.canvas_width, p.canvas_height);
+            for (x, y, px) in out.enumerate_pixels_mut() {
+                let a = mask.get_pixel(x, y).0[0];
+                let r = result.get_pixel(x, y).0;
+                *px = match inside(x, y) {
+                    Some((sx, sy)) => {
+                        let s = src.get_pixel(sx, sy).0;
+                        if a == 0 {
+                            Rgb(s)
+                        } else {
+                            Rgb([blend(s[0], r[0], a), blend(s[1], r[1], a), blend(s[2], r[2], a)])
+                        }
+                    }
+                    None => Rgb(r),
+                };
+            }
+            DynamicImage::ImageRgb8(out)
+        }
+    }
+}
+
+/// Composites every result of a job.
+pub fn finish(job: &EditJob, results: &[Generated]) -> Vec<DynamicImage> {
+    results.iter().map(|g| composite(job, &g.image)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::image_io::DecodeLimits;
+    use crate::job::{JobOptions, Selection};
+    use crate::mask::Shape;
+
+    fn job(source: DynamicImage, feather: Option<u32>) -> EditJob {
+        JobOptions {
+            selection: Selection {
+                shapes: vec![Shape::parse_rect("2,2,3,3").unwrap()],
+                feather,
+                ..Default::default()
+            },
+            mode: None,
+            canvas: None,
+            prompt: None,
+            negative: None,
+            num_images: 1,
+            seed: 0,
+            cfg_scale: None,
+            model: crate::model::local(),
+            limits: DecodeLimits::default(),
+        }
+        .build(source, "t.png")
+        .unwrap()
+    }
+
+    #[test]
+    fn composite_changes_only_masked_pixels() {
+        let src = RgbImage::from_fn(9, 7, |x, y| Rgb([x as u8 * 20, y as u8 * 30, 7]));
+        let j = job(DynamicImage::ImageRgb8(src.clone()), Some(1));
+        let res = RgbImage::from_pixel(9, 7, Rgb([255, 0, 255]));
+        let out = composite(&j, &res).to_rgb8();
+        for (x, y, p) in out.enumerate_pixels() {
+            let a = j.mask.0.get_pixel(x, y).0[0];
+            match a {
+                0 => assert_eq!(p, src.get_pixel(x, y)),
+                255 => assert_eq!(p.0, [255, 0, 255]),
+                _ => assert_ne!(p, src.get_pixel(x, y)),
+            }
+        }
+    }
+
+    #[test]
+    fn alpha_is_kept_outside_and_opaque_inside() {
+        let src = RgbaImage::from_pixel(9, 7, Rgba([10, 20, 30, 40]));
+        let j = job(DynamicImage::ImageRgba8(src), None);
+        let out = composite(&j, &RgbImage::from_pixel(9, 7, Rgb([1, 2, 3]))).to_rgba8();
+        assert_eq!(out.get_pixel(0, 0).0, [10, 20, 30, 40]);
+        assert_eq!(out.get_pixel(3, 3).0, [1, 2, 3, 255]);
+    }
+}

@@ -1,0 +1,197 @@
+//! `EditRecord`: the request log entry (the DynamoDB schema of the `/image-edit` API plus the
+//! engine and output paths), written by every front end, and its local JSON-lines sink.
+
+use std::fs;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// Longest prompt stored, in characters.
+pub const PROMPT_MAX_CHARS: usize = 1000;
+/// Longest error message stored, in characters.
+pub const ERROR_MAX_CHARS: usize = 500;
+
+/// One edit, as the request log stores it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EditRecord {
+    pub id: String,
+    pub timestamp: String,
+    pub model_id: String,
+    pub prompt: String,
+    pub mode: String,
+    pub image_base64_size_bytes: u64,
+    pub mask_base64_size_bytes: u64,
+    pub output_images_size_bytes: u64,
+    pub generation_time_ms: u64,
+    pub success: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_message: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub engine: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub outputs: Vec<PathBuf>,
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    s.chars().take(max).collect()
+}
+
+impl EditRecord {
+    /// A record with a fresh id and the current time; text fields are truncated to the schema's limits.
+    pub fn new(model_id: &str, prompt: &str, mode: &str) -> Self {
+        EditRecord {
+            id: uuid::Uuid::new_v4().to_string(),
+            timestamp: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            model_id: model_id.to_string(),
+            prompt: truncate(prompt, PROMPT_MAX_CHARS),
+            mode: mode.to_string(),
+            image_base64_size_bytes: 0,
+            mask_base64_size_bytes: 0,
+            output_images_size_bytes: 0,
+            generation_time_ms: 0,
+            success: false,
+            error_message: None,
+            engine: None,
+            outputs: Vec::new(),
+        }
+    }
+
+    /// Marks the record failed with a (truncated) message.
+    pub fn fail(&mut self, message: &str) {
+        self.success = false;
+        self.error_message = Some(truncate(message, ERROR_MAX_CHARS));
+    }
+}
+
+/// The decoded size of a base64 string of `len` characters: `len * 3 / 4 - padding`.
+pub fn base64_decoded_size(b64: &str) -> u64 {
+    let padding = b64.bytes().rev().take_while(|&b| b == b'=').count() as u64;
+    (b64.len() as u64 * 3 / 4).saturating_sub(padding)
+}
+
+/// The local request log: one JSON object per line.
+#[derive(Debug, Clone)]
+pub struct LocalLog {
+    pub path: PathBuf,
+}
+
+impl LocalLog {
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        LocalLog { path: path.into() }
+    }
+
+    /// Appends a record (one `write` of one line, so concurrent writers do not interleave).
+    pub fn append(&self, record: &EditRecord) -> Result<()> {
+        if let Some(dir) = self.path.parent() {
+            fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        }
+        let mut line = serde_json::to_vec(record)
+            .map_err(|e| Error::Engine(format!("cannot serialise the request log entry: {e}")))?;
+        line.push(b'\n');
+        let mut f = fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.path)
+            .map_err(|e| Error::io(&self.path, e))?;
+        f.write_all(&line).map_err(|e| Error::io(&self.path, e))
+    }
+
+    /// Reads every record; unreadable lines are skipped and counted.
+    pub fn read_all(&self) -> Result<(Vec<EditRecord>, usize)> {
+        let f = match fs::File::open(&self.path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((Vec::new(), 0)),
+            Err(e) => return Err(Error::io(&self.path, e)),
+        };
+        let mut records = Vec::new();
+        let mut bad = 0;
+        for line in BufReader::new(f).lines() {
+            let line = line.map_err(|e| Error::io(&self.path, e))?;
+            if line.trim().is_empty() {
+                continue;
+            }
+            match serde_json::from_str(&line) {
+                Ok(r) => records.push(r),
+                Err(_) => bad += 1,
+            }
+        }
+        Ok((records, bad))
+    }
+}
+
+/// Count, success rate and median generation time of a set of records.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Summary {
+    pub count: usize,
+    pub succeeded: usize,
+    pub success_rate: f64,
+    pub median_generation_time_ms: Option<u64>,
+}
+
+/// Summarises records; the median is over successful edits.
+pub fn summarize(records: &[EditRecord]) -> Summary {
+    let succeeded = records.iter().filter(|r| r.success).count();
+    let mut times: Vec<u64> = records
+        .iter()
+        .filter(|r| r.success)
+        .map(|r| r.generation_time_ms)
+        .collect();
+    times.sort_unstable();
+    let median = match times.len() {
+        0 => None,
+        n if n % 2 == 1 => Some(times[n / 2]),
+        n => Some((times[n / 2 - 1] + times[n / 2]) / 2),
+    };
+    Summary {
+        count: records.len(),
+        succeeded,
+        success_rate: if records.is_empty() {
+            0.0
+        } else {
+            succeeded as f64 / records.len() as f64
+        },
+        median_generation_time_ms: median,
+    }
+}
+
+/// The default log file inside a data directory.
+pub fn default_log_path(data_dir: &Path) -> PathBuf {
+    data_dir.join("history.jsonl")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_round_trip_and_summarise() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = LocalLog::new(dir.path().join("h.jsonl"));
+        for (ok, t) in [(true, 10), (true, 30), (false, 99), (true, 20)] {
+            let mut r = EditRecord::new("local", &"p".repeat(1500), "INPAINTING");
+            r.success = ok;
+            r.generation_time_ms = t;
+            if !ok {
+                r.fail(&"e".repeat(900));
+            }
+            log.append(&r).unwrap();
+        }
+        let (all, bad) = log.read_all().unwrap();
+        assert_eq!((all.len(), bad), (4, 0));
+        assert_eq!(all[0].prompt.len(), PROMPT_MAX_CHARS);
+        assert_eq!(all[2].error_message.as_ref().unwrap().len(), ERROR_MAX_CHARS);
+        let s = summarize(&all);
+        assert_eq!((s.count, s.succeeded), (4, 3));
+        assert_eq!(s.median_generation_time_ms, Some(20));
+    }
+
+    #[test]
+    fn base64_size_estimate_subtracts_padding() {
+        assert_eq!(base64_decoded_size("aGVsbG8="), 5);
+        assert_eq!(base64_decoded_size("aGk="), 2);
+        assert_eq!(base64_decoded_size(""), 0);
+    }
+}

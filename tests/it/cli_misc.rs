@@ -1,0 +1,147 @@
+//! Packaging and configuration: completions, man page, dist config, `imgedit config`, help.
+
+use std::path::Path;
+
+use clap_complete::Shell;
+use predicates::prelude::*;
+
+use crate::common::*;
+
+const SHELLS: [Shell; 5] = [Shell::Bash, Shell::Zsh, Shell::Fish, Shell::PowerShell, Shell::Elvish];
+
+/// Fails when `completions/` is stale; `UPDATE_COMPLETIONS=1 cargo test` rewrites it.
+#[test]
+fn committed_completions_are_up_to_date() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("completions");
+    let update = std::env::var_os("UPDATE_COMPLETIONS").is_some();
+    for shell in SHELLS {
+        let fresh = imgedit::commands::packaging::completions(shell);
+        let path = dir.join(imgedit::commands::packaging::completion_file_name(shell));
+        if update {
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(&path, &fresh).unwrap();
+        }
+        let committed = std::fs::read(&path).unwrap_or_default();
+        assert!(
+            committed == fresh,
+            "{} is stale: run `UPDATE_COMPLETIONS=1 cargo test committed_completions` and commit it",
+            path.display()
+        );
+    }
+}
+
+#[test]
+fn completions_command_prints_the_script() {
+    let sb = Sandbox::new();
+    sb.cmd()
+        .args(["completions", "bash"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("_imgedit()").and(predicate::str::contains("--mask-dir")));
+}
+
+#[test]
+fn man_page_renders() {
+    let sb = Sandbox::new();
+    sb.cmd()
+        .arg("man")
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with(".ie").and(predicate::str::contains("imgedit")));
+}
+
+#[test]
+fn help_documents_the_exit_codes() {
+    let sb = Sandbox::new();
+    sb.cmd()
+        .args(["edit", "--help"])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("3  bad input")
+                .and(predicate::str::contains("6  some items of a batch failed")),
+        );
+}
+
+#[test]
+fn config_init_show_and_path() {
+    let sb = Sandbox::new();
+    sb.cmd()
+        .args(["config", "path"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("config.toml"));
+    sb.cmd().args(["config", "init"]).assert().success();
+    assert!(sb.path("config/config.toml").exists());
+    sb.cmd()
+        .args(["config", "init"])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("already exists"));
+    sb.cmd()
+        .args(["config", "show"])
+        .env("IMGEDIT_REGION", "eu-west-1")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("region = \"eu-west-1\"").and(predicate::str::contains("max_pixels = 120000000")));
+}
+
+#[test]
+fn config_file_chooses_the_engine() {
+    let sb = Sandbox::new();
+    sb.save("in.png", &image::DynamicImage::ImageRgb8(textured(16, 16)));
+    std::fs::create_dir_all(sb.path("config")).unwrap();
+    std::fs::write(sb.path("config/config.toml"), "engine = \"api\"\n").unwrap();
+    sb.cmd()
+        .args(["edit", "in.png", "--rect", "1,1,4,4", "-o", "o.png"])
+        .assert()
+        .code(4)
+        .stderr(predicate::str::contains("api engine"));
+    // a flag beats the file
+    sb.cmd()
+        .args(["edit", "in.png", "--rect", "1,1,4,4", "-o", "o.png", "--engine", "local"])
+        .assert()
+        .success();
+}
+
+#[test]
+fn dist_workspace_has_the_promised_shape() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(root.join("dist-workspace.toml")).unwrap();
+    let v: toml::Value = toml::from_str(&text).unwrap();
+    assert!(v["workspace"]["members"].as_array().unwrap().iter().any(|m| m.as_str() == Some("cargo:.")));
+    let dist = &v["dist"];
+    let targets: Vec<&str> = dist["targets"].as_array().unwrap().iter().filter_map(|t| t.as_str()).collect();
+    for t in [
+        "x86_64-unknown-linux-gnu",
+        "aarch64-unknown-linux-gnu",
+        "x86_64-unknown-linux-musl",
+        "aarch64-unknown-linux-musl",
+        "x86_64-apple-darwin",
+        "aarch64-apple-darwin",
+        "x86_64-pc-windows-msvc",
+    ] {
+        assert!(targets.contains(&t), "missing target {t}");
+    }
+    let installers: Vec<&str> = dist["installers"].as_array().unwrap().iter().filter_map(|t| t.as_str()).collect();
+    assert!(installers.contains(&"shell") && installers.contains(&"powershell"));
+    let include: Vec<&str> = dist["include"].as_array().unwrap().iter().filter_map(|t| t.as_str()).collect();
+    for f in ["README.md", "CHANGELOG.md", "LICENSE", "completions/", "imgedit.1"] {
+        assert!(include.contains(&f), "archives must include {f}");
+        assert!(root.join(f).exists(), "{f} is listed for the archives but missing");
+    }
+    assert!(dist["cargo-dist-version"].as_str().is_some());
+}
+
+#[test]
+fn committed_man_page_is_up_to_date() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let fresh = imgedit::commands::packaging::man_page().unwrap();
+    if std::env::var_os("UPDATE_COMPLETIONS").is_some() {
+        std::fs::write(root.join("imgedit.1"), &fresh).unwrap();
+    }
+    assert!(
+        std::fs::read(root.join("imgedit.1")).unwrap_or_default() == fresh,
+        "imgedit.1 is stale: run `UPDATE_COMPLETIONS=1 cargo test committed_man_page` and commit it"
+    );
+}

@@ -1,0 +1,6 @@
+//! The integration tests, in one binary to keep link times down.
+
+mod cli_edit;
+mod cli_errors;
+mod cli_misc;
+mod common;
