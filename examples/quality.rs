@@ -135,6 +135,7 @@ fn set_param(p: &mut LocalParams, kv: &str) -> Res<()> {
         "min_hole_depth" => p.min_hole_depth = v.parse()?,
         "texture_weight" => p.texture_weight = v.parse()?,
         "texture_radius" => p.texture_radius = v.parse()?,
+        "locality" => p.locality = v.parse()?,
         "max_levels" => p.max_levels = v.parse()?,
         "iters_coarse" => p.iters_coarse = v.parse()?,
         "iters_fine" => p.iters_fine = v.parse()?,

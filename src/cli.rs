@@ -30,6 +30,8 @@ pub enum Command {
     /// Inpaint or outpaint one image, several, or a directory
     #[command(after_help = EXIT_CODES)]
     Edit(Box<EditArgs>),
+    /// Open the interactive editor (select, run, compare, keep, undo)
+    Tui(TuiArgs),
     /// List past edits from the request log, with a summary
     History(HistoryArgs),
     /// Show, locate or create the configuration file
@@ -138,6 +140,36 @@ pub struct EditArgs {
     /// No progress bar or notes on stderr (errors are still printed)
     #[arg(long, short = 'q', help_heading = "Output")]
     pub quiet: bool,
+}
+
+/// How the TUI draws images.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum GraphicsMode {
+    /// Ask the terminal which protocol it speaks
+    Auto,
+    Kitty,
+    Sixel,
+    Iterm2,
+    /// Unicode half blocks: works everywhere, coarse
+    Halfblocks,
+}
+
+#[derive(Debug, Args)]
+pub struct TuiArgs {
+    /// Image to open
+    pub image: Option<PathBuf>,
+    /// Mask file to start from (white, or transparent where it has alpha, = change)
+    #[arg(long, value_name = "FILE")]
+    pub mask: Option<PathBuf>,
+    /// Engine [default: from the config, else local]
+    #[arg(long, value_enum)]
+    pub engine: Option<EngineKind>,
+    /// Model id for the engine [default: from the config]
+    #[arg(long)]
+    pub model: Option<String>,
+    /// Graphics protocol for images
+    #[arg(long, value_enum, env = "IMGEDIT_GRAPHICS", default_value_t = GraphicsMode::Auto)]
+    pub graphics: GraphicsMode,
 }
 
 #[derive(Debug, Args)]

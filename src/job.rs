@@ -215,6 +215,8 @@ impl Placement {
 /// How the selection is described, before it is resolved against an image.
 #[derive(Debug, Clone, Default)]
 pub struct Selection {
+    /// A mask drawn in memory (the TUI's brush and shapes), the size of the source.
+    pub mask: Option<Mask>,
     pub mask_file: Option<PathBuf>,
     pub shapes: Vec<Shape>,
     pub invert: bool,
@@ -227,7 +229,7 @@ pub struct Selection {
 
 impl Selection {
     pub fn is_given(&self) -> bool {
-        self.mask_file.is_some() || !self.shapes.is_empty()
+        self.mask.is_some() || self.mask_file.is_some() || !self.shapes.is_empty()
     }
 }
 
@@ -286,6 +288,16 @@ impl JobOptions {
         let sel = &self.selection;
 
         let mut base = Mask::new(w, h);
+        if let Some(m) = &sel.mask {
+            if (m.width(), m.height()) != (w, h) {
+                return Err(input_err!(
+                    "the drawn mask is {}x{} but {source_name} is {w}x{h}",
+                    m.width(),
+                    m.height()
+                ));
+            }
+            base.union(m);
+        }
         if let Some(path) = &sel.mask_file {
             let m = mask::load_mask_file(path, source_name, w, h, sel.fit_mask, &self.limits)?;
             base.union(&m);

@@ -14,6 +14,7 @@ pub mod mask;
 pub mod model;
 pub mod pipeline;
 pub mod record;
+pub mod tui;
 
 use std::process::ExitCode;
 
@@ -42,15 +43,17 @@ pub fn main_entry() -> ExitCode {
 
 /// Runs a parsed command line; returns the exit code.
 pub fn run(cli: Cli) -> Result<u8, Error> {
+    // One runtime for the whole process, built only by the commands that need it.
+    let runtime = || {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .map_err(|e| Error::Engine(format!("cannot start the async runtime: {e}")))
+    };
     match cli.command {
-        Command::Edit(args) => {
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .map_err(|e| Error::Engine(format!("cannot start the async runtime: {e}")))?;
-            commands::edit::run(&args, &rt)
-        }
+        Command::Edit(args) => commands::edit::run(&args, &runtime()?),
+        Command::Tui(args) => tui::run(&args, &runtime()?),
         Command::History(args) => commands::history::run(&args).map(|()| exit::OK),
         Command::Config(cmd) => commands::config::run(&cmd).map(|()| exit::OK),
         Command::Completions { shell } => {

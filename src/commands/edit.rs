@@ -318,6 +318,7 @@ fn edit_one(ctx: &Ctx<'_>, input: &Path) -> Result<()> {
     let seed = args.seed.unwrap_or_else(|| rand::random::<u32>().into());
     let options = JobOptions {
         selection: Selection {
+            mask: None,
             mask_file,
             shapes,
             invert: args.invert_mask,
@@ -379,8 +380,8 @@ fn edit_one(ctx: &Ctx<'_>, input: &Path) -> Result<()> {
     let base = ctx.index as u64 * STEPS;
     let run_ctx = RunContext {
         progress: Arc::new(move |p: EngineProgress| {
-            if p.total > 0 {
-                bar.set_position(base + p.done * STEPS / p.total);
+            if let Some(step) = (p.done * STEPS).checked_div(p.total) {
+                bar.set_position(base + step);
             }
         }),
         ..RunContext::default()

@@ -4,3 +4,4 @@ mod cli_edit;
 mod cli_errors;
 mod cli_misc;
 mod common;
+mod tui;

@@ -61,9 +61,13 @@ pub struct LocalParams {
     pub texture_weight: f32,
     /// Window radius of the texture feature at full resolution.
     pub texture_radius: usize,
+    /// Cost (in patch-SSD units, per full-resolution pixel) of the distance
+    /// between a target and its source; biases matches towards nearby sources.
+    pub locality: f32,
     /// Where the sharp best-patch reconstruction replaces the weighted mean
     /// (keeps texture, may show more seams): 0 never, 1 last iteration of the
-    /// finest level, 2 last iteration of every level, 3 every iteration.
+    /// finest level, 2 last iteration of every level, 3 every iteration,
+    /// 4 last iteration of every level and every iteration of the finest.
     pub sharp_mode: u8,
 }
 
@@ -73,7 +77,7 @@ impl Default for LocalParams {
             seed: 0,
             patch_size: 7,
             coarse_patch_size: 5,
-            min_level_size: 40,
+            min_level_size: 32,
             min_hole_depth: 3.0,
             max_levels: 6,
             iters_coarse: 8,
@@ -85,7 +89,8 @@ impl Default for LocalParams {
             vote_percentile: 0.75,
             vote_sharpness: 1.0,
             confidence_gamma: 1.3,
-            sharp_mode: 2,
+            sharp_mode: 4,
+            locality: 40.0,
             texture_weight: 3.0,
             texture_radius: 2,
         }
@@ -243,9 +248,10 @@ fn run_pyramid(
             continue;
         }
         let level_seed = derive(p.seed, li as u64);
+        let loc = p.locality * (1u64 << k.min(30)) as f32;
         let hole_dist = pyramid::hole_distance(&lvl.hole, lvl.w, lvl.h);
         let mut f = {
-            let ctx = ctx_of(lvl, r, &masks);
+            let ctx = ctx_of(lvl, r, &masks, loc);
             match field.take() {
                 Some((cf, cw, ch)) => {
                     let f = nnf::upsample_field(&cf, cw, ch, &ctx, derive(level_seed, 0xF1E1D));
@@ -266,7 +272,7 @@ fn run_pyramid(
         };
         for it in 0..iters {
             check(progress, cancel, li, levels, it, iters)?;
-            let ctx = ctx_of(lvl, r, &masks);
+            let ctx = ctx_of(lvl, r, &masks, loc);
             let it_seed = derive(level_seed, 1000 + it as u64);
             nnf::recompute_dist(&ctx, &mut f);
             for pass in 0..p.pm_passes.max(1) {
@@ -290,7 +296,8 @@ fn run_pyramid(
                 0 => false,
                 1 => last && li + 1 == levels,
                 2 => last,
-                _ => true,
+                3 => true,
+                _ => last || li + 1 == levels,
             };
             let img = if sharp {
                 vote::vote_best(&ctx, &f, &wts, &lvl.hole)
@@ -310,7 +317,7 @@ fn run_pyramid(
     Ok(pyr.swap_remove(0))
 }
 
-fn ctx_of<'a>(l: &'a Level, r: usize, m: &'a pyramid::PatchMasks) -> Ctx<'a> {
+fn ctx_of<'a>(l: &'a Level, r: usize, m: &'a pyramid::PatchMasks, locality: f32) -> Ctx<'a> {
     Ctx {
         w: l.w,
         h: l.h,
@@ -319,6 +326,7 @@ fn ctx_of<'a>(l: &'a Level, r: usize, m: &'a pyramid::PatchMasks) -> Ctx<'a> {
         valid: &m.valid,
         valid_list: &m.valid_list,
         target: &m.target,
+        locality,
     }
 }
 
@@ -386,7 +394,7 @@ pub mod bench_api {
             diffuse::diffuse_fill(&mut level, 50);
             let r = odd_radius(patch_size);
             let masks = patch_masks(&level.hole, w, h, r, None);
-            let field = nnf::init_random(&ctx_of(&level, r, &masks), seed);
+            let field = nnf::init_random(&ctx_of(&level, r, &masks, 0.0), seed);
             Prepared {
                 level,
                 masks,
@@ -397,13 +405,13 @@ pub mod bench_api {
 
         /// One PatchMatch pass (propagation + random search).
         pub fn pm_pass(&mut self, seed: u64) {
-            let ctx = ctx_of(&self.level, self.r, &self.masks);
+            let ctx = ctx_of(&self.level, self.r, &self.masks, 0.0);
             nnf::pm_pass(&ctx, &mut self.field, seed.is_multiple_of(2), seed);
         }
 
         /// One weighted vote; returns the new image buffer.
         pub fn vote(&self) -> Vec<u8> {
-            let ctx = ctx_of(&self.level, self.r, &self.masks);
+            let ctx = ctx_of(&self.level, self.r, &self.masks, 0.0);
             let d = pyramid::hole_distance(&self.level.hole, self.level.w, self.level.h);
             let wts = vote::weights(&ctx, &self.field, &d, 0.75, 1.0, 1.3);
             vote::vote(&ctx, &self.field, &wts, &self.level.hole)

@@ -55,6 +55,9 @@ pub(super) struct Ctx<'a> {
     pub valid: &'a [bool],
     pub valid_list: &'a [u32],
     pub target: &'a [bool],
+    /// Cost added per pixel of displacement between target and source
+    /// (prefers nearby sources); 0 disables it.
+    pub locality: f32,
 }
 
 /// Dense nearest-neighbour field: for every target centre the index
@@ -67,13 +70,24 @@ pub(super) struct Field {
 
 #[inline]
 fn ssd(a: &[u8], b: &[u8]) -> u32 {
-    a.iter()
-        .zip(b)
-        .map(|(&x, &y)| {
-            let d = x as i32 - y as i32;
-            (d * d) as u32
-        })
-        .sum()
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[..n], &b[..n]);
+    let mut acc = 0u32;
+    let mut ca = a.chunks_exact(16);
+    let mut cb = b.chunks_exact(16);
+    for (x, y) in (&mut ca).zip(&mut cb) {
+        let mut s = 0u32;
+        for i in 0..16 {
+            let d = x[i].abs_diff(y[i]) as u32;
+            s += d * d;
+        }
+        acc += s;
+    }
+    for (x, y) in ca.remainder().iter().zip(cb.remainder()) {
+        let d = x.abs_diff(*y) as u32;
+        acc += d * d;
+    }
+    acc
 }
 
 /// Sum of squared RGB differences between the target patch centred at `p`
@@ -123,15 +137,17 @@ impl Ctx<'_> {
     #[inline]
     fn dist(&self, i: usize, q: u32, bound: u32) -> u32 {
         let q = q as usize;
-        patch_dist(
-            self.img,
-            self.w,
-            self.h,
-            self.r,
-            (i % self.w, i / self.w),
-            (q % self.w, q / self.w),
-            bound,
-        )
+        let (p, q) = ((i % self.w, i / self.w), (q % self.w, q / self.w));
+        let pen = if self.locality > 0.0 {
+            let d = (p.0.abs_diff(q.0).pow(2) + p.1.abs_diff(q.1).pow(2)) as f32;
+            (d.sqrt() * self.locality) as u32
+        } else {
+            0
+        };
+        if pen >= bound {
+            return pen;
+        }
+        pen + patch_dist(self.img, self.w, self.h, self.r, p, q, bound - pen)
     }
 
     #[inline]

@@ -22,8 +22,12 @@ pub(super) struct Level {
 
 impl Level {
     /// The RGB channels as a packed RGB buffer.
+    #[cfg(test)]
     pub fn rgb(&self) -> Vec<u8> {
-        self.img.chunks_exact(CH).flat_map(|p| [p[0], p[1], p[2]]).collect()
+        self.img
+            .chunks_exact(CH)
+            .flat_map(|p| [p[0], p[1], p[2]])
+            .collect()
     }
 
     /// Fill the texture channel of the known pixels: the mean luma gradient
@@ -66,8 +70,14 @@ impl Level {
                     continue;
                 }
                 let (x0, x1) = (x.saturating_sub(radius), (x + radius + 1).min(w));
-                let b = |s: &[f32]| s[y1 * (w + 1) + x1] + s[y0 * (w + 1) + x0] - s[y0 * (w + 1) + x1] - s[y1 * (w + 1) + x0];
-                let c = sc[y1 * (w + 1) + x1] + sc[y0 * (w + 1) + x0] - sc[y0 * (w + 1) + x1] - sc[y1 * (w + 1) + x0];
+                let b = |s: &[f32]| {
+                    s[y1 * (w + 1) + x1] + s[y0 * (w + 1) + x0]
+                        - s[y0 * (w + 1) + x1]
+                        - s[y1 * (w + 1) + x0]
+                };
+                let c = sc[y1 * (w + 1) + x1] + sc[y0 * (w + 1) + x0]
+                    - sc[y0 * (w + 1) + x1]
+                    - sc[y1 * (w + 1) + x0];
                 let t = if c > 0 { b(&sv) / c as f32 } else { 0.0 };
                 self.img[i * CH + 3] = (t * scale).round().clamp(0.0, 255.0) as u8;
             }

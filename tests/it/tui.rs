@@ -1,0 +1,1 @@
+//! TUI tests (snapshots, update logic, tmux end-to-end).
