@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::engine::EngineKind;
-use crate::job::{Anchor, CanvasSize, Extend, Mode};
+use crate::job::{Anchor, CanvasSize, Extend, Mode, Quality};
 use crate::mask::Shape;
 
 const EXIT_CODES: &str = "\
@@ -32,6 +32,8 @@ pub enum Command {
     Edit(Box<EditArgs>),
     /// Open the interactive editor (select, run, compare, keep, undo)
     Tui(TuiArgs),
+    /// Serve HTTP endpoints: the Bedrock-compatible endpoint for offline work
+    Serve(ServeArgs),
     /// List past edits from the request log, with a summary
     History(HistoryArgs),
     /// Show, locate or create the configuration file
@@ -114,13 +116,31 @@ pub struct EditArgs {
     /// Prompt strength for the cloud models
     #[arg(long, help_heading = "Generation")]
     pub cfg_scale: Option<f32>,
+    /// Image quality (Titan, Nova Canvas)
+    #[arg(long, value_enum, help_heading = "Generation")]
+    pub quality: Option<Quality>,
+    /// Let the model find the region to change from text, e.g. "the dog" (Titan, Nova Canvas)
+    #[arg(long, value_name = "TEXT", help_heading = "Selection")]
+    pub mask_prompt: Option<String>,
+    /// With --mode replace: what to replace (Stability search-and-replace)
+    #[arg(long, value_name = "TEXT", help_heading = "Generation")]
+    pub search: Option<String>,
 
     /// Engine [default: from the config, else local]
     #[arg(long, value_enum, help_heading = "Engine")]
     pub engine: Option<EngineKind>,
-    /// Model id for the engine [default: from the config]
+    /// Model id for the engine, e.g. stability.stable-image-inpaint-v1:0 or a us. inference profile [default: from the config]
     #[arg(long, help_heading = "Engine")]
     pub model: Option<String>,
+    /// How to talk to a model id imgedit does not know
+    #[arg(long, value_name = "FAMILY", help_heading = "Engine", value_parser = ["titan", "nova-canvas", "stability-inpaint", "stability-outpaint", "stability-erase", "stability-search-replace"])]
+    pub model_family: Option<String>,
+    /// AWS region for Bedrock [default: the AWS chain, then the config]
+    #[arg(long, help_heading = "Engine")]
+    pub region: Option<String>,
+    /// AWS profile for Bedrock [default: the AWS chain, then the config]
+    #[arg(long, help_heading = "Engine")]
+    pub profile: Option<String>,
 
     /// Output file (format from the extension; "-" writes PNG to stdout). With -n > 1: OUT-1.png, OUT-2.png, ...
     #[arg(short = 'o', long, value_name = "OUT", help_heading = "Output")]
@@ -170,6 +190,19 @@ pub struct TuiArgs {
     /// Graphics protocol for images
     #[arg(long, value_enum, env = "IMGEDIT_GRAPHICS", default_value_t = GraphicsMode::Auto)]
     pub graphics: GraphicsMode,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (port 0 picks a free port)
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: std::net::SocketAddr,
+    /// Serve POST /model/{modelId}/invoke in Bedrock's wire format, answered by the local engine
+    #[arg(long)]
+    pub bedrock: bool,
+    /// Inject faults: throttle=N, error500=N, unavailable=N, filter=N, malformed=N, delay-ms=MS, legacy=MODEL_ID (repeatable)
+    #[arg(long, value_name = "KIND=VALUE")]
+    pub fault: Vec<String>,
 }
 
 #[derive(Debug, Args)]

@@ -22,6 +22,10 @@ pub enum Mode {
     Outpaint,
     /// Extend the canvas; every original pixel stays untouched.
     PreciseOutpaint,
+    /// Remove the selected object (Stability erase-object; the local engine's inpainting).
+    Erase,
+    /// Replace what `--search` names with `--prompt` (Stability search-and-replace).
+    Replace,
 }
 
 impl Mode {
@@ -31,12 +35,34 @@ impl Mode {
             Mode::Inpaint => "INPAINTING",
             Mode::Outpaint => "OUTPAINTING",
             Mode::PreciseOutpaint => "precise-outpaint",
+            Mode::Erase => "ERASE",
+            Mode::Replace => "REPLACE",
+        }
+    }
+
+    /// The name `--mode` takes.
+    pub fn cli_name(self) -> &'static str {
+        match self {
+            Mode::Inpaint => "inpaint",
+            Mode::Outpaint => "outpaint",
+            Mode::PreciseOutpaint => "precise-outpaint",
+            Mode::Erase => "erase",
+            Mode::Replace => "replace",
         }
     }
 
     pub fn is_outpaint(self) -> bool {
         matches!(self, Mode::Outpaint | Mode::PreciseOutpaint)
     }
+}
+
+/// Image quality for Titan and Nova Canvas.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Quality {
+    #[default]
+    Standard,
+    Premium,
 }
 
 /// Where the original sits on an outpainting canvas.
@@ -247,9 +273,14 @@ pub struct EditJob {
     pub mode: Mode,
     pub prompt: Option<String>,
     pub negative: Option<String>,
+    /// Text naming the region to change, for models that segment it themselves.
+    pub mask_prompt: Option<String>,
+    /// What to replace, for `--mode replace`.
+    pub search: Option<String>,
     pub num_images: u32,
     pub seed: u64,
     pub cfg_scale: Option<f32>,
+    pub quality: Option<Quality>,
     pub model: &'static ModelSpec,
 }
 
@@ -261,9 +292,12 @@ pub struct JobOptions {
     pub canvas: Option<CanvasSpec>,
     pub prompt: Option<String>,
     pub negative: Option<String>,
+    pub mask_prompt: Option<String>,
+    pub search: Option<String>,
     pub num_images: u32,
     pub seed: u64,
     pub cfg_scale: Option<f32>,
+    pub quality: Option<Quality>,
     pub model: &'static ModelSpec,
     pub limits: DecodeLimits,
 }
@@ -272,9 +306,10 @@ impl JobOptions {
     /// The mode asked for, or the one the canvas implies.
     pub fn effective_mode(&self) -> Result<Mode> {
         match (self.mode, self.canvas.is_some()) {
-            (Some(Mode::Inpaint), true) => Err(Error::Usage(
-                "--extend and --canvas enlarge the image: use them with --mode outpaint or precise-outpaint".into(),
-            )),
+            (Some(m), true) if !m.is_outpaint() => Err(Error::Usage(format!(
+                "--extend and --canvas enlarge the image: use them with --mode outpaint or precise-outpaint, not {}",
+                m.cli_name()
+            ))),
             (Some(m), _) => Ok(m),
             (None, true) => Ok(Mode::Outpaint),
             (None, false) => Ok(Mode::Inpaint),
@@ -355,6 +390,16 @@ impl JobOptions {
                 }
             }
         }
+        // The model finds the region itself: everything may change, the model decides what does.
+        let model_selects = self.mask_prompt.is_some() || mode == Mode::Replace;
+        if model_selects && !sel.is_given() && !border {
+            mask.invert();
+        }
+        if mode == Mode::Replace && self.search.is_none() {
+            return Err(Error::Usage(
+                "--mode replace needs --search TEXT (what to replace) and --prompt TEXT (what to put there)".into(),
+            ));
+        }
         if mask.is_empty() {
             let what = if sel.is_given() {
                 "the mask and shapes select no pixel"
@@ -377,9 +422,12 @@ impl JobOptions {
             mode,
             prompt: self.prompt.clone(),
             negative: self.negative.clone(),
+            mask_prompt: self.mask_prompt.clone(),
+            search: self.search.clone(),
             num_images: self.num_images,
             seed: self.seed,
             cfg_scale: self.cfg_scale,
+            quality: self.quality,
             model: self.model,
         };
         job.validate()?;
@@ -392,6 +440,38 @@ impl EditJob {
     pub fn validate(&self) -> Result<()> {
         let m = self.model;
         let (cw, ch) = (self.placement.canvas_width, self.placement.canvas_height);
+        if !m.supports(self.mode) {
+            let hint = crate::model::active_for(self.mode)
+                .map(|a| format!("; --engine bedrock --model {} does", a.id))
+                .unwrap_or_default();
+            return Err(Error::Usage(format!(
+                "{}: the model does not do --mode {}{hint}",
+                m.id,
+                self.mode.cli_name()
+            )));
+        }
+        if self.mask_prompt.is_some() && !m.supports_mask_prompt() {
+            return Err(Error::Usage(format!(
+                "{}: --mask-prompt needs a model that finds regions from text (Titan or Nova Canvas)",
+                m.id
+            )));
+        }
+        if m.prompt_required(self.mode) && self.prompt.as_deref().is_none_or(str::is_empty) {
+            return Err(input_err!(
+                "{}: --prompt is required for --mode {}",
+                m.id,
+                self.mode.cli_name()
+            ));
+        }
+        if let (Some(max), Some(search)) = (m.max_prompt_chars, &self.search)
+            && search.chars().count() > max
+        {
+            return Err(input_err!(
+                "{}: --search is {} characters, the limit is {max}",
+                m.id,
+                search.chars().count()
+            ));
+        }
         if self.num_images == 0 || self.num_images > m.max_images {
             return Err(input_err!(
                 "{}: --num-images must be 1..{}, got {}",
@@ -463,9 +543,12 @@ mod tests {
             canvas: None,
             prompt: None,
             negative: None,
+            mask_prompt: None,
+            search: None,
             num_images: 1,
             seed: 1,
             cfg_scale: None,
+            quality: None,
             model: crate::model::local(),
             limits: DecodeLimits::default(),
         }

@@ -14,6 +14,7 @@ pub mod mask;
 pub mod model;
 pub mod pipeline;
 pub mod record;
+pub mod server;
 pub mod tui;
 
 use std::process::ExitCode;
@@ -54,6 +55,7 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
     match cli.command {
         Command::Edit(args) => commands::edit::run(&args, &runtime()?),
         Command::Tui(args) => tui::run(&args, &runtime()?),
+        Command::Serve(args) => commands::serve::run(&args, &runtime()?).map(|()| exit::OK),
         Command::History(args) => commands::history::run(&args).map(|()| exit::OK),
         Command::Config(cmd) => commands::config::run(&cmd).map(|()| exit::OK),
         Command::Completions { shell } => {

@@ -45,12 +45,68 @@ pub struct ModelSpec {
     pub max_side: Option<u32>,
     /// Largest width x height (None = only the decode limits apply).
     pub max_pixels: Option<u64>,
+    /// Smallest width x height.
+    pub min_pixels: u64,
+    /// Largest ratio of the long side to the short side (None = any).
+    pub max_aspect: Option<f32>,
     pub max_images: u32,
     pub cfg_range: Option<(f32, f32)>,
     pub default_cfg: Option<f32>,
     pub seed_max: u64,
     /// Approximate price per image in US dollars (0 for local).
     pub price_per_image_usd: f64,
+    /// Largest encoded input image in bytes (None = only the request body limit applies).
+    pub max_image_bytes: Option<u64>,
+    /// Active models to suggest when this one is retired or Legacy.
+    pub successor: Option<&'static str>,
+}
+
+/// Largest InvokeModel request body Bedrock accepts, in bytes.
+pub const BEDROCK_MAX_BODY_BYTES: usize = 25_000_000;
+
+impl ModelSpec {
+    /// Whether an image of `w` x `h` meets this model's size rules.
+    pub fn accepts_size(&self, w: u32, h: u32) -> bool {
+        let (long, short) = (w.max(h), w.min(h));
+        let pixels = u64::from(w) * u64::from(h);
+        short >= self.min_side
+            && self.max_side.is_none_or(|m| long <= m)
+            && self.max_pixels.is_none_or(|m| pixels <= m)
+            && pixels >= self.min_pixels
+            && self
+                .max_aspect
+                .is_none_or(|a| f64::from(long) <= f64::from(a) * f64::from(short))
+    }
+
+    /// Whether `mode` needs a prompt on this model.
+    pub fn prompt_required(&self, mode: crate::job::Mode) -> bool {
+        match self.family {
+            Family::Local | Family::StabilityErase => false,
+            Family::Titan | Family::NovaCanvas => mode.is_outpaint(),
+            Family::StabilityInpaint | Family::StabilitySearchReplace => true,
+            Family::StabilityOutpaint => false,
+        }
+    }
+
+    /// Whether the model can find the region itself from `--mask-prompt`.
+    pub fn supports_mask_prompt(&self) -> bool {
+        matches!(self.family, Family::Titan | Family::NovaCanvas)
+    }
+
+    /// Which `--mode`s this model's family serves.
+    pub fn supports(&self, mode: crate::job::Mode) -> bool {
+        use crate::job::Mode;
+        match self.family {
+            Family::Local => !matches!(mode, Mode::Replace),
+            Family::Titan | Family::NovaCanvas => {
+                matches!(mode, Mode::Inpaint | Mode::Outpaint | Mode::PreciseOutpaint)
+            }
+            Family::StabilityInpaint => mode == Mode::Inpaint,
+            Family::StabilityOutpaint => mode.is_outpaint(),
+            Family::StabilityErase => mode == Mode::Erase,
+            Family::StabilitySearchReplace => mode == Mode::Replace,
+        }
+    }
 }
 
 const LOCAL: ModelSpec = ModelSpec {
@@ -62,11 +118,15 @@ const LOCAL: ModelSpec = ModelSpec {
     min_side: 1,
     max_side: None,
     max_pixels: None,
+    min_pixels: 1,
+    max_aspect: None,
     max_images: 16,
     cfg_range: None,
     default_cfg: None,
     seed_max: u64::MAX,
     price_per_image_usd: 0.0,
+    max_image_bytes: None,
+    successor: None,
 };
 
 const TITAN_BASE: ModelSpec = ModelSpec {
@@ -78,11 +138,15 @@ const TITAN_BASE: ModelSpec = ModelSpec {
     min_side: 32,
     max_side: Some(1408),
     max_pixels: None,
+    min_pixels: 1,
+    max_aspect: None,
     max_images: 5,
     cfg_range: Some((1.1, 10.0)),
     default_cfg: Some(8.0),
     seed_max: 2_147_483_646,
     price_per_image_usd: 0.01,
+    max_image_bytes: Some(5_000_000),
+    successor: Some("stability.stable-image-inpaint-v1:0"),
 };
 
 const NOVA: ModelSpec = ModelSpec {
@@ -94,11 +158,15 @@ const NOVA: ModelSpec = ModelSpec {
     min_side: 320,
     max_side: Some(4096),
     max_pixels: Some(4_194_303),
+    min_pixels: 1,
+    max_aspect: Some(4.0),
     max_images: 5,
     cfg_range: Some((1.1, 10.0)),
     default_cfg: Some(6.5),
     seed_max: 2_147_483_646,
     price_per_image_usd: 0.06,
+    max_image_bytes: None,
+    successor: Some("stability.stable-image-inpaint-v1:0"),
 };
 
 const STABILITY_BASE: ModelSpec = ModelSpec {
@@ -110,11 +178,15 @@ const STABILITY_BASE: ModelSpec = ModelSpec {
     min_side: 64,
     max_side: None,
     max_pixels: Some(9_437_184),
+    min_pixels: 4096,
+    max_aspect: Some(2.5),
     max_images: 1,
     cfg_range: None,
     default_cfg: None,
     seed_max: 4_294_967_294,
     price_per_image_usd: 0.04,
+    max_image_bytes: None,
+    successor: None,
 };
 
 /// Every model imgedit knows, local first.
@@ -156,6 +228,60 @@ pub fn find(id: &str) -> Option<&'static ModelSpec> {
         .find_map(|p| id.strip_prefix(p))
         .unwrap_or(id);
     MODELS.iter().find(|m| m.id == bare)
+}
+
+/// Families by the name `--model-family` takes.
+pub fn family_by_name(name: &str) -> Option<Family> {
+    Some(match name {
+        "titan" => Family::Titan,
+        "nova-canvas" => Family::NovaCanvas,
+        "stability-inpaint" => Family::StabilityInpaint,
+        "stability-outpaint" => Family::StabilityOutpaint,
+        "stability-erase" => Family::StabilityErase,
+        "stability-search-replace" => Family::StabilitySearchReplace,
+        _ => return None,
+    })
+}
+
+/// The model of `family` whose limits an unknown id of that family is held to.
+pub fn template_for(family: Family) -> &'static ModelSpec {
+    MODELS
+        .iter()
+        .find(|m| m.family == family)
+        .unwrap_or(&MODELS[0])
+}
+
+/// The active model of a family that does `mode`, to suggest in errors.
+pub fn active_for(mode: crate::job::Mode) -> Option<&'static ModelSpec> {
+    MODELS
+        .iter()
+        .find(|m| m.lifecycle == Lifecycle::Active && m.family != Family::Local && m.supports(mode))
+}
+
+/// Resolves a user's model id: a table row, the row of a prefixed inference profile (`us.`...)
+/// under the user's id, or an unknown id held to the limits of `family`.
+pub fn resolve(id: &str, family: Option<Family>) -> Result<&'static ModelSpec, String> {
+    let leak = |spec: &ModelSpec, family: Family| -> &'static ModelSpec {
+        let id: &'static str = Box::leak(id.to_string().into_boxed_str());
+        Box::leak(Box::new(ModelSpec {
+            id,
+            family,
+            ..spec.clone()
+        }))
+    };
+    match (find(id), family) {
+        (Some(spec), None) if spec.id == id => Ok(spec),
+        (Some(spec), None) => Ok(leak(spec, spec.family)),
+        (Some(spec), Some(f)) if spec.family == f => Ok(leak(spec, f)),
+        (Some(spec), Some(_)) => Err(format!(
+            "--model {id} is a {:?} model; drop --model-family or pick a matching one",
+            spec.family
+        )),
+        (None, Some(f)) => Ok(leak(template_for(f), f)),
+        (None, None) => Err(format!(
+            "--model {id}: unknown model id; pass --model-family (titan, nova-canvas, stability-inpaint, stability-outpaint, stability-erase, stability-search-replace) to say how to talk to it"
+        )),
+    }
 }
 
 /// The embedded engine's row.

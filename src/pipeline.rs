@@ -24,9 +24,14 @@ pub fn prepare(job: &EditJob) -> PreparedJob {
         mode: job.mode,
         prompt: job.prompt.clone(),
         negative: job.negative.clone(),
+        mask_prompt: job.mask_prompt.clone(),
+        search: job.search.clone(),
         seeds: job.seeds(),
         cfg_scale: job.cfg_scale,
+        quality: job.quality,
         model: job.model,
+        placement: job.placement,
+        source_size: (job.source.width(), job.source.height()),
     }
 }
 
@@ -123,9 +128,12 @@ mod tests {
             canvas: None,
             prompt: None,
             negative: None,
+            mask_prompt: None,
+            search: None,
             num_images: 1,
             seed: 0,
             cfg_scale: None,
+            quality: None,
             model: crate::model::local(),
             limits: DecodeLimits::default(),
         }

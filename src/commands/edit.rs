@@ -65,11 +65,22 @@ pub fn run(args: &EditArgs, rt: &tokio::runtime::Runtime) -> Result<u8> {
     let paths = Paths::from_env()?;
     let config = Config::load(&paths.config_file)?;
     let kind = args.engine.or(config.engine).unwrap_or(EngineKind::Local);
-    let model = resolve_model(kind, args.model.as_deref().or(config.model.as_deref()))?;
+    let model = resolve_model(
+        kind,
+        args.model.as_deref().or(config.model.as_deref()),
+        args.model_family.as_deref(),
+        args.mode,
+    )?;
     let items = expand_inputs(&args.images)?;
     let batch = items.len() > 1 || args.images.iter().any(|p| p.is_dir());
     check_flags(args, batch)?;
-    let engine = engine::create(kind)?;
+    let engine = engine::create_with(
+        kind,
+        &engine::EngineSettings {
+            region: args.region.clone().or_else(|| config.region.clone()),
+            profile: args.profile.clone().or_else(|| config.profile.clone()),
+        },
+    )?;
 
     if kind == EngineKind::Local
         && !args.quiet
@@ -135,16 +146,25 @@ fn progress_bar(args: &EditArgs, items: usize) -> ProgressBar {
     bar
 }
 
-fn resolve_model(kind: EngineKind, model: Option<&str>) -> Result<&'static ModelSpec> {
+fn resolve_model(
+    kind: EngineKind,
+    model: Option<&str>,
+    family: Option<&str>,
+    mode: Option<crate::job::Mode>,
+) -> Result<&'static ModelSpec> {
     match (kind, model) {
         (EngineKind::Local, None | Some("local")) => Ok(model::local()),
         (EngineKind::Local, Some(other)) => Err(Error::Usage(format!(
             "--model {other}: the local engine has one model, \"local\" (cloud models need --engine bedrock or api)"
         ))),
-        (_, Some(id)) => model::find(id).ok_or_else(|| {
-            Error::Usage(format!("--model {id}: unknown model id (known: {})", known_models()))
+        (_, Some(id)) => {
+            let family = family.and_then(model::family_by_name);
+            model::resolve(id, family).map_err(Error::Usage)
+        }
+        // Without --model: the active model that does the mode.
+        (_, None) => model::active_for(mode.unwrap_or(crate::job::Mode::Inpaint)).ok_or_else(|| {
+            Error::Usage(format!("no model given: pass --model (known: {})", known_models()))
         }),
-        (_, None) => Ok(&model::MODELS[1]),
     }
 }
 
@@ -315,7 +335,10 @@ fn edit_one(ctx: &Ctx<'_>, input: &Path) -> Result<()> {
         (None, Some(c)) => Some(CanvasSpec::Size(c, args.anchor)),
         (None, None) => None,
     };
-    let seed = args.seed.unwrap_or_else(|| rand::random::<u32>().into());
+    let seed = args.seed.unwrap_or_else(|| {
+        // A random seed every model accepts, short enough to read back and retype.
+        u64::from(rand::random::<u32>()) % ctx.model.seed_max.min(i32::MAX as u64 - 1).saturating_add(1)
+    });
     let options = JobOptions {
         selection: Selection {
             mask: None,
@@ -331,9 +354,12 @@ fn edit_one(ctx: &Ctx<'_>, input: &Path) -> Result<()> {
         canvas,
         prompt: args.prompt.clone(),
         negative: args.negative.clone(),
+        mask_prompt: args.mask_prompt.clone(),
+        search: args.search.clone(),
         num_images: args.num_images,
         seed,
         cfg_scale: args.cfg_scale,
+        quality: args.quality,
         model: ctx.model,
         limits,
     };
@@ -366,6 +392,7 @@ fn edit_one(ctx: &Ctx<'_>, input: &Path) -> Result<()> {
                 Target::Files(f) => f.iter().map(|p| p.display().to_string()).collect(),
             },
             "save_mask": args.save_mask,
+            "engine_plan": ctx.engine.plan(&pipeline::prepare(&job))?,
         });
         println!("{}", if args.json { plan.to_string() } else { pretty(&plan) });
         return Ok(());
@@ -377,11 +404,18 @@ fn edit_one(ctx: &Ctx<'_>, input: &Path) -> Result<()> {
 
     let prepared = pipeline::prepare(&job);
     let bar = ctx.bar.clone();
+    let status_bar = ctx.bar.clone();
+    let quiet = args.quiet;
     let base = ctx.index as u64 * STEPS;
     let run_ctx = RunContext {
         progress: Arc::new(move |p: EngineProgress| {
             if let Some(step) = (p.done * STEPS).checked_div(p.total) {
                 bar.set_position(base + step);
+            }
+        }),
+        status: Arc::new(move |line: String| {
+            if !quiet {
+                status_bar.suspend(|| eprintln!("{line}"));
             }
         }),
         ..RunContext::default()
@@ -393,15 +427,24 @@ fn edit_one(ctx: &Ctx<'_>, input: &Path) -> Result<()> {
     let t_engine = Instant::now();
     let generated = ctx.rt.block_on(ctx.engine.run(&prepared, &run_ctx));
     record.generation_time_ms = ms(t_engine);
-    let result = generated.and_then(|g| {
+    let mut withheld = None;
+    let result = generated.and_then(|out| {
+        if out.images.is_empty() {
+            return Err(Error::Engine(
+                out.withheld_message()
+                    .unwrap_or_else(|| "the engine returned no image".into()),
+            ));
+        }
+        withheld = out.withheld_message();
         let t_write = Instant::now();
-        let images = pipeline::finish(&job, &g);
-        write_outputs(ctx, &job, &g, &images, &target, &mut record)
+        let images = pipeline::finish(&job, &out.images);
+        write_outputs(ctx, &job, &out.images, &images, &target, &mut record)
             .map(|reports| (reports, ms(t_write)))
     });
-    match &result {
-        Ok(_) => record.success = true,
-        Err(e) => record.fail(&e.to_string()),
+    match (&result, &withheld) {
+        (Ok(_), None) => record.success = true,
+        (Ok(_), Some(w)) => record.fail(w),
+        (Err(e), _) => record.fail(&e.to_string()),
     }
     if let Err(e) = ctx.log.append(&record) {
         ctx.bar
@@ -426,6 +469,9 @@ fn edit_one(ctx: &Ctx<'_>, input: &Path) -> Result<()> {
                 )
             });
         }
+    }
+    if let Some(w) = withheld {
+        return Err(Error::Engine(w));
     }
     Ok(())
 }
@@ -471,13 +517,6 @@ fn write_outputs<'a>(
             reports.push(report("-".into(), g, img));
         }
         Target::Files(files) => {
-            if images.len() < files.len() {
-                return Err(Error::Engine(format!(
-                    "the engine returned {} of {} images",
-                    images.len(),
-                    files.len()
-                )));
-            }
             // Encode everything first so a failure leaves no partial set of files.
             let mut encoded = Vec::with_capacity(files.len());
             for (path, img) in files.iter().zip(images) {

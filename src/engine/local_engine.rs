@@ -5,7 +5,7 @@ use std::sync::atomic::Ordering;
 use async_trait::async_trait;
 
 use super::local::{self, LocalParams};
-use super::{Engine, EngineKind, EngineProgress, Generated, PreparedJob, RunContext};
+use super::{Engine, EngineKind, EngineOutput, EngineProgress, Generated, PreparedJob, RunContext};
 use crate::error::{Error, Result};
 
 /// The embedded PatchMatch engine: offline, deterministic per seed, prompts ignored.
@@ -18,7 +18,7 @@ impl Engine for LocalEngine {
         EngineKind::Local
     }
 
-    async fn run(&self, job: &PreparedJob, ctx: &RunContext) -> Result<Vec<Generated>> {
+    async fn run(&self, job: &PreparedJob, ctx: &RunContext) -> Result<EngineOutput> {
         let job = job.clone();
         let ctx = ctx.clone();
         tokio::task::spawn_blocking(move || run_blocking(&job, &ctx))
@@ -28,7 +28,7 @@ impl Engine for LocalEngine {
 }
 
 /// Runs the embedded engine on the current thread, one seed after another.
-pub fn run_blocking(job: &PreparedJob, ctx: &RunContext) -> Result<Vec<Generated>> {
+pub fn run_blocking(job: &PreparedJob, ctx: &RunContext) -> Result<EngineOutput> {
     let images = job.seeds.len();
     let mut out = Vec::with_capacity(images);
     for (i, &seed) in job.seeds.iter().enumerate() {
@@ -53,5 +53,8 @@ pub fn run_blocking(job: &PreparedJob, ctx: &RunContext) -> Result<Vec<Generated
             .map_err(|_| Error::Engine("cancelled".into()))?;
         out.push(Generated { image, seed });
     }
-    Ok(out)
+    Ok(EngineOutput {
+        images: out,
+        withheld: Vec::new(),
+    })
 }

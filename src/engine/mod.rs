@@ -1,6 +1,7 @@
 //! The `Engine` trait and engine selection. `local` is the embedded classical engine; the cloud
 //! engines (`bedrock`, `api`) plug into the same trait.
 
+pub mod bedrock;
 pub mod local;
 mod local_engine;
 
@@ -12,7 +13,7 @@ use image::{GrayImage, RgbImage};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::job::Mode;
+use crate::job::{Mode, Placement, Quality};
 use crate::model::ModelSpec;
 
 pub use local_engine::LocalEngine;
@@ -57,9 +58,16 @@ pub struct PreparedJob {
     pub mode: Mode,
     pub prompt: Option<String>,
     pub negative: Option<String>,
+    pub mask_prompt: Option<String>,
+    pub search: Option<String>,
     pub seeds: Vec<u64>,
     pub cfg_scale: Option<f32>,
+    pub quality: Option<Quality>,
     pub model: &'static ModelSpec,
+    /// Where the source sits on the canvas (identity for inpainting).
+    pub placement: Placement,
+    /// The source's own size.
+    pub source_size: (u32, u32),
 }
 
 /// How far an engine has got.
@@ -77,6 +85,8 @@ pub struct EngineProgress {
 #[derive(Clone)]
 pub struct RunContext {
     pub progress: Arc<dyn Fn(EngineProgress) + Send + Sync>,
+    /// One-line status messages, such as "throttled, retry 2 of 5 in 1.3 s".
+    pub status: Arc<dyn Fn(String) + Send + Sync>,
     pub cancel: Arc<AtomicBool>,
 }
 
@@ -84,6 +94,7 @@ impl Default for RunContext {
     fn default() -> Self {
         RunContext {
             progress: Arc::new(|_| {}),
+            status: Arc::new(|_| {}),
             cancel: Arc::new(AtomicBool::new(false)),
         }
     }
@@ -96,22 +107,73 @@ pub struct Generated {
     pub seed: u64,
 }
 
+/// An image that was asked for but not returned (for example withheld by a content filter).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Withheld {
+    pub seed: Option<u64>,
+    pub reason: String,
+}
+
+/// What an engine returns: the images it made and those it could not deliver.
+#[derive(Debug, Clone, Default)]
+pub struct EngineOutput {
+    pub images: Vec<Generated>,
+    pub withheld: Vec<Withheld>,
+}
+
+impl EngineOutput {
+    /// "2 of 3 images were withheld by the content filter (...)", or None when all arrived.
+    pub fn withheld_message(&self) -> Option<String> {
+        if self.withheld.is_empty() {
+            return None;
+        }
+        let total = self.images.len() + self.withheld.len();
+        let mut reasons: Vec<&str> = self.withheld.iter().map(|w| w.reason.as_str()).collect();
+        reasons.dedup();
+        Some(format!(
+            "{} of {total} images were withheld: {}",
+            self.withheld.len(),
+            reasons.join("; ")
+        ))
+    }
+}
+
 /// An engine turns a prepared job into images.
 #[async_trait]
 pub trait Engine: Send + Sync {
     /// The engine's name as `--engine` spells it.
     fn kind(&self) -> EngineKind;
-    /// Runs the job; one result per seed unless some were withheld (then the error says so).
-    async fn run(&self, job: &PreparedJob, ctx: &RunContext) -> Result<Vec<Generated>>;
+    /// What `--dry-run` shows beyond the job itself (for example the exact request), if anything.
+    fn plan(&self, _job: &PreparedJob) -> Result<Option<serde_json::Value>> {
+        Ok(None)
+    }
+    /// Runs the job: one image per seed, or a `Withheld` entry saying why one is missing.
+    async fn run(&self, job: &PreparedJob, ctx: &RunContext) -> Result<EngineOutput>;
+}
+
+/// Engine settings that come from flags and the config file.
+#[derive(Debug, Clone, Default)]
+pub struct EngineSettings {
+    pub region: Option<String>,
+    pub profile: Option<String>,
+}
+
+/// Builds the engine for `kind` with default settings (the standard AWS chain for Bedrock).
+pub fn create(kind: EngineKind) -> Result<Box<dyn Engine>> {
+    create_with(kind, &EngineSettings::default())
 }
 
 /// Builds the engine for `kind`.
-pub fn create(kind: EngineKind) -> Result<Box<dyn Engine>> {
+pub fn create_with(kind: EngineKind, settings: &EngineSettings) -> Result<Box<dyn Engine>> {
     match kind {
         EngineKind::Local => Ok(Box::new(LocalEngine)),
-        other => Err(Error::Engine(format!(
-            "the {} engine is not available in this build yet; use --engine local",
-            other.as_str()
-        ))),
+        EngineKind::Bedrock => Ok(Box::new(bedrock::BedrockEngine::new(bedrock::BedrockSettings {
+            region: settings.region.clone(),
+            profile: settings.profile.clone(),
+            ..Default::default()
+        }))),
+        EngineKind::Api => Err(Error::Engine(
+            "the api engine is not available in this build yet; use --engine local or bedrock".into(),
+        )),
     }
 }

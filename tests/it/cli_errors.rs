@@ -197,5 +197,5 @@ fn inconsistent_flags_are_usage_errors() {
 #[test]
 fn cloud_engines_are_reported_unavailable() {
     let sb = with_image(16, 16);
-    fails(&sb, &["in.png", "--rect", "0,0,4,4", "--engine", "bedrock"], 4, &["bedrock engine is not available"]);
+    fails(&sb, &["in.png", "--rect", "0,0,4,4", "--engine", "api"], 4, &["api engine is not available"]);
 }

@@ -2,6 +2,7 @@
 
 mod cli_edit;
 mod cli_errors;
+mod bedrock;
 mod cli_misc;
 mod common;
 mod tui;

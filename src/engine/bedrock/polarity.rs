@@ -1,0 +1,116 @@
+//! Mask polarity for each model family: the only place where imgedit's convention (255 = may
+//! change) meets the models'. Titan and Nova: black = inside the mask; INPAINTING regenerates the
+//! inside, OUTPAINTING keeps it. Stability: white = edit. Masks go out as pure black/white RGB.
+
+use image::{GrayImage, Rgb, RgbImage};
+
+use crate::model::Family;
+
+const BLACK: Rgb<u8> = Rgb([0, 0, 0]);
+const WHITE: Rgb<u8> = Rgb([255, 255, 255]);
+
+/// Which task a Titan/Nova mask is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TitanTask {
+    Inpainting,
+    Outpainting,
+}
+
+/// Converts imgedit's mask (any value > 0 = generate) to the mask image `family` expects.
+pub fn to_model(family: Family, task: TitanTask, mask: &GrayImage) -> RgbImage {
+    let generate = |v: u8| v > 0;
+    RgbImage::from_fn(mask.width(), mask.height(), |x, y| {
+        let g = generate(mask.get_pixel(x, y).0[0]);
+        match family {
+            // Titan/Nova: the "inside" is black. Inpainting: inside = generate. Outpainting:
+            // inside = keep, so the generated border is white.
+            Family::Titan | Family::NovaCanvas => match (task, g) {
+                (TitanTask::Inpainting, true) | (TitanTask::Outpainting, false) => BLACK,
+                _ => WHITE,
+            },
+            // Stability (and anything else): white = edit.
+            _ => {
+                if g {
+                    WHITE
+                } else {
+                    BLACK
+                }
+            }
+        }
+    })
+}
+
+/// Converts a model-polarity mask back to imgedit's (255 = generate); used by the
+/// Bedrock-compatible endpoint. Threshold at 128 like the browser client.
+pub fn from_model(family: Family, task: TitanTask, mask: &image::DynamicImage) -> GrayImage {
+    let luma = mask.to_luma8();
+    GrayImage::from_fn(luma.width(), luma.height(), |x, y| {
+        let white = luma.get_pixel(x, y).0[0] >= 128;
+        let generate = match family {
+            Family::Titan | Family::NovaCanvas => match task {
+                TitanTask::Inpainting => !white,
+                TitanTask::Outpainting => white,
+            },
+            _ => white,
+        };
+        image::Luma([if generate { 255 } else { 0 }])
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A 2x1 mask: left pixel "generate", right pixel "keep".
+    fn mask() -> GrayImage {
+        GrayImage::from_raw(2, 1, vec![255, 0]).unwrap()
+    }
+
+    fn px(img: &RgbImage) -> [[u8; 3]; 2] {
+        [img.get_pixel(0, 0).0, img.get_pixel(1, 0).0]
+    }
+
+    const B: [u8; 3] = [0, 0, 0];
+    const W: [u8; 3] = [255, 255, 255];
+
+    #[test]
+    fn titan_and_nova_inpainting_paint_the_area_to_change_black() {
+        for f in [Family::Titan, Family::NovaCanvas] {
+            assert_eq!(px(&to_model(f, TitanTask::Inpainting, &mask())), [B, W], "{f:?}");
+        }
+    }
+
+    #[test]
+    fn titan_and_nova_outpainting_keep_the_black_inside() {
+        for f in [Family::Titan, Family::NovaCanvas] {
+            assert_eq!(px(&to_model(f, TitanTask::Outpainting, &mask())), [W, B], "{f:?}");
+        }
+    }
+
+    #[test]
+    fn stability_paints_the_area_to_change_white() {
+        for f in [
+            Family::StabilityInpaint,
+            Family::StabilityErase,
+            Family::StabilityOutpaint,
+            Family::StabilitySearchReplace,
+        ] {
+            for task in [TitanTask::Inpainting, TitanTask::Outpainting] {
+                assert_eq!(px(&to_model(f, task, &mask())), [W, B], "{f:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn feathered_values_count_as_generate_and_round_trip() {
+        let soft = GrayImage::from_raw(3, 1, vec![255, 40, 0]).unwrap();
+        for f in [Family::Titan, Family::NovaCanvas, Family::StabilityInpaint] {
+            for task in [TitanTask::Inpainting, TitanTask::Outpainting] {
+                let sent = to_model(f, task, &soft);
+                assert!(sent.pixels().all(|p| p.0 == B || p.0 == W), "pure black/white");
+                let back = from_model(f, task, &image::DynamicImage::ImageRgb8(sent));
+                assert_eq!(back.as_raw(), &[255, 255, 0], "{f:?} {task:?}");
+            }
+        }
+    }
+}

@@ -1,0 +1,150 @@
+//! Fault injection for the Bedrock-compatible endpoint: `--fault KIND=VALUE` on the command line
+//! or `POST /__imgedit/faults` with `{"KIND": VALUE, ...}` at run time.
+
+use std::collections::HashSet;
+use std::sync::Mutex;
+
+use serde::Deserialize;
+
+/// Faults still to inject. Counters apply to the next N requests, then run out.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub struct FaultPlan {
+    /// Answer the next N requests with 429 ThrottlingException.
+    pub throttle: u32,
+    /// Answer the next N requests with 500 InternalServerException.
+    pub error500: u32,
+    /// Answer the next N requests with 503 ServiceUnavailableException.
+    pub unavailable: u32,
+    /// Withhold the last image of the next N responses as a content filter would.
+    pub filter: u32,
+    /// Answer the next N requests with a 200 whose body is not JSON.
+    pub malformed: u32,
+    /// Wait this long before answering every request.
+    pub delay_ms: u64,
+    /// Model ids answered with 404 as Legacy models.
+    pub legacy: HashSet<String>,
+}
+
+/// What to do with one request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Injected {
+    Throttle,
+    Error500,
+    Unavailable,
+    Legacy,
+    Malformed,
+}
+
+impl FaultPlan {
+    /// Parses one `KIND=VALUE`.
+    pub fn apply_spec(&mut self, spec: &str) -> Result<(), String> {
+        let (kind, value) = spec
+            .split_once('=')
+            .ok_or_else(|| format!("--fault {spec:?}: expected KIND=VALUE, e.g. throttle=2"))?;
+        let count = || {
+            value
+                .parse::<u64>()
+                .map_err(|_| format!("--fault {spec:?}: {value:?} is not a whole number"))
+        };
+        match kind {
+            "throttle" => self.throttle = count()? as u32,
+            "error500" => self.error500 = count()? as u32,
+            "unavailable" => self.unavailable = count()? as u32,
+            "filter" => self.filter = count()? as u32,
+            "malformed" => self.malformed = count()? as u32,
+            "delay-ms" => self.delay_ms = count()?,
+            "legacy" => {
+                self.legacy.insert(value.to_string());
+            }
+            _ => {
+                return Err(format!(
+                    "--fault {spec:?}: unknown fault {kind:?} (throttle, error500, unavailable, filter, malformed, delay-ms, legacy)"
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The live fault state shared by request handlers.
+#[derive(Debug, Default)]
+pub struct Faults(Mutex<FaultPlan>);
+
+impl Faults {
+    pub fn new(plan: FaultPlan) -> Self {
+        Faults(Mutex::new(plan))
+    }
+
+    pub fn replace(&self, plan: FaultPlan) {
+        if let Ok(mut p) = self.0.lock() {
+            *p = plan;
+        }
+    }
+
+    pub fn delay_ms(&self) -> u64 {
+        self.0.lock().map(|p| p.delay_ms).unwrap_or(0)
+    }
+
+    /// Takes the fault for the next request to `model_id`, if any.
+    pub fn next(&self, model_id: &str) -> Option<Injected> {
+        let mut p = self.0.lock().ok()?;
+        let take = |n: &mut u32| {
+            if *n > 0 {
+                *n -= 1;
+                true
+            } else {
+                false
+            }
+        };
+        if p.legacy.contains(model_id) {
+            Some(Injected::Legacy)
+        } else if take(&mut p.throttle) {
+            Some(Injected::Throttle)
+        } else if take(&mut p.error500) {
+            Some(Injected::Error500)
+        } else if take(&mut p.unavailable) {
+            Some(Injected::Unavailable)
+        } else if take(&mut p.malformed) {
+            Some(Injected::Malformed)
+        } else {
+            None
+        }
+    }
+
+    /// Whether this response should lose an image to the "content filter".
+    pub fn take_filter(&self) -> bool {
+        match self.0.lock() {
+            Ok(mut p) if p.filter > 0 => {
+                p.filter -= 1;
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counters_run_out_in_order() {
+        let mut plan = FaultPlan::default();
+        plan.apply_spec("throttle=2").unwrap();
+        plan.apply_spec("error500=1").unwrap();
+        let f = Faults::new(plan);
+        assert_eq!(f.next("m"), Some(Injected::Throttle));
+        assert_eq!(f.next("m"), Some(Injected::Throttle));
+        assert_eq!(f.next("m"), Some(Injected::Error500));
+        assert_eq!(f.next("m"), None);
+    }
+
+    #[test]
+    fn bad_specs_say_what_is_allowed() {
+        let mut plan = FaultPlan::default();
+        assert!(plan.apply_spec("throttle").unwrap_err().contains("KIND=VALUE"));
+        assert!(plan.apply_spec("boom=1").unwrap_err().contains("unknown fault"));
+        assert!(plan.apply_spec("throttle=x").unwrap_err().contains("not a whole number"));
+    }
+}
