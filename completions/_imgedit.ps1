@@ -26,6 +26,8 @@ Register-ArgumentCompleter -Native -CommandName 'imgedit' -ScriptBlock {
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('edit', 'edit', [CompletionResultType]::ParameterValue, 'Inpaint or outpaint one image, several, or a directory')
+            [CompletionResult]::new('tui', 'tui', [CompletionResultType]::ParameterValue, 'Open the interactive editor (select, run, compare, keep, undo)')
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve HTTP endpoints: the Bedrock-compatible endpoint for offline work')
             [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'List past edits from the request log, with a summary')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show, locate or create the configuration file')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
@@ -54,8 +56,14 @@ Register-ArgumentCompleter -Native -CommandName 'imgedit' -ScriptBlock {
             [CompletionResult]::new('--num-images', '--num-images', [CompletionResultType]::ParameterName, 'Number of results; each gets its own seed (seed, seed+1, ...)')
             [CompletionResult]::new('--seed', '--seed', [CompletionResultType]::ParameterName, 'Seed of the first result [default: random, reported in the output]')
             [CompletionResult]::new('--cfg-scale', '--cfg-scale', [CompletionResultType]::ParameterName, 'Prompt strength for the cloud models')
+            [CompletionResult]::new('--quality', '--quality', [CompletionResultType]::ParameterName, 'Image quality (Titan, Nova Canvas)')
+            [CompletionResult]::new('--mask-prompt', '--mask-prompt', [CompletionResultType]::ParameterName, 'Let the model find the region to change from text, e.g. "the dog" (Titan, Nova Canvas)')
+            [CompletionResult]::new('--search', '--search', [CompletionResultType]::ParameterName, 'With --mode replace: what to replace (Stability search-and-replace)')
             [CompletionResult]::new('--engine', '--engine', [CompletionResultType]::ParameterName, 'Engine [default: from the config, else local]')
-            [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'Model id for the engine [default: from the config]')
+            [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'Model id for the engine, e.g. stability.stable-image-inpaint-v1:0 or a us. inference profile [default: from the config]')
+            [CompletionResult]::new('--model-family', '--model-family', [CompletionResultType]::ParameterName, 'How to talk to a model id imgedit does not know')
+            [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'AWS region for Bedrock [default: the AWS chain, then the config]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'AWS profile for Bedrock [default: the AWS chain, then the config]')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output file (format from the extension; "-" writes PNG to stdout). With -n > 1: OUT-1.png, OUT-2.png, ...')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output file (format from the extension; "-" writes PNG to stdout). With -n > 1: OUT-1.png, OUT-2.png, ...')
             [CompletionResult]::new('--output-dir', '--output-dir', [CompletionResultType]::ParameterName, 'Directory for outputs (batches); names are STEM-edit-N.png')
@@ -68,6 +76,27 @@ Register-ArgumentCompleter -Native -CommandName 'imgedit' -ScriptBlock {
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No progress bar or notes on stderr (errors are still printed)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'imgedit;tui' {
+            [CompletionResult]::new('--mask', '--mask', [CompletionResultType]::ParameterName, 'Mask file to start from (white, or transparent where it has alpha, = change)')
+            [CompletionResult]::new('--engine', '--engine', [CompletionResultType]::ParameterName, 'Engine [default: from the config, else local]')
+            [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'Model id for the engine [default: from the config]')
+            [CompletionResult]::new('--graphics', '--graphics', [CompletionResultType]::ParameterName, 'Graphics protocol for images')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'imgedit;serve' {
+            [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'Address to listen on (port 0 picks a free port)')
+            [CompletionResult]::new('--fault', '--fault', [CompletionResultType]::ParameterName, 'Inject faults: throttle=N, error500=N, unavailable=N, filter=N, malformed=N, delay-ms=MS, legacy=MODEL_ID (repeatable)')
+            [CompletionResult]::new('--bedrock', '--bedrock', [CompletionResultType]::ParameterName, 'Serve POST /model/{modelId}/invoke in Bedrock''s wire format, answered by the local engine')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
@@ -149,6 +178,8 @@ Register-ArgumentCompleter -Native -CommandName 'imgedit' -ScriptBlock {
         }
         'imgedit;help' {
             [CompletionResult]::new('edit', 'edit', [CompletionResultType]::ParameterValue, 'Inpaint or outpaint one image, several, or a directory')
+            [CompletionResult]::new('tui', 'tui', [CompletionResultType]::ParameterValue, 'Open the interactive editor (select, run, compare, keep, undo)')
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve HTTP endpoints: the Bedrock-compatible endpoint for offline work')
             [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'List past edits from the request log, with a summary')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show, locate or create the configuration file')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
@@ -157,6 +188,12 @@ Register-ArgumentCompleter -Native -CommandName 'imgedit' -ScriptBlock {
             break
         }
         'imgedit;help;edit' {
+            break
+        }
+        'imgedit;help;tui' {
+            break
+        }
+        'imgedit;help;serve' {
             break
         }
         'imgedit;help;history' {

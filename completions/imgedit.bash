@@ -34,6 +34,12 @@ _imgedit() {
             imgedit,man)
                 cmd="imgedit__subcmd__man"
                 ;;
+            imgedit,serve)
+                cmd="imgedit__subcmd__serve"
+                ;;
+            imgedit,tui)
+                cmd="imgedit__subcmd__tui"
+                ;;
             imgedit__subcmd__config,help)
                 cmd="imgedit__subcmd__config__subcmd__help"
                 ;;
@@ -76,6 +82,12 @@ _imgedit() {
             imgedit__subcmd__help,man)
                 cmd="imgedit__subcmd__help__subcmd__man"
                 ;;
+            imgedit__subcmd__help,serve)
+                cmd="imgedit__subcmd__help__subcmd__serve"
+                ;;
+            imgedit__subcmd__help,tui)
+                cmd="imgedit__subcmd__help__subcmd__tui"
+                ;;
             imgedit__subcmd__help__subcmd__config,init)
                 cmd="imgedit__subcmd__help__subcmd__config__subcmd__init"
                 ;;
@@ -92,7 +104,7 @@ _imgedit() {
 
     case "${cmd}" in
         imgedit)
-            opts="-h -V --help --version edit history config completions man help"
+            opts="-h -V --help --version edit tui serve history config completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -246,7 +258,7 @@ _imgedit() {
             return 0
             ;;
         imgedit__subcmd__edit)
-            opts="-p -n -o -q -h -V --mask --mask-dir --rect --polygon --ellipse --invert-mask --grow --shrink --feather --fit-mask --save-mask --mode --extend --canvas --anchor --prompt --negative --num-images --seed --cfg-scale --engine --model --output --output-dir --force --json --dry-run --quiet --help --version"
+            opts="-p -n -o -q -h -V --mask --mask-dir --rect --polygon --ellipse --invert-mask --grow --shrink --feather --fit-mask --save-mask --mode --extend --canvas --anchor --prompt --negative --num-images --seed --cfg-scale --quality --mask-prompt --search --engine --model --model-family --region --profile --output --output-dir --force --json --dry-run --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -289,7 +301,7 @@ _imgedit() {
                     return 0
                     ;;
                 --mode)
-                    COMPREPLY=($(compgen -W "inpaint outpaint precise-outpaint" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "inpaint outpaint precise-outpaint erase replace" -- "${cur}"))
                     return 0
                     ;;
                 --extend)
@@ -332,11 +344,35 @@ _imgedit() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --quality)
+                    COMPREPLY=($(compgen -W "standard premium" -- "${cur}"))
+                    return 0
+                    ;;
+                --mask-prompt)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --search)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --engine)
                     COMPREPLY=($(compgen -W "local bedrock api" -- "${cur}"))
                     return 0
                     ;;
                 --model)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --model-family)
+                    COMPREPLY=($(compgen -W "titan nova-canvas stability-inpaint stability-outpaint stability-erase stability-search-replace" -- "${cur}"))
+                    return 0
+                    ;;
+                --region)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -360,7 +396,7 @@ _imgedit() {
             return 0
             ;;
         imgedit__subcmd__help)
-            opts="edit history config completions man help"
+            opts="edit tui serve history config completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -499,6 +535,34 @@ _imgedit() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        imgedit__subcmd__help__subcmd__serve)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        imgedit__subcmd__help__subcmd__tui)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         imgedit__subcmd__history)
             opts="-h -V --last --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -524,6 +588,58 @@ _imgedit() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        imgedit__subcmd__serve)
+            opts="-h -V --listen --bedrock --fault --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --listen)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fault)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        imgedit__subcmd__tui)
+            opts="-h -V --mask --engine --model --graphics --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --mask)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --engine)
+                    COMPREPLY=($(compgen -W "local bedrock api" -- "${cur}"))
+                    return 0
+                    ;;
+                --model)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --graphics)
+                    COMPREPLY=($(compgen -W "auto kitty sixel iterm2 halfblocks" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

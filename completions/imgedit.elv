@@ -23,6 +23,8 @@ set edit:completion:arg-completer[imgedit] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand edit 'Inpaint or outpaint one image, several, or a directory'
+            cand tui 'Open the interactive editor (select, run, compare, keep, undo)'
+            cand serve 'Serve HTTP endpoints: the Bedrock-compatible endpoint for offline work'
             cand history 'List past edits from the request log, with a summary'
             cand config 'Show, locate or create the configuration file'
             cand completions 'Print a shell completion script'
@@ -50,8 +52,14 @@ set edit:completion:arg-completer[imgedit] = {|@words|
             cand --num-images 'Number of results; each gets its own seed (seed, seed+1, ...)'
             cand --seed 'Seed of the first result [default: random, reported in the output]'
             cand --cfg-scale 'Prompt strength for the cloud models'
+            cand --quality 'Image quality (Titan, Nova Canvas)'
+            cand --mask-prompt 'Let the model find the region to change from text, e.g. "the dog" (Titan, Nova Canvas)'
+            cand --search 'With --mode replace: what to replace (Stability search-and-replace)'
             cand --engine 'Engine [default: from the config, else local]'
-            cand --model 'Model id for the engine [default: from the config]'
+            cand --model 'Model id for the engine, e.g. stability.stable-image-inpaint-v1:0 or a us. inference profile [default: from the config]'
+            cand --model-family 'How to talk to a model id imgedit does not know'
+            cand --region 'AWS region for Bedrock [default: the AWS chain, then the config]'
+            cand --profile 'AWS profile for Bedrock [default: the AWS chain, then the config]'
             cand -o 'Output file (format from the extension; "-" writes PNG to stdout). With -n > 1: OUT-1.png, OUT-2.png, ...'
             cand --output 'Output file (format from the extension; "-" writes PNG to stdout). With -n > 1: OUT-1.png, OUT-2.png, ...'
             cand --output-dir 'Directory for outputs (batches); names are STEM-edit-N.png'
@@ -64,6 +72,25 @@ set edit:completion:arg-completer[imgedit] = {|@words|
             cand --quiet 'No progress bar or notes on stderr (errors are still printed)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'imgedit;tui'= {
+            cand --mask 'Mask file to start from (white, or transparent where it has alpha, = change)'
+            cand --engine 'Engine [default: from the config, else local]'
+            cand --model 'Model id for the engine [default: from the config]'
+            cand --graphics 'Graphics protocol for images'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'imgedit;serve'= {
+            cand --listen 'Address to listen on (port 0 picks a free port)'
+            cand --fault 'Inject faults: throttle=N, error500=N, unavailable=N, filter=N, malformed=N, delay-ms=MS, legacy=MODEL_ID (repeatable)'
+            cand --bedrock 'Serve POST /model/{modelId}/invoke in Bedrock''s wire format, answered by the local engine'
+            cand -h 'Print help'
+            cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
         }
@@ -132,6 +159,8 @@ set edit:completion:arg-completer[imgedit] = {|@words|
         }
         &'imgedit;help'= {
             cand edit 'Inpaint or outpaint one image, several, or a directory'
+            cand tui 'Open the interactive editor (select, run, compare, keep, undo)'
+            cand serve 'Serve HTTP endpoints: the Bedrock-compatible endpoint for offline work'
             cand history 'List past edits from the request log, with a summary'
             cand config 'Show, locate or create the configuration file'
             cand completions 'Print a shell completion script'
@@ -139,6 +168,10 @@ set edit:completion:arg-completer[imgedit] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'imgedit;help;edit'= {
+        }
+        &'imgedit;help;tui'= {
+        }
+        &'imgedit;help;serve'= {
         }
         &'imgedit;help;history'= {
         }

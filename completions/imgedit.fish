@@ -27,6 +27,8 @@ end
 complete -c imgedit -n "__fish_imgedit_needs_command" -s h -l help -d 'Print help'
 complete -c imgedit -n "__fish_imgedit_needs_command" -s V -l version -d 'Print version'
 complete -c imgedit -n "__fish_imgedit_needs_command" -f -a "edit" -d 'Inpaint or outpaint one image, several, or a directory'
+complete -c imgedit -n "__fish_imgedit_needs_command" -f -a "tui" -d 'Open the interactive editor (select, run, compare, keep, undo)'
+complete -c imgedit -n "__fish_imgedit_needs_command" -f -a "serve" -d 'Serve HTTP endpoints: the Bedrock-compatible endpoint for offline work'
 complete -c imgedit -n "__fish_imgedit_needs_command" -f -a "history" -d 'List past edits from the request log, with a summary'
 complete -c imgedit -n "__fish_imgedit_needs_command" -f -a "config" -d 'Show, locate or create the configuration file'
 complete -c imgedit -n "__fish_imgedit_needs_command" -f -a "completions" -d 'Print a shell completion script'
@@ -43,7 +45,9 @@ complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l feather -d 'Sof
 complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l save-mask -d 'Write the final mask (white = change) to FILE' -r -F
 complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l mode -d 'What to do [default: inpaint, or outpaint with --extend/--canvas]' -r -f -a "inpaint\t'Regenerate the selected pixels'
 outpaint\t'Extend the canvas; a thin band of the original may be blended at the seam'
-precise-outpaint\t'Extend the canvas; every original pixel stays untouched'"
+precise-outpaint\t'Extend the canvas; every original pixel stays untouched'
+erase\t'Remove the selected object (Stability erase-object; the local engine\'s inpainting)'
+replace\t'Replace what `--search` names with `--prompt` (Stability search-and-replace)'"
 complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l extend -d 'Outpaint: add borders L,T,R,B (or one value for all), in pixels or percent like 25%' -r
 complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l canvas -d 'Outpaint: the new canvas size' -r
 complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l anchor -d 'Outpaint: where the original sits on --canvas' -r -f -a "center\t''
@@ -60,10 +64,22 @@ complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l negative -d 'Wh
 complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -s n -l num-images -d 'Number of results; each gets its own seed (seed, seed+1, ...)' -r
 complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l seed -d 'Seed of the first result [default: random, reported in the output]' -r
 complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l cfg-scale -d 'Prompt strength for the cloud models' -r
+complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l quality -d 'Image quality (Titan, Nova Canvas)' -r -f -a "standard\t''
+premium\t''"
+complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l mask-prompt -d 'Let the model find the region to change from text, e.g. "the dog" (Titan, Nova Canvas)' -r
+complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l search -d 'With --mode replace: what to replace (Stability search-and-replace)' -r
 complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l engine -d 'Engine [default: from the config, else local]' -r -f -a "local\t'The embedded classical engine: offline, no account, prompts ignored'
 bedrock\t'Amazon Bedrock InvokeModel (Titan, Nova Canvas, Stability)'
 api\t'A team\'s `/image-edit` HTTP API, authenticated with Cognito'"
-complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l model -d 'Model id for the engine [default: from the config]' -r
+complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l model -d 'Model id for the engine, e.g. stability.stable-image-inpaint-v1:0 or a us. inference profile [default: from the config]' -r
+complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l model-family -d 'How to talk to a model id imgedit does not know' -r -f -a "titan\t''
+nova-canvas\t''
+stability-inpaint\t''
+stability-outpaint\t''
+stability-erase\t''
+stability-search-replace\t''"
+complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l region -d 'AWS region for Bedrock [default: the AWS chain, then the config]' -r
+complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l profile -d 'AWS profile for Bedrock [default: the AWS chain, then the config]' -r
 complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -s o -l output -d 'Output file (format from the extension; "-" writes PNG to stdout). With -n > 1: OUT-1.png, OUT-2.png, ...' -r -F
 complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l output-dir -d 'Directory for outputs (batches); names are STEM-edit-N.png' -r -F
 complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l invert-mask -d 'Change what is NOT selected'
@@ -74,6 +90,23 @@ complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l dry-run -d 'Val
 complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -s q -l quiet -d 'No progress bar or notes on stderr (errors are still printed)'
 complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -s V -l version -d 'Print version'
+complete -c imgedit -n "__fish_imgedit_using_subcommand tui" -l mask -d 'Mask file to start from (white, or transparent where it has alpha, = change)' -r -F
+complete -c imgedit -n "__fish_imgedit_using_subcommand tui" -l engine -d 'Engine [default: from the config, else local]' -r -f -a "local\t'The embedded classical engine: offline, no account, prompts ignored'
+bedrock\t'Amazon Bedrock InvokeModel (Titan, Nova Canvas, Stability)'
+api\t'A team\'s `/image-edit` HTTP API, authenticated with Cognito'"
+complete -c imgedit -n "__fish_imgedit_using_subcommand tui" -l model -d 'Model id for the engine [default: from the config]' -r
+complete -c imgedit -n "__fish_imgedit_using_subcommand tui" -l graphics -d 'Graphics protocol for images' -r -f -a "auto\t'Ask the terminal which protocol it speaks'
+kitty\t''
+sixel\t''
+iterm2\t''
+halfblocks\t'Unicode half blocks: works everywhere, coarse'"
+complete -c imgedit -n "__fish_imgedit_using_subcommand tui" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c imgedit -n "__fish_imgedit_using_subcommand tui" -s V -l version -d 'Print version'
+complete -c imgedit -n "__fish_imgedit_using_subcommand serve" -l listen -d 'Address to listen on (port 0 picks a free port)' -r
+complete -c imgedit -n "__fish_imgedit_using_subcommand serve" -l fault -d 'Inject faults: throttle=N, error500=N, unavailable=N, filter=N, malformed=N, delay-ms=MS, legacy=MODEL_ID (repeatable)' -r
+complete -c imgedit -n "__fish_imgedit_using_subcommand serve" -l bedrock -d 'Serve POST /model/{modelId}/invoke in Bedrock\'s wire format, answered by the local engine'
+complete -c imgedit -n "__fish_imgedit_using_subcommand serve" -s h -l help -d 'Print help'
+complete -c imgedit -n "__fish_imgedit_using_subcommand serve" -s V -l version -d 'Print version'
 complete -c imgedit -n "__fish_imgedit_using_subcommand history" -l last -d 'Show only the last N edits' -r
 complete -c imgedit -n "__fish_imgedit_using_subcommand history" -l json -d 'Print the records and the summary as JSON'
 complete -c imgedit -n "__fish_imgedit_using_subcommand history" -s h -l help -d 'Print help'
@@ -99,12 +132,14 @@ complete -c imgedit -n "__fish_imgedit_using_subcommand completions" -s h -l hel
 complete -c imgedit -n "__fish_imgedit_using_subcommand completions" -s V -l version -d 'Print version'
 complete -c imgedit -n "__fish_imgedit_using_subcommand man" -s h -l help -d 'Print help'
 complete -c imgedit -n "__fish_imgedit_using_subcommand man" -s V -l version -d 'Print version'
-complete -c imgedit -n "__fish_imgedit_using_subcommand help; and not __fish_seen_subcommand_from edit history config completions man help" -f -a "edit" -d 'Inpaint or outpaint one image, several, or a directory'
-complete -c imgedit -n "__fish_imgedit_using_subcommand help; and not __fish_seen_subcommand_from edit history config completions man help" -f -a "history" -d 'List past edits from the request log, with a summary'
-complete -c imgedit -n "__fish_imgedit_using_subcommand help; and not __fish_seen_subcommand_from edit history config completions man help" -f -a "config" -d 'Show, locate or create the configuration file'
-complete -c imgedit -n "__fish_imgedit_using_subcommand help; and not __fish_seen_subcommand_from edit history config completions man help" -f -a "completions" -d 'Print a shell completion script'
-complete -c imgedit -n "__fish_imgedit_using_subcommand help; and not __fish_seen_subcommand_from edit history config completions man help" -f -a "man" -d 'Print the man page (roff)'
-complete -c imgedit -n "__fish_imgedit_using_subcommand help; and not __fish_seen_subcommand_from edit history config completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c imgedit -n "__fish_imgedit_using_subcommand help; and not __fish_seen_subcommand_from edit tui serve history config completions man help" -f -a "edit" -d 'Inpaint or outpaint one image, several, or a directory'
+complete -c imgedit -n "__fish_imgedit_using_subcommand help; and not __fish_seen_subcommand_from edit tui serve history config completions man help" -f -a "tui" -d 'Open the interactive editor (select, run, compare, keep, undo)'
+complete -c imgedit -n "__fish_imgedit_using_subcommand help; and not __fish_seen_subcommand_from edit tui serve history config completions man help" -f -a "serve" -d 'Serve HTTP endpoints: the Bedrock-compatible endpoint for offline work'
+complete -c imgedit -n "__fish_imgedit_using_subcommand help; and not __fish_seen_subcommand_from edit tui serve history config completions man help" -f -a "history" -d 'List past edits from the request log, with a summary'
+complete -c imgedit -n "__fish_imgedit_using_subcommand help; and not __fish_seen_subcommand_from edit tui serve history config completions man help" -f -a "config" -d 'Show, locate or create the configuration file'
+complete -c imgedit -n "__fish_imgedit_using_subcommand help; and not __fish_seen_subcommand_from edit tui serve history config completions man help" -f -a "completions" -d 'Print a shell completion script'
+complete -c imgedit -n "__fish_imgedit_using_subcommand help; and not __fish_seen_subcommand_from edit tui serve history config completions man help" -f -a "man" -d 'Print the man page (roff)'
+complete -c imgedit -n "__fish_imgedit_using_subcommand help; and not __fish_seen_subcommand_from edit tui serve history config completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c imgedit -n "__fish_imgedit_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "path" -d 'Print the configuration file\'s path'
 complete -c imgedit -n "__fish_imgedit_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "show" -d 'Print the effective configuration (file, then environment)'
 complete -c imgedit -n "__fish_imgedit_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "init" -d 'Write a commented configuration file'

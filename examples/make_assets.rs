@@ -101,7 +101,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let bar = (fy - 92.0).abs() <= 2.5 && (fx - cx).abs() <= 38.0;
             let insulator = [-30.0, 30.0]
                 .iter()
-                .any(|dx| (fx - cx - dx).abs() <= 2.0 && fy >= 84.0 && fy <= 90.0);
+                .any(|dx| (fx - cx - dx).abs() <= 2.0 && (84.0..=90.0).contains(&fy));
             if post || bar || insulator {
                 let shade = 0.75 + 0.25 * ((fx - cx) / half.max(1.0)).clamp(-1.0, 1.0);
                 let wood = fbm(fx / 1.5, fy / 14.0, 3, 61);

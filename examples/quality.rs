@@ -136,6 +136,8 @@ fn set_param(p: &mut LocalParams, kv: &str) -> Res<()> {
         "texture_weight" => p.texture_weight = v.parse()?,
         "texture_radius" => p.texture_radius = v.parse()?,
         "locality" => p.locality = v.parse()?,
+        "fine_search_radius" => p.fine_search_radius = v.parse()?,
+        "pm_budget" => p.pm_budget = v.parse()?,
         "max_levels" => p.max_levels = v.parse()?,
         "iters_coarse" => p.iters_coarse = v.parse()?,
         "iters_fine" => p.iters_fine = v.parse()?,

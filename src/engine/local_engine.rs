@@ -36,13 +36,16 @@ pub fn run_blocking(job: &PreparedJob, ctx: &RunContext) -> Result<EngineOutput>
             seed,
             ..LocalParams::default()
         };
+        // Levels have different iteration counts, so each level counts as an equal share.
+        const PER_LEVEL: u64 = 1000;
         let report = |p: local::Progress| {
-            let per_image = (p.levels * p.iterations).max(1) as u64;
-            let done = (p.level * p.iterations + p.iteration) as u64;
+            let per_image = p.levels.max(1) as u64 * PER_LEVEL;
+            let within = (p.iteration as u64 * PER_LEVEL) / p.iterations.max(1) as u64;
+            let done = (p.level as u64 * PER_LEVEL + within).min(per_image);
             (ctx.progress)(EngineProgress {
                 image: i,
                 images,
-                done: i as u64 * per_image + done.min(per_image),
+                done: i as u64 * per_image + done,
                 total: images as u64 * per_image,
             });
         };

@@ -7,6 +7,25 @@
 //! memory is bounded by the hole, not the image. Everything is deterministic
 //! for a given seed: random streams are derived from (seed, level, iteration,
 //! pass, row band) and the row bands are fixed, independent of the thread count.
+//!
+//! Pipeline (`run_pyramid`):
+//! 1. crop = hole bounding box + source margin; pyramid by 2x2 averaging of
+//!    known pixels (a coarse pixel is a hole if any child is); the number of
+//!    levels follows the crop size and the hole depth (thin strokes get few).
+//! 2. pixels carry R, G, B and a texture feature T (local mean gradient
+//!    magnitude, Newson et al. 2014) so matching distinguishes textured from
+//!    smooth sources even at coarse levels where the texture is averaged away.
+//! 3. coarsest level: diffusion fill, random field; every level then runs EM
+//!    iterations: PatchMatch pass(es) over row bands (propagation + random
+//!    search + one global sample; sources are fully known patches) and a vote
+//!    weighted by match quality and a confidence decaying with depth into the
+//!    hole. The last iteration of each level and all finest-level iterations
+//!    use a sharp best-patch vote instead of the mean (keeps texture).
+//! 4. the field is upsampled to the next level and voted to initialise it.
+//!
+//! Files: `pyramid.rs` (levels, masks, resampling, texture channel),
+//! `diffuse.rs` (push-pull + Jacobi fill), `nnf.rs` (PatchMatch),
+//! `vote.rs` (EM voting).
 
 // Pixel kernels index several parallel buffers; index loops read clearer there.
 #![allow(clippy::needless_range_loop)]
@@ -43,6 +62,10 @@ pub struct LocalParams {
     pub iters_fine: usize,
     /// PatchMatch passes per EM iteration.
     pub pm_passes: usize,
+    /// Work budget per EM iteration of the coarser levels, in target-patch
+    /// passes: levels with few targets get up to 4 PatchMatch passes
+    /// (`pm_passes` is the minimum; the finest level always uses `pm_passes`).
+    pub pm_budget: usize,
     /// Source margin around the hole's bounding box, as a fraction of its larger side.
     pub source_margin: f32,
     /// Minimum source margin in pixels.
@@ -64,6 +87,9 @@ pub struct LocalParams {
     /// Cost (in patch-SSD units, per full-resolution pixel) of the distance
     /// between a target and its source; biases matches towards nearby sources.
     pub locality: f32,
+    /// Random-search start radius at all but the coarsest level, as a
+    /// fraction of the level's larger side (the coarsest searches everywhere).
+    pub fine_search_radius: f32,
     /// Where the sharp best-patch reconstruction replaces the weighted mean
     /// (keeps texture, may show more seams): 0 never, 1 last iteration of the
     /// finest level, 2 last iteration of every level, 3 every iteration,
@@ -77,12 +103,13 @@ impl Default for LocalParams {
             seed: 0,
             patch_size: 7,
             coarse_patch_size: 5,
-            min_level_size: 32,
+            min_level_size: 40,
             min_hole_depth: 3.0,
             max_levels: 6,
             iters_coarse: 8,
             iters_fine: 2,
             pm_passes: 1,
+            pm_budget: 30_000,
             source_margin: 1.0,
             min_source_margin: 64,
             max_work_pixels: 8_000_000,
@@ -91,6 +118,7 @@ impl Default for LocalParams {
             confidence_gamma: 1.3,
             sharp_mode: 4,
             locality: 40.0,
+            fine_search_radius: 0.25,
             texture_weight: 3.0,
             texture_radius: 2,
         }
@@ -202,7 +230,7 @@ fn run_pyramid(
     let r_coarse = odd_radius(p.coarse_patch_size);
     while coarsest > work {
         let l = &pyr[coarsest];
-        if !patch_masks(&l.hole, l.w, l.h, r_coarse, None)
+        if !patch_masks(&l.hole, l.w, l.h, r_coarse)
             .valid_list
             .is_empty()
         {
@@ -233,14 +261,9 @@ fn run_pyramid(
             odd_radius(p.patch_size)
         };
         let lvl = &mut pyr[k];
-        let masks = patch_masks(&lvl.hole, lvl.w, lvl.h, r, None);
+        let masks = patch_masks(&lvl.hole, lvl.w, lvl.h, r);
         if masks.valid_list.is_empty() {
             // No complete source patch: keep the diffusion / upsampled estimate.
-            if li == 0 {
-                // already diffused
-            } else {
-                diffuse::diffuse_fill(lvl, 50);
-            }
             for it in 0..iters {
                 check(progress, cancel, li, levels, it, iters)?;
             }
@@ -248,6 +271,20 @@ fn run_pyramid(
             continue;
         }
         let level_seed = derive(p.seed, li as u64);
+        let side = lvl.w.max(lvl.h);
+        // Small holes get extra PatchMatch passes within a fixed work budget.
+        let n_targets = masks.target.iter().filter(|&&t| t).count().max(1);
+        let extra = if li + 1 < levels {
+            (p.pm_budget / n_targets).min(4)
+        } else {
+            0
+        };
+        let passes = p.pm_passes.max(1).max(extra);
+        let search_radius = if li == 0 {
+            side
+        } else {
+            ((side as f32 * p.fine_search_radius) as usize).max(4)
+        };
         let loc = p.locality * (1u64 << k.min(30)) as f32;
         let hole_dist = pyramid::hole_distance(&lvl.hole, lvl.w, lvl.h);
         let mut f = {
@@ -275,12 +312,13 @@ fn run_pyramid(
             let ctx = ctx_of(lvl, r, &masks, loc);
             let it_seed = derive(level_seed, 1000 + it as u64);
             nnf::recompute_dist(&ctx, &mut f);
-            for pass in 0..p.pm_passes.max(1) {
+            for pass in 0..passes {
                 nnf::pm_pass(
                     &ctx,
                     &mut f,
                     (it + pass) % 2 == 0,
                     derive(it_seed, pass as u64),
+                    search_radius,
                 );
             }
             let wts = vote::weights(
@@ -393,7 +431,7 @@ pub mod bench_api {
             level.add_texture_channel(2.0, 2);
             diffuse::diffuse_fill(&mut level, 50);
             let r = odd_radius(patch_size);
-            let masks = patch_masks(&level.hole, w, h, r, None);
+            let masks = patch_masks(&level.hole, w, h, r);
             let field = nnf::init_random(&ctx_of(&level, r, &masks, 0.0), seed);
             Prepared {
                 level,
@@ -406,7 +444,13 @@ pub mod bench_api {
         /// One PatchMatch pass (propagation + random search).
         pub fn pm_pass(&mut self, seed: u64) {
             let ctx = ctx_of(&self.level, self.r, &self.masks, 0.0);
-            nnf::pm_pass(&ctx, &mut self.field, seed.is_multiple_of(2), seed);
+            nnf::pm_pass(
+                &ctx,
+                &mut self.field,
+                seed.is_multiple_of(2),
+                seed,
+                usize::MAX,
+            );
         }
 
         /// One weighted vote; returns the new image buffer.

@@ -233,12 +233,13 @@ pub(super) fn upsample_field(coarse: &Field, cw: usize, ch: usize, ctx: &Ctx, se
 }
 
 /// One PatchMatch pass (propagation + random search) over every target.
-/// `forward` selects the scan order; `seed` must differ per pass.
-pub(super) fn pm_pass(ctx: &Ctx, f: &mut Field, forward: bool, seed: u64) {
+/// `forward` selects the scan order; `seed` must differ per pass; the random
+/// search starts at `max_radius` (clamped to the level size) and halves.
+pub(super) fn pm_pass(ctx: &Ctx, f: &mut Field, forward: bool, seed: u64, max_radius: usize) {
     let w = ctx.w;
     let h = ctx.h;
     let prev = f.nnf.clone();
-    let max_rad = w.max(h) as i64;
+    let max_rad = max_radius.clamp(1, w.max(h)) as i64;
     f.nnf
         .par_chunks_mut(BAND * w)
         .zip(f.dist.par_chunks_mut(BAND * w))

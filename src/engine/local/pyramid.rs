@@ -185,13 +185,7 @@ pub(super) struct PatchMasks {
     pub target: Vec<bool>,
 }
 
-pub(super) fn patch_masks(
-    hole: &[u8],
-    w: usize,
-    h: usize,
-    r: usize,
-    restrict: Option<&[u8]>,
-) -> PatchMasks {
+pub(super) fn patch_masks(hole: &[u8], w: usize, h: usize, r: usize) -> PatchMasks {
     let s = hole_integral(hole, w, h);
     let count = |x0: usize, y0: usize, x1: usize, y1: usize| -> u32 {
         // inclusive-exclusive box [x0,x1) x [y0,y1)
@@ -209,7 +203,7 @@ pub(super) fn patch_masks(
             let i = y * w + x;
             target[i] = c > 0;
             let inside = x >= r && y >= r && x + r < w && y + r < h;
-            valid[i] = inside && c == 0 && restrict.is_none_or(|m| m[i] == 0);
+            valid[i] = inside && c == 0;
         }
     }
     let valid_list = valid
@@ -371,7 +365,7 @@ mod tests {
         let (w, h) = (10, 10);
         let mut hole = vec![0u8; w * h];
         hole[5 * w + 5] = 1;
-        let m = patch_masks(&hole, w, h, 1, None);
+        let m = patch_masks(&hole, w, h, 1);
         assert!(m.target[4 * w + 4] && !m.target[3 * w + 5]);
         assert!(!m.valid[4 * w + 4] && m.valid[3 * w + 3] && !m.valid[0]);
         let b = bbox(&hole, w, h).unwrap();
