@@ -66,8 +66,22 @@ type R<T> = Result<T, BedrockError>;
 pub async fn invoke(
     State(state): State<Arc<AppState>>,
     Path(model_id): Path<String>,
+    headers: axum::http::HeaderMap,
     body: Bytes,
 ) -> Response {
+    // Like Bedrock, require a SigV4 signature or a Bedrock API key (signatures are not verified).
+    let auth = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !(auth.starts_with("AWS4-HMAC-SHA256 ") || auth.starts_with("Bearer ")) {
+        return BedrockError::new(
+            StatusCode::FORBIDDEN,
+            "AccessDeniedException",
+            "Missing Authentication Token: sign the request with SigV4 or send a Bedrock API key",
+        )
+        .into_response();
+    }
     let delay = state.faults.delay_ms();
     if delay > 0 {
         tokio::time::sleep(Duration::from_millis(delay)).await;

@@ -366,3 +366,32 @@ fn missing_region_is_a_usage_error() {
         .code(2)
         .stderr(predicate::str::contains("no AWS region"));
 }
+
+#[test]
+fn a_bedrock_api_key_works_without_aws_credentials() {
+    let server = serve(&[]);
+    let sb = sandbox_with(64, 64);
+    edit(&sb, &server)
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env("AWS_BEARER_TOKEN_BEDROCK", "bedrock-api-key-for-tests")
+        .args(["in.png", "--model", TITAN_V1, "--rect", "8,8,8,8", "-o", "k.png"])
+        .assert()
+        .success();
+    assert!(sb.path("k.png").exists());
+}
+
+#[test]
+fn no_credentials_is_an_authentication_error() {
+    let server = serve(&[]);
+    let sb = sandbox_with(64, 64);
+    edit(&sb, &server)
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env("HOME", sb.path("home"))
+        .args(["in.png", "--model", TITAN_V1, "--rect", "8,8,8,8", "-o", "k.png"])
+        .assert()
+        .code(5)
+        .stderr(predicate::str::contains("no usable AWS credentials"));
+    assert!(!sb.path("k.png").exists());
+}

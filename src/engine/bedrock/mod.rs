@@ -207,7 +207,7 @@ where
             error: Error::Engine(format!("{id}: Bedrock did not answer in time")),
         },
         SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
-            let text = DisplayErrorContext(err).to_string();
+            let text = short_context(err);
             if text.contains("credential") || text.contains("identity") {
                 return Failure {
                     code: "credentials".into(),
@@ -224,7 +224,7 @@ where
             }
         }
         _ => {
-            let text = DisplayErrorContext(err).to_string();
+            let text = short_context(err);
             let auth = text.contains("credential") || text.contains("identity");
             Failure {
                 code: "request".into(),
@@ -238,6 +238,15 @@ where
                 },
             }
         }
+    }
+}
+
+/// The SDK's error chain without its trailing Debug dump.
+fn short_context<E: std::error::Error + 'static, R: std::fmt::Debug>(err: &SdkError<E, R>) -> String {
+    let text = DisplayErrorContext(err).to_string();
+    match text.find(" (") {
+        Some(i) => text[..i].to_string(),
+        None => text,
     }
 }
 
