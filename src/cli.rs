@@ -34,6 +34,13 @@ pub enum Command {
     Tui(TuiArgs),
     /// Serve HTTP endpoints: the Bedrock-compatible endpoint for offline work
     Serve(ServeArgs),
+    /// Sign in to the Cognito user pool of the /image-edit API
+    #[command(after_help = "Exit codes: 0 signed in, 2 usage, 5 authentication failed")]
+    Login(LoginArgs),
+    /// Sign out: forget the cached tokens (and revoke them, or sign out everywhere)
+    Logout(LogoutArgs),
+    /// Show who is signed in, for which pool, and until when
+    Whoami(WhoamiArgs),
     /// List past edits from the request log, with a summary
     History(HistoryArgs),
     /// Show, locate or create the configuration file
@@ -203,6 +210,42 @@ pub struct ServeArgs {
     /// Inject faults: throttle=N, error500=N, unavailable=N, filter=N, malformed=N, delay-ms=MS, legacy=MODEL_ID (repeatable)
     #[arg(long, value_name = "KIND=VALUE")]
     pub fault: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// User name (or an alias the pool accepts, such as the e-mail address) [default: asked]
+    #[arg(long, short = 'u')]
+    pub username: Option<String>,
+    /// Read the password (then any challenge answers, one per line) from stdin
+    #[arg(long)]
+    pub password_stdin: bool,
+    /// srp: the password never leaves this machine; password: USER_PASSWORD_AUTH
+    #[arg(long, value_enum, default_value_t = crate::auth::AuthFlow::Srp)]
+    pub auth_flow: crate::auth::AuthFlow,
+    /// Name of the token cache, for several accounts
+    #[arg(long, default_value = "default")]
+    pub profile: String,
+}
+
+#[derive(Debug, Args)]
+pub struct LogoutArgs {
+    /// Sign out of every device (GlobalSignOut), not only this one
+    #[arg(long)]
+    pub everywhere: bool,
+    /// Name of the token cache
+    #[arg(long, default_value = "default")]
+    pub profile: String,
+}
+
+#[derive(Debug, Args)]
+pub struct WhoamiArgs {
+    /// Name of the token cache
+    #[arg(long, default_value = "default")]
+    pub profile: String,
+    /// Print as JSON
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -15,6 +15,8 @@ use crate::input_err;
 pub struct CognitoConfig {
     pub user_pool_id: Option<String>,
     pub client_id: Option<String>,
+    /// Only for app clients created with a secret.
+    pub client_secret: Option<String>,
     pub region: Option<String>,
 }
 
@@ -94,12 +96,32 @@ impl Config {
             ("IMGEDIT_REGION", &mut self.region),
             ("IMGEDIT_PROFILE", &mut self.profile),
             ("IMGEDIT_API_URL", &mut self.api_url),
+            ("IMGEDIT_COGNITO_USER_POOL_ID", &mut self.cognito.user_pool_id),
+            ("IMGEDIT_COGNITO_CLIENT_ID", &mut self.cognito.client_id),
+            ("IMGEDIT_COGNITO_CLIENT_SECRET", &mut self.cognito.client_secret),
+            ("IMGEDIT_COGNITO_REGION", &mut self.cognito.region),
         ] {
             if let Some(v) = get(key) {
                 *slot = Some(v);
             }
         }
         Ok(())
+    }
+
+    /// The Cognito pool and app client, or an error saying how to set them.
+    pub fn cognito_settings(&self) -> Result<crate::auth::CognitoSettings> {
+        let c = &self.cognito;
+        match (&c.user_pool_id, &c.client_id) {
+            (Some(pool), Some(client)) => crate::auth::CognitoSettings::new(
+                pool.clone(),
+                client.clone(),
+                c.client_secret.clone(),
+                c.region.clone(),
+            ),
+            _ => Err(Error::Usage(
+                "no Cognito user pool configured: set cognito.user_pool_id and cognito.client_id in the config (imgedit config init), or IMGEDIT_COGNITO_USER_POOL_ID and IMGEDIT_COGNITO_CLIENT_ID".into(),
+            )),
+        }
     }
 
     /// The effective configuration as TOML.
@@ -128,6 +150,7 @@ pub const TEMPLATE: &str = r#"# imgedit configuration. Environment variables IMG
 [cognito]
 # user_pool_id = "us-east-1_AbCdEfGhI"
 # client_id = "1234567890abcdefghijklmnop"
+# client_secret = "only for app clients created with a secret"
 # region = "us-east-1"
 
 [limits]

@@ -3,6 +3,7 @@
 //! The pipeline is `EditJob` -> validate -> prepare -> `Engine::run` -> finish; every front end
 //! (the CLI here, later the TUI and the server) goes through it.
 
+pub mod auth;
 pub mod cli;
 pub mod commands;
 pub mod config;
@@ -56,6 +57,9 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         Command::Edit(args) => commands::edit::run(&args, &runtime()?),
         Command::Tui(args) => tui::run(&args, &runtime()?),
         Command::Serve(args) => commands::serve::run(&args, &runtime()?).map(|()| exit::OK),
+        Command::Login(args) => commands::login::login(&args, &runtime()?).map(|()| exit::OK),
+        Command::Logout(args) => commands::login::logout(&args, &runtime()?).map(|()| exit::OK),
+        Command::Whoami(args) => commands::login::whoami(&args, &runtime()?).map(|()| exit::OK),
         Command::History(args) => commands::history::run(&args).map(|()| exit::OK),
         Command::Config(cmd) => commands::config::run(&cmd).map(|()| exit::OK),
         Command::Completions { shell } => {

@@ -3,5 +3,6 @@
 pub mod config;
 pub mod edit;
 pub mod history;
+pub mod login;
 pub mod packaging;
 pub mod serve;

@@ -4,5 +4,6 @@ mod cli_edit;
 mod cli_errors;
 mod bedrock;
 mod cli_misc;
+mod cognito;
 mod common;
 mod tui;

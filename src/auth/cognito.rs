@@ -1,0 +1,373 @@
+//! InitiateAuth / RespondToAuthChallenge / GlobalSignOut / RevokeToken with the challenges real
+//! pools send, and errors in plain words. The password never leaves this module except inside the
+//! SDK request of `USER_PASSWORD_AUTH`, and never appears in a message.
+
+use std::collections::HashMap;
+
+use aws_sdk_cognitoidentityprovider::Client;
+use aws_sdk_cognitoidentityprovider::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_cognitoidentityprovider::types::{AuthFlowType, AuthenticationResultType, ChallengeNameType};
+
+use super::cache::Tokens;
+use super::prompt::Prompter;
+use super::srp::{self, SrpSession};
+use crate::error::{Error, Result};
+
+/// Refresh ID and access tokens when they have less than this many seconds left.
+pub const REFRESH_MARGIN_SECS: i64 = 300;
+
+/// How to sign in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum AuthFlow {
+    /// USER_SRP_AUTH: the password never leaves this machine
+    #[default]
+    Srp,
+    /// USER_PASSWORD_AUTH: the password is sent to Cognito over TLS
+    Password,
+}
+
+/// The user pool and app client.
+#[derive(Clone)]
+pub struct CognitoSettings {
+    pub user_pool_id: String,
+    pub client_id: String,
+    pub client_secret: Option<String>,
+    pub region: String,
+}
+
+impl std::fmt::Debug for CognitoSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CognitoSettings")
+            .field("user_pool_id", &self.user_pool_id)
+            .field("client_id", &self.client_id)
+            .field("region", &self.region)
+            .finish_non_exhaustive()
+    }
+}
+
+impl CognitoSettings {
+    /// The region is the pool id's prefix unless set.
+    pub fn new(user_pool_id: String, client_id: String, client_secret: Option<String>, region: Option<String>) -> Result<Self> {
+        let region = match region {
+            Some(r) => r,
+            None => user_pool_id
+                .split_once('_')
+                .map(|(r, _)| r.to_string())
+                .ok_or_else(|| Error::Usage(format!("cognito.user_pool_id {user_pool_id:?} is not REGION_ID")))?,
+        };
+        Ok(CognitoSettings {
+            user_pool_id,
+            client_id,
+            client_secret,
+            region,
+        })
+    }
+
+    fn secret_hash(&self, username: &str) -> Option<String> {
+        self.client_secret
+            .as_deref()
+            .map(|s| srp::secret_hash(s, username, &self.client_id))
+    }
+}
+
+/// A client for the pool's region; `AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER` is honoured.
+/// Sign-in calls are unauthenticated, so no AWS credentials are looked up.
+pub async fn client(settings: &CognitoSettings) -> Client {
+    let cfg = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new(settings.region.clone()))
+        .no_credentials()
+        .load()
+        .await;
+    Client::new(&cfg)
+}
+
+fn plain_words<E, R>(err: &SdkError<E, R>, what: &str) -> Error
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    let (code, msg) = match err {
+        SdkError::ServiceError(se) => (
+            se.err().code().unwrap_or("Unknown").to_string(),
+            se.err().message().unwrap_or("").to_string(),
+        ),
+        other => {
+            let text = DisplayErrorContext(other).to_string();
+            let text = text.split(" (").next().unwrap_or("").to_string();
+            return Error::Auth(format!("{what}: cannot reach Cognito: {text}"));
+        }
+    };
+    let lower = msg.to_lowercase();
+    let m = match code.as_str() {
+        "NotAuthorizedException" if lower.contains("attempts exceeded") => {
+            "too many failed attempts: wait a while before trying again".to_string()
+        }
+        "NotAuthorizedException" if lower.contains("refresh token") || lower.contains("revoked") => {
+            "the session has expired or was signed out: run imgedit login".to_string()
+        }
+        "NotAuthorizedException" if lower.contains("not enabled") || lower.contains("not allowed") => format!(
+            "the app client does not allow this sign-in flow: enable it in the app client's authentication flows (ALLOW_USER_SRP_AUTH for --auth-flow srp, ALLOW_USER_PASSWORD_AUTH for --auth-flow password). Cognito said: {msg}"
+        ),
+        "NotAuthorizedException" | "UserNotFoundException" => "wrong user name or password".to_string(),
+        "UserNotConfirmedException" => {
+            "the account is not confirmed yet: confirm it with the code Cognito sent, then sign in".to_string()
+        }
+        "PasswordResetRequiredException" => {
+            "a password reset is required: reset the password (forgotten-password flow), then sign in".to_string()
+        }
+        "TooManyRequestsException" | "TooManyFailedAttemptsException" | "LimitExceededException" => {
+            "too many attempts: wait a while before trying again".to_string()
+        }
+        "CodeMismatchException" | "ExpiredCodeException" => "wrong or expired verification code".to_string(),
+        "InvalidPasswordException" => format!("the new password does not meet the pool's password policy: {msg}"),
+        "InvalidParameterException" if lower.contains("flow") && lower.contains("not enabled") => format!(
+            "the app client does not allow this sign-in flow: enable it in the app client's authentication flows (ALLOW_USER_SRP_AUTH for --auth-flow srp, ALLOW_USER_PASSWORD_AUTH for --auth-flow password). Cognito said: {msg}"
+        ),
+        "ResourceNotFoundException" => format!(
+            "the user pool or app client was not found: check cognito.user_pool_id, cognito.client_id and the region. Cognito said: {msg}"
+        ),
+        _ => format!("{code}: {msg}"),
+    };
+    Error::Auth(format!("{what}: {m}"))
+}
+
+fn tokens_from(
+    result: &AuthenticationResultType,
+    settings: &CognitoSettings,
+    username: &str,
+    previous_refresh: Option<String>,
+) -> Result<Tokens> {
+    let id_token = result
+        .id_token()
+        .ok_or_else(|| Error::Auth("Cognito returned no ID token".into()))?
+        .to_string();
+    let access_token = result
+        .access_token()
+        .ok_or_else(|| Error::Auth("Cognito returned no access token".into()))?
+        .to_string();
+    Ok(Tokens {
+        id_token,
+        access_token,
+        refresh_token: result.refresh_token().map(str::to_string).or(previous_refresh),
+        expires_at: chrono::Utc::now().timestamp() + i64::from(result.expires_in().max(60)),
+        username: username.to_string(),
+        user_pool_id: settings.user_pool_id.clone(),
+        client_id: settings.client_id.clone(),
+        region: settings.region.clone(),
+    })
+}
+
+/// Signs in and answers challenges until Cognito returns tokens.
+pub async fn login(
+    client: &Client,
+    settings: &CognitoSettings,
+    username: &str,
+    password: &str,
+    flow: AuthFlow,
+    prompter: &mut dyn Prompter,
+) -> Result<Tokens> {
+    let srp = SrpSession::new();
+    let mut params = HashMap::new();
+    params.insert("USERNAME".to_string(), username.to_string());
+    let flow_type = match flow {
+        AuthFlow::Srp => {
+            params.insert("SRP_A".to_string(), srp.srp_a());
+            AuthFlowType::UserSrpAuth
+        }
+        AuthFlow::Password => {
+            params.insert("PASSWORD".to_string(), password.to_string());
+            AuthFlowType::UserPasswordAuth
+        }
+    };
+    if let Some(h) = settings.secret_hash(username) {
+        params.insert("SECRET_HASH".to_string(), h);
+    }
+    let out = client
+        .initiate_auth()
+        .auth_flow(flow_type)
+        .client_id(&settings.client_id)
+        .set_auth_parameters(Some(params))
+        .send()
+        .await
+        .map_err(|e| plain_words(&e, "sign-in failed"))?;
+    let mut result = out.authentication_result().cloned();
+    let mut challenge = out.challenge_name().cloned();
+    let mut challenge_params = out.challenge_parameters().cloned().unwrap_or_default();
+    let mut session = out.session().map(str::to_string);
+    // Cognito's own name for the user (a UUID when signing in with an alias), used from here on.
+    let mut user_id = username.to_string();
+
+    for _ in 0..8 {
+        if let Some(r) = &result {
+            return tokens_from(r, settings, &user_id, None);
+        }
+        let Some(name) = challenge.clone() else {
+            return Err(Error::Auth("Cognito returned neither tokens nor a challenge".into()));
+        };
+        if let Some(id) = challenge_params.get("USER_ID_FOR_SRP").or_else(|| challenge_params.get("USERNAME")) {
+            user_id = id.clone();
+        }
+        let mut answers = HashMap::new();
+        answers.insert("USERNAME".to_string(), user_id.clone());
+        match name {
+            ChallengeNameType::PasswordVerifier => {
+                let get = |k: &str| {
+                    challenge_params
+                        .get(k)
+                        .cloned()
+                        .ok_or_else(|| Error::Auth(format!("Cognito's PASSWORD_VERIFIER lacks {k}")))
+                };
+                let timestamp = srp::timestamp(chrono::Utc::now());
+                let secret_block = get("SECRET_BLOCK")?;
+                let signature = srp
+                    .claim_signature(
+                        &settings.user_pool_id,
+                        &user_id,
+                        password,
+                        &get("SALT")?,
+                        &get("SRP_B")?,
+                        &secret_block,
+                        &timestamp,
+                    )
+                    .map_err(|e| Error::Auth(format!("sign-in failed: {e}")))?;
+                answers.insert("PASSWORD_CLAIM_SECRET_BLOCK".into(), secret_block);
+                answers.insert("PASSWORD_CLAIM_SIGNATURE".into(), signature);
+                answers.insert("TIMESTAMP".into(), timestamp);
+            }
+            ChallengeNameType::NewPasswordRequired => {
+                let new = prompter.secret("A new password is required. New password: ")?;
+                if prompter.interactive() {
+                    let again = prompter.secret("Repeat the new password: ")?;
+                    if again != new {
+                        return Err(Error::Auth("the two new passwords differ; nothing was changed".into()));
+                    }
+                }
+                answers.insert("NEW_PASSWORD".into(), new);
+            }
+            ChallengeNameType::SoftwareTokenMfa => {
+                let code = prompter.secret("Code from your authenticator app: ")?;
+                answers.insert("SOFTWARE_TOKEN_MFA_CODE".into(), code.trim().to_string());
+            }
+            ChallengeNameType::SmsMfa => {
+                let code = prompter.secret("Code sent by SMS: ")?;
+                answers.insert("SMS_MFA_CODE".into(), code.trim().to_string());
+            }
+            ChallengeNameType::SelectMfaType => {
+                let choice = prompter.line("Second factor: [1] authenticator app, [2] SMS: ")?;
+                let answer = match choice.trim() {
+                    "1" | "app" | "totp" | "SOFTWARE_TOKEN_MFA" => "SOFTWARE_TOKEN_MFA",
+                    "2" | "sms" | "SMS" | "SMS_MFA" => "SMS_MFA",
+                    other => return Err(Error::Auth(format!("unknown choice {other:?}: answer 1 or 2"))),
+                };
+                answers.insert("ANSWER".into(), answer.into());
+            }
+            ChallengeNameType::MfaSetup => {
+                return Err(Error::Auth(
+                    "the pool requires you to set up a second factor first: sign in once in the web app (or the AWS console) to register an authenticator app, then run imgedit login again".into(),
+                ));
+            }
+            other => {
+                return Err(Error::Auth(format!(
+                    "Cognito asked for {}, which imgedit cannot answer",
+                    other.as_str()
+                )));
+            }
+        }
+        if let Some(h) = settings.secret_hash(&user_id) {
+            answers.insert("SECRET_HASH".into(), h);
+        }
+        let out = client
+            .respond_to_auth_challenge()
+            .client_id(&settings.client_id)
+            .challenge_name(name)
+            .set_session(session.clone())
+            .set_challenge_responses(Some(answers))
+            .send()
+            .await
+            .map_err(|e| plain_words(&e, "sign-in failed"))?;
+        result = out.authentication_result().cloned();
+        challenge = out.challenge_name().cloned();
+        challenge_params = out.challenge_parameters().cloned().unwrap_or_default();
+        session = out.session().map(str::to_string).or(session);
+    }
+    Err(Error::Auth("sign-in failed: too many challenges in a row".into()))
+}
+
+/// New ID and access tokens from the refresh token (REFRESH_TOKEN_AUTH).
+pub async fn refresh(client: &Client, settings: &CognitoSettings, tokens: &Tokens) -> Result<Tokens> {
+    let refresh = tokens
+        .refresh_token
+        .clone()
+        .ok_or_else(|| Error::Auth("the cached session has no refresh token: run imgedit login".into()))?;
+    let mut params = HashMap::new();
+    params.insert("REFRESH_TOKEN".to_string(), refresh.clone());
+    if let Some(h) = settings.secret_hash(&tokens.username) {
+        params.insert("SECRET_HASH".to_string(), h);
+    }
+    let out = client
+        .initiate_auth()
+        .auth_flow(AuthFlowType::RefreshTokenAuth)
+        .client_id(&settings.client_id)
+        .set_auth_parameters(Some(params))
+        .send()
+        .await
+        .map_err(|e| {
+            let Error::Auth(m) = plain_words(&e, "refreshing the session failed") else {
+                return Error::Auth("refreshing the session failed: run imgedit login".into());
+            };
+            if m.contains("run imgedit login") {
+                Error::Auth(m)
+            } else {
+                Error::Auth(format!("{m}; run imgedit login"))
+            }
+        })?;
+    let result = out
+        .authentication_result()
+        .ok_or_else(|| Error::Auth("Cognito returned no tokens on refresh: run imgedit login".into()))?;
+    tokens_from(result, settings, &tokens.username, Some(refresh))
+}
+
+/// Tokens with at least five minutes left, refreshing them when needed (the second value says so).
+pub async fn ensure_fresh(client: &Client, settings: &CognitoSettings, tokens: Tokens) -> Result<(Tokens, bool)> {
+    if tokens.seconds_left() >= REFRESH_MARGIN_SECS {
+        return Ok((tokens, false));
+    }
+    refresh(client, settings, &tokens).await.map(|t| (t, true))
+}
+
+/// Signs the user out of every device (GlobalSignOut): all refresh tokens stop working.
+pub async fn global_sign_out(client: &Client, tokens: &Tokens) -> Result<()> {
+    client
+        .global_sign_out()
+        .access_token(&tokens.access_token)
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| plain_words(&e, "signing out everywhere failed"))
+}
+
+/// Revokes this session's refresh token (RevokeToken).
+pub async fn revoke(client: &Client, settings: &CognitoSettings, tokens: &Tokens) -> Result<()> {
+    let Some(refresh) = &tokens.refresh_token else {
+        return Ok(());
+    };
+    client
+        .revoke_token()
+        .token(refresh)
+        .client_id(&settings.client_id)
+        .set_client_secret(settings.client_secret.clone())
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| plain_words(&e, "revoking the session failed"))
+}
+
+/// The claims of a JWT, without verifying it (for display only).
+pub fn claims(token: &str) -> Option<serde_json::Value> {
+    use base64::Engine as _;
+    let payload = token.split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload.trim_end_matches('='))
+        .ok()?;
+    serde_json::from_slice(&bytes).ok()
+}

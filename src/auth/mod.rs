@@ -1,0 +1,10 @@
+//! Signing in to Amazon Cognito user pools: SRP maths, the InitiateAuth / RespondToAuthChallenge
+//! flows with the challenges real pools send, and the per-profile token cache.
+
+pub mod cache;
+pub mod cognito;
+pub mod prompt;
+pub mod srp;
+
+pub use cache::{TokenCache, Tokens};
+pub use cognito::{AuthFlow, CognitoSettings};
