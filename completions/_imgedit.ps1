@@ -28,6 +28,9 @@ Register-ArgumentCompleter -Native -CommandName 'imgedit' -ScriptBlock {
             [CompletionResult]::new('edit', 'edit', [CompletionResultType]::ParameterValue, 'Inpaint or outpaint one image, several, or a directory')
             [CompletionResult]::new('tui', 'tui', [CompletionResultType]::ParameterValue, 'Open the interactive editor (select, run, compare, keep, undo)')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve HTTP endpoints: the Bedrock-compatible endpoint for offline work')
+            [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Sign in to the Cognito user pool of the /image-edit API')
+            [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Sign out: forget the cached tokens (and revoke them, or sign out everywhere)')
+            [CompletionResult]::new('whoami', 'whoami', [CompletionResultType]::ParameterValue, 'Show who is signed in, for which pool, and until when')
             [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'List past edits from the request log, with a summary')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show, locate or create the configuration file')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
@@ -95,6 +98,36 @@ Register-ArgumentCompleter -Native -CommandName 'imgedit' -ScriptBlock {
             [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'Address to listen on (port 0 picks a free port)')
             [CompletionResult]::new('--fault', '--fault', [CompletionResultType]::ParameterName, 'Inject faults: throttle=N, error500=N, unavailable=N, filter=N, malformed=N, delay-ms=MS, legacy=MODEL_ID (repeatable)')
             [CompletionResult]::new('--bedrock', '--bedrock', [CompletionResultType]::ParameterName, 'Serve POST /model/{modelId}/invoke in Bedrock''s wire format, answered by the local engine')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'imgedit;login' {
+            [CompletionResult]::new('-u', '-u', [CompletionResultType]::ParameterName, 'User name (or an alias the pool accepts, such as the e-mail address) [default: asked]')
+            [CompletionResult]::new('--username', '--username', [CompletionResultType]::ParameterName, 'User name (or an alias the pool accepts, such as the e-mail address) [default: asked]')
+            [CompletionResult]::new('--auth-flow', '--auth-flow', [CompletionResultType]::ParameterName, 'srp: the password never leaves this machine; password: USER_PASSWORD_AUTH')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Name of the token cache, for several accounts')
+            [CompletionResult]::new('--password-stdin', '--password-stdin', [CompletionResultType]::ParameterName, 'Read the password (then any challenge answers, one per line) from stdin')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'imgedit;logout' {
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Name of the token cache')
+            [CompletionResult]::new('--everywhere', '--everywhere', [CompletionResultType]::ParameterName, 'Sign out of every device (GlobalSignOut), not only this one')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'imgedit;whoami' {
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Name of the token cache')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print as JSON')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -180,6 +213,9 @@ Register-ArgumentCompleter -Native -CommandName 'imgedit' -ScriptBlock {
             [CompletionResult]::new('edit', 'edit', [CompletionResultType]::ParameterValue, 'Inpaint or outpaint one image, several, or a directory')
             [CompletionResult]::new('tui', 'tui', [CompletionResultType]::ParameterValue, 'Open the interactive editor (select, run, compare, keep, undo)')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve HTTP endpoints: the Bedrock-compatible endpoint for offline work')
+            [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Sign in to the Cognito user pool of the /image-edit API')
+            [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Sign out: forget the cached tokens (and revoke them, or sign out everywhere)')
+            [CompletionResult]::new('whoami', 'whoami', [CompletionResultType]::ParameterValue, 'Show who is signed in, for which pool, and until when')
             [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'List past edits from the request log, with a summary')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show, locate or create the configuration file')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
@@ -194,6 +230,15 @@ Register-ArgumentCompleter -Native -CommandName 'imgedit' -ScriptBlock {
             break
         }
         'imgedit;help;serve' {
+            break
+        }
+        'imgedit;help;login' {
+            break
+        }
+        'imgedit;help;logout' {
+            break
+        }
+        'imgedit;help;whoami' {
             break
         }
         'imgedit;help;history' {

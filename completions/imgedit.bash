@@ -31,6 +31,12 @@ _imgedit() {
             imgedit,history)
                 cmd="imgedit__subcmd__history"
                 ;;
+            imgedit,login)
+                cmd="imgedit__subcmd__login"
+                ;;
+            imgedit,logout)
+                cmd="imgedit__subcmd__logout"
+                ;;
             imgedit,man)
                 cmd="imgedit__subcmd__man"
                 ;;
@@ -39,6 +45,9 @@ _imgedit() {
                 ;;
             imgedit,tui)
                 cmd="imgedit__subcmd__tui"
+                ;;
+            imgedit,whoami)
+                cmd="imgedit__subcmd__whoami"
                 ;;
             imgedit__subcmd__config,help)
                 cmd="imgedit__subcmd__config__subcmd__help"
@@ -79,6 +88,12 @@ _imgedit() {
             imgedit__subcmd__help,history)
                 cmd="imgedit__subcmd__help__subcmd__history"
                 ;;
+            imgedit__subcmd__help,login)
+                cmd="imgedit__subcmd__help__subcmd__login"
+                ;;
+            imgedit__subcmd__help,logout)
+                cmd="imgedit__subcmd__help__subcmd__logout"
+                ;;
             imgedit__subcmd__help,man)
                 cmd="imgedit__subcmd__help__subcmd__man"
                 ;;
@@ -87,6 +102,9 @@ _imgedit() {
                 ;;
             imgedit__subcmd__help,tui)
                 cmd="imgedit__subcmd__help__subcmd__tui"
+                ;;
+            imgedit__subcmd__help,whoami)
+                cmd="imgedit__subcmd__help__subcmd__whoami"
                 ;;
             imgedit__subcmd__help__subcmd__config,init)
                 cmd="imgedit__subcmd__help__subcmd__config__subcmd__init"
@@ -104,7 +122,7 @@ _imgedit() {
 
     case "${cmd}" in
         imgedit)
-            opts="-h -V --help --version edit tui serve history config completions man help"
+            opts="-h -V --help --version edit tui serve login logout whoami history config completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -396,7 +414,7 @@ _imgedit() {
             return 0
             ;;
         imgedit__subcmd__help)
-            opts="edit tui serve history config completions man help"
+            opts="edit tui serve login logout whoami history config completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -521,6 +539,34 @@ _imgedit() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        imgedit__subcmd__help__subcmd__login)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        imgedit__subcmd__help__subcmd__logout)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         imgedit__subcmd__help__subcmd__man)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -563,6 +609,20 @@ _imgedit() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        imgedit__subcmd__help__subcmd__whoami)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         imgedit__subcmd__history)
             opts="-h -V --last --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -571,6 +631,54 @@ _imgedit() {
             fi
             case "${prev}" in
                 --last)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        imgedit__subcmd__login)
+            opts="-u -h -V --username --password-stdin --auth-flow --profile --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --username)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -u)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --auth-flow)
+                    COMPREPLY=($(compgen -W "srp password" -- "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        imgedit__subcmd__logout)
+            opts="-h -V --everywhere --profile --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -638,6 +746,24 @@ _imgedit() {
                     ;;
                 --graphics)
                     COMPREPLY=($(compgen -W "auto kitty sixel iterm2 halfblocks" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        imgedit__subcmd__whoami)
+            opts="-h -V --profile --json --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)

@@ -25,6 +25,9 @@ set edit:completion:arg-completer[imgedit] = {|@words|
             cand edit 'Inpaint or outpaint one image, several, or a directory'
             cand tui 'Open the interactive editor (select, run, compare, keep, undo)'
             cand serve 'Serve HTTP endpoints: the Bedrock-compatible endpoint for offline work'
+            cand login 'Sign in to the Cognito user pool of the /image-edit API'
+            cand logout 'Sign out: forget the cached tokens (and revoke them, or sign out everywhere)'
+            cand whoami 'Show who is signed in, for which pool, and until when'
             cand history 'List past edits from the request log, with a summary'
             cand config 'Show, locate or create the configuration file'
             cand completions 'Print a shell completion script'
@@ -89,6 +92,33 @@ set edit:completion:arg-completer[imgedit] = {|@words|
             cand --listen 'Address to listen on (port 0 picks a free port)'
             cand --fault 'Inject faults: throttle=N, error500=N, unavailable=N, filter=N, malformed=N, delay-ms=MS, legacy=MODEL_ID (repeatable)'
             cand --bedrock 'Serve POST /model/{modelId}/invoke in Bedrock''s wire format, answered by the local engine'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'imgedit;login'= {
+            cand -u 'User name (or an alias the pool accepts, such as the e-mail address) [default: asked]'
+            cand --username 'User name (or an alias the pool accepts, such as the e-mail address) [default: asked]'
+            cand --auth-flow 'srp: the password never leaves this machine; password: USER_PASSWORD_AUTH'
+            cand --profile 'Name of the token cache, for several accounts'
+            cand --password-stdin 'Read the password (then any challenge answers, one per line) from stdin'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'imgedit;logout'= {
+            cand --profile 'Name of the token cache'
+            cand --everywhere 'Sign out of every device (GlobalSignOut), not only this one'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'imgedit;whoami'= {
+            cand --profile 'Name of the token cache'
+            cand --json 'Print as JSON'
             cand -h 'Print help'
             cand --help 'Print help'
             cand -V 'Print version'
@@ -161,6 +191,9 @@ set edit:completion:arg-completer[imgedit] = {|@words|
             cand edit 'Inpaint or outpaint one image, several, or a directory'
             cand tui 'Open the interactive editor (select, run, compare, keep, undo)'
             cand serve 'Serve HTTP endpoints: the Bedrock-compatible endpoint for offline work'
+            cand login 'Sign in to the Cognito user pool of the /image-edit API'
+            cand logout 'Sign out: forget the cached tokens (and revoke them, or sign out everywhere)'
+            cand whoami 'Show who is signed in, for which pool, and until when'
             cand history 'List past edits from the request log, with a summary'
             cand config 'Show, locate or create the configuration file'
             cand completions 'Print a shell completion script'
@@ -172,6 +205,12 @@ set edit:completion:arg-completer[imgedit] = {|@words|
         &'imgedit;help;tui'= {
         }
         &'imgedit;help;serve'= {
+        }
+        &'imgedit;help;login'= {
+        }
+        &'imgedit;help;logout'= {
+        }
+        &'imgedit;help;whoami'= {
         }
         &'imgedit;help;history'= {
         }
