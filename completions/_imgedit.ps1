@@ -151,6 +151,7 @@ Register-ArgumentCompleter -Native -CommandName 'imgedit' -ScriptBlock {
             [CompletionResult]::new('path', 'path', [CompletionResultType]::ParameterValue, 'Print the configuration file''s path')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Print the effective configuration (file, then environment)')
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Write a commented configuration file')
+            [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Read the Cognito pool, app client, region and API URL from the browser client''s config.js')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -176,10 +177,19 @@ Register-ArgumentCompleter -Native -CommandName 'imgedit' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'imgedit;config;import' {
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Update an existing configuration file (a copy is kept as config.toml.bak; comments are not kept)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'imgedit;config;help' {
             [CompletionResult]::new('path', 'path', [CompletionResultType]::ParameterValue, 'Print the configuration file''s path')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Print the effective configuration (file, then environment)')
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Write a commented configuration file')
+            [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Read the Cognito pool, app client, region and API URL from the browser client''s config.js')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -190,6 +200,9 @@ Register-ArgumentCompleter -Native -CommandName 'imgedit' -ScriptBlock {
             break
         }
         'imgedit;config;help;init' {
+            break
+        }
+        'imgedit;config;help;import' {
             break
         }
         'imgedit;config;help;help' {
@@ -248,6 +261,7 @@ Register-ArgumentCompleter -Native -CommandName 'imgedit' -ScriptBlock {
             [CompletionResult]::new('path', 'path', [CompletionResultType]::ParameterValue, 'Print the configuration file''s path')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Print the effective configuration (file, then environment)')
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Write a commented configuration file')
+            [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Read the Cognito pool, app client, region and API URL from the browser client''s config.js')
             break
         }
         'imgedit;help;config;path' {
@@ -257,6 +271,9 @@ Register-ArgumentCompleter -Native -CommandName 'imgedit' -ScriptBlock {
             break
         }
         'imgedit;help;config;init' {
+            break
+        }
+        'imgedit;help;config;import' {
             break
         }
         'imgedit;help;completions' {

@@ -52,6 +52,9 @@ _imgedit() {
             imgedit__subcmd__config,help)
                 cmd="imgedit__subcmd__config__subcmd__help"
                 ;;
+            imgedit__subcmd__config,import)
+                cmd="imgedit__subcmd__config__subcmd__import"
+                ;;
             imgedit__subcmd__config,init)
                 cmd="imgedit__subcmd__config__subcmd__init"
                 ;;
@@ -63,6 +66,9 @@ _imgedit() {
                 ;;
             imgedit__subcmd__config__subcmd__help,help)
                 cmd="imgedit__subcmd__config__subcmd__help__subcmd__help"
+                ;;
+            imgedit__subcmd__config__subcmd__help,import)
+                cmd="imgedit__subcmd__config__subcmd__help__subcmd__import"
                 ;;
             imgedit__subcmd__config__subcmd__help,init)
                 cmd="imgedit__subcmd__config__subcmd__help__subcmd__init"
@@ -105,6 +111,9 @@ _imgedit() {
                 ;;
             imgedit__subcmd__help,whoami)
                 cmd="imgedit__subcmd__help__subcmd__whoami"
+                ;;
+            imgedit__subcmd__help__subcmd__config,import)
+                cmd="imgedit__subcmd__help__subcmd__config__subcmd__import"
                 ;;
             imgedit__subcmd__help__subcmd__config,init)
                 cmd="imgedit__subcmd__help__subcmd__config__subcmd__init"
@@ -150,7 +159,7 @@ _imgedit() {
             return 0
             ;;
         imgedit__subcmd__config)
-            opts="-h -V --help --version path show init help"
+            opts="-h -V --help --version path show init import help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -164,7 +173,7 @@ _imgedit() {
             return 0
             ;;
         imgedit__subcmd__config__subcmd__help)
-            opts="path show init help"
+            opts="path show init import help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -178,6 +187,20 @@ _imgedit() {
             return 0
             ;;
         imgedit__subcmd__config__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        imgedit__subcmd__config__subcmd__help__subcmd__import)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -222,6 +245,20 @@ _imgedit() {
         imgedit__subcmd__config__subcmd__help__subcmd__show)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        imgedit__subcmd__config__subcmd__import)
+            opts="-h -V --force --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -442,8 +479,22 @@ _imgedit() {
             return 0
             ;;
         imgedit__subcmd__help__subcmd__config)
-            opts="path show init"
+            opts="path show init import"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        imgedit__subcmd__help__subcmd__config__subcmd__import)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -140,6 +140,7 @@ set edit:completion:arg-completer[imgedit] = {|@words|
             cand path 'Print the configuration file''s path'
             cand show 'Print the effective configuration (file, then environment)'
             cand init 'Write a commented configuration file'
+            cand import 'Read the Cognito pool, app client, region and API URL from the browser client''s config.js'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'imgedit;config;path'= {
@@ -161,10 +162,18 @@ set edit:completion:arg-completer[imgedit] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'imgedit;config;import'= {
+            cand --force 'Update an existing configuration file (a copy is kept as config.toml.bak; comments are not kept)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'imgedit;config;help'= {
             cand path 'Print the configuration file''s path'
             cand show 'Print the effective configuration (file, then environment)'
             cand init 'Write a commented configuration file'
+            cand import 'Read the Cognito pool, app client, region and API URL from the browser client''s config.js'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'imgedit;config;help;path'= {
@@ -172,6 +181,8 @@ set edit:completion:arg-completer[imgedit] = {|@words|
         &'imgedit;config;help;show'= {
         }
         &'imgedit;config;help;init'= {
+        }
+        &'imgedit;config;help;import'= {
         }
         &'imgedit;config;help;help'= {
         }
@@ -218,12 +229,15 @@ set edit:completion:arg-completer[imgedit] = {|@words|
             cand path 'Print the configuration file''s path'
             cand show 'Print the effective configuration (file, then environment)'
             cand init 'Write a commented configuration file'
+            cand import 'Read the Cognito pool, app client, region and API URL from the browser client''s config.js'
         }
         &'imgedit;help;config;path'= {
         }
         &'imgedit;help;config;show'= {
         }
         &'imgedit;help;config;init'= {
+        }
+        &'imgedit;help;config;import'= {
         }
         &'imgedit;help;completions'= {
         }

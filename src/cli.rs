@@ -270,6 +270,14 @@ pub enum ConfigCommand {
         #[arg(long)]
         force: bool,
     },
+    /// Read the Cognito pool, app client, region and API URL from the browser client's config.js
+    Import {
+        /// The browser client's config.js (window._workshopConfig = {...})
+        file: PathBuf,
+        /// Update an existing configuration file (a copy is kept as config.toml.bak; comments are not kept)
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 /// The clap `Command`, for completions and the man page.

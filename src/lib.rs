@@ -7,6 +7,7 @@ pub mod auth;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod config_import;
 pub mod engine;
 pub mod error;
 pub mod image_io;

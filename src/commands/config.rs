@@ -20,6 +20,53 @@ pub fn run(cmd: &ConfigCommand) -> Result<()> {
             image_io::write_atomic(&paths.config_file, TEMPLATE.as_bytes(), *force)?;
             eprintln!("wrote {}", paths.config_file.display());
         }
+        ConfigCommand::Import { file, force } => import(&paths, file, *force)?,
     }
+    Ok(())
+}
+
+fn import(paths: &Paths, file: &std::path::Path, force: bool) -> Result<()> {
+    let text = std::fs::read_to_string(file).map_err(|e| Error::io(file, e))?;
+    let found = crate::config_import::parse_workshop_config(&text, &file.display().to_string())?;
+    let existing = match std::fs::read_to_string(&paths.config_file) {
+        Ok(t) => Some(t),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(Error::io(&paths.config_file, e)),
+    };
+    if existing.is_some() && !force {
+        return Err(Error::OutputExists(paths.config_file.clone()));
+    }
+    let mut cfg = match &existing {
+        Some(t) => Config::parse(t, &paths.config_file)?,
+        None => Config::default(),
+    };
+    if found.user_pool_id.is_some() {
+        cfg.cognito.user_pool_id = found.user_pool_id.clone();
+    }
+    if found.client_id.is_some() {
+        cfg.cognito.client_id = found.client_id.clone();
+    }
+    if found.region.is_some() {
+        cfg.cognito.region = found.region.clone();
+    }
+    if found.api_url.is_some() {
+        cfg.api_url = found.api_url.clone();
+    }
+    let dir = paths.config_file.parent().unwrap_or(&paths.config_dir);
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    if let Some(old) = &existing {
+        let backup = paths.config_file.with_extension("toml.bak");
+        image_io::write_atomic(&backup, old.as_bytes(), true)?;
+        eprintln!("kept the previous file as {}", backup.display());
+    }
+    image_io::write_atomic(&paths.config_file, cfg.to_toml().as_bytes(), true)?;
+    eprintln!(
+        "imported {} into {}: pool {}, client {}, API {}",
+        file.display(),
+        paths.config_file.display(),
+        found.user_pool_id.as_deref().unwrap_or("-"),
+        found.client_id.as_deref().unwrap_or("-"),
+        found.api_url.as_deref().unwrap_or("-")
+    );
     Ok(())
 }

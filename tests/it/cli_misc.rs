@@ -145,3 +145,33 @@ fn committed_man_page_is_up_to_date() {
         "imgedit.1 is stale: run `UPDATE_COMPLETIONS=1 cargo test committed_man_page` and commit it"
     );
 }
+
+#[test]
+fn config_import_reads_the_browser_clients_config_js() {
+    let sb = Sandbox::new();
+    std::fs::write(
+        sb.path("config.js"),
+        "window._workshopConfig = {\n  cognito: { userPoolId: 'us-west-2_Pool1', userPoolClientId: 'client123', region: 'us-west-2' },\n  api: { invokeUrl: 'https://x.execute-api.us-west-2.amazonaws.com/prod' }\n};\n",
+    )
+    .unwrap();
+    sb.cmd().args(["config", "import", "config.js"]).assert().success();
+    sb.cmd()
+        .args(["config", "show"])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("user_pool_id = \"us-west-2_Pool1\"")
+                .and(predicate::str::contains("client_id = \"client123\""))
+                .and(predicate::str::contains("api_url = \"https://x.execute-api.us-west-2.amazonaws.com/prod\"")),
+        );
+    // an existing file is kept unless --force, and then backed up
+    sb.cmd().args(["config", "import", "config.js"]).assert().code(3);
+    sb.cmd().args(["config", "import", "config.js", "--force"]).assert().success();
+    assert!(sb.path("config/config.toml.bak").exists());
+    std::fs::write(sb.path("bad.js"), "var nothing = 1;").unwrap();
+    sb.cmd()
+        .args(["config", "import", "bad.js", "--force"])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("bad.js"));
+}
