@@ -126,6 +126,16 @@ fn median(mut v: Vec<f64>) -> f64 {
     }
 }
 
+/// User CPU time of this process (all threads) from `/proc/self/stat`
+/// (Linux; assumes the usual 100 clock ticks per second).
+fn user_cpu_secs() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // fields after the parenthesised command name; utime is field 14
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let utime: f64 = rest.split_whitespace().nth(11)?.parse().ok()?;
+    Some(utime / 100.0)
+}
+
 fn set_param(p: &mut LocalParams, kv: &str) -> Res<()> {
     let (k, v) = kv.split_once('=').ok_or("--set expects NAME=VALUE")?;
     match k {
@@ -136,6 +146,7 @@ fn set_param(p: &mut LocalParams, kv: &str) -> Res<()> {
         "texture_weight" => p.texture_weight = v.parse()?,
         "texture_radius" => p.texture_radius = v.parse()?,
         "locality" => p.locality = v.parse()?,
+        "coarse_locality" => p.coarse_locality = v.parse()?,
         "fine_search_radius" => p.fine_search_radius = v.parse()?,
         "pm_budget" => p.pm_budget = v.parse()?,
         "max_levels" => p.max_levels = v.parse()?,
@@ -324,6 +335,10 @@ fn main() -> Res<()> {
         median(rows.iter().map(|r| r.secs).collect()),
         rows.len()
     );
+
+    if let Some(cpu) = user_cpu_secs() {
+        println!("process user CPU {cpu:.2} s (load-independent cost)");
+    }
 
     if let Some(path) = sheet {
         let tw = tiles.first().map_or(1, |t| t[0].width());

@@ -19,8 +19,11 @@
 //!    iterations: PatchMatch pass(es) over row bands (propagation + random
 //!    search + one global sample; sources are fully known patches) and a vote
 //!    weighted by match quality and a confidence decaying with depth into the
-//!    hole. The last iteration of each level and all finest-level iterations
-//!    use a sharp best-patch vote instead of the mean (keeps texture).
+//!    hole. By default every iteration uses a sharp best-patch vote instead
+//!    of the mean (`sharp_mode`; keeps texture, also at the coarse levels,
+//!    whose averaged estimates would otherwise steer the finer levels to
+//!    smooth sources). Coarse levels use a stronger locality cost than the
+//!    finest one, so big holes keep their structure local.
 //! 4. the field is upsampled to the next level and voted to initialise it.
 //!
 //! Files: `pyramid.rs` (levels, masks, resampling, texture channel),
@@ -85,15 +88,20 @@ pub struct LocalParams {
     /// Window radius of the texture feature at full resolution.
     pub texture_radius: usize,
     /// Cost (in patch-SSD units, per full-resolution pixel) of the distance
-    /// between a target and its source; biases matches towards nearby sources.
+    /// between a target and its source at the finest level; biases matches
+    /// towards nearby sources.
     pub locality: f32,
+    /// The same cost at all coarser levels (stronger: keeps the coarse
+    /// structure local, so big holes are not filled from far smooth areas).
+    pub coarse_locality: f32,
     /// Random-search start radius at all but the coarsest level, as a
     /// fraction of the level's larger side (the coarsest searches everywhere).
     pub fine_search_radius: f32,
     /// Where the sharp best-patch reconstruction replaces the weighted mean
     /// (keeps texture, may show more seams): 0 never, 1 last iteration of the
-    /// finest level, 2 last iteration of every level, 3 every iteration,
-    /// 4 last iteration of every level and every iteration of the finest.
+    /// finest level, 2 last iteration of every level, 3 every vote (also the
+    /// one that initialises a level from the upsampled field), 4 last
+    /// iteration of every level and every iteration of the finest.
     pub sharp_mode: u8,
 }
 
@@ -104,7 +112,7 @@ impl Default for LocalParams {
             patch_size: 7,
             coarse_patch_size: 5,
             min_level_size: 40,
-            min_hole_depth: 3.0,
+            min_hole_depth: 6.0,
             max_levels: 6,
             iters_coarse: 8,
             iters_fine: 2,
@@ -116,8 +124,9 @@ impl Default for LocalParams {
             vote_percentile: 0.75,
             vote_sharpness: 1.0,
             confidence_gamma: 1.3,
-            sharp_mode: 4,
+            sharp_mode: 3,
             locality: 40.0,
+            coarse_locality: 150.0,
             fine_search_radius: 0.25,
             texture_weight: 3.0,
             texture_radius: 2,
@@ -285,7 +294,12 @@ fn run_pyramid(
         } else {
             ((side as f32 * p.fine_search_radius) as usize).max(4)
         };
-        let loc = p.locality * (1u64 << k.min(30)) as f32;
+        let locality = if li + 1 == levels {
+            p.locality
+        } else {
+            p.coarse_locality
+        };
+        let loc = locality * (1u64 << k.min(30)) as f32;
         let hole_dist = pyramid::hole_distance(&lvl.hole, lvl.w, lvl.h);
         let mut f = {
             let ctx = ctx_of(lvl, r, &masks, loc);
@@ -300,7 +314,11 @@ fn run_pyramid(
                         p.vote_sharpness,
                         p.confidence_gamma,
                     );
-                    let img = vote::vote(&ctx, &f, &wts, &lvl.hole);
+                    let img = if p.sharp_mode == 3 {
+                        vote::vote_best(&ctx, &f, &wts, &lvl.hole)
+                    } else {
+                        vote::vote(&ctx, &f, &wts, &lvl.hole)
+                    };
                     lvl.img = img;
                     f
                 }
