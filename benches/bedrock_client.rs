@@ -14,7 +14,11 @@ use imgedit::{image_io, model, pipeline};
 fn photo(w: u32, h: u32) -> RgbImage {
     RgbImage::from_fn(w, h, |x, y| {
         let n = (x.wrapping_mul(2654435761) ^ y.wrapping_mul(40503)) >> 13;
-        Rgb([(x / 4) as u8 ^ (n as u8 & 15), (y / 4) as u8, ((x + y) / 8) as u8 ^ (n as u8 & 7)])
+        Rgb([
+            (x / 4) as u8 ^ (n as u8 & 15),
+            (y / 4) as u8,
+            ((x + y) / 8) as u8 ^ (n as u8 & 7),
+        ])
     })
 }
 
@@ -51,15 +55,20 @@ fn request_side(prepared: &PreparedJob) -> Vec<u8> {
 fn bench(c: &mut Criterion) {
     let job = job();
     let prepared = pipeline::prepare(&job);
-    c.bench_function("bedrock request 1024x1024 (decode done, prepare+fit+encode+json)", |b| {
-        b.iter(|| {
-            let p = pipeline::prepare(&job);
-            request_side(&p)
-        })
-    });
+    c.bench_function(
+        "bedrock request 1024x1024 (decode done, prepare+fit+encode+json)",
+        |b| {
+            b.iter(|| {
+                let p = pipeline::prepare(&job);
+                request_side(&p)
+            })
+        },
+    );
     let result = photo(1024, 1024);
     let png = image_io::encode(&DynamicImage::ImageRgb8(result), image::ImageFormat::Png).unwrap();
-    let body = serde_json::to_vec(&serde_json::json!({ "images": [image_io::base64_encode(&png)] })).unwrap();
+    let body =
+        serde_json::to_vec(&serde_json::json!({ "images": [image_io::base64_encode(&png)] }))
+            .unwrap();
     let req = wire::Request {
         body: serde_json::Value::Null,
         seeds: vec![1],
@@ -67,16 +76,19 @@ fn bench(c: &mut Criterion) {
     let dir = std::env::temp_dir().join(format!("imgedit-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let out = dir.join("out.png");
-    c.bench_function("bedrock response 1024x1024 (parse+decode+composite+encode+write)", |b| {
-        b.iter(|| {
-            let parsed = wire::parse_response(model::Family::Titan, &body, &req).unwrap();
-            let win = fit::choose(prepared.model, &prepared.mask).unwrap();
-            let full = fit::paste_back(&win, &prepared.image, &parsed.images[0].0);
-            let img = pipeline::composite(&job, &full);
-            let bytes = image_io::encode(&img, image::ImageFormat::Png).unwrap();
-            image_io::write_atomic(&out, &bytes, true).unwrap();
-        })
-    });
+    c.bench_function(
+        "bedrock response 1024x1024 (parse+decode+composite+encode+write)",
+        |b| {
+            b.iter(|| {
+                let parsed = wire::parse_response(model::Family::Titan, &body, &req).unwrap();
+                let win = fit::choose(prepared.model, &prepared.mask).unwrap();
+                let full = fit::paste_back(&win, &prepared.image, &parsed.images[0].0);
+                let img = pipeline::composite(&job, &full);
+                let bytes = image_io::encode(&img, image::ImageFormat::Png).unwrap();
+                image_io::write_atomic(&out, &bytes, true).unwrap();
+            })
+        },
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 

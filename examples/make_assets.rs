@@ -42,12 +42,17 @@ fn fbm(x: f64, y: f64, octaves: u32, seed: u64) -> f64 {
 
 fn lerp(a: [f64; 3], b: [f64; 3], t: f64) -> [f64; 3] {
     let t = t.clamp(0.0, 1.0);
-    [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t, a[2] + (b[2] - a[2]) * t]
+    [
+        a[0] + (b[0] - a[0]) * t,
+        a[1] + (b[1] - a[1]) * t,
+        a[2] + (b[2] - a[2]) * t,
+    ]
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut img = RgbImage::new(W, H);
-    let mountain = |x: f64| 190.0 - 70.0 * fbm(x / 90.0, 0.5, 5, 11) - 25.0 * (x / 140.0).sin().abs();
+    let mountain =
+        |x: f64| 190.0 - 70.0 * fbm(x / 90.0, 0.5, 5, 11) - 25.0 * (x / 140.0).sin().abs();
     let hill = |x: f64| 262.0 - 30.0 * fbm(x / 160.0, 3.5, 4, 23);
     for y in 0..H {
         for x in 0..W {
@@ -70,7 +75,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 let patches = fbm(fx / 60.0, fy / 25.0, 4, 47);
                 let near = ((fy - 262.0) / 165.0).clamp(0.0, 1.0);
                 c = lerp([96.0, 138.0, 62.0], [58.0, 98.0, 36.0], patches);
-                c = lerp(c, [150.0, 170.0, 80.0], (blades - 0.5) * (0.6 + 1.4 * near) + 0.25);
+                c = lerp(
+                    c,
+                    [150.0, 170.0, 80.0],
+                    (blades - 0.5) * (0.6 + 1.4 * near) + 0.25,
+                );
                 let dots = hash(x as i64, y as i64, 77);
                 if dots > 0.997 - 0.002 * near {
                     c = [230.0, 220.0, 90.0]; // small flowers

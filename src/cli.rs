@@ -66,7 +66,12 @@ pub struct EditArgs {
     #[arg(long, value_name = "FILE", help_heading = "Selection")]
     pub mask: Option<PathBuf>,
     /// For batches: a directory of masks matched to images by file stem
-    #[arg(long, value_name = "DIR", help_heading = "Selection", conflicts_with = "mask")]
+    #[arg(
+        long,
+        value_name = "DIR",
+        help_heading = "Selection",
+        conflicts_with = "mask"
+    )]
     pub mask_dir: Option<PathBuf>,
     /// Rectangle to change, in pixels from the top-left corner (repeatable)
     #[arg(long, value_name = "X,Y,W,H", value_parser = Shape::parse_rect, allow_hyphen_values = true, help_heading = "Selection")]
@@ -81,10 +86,20 @@ pub struct EditArgs {
     #[arg(long, help_heading = "Selection")]
     pub invert_mask: bool,
     /// Grow the selection by PX pixels
-    #[arg(long, value_name = "PX", default_value_t = 0, help_heading = "Selection")]
+    #[arg(
+        long,
+        value_name = "PX",
+        default_value_t = 0,
+        help_heading = "Selection"
+    )]
     pub grow: u32,
     /// Shrink the selection by PX pixels
-    #[arg(long, value_name = "PX", default_value_t = 0, help_heading = "Selection")]
+    #[arg(
+        long,
+        value_name = "PX",
+        default_value_t = 0,
+        help_heading = "Selection"
+    )]
     pub shrink: u32,
     /// Soft edge PX pixels wide outside the selection [default: 0; 8 at an outpaint seam]
     #[arg(long, value_name = "PX", help_heading = "Selection")]
@@ -100,7 +115,12 @@ pub struct EditArgs {
     #[arg(long, value_enum, help_heading = "Generation")]
     pub mode: Option<Mode>,
     /// Outpaint: add borders L,T,R,B (or one value for all), in pixels or percent like 25%
-    #[arg(long, value_name = "L,T,R,B", help_heading = "Generation", conflicts_with = "canvas")]
+    #[arg(
+        long,
+        value_name = "L,T,R,B",
+        help_heading = "Generation",
+        conflicts_with = "canvas"
+    )]
     pub extend: Option<Extend>,
     /// Outpaint: the new canvas size
     #[arg(long, value_name = "WxH", help_heading = "Generation")]
@@ -115,7 +135,13 @@ pub struct EditArgs {
     #[arg(long, help_heading = "Generation")]
     pub negative: Option<String>,
     /// Number of results; each gets its own seed (seed, seed+1, ...)
-    #[arg(short = 'n', long = "num-images", default_value_t = 1, value_name = "N", help_heading = "Generation")]
+    #[arg(
+        short = 'n',
+        long = "num-images",
+        default_value_t = 1,
+        value_name = "N",
+        help_heading = "Generation"
+    )]
     pub num_images: u32,
     /// Seed of the first result [default: random, reported in the output]
     #[arg(long, help_heading = "Generation")]
@@ -153,7 +179,12 @@ pub struct EditArgs {
     #[arg(short = 'o', long, value_name = "OUT", help_heading = "Output")]
     pub output: Option<PathBuf>,
     /// Directory for outputs (batches); names are STEM-edit-N.png
-    #[arg(long, value_name = "DIR", help_heading = "Output", conflicts_with = "output")]
+    #[arg(
+        long,
+        value_name = "DIR",
+        help_heading = "Output",
+        conflicts_with = "output"
+    )]
     pub output_dir: Option<PathBuf>,
     /// Overwrite existing output files
     #[arg(long, help_heading = "Output")]

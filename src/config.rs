@@ -50,7 +50,11 @@ impl Paths {
     /// `IMGEDIT_CONFIG`, `IMGEDIT_CONFIG_DIR` and `IMGEDIT_DATA_DIR` override the platform defaults.
     pub fn from_env() -> Result<Paths> {
         let dirs = directories::ProjectDirs::from("", "", "imgedit");
-        let env_path = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty()).map(PathBuf::from);
+        let env_path = |k: &str| {
+            std::env::var_os(k)
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        };
         let config_dir = env_path("IMGEDIT_CONFIG_DIR")
             .or_else(|| dirs.as_ref().map(|d| d.config_dir().to_path_buf()))
             .ok_or_else(|| {
@@ -58,8 +62,11 @@ impl Paths {
             })?;
         let data_dir = env_path("IMGEDIT_DATA_DIR")
             .or_else(|| dirs.as_ref().map(|d| d.data_dir().to_path_buf()))
-            .ok_or_else(|| Error::Usage("cannot find a home directory; set IMGEDIT_DATA_DIR".into()))?;
-        let config_file = env_path("IMGEDIT_CONFIG").unwrap_or_else(|| config_dir.join("config.toml"));
+            .ok_or_else(|| {
+                Error::Usage("cannot find a home directory; set IMGEDIT_DATA_DIR".into())
+            })?;
+        let config_file =
+            env_path("IMGEDIT_CONFIG").unwrap_or_else(|| config_dir.join("config.toml"));
         Ok(Paths {
             config_file,
             config_dir,
@@ -82,7 +89,8 @@ impl Config {
 
     /// Parses TOML text; errors name the file, the line and the key.
     pub fn parse(text: &str, path: &Path) -> Result<Config> {
-        toml::from_str(text).map_err(|e| input_err!("{}: {}", path.display(), e.to_string().trim_end()))
+        toml::from_str(text)
+            .map_err(|e| input_err!("{}: {}", path.display(), e.to_string().trim_end()))
     }
 
     /// Applies `IMGEDIT_ENGINE`, `IMGEDIT_MODEL`, `IMGEDIT_REGION`, `IMGEDIT_PROFILE`, `IMGEDIT_API_URL`.
@@ -96,9 +104,15 @@ impl Config {
             ("IMGEDIT_REGION", &mut self.region),
             ("IMGEDIT_PROFILE", &mut self.profile),
             ("IMGEDIT_API_URL", &mut self.api_url),
-            ("IMGEDIT_COGNITO_USER_POOL_ID", &mut self.cognito.user_pool_id),
+            (
+                "IMGEDIT_COGNITO_USER_POOL_ID",
+                &mut self.cognito.user_pool_id,
+            ),
             ("IMGEDIT_COGNITO_CLIENT_ID", &mut self.cognito.client_id),
-            ("IMGEDIT_COGNITO_CLIENT_SECRET", &mut self.cognito.client_secret),
+            (
+                "IMGEDIT_COGNITO_CLIENT_SECRET",
+                &mut self.cognito.client_secret,
+            ),
             ("IMGEDIT_COGNITO_REGION", &mut self.cognito.region),
         ] {
             if let Some(v) = get(key) {
@@ -183,7 +197,11 @@ mod tests {
 
     #[test]
     fn env_overrides_file() {
-        let mut c = Config::parse("engine = \"local\"\nregion = \"eu-west-1\"\n", Path::new("c")).unwrap();
+        let mut c = Config::parse(
+            "engine = \"local\"\nregion = \"eu-west-1\"\n",
+            Path::new("c"),
+        )
+        .unwrap();
         c.apply_env(|k| match k {
             "IMGEDIT_ENGINE" => Some("bedrock".into()),
             "IMGEDIT_REGION" => Some("us-west-2".into()),

@@ -48,7 +48,9 @@ pub fn js_object_to_json(src: &str) -> std::result::Result<Value, String> {
             }
             c if c.is_alphabetic() || c == '_' || c == '$' => {
                 let start = i;
-                while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_' || chars[i] == '$') {
+                while i < chars.len()
+                    && (chars[i].is_alphanumeric() || chars[i] == '_' || chars[i] == '$')
+                {
                     i += 1;
                 }
                 let word: String = chars[start..i].iter().collect();
@@ -56,7 +58,8 @@ pub fn js_object_to_json(src: &str) -> std::result::Result<Value, String> {
                 while j < chars.len() && chars[j].is_whitespace() {
                     j += 1;
                 }
-                if chars.get(j) == Some(&':') || !matches!(word.as_str(), "true" | "false" | "null") {
+                if chars.get(j) == Some(&':') || !matches!(word.as_str(), "true" | "false" | "null")
+                {
                     out.push_str(&serde_json::to_string(&word).unwrap_or_default());
                 } else {
                     out.push_str(&word);
@@ -116,7 +119,12 @@ pub fn parse_workshop_config(text: &str, name: &str) -> Result<WorkshopConfig> {
     let end = end.ok_or_else(|| input_err!("{name}: the config object is not closed"))?;
     let v = js_object_to_json(&text[start..end])
         .map_err(|e| input_err!("{name}: cannot read the config object: {e}"))?;
-    let get = |a: &str, b: &str| v.get(a).and_then(|o| o.get(b)).and_then(Value::as_str).map(str::to_string);
+    let get = |a: &str, b: &str| {
+        v.get(a)
+            .and_then(|o| o.get(b))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
     let cfg = WorkshopConfig {
         user_pool_id: get("cognito", "userPoolId"),
         client_id: get("cognito", "userPoolClientId"),
@@ -152,14 +160,24 @@ mod tests {
         assert_eq!(c.user_pool_id.as_deref(), Some("us-east-1_AbCdEfGhI"));
         assert_eq!(c.client_id.as_deref(), Some("1234567890abcdefghijklmnop"));
         assert_eq!(c.region.as_deref(), Some("us-east-1"));
-        assert_eq!(c.api_url.as_deref(), Some("https://abc123.execute-api.us-east-1.amazonaws.com/prod"));
+        assert_eq!(
+            c.api_url.as_deref(),
+            Some("https://abc123.execute-api.us-east-1.amazonaws.com/prod")
+        );
     }
 
     #[test]
     fn errors_name_the_file() {
-        let e = parse_workshop_config("var x = 1;", "c.js").unwrap_err().to_string();
+        let e = parse_workshop_config("var x = 1;", "c.js")
+            .unwrap_err()
+            .to_string();
         assert!(e.starts_with("c.js: "), "{e}");
-        let e = parse_workshop_config("window._workshopConfig = { cognito: { userPoolId: 'x }", "c.js").unwrap_err().to_string();
+        let e = parse_workshop_config(
+            "window._workshopConfig = { cognito: { userPoolId: 'x }",
+            "c.js",
+        )
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("c.js"), "{e}");
     }
 }

@@ -47,7 +47,9 @@ pub fn load_image(path: &Path, limits: &DecodeLimits) -> Result<Decoded> {
 /// Decodes image bytes; `name` is how errors refer to the input (a path or a request field).
 pub fn decode_bytes(bytes: &[u8], name: &str, limits: &DecodeLimits) -> Result<Decoded> {
     if bytes.is_empty() {
-        return Err(input_err!("{name}: the file is empty, expected a PNG, JPEG or WebP image"));
+        return Err(input_err!(
+            "{name}: the file is empty, expected a PNG, JPEG or WebP image"
+        ));
     }
     let reader = ImageReader::new(BufReader::new(Cursor::new(bytes)))
         .with_guessed_format()
@@ -83,7 +85,8 @@ pub fn decode_bytes(bytes: &[u8], name: &str, limits: &DecodeLimits) -> Result<D
     if format == ImageFormat::Gif {
         notes.push(format!("{name}: GIF: only the first frame is used"));
     }
-    let mut image = DynamicImage::from_decoder(decoder).map_err(|e| decode_error(name, format, e))?;
+    let mut image =
+        DynamicImage::from_decoder(decoder).map_err(|e| decode_error(name, format, e))?;
     if let Some(o) = orientation {
         image.apply_orientation(o);
     }
@@ -126,10 +129,7 @@ fn decode_error(name: &str, format: ImageFormat, e: image::ImageError) -> Error 
         image::ImageError::Limits(l) => input_err!(
             "{name}: decoding would need more memory than allowed ({l}); raise limits.max_alloc_bytes in the config to allow it"
         ),
-        other => input_err!(
-            "{name}: cannot decode {}: {other}",
-            format_name(format)
-        ),
+        other => input_err!("{name}: cannot decode {}: {other}", format_name(format)),
     }
 }
 
@@ -261,7 +261,10 @@ pub fn decode_base64_or_data_url(s: &str, field: &str) -> Result<Vec<u8>> {
         },
         None => s,
     };
-    let cleaned: String = payload.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    let cleaned: String = payload
+        .chars()
+        .filter(|c| !c.is_ascii_whitespace())
+        .collect();
     base64::engine::general_purpose::STANDARD
         .decode(cleaned.as_bytes())
         .or_else(|_| base64::engine::general_purpose::STANDARD_NO_PAD.decode(cleaned.as_bytes()))
@@ -285,9 +288,17 @@ mod tests {
 
     #[test]
     fn format_follows_extension() {
-        assert_eq!(format_for_path(Path::new("a.PNG")).unwrap(), ImageFormat::Png);
-        assert_eq!(format_for_path(Path::new("a.jpeg")).unwrap(), ImageFormat::Jpeg);
-        let e = format_for_path(Path::new("a.tiff")).unwrap_err().to_string();
+        assert_eq!(
+            format_for_path(Path::new("a.PNG")).unwrap(),
+            ImageFormat::Png
+        );
+        assert_eq!(
+            format_for_path(Path::new("a.jpeg")).unwrap(),
+            ImageFormat::Jpeg
+        );
+        let e = format_for_path(Path::new("a.tiff"))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("a.tiff") && e.contains("tiff"), "{e}");
     }
 
@@ -304,7 +315,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("x.bin");
         write_atomic(&p, b"one", false).unwrap();
-        assert!(matches!(write_atomic(&p, b"two", false), Err(Error::OutputExists(_))));
+        assert!(matches!(
+            write_atomic(&p, b"two", false),
+            Err(Error::OutputExists(_))
+        ));
         assert_eq!(fs::read(&p).unwrap(), b"one");
         write_atomic(&p, b"two", true).unwrap();
         assert_eq!(fs::read(&p).unwrap(), b"two");

@@ -353,7 +353,11 @@ impl JobOptions {
             None if mode.is_outpaint() && !sel.is_given() => {
                 return Err(Error::Usage(format!(
                     "--mode {}: say how to enlarge the image with --extend L,T,R,B or --canvas WxH",
-                    if mode == Mode::Outpaint { "outpaint" } else { "precise-outpaint" }
+                    if mode == Mode::Outpaint {
+                        "outpaint"
+                    } else {
+                        "precise-outpaint"
+                    }
                 )));
             }
             None => Placement::identity(w, h),
@@ -364,7 +368,12 @@ impl JobOptions {
             ));
         }
 
-        let mut mask = base.placed_on(placement.canvas_width, placement.canvas_height, placement.x, placement.y);
+        let mut mask = base.placed_on(
+            placement.canvas_width,
+            placement.canvas_height,
+            placement.x,
+            placement.y,
+        );
         let border = !placement.is_identity(w, h);
         if border {
             for (x, y, p) in mask.0.enumerate_pixels_mut() {
@@ -385,7 +394,11 @@ impl JobOptions {
         mask.feather(feather);
         if mode == Mode::PreciseOutpaint {
             for (x, y, p) in mask.0.enumerate_pixels_mut() {
-                if x >= placement.x && y >= placement.y && x < placement.x + w && y < placement.y + h {
+                if x >= placement.x
+                    && y >= placement.y
+                    && x < placement.x + w
+                    && y < placement.y + h
+                {
                     p.0[0] = 0;
                 }
             }
@@ -563,11 +576,24 @@ mod tests {
         let e: Extend = "10,20%,0,5".parse().unwrap();
         assert_eq!(
             e.0,
-            [Length::Px(10), Length::Percent(20.0), Length::Px(0), Length::Px(5)]
+            [
+                Length::Px(10),
+                Length::Percent(20.0),
+                Length::Px(0),
+                Length::Px(5)
+            ]
         );
         let p = Placement::resolve(CanvasSpec::Extend("25%".parse().unwrap()), 400, 200).unwrap();
-        assert_eq!((p.canvas_width, p.canvas_height, p.x, p.y), (600, 300, 100, 50));
-        assert!("1,2".parse::<Extend>().unwrap_err().contains("1 or 4 values"));
+        assert_eq!(
+            (p.canvas_width, p.canvas_height, p.x, p.y),
+            (600, 300, 100, 50)
+        );
+        assert!(
+            "1,2"
+                .parse::<Extend>()
+                .unwrap_err()
+                .contains("1 or 4 values")
+        );
         assert!("-3".parse::<Extend>().is_err());
     }
 
@@ -600,13 +626,20 @@ mod tests {
 
         o.mode = Some(Mode::PreciseOutpaint);
         let job = o.build(src(20, 20), "s.png").unwrap();
-        assert_eq!(job.mask.0.get_pixel(10, 10).0[0], 0, "precise keeps every original pixel");
+        assert_eq!(
+            job.mask.0.get_pixel(10, 10).0[0],
+            0,
+            "precise keeps every original pixel"
+        );
         assert_eq!(job.mask.0.get_pixel(9, 10).0[0], 255);
     }
 
     #[test]
     fn empty_selection_is_an_error() {
-        let e = opts(vec![]).build(src(8, 8), "a.png").unwrap_err().to_string();
+        let e = opts(vec![])
+            .build(src(8, 8), "a.png")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("a.png") && e.contains("no selection"), "{e}");
         let mut o = opts(vec![Shape::parse_rect("0,0,8,8").unwrap()]);
         o.selection.invert = true;

@@ -32,7 +32,11 @@ pub fn main_entry() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { exit::USAGE } else { exit::OK });
+            return ExitCode::from(if e.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::OK
+            });
         }
     };
     match run(cli) {
@@ -66,6 +70,8 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         Command::Completions { shell } => {
             commands::packaging::print(&commands::packaging::completions(shell)).map(|()| exit::OK)
         }
-        Command::Man => commands::packaging::print(&commands::packaging::man_page()?).map(|()| exit::OK),
+        Command::Man => {
+            commands::packaging::print(&commands::packaging::man_page()?).map(|()| exit::OK)
+        }
     }
 }

@@ -94,7 +94,11 @@ pub fn composite(job: &EditJob, result: &RgbImage) -> DynamicImage {
                         if a == 0 {
                             Rgb(s)
                         } else {
-                            Rgb([blend(s[0], r[0], a), blend(s[1], r[1], a), blend(s[2], r[2], a)])
+                            Rgb([
+                                blend(s[0], r[0], a),
+                                blend(s[1], r[1], a),
+                                blend(s[2], r[2], a),
+                            ])
                         }
                     }
                     None => Rgb(r),

@@ -84,7 +84,11 @@ impl TokenCache {
         create_private_dir(dir)?;
         let bytes = serde_json::to_vec_pretty(tokens)
             .map_err(|e| Error::Engine(format!("cannot serialise tokens: {e}")))?;
-        let tmp = dir.join(format!(".tokens.{}.{}.tmp", std::process::id(), rand::random::<u32>()));
+        let tmp = dir.join(format!(
+            ".tokens.{}.{}.tmp",
+            std::process::id(),
+            rand::random::<u32>()
+        ));
         let write = || -> std::io::Result<()> {
             let mut opts = fs::OpenOptions::new();
             opts.write(true).create_new(true);

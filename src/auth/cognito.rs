@@ -6,7 +6,9 @@ use std::collections::HashMap;
 
 use aws_sdk_cognitoidentityprovider::Client;
 use aws_sdk_cognitoidentityprovider::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
-use aws_sdk_cognitoidentityprovider::types::{AuthFlowType, AuthenticationResultType, ChallengeNameType};
+use aws_sdk_cognitoidentityprovider::types::{
+    AuthFlowType, AuthenticationResultType, ChallengeNameType,
+};
 
 use super::cache::Tokens;
 use super::prompt::Prompter;
@@ -47,13 +49,22 @@ impl std::fmt::Debug for CognitoSettings {
 
 impl CognitoSettings {
     /// The region is the pool id's prefix unless set.
-    pub fn new(user_pool_id: String, client_id: String, client_secret: Option<String>, region: Option<String>) -> Result<Self> {
+    pub fn new(
+        user_pool_id: String,
+        client_id: String,
+        client_secret: Option<String>,
+        region: Option<String>,
+    ) -> Result<Self> {
         let region = match region {
             Some(r) => r,
             None => user_pool_id
                 .split_once('_')
                 .map(|(r, _)| r.to_string())
-                .ok_or_else(|| Error::Usage(format!("cognito.user_pool_id {user_pool_id:?} is not REGION_ID")))?,
+                .ok_or_else(|| {
+                    Error::Usage(format!(
+                        "cognito.user_pool_id {user_pool_id:?} is not REGION_ID"
+                    ))
+                })?,
         };
         Ok(CognitoSettings {
             user_pool_id,
@@ -148,7 +159,10 @@ fn tokens_from(
     Ok(Tokens {
         id_token,
         access_token,
-        refresh_token: result.refresh_token().map(str::to_string).or(previous_refresh),
+        refresh_token: result
+            .refresh_token()
+            .map(str::to_string)
+            .or(previous_refresh),
         expires_at: chrono::Utc::now().timestamp() + i64::from(result.expires_in().max(60)),
         username: username.to_string(),
         user_pool_id: settings.user_pool_id.clone(),
@@ -202,9 +216,14 @@ pub async fn login(
             return tokens_from(r, settings, &user_id, None);
         }
         let Some(name) = challenge.clone() else {
-            return Err(Error::Auth("Cognito returned neither tokens nor a challenge".into()));
+            return Err(Error::Auth(
+                "Cognito returned neither tokens nor a challenge".into(),
+            ));
         };
-        if let Some(id) = challenge_params.get("USER_ID_FOR_SRP").or_else(|| challenge_params.get("USERNAME")) {
+        if let Some(id) = challenge_params
+            .get("USER_ID_FOR_SRP")
+            .or_else(|| challenge_params.get("USERNAME"))
+        {
             user_id = id.clone();
         }
         let mut answers = HashMap::new();
@@ -212,10 +231,9 @@ pub async fn login(
         match name {
             ChallengeNameType::PasswordVerifier => {
                 let get = |k: &str| {
-                    challenge_params
-                        .get(k)
-                        .cloned()
-                        .ok_or_else(|| Error::Auth(format!("Cognito's PASSWORD_VERIFIER lacks {k}")))
+                    challenge_params.get(k).cloned().ok_or_else(|| {
+                        Error::Auth(format!("Cognito's PASSWORD_VERIFIER lacks {k}"))
+                    })
                 };
                 let timestamp = srp::timestamp(chrono::Utc::now());
                 let secret_block = get("SECRET_BLOCK")?;
@@ -239,7 +257,9 @@ pub async fn login(
                 if prompter.interactive() {
                     let again = prompter.secret("Repeat the new password: ")?;
                     if again != new {
-                        return Err(Error::Auth("the two new passwords differ; nothing was changed".into()));
+                        return Err(Error::Auth(
+                            "the two new passwords differ; nothing was changed".into(),
+                        ));
                     }
                 }
                 answers.insert("NEW_PASSWORD".into(), new);
@@ -257,7 +277,11 @@ pub async fn login(
                 let answer = match choice.trim() {
                     "1" | "app" | "totp" | "SOFTWARE_TOKEN_MFA" => "SOFTWARE_TOKEN_MFA",
                     "2" | "sms" | "SMS" | "SMS_MFA" => "SMS_MFA",
-                    other => return Err(Error::Auth(format!("unknown choice {other:?}: answer 1 or 2"))),
+                    other => {
+                        return Err(Error::Auth(format!(
+                            "unknown choice {other:?}: answer 1 or 2"
+                        )));
+                    }
                 };
                 answers.insert("ANSWER".into(), answer.into());
             }
@@ -290,15 +314,20 @@ pub async fn login(
         challenge_params = out.challenge_parameters().cloned().unwrap_or_default();
         session = out.session().map(str::to_string).or(session);
     }
-    Err(Error::Auth("sign-in failed: too many challenges in a row".into()))
+    Err(Error::Auth(
+        "sign-in failed: too many challenges in a row".into(),
+    ))
 }
 
 /// New ID and access tokens from the refresh token (REFRESH_TOKEN_AUTH).
-pub async fn refresh(client: &Client, settings: &CognitoSettings, tokens: &Tokens) -> Result<Tokens> {
-    let refresh = tokens
-        .refresh_token
-        .clone()
-        .ok_or_else(|| Error::Auth("the cached session has no refresh token: run imgedit login".into()))?;
+pub async fn refresh(
+    client: &Client,
+    settings: &CognitoSettings,
+    tokens: &Tokens,
+) -> Result<Tokens> {
+    let refresh = tokens.refresh_token.clone().ok_or_else(|| {
+        Error::Auth("the cached session has no refresh token: run imgedit login".into())
+    })?;
     let mut params = HashMap::new();
     params.insert("REFRESH_TOKEN".to_string(), refresh.clone());
     if let Some(h) = settings.secret_hash(&tokens.username) {
@@ -321,14 +350,18 @@ pub async fn refresh(client: &Client, settings: &CognitoSettings, tokens: &Token
                 Error::Auth(format!("{m}; run imgedit login"))
             }
         })?;
-    let result = out
-        .authentication_result()
-        .ok_or_else(|| Error::Auth("Cognito returned no tokens on refresh: run imgedit login".into()))?;
+    let result = out.authentication_result().ok_or_else(|| {
+        Error::Auth("Cognito returned no tokens on refresh: run imgedit login".into())
+    })?;
     tokens_from(result, settings, &tokens.username, Some(refresh))
 }
 
 /// Tokens with at least five minutes left, refreshing them when needed (the second value says so).
-pub async fn ensure_fresh(client: &Client, settings: &CognitoSettings, tokens: Tokens) -> Result<(Tokens, bool)> {
+pub async fn ensure_fresh(
+    client: &Client,
+    settings: &CognitoSettings,
+    tokens: Tokens,
+) -> Result<(Tokens, bool)> {
     if tokens.seconds_left() >= REFRESH_MARGIN_SECS {
         return Ok((tokens, false));
     }

@@ -22,7 +22,11 @@ impl Prompter for TerminalPrompter {
     fn secret(&mut self, prompt: &str) -> Result<String> {
         rpassword::prompt_password(prompt)
             .map(|s| s.trim_end_matches(['\r', '\n']).to_string())
-            .map_err(|e| Error::Auth(format!("cannot read from the terminal: {e} (use --password-stdin in scripts)")))
+            .map_err(|e| {
+                Error::Auth(format!(
+                    "cannot read from the terminal: {e} (use --password-stdin in scripts)"
+                ))
+            })
     }
 
     fn line(&mut self, prompt: &str) -> Result<String> {
@@ -58,7 +62,9 @@ impl<R: BufRead> StdinPrompter<R> {
                 "--password-stdin: stdin ended before the {what} (give one answer per line)"
             ))),
             Ok(_) => Ok(s.trim_end_matches(['\r', '\n']).to_string()),
-            Err(e) => Err(Error::Auth(format!("--password-stdin: cannot read stdin: {e}"))),
+            Err(e) => Err(Error::Auth(format!(
+                "--password-stdin: cannot read stdin: {e}"
+            ))),
         }
     }
 }

@@ -146,7 +146,12 @@ impl SrpSession {
             .map_err(|_| SrpError::BadSecretBlock)?;
         let sig = hmac(
             key,
-            &[pool_name.as_bytes(), user_id.as_bytes(), &secret_block, timestamp.as_bytes()],
+            &[
+                pool_name.as_bytes(),
+                user_id.as_bytes(),
+                &secret_block,
+                timestamp.as_bytes(),
+            ],
         );
         Ok(base64::engine::general_purpose::STANDARD.encode(sig))
     }
@@ -165,7 +170,10 @@ pub fn timestamp(t: chrono::DateTime<chrono::Utc>) -> String {
 
 /// SECRET_HASH = Base64(HMAC-SHA256(key = client secret, message = username + client id)).
 pub fn secret_hash(client_secret: &str, username: &str, client_id: &str) -> String {
-    let mac = hmac(client_secret.as_bytes(), &[username.as_bytes(), client_id.as_bytes()]);
+    let mac = hmac(
+        client_secret.as_bytes(),
+        &[username.as_bytes(), client_id.as_bytes()],
+    );
     base64::engine::general_purpose::STANDARD.encode(mac)
 }
 
@@ -204,7 +212,15 @@ mod tests {
             assert_eq!(sig, s("PASSWORD_CLAIM_SIGNATURE"));
             // a wrong password gives another signature
             let wrong = session
-                .claim_signature(&s("pool_id"), &s("username"), "nope", &s("SALT"), &s("SRP_B"), &s("SECRET_BLOCK"), &s("TIMESTAMP"))
+                .claim_signature(
+                    &s("pool_id"),
+                    &s("username"),
+                    "nope",
+                    &s("SALT"),
+                    &s("SRP_B"),
+                    &s("SECRET_BLOCK"),
+                    &s("TIMESTAMP"),
+                )
                 .unwrap();
             assert_ne!(wrong, s("PASSWORD_CLAIM_SIGNATURE"));
         }
@@ -214,7 +230,9 @@ mod tests {
     fn timestamps_have_an_unpadded_day_and_english_names() {
         let t = chrono::Utc.with_ymd_and_hms(2026, 11, 4, 9, 5, 1).unwrap();
         assert_eq!(timestamp(t), "Wed Nov 4 09:05:01 UTC 2026");
-        let t = chrono::Utc.with_ymd_and_hms(2026, 1, 25, 23, 59, 59).unwrap();
+        let t = chrono::Utc
+            .with_ymd_and_hms(2026, 1, 25, 23, 59, 59)
+            .unwrap();
         assert_eq!(timestamp(t), "Sun Jan 25 23:59:59 UTC 2026");
         let t = chrono::Utc.with_ymd_and_hms(2026, 11, 5, 10, 0, 0).unwrap();
         assert_eq!(timestamp(t), "Thu Nov 5 10:00:00 UTC 2026");
@@ -232,8 +250,17 @@ mod tests {
     #[test]
     fn bad_server_values_are_errors() {
         let s = SrpSession::new();
-        assert_eq!(s.claim_signature("nounderscore", "u", "p", "ab", "ab", "", "t"), Err(SrpError::BadPoolId("nounderscore".into())));
-        assert_eq!(s.claim_signature("r_p", "u", "p", "ab", "0", "", "t"), Err(SrpError::BadB));
-        assert_eq!(s.claim_signature("r_p", "u", "p", "zz", "ab", "", "t"), Err(SrpError::BadSalt));
+        assert_eq!(
+            s.claim_signature("nounderscore", "u", "p", "ab", "ab", "", "t"),
+            Err(SrpError::BadPoolId("nounderscore".into()))
+        );
+        assert_eq!(
+            s.claim_signature("r_p", "u", "p", "ab", "0", "", "t"),
+            Err(SrpError::BadB)
+        );
+        assert_eq!(
+            s.claim_signature("r_p", "u", "p", "zz", "ab", "", "t"),
+            Err(SrpError::BadSalt)
+        );
     }
 }

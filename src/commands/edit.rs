@@ -86,7 +86,9 @@ pub fn run(args: &EditArgs, rt: &tokio::runtime::Runtime) -> Result<u8> {
         && !args.quiet
         && (args.prompt.is_some() || args.negative.is_some())
     {
-        eprintln!("note: the local engine ignores --prompt and --negative (it fills from the image itself)");
+        eprintln!(
+            "note: the local engine ignores --prompt and --negative (it fills from the image itself)"
+        );
     }
 
     let bar = progress_bar(args, items.len());
@@ -162,9 +164,14 @@ fn resolve_model(
             model::resolve(id, family).map_err(Error::Usage)
         }
         // Without --model: the active model that does the mode.
-        (_, None) => model::active_for(mode.unwrap_or(crate::job::Mode::Inpaint)).ok_or_else(|| {
-            Error::Usage(format!("no model given: pass --model (known: {})", known_models()))
-        }),
+        (_, None) => {
+            model::active_for(mode.unwrap_or(crate::job::Mode::Inpaint)).ok_or_else(|| {
+                Error::Usage(format!(
+                    "no model given: pass --model (known: {})",
+                    known_models()
+                ))
+            })
+        }
     }
 }
 
@@ -184,10 +191,14 @@ fn check_flags(args: &EditArgs, batch: bool) -> Result<()> {
         ));
     }
     if batch && args.save_mask.is_some() {
-        return Err(Error::Usage("--save-mask takes one image, not a batch".into()));
+        return Err(Error::Usage(
+            "--save-mask takes one image, not a batch".into(),
+        ));
     }
     if stdout && args.num_images > 1 {
-        return Err(Error::Usage("-o - writes one PNG to stdout; use -n 1".into()));
+        return Err(Error::Usage(
+            "-o - writes one PNG to stdout; use -n 1".into(),
+        ));
     }
     if stdout && args.json {
         return Err(Error::Usage(
@@ -203,7 +214,10 @@ fn check_flags(args: &EditArgs, batch: bool) -> Result<()> {
     if let Some(dir) = &args.output_dir
         && !dir.is_dir()
     {
-        return Err(crate::input_err!("--output-dir {}: not a directory", dir.display()));
+        return Err(crate::input_err!(
+            "--output-dir {}: not a directory",
+            dir.display()
+        ));
     }
     Ok(())
 }
@@ -337,7 +351,12 @@ fn edit_one(ctx: &Ctx<'_>, input: &Path) -> Result<()> {
     };
     let seed = args.seed.unwrap_or_else(|| {
         // A random seed every model accepts, short enough to read back and retype.
-        u64::from(rand::random::<u32>()) % ctx.model.seed_max.min(i32::MAX as u64 - 1).saturating_add(1)
+        u64::from(rand::random::<u32>())
+            % ctx
+                .model
+                .seed_max
+                .min(i32::MAX as u64 - 1)
+                .saturating_add(1)
     });
     let options = JobOptions {
         selection: Selection {
@@ -394,7 +413,14 @@ fn edit_one(ctx: &Ctx<'_>, input: &Path) -> Result<()> {
             "save_mask": args.save_mask,
             "engine_plan": ctx.engine.plan(&pipeline::prepare(&job))?,
         });
-        println!("{}", if args.json { plan.to_string() } else { pretty(&plan) });
+        println!(
+            "{}",
+            if args.json {
+                plan.to_string()
+            } else {
+                pretty(&plan)
+            }
+        );
         return Ok(());
     }
 
@@ -420,7 +446,11 @@ fn edit_one(ctx: &Ctx<'_>, input: &Path) -> Result<()> {
         }),
         ..RunContext::default()
     };
-    let mut record = EditRecord::new(job.model.id, job.prompt.as_deref().unwrap_or(""), job.mode.wire_name());
+    let mut record = EditRecord::new(
+        job.model.id,
+        job.prompt.as_deref().unwrap_or(""),
+        job.mode.wire_name(),
+    );
     record.engine = Some(engine_name.to_string());
     record.image_base64_size_bytes = input_bytes;
     record.mask_base64_size_bytes = mask_bytes;
@@ -522,7 +552,9 @@ fn write_outputs<'a>(
             for (path, img) in files.iter().zip(images) {
                 encoded.push(image_io::encode(img, image_io::format_for_path(path)?)?);
             }
-            for ((path, bytes), (g, img)) in files.iter().zip(&encoded).zip(generated.iter().zip(images)) {
+            for ((path, bytes), (g, img)) in
+                files.iter().zip(&encoded).zip(generated.iter().zip(images))
+            {
                 image_io::write_atomic(path, bytes, ctx.args.force)?;
                 record.output_images_size_bytes += bytes.len() as u64;
                 record.outputs.push(path.clone());

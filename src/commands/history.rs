@@ -21,7 +21,10 @@ pub fn run(args: &HistoryArgs) -> Result<()> {
         return Ok(());
     }
     if bad > 0 {
-        eprintln!("warning: {}: {bad} unreadable line(s) skipped", log.path.display());
+        eprintln!(
+            "warning: {}: {bad} unreadable line(s) skipped",
+            log.path.display()
+        );
     }
     for r in shown {
         let status = if r.success { "ok " } else { "ERR" };

@@ -43,7 +43,15 @@ pub fn login(args: &LoginArgs, rt: &tokio::runtime::Runtime) -> Result<()> {
     let password = prompter.secret("Password: ")?;
     let tokens = rt.block_on(async {
         let client = cognito::client(&settings).await;
-        cognito::login(&client, &settings, &username, &password, args.auth_flow, prompter.as_mut()).await
+        cognito::login(
+            &client,
+            &settings,
+            &username,
+            &password,
+            args.auth_flow,
+            prompter.as_mut(),
+        )
+        .await
     })?;
     drop(password);
     cache.save(&tokens)?;
@@ -98,9 +106,12 @@ pub fn logout(args: &LogoutArgs, rt: &tokio::runtime::Runtime) -> Result<()> {
 /// Shows the signed-in user, refreshing the tokens when they are about to expire.
 pub fn whoami(args: &WhoamiArgs, rt: &tokio::runtime::Runtime) -> Result<()> {
     let (settings, cache) = setup(&args.profile)?;
-    let tokens = cache
-        .load()?
-        .ok_or_else(|| Error::Auth(format!("not signed in (profile {}): run imgedit login", args.profile)))?;
+    let tokens = cache.load()?.ok_or_else(|| {
+        Error::Auth(format!(
+            "not signed in (profile {}): run imgedit login",
+            args.profile
+        ))
+    })?;
     let (tokens, refreshed) = rt.block_on(async {
         let client = cognito::client(&settings).await;
         cognito::ensure_fresh(&client, &settings, tokens).await

@@ -11,7 +11,8 @@ use crate::server::{self, AppState, faults::FaultPlan, faults::Faults};
 pub fn run(args: &ServeArgs, rt: &tokio::runtime::Runtime) -> Result<()> {
     if !args.bedrock {
         return Err(Error::Usage(
-            "imgedit serve: only the Bedrock-compatible endpoint is in this build; pass --bedrock".into(),
+            "imgedit serve: only the Bedrock-compatible endpoint is in this build; pass --bedrock"
+                .into(),
         ));
     }
     let config = Config::load(&Paths::from_env()?.config_file)?;

@@ -167,13 +167,16 @@ pub fn create(kind: EngineKind) -> Result<Box<dyn Engine>> {
 pub fn create_with(kind: EngineKind, settings: &EngineSettings) -> Result<Box<dyn Engine>> {
     match kind {
         EngineKind::Local => Ok(Box::new(LocalEngine)),
-        EngineKind::Bedrock => Ok(Box::new(bedrock::BedrockEngine::new(bedrock::BedrockSettings {
-            region: settings.region.clone(),
-            profile: settings.profile.clone(),
-            ..Default::default()
-        }))),
+        EngineKind::Bedrock => Ok(Box::new(bedrock::BedrockEngine::new(
+            bedrock::BedrockSettings {
+                region: settings.region.clone(),
+                profile: settings.profile.clone(),
+                ..Default::default()
+            },
+        ))),
         EngineKind::Api => Err(Error::Engine(
-            "the api engine is not available in this build yet; use --engine local or bedrock".into(),
+            "the api engine is not available in this build yet; use --engine local or bedrock"
+                .into(),
         )),
     }
 }

@@ -141,7 +141,11 @@ mod tests {
         assert_eq!(d[4 * 9 + 7], 9.0);
         assert_eq!(d[7 * 9 + 7], 18.0);
         let empty = GrayImage::new(3, 3);
-        assert!(squared_distance(&empty, |v| v > 0).iter().all(|x| x.is_infinite()));
+        assert!(
+            squared_distance(&empty, |v| v > 0)
+                .iter()
+                .all(|x| x.is_infinite())
+        );
     }
 
     #[test]

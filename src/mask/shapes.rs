@@ -261,7 +261,10 @@ mod tests {
             .unwrap()
             .rasterize(&mut Mask::new(10, 8))
             .unwrap_err();
-        assert!(err.contains("rectangle 20,20,5,5") && err.contains("10x8"), "{err}");
+        assert!(
+            err.contains("rectangle 20,20,5,5") && err.contains("10x8"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -295,14 +298,21 @@ mod tests {
             })
             .collect();
         let m = raster(&Shape::parse_polygon(&pts.join(" ")).unwrap(), 100, 100);
-        assert!(at(&m, 50, 50), "centre of the star is filled (non-zero rule)");
+        assert!(
+            at(&m, 50, 50),
+            "centre of the star is filled (non-zero rule)"
+        );
         assert!(at(&m, 50, 15), "top point");
         assert!(!at(&m, 5, 5));
     }
 
     #[test]
     fn bowtie_fills_both_lobes() {
-        let m = raster(&Shape::parse_polygon("0,0 10,10 10,0 0,10").unwrap(), 10, 10);
+        let m = raster(
+            &Shape::parse_polygon("0,0 10,10 10,0 0,10").unwrap(),
+            10,
+            10,
+        );
         assert!(at(&m, 1, 5) && at(&m, 8, 5));
         assert!(!at(&m, 5, 1) && !at(&m, 5, 8));
     }
@@ -319,11 +329,20 @@ mod tests {
     #[test]
     fn parse_errors_name_the_flag_and_value() {
         let e = Shape::parse_polygon("1,2 3,4").unwrap_err();
-        assert!(e.contains("at least 3 vertices") && e.contains("got 2"), "{e}");
+        assert!(
+            e.contains("at least 3 vertices") && e.contains("got 2"),
+            "{e}"
+        );
         let e = Shape::parse_polygon("1,2 3,x 5,6").unwrap_err();
-        assert!(e.contains("\"x\" is not a number") && e.contains("vertex 2"), "{e}");
+        assert!(
+            e.contains("\"x\" is not a number") && e.contains("vertex 2"),
+            "{e}"
+        );
         let e = Shape::parse_rect("1,2,3").unwrap_err();
-        assert!(e.contains("expected 4 numbers") && e.contains("X,Y,W,H"), "{e}");
+        assert!(
+            e.contains("expected 4 numbers") && e.contains("X,Y,W,H"),
+            "{e}"
+        );
         let e = Shape::parse_rect("1,2,0,4").unwrap_err();
         assert!(e.contains("at least 1"), "{e}");
         let e = Shape::parse_ellipse("1,2,0,4").unwrap_err();

@@ -182,7 +182,10 @@ mod tests {
         let (all, bad) = log.read_all().unwrap();
         assert_eq!((all.len(), bad), (4, 0));
         assert_eq!(all[0].prompt.len(), PROMPT_MAX_CHARS);
-        assert_eq!(all[2].error_message.as_ref().unwrap().len(), ERROR_MAX_CHARS);
+        assert_eq!(
+            all[2].error_message.as_ref().unwrap().len(),
+            ERROR_MAX_CHARS
+        );
         let s = summarize(&all);
         assert_eq!((s.count, s.succeeded), (4, 3));
         assert_eq!(s.median_generation_time_ms, Some(20));

@@ -49,7 +49,8 @@ impl BedrockError {
 
 impl IntoResponse for BedrockError {
     fn into_response(self) -> Response {
-        let mut resp = (self.status, axum::Json(json!({ "message": self.message }))).into_response();
+        let mut resp =
+            (self.status, axum::Json(json!({ "message": self.message }))).into_response();
         if let Ok(v) = HeaderValue::from_str(&format!(
             "{}:http://internal.amazon.com/coral/com.amazon.bedrock/",
             self.code
@@ -162,7 +163,12 @@ fn handle(spec: &'static ModelSpec, body: &[u8], filter: bool, limits: &DecodeLi
     }
 }
 
-fn check_keys(obj: &Map<String, Value>, pointer: &str, allowed: &[&str], required: &[&str]) -> R<()> {
+fn check_keys(
+    obj: &Map<String, Value>,
+    pointer: &str,
+    allowed: &[&str],
+    required: &[&str],
+) -> R<()> {
     if let Some(k) = obj.keys().find(|k| !allowed.contains(&k.as_str())) {
         return Err(BedrockError::malformed(
             pointer,
@@ -178,7 +184,12 @@ fn check_keys(obj: &Map<String, Value>, pointer: &str, allowed: &[&str], require
     Ok(())
 }
 
-fn string<'a>(obj: &'a Map<String, Value>, pointer: &str, key: &str, max: Option<usize>) -> R<Option<&'a str>> {
+fn string<'a>(
+    obj: &'a Map<String, Value>,
+    pointer: &str,
+    key: &str,
+    max: Option<usize>,
+) -> R<Option<&'a str>> {
     match obj.get(key) {
         None => Ok(None),
         Some(Value::String(s)) => {
@@ -199,7 +210,10 @@ fn string<'a>(obj: &'a Map<String, Value>, pointer: &str, key: &str, max: Option
             }
             Ok(Some(s))
         }
-        Some(_) => Err(BedrockError::malformed(&format!("{pointer}/{key}"), "expected type: String")),
+        Some(_) => Err(BedrockError::malformed(
+            &format!("{pointer}/{key}"),
+            "expected type: String",
+        )),
     }
 }
 
@@ -207,9 +221,9 @@ fn number(obj: &Map<String, Value>, pointer: &str, key: &str, lo: f64, hi: f64) 
     match obj.get(key) {
         None => Ok(None),
         Some(v) => {
-            let n = v
-                .as_f64()
-                .ok_or_else(|| BedrockError::malformed(&format!("{pointer}/{key}"), "expected type: Number"))?;
+            let n = v.as_f64().ok_or_else(|| {
+                BedrockError::malformed(&format!("{pointer}/{key}"), "expected type: Number")
+            })?;
             if n < lo {
                 return Err(BedrockError::malformed(
                     &format!("{pointer}/{key}"),
@@ -227,7 +241,13 @@ fn number(obj: &Map<String, Value>, pointer: &str, key: &str, lo: f64, hi: f64) 
     }
 }
 
-fn image_field(spec: &ModelSpec, obj: &Map<String, Value>, pointer: &str, key: &str, limits: &DecodeLimits) -> R<Option<DynamicImage>> {
+fn image_field(
+    spec: &ModelSpec,
+    obj: &Map<String, Value>,
+    pointer: &str,
+    key: &str,
+    limits: &DecodeLimits,
+) -> R<Option<DynamicImage>> {
     let Some(s) = string(obj, pointer, key, None)? else {
         return Ok(None);
     };
@@ -241,11 +261,13 @@ fn image_field(spec: &ModelSpec, obj: &Map<String, Value>, pointer: &str, key: &
     if key == "image" && !spec.accepts_size(w, h) {
         return Err(BedrockError::malformed(
             &at,
-            format!("image size {w}x{h} is not supported by {} (sides >= {}, longest side <= {}, pixels <= {})",
+            format!(
+                "image size {w}x{h} is not supported by {} (sides >= {}, longest side <= {}, pixels <= {})",
                 spec.id,
                 spec.min_side,
                 spec.max_side.map_or("any".into(), |v| v.to_string()),
-                spec.max_pixels.map_or("any".into(), |v| v.to_string())),
+                spec.max_pixels.map_or("any".into(), |v| v.to_string())
+            ),
         ));
     }
     Ok(Some(img))
@@ -266,32 +288,71 @@ fn fill(image: &RgbImage, mask: &GrayImage, seed: u64) -> R<RgbImage> {
         ..LocalParams::default()
     };
     local::inpaint(image, mask, &params, &|_| {}, &cancel).map_err(|_| {
-        BedrockError::new(StatusCode::INTERNAL_SERVER_ERROR, "InternalServerException", "cancelled")
+        BedrockError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "InternalServerException",
+            "cancelled",
+        )
     })
 }
 
 fn encode_b64(img: &RgbImage, format: image::ImageFormat) -> R<String> {
     image_io::encode(&DynamicImage::ImageRgb8(img.clone()), format)
         .map(|b| image_io::base64_encode(&b))
-        .map_err(|e| BedrockError::new(StatusCode::INTERNAL_SERVER_ERROR, "InternalServerException", e.to_string()))
+        .map_err(|e| {
+            BedrockError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "InternalServerException",
+                e.to_string(),
+            )
+        })
 }
 
-fn titan(spec: &ModelSpec, obj: &Map<String, Value>, filter: bool, limits: &DecodeLimits) -> R<Value> {
-    check_keys(obj, "#", &["taskType", "inPaintingParams", "outPaintingParams", "imageGenerationConfig"], &["taskType"])?;
+fn titan(
+    spec: &ModelSpec,
+    obj: &Map<String, Value>,
+    filter: bool,
+    limits: &DecodeLimits,
+) -> R<Value> {
+    check_keys(
+        obj,
+        "#",
+        &[
+            "taskType",
+            "inPaintingParams",
+            "outPaintingParams",
+            "imageGenerationConfig",
+        ],
+        &["taskType"],
+    )?;
     let task = match obj.get("taskType").and_then(Value::as_str) {
         Some("INPAINTING") => TitanTask::Inpainting,
         Some("OUTPAINTING") => TitanTask::Outpainting,
         other => {
             return Err(BedrockError::malformed(
                 "#/taskType",
-                format!("{} is not a valid enum value (this endpoint serves INPAINTING and OUTPAINTING)", other.map_or("null".into(), |s| s.to_string())),
+                format!(
+                    "{} is not a valid enum value (this endpoint serves INPAINTING and OUTPAINTING)",
+                    other.map_or("null".into(), |s| s.to_string())
+                ),
             ));
         }
     };
-    let key = if task == TitanTask::Inpainting { "inPaintingParams" } else { "outPaintingParams" };
-    let other = if task == TitanTask::Inpainting { "outPaintingParams" } else { "inPaintingParams" };
+    let key = if task == TitanTask::Inpainting {
+        "inPaintingParams"
+    } else {
+        "outPaintingParams"
+    };
+    let other = if task == TitanTask::Inpainting {
+        "outPaintingParams"
+    } else {
+        "inPaintingParams"
+    };
     if obj.contains_key(other) {
-        return Err(BedrockError::malformed("#", format!("extraneous key [{other}] is not permitted")));
+        return Err(BedrockError::malformed(
+            "#",
+            format!("extraneous key [{other}] is not permitted"),
+        ));
     }
     let pointer = format!("#/{key}");
     let params = obj
@@ -300,42 +361,95 @@ fn titan(spec: &ModelSpec, obj: &Map<String, Value>, filter: bool, limits: &Deco
         .as_object()
         .ok_or_else(|| BedrockError::malformed(&pointer, "expected type: JSONObject"))?;
     let mut allowed = vec!["image", "text", "negativeText", "maskPrompt", "maskImage"];
-    allowed.push(if task == TitanTask::Inpainting { "returnMask" } else { "outPaintingMode" });
-    let required: &[&str] = if task == TitanTask::Outpainting { &["image", "text"] } else { &["image"] };
+    allowed.push(if task == TitanTask::Inpainting {
+        "returnMask"
+    } else {
+        "outPaintingMode"
+    });
+    let required: &[&str] = if task == TitanTask::Outpainting {
+        &["image", "text"]
+    } else {
+        &["image"]
+    };
     check_keys(params, &pointer, &allowed, required)?;
     let max_text = spec.max_prompt_chars;
     string(params, &pointer, "text", max_text)?;
     string(params, &pointer, "negativeText", max_text)?;
     let mask_prompt = string(params, &pointer, "maskPrompt", max_text)?;
     if mask_prompt.is_some() == params.contains_key("maskImage") {
-        return Err(BedrockError::malformed(&pointer, "exactly one of [maskPrompt, maskImage] is required"));
+        return Err(BedrockError::malformed(
+            &pointer,
+            "exactly one of [maskPrompt, maskImage] is required",
+        ));
     }
     let precise = match params.get("outPaintingMode").map(|v| v.as_str()) {
         None | Some(Some("DEFAULT")) => false,
         Some(Some("PRECISE")) => true,
-        Some(_) => return Err(BedrockError::malformed(&format!("{pointer}/outPaintingMode"), "expected one of [DEFAULT, PRECISE]")),
+        Some(_) => {
+            return Err(BedrockError::malformed(
+                &format!("{pointer}/outPaintingMode"),
+                "expected one of [DEFAULT, PRECISE]",
+            ));
+        }
     };
     let cfg_pointer = "#/imageGenerationConfig";
     let config = match obj.get("imageGenerationConfig") {
         None => Map::new(),
         Some(Value::Object(m)) => m.clone(),
-        Some(_) => return Err(BedrockError::malformed(cfg_pointer, "expected type: JSONObject")),
+        Some(_) => {
+            return Err(BedrockError::malformed(
+                cfg_pointer,
+                "expected type: JSONObject",
+            ));
+        }
     };
-    check_keys(&config, cfg_pointer, &["numberOfImages", "cfgScale", "seed", "quality", "width", "height"], &[])?;
-    let n = number(&config, cfg_pointer, "numberOfImages", 1.0, f64::from(spec.max_images))?.unwrap_or(1.0) as u64;
+    check_keys(
+        &config,
+        cfg_pointer,
+        &[
+            "numberOfImages",
+            "cfgScale",
+            "seed",
+            "quality",
+            "width",
+            "height",
+        ],
+        &[],
+    )?;
+    let n = number(
+        &config,
+        cfg_pointer,
+        "numberOfImages",
+        1.0,
+        f64::from(spec.max_images),
+    )?
+    .unwrap_or(1.0) as u64;
     let (lo, hi) = spec.cfg_range.unwrap_or((1.1, 10.0));
-    number(&config, cfg_pointer, "cfgScale", f64::from(lo), f64::from(hi))?;
-    let seed = number(&config, cfg_pointer, "seed", 0.0, spec.seed_max as f64)?.unwrap_or(0.0) as u64;
+    number(
+        &config,
+        cfg_pointer,
+        "cfgScale",
+        f64::from(lo),
+        f64::from(hi),
+    )?;
+    let seed =
+        number(&config, cfg_pointer, "seed", 0.0, spec.seed_max as f64)?.unwrap_or(0.0) as u64;
     if let Some(q) = config.get("quality")
         && !matches!(q.as_str(), Some("standard" | "premium"))
     {
-        return Err(BedrockError::malformed(&format!("{cfg_pointer}/quality"), "expected one of [standard, premium]"));
+        return Err(BedrockError::malformed(
+            &format!("{cfg_pointer}/quality"),
+            "expected one of [standard, premium]",
+        ));
     }
 
     let image = image_field(spec, params, &pointer, "image", limits)?
         .ok_or_else(|| BedrockError::malformed(&pointer, "required key [image] not found"))?;
     if image.color().has_alpha() && image.to_rgba8().pixels().any(|p| p[3] < 255) {
-        return Err(BedrockError::malformed(&format!("{pointer}/image"), "the image must not have transparent pixels"));
+        return Err(BedrockError::malformed(
+            &format!("{pointer}/image"),
+            "the image must not have transparent pixels",
+        ));
     }
     let rgb = image.to_rgb8();
     let (w, h) = rgb.dimensions();
@@ -344,7 +458,11 @@ fn titan(spec: &ModelSpec, obj: &Map<String, Value>, filter: bool, limits: &Deco
             if (m.width(), m.height()) != (w, h) {
                 return Err(BedrockError::malformed(
                     &format!("{pointer}/maskImage"),
-                    format!("mask size {}x{} does not match image size {w}x{h}", m.width(), m.height()),
+                    format!(
+                        "mask size {}x{} does not match image size {w}x{h}",
+                        m.width(),
+                        m.height()
+                    ),
                 ));
             }
             polarity::from_model(spec.family, task, &m)
@@ -381,19 +499,56 @@ fn titan(spec: &ModelSpec, obj: &Map<String, Value>, filter: bool, limits: &Deco
     Ok(json!({ "images": images }))
 }
 
-fn stability(spec: &ModelSpec, obj: &Map<String, Value>, filter: bool, limits: &DecodeLimits) -> R<Value> {
+fn stability(
+    spec: &ModelSpec,
+    obj: &Map<String, Value>,
+    filter: bool,
+    limits: &DecodeLimits,
+) -> R<Value> {
     let (allowed, required): (&[&str], &[&str]) = match spec.family {
         Family::StabilityInpaint => (
-            &["image", "prompt", "mask", "negative_prompt", "grow_mask", "seed", "output_format", "style_preset"],
+            &[
+                "image",
+                "prompt",
+                "mask",
+                "negative_prompt",
+                "grow_mask",
+                "seed",
+                "output_format",
+                "style_preset",
+            ],
             &["image", "prompt"],
         ),
-        Family::StabilityErase => (&["image", "mask", "grow_mask", "seed", "output_format"], &["image"]),
+        Family::StabilityErase => (
+            &["image", "mask", "grow_mask", "seed", "output_format"],
+            &["image"],
+        ),
         Family::StabilityOutpaint => (
-            &["image", "left", "right", "up", "down", "prompt", "creativity", "seed", "output_format", "style_preset"],
+            &[
+                "image",
+                "left",
+                "right",
+                "up",
+                "down",
+                "prompt",
+                "creativity",
+                "seed",
+                "output_format",
+                "style_preset",
+            ],
             &["image"],
         ),
         _ => (
-            &["image", "prompt", "search_prompt", "negative_prompt", "grow_mask", "seed", "output_format", "style_preset"],
+            &[
+                "image",
+                "prompt",
+                "search_prompt",
+                "negative_prompt",
+                "grow_mask",
+                "seed",
+                "output_format",
+                "style_preset",
+            ],
             &["image", "prompt", "search_prompt"],
         ),
     };
@@ -408,7 +563,12 @@ fn stability(spec: &ModelSpec, obj: &Map<String, Value>, filter: bool, limits: &
         None | Some(Some("png")) => image::ImageFormat::Png,
         Some(Some("jpeg")) => image::ImageFormat::Jpeg,
         Some(Some("webp")) => image::ImageFormat::WebP,
-        Some(_) => return Err(BedrockError::malformed("#/output_format", "expected one of [png, jpeg, webp]")),
+        Some(_) => {
+            return Err(BedrockError::malformed(
+                "#/output_format",
+                "expected one of [png, jpeg, webp]",
+            ));
+        }
     };
     let image = image_field(spec, obj, "#", "image", limits)?
         .ok_or_else(|| BedrockError::malformed("#", "required key [image] not found"))?;
@@ -420,11 +580,19 @@ fn stability(spec: &ModelSpec, obj: &Map<String, Value>, filter: bool, limits: &
                 side[i] = number(obj, "#", k, 0.0, 2000.0)?.unwrap_or(0.0) as u32;
             }
             if side.iter().all(|&v| v == 0) {
-                return Err(BedrockError::malformed("#", "at least one of [left, right, up, down] must be greater than 0"));
+                return Err(BedrockError::malformed(
+                    "#",
+                    "at least one of [left, right, up, down] must be greater than 0",
+                ));
             }
             let (cw, ch) = (w + side[0] + side[1], h + side[2] + side[3]);
             let mut canvas = RgbImage::new(cw, ch);
-            image::imageops::replace(&mut canvas, &image.to_rgb8(), i64::from(side[0]), i64::from(side[2]));
+            image::imageops::replace(
+                &mut canvas,
+                &image.to_rgb8(),
+                i64::from(side[0]),
+                i64::from(side[2]),
+            );
             let mask = GrayImage::from_fn(cw, ch, |x, y| {
                 let inside = x >= side[0] && x < side[0] + w && y >= side[2] && y < side[2] + h;
                 image::Luma([if inside { 0 } else { 255 }])
@@ -437,13 +605,20 @@ fn stability(spec: &ModelSpec, obj: &Map<String, Value>, filter: bool, limits: &
                 Some(m) if (m.width(), m.height()) != (w, h) => {
                     return Err(BedrockError::malformed(
                         "#/mask",
-                        format!("mask size {}x{} does not match image size {w}x{h}", m.width(), m.height()),
+                        format!(
+                            "mask size {}x{} does not match image size {w}x{h}",
+                            m.width(),
+                            m.height()
+                        ),
                     ));
                 }
                 Some(m) => polarity::from_model(spec.family, TitanTask::Inpainting, &m),
                 None if image.color().has_alpha() => crate::mask::mask_from_image(&image).0,
                 None => {
-                    return Err(BedrockError::malformed("#", "required key [mask] not found (or give the image an alpha channel)"));
+                    return Err(BedrockError::malformed(
+                        "#",
+                        "required key [mask] not found (or give the image an alpha channel)",
+                    ));
                 }
             };
             let mut m = crate::mask::Mask(mask);
@@ -452,7 +627,9 @@ fn stability(spec: &ModelSpec, obj: &Map<String, Value>, filter: bool, limits: &
         }
     };
     if filter {
-        return Ok(json!({ "seeds": [seed], "finish_reasons": ["Filter reason: output image"], "images": [] }));
+        return Ok(
+            json!({ "seeds": [seed], "finish_reasons": ["Filter reason: output image"], "images": [] }),
+        );
     }
     let out = fill(&canvas, &mask, seed)?;
     Ok(json!({
@@ -467,7 +644,9 @@ mod tests {
     use super::*;
 
     fn b64_png(w: u32, h: u32) -> String {
-        let img = DynamicImage::ImageRgb8(RgbImage::from_fn(w, h, |x, y| image::Rgb([(x * 9) as u8, (y * 7) as u8, 50])));
+        let img = DynamicImage::ImageRgb8(RgbImage::from_fn(w, h, |x, y| {
+            image::Rgb([(x * 9) as u8, (y * 7) as u8, 50])
+        }));
         image_io::base64_encode(&image_io::encode(&img, image::ImageFormat::Png).unwrap())
     }
 
@@ -486,58 +665,160 @@ mod tests {
 
     #[test]
     fn unknown_and_missing_keys_are_rejected_as_bedrock_does() {
-        let e = err(TITAN, br#"{"taskType":"INPAINTING","inPaintingParams":{},"color":"red"}"#);
-        assert_eq!((e.status, e.code), (StatusCode::BAD_REQUEST, "ValidationException"));
+        let e = err(
+            TITAN,
+            br#"{"taskType":"INPAINTING","inPaintingParams":{},"color":"red"}"#,
+        );
+        assert_eq!(
+            (e.status, e.code),
+            (StatusCode::BAD_REQUEST, "ValidationException")
+        );
         assert_eq!(
             e.message,
             "Malformed input request: #: extraneous key [color] is not permitted, please reformat your input and try again."
         );
         let e = err(TITAN, br#"{"inPaintingParams":{}}"#);
-        assert!(e.message.contains("#: required key [taskType] not found"), "{}", e.message);
+        assert!(
+            e.message.contains("#: required key [taskType] not found"),
+            "{}",
+            e.message
+        );
         let e = err(TITAN, &titan_body(json!({"text": "x"}), json!({})));
-        assert!(e.message.contains("#/inPaintingParams: required key [image] not found"), "{}", e.message);
+        assert!(
+            e.message
+                .contains("#/inPaintingParams: required key [image] not found"),
+            "{}",
+            e.message
+        );
     }
 
     #[test]
     fn lengths_and_ranges_use_bedrocks_wording() {
         let img = b64_png(64, 64);
-        let e = err(TITAN, &titan_body(json!({"image": img, "text": "a".repeat(536), "maskPrompt": "x"}), json!({})));
-        assert!(e.message.contains("#/inPaintingParams/text: expected maxLength: 512, actual: 536"), "{}", e.message);
-        let e = err(TITAN, &titan_body(json!({"image": img, "maskPrompt": "x"}), json!({"numberOfImages": 6})));
-        assert!(e.message.contains("#/imageGenerationConfig/numberOfImages: 6 is not less or equal to 5"), "{}", e.message);
-        let e = err(TITAN, &titan_body(json!({"image": img, "maskPrompt": "x"}), json!({"cfgScale": 0.5})));
-        assert!(e.message.contains("cfgScale: 0.5 is not greater or equal to"), "{}", e.message);
+        let e = err(
+            TITAN,
+            &titan_body(
+                json!({"image": img, "text": "a".repeat(536), "maskPrompt": "x"}),
+                json!({}),
+            ),
+        );
+        assert!(
+            e.message
+                .contains("#/inPaintingParams/text: expected maxLength: 512, actual: 536"),
+            "{}",
+            e.message
+        );
+        let e = err(
+            TITAN,
+            &titan_body(
+                json!({"image": img, "maskPrompt": "x"}),
+                json!({"numberOfImages": 6}),
+            ),
+        );
+        assert!(
+            e.message
+                .contains("#/imageGenerationConfig/numberOfImages: 6 is not less or equal to 5"),
+            "{}",
+            e.message
+        );
+        let e = err(
+            TITAN,
+            &titan_body(
+                json!({"image": img, "maskPrompt": "x"}),
+                json!({"cfgScale": 0.5}),
+            ),
+        );
+        assert!(
+            e.message
+                .contains("cfgScale: 0.5 is not greater or equal to"),
+            "{}",
+            e.message
+        );
         let e = err(TITAN, &titan_body(json!({"image": img}), json!({})));
-        assert!(e.message.contains("exactly one of [maskPrompt, maskImage]"), "{}", e.message);
+        assert!(
+            e.message.contains("exactly one of [maskPrompt, maskImage]"),
+            "{}",
+            e.message
+        );
     }
 
     #[test]
     fn mask_size_must_match_and_images_must_fit_the_model() {
-        let e = err(TITAN, &titan_body(json!({"image": b64_png(64, 64), "maskImage": b64_png(32, 32)}), json!({})));
-        assert!(e.message.contains("mask size 32x32 does not match image size 64x64"), "{}", e.message);
-        let e = err("amazon.nova-canvas-v1:0", &titan_body(json!({"image": b64_png(64, 64), "maskPrompt": "x"}), json!({})));
-        assert!(e.message.contains("image size 64x64 is not supported"), "{}", e.message);
-        let e = err(TITAN, &titan_body(json!({"image": "@@notbase64", "maskPrompt": "x"}), json!({})));
-        assert!(e.message.contains("#/inPaintingParams/image: invalid base64"), "{}", e.message);
+        let e = err(
+            TITAN,
+            &titan_body(
+                json!({"image": b64_png(64, 64), "maskImage": b64_png(32, 32)}),
+                json!({}),
+            ),
+        );
+        assert!(
+            e.message
+                .contains("mask size 32x32 does not match image size 64x64"),
+            "{}",
+            e.message
+        );
+        let e = err(
+            "amazon.nova-canvas-v1:0",
+            &titan_body(
+                json!({"image": b64_png(64, 64), "maskPrompt": "x"}),
+                json!({}),
+            ),
+        );
+        assert!(
+            e.message.contains("image size 64x64 is not supported"),
+            "{}",
+            e.message
+        );
+        let e = err(
+            TITAN,
+            &titan_body(
+                json!({"image": "@@notbase64", "maskPrompt": "x"}),
+                json!({}),
+            ),
+        );
+        assert!(
+            e.message
+                .contains("#/inPaintingParams/image: invalid base64"),
+            "{}",
+            e.message
+        );
     }
 
     #[test]
     fn titan_inpainting_fills_the_black_part_of_the_mask_only() {
         let spec = model::find(TITAN).unwrap();
-        let img = RgbImage::from_fn(64, 64, |x, y| image::Rgb([(x * 3) as u8, (y * 3) as u8, ((x + y) % 7 * 30) as u8]));
+        let img = RgbImage::from_fn(64, 64, |x, y| {
+            image::Rgb([(x * 3) as u8, (y * 3) as u8, ((x + y) % 7 * 30) as u8])
+        });
         // Titan polarity: black = the area to repaint (a 10x10 square), white = keep.
         let mask = RgbImage::from_fn(64, 64, |x, y| {
-            if (20..30).contains(&x) && (20..30).contains(&y) { image::Rgb([0, 0, 0]) } else { image::Rgb([255, 255, 255]) }
+            if (20..30).contains(&x) && (20..30).contains(&y) {
+                image::Rgb([0, 0, 0])
+            } else {
+                image::Rgb([255, 255, 255])
+            }
         });
-        let enc = |i: &RgbImage| image_io::base64_encode(&image_io::encode(&DynamicImage::ImageRgb8(i.clone()), image::ImageFormat::Png).unwrap());
-        let body = titan_body(json!({"image": enc(&img), "maskImage": enc(&mask)}), json!({"numberOfImages": 2, "seed": 3}));
+        let enc = |i: &RgbImage| {
+            image_io::base64_encode(
+                &image_io::encode(&DynamicImage::ImageRgb8(i.clone()), image::ImageFormat::Png)
+                    .unwrap(),
+            )
+        };
+        let body = titan_body(
+            json!({"image": enc(&img), "maskImage": enc(&mask)}),
+            json!({"numberOfImages": 2, "seed": 3}),
+        );
         let v = handle(spec, &body, false, &DecodeLimits::default()).unwrap();
         let images = v["images"].as_array().unwrap();
         assert_eq!(images.len(), 2);
-        let out = image_io::decode_bytes(&image_io::decode_base64_or_data_url(images[0].as_str().unwrap(), "i").unwrap(), "i", &DecodeLimits::default())
-            .unwrap()
-            .image
-            .to_rgb8();
+        let out = image_io::decode_bytes(
+            &image_io::decode_base64_or_data_url(images[0].as_str().unwrap(), "i").unwrap(),
+            "i",
+            &DecodeLimits::default(),
+        )
+        .unwrap()
+        .image
+        .to_rgb8();
         for (x, y, p) in img.enumerate_pixels() {
             let inside = (20..30).contains(&x) && (20..30).contains(&y);
             if !inside {
@@ -550,12 +831,25 @@ mod tests {
     fn stability_requires_its_fields() {
         let body = json!({"image": b64_png(64, 64), "mask": b64_png(64, 64)}).to_string();
         let e = err("stability.stable-image-inpaint-v1:0", body.as_bytes());
-        assert!(e.message.contains("required key [prompt] not found"), "{}", e.message);
+        assert!(
+            e.message.contains("required key [prompt] not found"),
+            "{}",
+            e.message
+        );
         let body = json!({"image": b64_png(64, 64), "prompt": "x", "strength": 1}).to_string();
         let e = err("stability.stable-image-inpaint-v1:0", body.as_bytes());
-        assert!(e.message.contains("extraneous key [strength]"), "{}", e.message);
+        assert!(
+            e.message.contains("extraneous key [strength]"),
+            "{}",
+            e.message
+        );
         let body = json!({"image": b64_png(64, 64)}).to_string();
         let e = err("stability.stable-outpaint-v1:0", body.as_bytes());
-        assert!(e.message.contains("at least one of [left, right, up, down]"), "{}", e.message);
+        assert!(
+            e.message
+                .contains("at least one of [left, right, up, down]"),
+            "{}",
+            e.message
+        );
     }
 }

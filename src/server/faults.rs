@@ -143,8 +143,20 @@ mod tests {
     #[test]
     fn bad_specs_say_what_is_allowed() {
         let mut plan = FaultPlan::default();
-        assert!(plan.apply_spec("throttle").unwrap_err().contains("KIND=VALUE"));
-        assert!(plan.apply_spec("boom=1").unwrap_err().contains("unknown fault"));
-        assert!(plan.apply_spec("throttle=x").unwrap_err().contains("not a whole number"));
+        assert!(
+            plan.apply_spec("throttle")
+                .unwrap_err()
+                .contains("KIND=VALUE")
+        );
+        assert!(
+            plan.apply_spec("boom=1")
+                .unwrap_err()
+                .contains("unknown fault")
+        );
+        assert!(
+            plan.apply_spec("throttle=x")
+                .unwrap_err()
+                .contains("not a whole number")
+        );
     }
 }

@@ -37,8 +37,12 @@ async fn set_faults(
     State(state): State<Arc<AppState>>,
     body: axum::body::Bytes,
 ) -> std::result::Result<&'static str, (axum::http::StatusCode, String)> {
-    let plan: FaultPlan = serde_json::from_slice(&body)
-        .map_err(|e| (axum::http::StatusCode::BAD_REQUEST, format!("bad fault plan: {e}\n")))?;
+    let plan: FaultPlan = serde_json::from_slice(&body).map_err(|e| {
+        (
+            axum::http::StatusCode::BAD_REQUEST,
+            format!("bad fault plan: {e}\n"),
+        )
+    })?;
     state.faults.replace(plan);
     Ok("ok\n")
 }

@@ -85,8 +85,26 @@ fn titan_inpaint_two_images_with_seeds() {
     let server = serve(&[]);
     let sb = sandbox_with(64, 64);
     let out = edit(&sb, &server)
-        .args(["in.png", "--model", TITAN_V1, "--rect", "16,16,24,24", "-n", "2", "--seed", "42"])
-        .args(["-p", "a stone wall", "-o", "r.png", "--json", "--save-mask", "m.png"])
+        .args([
+            "in.png",
+            "--model",
+            TITAN_V1,
+            "--rect",
+            "16,16,24,24",
+            "-n",
+            "2",
+            "--seed",
+            "42",
+        ])
+        .args([
+            "-p",
+            "a stone wall",
+            "-o",
+            "r.png",
+            "--json",
+            "--save-mask",
+            "m.png",
+        ])
         .assert()
         .success()
         .get_output()
@@ -114,12 +132,30 @@ fn titan_outpaint_default_and_precise() {
     let server = serve(&[]);
     let sb = sandbox_with(64, 48);
     edit(&sb, &server)
-        .args(["in.png", "--model", TITAN_V1, "--extend", "16,0,16,0", "-p", "more wall", "-o", "d.png"])
+        .args([
+            "in.png",
+            "--model",
+            TITAN_V1,
+            "--extend",
+            "16,0,16,0",
+            "-p",
+            "more wall",
+            "-o",
+            "d.png",
+        ])
         .assert()
         .success();
     assert_eq!(load_rgb(&sb.path("d.png")).dimensions(), (96, 48));
     edit(&sb, &server)
-        .args(["in.png", "--model", TITAN_V1, "--mode", "precise-outpaint", "--extend", "0,8,0,8"])
+        .args([
+            "in.png",
+            "--model",
+            TITAN_V1,
+            "--mode",
+            "precise-outpaint",
+            "--extend",
+            "0,8,0,8",
+        ])
         .args(["-p", "more wall", "-o", "p.png"])
         .assert()
         .success();
@@ -136,10 +172,15 @@ fn outpaint_without_prompt_is_refused_before_any_request() {
     let server = serve(&["throttle=100"]);
     let sb = sandbox_with(64, 48);
     edit(&sb, &server)
-        .args(["in.png", "--model", TITAN_V1, "--extend", "16", "-o", "x.png"])
+        .args([
+            "in.png", "--model", TITAN_V1, "--extend", "16", "-o", "x.png",
+        ])
         .assert()
         .code(3)
-        .stderr(predicate::str::contains("--prompt is required").and(predicate::str::contains("retry").not()));
+        .stderr(
+            predicate::str::contains("--prompt is required")
+                .and(predicate::str::contains("retry").not()),
+        );
 }
 
 #[test]
@@ -147,7 +188,17 @@ fn nova_mask_prompt() {
     let server = serve(&[]);
     let sb = sandbox_with(320, 320);
     edit(&sb, &server)
-        .args(["in.png", "--model", NOVA, "--mask-prompt", "the dog", "-p", "a cat", "-o", "n.png"])
+        .args([
+            "in.png",
+            "--model",
+            NOVA,
+            "--mask-prompt",
+            "the dog",
+            "-p",
+            "a cat",
+            "-o",
+            "n.png",
+        ])
         .assert()
         .success();
     assert_eq!(load_rgb(&sb.path("n.png")).dimensions(), (320, 320));
@@ -158,32 +209,63 @@ fn stability_inpaint_erase_replace_and_outpaint() {
     let server = serve(&[]);
     let sb = sandbox_with(96, 96);
     edit(&sb, &server)
-        .args(["in.png", "--model", "us.stability.stable-image-inpaint-v1:0", "--rect", "20,20,30,30"])
+        .args([
+            "in.png",
+            "--model",
+            "us.stability.stable-image-inpaint-v1:0",
+            "--rect",
+            "20,20,30,30",
+        ])
         .args(["-p", "moss", "-o", "i.png", "--seed", "7", "--json"])
         .assert()
         .success()
         .stdout(predicate::str::contains("\"seed\":7"));
     edit(&sb, &server)
-        .args(["in.png", "--mode", "erase", "--model", "stability.stable-image-erase-object-v1:0"])
+        .args([
+            "in.png",
+            "--mode",
+            "erase",
+            "--model",
+            "stability.stable-image-erase-object-v1:0",
+        ])
         .args(["--ellipse", "48,48,10,10", "-o", "e.png"])
         .assert()
         .success();
     edit(&sb, &server)
-        .args(["in.png", "--mode", "replace", "--search", "cat", "-p", "dog"])
-        .args(["--model", "stability.stable-image-search-replace-v1:0", "-o", "s.png"])
+        .args([
+            "in.png", "--mode", "replace", "--search", "cat", "-p", "dog",
+        ])
+        .args([
+            "--model",
+            "stability.stable-image-search-replace-v1:0",
+            "-o",
+            "s.png",
+        ])
         .assert()
         .success();
     edit(&sb, &server)
-        .args(["in.png", "--model", "stability.stable-outpaint-v1:0", "--extend", "0,0,32,0", "-o", "o.png"])
+        .args([
+            "in.png",
+            "--model",
+            "stability.stable-outpaint-v1:0",
+            "--extend",
+            "0,0,32,0",
+            "-o",
+            "o.png",
+        ])
         .assert()
         .success();
     assert_eq!(load_rgb(&sb.path("o.png")).dimensions(), (128, 96));
     // the default model for a mode is the active one that does it
     edit(&sb, &server)
-        .args(["in.png", "--mode", "erase", "--rect", "1,1,9,9", "-o", "e2.png", "--json"])
+        .args([
+            "in.png", "--mode", "erase", "--rect", "1,1,9,9", "-o", "e2.png", "--json",
+        ])
         .assert()
         .success()
-        .stdout(predicate::str::contains("stability.stable-image-erase-object-v1:0"));
+        .stdout(predicate::str::contains(
+            "stability.stable-image-erase-object-v1:0",
+        ));
 }
 
 #[test]
@@ -191,12 +273,15 @@ fn throttled_twice_then_success_shows_the_retries() {
     let server = serve(&["throttle=2"]);
     let sb = sandbox_with(64, 64);
     edit(&sb, &server)
-        .args(["in.png", "--model", TITAN_V1, "--rect", "8,8,8,8", "-o", "t.png"])
+        .args([
+            "in.png", "--model", TITAN_V1, "--rect", "8,8,8,8", "-o", "t.png",
+        ])
         .assert()
         .success()
         .stderr(
-            predicate::str::contains("ThrottlingException: retry 1 of 4")
-                .and(predicate::str::contains("ThrottlingException: retry 2 of 4")),
+            predicate::str::contains("ThrottlingException: retry 1 of 4").and(
+                predicate::str::contains("ThrottlingException: retry 2 of 4"),
+            ),
         );
     assert!(sb.path("t.png").exists());
 }
@@ -206,7 +291,9 @@ fn server_error_then_success() {
     let server = serve(&["error500=1"]);
     let sb = sandbox_with(64, 64);
     edit(&sb, &server)
-        .args(["in.png", "--model", TITAN_V1, "--rect", "8,8,8,8", "-o", "t.png"])
+        .args([
+            "in.png", "--model", TITAN_V1, "--rect", "8,8,8,8", "-o", "t.png",
+        ])
         .assert()
         .success()
         .stderr(predicate::str::contains("InternalServerException: retry 1"));
@@ -217,7 +304,9 @@ fn throttling_storm_gives_up_after_bounded_attempts() {
     let server = serve(&["throttle=100"]);
     let sb = sandbox_with(64, 64);
     edit(&sb, &server)
-        .args(["in.png", "--model", TITAN_V1, "--rect", "8,8,8,8", "-o", "t.png"])
+        .args([
+            "in.png", "--model", TITAN_V1, "--rect", "8,8,8,8", "-o", "t.png",
+        ])
         .env("IMGEDIT_BEDROCK_MAX_ATTEMPTS", "3")
         .assert()
         .code(4)
@@ -230,7 +319,17 @@ fn a_400_is_not_retried() {
     let server = serve(&[]);
     let sb = sandbox_with(64, 64);
     edit(&sb, &server)
-        .args(["in.png", "--model", "acme.painter-v9", "--model-family", "titan", "--rect", "8,8,8,8", "-o", "t.png"])
+        .args([
+            "in.png",
+            "--model",
+            "acme.painter-v9",
+            "--model-family",
+            "titan",
+            "--rect",
+            "8,8,8,8",
+            "-o",
+            "t.png",
+        ])
         .assert()
         .code(3)
         .stderr(
@@ -246,10 +345,15 @@ fn a_filtered_image_is_reported_not_hidden() {
     let server = serve(&["filter=1"]);
     let sb = sandbox_with(64, 64);
     edit(&sb, &server)
-        .args(["in.png", "--model", TITAN_V1, "--rect", "8,8,8,8", "-n", "2", "-o", "f.png"])
+        .args([
+            "in.png", "--model", TITAN_V1, "--rect", "8,8,8,8", "-n", "2", "-o", "f.png",
+        ])
         .assert()
         .code(4)
-        .stderr(predicate::str::contains("1 of 2 images were withheld").and(predicate::str::contains("content filters")));
+        .stderr(
+            predicate::str::contains("1 of 2 images were withheld")
+                .and(predicate::str::contains("content filters")),
+        );
     assert!(sb.path("f-1.png").exists());
     assert!(!sb.path("f-2.png").exists());
 }
@@ -260,13 +364,17 @@ fn a_legacy_model_404_names_it_and_suggests_an_active_one() {
     let server = serve(&[&format!("legacy={titan_v2}")]);
     let sb = sandbox_with(64, 64);
     edit(&sb, &server)
-        .args(["in.png", "--model", titan_v2, "--rect", "8,8,8,8", "-o", "l.png"])
+        .args([
+            "in.png", "--model", titan_v2, "--rect", "8,8,8,8", "-o", "l.png",
+        ])
         .assert()
         .code(4)
         .stderr(
             predicate::str::contains(titan_v2)
                 .and(predicate::str::contains("end of life"))
-                .and(predicate::str::contains("--model stability.stable-image-inpaint-v1:0")),
+                .and(predicate::str::contains(
+                    "--model stability.stable-image-inpaint-v1:0",
+                )),
         );
 }
 
@@ -275,7 +383,9 @@ fn malformed_response_is_an_error_and_writes_nothing() {
     let server = serve(&["malformed=1"]);
     let sb = sandbox_with(64, 64);
     edit(&sb, &server)
-        .args(["in.png", "--model", TITAN_V1, "--rect", "8,8,8,8", "-o", "m.png"])
+        .args([
+            "in.png", "--model", TITAN_V1, "--rect", "8,8,8,8", "-o", "m.png",
+        ])
         .assert()
         .code(4)
         .stderr(predicate::str::contains("malformed response"));
@@ -287,7 +397,10 @@ fn dry_run_prints_the_request_and_price() {
     let sb = sandbox_with(64, 64);
     let out = sb
         .cmd()
-        .args(["edit", "in.png", "--engine", "bedrock", "--model", TITAN_V1, "--rect", "8,8,8,8", "-n", "3"])
+        .args([
+            "edit", "in.png", "--engine", "bedrock", "--model", TITAN_V1, "--rect", "8,8,8,8",
+            "-n", "3",
+        ])
         .args(["-p", "ivy", "--dry-run", "--json"])
         .assert()
         .success()
@@ -299,7 +412,12 @@ fn dry_run_prints_the_request_and_price() {
     let req = &plan["requests"][0];
     assert_eq!(req["taskType"], "INPAINTING");
     assert_eq!(req["inPaintingParams"]["text"], "ivy");
-    assert!(req["inPaintingParams"]["image"].as_str().unwrap().contains("base64 characters"));
+    assert!(
+        req["inPaintingParams"]["image"]
+            .as_str()
+            .unwrap()
+            .contains("base64 characters")
+    );
     assert_eq!(req["imageGenerationConfig"]["numberOfImages"], 3);
     assert!((plan["estimated_price_usd"].as_f64().unwrap() - 0.03).abs() < 1e-9);
     assert_eq!(sb.files(), vec!["in.png".to_string()]);
@@ -310,17 +428,30 @@ fn validation_names_model_field_limit_and_value() {
     let sb = sandbox_with(64, 64);
     let long = "x".repeat(513);
     sb.cmd()
-        .args(["edit", "in.png", "--engine", "bedrock", "--model", TITAN_V1, "--rect", "8,8,8,8", "-p", &long, "-o", "x.png"])
+        .args([
+            "edit", "in.png", "--engine", "bedrock", "--model", TITAN_V1, "--rect", "8,8,8,8",
+            "-p", &long, "-o", "x.png",
+        ])
         .assert()
         .code(3)
-        .stderr(predicate::str::contains(TITAN_V1).and(predicate::str::contains("--prompt is 513 characters, the limit is 512")));
+        .stderr(
+            predicate::str::contains(TITAN_V1).and(predicate::str::contains(
+                "--prompt is 513 characters, the limit is 512",
+            )),
+        );
     sb.cmd()
-        .args(["edit", "in.png", "--engine", "bedrock", "--model", TITAN_V1, "--rect", "8,8,8,8", "-n", "6", "-o", "x.png"])
+        .args([
+            "edit", "in.png", "--engine", "bedrock", "--model", TITAN_V1, "--rect", "8,8,8,8",
+            "-n", "6", "-o", "x.png",
+        ])
         .assert()
         .code(3)
         .stderr(predicate::str::contains("--num-images must be 1..5, got 6"));
     sb.cmd()
-        .args(["edit", "in.png", "--engine", "bedrock", "--model", "acme.x", "--rect", "8,8,8,8", "-o", "x.png"])
+        .args([
+            "edit", "in.png", "--engine", "bedrock", "--model", "acme.x", "--rect", "8,8,8,8",
+            "-o", "x.png",
+        ])
         .assert()
         .code(2)
         .stderr(predicate::str::contains("--model-family"));
@@ -331,10 +462,22 @@ fn validation_names_model_field_limit_and_value() {
 fn a_large_photo_keeps_its_size_and_its_pixels() {
     let server = serve(&[]);
     let sb = Sandbox::new();
-    let big = image::RgbImage::from_fn(6000, 4000, |x, y| image::Rgb([(x % 251) as u8, (y % 241) as u8, 90]));
+    let big = image::RgbImage::from_fn(6000, 4000, |x, y| {
+        image::Rgb([(x % 251) as u8, (y % 241) as u8, 90])
+    });
     sb.save("big.png", &DynamicImage::ImageRgb8(big));
     edit(&sb, &server)
-        .args(["big.png", "--model", TITAN_V1, "--rect", "3000,2000,64,48", "-o", "out.png", "--save-mask", "m.png"])
+        .args([
+            "big.png",
+            "--model",
+            TITAN_V1,
+            "--rect",
+            "3000,2000,64,48",
+            "-o",
+            "out.png",
+            "--save-mask",
+            "m.png",
+        ])
         .assert()
         .success();
     let out = image::open(sb.path("out.png")).unwrap();
@@ -357,7 +500,10 @@ fn a_large_photo_keeps_its_size_and_its_pixels() {
 fn missing_region_is_a_usage_error() {
     let sb = sandbox_with(64, 64);
     sb.cmd()
-        .args(["edit", "in.png", "--engine", "bedrock", "--model", TITAN_V1, "--rect", "8,8,8,8", "-o", "x.png"])
+        .args([
+            "edit", "in.png", "--engine", "bedrock", "--model", TITAN_V1, "--rect", "8,8,8,8",
+            "-o", "x.png",
+        ])
         .env_remove("AWS_REGION")
         .env_remove("AWS_DEFAULT_REGION")
         .env("AWS_CONFIG_FILE", sb.path("none"))
@@ -375,7 +521,9 @@ fn a_bedrock_api_key_works_without_aws_credentials() {
         .env_remove("AWS_ACCESS_KEY_ID")
         .env_remove("AWS_SECRET_ACCESS_KEY")
         .env("AWS_BEARER_TOKEN_BEDROCK", "bedrock-api-key-for-tests")
-        .args(["in.png", "--model", TITAN_V1, "--rect", "8,8,8,8", "-o", "k.png"])
+        .args([
+            "in.png", "--model", TITAN_V1, "--rect", "8,8,8,8", "-o", "k.png",
+        ])
         .assert()
         .success();
     assert!(sb.path("k.png").exists());
@@ -389,7 +537,9 @@ fn no_credentials_is_an_authentication_error() {
         .env_remove("AWS_ACCESS_KEY_ID")
         .env_remove("AWS_SECRET_ACCESS_KEY")
         .env("HOME", sb.path("home"))
-        .args(["in.png", "--model", TITAN_V1, "--rect", "8,8,8,8", "-o", "k.png"])
+        .args([
+            "in.png", "--model", TITAN_V1, "--rect", "8,8,8,8", "-o", "k.png",
+        ])
         .assert()
         .code(5)
         .stderr(predicate::str::contains("no usable AWS credentials"));

@@ -11,7 +11,11 @@ fn only_masked_changed(src: &image::RgbImage, out: &image::RgbImage, mask: &imag
     let mut changed_inside = 0;
     for (x, y, m) in mask.enumerate_pixels() {
         if m.0[0] == 0 {
-            assert_eq!(src.get_pixel(x, y), out.get_pixel(x, y), "pixel {x},{y} outside the mask changed");
+            assert_eq!(
+                src.get_pixel(x, y),
+                out.get_pixel(x, y),
+                "pixel {x},{y} outside the mask changed"
+            );
         } else if src.get_pixel(x, y) != out.get_pixel(x, y) {
             changed_inside += 1;
         }
@@ -30,7 +34,14 @@ fn sample_from_the_readme_inpaints_only_the_mask() {
         .arg(&img)
         .arg("--mask")
         .arg(&mask)
-        .args(["-o", "out.png", "--seed", "7", "--save-mask", "final-mask.png"])
+        .args([
+            "-o",
+            "out.png",
+            "--seed",
+            "7",
+            "--save-mask",
+            "final-mask.png",
+        ])
         .assert()
         .success()
         .stderr(predicate::str::contains("wrote out.png"));
@@ -56,12 +67,30 @@ fn png_and_jpeg_inputs_of_odd_sizes_keep_every_pixel_outside_the_mask() {
     for input in ["odd.png", "odd.jpg"] {
         let out = format!("{input}.out.png");
         sb.cmd()
-            .args(["edit", input, "--polygon", "20,10 70,15 60,60 15,50", "--feather", "3"])
-            .args(["--seed", "3", "-o", &out, "--save-mask", &format!("{input}.mask.png")])
+            .args([
+                "edit",
+                input,
+                "--polygon",
+                "20,10 70,15 60,60 15,50",
+                "--feather",
+                "3",
+            ])
+            .args([
+                "--seed",
+                "3",
+                "-o",
+                &out,
+                "--save-mask",
+                &format!("{input}.mask.png"),
+            ])
             .assert()
             .success();
         let decoded = load_rgb(&sb.path(input));
-        only_masked_changed(&decoded, &load_rgb(&sb.path(&out)), &load_gray(&sb.path(&format!("{input}.mask.png"))));
+        only_masked_changed(
+            &decoded,
+            &load_rgb(&sb.path(&out)),
+            &load_gray(&sb.path(&format!("{input}.mask.png"))),
+        );
     }
 }
 
@@ -78,14 +107,33 @@ fn transparent_alpha_mask_selects_and_invert_flips() {
     }
     sb.save("alpha.png", &DynamicImage::ImageRgba8(m));
     sb.cmd()
-        .args(["edit", "in.png", "--mask", "alpha.png", "--save-mask", "a.png", "-o", "o1.png"])
+        .args([
+            "edit",
+            "in.png",
+            "--mask",
+            "alpha.png",
+            "--save-mask",
+            "a.png",
+            "-o",
+            "o1.png",
+        ])
         .assert()
         .success();
     let a = load_gray(&sb.path("a.png"));
     assert_eq!(a.pixels().filter(|p| p.0[0] == 255).count(), 100);
     assert_eq!(a.get_pixel(25, 10).0[0], 255);
     sb.cmd()
-        .args(["edit", "in.png", "--mask", "alpha.png", "--invert-mask", "--save-mask", "b.png", "-o", "o2.png"])
+        .args([
+            "edit",
+            "in.png",
+            "--mask",
+            "alpha.png",
+            "--invert-mask",
+            "--save-mask",
+            "b.png",
+            "-o",
+            "o2.png",
+        ])
         .assert()
         .success();
     let b = load_gray(&sb.path("b.png"));
@@ -99,11 +147,23 @@ fn grow_and_shrink_change_the_saved_mask() {
     sb.save("in.png", &DynamicImage::ImageRgb8(textured(40, 40)));
     let count = |extra: &[&str], name: &str| {
         sb.cmd()
-            .args(["edit", "in.png", "--rect", "10,10,20,20", "--save-mask", name, "-o", &format!("{name}.out.png")])
+            .args([
+                "edit",
+                "in.png",
+                "--rect",
+                "10,10,20,20",
+                "--save-mask",
+                name,
+                "-o",
+                &format!("{name}.out.png"),
+            ])
             .args(extra)
             .assert()
             .success();
-        load_gray(&sb.path(name)).pixels().filter(|p| p.0[0] == 255).count()
+        load_gray(&sb.path(name))
+            .pixels()
+            .filter(|p| p.0[0] == 255)
+            .count()
     };
     assert_eq!(count(&[], "m0.png"), 400);
     // growing a 20x20 square by 2 (Euclidean): 24x24 minus the four rounded corners (3 px each)
@@ -117,7 +177,19 @@ fn several_images_have_their_own_seeds_and_seeds_are_reproducible() {
     sb.save("in.png", &DynamicImage::ImageRgb8(textured(48, 48)));
     let out = sb
         .cmd()
-        .args(["edit", "in.png", "--rect", "12,12,20,20", "-n", "3", "--seed", "10", "-o", "r.png", "--json"])
+        .args([
+            "edit",
+            "in.png",
+            "--rect",
+            "12,12,20,20",
+            "-n",
+            "3",
+            "--seed",
+            "10",
+            "-o",
+            "r.png",
+            "--json",
+        ])
         .assert()
         .success()
         .get_output()
@@ -139,7 +211,16 @@ fn several_images_have_their_own_seeds_and_seeds_are_reproducible() {
         assert!(sb.path(&format!("r-{i}.png")).exists());
     }
     sb.cmd()
-        .args(["edit", "in.png", "--rect", "12,12,20,20", "--seed", "10", "-o", "again.png"])
+        .args([
+            "edit",
+            "in.png",
+            "--rect",
+            "12,12,20,20",
+            "--seed",
+            "10",
+            "-o",
+            "again.png",
+        ])
         .assert()
         .success();
     assert_eq!(
@@ -154,7 +235,10 @@ fn default_output_names_count_up_and_never_clobber() {
     let sb = Sandbox::new();
     sb.save("photo.png", &DynamicImage::ImageRgb8(textured(24, 24)));
     for _ in 0..2 {
-        sb.cmd().args(["edit", "photo.png", "--rect", "4,4,8,8", "-q"]).assert().success();
+        sb.cmd()
+            .args(["edit", "photo.png", "--rect", "4,4,8,8", "-q"])
+            .assert()
+            .success();
     }
     assert!(sb.path("photo-edit-1.png").exists() && sb.path("photo-edit-2.png").exists());
 }
@@ -182,7 +266,20 @@ fn dry_run_validates_and_writes_nothing() {
     let before = sb.files();
     let out = sb
         .cmd()
-        .args(["edit", "in.png", "--rect", "1,1,5,5", "--dry-run", "--json", "-n", "2", "--seed", "4", "--save-mask", "m.png"])
+        .args([
+            "edit",
+            "in.png",
+            "--rect",
+            "1,1,5,5",
+            "--dry-run",
+            "--json",
+            "-n",
+            "2",
+            "--seed",
+            "4",
+            "--save-mask",
+            "m.png",
+        ])
         .assert()
         .success()
         .get_output()
@@ -192,7 +289,10 @@ fn dry_run_validates_and_writes_nothing() {
     assert_eq!(plan["dry_run"], true);
     assert_eq!(plan["mask_pixels"], 25);
     assert_eq!(plan["seeds"], serde_json::json!([4, 5]));
-    assert_eq!(plan["outputs"], serde_json::json!(["in-edit-1.png", "in-edit-2.png"]));
+    assert_eq!(
+        plan["outputs"],
+        serde_json::json!(["in-edit-1.png", "in-edit-2.png"])
+    );
     assert_eq!(sb.files(), before);
     assert!(!sb.path("data/history.jsonl").exists());
 }
@@ -203,7 +303,16 @@ fn outpainting_extends_the_canvas_and_precise_keeps_the_original() {
     let src = textured(40, 30);
     sb.save("in.png", &DynamicImage::ImageRgb8(src.clone()));
     sb.cmd()
-        .args(["edit", "in.png", "--mode", "precise-outpaint", "--extend", "10,5,20%,0", "-o", "p.png"])
+        .args([
+            "edit",
+            "in.png",
+            "--mode",
+            "precise-outpaint",
+            "--extend",
+            "10,5,20%,0",
+            "-o",
+            "p.png",
+        ])
         .assert()
         .success();
     let out = load_rgb(&sb.path("p.png"));
@@ -212,7 +321,18 @@ fn outpainting_extends_the_canvas_and_precise_keeps_the_original() {
         assert_eq!(out.get_pixel(x + 10, y + 5), p);
     }
     sb.cmd()
-        .args(["edit", "in.png", "--canvas", "64x48", "--anchor", "top-left", "-o", "c.png", "--save-mask", "cm.png"])
+        .args([
+            "edit",
+            "in.png",
+            "--canvas",
+            "64x48",
+            "--anchor",
+            "top-left",
+            "-o",
+            "c.png",
+            "--save-mask",
+            "cm.png",
+        ])
         .assert()
         .success();
     assert_eq!(load_rgb(&sb.path("c.png")).dimensions(), (64, 48));
@@ -220,7 +340,10 @@ fn outpainting_extends_the_canvas_and_precise_keeps_the_original() {
     assert_eq!(cm.get_pixel(63, 47).0[0], 255);
     assert_eq!(cm.get_pixel(2, 2).0[0], 0);
     let seam = cm.get_pixel(38, 10).0[0];
-    assert!(seam > 0 && seam < 255, "plain outpaint blends a thin seam band: {seam}");
+    assert!(
+        seam > 0 && seam < 255,
+        "plain outpaint blends a thin seam band: {seam}"
+    );
 }
 
 #[test]
@@ -252,7 +375,16 @@ fn batch_with_mask_dir_goes_on_after_a_failure() {
             .unwrap();
     }
     sb.cmd()
-        .args(["edit", "in", "--mask-dir", "masks", "--output-dir", "out", "--seed", "1"])
+        .args([
+            "edit",
+            "in",
+            "--mask-dir",
+            "masks",
+            "--output-dir",
+            "out",
+            "--seed",
+            "1",
+        ])
         .assert()
         .code(6)
         .stderr(
@@ -269,7 +401,16 @@ fn prompts_are_ignored_by_the_local_engine_with_a_note() {
     let sb = Sandbox::new();
     sb.save("in.png", &DynamicImage::ImageRgb8(textured(16, 16)));
     sb.cmd()
-        .args(["edit", "in.png", "--rect", "2,2,4,4", "-p", "a red barn", "-o", "o.png"])
+        .args([
+            "edit",
+            "in.png",
+            "--rect",
+            "2,2,4,4",
+            "-p",
+            "a red barn",
+            "-o",
+            "o.png",
+        ])
         .assert()
         .success()
         .stderr(predicate::str::contains("local engine ignores --prompt").count(1));
@@ -281,7 +422,15 @@ fn history_lists_edits_with_a_summary() {
     sb.save("in.png", &DynamicImage::ImageRgb8(textured(16, 16)));
     for i in 0..3 {
         sb.cmd()
-            .args(["edit", "in.png", "--rect", "2,2,4,4", "-q", "-o", &format!("o{i}.png")])
+            .args([
+                "edit",
+                "in.png",
+                "--rect",
+                "2,2,4,4",
+                "-q",
+                "-o",
+                &format!("o{i}.png"),
+            ])
             .assert()
             .success();
     }
@@ -289,14 +438,32 @@ fn history_lists_edits_with_a_summary() {
         .args(["history", "--last", "2"])
         .assert()
         .success()
-        .stdout(predicate::str::contains("3 edits, 100% succeeded").and(predicate::str::contains("o2.png")));
-    let out = sb.cmd().args(["history", "--json"]).assert().success().get_output().stdout.clone();
+        .stdout(
+            predicate::str::contains("3 edits, 100% succeeded")
+                .and(predicate::str::contains("o2.png")),
+        );
+    let out = sb
+        .cmd()
+        .args(["history", "--json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
     let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
     assert_eq!(v["summary"]["count"], 3);
     let rec = &v["records"][0];
     for key in [
-        "id", "timestamp", "model_id", "prompt", "mode", "image_base64_size_bytes",
-        "mask_base64_size_bytes", "output_images_size_bytes", "generation_time_ms", "success",
+        "id",
+        "timestamp",
+        "model_id",
+        "prompt",
+        "mode",
+        "image_base64_size_bytes",
+        "mask_base64_size_bytes",
+        "output_images_size_bytes",
+        "generation_time_ms",
+        "success",
     ] {
         assert!(rec.get(key).is_some(), "record lacks {key}: {rec}");
     }

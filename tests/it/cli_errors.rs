@@ -31,7 +31,12 @@ fn with_image(w: u32, h: u32) -> Sandbox {
 #[test]
 fn missing_input_file() {
     let sb = Sandbox::new();
-    fails(&sb, &["nope.png", "--rect", "0,0,2,2"], 3, &["nope.png", "No such file"]);
+    fails(
+        &sb,
+        &["nope.png", "--rect", "0,0,2,2"],
+        3,
+        &["nope.png", "No such file"],
+    );
 }
 
 #[test]
@@ -40,14 +45,24 @@ fn corrupt_png() {
     let mut bytes = png_claiming(16, 16);
     bytes.truncate(40); // header intact, image data gone
     std::fs::write(sb.path("bad.png"), &bytes).unwrap();
-    fails(&sb, &["bad.png", "--rect", "0,0,2,2"], 3, &["bad.png", "cannot decode PNG"]);
+    fails(
+        &sb,
+        &["bad.png", "--rect", "0,0,2,2"],
+        3,
+        &["bad.png", "cannot decode PNG"],
+    );
 }
 
 #[test]
 fn not_an_image() {
     let sb = Sandbox::new();
     std::fs::write(sb.path("notes.png"), b"hello, I am text").unwrap();
-    fails(&sb, &["notes.png", "--rect", "0,0,2,2"], 3, &["notes.png", "not a PNG, JPEG"]);
+    fails(
+        &sb,
+        &["notes.png", "--rect", "0,0,2,2"],
+        3,
+        &["notes.png", "not a PNG, JPEG"],
+    );
 }
 
 #[test]
@@ -55,13 +70,21 @@ fn truncated_jpeg() {
     let sb = Sandbox::new();
     let bytes = jpeg_bytes(&textured(64, 64), None);
     std::fs::write(sb.path("cut.jpg"), &bytes[..bytes.len() / 2]).unwrap();
-    fails(&sb, &["cut.jpg", "--rect", "0,0,2,2"], 3, &["cut.jpg", "cannot decode JPEG"]);
+    fails(
+        &sb,
+        &["cut.jpg", "--rect", "0,0,2,2"],
+        3,
+        &["cut.jpg", "cannot decode JPEG"],
+    );
 }
 
 #[test]
 fn mask_size_mismatch_names_both_sizes_and_fit_mask_fixes_it() {
     let sb = with_image(40, 30);
-    sb.save("m.png", &DynamicImage::ImageLuma8(rect_mask(20, 15, 5, 5, 4, 4)));
+    sb.save(
+        "m.png",
+        &DynamicImage::ImageLuma8(rect_mask(20, 15, 5, 5, 4, 4)),
+    );
     fails(
         &sb,
         &["in.png", "--mask", "m.png"],
@@ -69,7 +92,17 @@ fn mask_size_mismatch_names_both_sizes_and_fit_mask_fixes_it() {
         &["m.png is 20x15 but in.png is 40x30", "--fit-mask"],
     );
     sb.cmd()
-        .args(["edit", "in.png", "--mask", "m.png", "--fit-mask", "-o", "out.png", "--seed", "1"])
+        .args([
+            "edit",
+            "in.png",
+            "--mask",
+            "m.png",
+            "--fit-mask",
+            "-o",
+            "out.png",
+            "--seed",
+            "1",
+        ])
         .assert()
         .success();
     assert!(sb.path("out.png").exists());
@@ -78,20 +111,58 @@ fn mask_size_mismatch_names_both_sizes_and_fit_mask_fixes_it() {
 #[test]
 fn empty_mask() {
     let sb = with_image(32, 32);
-    sb.save("black.png", &DynamicImage::ImageLuma8(rect_mask(32, 32, 0, 0, 0, 0)));
-    fails(&sb, &["in.png", "--mask", "black.png"], 3, &["in.png", "nothing to edit"]);
+    sb.save(
+        "black.png",
+        &DynamicImage::ImageLuma8(rect_mask(32, 32, 0, 0, 0, 0)),
+    );
+    fails(
+        &sb,
+        &["in.png", "--mask", "black.png"],
+        3,
+        &["in.png", "nothing to edit"],
+    );
     fails(&sb, &["in.png"], 3, &["no selection was given"]);
 }
 
 #[test]
 fn polygon_with_too_few_points_or_bad_numbers() {
     let sb = with_image(32, 32);
-    fails(&sb, &["in.png", "--polygon", "1,1 5,5"], 2, &["--polygon", "at least 3 vertices", "got 2"]);
-    fails(&sb, &["in.png", "--polygon", "1,1 5,x 9,9"], 2, &["\"x\" is not a number", "vertex 2"]);
-    fails(&sb, &["in.png", "--rect", "1,2,3"], 2, &["--rect", "expected 4 numbers"]);
-    fails(&sb, &["in.png", "--ellipse", "5,5,0,3"], 2, &["--ellipse", "greater than 0"]);
-    fails(&sb, &["in.png", "--extend", "1,2"], 2, &["--extend", "1 or 4 values"]);
-    fails(&sb, &["in.png", "--canvas", "10by10"], 2, &["--canvas", "WIDTHxHEIGHT"]);
+    fails(
+        &sb,
+        &["in.png", "--polygon", "1,1 5,5"],
+        2,
+        &["--polygon", "at least 3 vertices", "got 2"],
+    );
+    fails(
+        &sb,
+        &["in.png", "--polygon", "1,1 5,x 9,9"],
+        2,
+        &["\"x\" is not a number", "vertex 2"],
+    );
+    fails(
+        &sb,
+        &["in.png", "--rect", "1,2,3"],
+        2,
+        &["--rect", "expected 4 numbers"],
+    );
+    fails(
+        &sb,
+        &["in.png", "--ellipse", "5,5,0,3"],
+        2,
+        &["--ellipse", "greater than 0"],
+    );
+    fails(
+        &sb,
+        &["in.png", "--extend", "1,2"],
+        2,
+        &["--extend", "1 or 4 values"],
+    );
+    fails(
+        &sb,
+        &["in.png", "--canvas", "10by10"],
+        2,
+        &["--canvas", "WIDTHxHEIGHT"],
+    );
 }
 
 #[test]
@@ -103,7 +174,12 @@ fn shape_outside_the_image() {
         3,
         &["in.png", "rectangle 100,100,5,5", "32x24"],
     );
-    fails(&sb, &["in.png", "--ellipse", "-50,-50,5,5"], 3, &["ellipse", "32x24"]);
+    fails(
+        &sb,
+        &["in.png", "--ellipse", "-50,-50,5,5"],
+        3,
+        &["ellipse", "32x24"],
+    );
 }
 
 #[test]
@@ -114,10 +190,15 @@ fn output_exists_without_force_is_kept() {
         .args(["edit", "in.png", "--rect", "4,4,8,8", "-o", "out.png"])
         .assert()
         .code(3)
-        .stderr(predicate::str::contains("out.png already exists").and(predicate::str::contains("--force")));
+        .stderr(
+            predicate::str::contains("out.png already exists")
+                .and(predicate::str::contains("--force")),
+        );
     assert_eq!(std::fs::read(sb.path("out.png")).unwrap(), b"precious");
     sb.cmd()
-        .args(["edit", "in.png", "--rect", "4,4,8,8", "-o", "out.png", "--force"])
+        .args([
+            "edit", "in.png", "--rect", "4,4,8,8", "-o", "out.png", "--force",
+        ])
         .assert()
         .success();
     assert_eq!(load_rgb(&sb.path("out.png")).dimensions(), (32, 32));
@@ -127,7 +208,14 @@ fn output_exists_without_force_is_kept() {
 fn unwritable_output_directory() {
     let sb = with_image(32, 32);
     sb.cmd()
-        .args(["edit", "in.png", "--rect", "4,4,8,8", "-o", "no/such/dir/out.png"])
+        .args([
+            "edit",
+            "in.png",
+            "--rect",
+            "4,4,8,8",
+            "-o",
+            "no/such/dir/out.png",
+        ])
         .assert()
         .code(3)
         .stderr(predicate::str::contains("no/such/dir"));
@@ -153,7 +241,11 @@ fn decompression_bomb_is_rejected_before_decoding() {
         &sb,
         &["bomb.png", "--rect", "0,0,2,2"],
         3,
-        &["bomb.png", "100000x100000", "over the limit of 120000000 pixels"],
+        &[
+            "bomb.png",
+            "100000x100000",
+            "over the limit of 120000000 pixels",
+        ],
     );
 }
 
@@ -161,8 +253,17 @@ fn decompression_bomb_is_rejected_before_decoding() {
 fn configured_pixel_limit_applies() {
     let sb = with_image(64, 64);
     std::fs::create_dir_all(sb.path("config")).unwrap();
-    std::fs::write(sb.path("config/config.toml"), "[limits]\nmax_pixels = 1000\n").unwrap();
-    fails(&sb, &["in.png", "--rect", "0,0,2,2"], 3, &["64x64", "limit of 1000 pixels"]);
+    std::fs::write(
+        sb.path("config/config.toml"),
+        "[limits]\nmax_pixels = 1000\n",
+    )
+    .unwrap();
+    fails(
+        &sb,
+        &["in.png", "--rect", "0,0,2,2"],
+        3,
+        &["64x64", "limit of 1000 pixels"],
+    );
 }
 
 #[test]
@@ -170,7 +271,12 @@ fn bad_config_file_names_the_file_and_key() {
     let sb = with_image(8, 8);
     std::fs::create_dir_all(sb.path("config")).unwrap();
     std::fs::write(sb.path("config/config.toml"), "engin = \"local\"\n").unwrap();
-    fails(&sb, &["in.png", "--rect", "0,0,2,2"], 3, &["config.toml", "engin"]);
+    fails(
+        &sb,
+        &["in.png", "--rect", "0,0,2,2"],
+        3,
+        &["config.toml", "engin"],
+    );
 }
 
 #[test]
@@ -180,22 +286,66 @@ fn unsupported_output_extension() {
         .args(["edit", "in.png", "--rect", "0,0,4,4", "-o", "out.tiff"])
         .assert()
         .code(3)
-        .stderr(predicate::str::contains("out.tiff").and(predicate::str::contains("unsupported output extension")));
+        .stderr(
+            predicate::str::contains("out.tiff")
+                .and(predicate::str::contains("unsupported output extension")),
+        );
     assert!(!sb.path("out.tiff").exists());
 }
 
 #[test]
 fn inconsistent_flags_are_usage_errors() {
     let sb = with_image(16, 16);
-    fails(&sb, &["in.png", "--mode", "inpaint", "--extend", "4", "--rect", "0,0,4,4"], 2, &["--mode outpaint"]);
+    fails(
+        &sb,
+        &[
+            "in.png", "--mode", "inpaint", "--extend", "4", "--rect", "0,0,4,4",
+        ],
+        2,
+        &["--mode outpaint"],
+    );
     fails(&sb, &["in.png", "--mode", "outpaint"], 2, &["--extend"]);
-    fails(&sb, &["in.png", "--mode", "precise-outpaint", "--extend", "4", "--rect", "0,0,4,4"], 2, &["precise-outpaint never changes"]);
-    fails(&sb, &["in.png", "--rect", "0,0,4,4", "--model", "amazon.titan-image-generator-v2:0"], 2, &["local engine has one model"]);
-    fails(&sb, &["in.png", "in.png", "--rect", "0,0,4,4"], 2, &["--output-dir"]);
+    fails(
+        &sb,
+        &[
+            "in.png",
+            "--mode",
+            "precise-outpaint",
+            "--extend",
+            "4",
+            "--rect",
+            "0,0,4,4",
+        ],
+        2,
+        &["precise-outpaint never changes"],
+    );
+    fails(
+        &sb,
+        &[
+            "in.png",
+            "--rect",
+            "0,0,4,4",
+            "--model",
+            "amazon.titan-image-generator-v2:0",
+        ],
+        2,
+        &["local engine has one model"],
+    );
+    fails(
+        &sb,
+        &["in.png", "in.png", "--rect", "0,0,4,4"],
+        2,
+        &["--output-dir"],
+    );
 }
 
 #[test]
 fn cloud_engines_are_reported_unavailable() {
     let sb = with_image(16, 16);
-    fails(&sb, &["in.png", "--rect", "0,0,4,4", "--engine", "api"], 4, &["api engine is not available"]);
+    fails(
+        &sb,
+        &["in.png", "--rect", "0,0,4,4", "--engine", "api"],
+        4,
+        &["api engine is not available"],
+    );
 }

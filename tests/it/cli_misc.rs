@@ -7,7 +7,13 @@ use predicates::prelude::*;
 
 use crate::common::*;
 
-const SHELLS: [Shell; 5] = [Shell::Bash, Shell::Zsh, Shell::Fish, Shell::PowerShell, Shell::Elvish];
+const SHELLS: [Shell; 5] = [
+    Shell::Bash,
+    Shell::Zsh,
+    Shell::Fish,
+    Shell::PowerShell,
+    Shell::Elvish,
+];
 
 /// Fails when `completions/` is stale; `UPDATE_COMPLETIONS=1 cargo test` rewrites it.
 #[test]
@@ -53,14 +59,10 @@ fn man_page_renders() {
 #[test]
 fn help_documents_the_exit_codes() {
     let sb = Sandbox::new();
-    sb.cmd()
-        .args(["edit", "--help"])
-        .assert()
-        .success()
-        .stdout(
-            predicate::str::contains("3  bad input")
-                .and(predicate::str::contains("6  some items of a batch failed")),
-        );
+    sb.cmd().args(["edit", "--help"]).assert().success().stdout(
+        predicate::str::contains("3  bad input")
+            .and(predicate::str::contains("6  some items of a batch failed")),
+    );
 }
 
 #[test]
@@ -83,7 +85,10 @@ fn config_init_show_and_path() {
         .env("IMGEDIT_REGION", "eu-west-1")
         .assert()
         .success()
-        .stdout(predicate::str::contains("region = \"eu-west-1\"").and(predicate::str::contains("max_pixels = 120000000")));
+        .stdout(
+            predicate::str::contains("region = \"eu-west-1\"")
+                .and(predicate::str::contains("max_pixels = 120000000")),
+        );
 }
 
 #[test]
@@ -99,7 +104,9 @@ fn config_file_chooses_the_engine() {
         .stderr(predicate::str::contains("api engine"));
     // a flag beats the file
     sb.cmd()
-        .args(["edit", "in.png", "--rect", "1,1,4,4", "-o", "o.png", "--engine", "local"])
+        .args([
+            "edit", "in.png", "--rect", "1,1,4,4", "-o", "o.png", "--engine", "local",
+        ])
         .assert()
         .success();
 }
@@ -109,9 +116,20 @@ fn dist_workspace_has_the_promised_shape() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(root.join("dist-workspace.toml")).unwrap();
     let v: toml::Value = toml::from_str(&text).unwrap();
-    assert!(v["workspace"]["members"].as_array().unwrap().iter().any(|m| m.as_str() == Some("cargo:.")));
+    assert!(
+        v["workspace"]["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m.as_str() == Some("cargo:."))
+    );
     let dist = &v["dist"];
-    let targets: Vec<&str> = dist["targets"].as_array().unwrap().iter().filter_map(|t| t.as_str()).collect();
+    let targets: Vec<&str> = dist["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|t| t.as_str())
+        .collect();
     for t in [
         "x86_64-unknown-linux-gnu",
         "aarch64-unknown-linux-gnu",
@@ -123,12 +141,31 @@ fn dist_workspace_has_the_promised_shape() {
     ] {
         assert!(targets.contains(&t), "missing target {t}");
     }
-    let installers: Vec<&str> = dist["installers"].as_array().unwrap().iter().filter_map(|t| t.as_str()).collect();
+    let installers: Vec<&str> = dist["installers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|t| t.as_str())
+        .collect();
     assert!(installers.contains(&"shell") && installers.contains(&"powershell"));
-    let include: Vec<&str> = dist["include"].as_array().unwrap().iter().filter_map(|t| t.as_str()).collect();
-    for f in ["README.md", "CHANGELOG.md", "LICENSE", "completions/", "imgedit.1"] {
+    let include: Vec<&str> = dist["include"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|t| t.as_str())
+        .collect();
+    for f in [
+        "README.md",
+        "CHANGELOG.md",
+        "LICENSE",
+        "completions/",
+        "imgedit.1",
+    ] {
         assert!(include.contains(&f), "archives must include {f}");
-        assert!(root.join(f).exists(), "{f} is listed for the archives but missing");
+        assert!(
+            root.join(f).exists(),
+            "{f} is listed for the archives but missing"
+        );
     }
     assert!(dist["cargo-dist-version"].as_str().is_some());
 }
@@ -154,19 +191,26 @@ fn config_import_reads_the_browser_clients_config_js() {
         "window._workshopConfig = {\n  cognito: { userPoolId: 'us-west-2_Pool1', userPoolClientId: 'client123', region: 'us-west-2' },\n  api: { invokeUrl: 'https://x.execute-api.us-west-2.amazonaws.com/prod' }\n};\n",
     )
     .unwrap();
-    sb.cmd().args(["config", "import", "config.js"]).assert().success();
     sb.cmd()
-        .args(["config", "show"])
+        .args(["config", "import", "config.js"])
         .assert()
-        .success()
-        .stdout(
-            predicate::str::contains("user_pool_id = \"us-west-2_Pool1\"")
-                .and(predicate::str::contains("client_id = \"client123\""))
-                .and(predicate::str::contains("api_url = \"https://x.execute-api.us-west-2.amazonaws.com/prod\"")),
-        );
+        .success();
+    sb.cmd().args(["config", "show"]).assert().success().stdout(
+        predicate::str::contains("user_pool_id = \"us-west-2_Pool1\"")
+            .and(predicate::str::contains("client_id = \"client123\""))
+            .and(predicate::str::contains(
+                "api_url = \"https://x.execute-api.us-west-2.amazonaws.com/prod\"",
+            )),
+    );
     // an existing file is kept unless --force, and then backed up
-    sb.cmd().args(["config", "import", "config.js"]).assert().code(3);
-    sb.cmd().args(["config", "import", "config.js", "--force"]).assert().success();
+    sb.cmd()
+        .args(["config", "import", "config.js"])
+        .assert()
+        .code(3);
+    sb.cmd()
+        .args(["config", "import", "config.js", "--force"])
+        .assert()
+        .success();
     assert!(sb.path("config/config.toml.bak").exists());
     std::fs::write(sb.path("bad.js"), "var nothing = 1;").unwrap();
     sb.cmd()

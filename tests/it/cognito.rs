@@ -36,14 +36,19 @@ pub struct Pool {
 }
 
 fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
 }
 
 async fn admin(url: &str) -> cip::Client {
     let cfg = aws_config::defaults(aws_config::BehaviorVersion::latest())
         .region(aws_config::Region::new("us-east-1"))
         .endpoint_url(url)
-        .credentials_provider(cip::config::Credentials::new("test", "test", None, None, "tests"))
+        .credentials_provider(cip::config::Credentials::new(
+            "test", "test", None, None, "tests",
+        ))
         .load()
         .await;
     cip::Client::new(&cfg)
@@ -72,15 +77,34 @@ pub fn provision_with(url: &str, permanent: bool, secret: bool) -> Pool {
             .send()
             .await
             .unwrap();
-        let client_id = client.user_pool_client().unwrap().client_id().unwrap().to_string();
-        let client_secret = client.user_pool_client().unwrap().client_secret().map(str::to_string);
+        let client_id = client
+            .user_pool_client()
+            .unwrap()
+            .client_id()
+            .unwrap()
+            .to_string();
+        let client_secret = client
+            .user_pool_client()
+            .unwrap()
+            .client_secret()
+            .map(str::to_string);
         let username = "alice".to_string();
         c.admin_create_user()
             .user_pool_id(&pool_id)
             .username(&username)
-            .temporary_password(if permanent { "Temp-Passw0rd!" } else { PASSWORD })
+            .temporary_password(if permanent {
+                "Temp-Passw0rd!"
+            } else {
+                PASSWORD
+            })
             .message_action(MessageActionType::Suppress)
-            .user_attributes(AttributeType::builder().name("email").value("alice@example.com").build().unwrap())
+            .user_attributes(
+                AttributeType::builder()
+                    .name("email")
+                    .value("alice@example.com")
+                    .build()
+                    .unwrap(),
+            )
             .send()
             .await
             .unwrap();
@@ -144,10 +168,15 @@ impl Pool {
     pub fn verify_id_token(&self, token: &str) -> serde_json::Value {
         let header = jsonwebtoken::decode_header(token).unwrap();
         let jwks: jsonwebtoken::jwk::JwkSet = serde_json::from_value(self.jwks()).unwrap();
-        let jwk = jwks.find(header.kid.as_deref().unwrap()).expect("kid in the JWKS");
+        let jwk = jwks
+            .find(header.kid.as_deref().unwrap())
+            .expect("kid in the JWKS");
         let key = jsonwebtoken::DecodingKey::from_jwk(jwk).unwrap();
         let mut v = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
-        v.set_issuer(&[format!("https://cognito-idp.us-east-1.amazonaws.com/{}", self.pool_id)]);
+        v.set_issuer(&[format!(
+            "https://cognito-idp.us-east-1.amazonaws.com/{}",
+            self.pool_id
+        )]);
         v.set_audience(&[&self.client_id]);
         let data = jsonwebtoken::decode::<serde_json::Value>(token, &key, &v).unwrap();
         assert_eq!(data.claims["token_use"], "id");
@@ -162,7 +191,10 @@ fn cache(sb: &Sandbox) -> serde_json::Value {
 /// Every byte imgedit wrote under the sandbox, except the token cache itself.
 fn scan_for(sb: &Sandbox, needle: &str, outputs: &[Vec<u8>]) {
     for o in outputs {
-        assert!(!String::from_utf8_lossy(o).contains(needle), "the password appeared in output");
+        assert!(
+            !String::from_utf8_lossy(o).contains(needle),
+            "the password appeared in output"
+        );
     }
     for entry in walk(sb.dir.path()) {
         let bytes = std::fs::read(&entry).unwrap();
@@ -202,20 +234,27 @@ fn srp_login_gives_verifiable_tokens_and_a_private_cache() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(sb.path("config/tokens/default.json")).unwrap().permissions().mode();
+        let mode = std::fs::metadata(sb.path("config/tokens/default.json"))
+            .unwrap()
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o600);
     }
-    let who = pool
-        .cmd(&sb)
-        .args(["whoami", "--json"])
-        .assert()
-        .success();
+    let who = pool.cmd(&sb).args(["whoami", "--json"]).assert().success();
     let v: serde_json::Value = serde_json::from_slice(&who.get_output().stdout).unwrap();
     assert_eq!(v["user"], "alice");
     assert_eq!(v["user_pool_id"], pool.pool_id.as_str());
     assert_eq!(v["refreshed"], false);
     let out = login.get_output();
-    scan_for(&sb, PASSWORD, &[out.stdout.clone(), out.stderr.clone(), who.get_output().stdout.clone()]);
+    scan_for(
+        &sb,
+        PASSWORD,
+        &[
+            out.stdout.clone(),
+            out.stderr.clone(),
+            who.get_output().stdout.clone(),
+        ],
+    );
 }
 
 #[test]
@@ -245,7 +284,8 @@ fn user_password_auth_flow() {
     let Some(url) = ministack() else { return };
     let pool = provision(&url, true);
     let sb = Sandbox::new();
-    pool.login(&sb, &["--auth-flow", "password"], &format!("{PASSWORD}\n")).success();
+    pool.login(&sb, &["--auth-flow", "password"], &format!("{PASSWORD}\n"))
+        .success();
     pool.verify_id_token(cache(&sb)["id_token"].as_str().unwrap());
 }
 
@@ -261,7 +301,8 @@ fn new_password_required_is_answered() {
     pool.verify_id_token(cache(&sb)["id_token"].as_str().unwrap());
     // the new password works from now on
     let sb2 = Sandbox::new();
-    pool.login(&sb2, &[], &format!("{new_password}\n")).success();
+    pool.login(&sb2, &[], &format!("{new_password}\n"))
+        .success();
     let out = a.get_output();
     scan_for(&sb, new_password, &[out.stdout.clone(), out.stderr.clone()]);
 }
@@ -334,12 +375,17 @@ fn an_app_client_with_a_secret_gets_secret_hashes() {
     assert!(pool.client_secret.is_some());
     let sb = Sandbox::new();
     pool.login(&sb, &[], &format!("{PASSWORD}\n")).success();
-    pool.login(&sb, &["--auth-flow", "password"], &format!("{PASSWORD}\n")).success();
+    pool.login(&sb, &["--auth-flow", "password"], &format!("{PASSWORD}\n"))
+        .success();
     // refresh needs the SECRET_HASH too
     let mut c = cache(&sb);
     c["expires_at"] = serde_json::json!(0);
     std::fs::write(sb.path("config/tokens/default.json"), c.to_string()).unwrap();
-    pool.cmd(&sb).args(["whoami"]).assert().success().stdout(predicate::str::contains("just refreshed"));
+    pool.cmd(&sb)
+        .args(["whoami"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("just refreshed"));
     // without the secret the pool refuses
     let sb2 = Sandbox::new();
     pool.cmd(&sb2)

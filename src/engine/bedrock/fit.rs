@@ -122,7 +122,8 @@ pub fn choose(spec: &ModelSpec, mask: &GrayImage) -> Result<Window> {
             spec.max_side.map_or("none".to_string(), |v| v.to_string()),
             spec.min_pixels,
             spec.max_pixels.map_or("any".to_string(), |v| v.to_string()),
-            spec.max_aspect.map_or("any".to_string(), |v| format!("{v}:1")),
+            spec.max_aspect
+                .map_or("any".to_string(), |v| format!("{v}:1")),
             send_w,
             send_h
         ));
@@ -167,7 +168,11 @@ mod tests {
 
     fn mask_with_box(w: u32, h: u32, x: u32, y: u32, s: u32) -> GrayImage {
         GrayImage::from_fn(w, h, |px, py| {
-            image::Luma([if px >= x && px < x + s && py >= y && py < y + s { 255 } else { 0 }])
+            image::Luma([if px >= x && px < x + s && py >= y && py < y + s {
+                255
+            } else {
+                0
+            }])
         })
     }
 
@@ -210,8 +215,19 @@ mod tests {
     #[test]
     fn paste_back_restores_the_full_canvas() {
         let canvas = RgbImage::from_pixel(100, 80, image::Rgb([1, 2, 3]));
-        let win = Window { x: 10, y: 20, w: 30, h: 20, send_w: 15, send_h: 10 };
-        let out = paste_back(&win, &canvas, &RgbImage::from_pixel(15, 10, image::Rgb([9, 9, 9])));
+        let win = Window {
+            x: 10,
+            y: 20,
+            w: 30,
+            h: 20,
+            send_w: 15,
+            send_h: 10,
+        };
+        let out = paste_back(
+            &win,
+            &canvas,
+            &RgbImage::from_pixel(15, 10, image::Rgb([9, 9, 9])),
+        );
         assert_eq!(out.dimensions(), (100, 80));
         assert_eq!(out.get_pixel(0, 0).0, [1, 2, 3]);
         assert_eq!(out.get_pixel(25, 30).0, [9, 9, 9]);

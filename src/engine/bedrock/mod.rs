@@ -15,7 +15,9 @@ use aws_sdk_bedrockruntime::primitives::Blob;
 use serde_json::{Value, json};
 use tokio::sync::OnceCell;
 
-use super::{Engine, EngineKind, EngineOutput, EngineProgress, Generated, PreparedJob, RunContext, Withheld};
+use super::{
+    Engine, EngineKind, EngineOutput, EngineProgress, Generated, PreparedJob, RunContext, Withheld,
+};
 use crate::error::{Error, Result};
 use crate::model::{Lifecycle, ModelSpec};
 
@@ -38,8 +40,11 @@ impl Default for BedrockSettings {
         BedrockSettings {
             region: None,
             profile: None,
-            max_attempts: env_u64("IMGEDIT_BEDROCK_MAX_ATTEMPTS").map_or(5, |v| v.clamp(1, 20) as u32),
-            retry_base: Duration::from_millis(env_u64("IMGEDIT_BEDROCK_RETRY_BASE_MS").unwrap_or(500)),
+            max_attempts: env_u64("IMGEDIT_BEDROCK_MAX_ATTEMPTS")
+                .map_or(5, |v| v.clamp(1, 20) as u32),
+            retry_base: Duration::from_millis(
+                env_u64("IMGEDIT_BEDROCK_RETRY_BASE_MS").unwrap_or(500),
+            ),
             read_timeout: Duration::from_secs(300),
         }
     }
@@ -143,7 +148,9 @@ impl BedrockEngine {
 
 /// Exponential backoff with jitter: between half and all of `base * 2^(attempt-1)`, at most 20 s.
 fn backoff(base: Duration, attempt: u32) -> Duration {
-    let full = base.saturating_mul(1 << (attempt - 1).min(10)).min(Duration::from_secs(20));
+    let full = base
+        .saturating_mul(1 << (attempt - 1).min(10))
+        .min(Duration::from_secs(20));
     let jitter = 0.5 + rand::random::<f64>() * 0.5;
     full.mul_f64(jitter)
 }
@@ -166,8 +173,11 @@ where
             let code = e.code().unwrap_or("Unknown").to_string();
             let msg = e.message().unwrap_or("").to_string();
             let (retryable, error) = match code.as_str() {
-                "ThrottlingException" | "ModelNotReadyException" | "InternalServerException"
-                | "ServiceUnavailableException" | "ModelTimeoutException" => (
+                "ThrottlingException"
+                | "ModelNotReadyException"
+                | "InternalServerException"
+                | "ServiceUnavailableException"
+                | "ModelTimeoutException" => (
                     true,
                     Error::Engine(format!("Bedrock {code} for {id}: {msg}")),
                 ),
@@ -177,7 +187,9 @@ where
                         "access denied to {id} in {region}: enable access to this model in the Bedrock console (Model access) for {region}, and allow bedrock:InvokeModel in IAM. Bedrock said: {msg}"
                     )),
                 ),
-                "ResourceNotFoundException" => (false, Error::Engine(not_found(spec, region, &msg))),
+                "ResourceNotFoundException" => {
+                    (false, Error::Engine(not_found(spec, region, &msg)))
+                }
                 "ValidationException" if msg.contains("content filter") => (
                     false,
                     Error::Engine(format!("{id}: blocked by Bedrock's content filters: {msg}")),
@@ -190,7 +202,9 @@ where
                     false,
                     Error::Engine(format!("{id}: service quota exceeded in {region}: {msg}")),
                 ),
-                "UnrecognizedClientException" | "InvalidSignatureException" | "ExpiredTokenException" => (
+                "UnrecognizedClientException"
+                | "InvalidSignatureException"
+                | "ExpiredTokenException" => (
                     false,
                     Error::Auth(format!("AWS rejected the credentials ({code}): {msg}")),
                 ),
@@ -199,7 +213,11 @@ where
                     Error::Engine(format!("Bedrock {code} for {id}: {msg}")),
                 ),
             };
-            Failure { code, retryable, error }
+            Failure {
+                code,
+                retryable,
+                error,
+            }
         }
         SdkError::TimeoutError(_) => Failure {
             code: "timeout".into(),
@@ -242,7 +260,9 @@ where
 }
 
 /// The SDK's error chain without its trailing Debug dump.
-fn short_context<E: std::error::Error + 'static, R: std::fmt::Debug>(err: &SdkError<E, R>) -> String {
+fn short_context<E: std::error::Error + 'static, R: std::fmt::Debug>(
+    err: &SdkError<E, R>,
+) -> String {
     let text = DisplayErrorContext(err).to_string();
     match text.find(" (") {
         Some(i) => text[..i].to_string(),
@@ -356,8 +376,18 @@ mod tests {
     #[test]
     fn legacy_not_found_names_the_model_and_a_successor() {
         let spec = crate::model::find("amazon.titan-image-generator-v2:0").unwrap();
-        let m = not_found(spec, "us-east-1", "The model is marked by provider as Legacy");
-        assert!(m.contains("amazon.titan-image-generator-v2:0") && m.contains("end of life"), "{m}");
-        assert!(m.contains("--model stability.stable-image-inpaint-v1:0"), "{m}");
+        let m = not_found(
+            spec,
+            "us-east-1",
+            "The model is marked by provider as Legacy",
+        );
+        assert!(
+            m.contains("amazon.titan-image-generator-v2:0") && m.contains("end of life"),
+            "{m}"
+        );
+        assert!(
+            m.contains("--model stability.stable-image-inpaint-v1:0"),
+            "{m}"
+        );
     }
 }

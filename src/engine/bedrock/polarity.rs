@@ -76,14 +76,22 @@ mod tests {
     #[test]
     fn titan_and_nova_inpainting_paint_the_area_to_change_black() {
         for f in [Family::Titan, Family::NovaCanvas] {
-            assert_eq!(px(&to_model(f, TitanTask::Inpainting, &mask())), [B, W], "{f:?}");
+            assert_eq!(
+                px(&to_model(f, TitanTask::Inpainting, &mask())),
+                [B, W],
+                "{f:?}"
+            );
         }
     }
 
     #[test]
     fn titan_and_nova_outpainting_keep_the_black_inside() {
         for f in [Family::Titan, Family::NovaCanvas] {
-            assert_eq!(px(&to_model(f, TitanTask::Outpainting, &mask())), [W, B], "{f:?}");
+            assert_eq!(
+                px(&to_model(f, TitanTask::Outpainting, &mask())),
+                [W, B],
+                "{f:?}"
+            );
         }
     }
 
@@ -107,7 +115,10 @@ mod tests {
         for f in [Family::Titan, Family::NovaCanvas, Family::StabilityInpaint] {
             for task in [TitanTask::Inpainting, TitanTask::Outpainting] {
                 let sent = to_model(f, task, &soft);
-                assert!(sent.pixels().all(|p| p.0 == B || p.0 == W), "pure black/white");
+                assert!(
+                    sent.pixels().all(|p| p.0 == B || p.0 == W),
+                    "pure black/white"
+                );
                 let back = from_model(f, task, &image::DynamicImage::ImageRgb8(sent));
                 assert_eq!(back.as_raw(), &[255, 255, 0], "{f:?} {task:?}");
             }

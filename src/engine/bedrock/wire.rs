@@ -28,7 +28,10 @@ pub struct Parsed {
 }
 
 fn png_b64(img: &DynamicImage) -> Result<String> {
-    Ok(image_io::base64_encode(&image_io::encode(img, ImageFormat::Png)?))
+    Ok(image_io::base64_encode(&image_io::encode(
+        img,
+        ImageFormat::Png,
+    )?))
 }
 
 /// The input image as base64: PNG, or JPEG at quality 95 where PNG is over the model's size limit.
@@ -68,7 +71,9 @@ pub fn build_requests(
     let requests = match spec.family {
         Family::Titan | Family::NovaCanvas => vec![titan_request(job, image, mask)?],
         Family::Local => {
-            return Err(Error::Engine("the local model is not served by Bedrock".into()));
+            return Err(Error::Engine(
+                "the local model is not served by Bedrock".into(),
+            ));
         }
         _ => job
             .seeds
@@ -105,11 +110,18 @@ fn titan_request(job: &PreparedJob, image: &RgbImage, mask: &GrayImage) -> Resul
         }
         None => {
             let m = polarity::to_model(spec.family, task, mask);
-            params.insert("maskImage".into(), Value::String(png_b64(&DynamicImage::ImageRgb8(m))?));
+            params.insert(
+                "maskImage".into(),
+                Value::String(png_b64(&DynamicImage::ImageRgb8(m))?),
+            );
         }
     }
     if task == TitanTask::Outpainting {
-        let mode = if job.mode == Mode::PreciseOutpaint { "PRECISE" } else { "DEFAULT" };
+        let mode = if job.mode == Mode::PreciseOutpaint {
+            "PRECISE"
+        } else {
+            "DEFAULT"
+        };
         params.insert("outPaintingMode".into(), Value::String(mode.into()));
     }
     let seed = job.seeds.first().copied().unwrap_or(0);
@@ -120,7 +132,11 @@ fn titan_request(job: &PreparedJob, image: &RgbImage, mask: &GrayImage) -> Resul
         config.insert("cfgScale".into(), json!(c));
     }
     config.insert("quality".into(), json!(job.quality.unwrap_or_default()));
-    let task_type = if task == TitanTask::Outpainting { "OUTPAINTING" } else { "INPAINTING" };
+    let task_type = if task == TitanTask::Outpainting {
+        "OUTPAINTING"
+    } else {
+        "INPAINTING"
+    };
     Ok(Request {
         body: json!({ "taskType": task_type, key: params, "imageGenerationConfig": config }),
         seeds: job.seeds.clone(),
@@ -158,7 +174,9 @@ fn stability_request(
                     spec.id
                 ));
             }
-            let src = image::imageops::crop_imm(image, left, up, iw.min(win.send_w), ih.min(win.send_h)).to_image();
+            let src =
+                image::imageops::crop_imm(image, left, up, iw.min(win.send_w), ih.min(win.send_h))
+                    .to_image();
             body.insert("image".into(), Value::String(image_b64(spec, &src)?));
             for (k, v) in [("left", left), ("right", right), ("up", up), ("down", down)] {
                 body.insert(k.into(), json!(v));
@@ -200,14 +218,19 @@ fn decode_image(b64: &Value, i: usize) -> Result<RgbImage> {
         .ok_or_else(|| malformed(&format!("images[{i}] is not a string")))?;
     let bytes = image_io::decode_base64_or_data_url(s, &format!("images[{i}]"))
         .map_err(|e| malformed(&e.to_string()))?;
-    let decoded = image_io::decode_bytes(&bytes, &format!("images[{i}]"), &image_io::DecodeLimits::default())
-        .map_err(|e| malformed(&e.to_string()))?;
+    let decoded = image_io::decode_bytes(
+        &bytes,
+        &format!("images[{i}]"),
+        &image_io::DecodeLimits::default(),
+    )
+    .map_err(|e| malformed(&e.to_string()))?;
     Ok(decoded.image.to_rgb8())
 }
 
 /// Parses one response body; images the model withheld are listed with the reason.
 pub fn parse_response(family: Family, body: &[u8], req: &Request) -> Result<Parsed> {
-    let v: Value = serde_json::from_slice(body).map_err(|e| malformed(&format!("not JSON ({e})")))?;
+    let v: Value =
+        serde_json::from_slice(body).map_err(|e| malformed(&format!("not JSON ({e})")))?;
     let images = match v.get("images") {
         None | Some(Value::Null) => Vec::new(),
         Some(Value::Array(a)) => a.clone(),
@@ -216,24 +239,40 @@ pub fn parse_response(family: Family, body: &[u8], req: &Request) -> Result<Pars
     let mut out = Parsed::default();
     match family {
         Family::Titan | Family::NovaCanvas => {
-            let error = v.get("error").and_then(Value::as_str).filter(|e| !e.is_empty());
+            let error = v
+                .get("error")
+                .and_then(Value::as_str)
+                .filter(|e| !e.is_empty());
             for (i, img) in images.iter().enumerate() {
-                out.images.push((decode_image(img, i)?, req.seeds.first().copied().unwrap_or(0)));
+                out.images.push((
+                    decode_image(img, i)?,
+                    req.seeds.first().copied().unwrap_or(0),
+                ));
             }
             let asked = req.seeds.len();
             let reason = error
                 .map(str::to_string)
                 .unwrap_or_else(|| "withheld by the content filter".into());
             if out.images.is_empty() && error.is_some() {
-                return Err(Error::Engine(format!("Bedrock returned no image: {reason}")));
+                return Err(Error::Engine(format!(
+                    "Bedrock returned no image: {reason}"
+                )));
             }
             for _ in out.images.len()..asked {
                 out.withheld.push((None, reason.clone()));
             }
         }
         _ => {
-            let reasons = v.get("finish_reasons").and_then(Value::as_array).cloned().unwrap_or_default();
-            let seeds = v.get("seeds").and_then(Value::as_array).cloned().unwrap_or_default();
+            let reasons = v
+                .get("finish_reasons")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            let seeds = v
+                .get("seeds")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
             let mut next_image = images.iter().enumerate();
             for (i, &asked_seed) in req.seeds.iter().enumerate() {
                 let seed = seeds.get(i).and_then(Value::as_u64).unwrap_or(asked_seed);
@@ -241,7 +280,9 @@ pub fn parse_response(family: Family, body: &[u8], req: &Request) -> Result<Pars
                     Some(reason) => out.withheld.push((Some(seed), reason.to_string())),
                     None => match next_image.next() {
                         Some((k, img)) => out.images.push((decode_image(img, k)?, seed)),
-                        None => out.withheld.push((Some(seed), "no image in the response".into())),
+                        None => out
+                            .withheld
+                            .push((Some(seed), "no image in the response".into())),
                     },
                 }
             }
@@ -253,7 +294,9 @@ pub fn parse_response(family: Family, body: &[u8], req: &Request) -> Result<Pars
 /// The body with long base64 fields shortened, for `--dry-run`.
 pub fn redacted(body: &Value) -> Value {
     match body {
-        Value::Object(m) => Value::Object(m.iter().map(|(k, v)| (k.clone(), redacted(v))).collect()),
+        Value::Object(m) => {
+            Value::Object(m.iter().map(|(k, v)| (k.clone(), redacted(v))).collect())
+        }
         Value::Array(a) => Value::Array(a.iter().map(redacted).collect()),
         Value::String(s) if s.len() > 120 => {
             Value::String(format!("{}...({} base64 characters)", &s[..24], s.len()))
@@ -267,7 +310,10 @@ mod tests {
     use super::*;
 
     fn req(seeds: &[u64]) -> Request {
-        Request { body: Value::Null, seeds: seeds.to_vec() }
+        Request {
+            body: Value::Null,
+            seeds: seeds.to_vec(),
+        }
     }
 
     fn png_b64_of(w: u32, h: u32) -> String {
@@ -277,7 +323,8 @@ mod tests {
     #[test]
     fn titan_error_and_fewer_images_are_withheld_not_success() {
         let body = json!({"images": [png_b64_of(4, 4)], "error": "blocked by our content filters"});
-        let p = parse_response(Family::Titan, body.to_string().as_bytes(), &req(&[1, 2, 3])).unwrap();
+        let p =
+            parse_response(Family::Titan, body.to_string().as_bytes(), &req(&[1, 2, 3])).unwrap();
         assert_eq!(p.images.len(), 1);
         assert_eq!(p.withheld.len(), 2);
         assert!(p.withheld[0].1.contains("content filters"));
@@ -287,19 +334,39 @@ mod tests {
 
     #[test]
     fn stability_finish_reasons_are_reported_per_image() {
-        let body = json!({"seeds": [9], "finish_reasons": ["Filter reason: output image"], "images": []});
-        let p = parse_response(Family::StabilityInpaint, body.to_string().as_bytes(), &req(&[9])).unwrap();
+        let body =
+            json!({"seeds": [9], "finish_reasons": ["Filter reason: output image"], "images": []});
+        let p = parse_response(
+            Family::StabilityInpaint,
+            body.to_string().as_bytes(),
+            &req(&[9]),
+        )
+        .unwrap();
         assert!(p.images.is_empty());
-        assert_eq!(p.withheld, vec![(Some(9), "Filter reason: output image".to_string())]);
+        assert_eq!(
+            p.withheld,
+            vec![(Some(9), "Filter reason: output image".to_string())]
+        );
         let ok = json!({"seeds": [9], "finish_reasons": [null], "images": [png_b64_of(2, 2)]});
-        let p = parse_response(Family::StabilityInpaint, ok.to_string().as_bytes(), &req(&[9])).unwrap();
+        let p = parse_response(
+            Family::StabilityInpaint,
+            ok.to_string().as_bytes(),
+            &req(&[9]),
+        )
+        .unwrap();
         assert_eq!((p.images.len(), p.images[0].1), (1, 9));
     }
 
     #[test]
     fn malformed_bodies_are_engine_errors() {
-        for body in [&b"{not json"[..], br#"{"images": "x"}"#, br#"{"images": ["@@@"]}"#] {
-            let e = parse_response(Family::Titan, body, &req(&[1])).unwrap_err().to_string();
+        for body in [
+            &b"{not json"[..],
+            br#"{"images": "x"}"#,
+            br#"{"images": ["@@@"]}"#,
+        ] {
+            let e = parse_response(Family::Titan, body, &req(&[1]))
+                .unwrap_err()
+                .to_string();
             assert!(e.contains("malformed response"), "{e}");
         }
     }
@@ -308,7 +375,12 @@ mod tests {
     fn redaction_shortens_base64_only() {
         let v = redacted(&json!({"image": "A".repeat(500), "text": "a cat"}));
         assert_eq!(v["text"], "a cat");
-        assert!(v["image"].as_str().unwrap().contains("500 base64 characters"));
+        assert!(
+            v["image"]
+                .as_str()
+                .unwrap()
+                .contains("500 base64 characters")
+        );
     }
 }
 
@@ -340,7 +412,14 @@ mod polarity_fixtures {
             placement: Placement::identity(w, h),
             source_size: (w, h),
         };
-        let win = Window { x: 0, y: 0, w, h, send_w: w, send_h: h };
+        let win = Window {
+            x: 0,
+            y: 0,
+            w,
+            h,
+            send_w: w,
+            send_h: h,
+        };
         (job, win)
     }
 
@@ -367,17 +446,39 @@ mod polarity_fixtures {
 
     #[test]
     fn titan_v1_v2_and_nova() {
-        for id in ["amazon.titan-image-generator-v1", "amazon.titan-image-generator-v2:0", "amazon.nova-canvas-v1:0"] {
-            assert_eq!(sent_mask(id, Mode::Inpaint), (B, W), "{id} inpaint: black = repaint");
-            assert_eq!(sent_mask(id, Mode::Outpaint), (W, B), "{id} outpaint: black = keep");
-            assert_eq!(sent_mask(id, Mode::PreciseOutpaint), (W, B), "{id} precise: black = keep");
+        for id in [
+            "amazon.titan-image-generator-v1",
+            "amazon.titan-image-generator-v2:0",
+            "amazon.nova-canvas-v1:0",
+        ] {
+            assert_eq!(
+                sent_mask(id, Mode::Inpaint),
+                (B, W),
+                "{id} inpaint: black = repaint"
+            );
+            assert_eq!(
+                sent_mask(id, Mode::Outpaint),
+                (W, B),
+                "{id} outpaint: black = keep"
+            );
+            assert_eq!(
+                sent_mask(id, Mode::PreciseOutpaint),
+                (W, B),
+                "{id} precise: black = keep"
+            );
         }
     }
 
     #[test]
     fn stability_inpaint_and_erase() {
-        assert_eq!(sent_mask("stability.stable-image-inpaint-v1:0", Mode::Inpaint), (W, B));
-        assert_eq!(sent_mask("stability.stable-image-erase-object-v1:0", Mode::Erase), (W, B));
+        assert_eq!(
+            sent_mask("stability.stable-image-inpaint-v1:0", Mode::Inpaint),
+            (W, B)
+        );
+        assert_eq!(
+            sent_mask("stability.stable-image-erase-object-v1:0", Mode::Erase),
+            (W, B)
+        );
     }
 
     #[test]
