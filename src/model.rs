@@ -78,6 +78,11 @@ impl ModelSpec {
                 .is_none_or(|a| f64::from(long) <= f64::from(a) * f64::from(short))
     }
 
+    /// A random seed this model accepts, short enough to read back and retype.
+    pub fn random_seed(&self) -> u64 {
+        u64::from(rand::random::<u32>()) % self.seed_max.min(i32::MAX as u64 - 1).saturating_add(1)
+    }
+
     /// Whether `mode` needs a prompt on this model.
     pub fn prompt_required(&self, mode: crate::job::Mode) -> bool {
         match self.family {

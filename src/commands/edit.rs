@@ -15,7 +15,7 @@ use crate::error::{Error, Result, exit};
 use crate::image_io;
 use crate::job::{CanvasSpec, JobOptions, Selection};
 use crate::mask;
-use crate::model::{self, ModelSpec};
+use crate::model::ModelSpec;
 use crate::pipeline;
 use crate::record::{EditRecord, LocalLog, default_log_path};
 
@@ -65,7 +65,7 @@ pub fn run(args: &EditArgs, rt: &tokio::runtime::Runtime) -> Result<u8> {
     let paths = Paths::from_env()?;
     let config = Config::load(&paths.config_file)?;
     let kind = args.engine.or(config.engine).unwrap_or(EngineKind::Local);
-    let model = resolve_model(
+    let model = engine::resolve_model(
         kind,
         args.model.as_deref().or(config.model.as_deref()),
         args.model_family.as_deref(),
@@ -146,41 +146,6 @@ fn progress_bar(args: &EditArgs, items: usize) -> ProgressBar {
         bar.set_style(style);
     }
     bar
-}
-
-fn resolve_model(
-    kind: EngineKind,
-    model: Option<&str>,
-    family: Option<&str>,
-    mode: Option<crate::job::Mode>,
-) -> Result<&'static ModelSpec> {
-    match (kind, model) {
-        (EngineKind::Local, None | Some("local")) => Ok(model::local()),
-        (EngineKind::Local, Some(other)) => Err(Error::Usage(format!(
-            "--model {other}: the local engine has one model, \"local\" (cloud models need --engine bedrock or api)"
-        ))),
-        (_, Some(id)) => {
-            let family = family.and_then(model::family_by_name);
-            model::resolve(id, family).map_err(Error::Usage)
-        }
-        // Without --model: the active model that does the mode.
-        (_, None) => {
-            model::active_for(mode.unwrap_or(crate::job::Mode::Inpaint)).ok_or_else(|| {
-                Error::Usage(format!(
-                    "no model given: pass --model (known: {})",
-                    known_models()
-                ))
-            })
-        }
-    }
-}
-
-fn known_models() -> String {
-    model::MODELS
-        .iter()
-        .map(|m| m.id)
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 fn check_flags(args: &EditArgs, batch: bool) -> Result<()> {

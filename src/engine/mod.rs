@@ -158,6 +158,34 @@ pub struct EngineSettings {
     pub profile: Option<String>,
 }
 
+/// The model a job runs on: `model` (any id; `family` for ids imgedit does not know), or the
+/// engine's default for `mode` (the local engine's one model, or the active cloud model that does it).
+pub fn resolve_model(
+    kind: EngineKind,
+    model: Option<&str>,
+    family: Option<&str>,
+    mode: Option<Mode>,
+) -> Result<&'static ModelSpec> {
+    use crate::model;
+    match (kind, model) {
+        (EngineKind::Local, None | Some("local")) => Ok(model::local()),
+        (EngineKind::Local, Some(other)) => Err(Error::Usage(format!(
+            "--model {other}: the local engine has one model, \"local\" (cloud models need --engine bedrock or api)"
+        ))),
+        (_, Some(id)) => {
+            let family = family.and_then(model::family_by_name);
+            model::resolve(id, family).map_err(Error::Usage)
+        }
+        (_, None) => model::active_for(mode.unwrap_or(Mode::Inpaint)).ok_or_else(|| {
+            let known: Vec<&str> = model::MODELS.iter().map(|m| m.id).collect();
+            Error::Usage(format!(
+                "no model given: pass --model (known: {})",
+                known.join(", ")
+            ))
+        }),
+    }
+}
+
 /// Builds the engine for `kind` with default settings (the standard AWS chain for Bedrock).
 pub fn create(kind: EngineKind) -> Result<Box<dyn Engine>> {
     create_with(kind, &EngineSettings::default())

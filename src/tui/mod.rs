@@ -1,9 +1,131 @@
-//! `imgedit tui`: the interactive editor (work in progress in this tree).
+//! `imgedit tui`: the interactive editor, in the model / update / view style.
+//!
+//! `update(&mut App, Action) -> Vec<Effect>` changes the model and does no I/O; effects (engine
+//! jobs, files, encoding images for the terminal) run elsewhere and come back as actions over one
+//! channel; `view::draw(&App)` only reads. The event loop drains every queued action, then draws
+//! once inside a synchronized update.
+
+pub mod action;
+pub mod app;
+pub mod commands;
+pub mod effects;
+pub mod input;
+pub mod keymap;
+pub mod render;
+pub mod terminal;
+pub mod tools;
+pub mod update;
+pub mod view;
+pub mod viewport;
+
+#[cfg(test)]
+mod tests;
+
+use std::io::{self, IsTerminal};
+
+use crossterm::execute;
+use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
 
 use crate::cli::TuiArgs;
-use crate::error::{Error, Result};
+use crate::config::{Config, Paths};
+use crate::engine::EngineKind;
+use crate::error::{Error, Result, exit};
+use crate::job::Mode;
+
+use action::{Action, Effect};
+use app::{App, Params};
 
 /// Runs the TUI until the user quits; returns the exit code.
-pub fn run(_args: &TuiArgs, _rt: &tokio::runtime::Runtime) -> Result<u8> {
-    Err(Error::Usage("the TUI is not built yet".into()))
+pub fn run(args: &TuiArgs, rt: &tokio::runtime::Runtime) -> Result<u8> {
+    let paths = Paths::from_env()?;
+    let config = Config::load(&paths.config_file)?;
+    let engine = args.engine.or(config.engine).unwrap_or(EngineKind::Local);
+    let model = args.model.clone().or(config.model.clone());
+    crate::engine::resolve_model(engine, model.as_deref(), None, None)?;
+    if !io::stdout().is_terminal() || !io::stdin().is_terminal() {
+        return Err(Error::Usage(
+            "imgedit tui needs a terminal (stdin and stdout)".into(),
+        ));
+    }
+    let tty_err = |e: io::Error| Error::io("the terminal", e);
+
+    terminal::install_panic_hook();
+    let guard = terminal::enter().map_err(tty_err)?;
+    let picker = terminal::picker(args.graphics);
+    let mut term = Terminal::new(CrosstermBackend::new(io::stdout())).map_err(tty_err)?;
+    let size = term.size().map_err(tty_err)?;
+    // Only now may anything read stdin: the probe and ratatui read the terminal's answers there.
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Action>();
+    terminal::spawn_input(tx.clone());
+    let font = picker.font_size();
+    let params = Params {
+        mode: Mode::Inpaint,
+        extend: [0; 4],
+        prompt: String::new(),
+        negative: String::new(),
+        num_images: 1,
+        seed: 0,
+        seed_locked: false,
+        engine,
+        model,
+    };
+    let mut app = App::new(
+        (size.width, size.height),
+        picker.protocol_type(),
+        (font.width, font.height),
+        params,
+    );
+    app.pending_mask = args.mask.clone();
+    let runner = effects::Runner {
+        tx: tx.clone(),
+        rt: rt.handle().clone(),
+        encoder: effects::spawn_encoder(picker, tx.clone()),
+        data_dir: paths.data_dir.clone(),
+        limits: config.limits,
+        settings: crate::engine::EngineSettings {
+            region: config.region.clone(),
+            profile: config.profile.clone(),
+        },
+    };
+    let mut pending: Vec<Effect> = args.image.iter().cloned().map(Effect::OpenImage).collect();
+    if args.image.is_none() && args.mask.is_some() {
+        app.set_error("--mask needs an image");
+    }
+
+    let result: io::Result<()> = rt.block_on(async {
+        loop {
+            pending.extend(update::pending_renders(&mut app));
+            let mut clear = false;
+            for e in pending.drain(..) {
+                match e {
+                    Effect::ClearScreen => clear = true,
+                    other => runner.start(other),
+                }
+            }
+            if app.quit {
+                return Ok(());
+            }
+            if clear {
+                // `Terminal::clear` asks the terminal for the cursor position, which races with the
+                // input thread's reads; `resize` wipes the screen and ratatui's copy without asking.
+                let size = term.size()?;
+                term.resize(ratatui::layout::Rect::new(0, 0, size.width, size.height))?;
+            }
+            execute!(term.backend_mut(), BeginSynchronizedUpdate)?;
+            term.draw(|f| view::draw(f, &app))?;
+            execute!(term.backend_mut(), EndSynchronizedUpdate)?;
+            let Some(first) = rx.recv().await else {
+                return Ok(());
+            };
+            pending.extend(update::update(&mut app, first));
+            while let Ok(next) = rx.try_recv() {
+                pending.extend(update::update(&mut app, next));
+            }
+        }
+    });
+    drop(guard);
+    result.map_err(tty_err)?;
+    Ok(exit::OK)
 }

@@ -1,8 +1,8 @@
 //! The integration tests, in one binary to keep link times down.
 
+mod bedrock;
 mod cli_edit;
 mod cli_errors;
-mod bedrock;
 mod cli_misc;
 mod cognito;
 mod common;

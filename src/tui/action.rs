@@ -1,0 +1,201 @@
+//! What can happen (actions, including input and the outcomes of effects) and what `update` asks
+//! the outside world to do (effects). Both are plain data.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use crossterm::event::Event;
+use image::DynamicImage;
+use ratatui_image::protocol::Protocol;
+
+use crate::engine::EngineKind;
+use crate::job::Mode;
+use crate::mask::Mask;
+
+use super::render::{CanvasRequest, ThumbRequest};
+
+/// A user command: what a key, a button or a line of the help overlay does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Command {
+    ToolRect,
+    ToolPolygon,
+    ToolEllipse,
+    ToolBrush,
+    ToolEraser,
+    BrushBigger,
+    BrushSmaller,
+    InvertMask,
+    GrowMask,
+    ShrinkMask,
+    ClearMask,
+    LoadMask,
+    SaveMask,
+    PolygonBack,
+    Undo,
+    Redo,
+    ZoomIn,
+    ZoomOut,
+    ZoomFit,
+    PanLeft,
+    PanRight,
+    PanUp,
+    PanDown,
+    NextMode,
+    ExtendLeft,
+    ExtendTop,
+    ExtendRight,
+    ExtendBottom,
+    ResetExtend,
+    EditPrompt,
+    EditNegative,
+    MoreImages,
+    SeedLock,
+    EditSeed,
+    PickEngine,
+    Run,
+    Cancel,
+    NextResult,
+    PrevResult,
+    ViewResult,
+    Compare,
+    SaveResult,
+    UseResult,
+    DeleteResult,
+    Open,
+    Help,
+    Quit,
+}
+
+/// Something that happened: terminal input, or the outcome of an effect.
+#[derive(Debug)]
+pub enum Action {
+    /// A key, mouse, paste or resize event from the terminal.
+    Term(Event),
+    /// A command, from a key, a click or a test.
+    Cmd(Command),
+    /// An image was opened (or could not be).
+    ImageLoaded(Result<LoadedImage, String>),
+    /// A mask file was read (or could not be).
+    MaskLoaded(Result<Mask, String>),
+    /// A file was written; the message says what (or why not).
+    Written {
+        what: Written,
+        result: Result<PathBuf, String>,
+    },
+    /// Path completions for the input line.
+    Completed(Vec<String>),
+    /// Engine progress of job `job`: done of total.
+    Progress { job: u64, done: u64, total: u64 },
+    /// A message from the engine about job `job` (retries, withheld images).
+    JobStatus { job: u64, text: String },
+    /// One finished result of job `job`, already written to the work folder.
+    ResultReady(Box<ResultReady>),
+    /// Job `job` ended; Err carries the message for the status line.
+    JobEnded {
+        job: u64,
+        result: Result<usize, String>,
+    },
+    /// The canvas or a thumbnail was encoded for the terminal.
+    Encoded(Box<Encoded>),
+}
+
+/// A decoded image with its path and the folder for this edit's results.
+#[derive(Debug)]
+pub struct LoadedImage {
+    pub path: PathBuf,
+    pub image: DynamicImage,
+    pub work_dir: PathBuf,
+    pub notes: Vec<String>,
+}
+
+/// A result as it arrives from a job.
+#[derive(Debug)]
+pub struct ResultReady {
+    pub job: u64,
+    pub number: u32,
+    pub image: DynamicImage,
+    pub seed: u64,
+    pub work_path: Option<PathBuf>,
+    pub warning: Option<String>,
+}
+
+/// What kind of file a `Written` reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Written {
+    Result(u64),
+    Mask,
+}
+
+/// Where an encoded image goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Slot {
+    Canvas,
+    Thumb(u64),
+}
+
+/// An encoded image for one slot; `generation` tells stale ones apart.
+pub struct Encoded {
+    pub slot: Slot,
+    pub generation: u64,
+    pub protocol: Result<Protocol, String>,
+    pub micros: u64,
+}
+
+impl std::fmt::Debug for Encoded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Encoded")
+            .field("slot", &self.slot)
+            .field("generation", &self.generation)
+            .field("ok", &self.protocol.is_ok())
+            .field("micros", &self.micros)
+            .finish()
+    }
+}
+
+/// Everything a job needs, captured when Run was pressed.
+#[derive(Debug, Clone)]
+pub struct RunRequest {
+    pub job: u64,
+    pub source: Arc<DynamicImage>,
+    pub source_name: String,
+    pub mask: Option<Mask>,
+    pub mode: Mode,
+    pub extend: [u32; 4],
+    pub prompt: Option<String>,
+    pub negative: Option<String>,
+    pub num_images: u32,
+    /// None = pick a random seed.
+    pub seed: Option<u64>,
+    pub engine: EngineKind,
+    pub model: Option<String>,
+    pub work_dir: PathBuf,
+    pub first_number: u32,
+    pub cancel: Arc<AtomicBool>,
+}
+
+/// I/O and slow work that `update` asks for; the runner turns each into actions later.
+#[derive(Debug)]
+pub enum Effect {
+    OpenImage(PathBuf),
+    LoadMask {
+        path: PathBuf,
+        width: u32,
+        height: u32,
+    },
+    SaveMask {
+        path: PathBuf,
+        mask: Mask,
+    },
+    SaveImage {
+        path: PathBuf,
+        image: Arc<DynamicImage>,
+        result: u64,
+    },
+    Complete(String),
+    Run(Box<RunRequest>),
+    EncodeCanvas(Box<CanvasRequest>),
+    EncodeThumb(Box<ThumbRequest>),
+    /// Wipe the terminal so no image pixels stay behind (after a popup closes or a resize).
+    ClearScreen,
+}

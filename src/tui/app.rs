@@ -1,0 +1,410 @@
+//! The editor's state (the model). Only `update` changes it; `view` only reads it.
+
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use image::{DynamicImage, RgbImage};
+use ratatui::layout::Rect;
+use ratatui_image::picker::ProtocolType;
+use ratatui_image::protocol::Protocol;
+
+use crate::engine::EngineKind;
+use crate::job::Mode;
+use crate::mask::Mask;
+
+use super::render::Preview;
+use super::viewport::Viewport;
+
+/// The smallest terminal the editor draws in.
+pub const MIN_WIDTH: u16 = 80;
+pub const MIN_HEIGHT: u16 = 24;
+/// Width of the prompt and parameters panel.
+pub const PANEL_WIDTH: u16 = 30;
+/// Thumbnail size in cells and the step between thumbnails.
+pub const THUMB_COLS: u16 = 12;
+pub const THUMB_STEP: u16 = 14;
+/// Undo depth.
+const UNDO_LIMIT: usize = 64;
+
+/// Where each part of the screen is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Layout {
+    /// The canvas with its border, and the image area inside it.
+    pub canvas_block: Rect,
+    pub canvas: Rect,
+    pub panel: Rect,
+    /// The results strip with its border, and the thumbnail row inside it.
+    pub strip_block: Rect,
+    pub strip: Rect,
+    pub status: Rect,
+}
+
+/// Splits the screen; a pure function of its size so drawing and mouse hits agree.
+pub fn layout(screen: Rect) -> Layout {
+    let strip_h = if screen.height >= 30 { 7 } else { 6 };
+    let status = Rect::new(screen.x, screen.bottom().saturating_sub(1), screen.width, 1);
+    let strip_block = Rect::new(
+        screen.x,
+        status.y.saturating_sub(strip_h),
+        screen.width,
+        strip_h,
+    );
+    let main_h = strip_block.y.saturating_sub(screen.y);
+    let canvas_w = screen.width.saturating_sub(PANEL_WIDTH);
+    let canvas_block = Rect::new(screen.x, screen.y, canvas_w, main_h);
+    let panel = Rect::new(
+        screen.x + canvas_w,
+        screen.y,
+        screen.width - canvas_w,
+        main_h,
+    );
+    Layout {
+        canvas_block,
+        canvas: inner(canvas_block),
+        panel,
+        strip_block,
+        strip: inner(strip_block),
+        status,
+    }
+}
+
+fn inner(r: Rect) -> Rect {
+    Rect::new(
+        r.x + 1,
+        r.y + 1,
+        r.width.saturating_sub(2),
+        r.height.saturating_sub(2),
+    )
+}
+
+/// A drawing tool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tool {
+    Rect,
+    Polygon,
+    Ellipse,
+    Brush,
+    Eraser,
+}
+
+impl Tool {
+    pub fn name(self) -> &'static str {
+        match self {
+            Tool::Rect => "rect",
+            Tool::Polygon => "polygon",
+            Tool::Ellipse => "ellipse",
+            Tool::Brush => "brush",
+            Tool::Eraser => "eraser",
+        }
+    }
+}
+
+/// One generated image kept in the session.
+#[derive(Debug, Clone)]
+pub struct ResultItem {
+    pub id: u64,
+    /// 1-based number within the edit (`result-N.png` in the work folder).
+    pub number: u32,
+    pub image: Arc<DynamicImage>,
+    pub display: Arc<RgbImage>,
+    pub seed: u64,
+    pub work_path: Option<PathBuf>,
+}
+
+/// What undo restores: the source, the mask and the results.
+#[derive(Debug, Clone)]
+pub struct Doc {
+    /// Changes when another file is opened, so late results of an old job are dropped.
+    pub id: u64,
+    pub path: PathBuf,
+    pub source: Arc<DynamicImage>,
+    pub display: Arc<RgbImage>,
+    /// The size of the source; 255 = change.
+    pub mask: Arc<Mask>,
+    pub results: Vec<ResultItem>,
+}
+
+/// Generation settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Params {
+    pub mode: Mode,
+    /// Outpainting borders L, T, R, B in pixels.
+    pub extend: [u32; 4],
+    pub prompt: String,
+    pub negative: String,
+    pub num_images: u32,
+    pub seed: u64,
+    pub seed_locked: bool,
+    pub engine: EngineKind,
+    pub model: Option<String>,
+}
+
+/// What the canvas shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Show {
+    /// The source with the mask overlaid: the editing view.
+    Edit,
+    /// The selected result, large.
+    Result,
+    /// The source without overlay, to compare with the result.
+    Original,
+}
+
+/// A mouse drag in progress.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Gesture {
+    /// A shape or brush stroke from `start` to `last`, in canvas pixel coordinates.
+    Draw { start: (f64, f64), last: (f64, f64) },
+    /// Panning; the last cell seen.
+    Pan { col: u16, row: u16 },
+}
+
+/// What a line-input popup is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputPurpose {
+    Prompt,
+    Negative,
+    Seed,
+    SaveResult,
+    SaveMask,
+    LoadMask,
+    Open,
+}
+
+/// A one-line text field.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TextInput {
+    pub purpose: InputPurpose,
+    pub text: String,
+    /// Cursor position in characters.
+    pub cursor: usize,
+    pub completions: Vec<String>,
+}
+
+/// A popup over the screen.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Overlay {
+    Help { scroll: u16 },
+    Input(TextInput),
+    ConfirmQuit,
+    EnginePicker { selected: usize },
+}
+
+/// A job that is running.
+#[derive(Debug, Clone)]
+pub struct RunningJob {
+    pub id: u64,
+    pub doc: u64,
+    pub done: u64,
+    pub total: u64,
+    pub images: u32,
+    pub received: u32,
+    pub cancel: Arc<AtomicBool>,
+}
+
+/// The status line's message.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Status {
+    pub text: String,
+    pub error: bool,
+}
+
+/// What the last canvas encoding was made from; a new one is requested when this changes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CanvasKey {
+    pub doc_rev: u64,
+    pub mask_rev: u64,
+    pub view: Viewport,
+    pub show: Show,
+    pub selected: Option<u64>,
+    pub preview: Preview,
+    pub mode: Mode,
+    pub extend: [u32; 4],
+}
+
+/// Encoded images and the bookkeeping that keeps encoding off the UI and newest-wins.
+#[derive(Default)]
+pub struct Pictures {
+    pub canvas: Option<Protocol>,
+    pub canvas_generation: u64,
+    pub canvas_in_flight: bool,
+    pub canvas_key: Option<CanvasKey>,
+    pub thumbs: HashMap<u64, Protocol>,
+    pub thumbs_requested: HashSet<u64>,
+    /// Microseconds the last canvas took to compose and encode.
+    pub last_encode_micros: Option<u64>,
+}
+
+/// The whole editor state.
+pub struct App {
+    pub screen: (u16, u16),
+    pub graphics: ProtocolType,
+    /// Screen pixels per cell used for the canvas (1x2 for half blocks).
+    pub cell: (u32, u32),
+    pub doc: Option<Doc>,
+    pub undo: Vec<Doc>,
+    pub redo: Vec<Doc>,
+    pub tool: Tool,
+    /// Brush diameter in image pixels.
+    pub brush: u32,
+    pub gesture: Option<Gesture>,
+    /// Polygon vertices placed so far, in canvas pixel coordinates.
+    pub polygon: Vec<(f64, f64)>,
+    /// The image point under the mouse, in canvas coordinates.
+    pub hover: Option<(f64, f64)>,
+    pub view: Option<Viewport>,
+    /// The image size the viewport was fitted to; a new size refits.
+    pub view_dims: Option<(u32, u32)>,
+    pub params: Params,
+    pub job: Option<RunningJob>,
+    pub selected: Option<usize>,
+    pub show: Show,
+    pub overlay: Option<Overlay>,
+    pub status: Status,
+    pub work_dir: Option<PathBuf>,
+    /// A mask file to load once the image is open (`--mask`).
+    pub pending_mask: Option<PathBuf>,
+    pub saved: HashSet<u64>,
+    pub pictures: Pictures,
+    pub doc_rev: u64,
+    pub mask_rev: u64,
+    pub next_id: u64,
+    pub next_number: u32,
+    pub quit: bool,
+}
+
+impl App {
+    /// A fresh editor for a `width x height` terminal drawing with `graphics`.
+    pub fn new(
+        screen: (u16, u16),
+        graphics: ProtocolType,
+        font: (u16, u16),
+        params: Params,
+    ) -> App {
+        let cell = match graphics {
+            ProtocolType::Halfblocks => (1, 2),
+            _ => (u32::from(font.0.max(1)), u32::from(font.1.max(1))),
+        };
+        App {
+            screen,
+            graphics,
+            cell,
+            doc: None,
+            undo: Vec::new(),
+            redo: Vec::new(),
+            tool: Tool::Rect,
+            brush: 16,
+            gesture: None,
+            polygon: Vec::new(),
+            hover: None,
+            view: None,
+            view_dims: None,
+            params,
+            job: None,
+            selected: None,
+            show: Show::Edit,
+            overlay: None,
+            status: Status {
+                text: "o opens an image, ? shows every key".into(),
+                error: false,
+            },
+            work_dir: None,
+            pending_mask: None,
+            saved: HashSet::new(),
+            pictures: Pictures::default(),
+            doc_rev: 0,
+            mask_rev: 0,
+            next_id: 1,
+            next_number: 1,
+            quit: false,
+        }
+    }
+
+    pub fn layout(&self) -> Layout {
+        layout(Rect::new(0, 0, self.screen.0, self.screen.1))
+    }
+
+    pub fn too_small(&self) -> bool {
+        self.screen.0 < MIN_WIDTH || self.screen.1 < MIN_HEIGHT
+    }
+
+    /// Borders actually in effect (none when inpainting).
+    pub fn extend(&self) -> [u32; 4] {
+        if self.params.mode.is_outpaint() {
+            self.params.extend
+        } else {
+            [0; 4]
+        }
+    }
+
+    /// Where the source sits on the canvas shown while editing.
+    pub fn offset(&self) -> (u32, u32) {
+        let e = self.extend();
+        (e[0], e[1])
+    }
+
+    /// The size of the image the canvas shows now.
+    pub fn shown_size(&self) -> Option<(u32, u32)> {
+        let doc = self.doc.as_ref()?;
+        if self.show == Show::Result
+            && let Some(r) = self.selected_result()
+        {
+            return Some((r.display.width(), r.display.height()));
+        }
+        let e = self.extend();
+        Some((
+            doc.display.width() + e[0] + e[2],
+            doc.display.height() + e[1] + e[3],
+        ))
+    }
+
+    pub fn selected_result(&self) -> Option<&ResultItem> {
+        let doc = self.doc.as_ref()?;
+        doc.results.get(self.selected?)
+    }
+
+    /// Whether some result was neither saved nor deleted.
+    pub fn has_unsaved(&self) -> bool {
+        self.doc
+            .as_ref()
+            .is_some_and(|d| d.results.iter().any(|r| !self.saved.contains(&r.id)))
+    }
+
+    pub fn set_status(&mut self, text: impl Into<String>) {
+        self.status = Status {
+            text: text.into(),
+            error: false,
+        };
+    }
+
+    pub fn set_error(&mut self, text: impl Into<String>) {
+        self.status = Status {
+            text: text.into(),
+            error: true,
+        };
+    }
+
+    /// Records the current document for undo, before a change.
+    pub fn push_undo(&mut self) {
+        if let Some(doc) = &self.doc {
+            self.undo.push(doc.clone());
+            if self.undo.len() > UNDO_LIMIT {
+                self.undo.remove(0);
+            }
+            self.redo.clear();
+        }
+    }
+
+    /// The mask, for changing (copied only while an encoder still holds the old one).
+    pub fn mask_mut(&mut self) -> Option<&mut Mask> {
+        self.mask_rev += 1;
+        self.doc.as_mut().map(|d| Arc::make_mut(&mut d.mask))
+    }
+
+    pub fn fresh_id(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+}

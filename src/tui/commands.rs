@@ -1,0 +1,474 @@
+//! What each command does to the model (part of `update`: no I/O here either).
+
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use super::action::{Command, Effect, RunRequest};
+use super::app::{App, InputPurpose, Overlay, RunningJob, Show, TextInput, Tool};
+use super::tools;
+use super::update::{ensure_view, fit_zoom};
+use crate::engine::EngineKind;
+use crate::job::Mode;
+use crate::mask::{Mask, Shape};
+
+/// Engines the picker offers, in order.
+pub const ENGINES: [EngineKind; 3] = [EngineKind::Local, EngineKind::Bedrock, EngineKind::Api];
+const MASK_STEP_PX: u32 = 4;
+
+/// Runs one command.
+pub fn command(app: &mut App, c: Command) -> Vec<Effect> {
+    use Command as C;
+    match c {
+        C::ToolRect => set_tool(app, Tool::Rect),
+        C::ToolPolygon => set_tool(app, Tool::Polygon),
+        C::ToolEllipse => set_tool(app, Tool::Ellipse),
+        C::ToolBrush => set_tool(app, Tool::Brush),
+        C::ToolEraser => set_tool(app, Tool::Eraser),
+        C::BrushBigger => app.brush = (app.brush + (app.brush / 4).max(1)).min(512),
+        C::BrushSmaller => app.brush = (app.brush - (app.brush / 5).max(1)).max(1),
+        C::PolygonBack => {
+            app.polygon.pop();
+        }
+        C::InvertMask => mask_op(app, "inverted", Mask::invert),
+        C::GrowMask => mask_op(app, "grown by 4 px", |m| m.grow(MASK_STEP_PX)),
+        C::ShrinkMask => mask_op(app, "shrunk by 4 px", |m| m.shrink(MASK_STEP_PX)),
+        C::ClearMask => {
+            app.polygon.clear();
+            mask_op(app, "cleared", |m| *m = Mask::new(m.width(), m.height()));
+        }
+        C::LoadMask | C::SaveMask => {
+            let Some(doc) = &app.doc else {
+                return no_image(app);
+            };
+            let (purpose, text) = if c == C::LoadMask {
+                (InputPurpose::LoadMask, dir_of(&doc.path))
+            } else {
+                (InputPurpose::SaveMask, sibling(&doc.path, "mask", None))
+            };
+            open_input(app, purpose, text);
+        }
+        C::Undo | C::Redo => undo_redo(app, c == C::Undo),
+        C::ZoomIn | C::ZoomOut | C::ZoomFit => {
+            ensure_view(app);
+            let fit = fit_zoom(app);
+            if let (Some(v), Some(fit)) = (app.view.as_mut(), fit) {
+                match c {
+                    C::ZoomIn => v.zoom_centre(1.25, fit),
+                    C::ZoomOut => v.zoom_centre(0.8, fit),
+                    _ => app.view = None,
+                }
+            }
+        }
+        C::PanLeft | C::PanRight | C::PanUp | C::PanDown => {
+            ensure_view(app);
+            if let Some(v) = app.view.as_mut() {
+                let (dx, dy) = match c {
+                    C::PanLeft => (-4, 0),
+                    C::PanRight => (4, 0),
+                    C::PanUp => (0, -2),
+                    _ => (0, 2),
+                };
+                v.pan_cells(dx, dy);
+            }
+        }
+        C::NextMode => {
+            app.params.mode = match app.params.mode {
+                Mode::Inpaint => Mode::Outpaint,
+                Mode::Outpaint => Mode::PreciseOutpaint,
+                _ => Mode::Inpaint,
+            };
+            app.show = Show::Edit;
+            if app.params.mode.is_outpaint() && app.params.extend == [0; 4] {
+                app.set_status(
+                    "outpaint: Ctrl+arrows (or the panel's +L +T +R +B) extend the canvas",
+                );
+            } else {
+                app.set_status(format!("mode: {}", mode_name(app.params.mode)));
+            }
+        }
+        C::ExtendLeft | C::ExtendTop | C::ExtendRight | C::ExtendBottom => {
+            let Some(doc) = &app.doc else {
+                return no_image(app);
+            };
+            let (w, h) = (doc.source.width(), doc.source.height());
+            if !app.params.mode.is_outpaint() {
+                app.params.mode = Mode::Outpaint;
+            }
+            let (i, side) = match c {
+                C::ExtendLeft => (0, w),
+                C::ExtendTop => (1, h),
+                C::ExtendRight => (2, w),
+                _ => (3, h),
+            };
+            app.params.extend[i] = (app.params.extend[i] + (side / 10).max(1)).min(side * 4);
+            app.show = Show::Edit;
+        }
+        C::ResetExtend => app.params.extend = [0; 4],
+        C::EditPrompt => open_input(app, InputPurpose::Prompt, app.params.prompt.clone()),
+        C::EditNegative => open_input(app, InputPurpose::Negative, app.params.negative.clone()),
+        C::EditSeed => open_input(app, InputPurpose::Seed, app.params.seed.to_string()),
+        C::MoreImages => app.params.num_images = app.params.num_images % 5 + 1,
+        C::SeedLock => {
+            app.params.seed_locked = !app.params.seed_locked;
+            app.set_status(if app.params.seed_locked {
+                format!("seed locked at {}", app.params.seed)
+            } else {
+                "a random seed for every run".into()
+            });
+        }
+        C::PickEngine => {
+            let selected = ENGINES
+                .iter()
+                .position(|e| *e == app.params.engine)
+                .unwrap_or(0);
+            app.overlay = Some(Overlay::EnginePicker { selected });
+        }
+        C::Run => return run(app),
+        C::Cancel => return cancel(app),
+        C::NextResult | C::PrevResult => {
+            let n = app.doc.as_ref().map_or(0, |d| d.results.len());
+            if n == 0 {
+                app.set_status("no results yet: draw a selection and press Enter");
+            } else {
+                let cur = app.selected.unwrap_or(0);
+                app.selected = Some(if c == C::NextResult {
+                    (cur + 1) % n
+                } else {
+                    (cur + n - 1) % n
+                });
+                if app.show == Show::Edit {
+                    app.show = Show::Result;
+                }
+            }
+        }
+        C::ViewResult => {
+            if app.selected_result().is_none() {
+                app.set_status("no result selected");
+            } else {
+                app.show = if app.show == Show::Edit {
+                    Show::Result
+                } else {
+                    Show::Edit
+                };
+            }
+        }
+        C::Compare => {
+            if app.selected_result().is_none() {
+                app.set_status("no result to compare");
+            } else {
+                app.show = if app.show == Show::Result {
+                    Show::Original
+                } else {
+                    Show::Result
+                };
+                app.set_status(if app.show == Show::Original {
+                    "showing the original"
+                } else {
+                    "showing the result"
+                });
+            }
+        }
+        C::SaveResult => {
+            let Some(r) = app.selected_result() else {
+                app.set_status("no result to save");
+                return vec![];
+            };
+            let Some(doc) = &app.doc else { return vec![] };
+            let text = sibling(&doc.path, "edit", Some(r.number));
+            open_input(app, InputPurpose::SaveResult, text);
+        }
+        C::UseResult => use_result(app),
+        C::DeleteResult => {
+            let Some(i) = app.selected else {
+                app.set_status("no result selected");
+                return vec![];
+            };
+            app.push_undo();
+            if let Some(doc) = app.doc.as_mut() {
+                let r = doc.results.remove(i);
+                app.saved.remove(&r.id);
+                let n = doc.results.len();
+                app.selected = if n == 0 { None } else { Some(i.min(n - 1)) };
+            }
+            if app.selected.is_none() {
+                app.show = Show::Edit;
+            }
+            app.doc_rev += 1;
+            app.set_status("result deleted (u undoes)");
+            return vec![Effect::ClearScreen];
+        }
+        C::Open => {
+            let text = app
+                .doc
+                .as_ref()
+                .map(|d| dir_of(&d.path))
+                .unwrap_or_default();
+            open_input(app, InputPurpose::Open, text);
+        }
+        C::Help => {
+            if app.overlay.is_some() {
+                return close_overlay(app);
+            }
+            app.overlay = Some(Overlay::Help { scroll: 0 });
+        }
+        C::Quit => {
+            if app.has_unsaved() {
+                app.overlay = Some(Overlay::ConfirmQuit);
+            } else {
+                if let Some(j) = &app.job {
+                    j.cancel.store(true, Ordering::Relaxed);
+                }
+                app.quit = true;
+            }
+        }
+    }
+    vec![]
+}
+
+fn no_image(app: &mut App) -> Vec<Effect> {
+    app.set_status("open an image first (o)");
+    vec![]
+}
+
+fn set_tool(app: &mut App, tool: Tool) {
+    if tool != Tool::Polygon {
+        app.polygon.clear();
+    }
+    app.tool = tool;
+    app.show = Show::Edit;
+}
+
+fn mask_op(app: &mut App, what: &str, f: impl FnOnce(&mut Mask)) {
+    if app.doc.is_none() {
+        no_image(app);
+        return;
+    }
+    app.push_undo();
+    if let Some(m) = app.mask_mut() {
+        f(m);
+    }
+    app.show = Show::Edit;
+    app.set_status(format!("mask {what}"));
+}
+
+/// Adds a shape to the mask (one undo step); a shape outside the image is reported.
+pub fn add_shape(app: &mut App, shape: &Shape) {
+    let Some(doc) = &app.doc else { return };
+    let mut mask = (*doc.mask).clone();
+    match shape.rasterize(&mut mask) {
+        Ok(()) => {
+            app.push_undo();
+            if let Some(m) = app.mask_mut() {
+                *m = mask;
+            }
+            app.set_status(format!("added {shape}"));
+        }
+        Err(e) => app.set_error(e),
+    }
+}
+
+/// Closes the polygon being drawn into the mask.
+pub fn close_polygon(app: &mut App) {
+    if app.polygon.len() < 3 {
+        app.set_status("a polygon needs at least 3 vertices");
+        return;
+    }
+    let shape = tools::polygon_shape(&app.polygon, app.offset());
+    app.polygon.clear();
+    add_shape(app, &shape);
+}
+
+fn undo_redo(app: &mut App, undo: bool) {
+    let (from, to) = if undo {
+        (&mut app.undo, &mut app.redo)
+    } else {
+        (&mut app.redo, &mut app.undo)
+    };
+    let Some(prev) = from.pop() else {
+        app.set_status(if undo {
+            "nothing to undo"
+        } else {
+            "nothing to redo"
+        });
+        return;
+    };
+    if let Some(cur) = app.doc.replace(prev) {
+        to.push(cur);
+    }
+    app.doc_rev += 1;
+    app.mask_rev += 1;
+    let n = app.doc.as_ref().map_or(0, |d| d.results.len());
+    app.selected = match app.selected {
+        _ if n == 0 => None,
+        Some(i) => Some(i.min(n - 1)),
+        None => Some(n - 1),
+    };
+    if app.selected.is_none() {
+        app.show = Show::Edit;
+    }
+    app.set_status(if undo { "undone" } else { "redone" });
+}
+
+fn use_result(app: &mut App) {
+    let Some(r) = app.selected_result().cloned() else {
+        app.set_status("no result selected");
+        return;
+    };
+    app.push_undo();
+    if let Some(doc) = app.doc.as_mut() {
+        let (w, h) = (r.display.width(), r.display.height());
+        if (doc.mask.width(), doc.mask.height()) != (w, h) {
+            doc.mask = Arc::new(Mask::new(w, h));
+        }
+        doc.source = r.image.clone();
+        doc.display = r.display.clone();
+    }
+    if app.params.mode.is_outpaint() {
+        app.params.mode = Mode::Inpaint;
+        app.params.extend = [0; 4];
+    }
+    app.doc_rev += 1;
+    app.mask_rev += 1;
+    app.show = Show::Edit;
+    app.set_status(format!("result {} is the new source (u undoes)", r.number));
+}
+
+fn run(app: &mut App) -> Vec<Effect> {
+    if app.tool == Tool::Polygon && !app.polygon.is_empty() {
+        close_polygon(app);
+        return vec![];
+    }
+    if app.job.is_some() {
+        app.set_status("a job is running (Esc cancels it)");
+        return vec![];
+    }
+    let Some(doc) = &app.doc else {
+        return no_image(app);
+    };
+    let mode = app.params.mode;
+    let extend = app.extend();
+    let empty = doc.mask.is_empty();
+    if mode == Mode::Inpaint && empty {
+        app.set_error("nothing to edit: draw a selection first (r rectangle, l polygon, b brush)");
+        return vec![];
+    }
+    if mode.is_outpaint() && extend == [0; 4] {
+        app.set_error(
+            "outpaint: extend the canvas first (Ctrl+arrows or +L +T +R +B in the panel)",
+        );
+        return vec![];
+    }
+    let Some(work_dir) = app.work_dir.clone() else {
+        return vec![];
+    };
+    let mask = match mode {
+        Mode::PreciseOutpaint => None,
+        _ if empty => None,
+        _ => Some((*doc.mask).clone()),
+    };
+    let text = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_string());
+    let (source, source_name, doc_id) =
+        (doc.source.clone(), doc.path.display().to_string(), doc.id);
+    let (prompt, negative) = (text(&app.params.prompt), text(&app.params.negative));
+    let id = app.fresh_id();
+    let cancel = Arc::new(AtomicBool::new(false));
+    let request = RunRequest {
+        job: id,
+        source,
+        source_name,
+        mask,
+        mode,
+        extend,
+        prompt,
+        negative,
+        num_images: app.params.num_images,
+        seed: app.params.seed_locked.then_some(app.params.seed),
+        engine: app.params.engine,
+        model: app.params.model.clone(),
+        work_dir,
+        first_number: app.next_number,
+        cancel: cancel.clone(),
+    };
+    app.job = Some(RunningJob {
+        id,
+        doc: doc_id,
+        done: 0,
+        total: 0,
+        images: app.params.num_images,
+        received: 0,
+        cancel,
+    });
+    app.next_number += app.params.num_images;
+    app.set_status(format!(
+        "running {} on {}…",
+        mode_name(mode),
+        app.params.engine.as_str()
+    ));
+    vec![Effect::Run(Box::new(request))]
+}
+
+fn cancel(app: &mut App) -> Vec<Effect> {
+    if app.overlay.is_some() {
+        return close_overlay(app);
+    }
+    if !app.polygon.is_empty() {
+        app.polygon.clear();
+        app.set_status("polygon discarded");
+    } else if app.gesture.take().is_some() {
+        app.set_status("drag cancelled");
+    } else if let Some(j) = &app.job {
+        j.cancel.store(true, Ordering::Relaxed);
+        app.set_status("cancelling…");
+    } else if app.show != Show::Edit {
+        app.show = Show::Edit;
+    }
+    vec![]
+}
+
+/// Closes any popup; the terminal is wiped so no image pixels stay under where it was.
+pub fn close_overlay(app: &mut App) -> Vec<Effect> {
+    app.overlay = None;
+    vec![Effect::ClearScreen]
+}
+
+/// Applies the engine picker's choice.
+pub fn pick_engine(app: &mut App, i: usize) -> Vec<Effect> {
+    let kind = ENGINES[i.min(ENGINES.len() - 1)];
+    app.params.engine = kind;
+    app.params.model = None;
+    app.set_status(format!("engine: {}", kind.as_str()));
+    close_overlay(app)
+}
+
+pub(crate) fn open_input(app: &mut App, purpose: InputPurpose, text: String) {
+    let cursor = text.chars().count();
+    app.overlay = Some(Overlay::Input(TextInput {
+        purpose,
+        text,
+        cursor,
+        completions: Vec::new(),
+    }));
+}
+
+/// The mode as `--mode` spells it.
+pub fn mode_name(m: Mode) -> &'static str {
+    m.cli_name()
+}
+
+fn dir_of(p: &Path) -> String {
+    match p.parent() {
+        Some(d) if !d.as_os_str().is_empty() => format!("{}/", d.display()),
+        _ => String::new(),
+    }
+}
+
+/// `photo.png` -> `photo-edit-3.png` (or `photo-mask.png`) beside it.
+fn sibling(p: &Path, what: &str, n: Option<u32>) -> String {
+    let stem = p.file_stem().unwrap_or_default().to_string_lossy();
+    let name = match n {
+        Some(n) => format!("{stem}-{what}-{n}.png"),
+        None => format!("{stem}-{what}.png"),
+    };
+    p.with_file_name(name).display().to_string()
+}

@@ -1,0 +1,314 @@
+//! Running effects: file I/O and engine jobs on tokio tasks and blocking threads, terminal image
+//! encoding on its own thread. Each reports back as an action on the channel.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::sync::mpsc;
+
+use ratatui_image::picker::Picker;
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::action::{Action, Effect, LoadedImage, ResultReady, RunRequest, Written};
+use super::render::{self, CanvasRequest, ThumbRequest};
+use crate::engine::{self, EngineProgress, EngineSettings, RunContext};
+use crate::error::Error;
+use crate::image_io::{self, DecodeLimits};
+use crate::job::{CanvasSpec, Extend, JobOptions, Length, Selection};
+use crate::mask;
+use crate::pipeline;
+use crate::record::{EditRecord, LocalLog, default_log_path};
+
+/// A request for the encoder thread.
+pub enum EncodeJob {
+    Canvas(Box<CanvasRequest>),
+    Thumb(Box<ThumbRequest>),
+}
+
+/// Starts the encoder thread. It drains its queue before each canvas and keeps only the newest.
+pub fn spawn_encoder(picker: Picker, tx: UnboundedSender<Action>) -> mpsc::Sender<EncodeJob> {
+    let (etx, erx) = mpsc::channel::<EncodeJob>();
+    std::thread::spawn(move || {
+        while let Ok(first) = erx.recv() {
+            let mut jobs = vec![first];
+            jobs.extend(erx.try_iter());
+            let newest_canvas = jobs.iter().rposition(|j| matches!(j, EncodeJob::Canvas(_)));
+            for (i, job) in jobs.into_iter().enumerate() {
+                let done = match job {
+                    EncodeJob::Canvas(r) if Some(i) == newest_canvas => {
+                        render::encode_canvas(&r, &picker)
+                    }
+                    EncodeJob::Canvas(_) => continue,
+                    EncodeJob::Thumb(r) => render::encode_thumb(&r, &picker),
+                };
+                if tx.send(Action::Encoded(Box::new(done))).is_err() {
+                    return;
+                }
+            }
+        }
+    });
+    etx
+}
+
+/// Runs effects other than `ClearScreen` (the event loop owns the terminal).
+pub struct Runner {
+    pub tx: UnboundedSender<Action>,
+    pub rt: tokio::runtime::Handle,
+    pub encoder: mpsc::Sender<EncodeJob>,
+    pub data_dir: PathBuf,
+    pub limits: DecodeLimits,
+    pub settings: EngineSettings,
+}
+
+impl Runner {
+    /// Starts one effect; its outcome arrives later as an action.
+    pub fn start(&self, effect: Effect) {
+        let tx = self.tx.clone();
+        let limits = self.limits;
+        match effect {
+            Effect::ClearScreen => {}
+            Effect::EncodeCanvas(r) => {
+                let _ = self.encoder.send(EncodeJob::Canvas(r));
+            }
+            Effect::EncodeThumb(r) => {
+                let _ = self.encoder.send(EncodeJob::Thumb(r));
+            }
+            Effect::OpenImage(path) => {
+                let work_root = self.data_dir.join("work");
+                self.rt.spawn_blocking(move || {
+                    let loaded = image_io::load_image(&path, &limits).map(|d| LoadedImage {
+                        path: path.clone(),
+                        image: d.image,
+                        work_dir: work_root.join(work_folder_name()),
+                        notes: d.notes,
+                    });
+                    let _ = tx.send(Action::ImageLoaded(loaded.map_err(|e| e.to_string())));
+                });
+            }
+            Effect::LoadMask {
+                path,
+                width,
+                height,
+            } => {
+                self.rt.spawn_blocking(move || {
+                    let name = "the image";
+                    let m = mask::load_mask_file(&path, name, width, height, false, &limits);
+                    let _ = tx.send(Action::MaskLoaded(m.map_err(|e| e.to_string())));
+                });
+            }
+            Effect::SaveMask { path, mask } => {
+                self.rt.spawn_blocking(move || {
+                    let r = mask::save_mask(&mask, &path, false).map(|()| path);
+                    let _ = tx.send(Action::Written {
+                        what: Written::Mask,
+                        result: r.map_err(|e| e.to_string()),
+                    });
+                });
+            }
+            Effect::SaveImage {
+                path,
+                image,
+                result,
+            } => {
+                self.rt.spawn_blocking(move || {
+                    let r = image_io::format_for_path(&path)
+                        .and_then(|f| image_io::encode(&image, f))
+                        .and_then(|bytes| image_io::write_atomic(&path, &bytes, false))
+                        .map(|()| path);
+                    let _ = tx.send(Action::Written {
+                        what: Written::Result(result),
+                        result: r.map_err(|e| e.to_string()),
+                    });
+                });
+            }
+            Effect::Complete(text) => {
+                self.rt.spawn_blocking(move || {
+                    let _ = tx.send(Action::Completed(complete_path(&text)));
+                });
+            }
+            Effect::Run(req) => {
+                let data_dir = self.data_dir.clone();
+                let settings = self.settings.clone();
+                self.rt.spawn(async move {
+                    let id = req.job;
+                    let result = run_job(*req, &tx, &data_dir, limits, &settings).await;
+                    let _ = tx.send(Action::JobEnded { job: id, result });
+                });
+            }
+        }
+    }
+}
+
+/// `20261124T190000-1a2b3c4d`: sortable and unique.
+fn work_folder_name() -> String {
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    format!(
+        "{}-{}",
+        chrono::Utc::now().format("%Y%m%dT%H%M%S"),
+        &id[..8]
+    )
+}
+
+/// File names in the typed path's directory that start with its last part (directories get `/`).
+pub fn complete_path(text: &str) -> Vec<String> {
+    let (dir, prefix) = match text.rfind('/') {
+        Some(i) => (&text[..=i], &text[i + 1..]),
+        None => ("", text),
+    };
+    let read = if dir.is_empty() {
+        Path::new(".")
+    } else {
+        Path::new(dir)
+    };
+    let Ok(entries) = std::fs::read_dir(read) else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = entries
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if !name.starts_with(prefix) || (name.starts_with('.') && !prefix.starts_with('.')) {
+                return None;
+            }
+            let slash = if e.path().is_dir() { "/" } else { "" };
+            Some(format!("{dir}{name}{slash}"))
+        })
+        .collect();
+    out.sort();
+    out.truncate(200);
+    out
+}
+
+async fn run_job(
+    req: RunRequest,
+    tx: &UnboundedSender<Action>,
+    data_dir: &Path,
+    limits: DecodeLimits,
+    settings: &EngineSettings,
+) -> Result<usize, String> {
+    let model = engine::resolve_model(req.engine, req.model.as_deref(), None, Some(req.mode))
+        .map_err(|e| e.to_string())?;
+    let engine = engine::create_with(req.engine, settings).map_err(|e| e.to_string())?;
+    let seed = req.seed.unwrap_or_else(|| model.random_seed());
+    let canvas =
+        (req.extend != [0; 4]).then(|| CanvasSpec::Extend(Extend(req.extend.map(Length::Px))));
+    let options = JobOptions {
+        selection: Selection {
+            mask: req.mask.clone(),
+            ..Default::default()
+        },
+        mode: Some(req.mode),
+        canvas,
+        prompt: req.prompt.clone(),
+        negative: req.negative.clone(),
+        mask_prompt: None,
+        search: None,
+        num_images: req.num_images,
+        seed,
+        cfg_scale: None,
+        quality: None,
+        model,
+        limits,
+    };
+    let source = req.source.clone();
+    let name = req.source_name.clone();
+    let (job, prepared) = tokio::task::spawn_blocking(move || {
+        let job = options.build((*source).clone(), &name)?;
+        let prepared = pipeline::prepare(&job);
+        Ok::<_, Error>((job, prepared))
+    })
+    .await
+    .map_err(|e| e.to_string())?
+    .map_err(|e| e.to_string())?;
+
+    let ptx = tx.clone();
+    let stx = tx.clone();
+    let id = req.job;
+    let ctx = RunContext {
+        progress: Arc::new(move |p: EngineProgress| {
+            let total = p.total * p.images.max(1) as u64;
+            let done = p.total * p.image as u64 + p.done;
+            let _ = ptx.send(Action::Progress {
+                job: id,
+                done,
+                total,
+            });
+        }),
+        status: Arc::new(move |text: String| {
+            let _ = stx.send(Action::JobStatus { job: id, text });
+        }),
+        cancel: req.cancel.clone(),
+    };
+    let mut record = EditRecord::new(
+        model.id,
+        job.prompt.as_deref().unwrap_or(""),
+        job.mode.wire_name(),
+    );
+    record.engine = Some(req.engine.as_str().to_string());
+    let started = std::time::Instant::now();
+    let generated = engine.run(&prepared, &ctx).await;
+    record.generation_time_ms = started.elapsed().as_millis() as u64;
+    let log = LocalLog::new(default_log_path(data_dir));
+    let generated = match generated {
+        Ok(g) if !req.cancel.load(Ordering::Relaxed) => g,
+        Ok(_) => return Err("cancelled".into()),
+        Err(e) => {
+            record.fail(&e.to_string());
+            let _ = log.append(&record);
+            return Err(e.to_string());
+        }
+    };
+    let warning = generated.withheld_message();
+    let generated = generated.images;
+    let n = generated.len();
+    if let Some(w) = warning {
+        let _ = tx.send(Action::JobStatus { job: id, text: w });
+    }
+    let tx = tx.clone();
+    let work_dir = req.work_dir.clone();
+    let first = req.first_number;
+    tokio::task::spawn_blocking(move || {
+        let mut dir_ok =
+            std::fs::create_dir_all(&work_dir).map_err(|e| format!("{}: {e}", work_dir.display()));
+        for (i, g) in generated.iter().enumerate() {
+            let image = pipeline::composite(&job, &g.image);
+            let number = first + i as u32;
+            let path = work_dir.join(format!("result-{number}.png"));
+            let written = dir_ok.clone().and_then(|()| {
+                image_io::encode(&image, image::ImageFormat::Png)
+                    .and_then(|bytes| {
+                        record.output_images_size_bytes += bytes.len() as u64;
+                        image_io::write_atomic(&path, &bytes, false)
+                    })
+                    .map_err(|e| e.to_string())
+            });
+            let (work_path, warning) = match written {
+                Ok(()) => {
+                    record.outputs.push(path.clone());
+                    (Some(path), None)
+                }
+                Err(e) => (
+                    None,
+                    Some(format!("result {number} kept in memory only: {e}")),
+                ),
+            };
+            if warning.is_some() {
+                dir_ok = Err("work folder unavailable".into());
+            }
+            let ready = ResultReady {
+                job: id,
+                number,
+                image,
+                seed: g.seed,
+                work_path,
+                warning,
+            };
+            let _ = tx.send(Action::ResultReady(Box::new(ready)));
+        }
+        record.success = true;
+        let _ = log.append(&record);
+    })
+    .await
+    .map_err(|e| e.to_string())?;
+    Ok(n)
+}

@@ -1,0 +1,141 @@
+//! The one-line text field of the input popups (prompt, seed, file names), part of `update`.
+
+use std::path::PathBuf;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::action::Effect;
+use super::app::{App, InputPurpose, Overlay, TextInput};
+use super::commands::close_overlay;
+
+/// Inserts a character at the cursor.
+pub fn insert_char(input: &mut TextInput, c: char) {
+    let at = byte_index(&input.text, input.cursor);
+    input.text.insert(at, c);
+    input.cursor += 1;
+}
+
+fn byte_index(s: &str, chars: usize) -> usize {
+    s.char_indices().nth(chars).map_or(s.len(), |(i, _)| i)
+}
+
+/// Keys while a text field is open.
+pub fn input_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
+    let Some(Overlay::Input(input)) = app.overlay.as_mut() else {
+        return vec![];
+    };
+    let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
+    match k.code {
+        KeyCode::Esc => return close_overlay(app),
+        KeyCode::Enter => return submit(app),
+        KeyCode::Char('u') if ctrl => {
+            input.text.clear();
+            input.cursor = 0;
+        }
+        KeyCode::Char('c') if ctrl => return close_overlay(app),
+        KeyCode::Char(c) if !ctrl => insert_char(input, c),
+        KeyCode::Backspace if input.cursor > 0 => {
+            input.cursor -= 1;
+            let at = byte_index(&input.text, input.cursor);
+            input.text.remove(at);
+        }
+        KeyCode::Delete if input.cursor < input.text.chars().count() => {
+            let at = byte_index(&input.text, input.cursor);
+            input.text.remove(at);
+        }
+        KeyCode::Left => input.cursor = input.cursor.saturating_sub(1),
+        KeyCode::Right => input.cursor = (input.cursor + 1).min(input.text.chars().count()),
+        KeyCode::Home => input.cursor = 0,
+        KeyCode::End => input.cursor = input.text.chars().count(),
+        KeyCode::Tab if is_path(input.purpose) => {
+            return vec![Effect::Complete(input.text.clone())];
+        }
+        _ => {}
+    }
+    vec![]
+}
+
+fn is_path(p: InputPurpose) -> bool {
+    matches!(
+        p,
+        InputPurpose::Open
+            | InputPurpose::LoadMask
+            | InputPurpose::SaveMask
+            | InputPurpose::SaveResult
+    )
+}
+
+/// Path completions arrived: one completes the field, several complete their common prefix.
+pub fn completed(app: &mut App, mut candidates: Vec<String>) {
+    let Some(Overlay::Input(input)) = app.overlay.as_mut() else {
+        return;
+    };
+    candidates.sort();
+    if let Some(first) = candidates.first() {
+        let mut prefix = first.clone();
+        for c in &candidates[1..] {
+            while !c.starts_with(&prefix) {
+                prefix.pop();
+            }
+        }
+        if prefix.chars().count() >= input.text.chars().count() {
+            input.text = prefix;
+            input.cursor = input.text.chars().count();
+        }
+    }
+    input.completions = if candidates.len() > 1 {
+        candidates
+    } else {
+        Vec::new()
+    };
+}
+
+fn submit(app: &mut App) -> Vec<Effect> {
+    let Some(Overlay::Input(input)) = app.overlay.take() else {
+        return vec![];
+    };
+    let mut fx = vec![Effect::ClearScreen];
+    let text = input.text.trim().to_string();
+    let path = PathBuf::from(&text);
+    match input.purpose {
+        InputPurpose::Prompt => app.params.prompt = input.text,
+        InputPurpose::Negative => app.params.negative = input.text,
+        InputPurpose::Seed => match text.parse::<u64>() {
+            Ok(s) => {
+                app.params.seed = s;
+                app.params.seed_locked = true;
+                app.set_status(format!("seed locked at {s}"));
+            }
+            Err(_) => app.set_error(format!("seed {text:?}: expected a whole number")),
+        },
+        _ if text.is_empty() => app.set_status("no file name given"),
+        InputPurpose::Open => fx.push(Effect::OpenImage(path)),
+        InputPurpose::LoadMask => {
+            if let Some(d) = &app.doc {
+                fx.push(Effect::LoadMask {
+                    path,
+                    width: d.mask.width(),
+                    height: d.mask.height(),
+                });
+            }
+        }
+        InputPurpose::SaveMask => {
+            if let Some(d) = &app.doc {
+                fx.push(Effect::SaveMask {
+                    path,
+                    mask: (*d.mask).clone(),
+                });
+            }
+        }
+        InputPurpose::SaveResult => {
+            if let Some(r) = app.selected_result() {
+                fx.push(Effect::SaveImage {
+                    path,
+                    image: r.image.clone(),
+                    result: r.id,
+                });
+            }
+        }
+    }
+    fx
+}

@@ -1,0 +1,245 @@
+//! Turning the model into terminal images: compose the visible pixels (image, mask overlay, tool
+//! preview) exactly as the viewport maps them, then encode for the protocol. Runs off the UI task.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use image::{DynamicImage, Rgb, RgbImage};
+use ratatui::layout::Size;
+use ratatui_image::Resize;
+use ratatui_image::picker::{Picker, ProtocolType};
+use ratatui_image::protocol::Protocol;
+use ratatui_image::protocol::halfblocks::Halfblocks;
+
+use crate::mask::Mask;
+
+use super::action::{Encoded, Slot};
+use super::viewport::Viewport;
+
+/// The tool's preview drawn into the pixels, in canvas pixel coordinates.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Preview {
+    #[default]
+    None,
+    /// Inclusive pixel bounds.
+    Rect {
+        x0: i64,
+        y0: i64,
+        x1: i64,
+        y1: i64,
+    },
+    Ellipse {
+        cx: f64,
+        cy: f64,
+        rx: f64,
+        ry: f64,
+    },
+    /// Vertices so far and the point under the mouse.
+    Polygon {
+        points: Vec<(f64, f64)>,
+        cursor: Option<(f64, f64)>,
+    },
+    /// The brush outline: centre and radius.
+    Brush {
+        x: f64,
+        y: f64,
+        r: f64,
+    },
+}
+
+/// Everything needed to draw the canvas, captured from the model.
+#[derive(Debug, Clone)]
+pub struct CanvasRequest {
+    pub generation: u64,
+    /// The image shown and where it sits on the canvas.
+    pub base: Arc<RgbImage>,
+    pub base_offset: (u32, u32),
+    /// The canvas size (the base plus outpainting borders).
+    pub canvas: (u32, u32),
+    /// The mask, placed like the base; None = no overlay.
+    pub mask: Option<Arc<Mask>>,
+    pub preview: Preview,
+    pub view: Viewport,
+}
+
+/// A results-strip thumbnail to encode.
+#[derive(Debug, Clone)]
+pub struct ThumbRequest {
+    pub id: u64,
+    pub image: Arc<RgbImage>,
+    pub cols: u16,
+    pub rows: u16,
+    pub cell: (u32, u32),
+}
+
+const BACKGROUND: [u8; 3] = [24, 24, 28];
+const MASK_TINT: ([u8; 3], f32) = ([255, 40, 60], 0.5);
+const PREVIEW_TINT: ([u8; 3], f32) = ([255, 220, 40], 0.45);
+const LINE: [u8; 3] = [255, 230, 60];
+
+fn mix(a: [u8; 3], b: [u8; 3], t: f32) -> [u8; 3] {
+    let f = |x: u8, y: u8| (f32::from(x) * (1.0 - t) + f32::from(y) * t).round() as u8;
+    [f(a[0], b[0]), f(a[1], b[1]), f(a[2], b[2])]
+}
+
+/// The pixels of the canvas area: `cols * cell_w` by `rows * cell_h`.
+pub fn compose(req: &CanvasRequest) -> RgbImage {
+    let v = &req.view;
+    let (sw, sh) = v.screen_size();
+    let xmap: Vec<i64> = (0..sw).map(|sx| v.screen_to_pixel(sx, 0).0).collect();
+    let ymap: Vec<i64> = (0..sh).map(|sy| v.screen_to_pixel(0, sy).1).collect();
+    let (cw, ch) = (i64::from(req.canvas.0), i64::from(req.canvas.1));
+    let (bx, by) = (i64::from(req.base_offset.0), i64::from(req.base_offset.1));
+    let (bw, bh) = (i64::from(req.base.width()), i64::from(req.base.height()));
+    let mut out = RgbImage::new(sw, sh);
+    for (sy, &iy) in ymap.iter().enumerate() {
+        for (sx, &ix) in xmap.iter().enumerate() {
+            let mut c = BACKGROUND;
+            if ix >= 0 && iy >= 0 && ix < cw && iy < ch {
+                let (u, w) = (ix - bx, iy - by);
+                if u >= 0 && w >= 0 && u < bw && w < bh {
+                    c = req.base.get_pixel(u as u32, w as u32).0;
+                    if let Some(m) = &req.mask {
+                        let a = m.0.get_pixel(u as u32, w as u32).0[0];
+                        if a > 0 {
+                            c = mix(c, MASK_TINT.0, MASK_TINT.1 * f32::from(a) / 255.0);
+                        }
+                    }
+                } else {
+                    // Outpainting border: a checkerboard says "to be generated".
+                    let dark = ((ix / 8) + (iy / 8)) % 2 == 0;
+                    c = if dark { [70, 70, 78] } else { [110, 110, 120] };
+                }
+                if inside_preview(&req.preview, ix, iy) {
+                    c = mix(c, PREVIEW_TINT.0, PREVIEW_TINT.1);
+                }
+            }
+            out.put_pixel(sx as u32, sy as u32, Rgb(c));
+        }
+    }
+    draw_outlines(&mut out, req);
+    out
+}
+
+fn inside_preview(p: &Preview, ix: i64, iy: i64) -> bool {
+    match *p {
+        Preview::Rect { x0, y0, x1, y1 } => ix >= x0 && ix <= x1 && iy >= y0 && iy <= y1,
+        Preview::Ellipse { cx, cy, rx, ry } => {
+            let dx = (ix as f64 + 0.5 - cx) / rx;
+            let dy = (iy as f64 + 0.5 - cy) / ry;
+            rx > 0.0 && ry > 0.0 && dx * dx + dy * dy <= 1.0
+        }
+        _ => false,
+    }
+}
+
+fn draw_outlines(out: &mut RgbImage, req: &CanvasRequest) {
+    let v = &req.view;
+    match &req.preview {
+        Preview::Polygon { points, cursor } => {
+            let pts: Vec<(f64, f64)> = points
+                .iter()
+                .map(|&(x, y)| v.image_to_screen(x, y))
+                .collect();
+            for w in pts.windows(2) {
+                line(out, w[0], w[1]);
+            }
+            if let (Some(last), Some(c)) = (pts.last(), cursor) {
+                line(out, *last, v.image_to_screen(c.0, c.1));
+            }
+            for p in &pts {
+                let r = f64::from(v.cell_w.max(v.cell_h)) / 2.0;
+                for dy in -(r as i64)..=(r as i64) {
+                    for dx in -(r as i64)..=(r as i64) {
+                        put(out, p.0 + dx as f64, p.1 + dy as f64, LINE);
+                    }
+                }
+            }
+        }
+        Preview::Brush { x, y, r } => {
+            let (cx, cy) = v.image_to_screen(*x, *y);
+            let rs = (r * v.zoom).max(1.0);
+            let steps = (rs * 8.0).max(16.0) as usize;
+            for i in 0..steps {
+                let t = i as f64 / steps as f64 * std::f64::consts::TAU;
+                put(out, cx + rs * t.cos(), cy + rs * t.sin(), [255, 255, 255]);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn put(out: &mut RgbImage, x: f64, y: f64, c: [u8; 3]) {
+    if x >= 0.0 && y >= 0.0 && (x as u32) < out.width() && (y as u32) < out.height() {
+        out.put_pixel(x as u32, y as u32, Rgb(c));
+    }
+}
+
+fn line(out: &mut RgbImage, a: (f64, f64), b: (f64, f64)) {
+    let n = (b.0 - a.0).abs().max((b.1 - a.1).abs()).ceil().max(1.0) as usize;
+    for i in 0..=n {
+        let t = i as f64 / n as f64;
+        put(out, a.0 + (b.0 - a.0) * t, a.1 + (b.1 - a.1) * t, LINE);
+    }
+}
+
+/// Encodes pixels that fill exactly `cols x rows` cells.
+pub fn to_protocol(
+    img: RgbImage,
+    cols: u16,
+    rows: u16,
+    picker: &Picker,
+) -> Result<Protocol, String> {
+    let size = Size::new(cols, rows);
+    let img = DynamicImage::ImageRgb8(img);
+    match picker.protocol_type() {
+        ProtocolType::Halfblocks => Halfblocks::new(img, size)
+            .map(Protocol::Halfblocks)
+            .map_err(|e| e.to_string()),
+        _ => picker
+            .new_protocol(img, size, Resize::Fit(None))
+            .map_err(|e| e.to_string()),
+    }
+}
+
+/// Composes and encodes the canvas.
+pub fn encode_canvas(req: &CanvasRequest, picker: &Picker) -> Encoded {
+    let t = Instant::now();
+    let img = compose(req);
+    let protocol = to_protocol(img, req.view.area.width, req.view.area.height, picker);
+    Encoded {
+        slot: Slot::Canvas,
+        generation: req.generation,
+        protocol,
+        micros: t.elapsed().as_micros() as u64,
+    }
+}
+
+/// Scales a result into its thumbnail cells (letterboxed) and encodes it.
+pub fn encode_thumb(req: &ThumbRequest, picker: &Picker) -> Encoded {
+    let t = Instant::now();
+    let (w, h) = (
+        u32::from(req.cols) * req.cell.0,
+        u32::from(req.rows) * req.cell.1,
+    );
+    let (iw, ih) = (req.image.width().max(1), req.image.height().max(1));
+    let scale = (w as f64 / iw as f64).min(h as f64 / ih as f64);
+    let (tw, th) = (
+        ((iw as f64 * scale).round() as u32).clamp(1, w.max(1)),
+        ((ih as f64 * scale).round() as u32).clamp(1, h.max(1)),
+    );
+    let small = image::imageops::thumbnail(&*req.image, tw, th);
+    let mut out = RgbImage::from_pixel(w.max(1), h.max(1), Rgb(BACKGROUND));
+    image::imageops::replace(
+        &mut out,
+        &small,
+        i64::from((w - tw) / 2),
+        i64::from((h - th) / 2),
+    );
+    Encoded {
+        slot: Slot::Thumb(req.id),
+        generation: 0,
+        protocol: to_protocol(out, req.cols, req.rows, picker),
+        micros: t.elapsed().as_micros() as u64,
+    }
+}

@@ -1,0 +1,356 @@
+//! `update` tests: tools at several zoom levels, undo/redo, mode switches. No terminal, no I/O.
+
+use std::path::PathBuf;
+
+use crossterm::event::{
+    Event, KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
+};
+use image::{DynamicImage, RgbImage};
+use ratatui_image::picker::ProtocolType;
+
+use super::action::{Action, Command, Effect, LoadedImage, ResultReady};
+use super::app::{App, Params, Show};
+use super::update::{ensure_view, update};
+use crate::engine::EngineKind;
+use crate::job::Mode;
+use crate::mask::{Mask, Shape};
+
+fn params() -> Params {
+    Params {
+        mode: Mode::Inpaint,
+        extend: [0; 4],
+        prompt: String::new(),
+        negative: String::new(),
+        num_images: 1,
+        seed: 7,
+        seed_locked: false,
+        engine: EngineKind::Local,
+        model: None,
+    }
+}
+
+fn app_with_image(w: u32, h: u32, graphics: ProtocolType) -> App {
+    let mut app = App::new((100, 35), graphics, (9, 19), params());
+    let img = DynamicImage::ImageRgb8(RgbImage::from_fn(w, h, |x, y| {
+        image::Rgb([x as u8, y as u8, 9])
+    }));
+    let fx = update(
+        &mut app,
+        Action::ImageLoaded(Ok(LoadedImage {
+            path: PathBuf::from("t.png"),
+            image: img,
+            work_dir: PathBuf::from("/nonexistent/work"),
+            notes: vec![],
+        })),
+    );
+    assert!(fx.is_empty());
+    ensure_view(&mut app);
+    app
+}
+
+fn mouse(app: &mut App, kind: MouseEventKind, col: u16, row: u16) {
+    let ev = MouseEvent {
+        kind,
+        column: col,
+        row,
+        modifiers: KeyModifiers::NONE,
+    };
+    update(app, Action::Term(Event::Mouse(ev)));
+}
+
+fn key(app: &mut App, code: KeyCode, mods: KeyModifiers) -> Vec<Effect> {
+    update(app, Action::Term(Event::Key(KeyEvent::new(code, mods))))
+}
+
+fn cmd(app: &mut App, c: Command) -> Vec<Effect> {
+    update(app, Action::Cmd(c))
+}
+
+fn drag(app: &mut App, from: (u16, u16), to: (u16, u16)) {
+    mouse(app, MouseEventKind::Down(MouseButton::Left), from.0, from.1);
+    mouse(
+        app,
+        MouseEventKind::Drag(MouseButton::Left),
+        (from.0 + to.0) / 2,
+        (from.1 + to.1) / 2,
+    );
+    mouse(app, MouseEventKind::Drag(MouseButton::Left), to.0, to.1);
+    mouse(app, MouseEventKind::Up(MouseButton::Left), to.0, to.1);
+}
+
+fn mask(app: &App) -> &Mask {
+    &app.doc.as_ref().unwrap().mask
+}
+
+/// The rectangle the viewport maps two cells to, computed independently of the tools module.
+fn expected_rect(app: &App, a: (u16, u16), b: (u16, u16)) -> Mask {
+    let v = app.view.unwrap();
+    let (ax, ay) = v.cell_to_image(a.0, a.1).unwrap();
+    let (bx, by) = v.cell_to_image(b.0, b.1).unwrap();
+    let (w, h) = (mask(app).width(), mask(app).height());
+    let mut m = Mask::new(w, h);
+    let (x0, x1) = (ax.min(bx).floor() as i64, ax.max(bx).floor() as i64);
+    let (y0, y1) = (ay.min(by).floor() as i64, ay.max(by).floor() as i64);
+    for y in y0.max(0)..=y1.min(i64::from(h) - 1) {
+        for x in x0.max(0)..=x1.min(i64::from(w) - 1) {
+            m.0.put_pixel(x as u32, y as u32, image::Luma([255]));
+        }
+    }
+    m
+}
+
+#[test]
+fn rectangle_selects_the_mapped_pixels_at_every_zoom() {
+    for graphics in [ProtocolType::Halfblocks, ProtocolType::Sixel] {
+        for zoom_steps in [0, 1, 3, 6] {
+            let mut app = app_with_image(640, 427, graphics);
+            for _ in 0..zoom_steps {
+                cmd(&mut app, Command::ZoomIn);
+            }
+            let c = app.layout().canvas;
+            let (a, b) = ((c.x + 5, c.y + 3), (c.x + 30, c.y + 14));
+            let want = expected_rect(&app, a, b);
+            drag(&mut app, a, b);
+            assert!(!want.is_empty());
+            assert_eq!(mask(&app), &want, "{graphics:?} zoom step {zoom_steps}");
+        }
+    }
+}
+
+#[test]
+fn rectangle_drawn_backwards_and_outside_the_image_is_clipped() {
+    let mut app = app_with_image(64, 64, ProtocolType::Halfblocks);
+    let c = app.layout().canvas;
+    // The fitted 64x64 image is narrower than the canvas: start left of it, in the margin.
+    let (a, b) = ((c.x + 45, c.y + 20), (c.x + 1, c.y + 2));
+    let want = expected_rect(&app, a, b);
+    drag(&mut app, a, b);
+    assert_eq!(mask(&app), &want);
+}
+
+#[test]
+fn polygon_matches_its_vertices_and_closes_by_enter_or_first_vertex() {
+    for zoom_steps in [0, 2, 4] {
+        let mut app = app_with_image(640, 427, ProtocolType::Halfblocks);
+        for _ in 0..zoom_steps {
+            cmd(&mut app, Command::ZoomIn);
+        }
+        cmd(&mut app, Command::ToolPolygon);
+        let c = app.layout().canvas;
+        let cells = [
+            (c.x + 4, c.y + 2),
+            (c.x + 40, c.y + 5),
+            (c.x + 20, c.y + 20),
+            (c.x + 2, c.y + 12),
+        ];
+        let v = app.view.unwrap();
+        let pts: Vec<(f64, f64)> = cells
+            .iter()
+            .map(|&(x, y)| v.cell_to_image(x, y).unwrap())
+            .collect();
+        for &(x, y) in &cells {
+            mouse(&mut app, MouseEventKind::Down(MouseButton::Left), x, y);
+            mouse(&mut app, MouseEventKind::Up(MouseButton::Left), x, y);
+        }
+        // an extra vertex, removed with Backspace
+        mouse(
+            &mut app,
+            MouseEventKind::Down(MouseButton::Left),
+            c.x + 50,
+            c.y + 20,
+        );
+        key(&mut app, KeyCode::Backspace, KeyModifiers::NONE);
+        assert_eq!(app.polygon.len(), 4);
+        assert!(
+            mask(&app).is_empty(),
+            "nothing is selected before the polygon closes"
+        );
+        if zoom_steps == 2 {
+            mouse(
+                &mut app,
+                MouseEventKind::Down(MouseButton::Left),
+                cells[0].0,
+                cells[0].1,
+            );
+        } else {
+            let fx = key(&mut app, KeyCode::Enter, KeyModifiers::NONE);
+            assert!(
+                fx.iter().all(|e| !matches!(e, Effect::Run(_))),
+                "Enter closes, it does not run"
+            );
+        }
+        let mut want = Mask::new(640, 427);
+        Shape::Polygon(pts).rasterize(&mut want).unwrap();
+        assert!(app.polygon.is_empty());
+        assert_eq!(mask(&app), &want, "zoom step {zoom_steps}");
+    }
+}
+
+#[test]
+fn brush_and_eraser_paint_round_dabs_and_size_keys_change_it() {
+    let mut app = app_with_image(200, 200, ProtocolType::Halfblocks);
+    cmd(&mut app, Command::ToolBrush);
+    key(&mut app, KeyCode::Char(']'), KeyModifiers::NONE);
+    assert_eq!(app.brush, 20);
+    key(&mut app, KeyCode::Char('['), KeyModifiers::NONE);
+    assert_eq!(app.brush, 16);
+    let c = app.layout().canvas;
+    let (x, y) = app.view.unwrap().cell_to_image(c.x + 20, c.y + 10).unwrap();
+    drag(&mut app, (c.x + 20, c.y + 10), (c.x + 20, c.y + 10));
+    let m = mask(&app);
+    assert_eq!(m.0.get_pixel(x as u32, y as u32).0[0], 255);
+    assert_eq!(m.0.get_pixel(x as u32 + 9, y as u32).0[0], 0, "radius 8");
+    cmd(&mut app, Command::ToolEraser);
+    drag(&mut app, (c.x + 20, c.y + 10), (c.x + 20, c.y + 10));
+    assert!(mask(&app).is_empty());
+    cmd(&mut app, Command::Undo);
+    assert!(!mask(&app).is_empty(), "one stroke is one undo step");
+}
+
+#[test]
+fn undo_and_redo_cover_mask_and_results() {
+    let mut app = app_with_image(100, 80, ProtocolType::Halfblocks);
+    let c = app.layout().canvas;
+    drag(&mut app, (c.x + 2, c.y + 2), (c.x + 10, c.y + 5));
+    let first = mask(&app).clone();
+    drag(&mut app, (c.x + 20, c.y + 10), (c.x + 30, c.y + 15));
+    let both = mask(&app).clone();
+    cmd(&mut app, Command::InvertMask);
+    cmd(&mut app, Command::Undo);
+    assert_eq!(mask(&app), &both);
+    cmd(&mut app, Command::Undo);
+    assert_eq!(mask(&app), &first);
+    cmd(&mut app, Command::Redo);
+    assert_eq!(mask(&app), &both);
+
+    let fx = cmd(&mut app, Command::Run);
+    let Some(Effect::Run(req)) = fx.into_iter().next() else {
+        panic!("Run starts a job")
+    };
+    assert_eq!(req.mask.as_ref(), Some(&both));
+    let img = DynamicImage::ImageRgb8(RgbImage::new(100, 80));
+    let ready = ResultReady {
+        job: req.job,
+        number: 1,
+        image: img,
+        seed: 42,
+        work_path: None,
+        warning: None,
+    };
+    update(&mut app, Action::ResultReady(Box::new(ready)));
+    update(
+        &mut app,
+        Action::JobEnded {
+            job: req.job,
+            result: Ok(1),
+        },
+    );
+    assert_eq!(app.doc.as_ref().unwrap().results.len(), 1);
+    assert_eq!((app.show, app.params.seed), (Show::Result, 42));
+    assert!(app.has_unsaved());
+    cmd(&mut app, Command::Undo);
+    assert!(app.doc.as_ref().unwrap().results.is_empty());
+    assert_eq!(app.show, Show::Edit);
+    cmd(&mut app, Command::Redo);
+    assert_eq!(app.doc.as_ref().unwrap().results.len(), 1);
+    cmd(&mut app, Command::DeleteResult);
+    assert!(app.doc.as_ref().unwrap().results.is_empty());
+    cmd(&mut app, Command::Undo);
+    assert_eq!(app.doc.as_ref().unwrap().results.len(), 1);
+    // quitting with an unsaved result asks first
+    cmd(&mut app, Command::Quit);
+    assert!(!app.quit && app.overlay.is_some());
+    key(&mut app, KeyCode::Char('n'), KeyModifiers::NONE);
+    assert!(!app.quit && app.overlay.is_none());
+}
+
+#[test]
+fn mode_switches_extend_the_canvas_and_shape_the_request() {
+    let mut app = app_with_image(100, 50, ProtocolType::Halfblocks);
+    key(&mut app, KeyCode::Tab, KeyModifiers::NONE);
+    assert_eq!(app.params.mode, Mode::Outpaint);
+    assert!(
+        cmd(&mut app, Command::Run).is_empty(),
+        "outpaint without an extension is refused"
+    );
+    assert!(app.status.error);
+    key(&mut app, KeyCode::Left, KeyModifiers::CONTROL);
+    key(&mut app, KeyCode::Down, KeyModifiers::CONTROL);
+    assert_eq!(app.params.extend, [10, 0, 0, 5]);
+    assert_eq!(app.shown_size(), Some((110, 55)));
+    key(&mut app, KeyCode::Tab, KeyModifiers::NONE);
+    assert_eq!(app.params.mode, Mode::PreciseOutpaint);
+    let c = app.layout().canvas;
+    drag(&mut app, (c.x + 20, c.y + 5), (c.x + 30, c.y + 10));
+    let fx = cmd(&mut app, Command::Run);
+    let Some(Effect::Run(req)) = fx.into_iter().next() else {
+        panic!("Run starts a job")
+    };
+    assert_eq!(
+        (req.mode, req.extend, req.mask.is_none()),
+        (Mode::PreciseOutpaint, [10, 0, 0, 5], true)
+    );
+    key(&mut app, KeyCode::Tab, KeyModifiers::NONE);
+    assert_eq!(app.params.mode, Mode::Inpaint);
+    assert_eq!(
+        app.shown_size(),
+        Some((100, 50)),
+        "inpainting shows no border"
+    );
+    // in inpaint mode, an extend key switches to outpaint
+    cmd(&mut app, Command::ExtendRight);
+    assert_eq!(app.params.mode, Mode::Outpaint);
+}
+
+#[test]
+fn inpaint_without_a_selection_is_refused_and_run_is_single() {
+    let mut app = app_with_image(40, 40, ProtocolType::Halfblocks);
+    assert!(cmd(&mut app, Command::Run).is_empty());
+    assert!(app.status.text.contains("draw a selection"));
+    cmd(&mut app, Command::InvertMask);
+    assert_eq!(cmd(&mut app, Command::Run).len(), 1);
+    assert!(cmd(&mut app, Command::Run).is_empty(), "one job at a time");
+    let cancel = app.job.as_ref().unwrap().cancel.clone();
+    key(&mut app, KeyCode::Esc, KeyModifiers::NONE);
+    assert!(
+        cancel.load(std::sync::atomic::Ordering::Relaxed),
+        "Esc cancels the job"
+    );
+}
+
+#[test]
+fn drags_are_throttled_to_one_encoding_in_flight() {
+    let mut app = app_with_image(640, 427, ProtocolType::Halfblocks);
+    let first = super::update::pending_renders(&mut app);
+    assert!(matches!(first.as_slice(), [Effect::EncodeCanvas(_)]));
+    let c = app.layout().canvas;
+    mouse(
+        &mut app,
+        MouseEventKind::Down(MouseButton::Left),
+        c.x + 3,
+        c.y + 3,
+    );
+    mouse(
+        &mut app,
+        MouseEventKind::Drag(MouseButton::Left),
+        c.x + 9,
+        c.y + 6,
+    );
+    assert!(
+        super::update::pending_renders(&mut app).is_empty(),
+        "one in flight: wait"
+    );
+    let generation = app.pictures.canvas_generation;
+    let done = super::action::Encoded {
+        slot: super::action::Slot::Canvas,
+        generation,
+        protocol: Err("test".into()),
+        micros: 1,
+    };
+    update(&mut app, Action::Encoded(Box::new(done)));
+    assert_eq!(
+        super::update::pending_renders(&mut app).len(),
+        1,
+        "then the newest state is encoded"
+    );
+}

@@ -1,0 +1,569 @@
+//! `update(&mut App, Action) -> Vec<Effect>`: every state change, and no I/O.
+
+use std::sync::Arc;
+
+use crossterm::event::{
+    Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
+};
+use ratatui::layout::Rect;
+
+use super::action::{Action, Command, Effect, Encoded, LoadedImage, ResultReady, Slot, Written};
+use super::app::{App, CanvasKey, Doc, Gesture, InputPurpose, Overlay, ResultItem, Show, Tool};
+use super::commands::{self, command};
+use super::input;
+use super::keymap;
+use super::render::{CanvasRequest, Preview, ThumbRequest};
+use super::tools;
+use super::view;
+use super::viewport::Viewport;
+use crate::image_io;
+
+/// Applies one action; returns the effects to run.
+pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
+    match action {
+        Action::Term(ev) => on_event(app, ev),
+        Action::Cmd(c) => command(app, c),
+        Action::ImageLoaded(Ok(img)) => opened(app, img),
+        Action::ImageLoaded(Err(e)) => {
+            app.set_error(e);
+            vec![]
+        }
+        Action::MaskLoaded(Ok(mask)) => {
+            let fits = app.doc.as_ref().is_some_and(|d| {
+                (d.mask.width(), d.mask.height()) == (mask.width(), mask.height())
+            });
+            if fits {
+                app.push_undo();
+                if let Some(m) = app.mask_mut() {
+                    *m = mask;
+                }
+                app.set_status("mask loaded");
+            } else {
+                app.set_error("the mask's size does not match the image");
+            }
+            vec![]
+        }
+        Action::MaskLoaded(Err(e)) => {
+            app.set_error(e);
+            vec![]
+        }
+        Action::Written { what, result } => {
+            match result {
+                Ok(path) => {
+                    if let Written::Result(id) = what {
+                        app.saved.insert(id);
+                    }
+                    app.set_status(format!("saved {}", path.display()));
+                }
+                Err(e) => app.set_error(e),
+            }
+            vec![]
+        }
+        Action::Completed(c) => {
+            input::completed(app, c);
+            vec![]
+        }
+        Action::Progress { job, done, total } => {
+            if let Some(j) = app.job.as_mut().filter(|j| j.id == job) {
+                j.done = done;
+                j.total = total;
+            }
+            vec![]
+        }
+        Action::JobStatus { job, text } => {
+            if app.job.as_ref().is_some_and(|j| j.id == job) {
+                app.set_status(text);
+            }
+            vec![]
+        }
+        Action::ResultReady(r) => result_ready(app, *r),
+        Action::JobEnded { job, result } => {
+            if app.job.as_ref().is_some_and(|j| j.id == job) {
+                let cancelled = app
+                    .job
+                    .as_ref()
+                    .is_some_and(|j| j.cancel.load(std::sync::atomic::Ordering::Relaxed));
+                app.job = None;
+                match result {
+                    Ok(n) => app.set_status(format!(
+                        "{n} result{} ready: v view, s save, k keep editing",
+                        if n == 1 { "" } else { "s" }
+                    )),
+                    Err(_) if cancelled => app.set_status("cancelled"),
+                    Err(e) => app.set_error(e),
+                }
+            }
+            vec![]
+        }
+        Action::Encoded(e) => encoded(app, *e),
+    }
+}
+
+fn opened(app: &mut App, img: LoadedImage) -> Vec<Effect> {
+    if let Some(j) = &app.job {
+        j.cancel.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+    let (w, h) = (img.image.width(), img.image.height());
+    let id = app.fresh_id();
+    let display = Arc::new(image_io::flatten(&img.image));
+    app.doc = Some(Doc {
+        id,
+        path: img.path.clone(),
+        source: Arc::new(img.image),
+        display,
+        mask: Arc::new(crate::mask::Mask::new(w, h)),
+        results: Vec::new(),
+    });
+    app.undo.clear();
+    app.redo.clear();
+    app.saved.clear();
+    app.polygon.clear();
+    app.gesture = None;
+    app.view = None;
+    app.selected = None;
+    app.show = Show::Edit;
+    app.params.extend = [0; 4];
+    app.work_dir = Some(img.work_dir);
+    app.next_number = 1;
+    app.doc_rev += 1;
+    app.mask_rev += 1;
+    app.pictures.thumbs.clear();
+    app.pictures.thumbs_requested.clear();
+    let mut msg = format!("opened {} ({w}x{h})", img.path.display());
+    for n in img.notes {
+        msg.push_str("; ");
+        msg.push_str(&n);
+    }
+    app.set_status(msg);
+    match app.pending_mask.take() {
+        Some(path) => vec![Effect::LoadMask {
+            path,
+            width: w,
+            height: h,
+        }],
+        None => vec![],
+    }
+}
+
+fn result_ready(app: &mut App, r: ResultReady) -> Vec<Effect> {
+    let Some(job) = app.job.as_mut().filter(|j| j.id == r.job) else {
+        return vec![];
+    };
+    job.received += 1;
+    let first = job.received == 1;
+    let doc_id = job.doc;
+    if app.doc.as_ref().is_none_or(|d| d.id != doc_id) {
+        return vec![];
+    }
+    if !app.params.seed_locked && first {
+        app.params.seed = r.seed;
+    }
+    app.push_undo();
+    let id = app.fresh_id();
+    let display = Arc::new(image_io::flatten(&r.image));
+    if let Some(doc) = app.doc.as_mut() {
+        doc.results.push(ResultItem {
+            id,
+            number: r.number,
+            image: Arc::new(r.image),
+            display,
+            seed: r.seed,
+            work_path: r.work_path,
+        });
+        app.selected = Some(doc.results.len() - 1);
+    }
+    app.doc_rev += 1;
+    if first {
+        app.show = Show::Result;
+    }
+    if let Some(w) = r.warning {
+        app.set_error(w);
+    }
+    vec![]
+}
+
+fn encoded(app: &mut App, e: Encoded) -> Vec<Effect> {
+    match e.slot {
+        Slot::Canvas => {
+            app.pictures.canvas_in_flight = false;
+            if e.generation == app.pictures.canvas_generation {
+                app.pictures.last_encode_micros = Some(e.micros);
+                match e.protocol {
+                    Ok(p) => app.pictures.canvas = Some(p),
+                    Err(msg) => app.set_error(format!("cannot draw the image: {msg}")),
+                }
+            }
+        }
+        Slot::Thumb(id) => {
+            if let Ok(p) = e.protocol {
+                app.pictures.thumbs.insert(id, p);
+            }
+        }
+    }
+    vec![]
+}
+
+fn on_event(app: &mut App, ev: Event) -> Vec<Effect> {
+    match ev {
+        Event::Key(k) if k.kind != KeyEventKind::Release => on_key(app, k),
+        Event::Mouse(m) => on_mouse(app, m),
+        Event::Resize(w, h) => {
+            app.screen = (w, h);
+            app.pictures.thumbs.clear();
+            app.pictures.thumbs_requested.clear();
+            vec![Effect::ClearScreen]
+        }
+        Event::Paste(text) => {
+            if let Some(Overlay::Input(input)) = app.overlay.as_mut() {
+                for c in text.chars().filter(|c| !c.is_control()) {
+                    input::insert_char(input, c);
+                }
+            }
+            vec![]
+        }
+        _ => vec![],
+    }
+}
+
+fn on_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
+    match app.overlay.clone() {
+        Some(Overlay::Input(_)) => return input::input_key(app, k),
+        Some(Overlay::ConfirmQuit) => {
+            return match k.code {
+                KeyCode::Char('y') | KeyCode::Enter => {
+                    app.quit = true;
+                    vec![]
+                }
+                KeyCode::Char('n') | KeyCode::Esc | KeyCode::Char('q') => {
+                    commands::close_overlay(app)
+                }
+                _ => vec![],
+            };
+        }
+        Some(Overlay::EnginePicker { selected }) => {
+            return match k.code {
+                KeyCode::Up => {
+                    app.overlay = Some(Overlay::EnginePicker {
+                        selected: selected.saturating_sub(1),
+                    });
+                    vec![]
+                }
+                KeyCode::Down => {
+                    app.overlay = Some(Overlay::EnginePicker {
+                        selected: (selected + 1).min(2),
+                    });
+                    vec![]
+                }
+                KeyCode::Enter => commands::pick_engine(app, selected),
+                KeyCode::Esc | KeyCode::Char('q') => commands::close_overlay(app),
+                _ => vec![],
+            };
+        }
+        Some(Overlay::Help { scroll }) => {
+            return match k.code {
+                KeyCode::Up => {
+                    app.overlay = Some(Overlay::Help {
+                        scroll: scroll.saturating_sub(1),
+                    });
+                    vec![]
+                }
+                KeyCode::Down => {
+                    app.overlay = Some(Overlay::Help { scroll: scroll + 1 });
+                    vec![]
+                }
+                _ => commands::close_overlay(app),
+            };
+        }
+        None => {}
+    }
+    if k.code == KeyCode::Char('c')
+        && k.modifiers.contains(KeyModifiers::CONTROL)
+        && app.job.is_some()
+    {
+        return command(app, Command::Cancel);
+    }
+    match keymap::lookup(&k) {
+        Some(c) => command(app, c),
+        None => vec![],
+    }
+}
+
+fn on_mouse(app: &mut App, m: MouseEvent) -> Vec<Effect> {
+    if app.too_small() {
+        return vec![];
+    }
+    let (col, row) = (m.column, m.row);
+    let screen = Rect::new(0, 0, app.screen.0, app.screen.1);
+    if app.overlay.is_some() {
+        if let MouseEventKind::Down(MouseButton::Left) = m.kind {
+            return match view::overlay::hit(app, screen, col, row) {
+                view::overlay::Hit::Command(c) => {
+                    let mut fx = commands::close_overlay(app);
+                    fx.extend(command(app, c));
+                    fx
+                }
+                view::overlay::Hit::Engine(i) => commands::pick_engine(app, i),
+                view::overlay::Hit::ConfirmQuit => {
+                    app.quit = true;
+                    vec![]
+                }
+                view::overlay::Hit::Inside => vec![],
+                view::overlay::Hit::Outside => commands::close_overlay(app),
+            };
+        }
+        if let (
+            MouseEventKind::ScrollDown | MouseEventKind::ScrollUp,
+            Some(Overlay::Help { scroll }),
+        ) = (m.kind, app.overlay.as_mut())
+        {
+            *scroll = if m.kind == MouseEventKind::ScrollDown {
+                *scroll + 1
+            } else {
+                scroll.saturating_sub(1)
+            };
+        }
+        return vec![];
+    }
+    let layout = app.layout();
+    ensure_view(app);
+    let in_canvas = app.view.is_some_and(|v| v.contains(col, row));
+    if in_canvas || app.gesture.is_some() {
+        return canvas_mouse(app, m);
+    }
+    if let MouseEventKind::Down(MouseButton::Left) = m.kind {
+        for (rect, c) in view::panel::buttons(app, layout.panel) {
+            if hit(rect, col, row) {
+                return command(app, c);
+            }
+        }
+        for (rect, i) in view::strip::thumb_rects(app, layout.strip) {
+            if hit(rect, col, row) {
+                app.selected = Some(i);
+                app.show = Show::Result;
+                return vec![];
+            }
+        }
+        if hit(view::status::help_button(layout.status), col, row) {
+            return command(app, Command::Help);
+        }
+    }
+    vec![]
+}
+
+fn hit(r: Rect, col: u16, row: u16) -> bool {
+    col >= r.x && row >= r.y && col < r.x + r.width && row < r.y + r.height
+}
+
+fn canvas_mouse(app: &mut App, m: MouseEvent) -> Vec<Effect> {
+    let Some(mut view) = app.view else {
+        return vec![];
+    };
+    let (col, row) = (m.column, m.row);
+    let p = view.cell_to_image_unclipped(col, row);
+    let offset = app.offset();
+    let fit = fit_zoom(app).unwrap_or(view.zoom);
+    match m.kind {
+        MouseEventKind::ScrollUp => {
+            view.zoom_at(1.25, col, row, fit);
+            app.view = Some(view);
+        }
+        MouseEventKind::ScrollDown => {
+            view.zoom_at(0.8, col, row, fit);
+            app.view = Some(view);
+        }
+        MouseEventKind::Down(MouseButton::Middle | MouseButton::Right) => {
+            app.gesture = Some(Gesture::Pan { col, row });
+        }
+        MouseEventKind::Drag(MouseButton::Middle | MouseButton::Right) => {
+            if let Some(Gesture::Pan { col: c0, row: r0 }) = app.gesture {
+                view.pan_cells(
+                    i32::from(c0) - i32::from(col),
+                    i32::from(r0) - i32::from(row),
+                );
+                app.view = Some(view);
+                app.gesture = Some(Gesture::Pan { col, row });
+            }
+        }
+        MouseEventKind::Up(MouseButton::Middle | MouseButton::Right) => app.gesture = None,
+        MouseEventKind::Moved => app.hover = Some(p),
+        MouseEventKind::Down(MouseButton::Left) => {
+            if app.show != Show::Edit {
+                app.show = Show::Edit;
+                return vec![];
+            }
+            app.hover = Some(p);
+            match app.tool {
+                Tool::Polygon => return polygon_click(app, &view, p),
+                Tool::Brush | Tool::Eraser => {
+                    app.push_undo();
+                    let (d, erase) = (app.brush, app.tool == Tool::Eraser);
+                    if let Some(mask) = app.mask_mut() {
+                        tools::stroke(mask, p, p, d, offset, erase);
+                    }
+                }
+                Tool::Rect | Tool::Ellipse => {}
+            }
+            app.gesture = Some(Gesture::Draw { start: p, last: p });
+        }
+        MouseEventKind::Drag(MouseButton::Left) => {
+            app.hover = Some(p);
+            if let Some(Gesture::Draw { start, last }) = app.gesture {
+                if matches!(app.tool, Tool::Brush | Tool::Eraser) {
+                    let (d, erase) = (app.brush, app.tool == Tool::Eraser);
+                    if let Some(mask) = app.mask_mut() {
+                        tools::stroke(mask, last, p, d, offset, erase);
+                    }
+                }
+                app.gesture = Some(Gesture::Draw { start, last: p });
+            }
+        }
+        MouseEventKind::Up(MouseButton::Left) => {
+            if let Some(Gesture::Draw { start, .. }) = app.gesture.take() {
+                let shape = match app.tool {
+                    Tool::Rect => Some(tools::rect_shape(start, p, offset)),
+                    Tool::Ellipse => Some(tools::ellipse_shape(start, p, offset)),
+                    _ => None,
+                };
+                if let Some(shape) = shape {
+                    commands::add_shape(app, &shape);
+                }
+            }
+        }
+        _ => {}
+    }
+    vec![]
+}
+
+fn polygon_click(app: &mut App, view: &Viewport, p: (f64, f64)) -> Vec<Effect> {
+    if app.polygon.len() >= 3 {
+        let (fx, fy) = view.image_to_screen(app.polygon[0].0, app.polygon[0].1);
+        let (px, py) = view.image_to_screen(p.0, p.1);
+        // "On the first vertex" means in the same cell, whatever the zoom.
+        let same_cell = (fx / f64::from(view.cell_w)).floor()
+            == (px / f64::from(view.cell_w)).floor()
+            && (fy / f64::from(view.cell_h)).floor() == (py / f64::from(view.cell_h)).floor();
+        if same_cell {
+            commands::close_polygon(app);
+            return vec![];
+        }
+    }
+    app.polygon.push(p);
+    vec![]
+}
+
+/// The zoom that fits the shown image into the canvas.
+pub fn fit_zoom(app: &App) -> Option<f64> {
+    let dims = app.shown_size()?;
+    Some(Viewport::fit(dims.0, dims.1, app.layout().canvas, app.cell).zoom)
+}
+
+/// Makes the viewport match the canvas area and the shown image's size.
+pub fn ensure_view(app: &mut App) {
+    let Some(dims) = app.shown_size() else {
+        app.view = None;
+        return;
+    };
+    let area = app.layout().canvas;
+    match app.view {
+        Some(v) if app.view_dims == Some(dims) => {
+            if v.area != area {
+                app.view = Some(v.moved_to(area));
+            }
+        }
+        _ => {
+            app.view = Some(Viewport::fit(dims.0, dims.1, area, app.cell));
+            app.view_dims = Some(dims);
+        }
+    }
+}
+
+fn preview(app: &App) -> Preview {
+    if app.show != Show::Edit {
+        return Preview::None;
+    }
+    match (app.tool, app.gesture) {
+        (Tool::Rect | Tool::Ellipse, Some(Gesture::Draw { start, last })) => {
+            tools::drag_preview(app.tool == Tool::Ellipse, start, last)
+        }
+        (Tool::Polygon, _) if !app.polygon.is_empty() => Preview::Polygon {
+            points: app.polygon.clone(),
+            cursor: app.hover,
+        },
+        (Tool::Brush | Tool::Eraser, _) => match app.hover {
+            Some((x, y)) => Preview::Brush {
+                x,
+                y,
+                r: f64::from(app.brush) / 2.0,
+            },
+            None => Preview::None,
+        },
+        _ => Preview::None,
+    }
+}
+
+/// Encodings the screen needs now: the canvas when what it shows changed and no encoding is in
+/// flight (so drags are throttled to the encoder's pace and the newest state wins), and missing
+/// thumbnails. Called once per batch of actions.
+pub fn pending_renders(app: &mut App) -> Vec<Effect> {
+    let mut fx = Vec::new();
+    if app.too_small() || app.doc.is_none() {
+        return fx;
+    }
+    ensure_view(app);
+    let (Some(view), Some(doc)) = (app.view, app.doc.as_ref()) else {
+        return fx;
+    };
+    let key = CanvasKey {
+        doc_rev: app.doc_rev,
+        mask_rev: app.mask_rev,
+        view,
+        show: app.show,
+        selected: app.selected_result().map(|r| r.id),
+        preview: preview(app),
+        mode: app.params.mode,
+        extend: app.extend(),
+    };
+    if app.pictures.canvas_key.as_ref() != Some(&key) && !app.pictures.canvas_in_flight {
+        let canvas = app.shown_size().unwrap_or((1, 1));
+        let (base, base_offset, mask) = match (app.show, app.selected_result()) {
+            (Show::Result, Some(r)) => (r.display.clone(), (0, 0), None),
+            (Show::Original, _) => (doc.display.clone(), app.offset(), None),
+            _ => (doc.display.clone(), app.offset(), Some(doc.mask.clone())),
+        };
+        app.pictures.canvas_generation += 1;
+        app.pictures.canvas_in_flight = true;
+        fx.push(Effect::EncodeCanvas(Box::new(CanvasRequest {
+            generation: app.pictures.canvas_generation,
+            base,
+            base_offset,
+            canvas,
+            mask,
+            preview: key.preview.clone(),
+            view,
+        })));
+        app.pictures.canvas_key = Some(key);
+    }
+    let strip = app.layout().strip;
+    let rows = strip.height.saturating_sub(1).max(1);
+    let cols = super::app::THUMB_COLS;
+    let cell = app.cell;
+    if let Some(doc) = app.doc.as_ref() {
+        for r in &doc.results {
+            if app.pictures.thumbs_requested.insert(r.id) {
+                fx.push(Effect::EncodeThumb(Box::new(ThumbRequest {
+                    id: r.id,
+                    image: r.display.clone(),
+                    cols,
+                    rows,
+                    cell,
+                })));
+            }
+        }
+    }
+    fx
+}
+
+/// Whether an input popup for `purpose` is open (for tests and the view).
+pub fn input_open(app: &App, purpose: InputPurpose) -> bool {
+    matches!(&app.overlay, Some(Overlay::Input(i)) if i.purpose == purpose)
+}

@@ -1,0 +1,179 @@
+//! Popups: help (generated from the keymap), text input, quit confirmation, engine picker.
+
+use ratatui::Frame;
+use ratatui::layout::{Position, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Clear, Paragraph};
+
+use super::centered;
+use crate::tui::action::Command;
+use crate::tui::app::{App, InputPurpose, Overlay};
+use crate::tui::commands::ENGINES;
+use crate::tui::keymap::help_lines;
+
+/// What a click on a popup means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hit {
+    Command(Command),
+    Engine(usize),
+    ConfirmQuit,
+    Inside,
+    Outside,
+}
+
+fn help_area(screen: Rect) -> Rect {
+    centered(screen, 72, screen.height.saturating_sub(4))
+}
+
+fn input_area(screen: Rect, completions: usize) -> Rect {
+    centered(screen, 72, 3 + completions.min(6) as u16 + 1)
+}
+
+fn confirm_area(screen: Rect) -> Rect {
+    centered(screen, 52, 5)
+}
+
+fn engine_area(screen: Rect) -> Rect {
+    centered(screen, 44, ENGINES.len() as u16 + 3)
+}
+
+fn inside(r: Rect, col: u16, row: u16) -> bool {
+    col >= r.x && row >= r.y && col < r.right() && row < r.bottom()
+}
+
+/// Interprets a click while a popup is open.
+pub fn hit(app: &App, screen: Rect, col: u16, row: u16) -> Hit {
+    let area = match &app.overlay {
+        Some(Overlay::Help { scroll }) => {
+            let a = help_area(screen);
+            if inside(a, col, row) && row > a.y && row < a.bottom() - 1 {
+                let i = usize::from(row - a.y - 1 + scroll);
+                if let Some((Some(c), _)) = help_lines().get(i) {
+                    return Hit::Command(*c);
+                }
+            }
+            a
+        }
+        Some(Overlay::Input(i)) => input_area(screen, i.completions.len()),
+        Some(Overlay::ConfirmQuit) => {
+            let a = confirm_area(screen);
+            if row == a.y + 3 && col > a.x && col < a.x + 9 {
+                return Hit::ConfirmQuit;
+            }
+            if row == a.y + 3 && col >= a.x + 13 && col < a.x + 21 {
+                return Hit::Outside;
+            }
+            a
+        }
+        Some(Overlay::EnginePicker { .. }) => {
+            let a = engine_area(screen);
+            if inside(a, col, row) && row > a.y && usize::from(row - a.y - 1) < ENGINES.len() {
+                return Hit::Engine(usize::from(row - a.y - 1));
+            }
+            a
+        }
+        None => return Hit::Outside,
+    };
+    if inside(area, col, row) {
+        Hit::Inside
+    } else {
+        Hit::Outside
+    }
+}
+
+fn title(p: InputPurpose) -> &'static str {
+    match p {
+        InputPurpose::Prompt => " Prompt (Enter keeps, Esc cancels) ",
+        InputPurpose::Negative => " Negative prompt ",
+        InputPurpose::Seed => " Seed (a whole number; locks it) ",
+        InputPurpose::SaveResult => " Save the result as (never overwrites; Tab completes) ",
+        InputPurpose::SaveMask => " Save the mask as (Tab completes) ",
+        InputPurpose::LoadMask => " Load a mask PNG (Tab completes) ",
+        InputPurpose::Open => " Open an image (Tab completes) ",
+    }
+}
+
+/// Draws the open popup, if any.
+pub fn draw(frame: &mut Frame, app: &App, screen: Rect) {
+    let accent = Style::default().fg(Color::Cyan);
+    match &app.overlay {
+        None => {}
+        Some(Overlay::Help { scroll }) => {
+            let a = help_area(screen);
+            frame.render_widget(Clear, a);
+            let lines: Vec<Line> = help_lines()
+                .into_iter()
+                .skip(usize::from(*scroll))
+                .map(|(c, text)| match c {
+                    None => Line::styled(text, accent.add_modifier(Modifier::BOLD)),
+                    Some(_) => Line::raw(format!("  {text}")),
+                })
+                .collect();
+            let block = Block::bordered()
+                .title(" Keys (click a line to run it; ↑↓ scroll, any other key closes) ");
+            frame.render_widget(Paragraph::new(lines).block(block), a);
+        }
+        Some(Overlay::Input(input)) => {
+            let a = input_area(screen, input.completions.len());
+            frame.render_widget(Clear, a);
+            let width = usize::from(a.width.saturating_sub(2));
+            let skip = input.cursor.saturating_sub(width.saturating_sub(1));
+            let shown: String = input.text.chars().skip(skip).take(width).collect();
+            let mut lines = vec![Line::raw(shown)];
+            for c in input.completions.iter().take(6) {
+                lines.push(Line::styled(
+                    c.clone(),
+                    Style::default().fg(Color::DarkGray),
+                ));
+            }
+            lines.push(Line::styled(
+                "Enter: OK   Esc: cancel   C-u: clear",
+                Style::default().fg(Color::DarkGray),
+            ));
+            frame.render_widget(
+                Paragraph::new(lines).block(Block::bordered().title(title(input.purpose))),
+                a,
+            );
+            let x = a.x + 1 + (input.cursor - skip) as u16;
+            frame.set_cursor_position(Position::new(x.min(a.right().saturating_sub(2)), a.y + 1));
+        }
+        Some(Overlay::ConfirmQuit) => {
+            let a = confirm_area(screen);
+            frame.render_widget(Clear, a);
+            let lines = vec![
+                Line::raw("Some results are not saved (they stay in the"),
+                Line::raw("work folder). Quit anyway?"),
+                Line::styled("[y] quit    [n] stay", accent),
+            ];
+            frame.render_widget(
+                Paragraph::new(lines).block(Block::bordered().title(" Quit? ")),
+                a,
+            );
+        }
+        Some(Overlay::EnginePicker { selected }) => {
+            let a = engine_area(screen);
+            frame.render_widget(Clear, a);
+            let mut lines: Vec<Line> = ENGINES
+                .iter()
+                .enumerate()
+                .map(|(i, e)| {
+                    let text = format!("{} {}", if i == *selected { ">" } else { " " }, e.as_str());
+                    if i == *selected {
+                        Line::styled(text, accent)
+                    } else {
+                        Line::raw(text)
+                    }
+                })
+                .collect();
+            lines.push(Line::styled(
+                "↑↓ Enter, or click",
+                Style::default().fg(Color::DarkGray),
+            ));
+            frame.render_widget(
+                Paragraph::new(lines).block(Block::bordered().title(" Engine ")),
+                a,
+            );
+        }
+    }
+}

@@ -1,0 +1,246 @@
+//! The prompt and parameters panel; every part with a command is a button.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph};
+
+use crate::tui::action::Command as C;
+use crate::tui::app::{App, Tool};
+use crate::tui::commands::mode_name;
+
+/// A piece of a panel line; with a command it is clickable.
+struct Part {
+    text: String,
+    cmd: Option<C>,
+    on: bool,
+}
+
+fn t(text: impl Into<String>) -> Part {
+    Part {
+        text: text.into(),
+        cmd: None,
+        on: false,
+    }
+}
+fn b(text: impl Into<String>, cmd: C) -> Part {
+    Part {
+        text: text.into(),
+        cmd: Some(cmd),
+        on: false,
+    }
+}
+fn bon(text: impl Into<String>, cmd: C, on: bool) -> Part {
+    Part {
+        text: text.into(),
+        cmd: Some(cmd),
+        on,
+    }
+}
+
+fn clip(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        let mut out: String = s.chars().take(n.saturating_sub(1)).collect();
+        out.push('…');
+        out
+    }
+}
+
+fn lines(app: &App, width: usize) -> Vec<Vec<Part>> {
+    let p = &app.params;
+    let mut out = vec![vec![
+        t("Mode   "),
+        b(format!("{} (Tab)", mode_name(p.mode)), C::NextMode),
+    ]];
+    if p.mode.is_outpaint() {
+        let e = p.extend;
+        out.push(vec![t(format!(
+            "Extend L{} T{} R{} B{}",
+            e[0], e[1], e[2], e[3]
+        ))]);
+        out.push(vec![
+            t("       "),
+            b("+L", C::ExtendLeft),
+            t(" "),
+            b("+T", C::ExtendTop),
+            t(" "),
+            b("+R", C::ExtendRight),
+            t(" "),
+            b("+B", C::ExtendBottom),
+            t(" "),
+            b("0", C::ResetExtend),
+        ]);
+    }
+    let prompt = if p.prompt.is_empty() {
+        "(none)".to_string()
+    } else {
+        clip(&p.prompt, width - 2)
+    };
+    out.push(vec![b("Prompt (p)", C::EditPrompt)]);
+    out.push(vec![t("  "), b(prompt, C::EditPrompt)]);
+    let neg = if p.negative.is_empty() {
+        "(none)".to_string()
+    } else {
+        clip(&p.negative, width - 13)
+    };
+    out.push(vec![
+        b("Negative (n) ", C::EditNegative),
+        b(neg, C::EditNegative),
+    ]);
+    let seed = if p.seed_locked {
+        format!("{} lock", p.seed)
+    } else {
+        "random".into()
+    };
+    out.push(vec![
+        b(format!("Images {}", p.num_images), C::MoreImages),
+        t("  "),
+        b(format!("Seed {seed}"), C::SeedLock),
+    ]);
+    let model = p.model.clone().unwrap_or_else(|| "default".into());
+    out.push(vec![b(
+        clip(
+            &format!("Engine {} · {model} (t)", p.engine.as_str()),
+            width,
+        ),
+        C::PickEngine,
+    )]);
+    let run = match &app.job {
+        Some(j) if j.total > 0 => format!("[ Running {:>3}% ]", j.done * 100 / j.total),
+        Some(_) => "[ Running…     ]".to_string(),
+        None => "[ Run  (Enter) ]".to_string(),
+    };
+    out.push(vec![
+        bon(run, C::Run, app.job.is_some()),
+        t(" "),
+        b("[Esc]", C::Cancel),
+    ]);
+    let tool = |name: &str, tl: Tool, c: C| bon(name.to_string(), c, app.tool == tl);
+    out.push(vec![
+        t("Tool "),
+        tool("rect", Tool::Rect, C::ToolRect),
+        t(" "),
+        tool("polygon", Tool::Polygon, C::ToolPolygon),
+        t(" "),
+        tool("ellipse", Tool::Ellipse, C::ToolEllipse),
+    ]);
+    out.push(vec![
+        t("     "),
+        tool("brush", Tool::Brush, C::ToolBrush),
+        t(" "),
+        tool("eraser", Tool::Eraser, C::ToolEraser),
+        t(format!(" {}px ", app.brush)),
+        b("[", C::BrushSmaller),
+        t(" "),
+        b("]", C::BrushBigger),
+    ]);
+    out.push(vec![
+        t("Mask "),
+        b("invert", C::InvertMask),
+        t(" "),
+        b("grow", C::GrowMask),
+        t(" "),
+        b("shrink", C::ShrinkMask),
+    ]);
+    out.push(vec![
+        t("     "),
+        b("clear", C::ClearMask),
+        t(" "),
+        b("undo", C::Undo),
+        t(" "),
+        b("redo", C::Redo),
+    ]);
+    out.push(vec![
+        t("     "),
+        b("load", C::LoadMask),
+        t(" "),
+        b("save", C::SaveMask),
+    ]);
+    out.push(vec![
+        t("Result "),
+        b("view", C::ViewResult),
+        t(" "),
+        b("compare", C::Compare),
+        t(" "),
+        b("save", C::SaveResult),
+    ]);
+    out.push(vec![
+        t("       "),
+        b("keep", C::UseResult),
+        t(" "),
+        b("delete", C::DeleteResult),
+        t(" "),
+        b("<", C::PrevResult),
+        t(" "),
+        b(">", C::NextResult),
+    ]);
+    out.push(vec![
+        b("open", C::Open),
+        t(" "),
+        b("help", C::Help),
+        t(" "),
+        b("quit", C::Quit),
+    ]);
+    out
+}
+
+fn inner(area: Rect) -> Rect {
+    Rect::new(
+        area.x + 1,
+        area.y + 1,
+        area.width.saturating_sub(2),
+        area.height.saturating_sub(2),
+    )
+}
+
+/// The clickable parts and their commands, where `draw` puts them.
+pub fn buttons(app: &App, area: Rect) -> Vec<(Rect, C)> {
+    let inner = inner(area);
+    let mut out = Vec::new();
+    for (row, parts) in lines(app, usize::from(inner.width))
+        .iter()
+        .enumerate()
+        .take(usize::from(inner.height))
+    {
+        let mut x = inner.x;
+        for p in parts {
+            let w = p.text.chars().count() as u16;
+            if let Some(c) = p.cmd {
+                let w = w.min(inner.right().saturating_sub(x));
+                out.push((Rect::new(x, inner.y + row as u16, w, 1), c));
+            }
+            x = x.saturating_add(w);
+        }
+    }
+    out
+}
+
+/// Draws the panel.
+pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
+    frame.render_widget(Block::bordered().title(" Prompt & parameters "), area);
+    let inner = inner(area);
+    let text: Vec<Line> = lines(app, usize::from(inner.width))
+        .into_iter()
+        .map(|parts| {
+            Line::from(
+                parts
+                    .into_iter()
+                    .map(|p| {
+                        let style = match (p.cmd, p.on) {
+                            (_, true) => Style::default().fg(Color::Black).bg(Color::Cyan),
+                            (Some(_), false) => Style::default()
+                                .fg(Color::Cyan)
+                                .add_modifier(Modifier::UNDERLINED),
+                            (None, _) => Style::default(),
+                        };
+                        Span::styled(p.text, style)
+                    })
+                    .collect::<Vec<_>>(),
+            )
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(text), inner);
+}

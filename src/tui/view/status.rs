@@ -1,0 +1,77 @@
+//! The status bar: tool, brush, zoom, engine and model, graphics, job progress, the last message.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use ratatui_image::picker::ProtocolType;
+
+use crate::tui::app::App;
+use crate::tui::update::fit_zoom;
+
+/// Where the clickable help button sits.
+pub fn help_button(status: Rect) -> Rect {
+    Rect::new(status.right().saturating_sub(3), status.y, 3, 1)
+}
+
+/// The protocol's name as `--graphics` spells it.
+pub fn graphics_name(p: ProtocolType) -> &'static str {
+    match p {
+        ProtocolType::Halfblocks => "halfblocks",
+        ProtocolType::Sixel => "sixel",
+        ProtocolType::Kitty => "kitty",
+        ProtocolType::Iterm2 => "iterm2",
+    }
+}
+
+/// Draws the bar.
+pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
+    let zoom = match (app.view, fit_zoom(app)) {
+        (Some(v), Some(fit)) if app.doc.is_some() => format!("{:.0}%", v.zoom / fit * 100.0),
+        _ => "-".into(),
+    };
+    let job = match &app.job {
+        Some(j) if j.total > 0 => format!("running {}% │ ", j.done * 100 / j.total),
+        Some(_) => "running… │ ".into(),
+        None => String::new(),
+    };
+    let model = app
+        .params
+        .model
+        .as_deref()
+        .unwrap_or(match app.params.engine {
+            crate::engine::EngineKind::Local => "local",
+            _ => "default",
+        });
+    let info = format!(
+        " {} {}px │ {zoom} │ {}:{model} │ {} │ {job}",
+        app.tool.name(),
+        app.brush,
+        app.params.engine.as_str(),
+        graphics_name(app.graphics),
+    );
+    let msg_style = if app.status.error {
+        Style::default().fg(Color::Red)
+    } else {
+        Style::default().fg(Color::Gray)
+    };
+    let job_style = if app.job.is_some() {
+        Color::Yellow
+    } else {
+        Color::Reset
+    };
+    let line = Line::from(vec![
+        Span::styled(info, Style::default().fg(job_style)),
+        Span::styled(app.status.text.clone(), msg_style),
+    ]);
+    let text_area = Rect::new(area.x, area.y, area.width.saturating_sub(3), 1);
+    frame.render_widget(
+        Paragraph::new(line).style(Style::default().bg(Color::Black)),
+        text_area,
+    );
+    frame.render_widget(
+        Paragraph::new("[?]").style(Style::default().fg(Color::Cyan)),
+        help_button(area),
+    );
+}
