@@ -49,6 +49,10 @@ pub enum Command {
     ResetExtend,
     EditPrompt,
     EditNegative,
+    EditMaskPrompt,
+    EditCfg,
+    ToggleQuality,
+    EditModel,
     MoreImages,
     SeedLock,
     EditSeed,
@@ -164,6 +168,10 @@ pub struct RunRequest {
     pub extend: [u32; 4],
     pub prompt: Option<String>,
     pub negative: Option<String>,
+    /// Text naming the region, for models that find it themselves (Titan, Nova Canvas).
+    pub mask_prompt: Option<String>,
+    pub cfg_scale: Option<f32>,
+    pub quality: Option<crate::job::Quality>,
     pub num_images: u32,
     /// None = pick a random seed.
     pub seed: Option<u64>,

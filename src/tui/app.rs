@@ -134,6 +134,11 @@ pub struct Params {
     pub extend: [u32; 4],
     pub prompt: String,
     pub negative: String,
+    /// Empty = select with the tools; text = let the model find the region (Titan, Nova Canvas).
+    pub mask_prompt: String,
+    /// None = the model's default.
+    pub cfg_scale: Option<f32>,
+    pub quality: crate::job::Quality,
     pub num_images: u32,
     pub seed: u64,
     pub seed_locked: bool,
@@ -166,6 +171,9 @@ pub enum Gesture {
 pub enum InputPurpose {
     Prompt,
     Negative,
+    MaskPrompt,
+    Cfg,
+    Model,
     Seed,
     SaveResult,
     SaveMask,

@@ -107,6 +107,32 @@ pub fn command(app: &mut App, c: Command) -> Vec<Effect> {
         C::ResetExtend => app.params.extend = [0; 4],
         C::EditPrompt => open_input(app, InputPurpose::Prompt, app.params.prompt.clone()),
         C::EditNegative => open_input(app, InputPurpose::Negative, app.params.negative.clone()),
+        C::EditMaskPrompt => open_input(
+            app,
+            InputPurpose::MaskPrompt,
+            app.params.mask_prompt.clone(),
+        ),
+        C::EditCfg => {
+            let current = app
+                .params
+                .cfg_scale
+                .map(|c| c.to_string())
+                .unwrap_or_default();
+            open_input(app, InputPurpose::Cfg, current)
+        }
+        C::EditModel => {
+            let current = app.params.model.clone().unwrap_or_default();
+            open_input(app, InputPurpose::Model, current)
+        }
+        C::ToggleQuality => {
+            app.params.quality = match app.params.quality {
+                crate::job::Quality::Standard => crate::job::Quality::Premium,
+                crate::job::Quality::Premium => crate::job::Quality::Standard,
+            };
+            app.set_status(
+                format!("quality {:?} (Titan, Nova Canvas)", app.params.quality).to_lowercase(),
+            );
+        }
         C::EditSeed => open_input(app, InputPurpose::Seed, app.params.seed.to_string()),
         C::MoreImages => app.params.num_images = app.params.num_images % 5 + 1,
         C::SeedLock => {
@@ -349,8 +375,10 @@ fn run(app: &mut App) -> Vec<Effect> {
     let mode = app.params.mode;
     let extend = app.extend();
     let empty = doc.mask.is_empty();
-    if mode == Mode::Inpaint && empty {
-        app.set_error("nothing to edit: draw a selection first (r rectangle, l polygon, b brush)");
+    if mode == Mode::Inpaint && empty && app.params.mask_prompt.trim().is_empty() {
+        app.set_error(
+            "nothing to edit: draw a selection first (r rectangle, l polygon, b brush) or give a mask prompt (j)",
+        );
         return vec![];
     }
     if mode.is_outpaint() && extend == [0; 4] {
@@ -371,6 +399,7 @@ fn run(app: &mut App) -> Vec<Effect> {
     let (source, source_name, doc_id) =
         (doc.source.clone(), doc.path.display().to_string(), doc.id);
     let (prompt, negative) = (text(&app.params.prompt), text(&app.params.negative));
+    let mask_prompt = text(&app.params.mask_prompt);
     let id = app.fresh_id();
     let cancel = Arc::new(AtomicBool::new(false));
     let request = RunRequest {
@@ -382,6 +411,9 @@ fn run(app: &mut App) -> Vec<Effect> {
         extend,
         prompt,
         negative,
+        mask_prompt,
+        cfg_scale: app.params.cfg_scale,
+        quality: Some(app.params.quality),
         num_images: app.params.num_images,
         seed: app.params.seed_locked.then_some(app.params.seed),
         engine: app.params.engine,

@@ -201,12 +201,12 @@ async fn run_job(
         canvas,
         prompt: req.prompt.clone(),
         negative: req.negative.clone(),
-        mask_prompt: None,
+        mask_prompt: req.mask_prompt.clone(),
         search: None,
         num_images: req.num_images,
         seed,
-        cfg_scale: None,
-        quality: None,
+        cfg_scale: req.cfg_scale,
+        quality: req.quality,
         model,
         limits,
     };
@@ -226,12 +226,11 @@ async fn run_job(
     let id = req.job;
     let ctx = RunContext {
         progress: Arc::new(move |p: EngineProgress| {
-            let total = p.total * p.images.max(1) as u64;
-            let done = p.total * p.image as u64 + p.done;
+            // `done` and `total` already span every image of the request.
             let _ = ptx.send(Action::Progress {
                 job: id,
-                done,
-                total,
+                done: p.done,
+                total: p.total,
             });
         }),
         status: Arc::new(move |text: String| {

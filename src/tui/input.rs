@@ -100,6 +100,18 @@ fn submit(app: &mut App) -> Vec<Effect> {
     match input.purpose {
         InputPurpose::Prompt => app.params.prompt = input.text,
         InputPurpose::Negative => app.params.negative = input.text,
+        InputPurpose::MaskPrompt => app.params.mask_prompt = input.text,
+        InputPurpose::Cfg if text.is_empty() => {
+            app.params.cfg_scale = None;
+            app.set_status("cfg scale: the model's default");
+        }
+        InputPurpose::Cfg => match text.parse::<f32>() {
+            Ok(c) if c.is_finite() && c > 0.0 => app.params.cfg_scale = Some(c),
+            _ => app.set_error(format!("cfg scale {text:?}: expected a number such as 6.5")),
+        },
+        InputPurpose::Model => {
+            app.params.model = (!text.is_empty()).then(|| text.clone());
+        }
         InputPurpose::Seed => match text.parse::<u64>() {
             Ok(s) => {
                 app.params.seed = s;

@@ -80,6 +80,10 @@ pub static KEYMAP: &[Binding] = &[
     k('z', C::ResetExtend),
     k('p', C::EditPrompt),
     k('n', C::EditNegative),
+    k('j', C::EditMaskPrompt),
+    k('/', C::EditCfg),
+    k('\\', C::ToggleQuality),
+    k('`', C::EditModel),
     k('a', C::MoreImages),
     k('f', C::SeedLock),
     k(';', C::EditSeed),
@@ -195,6 +199,22 @@ impl Command {
             C::ResetExtend => ("reset_extend", "outpaint: no extension", "Generation"),
             C::EditPrompt => ("edit_prompt", "edit the prompt", "Generation"),
             C::EditNegative => ("edit_negative", "edit the negative prompt", "Generation"),
+            C::EditMaskPrompt => (
+                "edit_mask_prompt",
+                "mask prompt: let the model find the region (Titan, Nova)",
+                "Generation",
+            ),
+            C::EditCfg => (
+                "edit_cfg",
+                "cfg scale (empty = the model's default)",
+                "Generation",
+            ),
+            C::ToggleQuality => ("toggle_quality", "quality standard / premium", "Generation"),
+            C::EditModel => (
+                "edit_model",
+                "model id (empty = the engine's default)",
+                "Generation",
+            ),
             C::MoreImages => (
                 "more_images",
                 "number of images (1..5, cycles)",
@@ -290,7 +310,7 @@ mod tests {
             );
         }
         let names: Vec<&str> = Command::all().iter().map(|c| c.name()).collect();
-        assert_eq!(names.len(), 47);
+        assert_eq!(names.len(), 51);
         assert!(
             names
                 .iter()

@@ -21,6 +21,9 @@ fn params() -> Params {
         extend: [0; 4],
         prompt: String::new(),
         negative: String::new(),
+        mask_prompt: String::new(),
+        cfg_scale: None,
+        quality: crate::job::Quality::Standard,
         num_images: 1,
         seed: 7,
         seed_locked: false,
@@ -353,4 +356,35 @@ fn drags_are_throttled_to_one_encoding_in_flight() {
         1,
         "then the newest state is encoded"
     );
+}
+
+#[test]
+fn mask_prompt_cfg_quality_and_model_reach_the_request() {
+    let mut app = app_with_image(60, 40, ProtocolType::Halfblocks);
+    let typed = |app: &mut App, command: Command, text: &str| {
+        cmd(app, command);
+        for c in text.chars() {
+            key(app, KeyCode::Char(c), KeyModifiers::NONE);
+        }
+        key(app, KeyCode::Enter, KeyModifiers::NONE);
+    };
+    typed(&mut app, Command::EditMaskPrompt, "the dog");
+    typed(&mut app, Command::EditCfg, "7.5");
+    typed(&mut app, Command::EditModel, "amazon.nova-canvas-v1:0");
+    cmd(&mut app, Command::ToggleQuality);
+    assert_eq!(app.params.quality, crate::job::Quality::Premium);
+    // a mask prompt stands in for a drawn selection
+    let fx = cmd(&mut app, Command::Run);
+    let Some(Effect::Run(req)) = fx.into_iter().next() else {
+        panic!("Run starts a job with a mask prompt and no drawn mask")
+    };
+    assert_eq!(req.mask_prompt.as_deref(), Some("the dog"));
+    assert_eq!(req.cfg_scale, Some(7.5));
+    assert_eq!(req.quality, Some(crate::job::Quality::Premium));
+    assert_eq!(req.model.as_deref(), Some("amazon.nova-canvas-v1:0"));
+    // a bad cfg is refused with a message and changes nothing
+    app.job = None;
+    typed(&mut app, Command::EditCfg, "lots");
+    assert!(app.status.error);
+    assert_eq!(app.params.cfg_scale, Some(7.5));
 }

@@ -86,6 +86,11 @@ fn title(p: InputPurpose) -> &'static str {
     match p {
         InputPurpose::Prompt => " Prompt (Enter keeps, Esc cancels) ",
         InputPurpose::Negative => " Negative prompt ",
+        InputPurpose::MaskPrompt => {
+            " Mask prompt: what to change, e.g. the dog (empty = use the mask) "
+        }
+        InputPurpose::Cfg => " CFG scale (empty = the model's default) ",
+        InputPurpose::Model => " Model id (empty = the engine's default) ",
         InputPurpose::Seed => " Seed (a whole number; locks it) ",
         InputPurpose::SaveResult => " Save the result as (never overwrites; Tab completes) ",
         InputPurpose::SaveMask => " Save the mask as (Tab completes) ",

@@ -90,6 +90,22 @@ fn lines(app: &App, width: usize) -> Vec<Vec<Part>> {
         b("Negative (n) ", C::EditNegative),
         b(neg, C::EditNegative),
     ]);
+    let mp = if p.mask_prompt.is_empty() {
+        "(none)".to_string()
+    } else {
+        clip(&p.mask_prompt, width.saturating_sub(16))
+    };
+    out.push(vec![
+        b("Mask prompt (j) ", C::EditMaskPrompt),
+        b(mp, C::EditMaskPrompt),
+    ]);
+    let cfg = p.cfg_scale.map_or("default".to_string(), |c| c.to_string());
+    let quality = format!("{:?}", p.quality).to_lowercase();
+    out.push(vec![
+        b(format!("CFG {cfg}"), C::EditCfg),
+        t(" "),
+        b(format!("{quality} (\\)"), C::ToggleQuality),
+    ]);
     let seed = if p.seed_locked {
         format!("{} lock", p.seed)
     } else {
@@ -101,13 +117,14 @@ fn lines(app: &App, width: usize) -> Vec<Vec<Part>> {
         b(format!("Seed {seed}"), C::SeedLock),
     ]);
     let model = p.model.clone().unwrap_or_else(|| "default".into());
-    out.push(vec![b(
-        clip(
-            &format!("Engine {} · {model} (t)", p.engine.as_str()),
-            width,
+    out.push(vec![
+        b(format!("Engine {} (t)", p.engine.as_str()), C::PickEngine),
+        t(" "),
+        b(
+            clip(&format!("Model {model} (`)"), width.saturating_sub(18)),
+            C::EditModel,
         ),
-        C::PickEngine,
-    )]);
+    ]);
     let run = match &app.job {
         Some(j) if j.total > 0 => format!("[ Running {:>3}% ]", j.done * 100 / j.total),
         Some(_) => "[ Running…     ]".to_string(),
