@@ -98,43 +98,8 @@ pub async fn invoke(
             .into_response();
         }
     };
-    match state.faults.next(&model_id) {
-        Some(Injected::Throttle) => {
-            return BedrockError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "ThrottlingException",
-                "Too many requests, please wait before trying again.",
-            )
-            .into_response();
-        }
-        Some(Injected::Error500) => {
-            return BedrockError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "InternalServerException",
-                "Internal server error (injected)",
-            )
-            .into_response();
-        }
-        Some(Injected::Unavailable) => {
-            return BedrockError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "ServiceUnavailableException",
-                "Service unavailable (injected)",
-            )
-            .into_response();
-        }
-        Some(Injected::Legacy) => {
-            return BedrockError::new(
-                StatusCode::NOT_FOUND,
-                "ResourceNotFoundException",
-                format!("This model version has reached the end of its life. The model {model_id} is marked by provider as Legacy and you have not been actively using the model in the last 30 days. Please upgrade to an active model on Amazon Bedrock"),
-            )
-            .into_response();
-        }
-        Some(Injected::Malformed) => {
-            return (StatusCode::OK, "{\"images\": [\"not json").into_response();
-        }
-        None => {}
+    if let Some(fault) = state.faults.next(&model_id) {
+        return injected_response(fault, &model_id);
     }
     let filter = state.faults.take_filter();
     let limits = state.limits;
@@ -149,6 +114,36 @@ pub async fn invoke(
         )
         .into_response(),
     }
+}
+
+/// The response Bedrock would give for an injected fault.
+fn injected_response(fault: Injected, model_id: &str) -> Response {
+    let (status, code, message) = match fault {
+        Injected::Throttle => (
+            StatusCode::TOO_MANY_REQUESTS,
+            "ThrottlingException",
+            "Too many requests, please wait before trying again.".to_string(),
+        ),
+        Injected::Error500 => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "InternalServerException",
+            "Internal server error (injected)".to_string(),
+        ),
+        Injected::Unavailable => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "ServiceUnavailableException",
+            "Service unavailable (injected)".to_string(),
+        ),
+        Injected::Legacy => (
+            StatusCode::NOT_FOUND,
+            "ResourceNotFoundException",
+            format!(
+                "This model version has reached the end of its life. The model {model_id} is marked by provider as Legacy and you have not been actively using the model in the last 30 days. Please upgrade to an active model on Amazon Bedrock"
+            ),
+        ),
+        Injected::Malformed => return (StatusCode::OK, "{\"images\": [\"not json").into_response(),
+    };
+    BedrockError::new(status, code, message).into_response()
 }
 
 fn handle(spec: &'static ModelSpec, body: &[u8], filter: bool, limits: &DecodeLimits) -> R<Value> {
