@@ -146,6 +146,26 @@ pub struct Params {
     pub model: Option<String>,
 }
 
+impl Default for Params {
+    /// Inpainting with the local engine, one image, a random seed, nothing typed yet.
+    fn default() -> Self {
+        Params {
+            mode: Mode::Inpaint,
+            extend: [0; 4],
+            prompt: String::new(),
+            negative: String::new(),
+            mask_prompt: String::new(),
+            cfg_scale: None,
+            quality: crate::job::Quality::Standard,
+            num_images: 1,
+            seed: 0,
+            seed_locked: false,
+            engine: EngineKind::Local,
+            model: None,
+        }
+    }
+}
+
 /// What the canvas shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Show {

@@ -32,7 +32,6 @@ use crate::cli::TuiArgs;
 use crate::config::{Config, Paths};
 use crate::engine::EngineKind;
 use crate::error::{Error, Result, exit};
-use crate::job::Mode;
 
 use action::{Action, Effect};
 use app::{App, Params};
@@ -61,18 +60,9 @@ pub fn run(args: &TuiArgs, rt: &tokio::runtime::Runtime) -> Result<u8> {
     terminal::spawn_input(tx.clone());
     let font = picker.font_size();
     let params = Params {
-        mode: Mode::Inpaint,
-        extend: [0; 4],
-        prompt: String::new(),
-        negative: String::new(),
-        mask_prompt: String::new(),
-        cfg_scale: None,
-        quality: crate::job::Quality::Standard,
-        num_images: 1,
-        seed: 0,
-        seed_locked: false,
         engine,
         model,
+        ..Params::default()
     };
     let mut app = App::new(
         (size.width, size.height),

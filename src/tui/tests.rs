@@ -11,24 +11,13 @@ use ratatui_image::picker::ProtocolType;
 use super::action::{Action, Command, Effect, LoadedImage, ResultReady};
 use super::app::{App, Params, Show};
 use super::update::{ensure_view, update};
-use crate::engine::EngineKind;
 use crate::job::Mode;
 use crate::mask::{Mask, Shape};
 
 fn params() -> Params {
     Params {
-        mode: Mode::Inpaint,
-        extend: [0; 4],
-        prompt: String::new(),
-        negative: String::new(),
-        mask_prompt: String::new(),
-        cfg_scale: None,
-        quality: crate::job::Quality::Standard,
-        num_images: 1,
         seed: 7,
-        seed_locked: false,
-        engine: EngineKind::Local,
-        model: None,
+        ..Params::default()
     }
 }
 

@@ -7,8 +7,6 @@ use std::time::{Duration, Instant};
 
 use crossterm::event::{Event, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use image::DynamicImage;
-use imgedit::engine::EngineKind;
-use imgedit::job::Mode;
 use imgedit::tui::action::{Action, Command, Effect, LoadedImage, ResultReady};
 use imgedit::tui::app::{App, Params, layout};
 use imgedit::tui::render;
@@ -25,20 +23,7 @@ fn sample_path() -> PathBuf {
 }
 
 fn params() -> Params {
-    Params {
-        mode: Mode::Inpaint,
-        extend: [0; 4],
-        prompt: String::new(),
-        negative: String::new(),
-        mask_prompt: String::new(),
-        cfg_scale: None,
-        quality: imgedit::job::Quality::Standard,
-        num_images: 1,
-        seed: 0,
-        seed_locked: false,
-        engine: EngineKind::Local,
-        model: None,
-    }
+    Params::default()
 }
 
 /// Applies an action, then runs the encodings the screen asks for right here (the real editor
