@@ -170,10 +170,12 @@ fn check_flags(args: &EditArgs, batch: bool) -> Result<()> {
             "-o - writes the image to stdout, so --json cannot use it too".into(),
         ));
     }
-    if args.mask_dir.is_some() && !args.mask_dir.as_deref().is_some_and(Path::is_dir) {
+    if let Some(dir) = &args.mask_dir
+        && !dir.is_dir()
+    {
         return Err(crate::input_err!(
             "--mask-dir {}: not a directory",
-            args.mask_dir.as_deref().unwrap_or(Path::new("")).display()
+            dir.display()
         ));
     }
     if let Some(dir) = &args.output_dir
