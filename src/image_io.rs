@@ -198,6 +198,16 @@ pub fn flatten(image: &DynamicImage) -> image::RgbImage {
 /// Writes `bytes` to `path` atomically: a temporary file in the same directory, then a rename.
 /// Without `force`, an existing file is never replaced (checked at the moment of the rename).
 pub fn write_atomic(path: &Path, bytes: &[u8], force: bool) -> Result<()> {
+    write_atomic_with(path, bytes, force, false)
+}
+
+/// Like [`write_atomic`] with `force`, for secrets: the file is created readable by its owner
+/// only (mode 0600 on Unix) before any byte is written.
+pub fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_atomic_with(path, bytes, true, true)
+}
+
+fn write_atomic_with(path: &Path, bytes: &[u8], force: bool, private: bool) -> Result<()> {
     if !force && path.exists() {
         return Err(Error::OutputExists(path.to_path_buf()));
     }
@@ -215,10 +225,16 @@ pub fn write_atomic(path: &Path, bytes: &[u8], force: bool) -> Result<()> {
         rand::random::<u32>()
     ));
     let write = || -> std::io::Result<()> {
-        let mut f = fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)?;
+        let mut opts = fs::OpenOptions::new();
+        opts.write(true).create_new(true);
+        #[cfg(unix)]
+        if private {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(0o600);
+        }
+        #[cfg(not(unix))]
+        let _ = private;
+        let mut f = opts.open(&tmp)?;
         f.write_all(bytes)?;
         f.sync_all()
     };

@@ -2,7 +2,6 @@
 //! atomically. On Windows the file inherits the user profile directory's private ACL.
 
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -84,28 +83,7 @@ impl TokenCache {
         create_private_dir(dir)?;
         let bytes = serde_json::to_vec_pretty(tokens)
             .map_err(|e| Error::Engine(format!("cannot serialise tokens: {e}")))?;
-        let tmp = dir.join(format!(
-            ".tokens.{}.{}.tmp",
-            std::process::id(),
-            rand::random::<u32>()
-        ));
-        let write = || -> std::io::Result<()> {
-            let mut opts = fs::OpenOptions::new();
-            opts.write(true).create_new(true);
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::OpenOptionsExt;
-                opts.mode(0o600);
-            }
-            let mut f = opts.open(&tmp)?;
-            f.write_all(&bytes)?;
-            f.sync_all()?;
-            fs::rename(&tmp, &self.path)
-        };
-        write().map_err(|e| {
-            let _ = fs::remove_file(&tmp);
-            Error::io(&self.path, e)
-        })
+        crate::image_io::write_private(&self.path, &bytes)
     }
 
     /// Removes the cache file; true when there was one.
