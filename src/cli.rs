@@ -171,6 +171,12 @@ pub struct EditArgs {
     /// AWS region for Bedrock [default: the AWS chain, then the config]
     #[arg(long, help_heading = "Engine")]
     pub region: Option<String>,
+    /// The /image-edit API's invoke URL, for --engine api [default: api_url in the config]
+    #[arg(long, value_name = "URL", help_heading = "Engine")]
+    pub api_url: Option<String>,
+    /// Cognito ID token for --engine api instead of the one imgedit login cached
+    #[arg(long, env = "IMGEDIT_TOKEN", hide_env_values = true, value_name = "JWT", help_heading = "Engine")]
+    pub token: Option<String>,
     /// AWS profile for Bedrock [default: the AWS chain, then the config]
     #[arg(long, help_heading = "Engine")]
     pub profile: Option<String>,
@@ -235,12 +241,57 @@ pub struct ServeArgs {
     /// Address to listen on (port 0 picks a free port)
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub listen: std::net::SocketAddr,
-    /// Serve POST /model/{modelId}/invoke in Bedrock's wire format, answered by the local engine
+    /// Serve only POST /model/{modelId}/invoke in Bedrock's wire format, answered by the local engine (no /image-edit, no authentication)
     #[arg(long)]
     pub bedrock: bool,
-    /// Inject faults: throttle=N, error500=N, unavailable=N, filter=N, malformed=N, delay-ms=MS, legacy=MODEL_ID (repeatable)
+    /// Inject faults into the Bedrock-compatible endpoint: throttle=N, error500=N, unavailable=N, filter=N, malformed=N, delay-ms=MS, legacy=MODEL_ID (repeatable)
     #[arg(long, value_name = "KIND=VALUE")]
     pub fault: Vec<String>,
+    /// Engine behind /image-edit [default: from the config, else local]
+    #[arg(long, value_enum)]
+    pub engine: Option<EngineKind>,
+    /// Model that "titan" maps to [default: local for the local engine, amazon.titan-image-generator-v2:0 for bedrock]
+    #[arg(long)]
+    pub model: Option<String>,
+    /// AWS region for Bedrock and DynamoDB [default: the AWS chain, then the config]
+    #[arg(long)]
+    pub region: Option<String>,
+    /// AWS profile for Bedrock and DynamoDB [default: the AWS chain, then the config]
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// Cognito user pool whose tokens are accepted [default: cognito.user_pool_id in the config]
+    #[arg(long, value_name = "REGION_ID")]
+    pub user_pool_id: Option<String>,
+    /// App client id whose tokens are accepted (repeatable) [default: cognito.client_id in the config]
+    #[arg(long, value_name = "ID")]
+    pub client_id: Vec<String>,
+    /// Where to fetch the pool's signing keys [default: the pool's Cognito JWKS URL]
+    #[arg(long, value_name = "URL")]
+    pub jwks_url: Option<String>,
+    /// Accept requests without a token (local use only; prints a warning)
+    #[arg(long)]
+    pub no_auth: bool,
+    /// Request log in this DynamoDB table instead of the local history file
+    #[arg(long, env = "DYNAMODB_TABLE_NAME", value_name = "NAME")]
+    pub table: Option<String>,
+    /// Create the DynamoDB table (--table) if it does not exist
+    #[arg(long, requires = "table")]
+    pub create_table: bool,
+    /// Keep no request log
+    #[arg(long, conflicts_with = "table")]
+    pub no_log: bool,
+    /// Origin allowed to call the API from a browser (repeatable; * = any)
+    #[arg(long, value_name = "ORIGIN", default_value = "*")]
+    pub cors_origin: Vec<String>,
+    /// Largest request body, in bytes (AWS Lambda's limit is 6 MB)
+    #[arg(long, value_name = "BYTES", default_value_t = 6 * 1024 * 1024)]
+    pub max_body_bytes: usize,
+    /// Edits run at once; beyond it requests get 503 with Retry-After [default: the number of CPUs]
+    #[arg(long, value_name = "N")]
+    pub max_concurrent: Option<usize>,
+    /// Run as an AWS Lambda function behind API Gateway (builds with the `lambda` feature)
+    #[arg(long)]
+    pub lambda: bool,
 }
 
 #[derive(Debug, Args)]

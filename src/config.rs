@@ -122,6 +122,23 @@ impl Config {
         Ok(())
     }
 
+    /// The `api` engine's settings: the URL and token given (else the config's URL and the cached
+    /// Cognito token of the default login profile).
+    pub fn api_settings(
+        &self,
+        paths: &Paths,
+        url: Option<String>,
+        token: Option<String>,
+    ) -> crate::engine::api::ApiSettings {
+        crate::engine::api::ApiSettings {
+            url: url.or_else(|| self.api_url.clone()),
+            token,
+            cognito: self.cognito_settings().ok(),
+            config_dir: Some(paths.config_dir.clone()),
+            login_profile: None,
+        }
+    }
+
     /// The Cognito pool and app client, or an error saying how to set them.
     pub fn cognito_settings(&self) -> Result<crate::auth::CognitoSettings> {
         let c = &self.cognito;

@@ -43,6 +43,10 @@ pub enum Error {
     /// Authentication is missing, expired or was refused.
     #[error("{0}")]
     Auth(String),
+    /// A remote service (Bedrock, the `/image-edit` API) refused or failed the request; `code` is
+    /// the service's own error code (`ThrottlingException`, `ValidationException`, ...).
+    #[error("{message}")]
+    Service { code: String, message: String },
 }
 
 impl Error {
@@ -53,6 +57,16 @@ impl Error {
             Error::Input(_) | Error::Io { .. } | Error::OutputExists(_) => exit::INPUT,
             Error::Engine(_) => exit::ENGINE,
             Error::Auth(_) => exit::AUTH,
+            Error::Service { code, .. } if code == "ValidationException" => exit::INPUT,
+            Error::Service { .. } => exit::ENGINE,
+        }
+    }
+
+    /// A service error with its code.
+    pub fn service(code: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::Service {
+            code: code.into(),
+            message: message.into(),
         }
     }
 

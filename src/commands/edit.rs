@@ -79,6 +79,7 @@ pub fn run(args: &EditArgs, rt: &tokio::runtime::Runtime) -> Result<u8> {
         &engine::EngineSettings {
             region: args.region.clone().or_else(|| config.region.clone()),
             profile: args.profile.clone().or_else(|| config.profile.clone()),
+            api: config.api_settings(&paths, args.api_url.clone(), args.token.clone()),
         },
     )?;
 

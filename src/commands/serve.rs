@@ -1,38 +1,225 @@
-//! `imgedit serve`.
+//! `imgedit serve`: the `/image-edit` API and the Bedrock-compatible endpoint, locally or on Lambda.
 
 use std::sync::Arc;
 
 use crate::cli::ServeArgs;
 use crate::config::{Config, Paths};
+use crate::engine::{self, EngineKind, EngineSettings};
 use crate::error::{Error, Result};
+use crate::job::Mode;
+use crate::model::{self, ModelSpec};
+use crate::record::{LocalLog, default_log_path};
+use crate::server::image_edit::{Cors, EditService, RecordSink};
+use crate::server::jwt::{JwtConfig, JwtVerifier};
 use crate::server::{self, AppState, faults::FaultPlan, faults::Faults};
 
-/// Runs the server until Ctrl-C.
+/// The model the original Lambda called for `"titan"`.
+pub const ORIGINAL_MODEL: &str = "amazon.titan-image-generator-v2:0";
+
+/// Runs the server until Ctrl-C (or the Lambda runtime's end).
 pub fn run(args: &ServeArgs, rt: &tokio::runtime::Runtime) -> Result<()> {
-    if !args.bedrock {
-        return Err(Error::Usage(
-            "imgedit serve: only the Bedrock-compatible endpoint is in this build; pass --bedrock"
-                .into(),
-        ));
-    }
-    let config = Config::load(&Paths::from_env()?.config_file)?;
+    let paths = Paths::from_env()?;
+    let config = Config::load(&paths.config_file)?;
     let mut plan = FaultPlan::default();
     for spec in &args.fault {
         plan.apply_spec(spec).map_err(Error::Usage)?;
     }
+    let edit = if args.bedrock {
+        None
+    } else {
+        Some(rt.block_on(edit_service(args, &config, &paths))?)
+    };
+    let summary = edit.as_ref().map(describe);
     let state = Arc::new(AppState {
         faults: Faults::new(plan),
         limits: config.limits,
+        edit,
     });
+    if args.lambda {
+        return run_lambda(state, rt);
+    }
     rt.block_on(server::serve(
         args.listen,
         state,
-        |addr| {
-            eprintln!("imgedit serve: Bedrock-compatible endpoint on http://{addr} (POST /model/{{modelId}}/invoke)");
-            eprintln!("  use it with: AWS_ENDPOINT_URL_BEDROCK_RUNTIME=http://{addr}");
+        |addr| match &summary {
+            None => {
+                eprintln!("imgedit serve: Bedrock-compatible endpoint on http://{addr} (POST /model/{{modelId}}/invoke)");
+                eprintln!("  use it with: AWS_ENDPOINT_URL_BEDROCK_RUNTIME=http://{addr}");
+            }
+            Some(s) => {
+                eprintln!("imgedit serve: POST http://{addr}/image-edit ({s})");
+                eprintln!(
+                    "  also: POST http://{addr}/model/{{modelId}}/invoke (Bedrock-compatible), GET /health"
+                );
+            }
         },
         async {
             let _ = tokio::signal::ctrl_c().await;
         },
     ))
+}
+
+#[cfg(feature = "lambda")]
+fn run_lambda(state: Arc<AppState>, rt: &tokio::runtime::Runtime) -> Result<()> {
+    rt.block_on(server::lambda::run(state))
+}
+
+#[cfg(not(feature = "lambda"))]
+fn run_lambda(_state: Arc<AppState>, _rt: &tokio::runtime::Runtime) -> Result<()> {
+    Err(Error::Usage(
+        "this imgedit was built without AWS Lambda support: build it with `cargo build --release --features lambda`".into(),
+    ))
+}
+
+fn describe(svc: &EditService) -> String {
+    format!(
+        "engine {}, \"titan\" = {}, auth {}, request log {}, at most {} edits at once, bodies up to {} bytes",
+        svc.engine.kind().as_str(),
+        svc.model.id,
+        svc.auth.as_ref().map_or("off".to_string(), |a| format!(
+            "Cognito pool {}",
+            a.config().user_pool_id
+        )),
+        svc.log.describe(),
+        svc.max_concurrent,
+        svc.max_body_bytes
+    )
+}
+
+/// The model behind `/image-edit`: it must do inpainting and outpainting.
+pub fn serve_model(kind: EngineKind, model: Option<&str>) -> Result<&'static ModelSpec> {
+    let spec = match kind {
+        EngineKind::Local => engine::resolve_model(kind, model, None, None)?,
+        EngineKind::Bedrock => {
+            model::resolve(model.unwrap_or(ORIGINAL_MODEL), None).map_err(Error::Usage)?
+        }
+        EngineKind::Api => {
+            return Err(Error::Usage(
+                "imgedit serve runs the edit itself: use --engine local or bedrock, not api".into(),
+            ));
+        }
+    };
+    if let Some(missing) = [Mode::Inpaint, Mode::Outpaint, Mode::PreciseOutpaint]
+        .into_iter()
+        .find(|m| !spec.supports(*m))
+    {
+        return Err(Error::Usage(format!(
+            "--model {}: the /image-edit API needs a model that does inpainting and outpainting (Titan or Nova Canvas); it does not do {}",
+            spec.id,
+            missing.cli_name()
+        )));
+    }
+    Ok(spec)
+}
+
+async fn edit_service(args: &ServeArgs, config: &Config, paths: &Paths) -> Result<EditService> {
+    let kind = args.engine.or(config.engine).unwrap_or(EngineKind::Local);
+    let kind = if kind == EngineKind::Api && args.engine.is_none() {
+        // A client config (engine = "api") says nothing about what the server should run.
+        EngineKind::Local
+    } else {
+        kind
+    };
+    let model_id = args
+        .model
+        .as_deref()
+        .or(config.model.as_deref().filter(|_| config.engine == Some(kind)));
+    let spec = serve_model(kind, model_id)?;
+    let settings = EngineSettings {
+        region: args.region.clone().or_else(|| config.region.clone()),
+        profile: args.profile.clone().or_else(|| config.profile.clone()),
+        ..EngineSettings::default()
+    };
+    let engine = engine::create_with(kind, &settings)?;
+    let mut svc = EditService::new(engine, spec);
+    if let Some(n) = args.max_concurrent {
+        svc = svc.with_max_concurrent(n);
+    }
+    svc.limits = config.limits;
+    svc.max_body_bytes = args.max_body_bytes;
+    svc.cors = Cors::from_list(&args.cors_origin);
+    svc.auth = auth(args, config).await?;
+    svc.log = if args.no_log {
+        RecordSink::None
+    } else if let Some(table) = &args.table {
+        let log = crate::record::dynamo::DynamoLog::new(
+            table,
+            settings.region.as_deref(),
+            settings.profile.as_deref(),
+        )
+        .await;
+        if args.create_table && log.create_table_if_missing().await? {
+            eprintln!("imgedit serve: created DynamoDB table {table}");
+        }
+        RecordSink::Dynamo(Box::new(log))
+    } else {
+        RecordSink::Local(LocalLog::new(default_log_path(&paths.data_dir)))
+    };
+    Ok(svc)
+}
+
+async fn auth(args: &ServeArgs, config: &Config) -> Result<Option<Arc<JwtVerifier>>> {
+    if args.no_auth {
+        eprintln!(
+            "warning: --no-auth: /image-edit accepts requests without a token; keep this server on a trusted network"
+        );
+        return Ok(None);
+    }
+    let pool = args
+        .user_pool_id
+        .clone()
+        .or_else(|| config.cognito.user_pool_id.clone());
+    let clients: Vec<String> = if args.client_id.is_empty() {
+        config.cognito.client_id.iter().cloned().collect()
+    } else {
+        args.client_id.clone()
+    };
+    let (pool, clients) = match (pool, clients.is_empty()) {
+        (Some(p), false) => (p, clients),
+        (None, _) if args.lambda => {
+            eprintln!(
+                "imgedit serve --lambda: no user pool configured; relying on API Gateway's Cognito authorizer"
+            );
+            return Ok(None);
+        }
+        _ => {
+            return Err(Error::Usage(
+                "imgedit serve: /image-edit needs a Cognito user pool to check tokens: pass --user-pool-id and --client-id (or set cognito.user_pool_id and cognito.client_id in the config), or --no-auth for local use".into(),
+            ));
+        }
+    };
+    let region = match config.cognito.region.clone() {
+        Some(r) => r,
+        None => pool
+            .split_once('_')
+            .map(|(r, _)| r.to_string())
+            .ok_or_else(|| {
+                Error::Usage(format!(
+                    "--user-pool-id {pool:?}: expected REGION_ID, like us-east-1_AbCdEf123"
+                ))
+            })?,
+    };
+    let endpoint = std::env::var("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER")
+        .ok()
+        .filter(|v| !v.is_empty());
+    let jwks_url = args.jwks_url.clone().unwrap_or_else(|| {
+        JwtConfig::default_jwks_url(&region, &pool, endpoint.as_deref())
+    });
+    let verifier = JwtVerifier::new(JwtConfig {
+        region,
+        user_pool_id: pool.clone(),
+        client_ids: clients,
+        jwks_url: jwks_url.clone(),
+    });
+    let n = verifier.fetch_keys().await.map_err(|e| {
+        Error::Usage(format!(
+            "user pool {pool}: {e} (check --user-pool-id, or pass --jwks-url)"
+        ))
+    })?;
+    if n == 0 {
+        return Err(Error::Usage(format!(
+            "user pool {pool}: {jwks_url} holds no RSA signing key"
+        )));
+    }
+    Ok(Some(Arc::new(verifier)))
 }

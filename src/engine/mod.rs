@@ -1,6 +1,7 @@
 //! The `Engine` trait and engine selection. `local` is the embedded classical engine; the cloud
 //! engines (`bedrock`, `api`) plug into the same trait.
 
+pub mod api;
 pub mod bedrock;
 pub mod local;
 mod local_engine;
@@ -156,6 +157,8 @@ pub trait Engine: Send + Sync {
 pub struct EngineSettings {
     pub region: Option<String>,
     pub profile: Option<String>,
+    /// The `/image-edit` API's URL and credentials, for the `api` engine.
+    pub api: api::ApiSettings,
 }
 
 /// The model a job runs on: `model` (any id; `family` for ids imgedit does not know), or the
@@ -172,6 +175,9 @@ pub fn resolve_model(
         (EngineKind::Local, Some(other)) => Err(Error::Usage(format!(
             "--model {other}: the local engine has one model, \"local\" (cloud models need --engine bedrock or api)"
         ))),
+        // The API serves "titan": its limits are the original Lambda's model's.
+        (EngineKind::Api, None | Some("titan")) => model::find(api::API_MODEL)
+            .ok_or_else(|| Error::Engine(format!("{} is missing from the model table", api::API_MODEL))),
         (_, Some(id)) => {
             let family = family.and_then(model::family_by_name);
             model::resolve(id, family).map_err(Error::Usage)
@@ -202,9 +208,6 @@ pub fn create_with(kind: EngineKind, settings: &EngineSettings) -> Result<Box<dy
                 ..Default::default()
             },
         ))),
-        EngineKind::Api => Err(Error::Engine(
-            "the api engine is not available in this build yet; use --engine local or bedrock"
-                .into(),
-        )),
+        EngineKind::Api => Ok(Box::new(api::ApiEngine::new(settings.api.clone()))),
     }
 }

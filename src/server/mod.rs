@@ -1,8 +1,14 @@
-//! `imgedit serve`: HTTP endpoints backed by any engine. Today: the Bedrock-compatible endpoint
-//! (`POST /model/{modelId}/invoke`) for offline work and tests, with fault injection.
+//! `imgedit serve`: HTTP endpoints backed by any engine: the `/image-edit` API (also at the stage
+//! root), and the Bedrock-compatible endpoint (`POST /model/{modelId}/invoke`) for offline work and
+//! tests, with fault injection.
 
 pub mod bedrock;
 pub mod faults;
+pub mod image_edit;
+pub mod jwt;
+#[cfg(feature = "lambda")]
+pub mod lambda;
+pub mod request;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -17,19 +23,28 @@ use crate::model::BEDROCK_MAX_BODY_BYTES;
 use faults::{FaultPlan, Faults};
 
 /// Shared state of the server's handlers.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct AppState {
     pub faults: Faults,
     pub limits: DecodeLimits,
+    /// The `/image-edit` API; None when only the Bedrock-compatible endpoint is served.
+    pub edit: Option<image_edit::EditService>,
 }
 
-/// The routes: `/health`, the Bedrock-compatible endpoint and its fault control.
+/// The routes: `/health`, `/image-edit` (also at the stage root and under a stage name), the
+/// Bedrock-compatible endpoint and its fault control.
 pub fn router(state: Arc<AppState>) -> Router {
+    let edit = || post(image_edit::handle).options(image_edit::preflight);
     Router::new()
         .route("/health", get(|| async { "ok" }))
-        .route("/model/{model_id}/invoke", post(bedrock::invoke))
+        .route("/image-edit", edit())
+        .route("/", edit())
+        .route("/{stage}/image-edit", edit())
+        .route(
+            "/model/{model_id}/invoke",
+            post(bedrock::invoke).layer(DefaultBodyLimit::max(BEDROCK_MAX_BODY_BYTES)),
+        )
         .route("/__imgedit/faults", post(set_faults))
-        .layer(DefaultBodyLimit::max(BEDROCK_MAX_BODY_BYTES))
         .with_state(state)
 }
 

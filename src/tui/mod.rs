@@ -80,6 +80,7 @@ pub fn run(args: &TuiArgs, rt: &tokio::runtime::Runtime) -> Result<u8> {
         settings: crate::engine::EngineSettings {
             region: config.region.clone(),
             profile: config.profile.clone(),
+            api: config.api_settings(&paths, None, std::env::var("IMGEDIT_TOKEN").ok()),
         },
     };
     let mut pending: Vec<Effect> = args.image.iter().cloned().map(Effect::OpenImage).collect();

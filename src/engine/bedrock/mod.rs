@@ -120,10 +120,14 @@ impl BedrockEngine {
             if !failure.retryable || attempt >= max || ctx.cancel.load(Ordering::Relaxed) {
                 let mut e = failure.error;
                 if failure.retryable && attempt > 1 {
-                    e = Error::Engine(format!(
-                        "{e} (gave up after {attempt} attempts in {:.1} s; try again later, or ask for a higher Bedrock quota)",
+                    let note = format!(
+                        " (gave up after {attempt} attempts in {:.1} s; try again later, or ask for a higher Bedrock quota)",
                         started.elapsed().as_secs_f64()
-                    ));
+                    );
+                    e = match e {
+                        Error::Service { code, message } => Error::service(code, message + &note),
+                        other => Error::Engine(format!("{other}{note}")),
+                    };
                 }
                 return Err(e);
             }
@@ -172,46 +176,39 @@ where
             let e = se.err();
             let code = e.code().unwrap_or("Unknown").to_string();
             let msg = e.message().unwrap_or("").to_string();
-            let (retryable, error) = match code.as_str() {
+            let retryable = matches!(
+                code.as_str(),
                 "ThrottlingException"
-                | "ModelNotReadyException"
-                | "InternalServerException"
-                | "ServiceUnavailableException"
-                | "ModelTimeoutException" => (
-                    true,
-                    Error::Engine(format!("Bedrock {code} for {id}: {msg}")),
+                    | "ModelNotReadyException"
+                    | "InternalServerException"
+                    | "ServiceUnavailableException"
+                    | "ModelTimeoutException"
+            );
+            let message = match code.as_str() {
+                "AccessDeniedException" => format!(
+                    "access denied to {id} in {region}: enable access to this model in the Bedrock console (Model access) for {region}, and allow bedrock:InvokeModel in IAM. Bedrock said: {msg}"
                 ),
-                "AccessDeniedException" => (
-                    false,
-                    Error::Engine(format!(
-                        "access denied to {id} in {region}: enable access to this model in the Bedrock console (Model access) for {region}, and allow bedrock:InvokeModel in IAM. Bedrock said: {msg}"
-                    )),
-                ),
-                "ResourceNotFoundException" => {
-                    (false, Error::Engine(not_found(spec, region, &msg)))
+                "ResourceNotFoundException" => not_found(spec, region, &msg),
+                "ValidationException" if msg.contains("content filter") => {
+                    format!("{id}: blocked by Bedrock's content filters: {msg}")
                 }
-                "ValidationException" if msg.contains("content filter") => (
-                    false,
-                    Error::Engine(format!("{id}: blocked by Bedrock's content filters: {msg}")),
-                ),
-                "ValidationException" => (
-                    false,
-                    Error::Input(format!("{id}: Bedrock rejected the request: {msg}")),
-                ),
-                "ServiceQuotaExceededException" => (
-                    false,
-                    Error::Engine(format!("{id}: service quota exceeded in {region}: {msg}")),
-                ),
+                "ValidationException" => format!("{id}: Bedrock rejected the request: {msg}"),
+                "ServiceQuotaExceededException" => {
+                    format!("{id}: service quota exceeded in {region}: {msg}")
+                }
+                _ => format!("Bedrock {code} for {id}: {msg}"),
+            };
+            let error = match code.as_str() {
                 "UnrecognizedClientException"
                 | "InvalidSignatureException"
-                | "ExpiredTokenException" => (
-                    false,
-                    Error::Auth(format!("AWS rejected the credentials ({code}): {msg}")),
-                ),
-                _ => (
-                    false,
-                    Error::Engine(format!("Bedrock {code} for {id}: {msg}")),
-                ),
+                | "ExpiredTokenException" => {
+                    Error::Auth(format!("AWS rejected the credentials ({code}): {msg}"))
+                }
+                // A content-filter block is not the user's input being malformed.
+                "ValidationException" if msg.contains("content filter") => {
+                    Error::service("ContentFilterBlocked", message)
+                }
+                _ => Error::service(code.clone(), message),
             };
             Failure {
                 code,
@@ -222,7 +219,7 @@ where
         SdkError::TimeoutError(_) => Failure {
             code: "timeout".into(),
             retryable: true,
-            error: Error::Engine(format!("{id}: Bedrock did not answer in time")),
+            error: Error::service("RequestTimeout", format!("{id}: Bedrock did not answer in time")),
         },
         SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
             let text = short_context(err);
@@ -238,7 +235,7 @@ where
             Failure {
                 code: "connection".into(),
                 retryable: true,
-                error: Error::Engine(format!("{id}: cannot reach Bedrock: {text}")),
+                error: Error::service("ConnectionError", format!("{id}: cannot reach Bedrock: {text}")),
             }
         }
         _ => {

@@ -1,0 +1,545 @@
+//! The `api` engine: a team's `/image-edit` HTTP API (API Gateway + Lambda, or `imgedit serve`),
+//! authenticated with the cached Cognito ID token (or `--token` / `IMGEDIT_TOKEN`).
+//!
+//! The request is the browser client's (contracts.md section 1) plus imgedit's optional
+//! extensions (`num_images`, `seed`, `cfg_scale`, `quality`, `prompt.negative_text`), which the
+//! original Lambda ignores. The edit is fitted into the model's limits the way the Bedrock engine
+//! does it (crop around the mask, scale if needed, paste back) and the body is kept under
+//! Lambda's 6 MB payload limit.
+
+use std::path::PathBuf;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use image::{DynamicImage, ImageFormat, RgbImage};
+use serde_json::{Value, json};
+
+use super::bedrock::fit::{self, Window};
+use super::bedrock::polarity::{self, TitanTask};
+use super::{
+    Engine, EngineKind, EngineOutput, EngineProgress, Generated, PreparedJob, RunContext,
+    Withheld,
+};
+use crate::auth::CognitoSettings;
+use crate::auth::cache::TokenCache;
+use crate::error::{Error, Result};
+use crate::image_io::{self, DecodeLimits};
+use crate::job::Mode;
+use crate::model::Family;
+
+/// The model the original Lambda calls for `"titan"`; its limits are the API's.
+pub const API_MODEL: &str = "amazon.titan-image-generator-v2:0";
+/// AWS Lambda's synchronous payload limit (request and response).
+pub const PAYLOAD_LIMIT_BYTES: usize = 6 * 1024 * 1024;
+/// API Gateway's default integration timeout for REST APIs.
+pub const GATEWAY_TIMEOUT_SECS: u64 = 29;
+
+/// Where the API is and how to authenticate.
+#[derive(Clone, Default)]
+pub struct ApiSettings {
+    /// The invoke URL (`.../image-edit`, or a stage root).
+    pub url: Option<String>,
+    /// A token given on the command line or in `IMGEDIT_TOKEN` (used as is, never refreshed).
+    pub token: Option<String>,
+    /// The pool for the cached token's refresh.
+    pub cognito: Option<CognitoSettings>,
+    /// Where the token cache lives and which profile to use.
+    pub config_dir: Option<PathBuf>,
+    pub login_profile: Option<String>,
+}
+
+impl std::fmt::Debug for ApiSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApiSettings")
+            .field("url", &self.url)
+            .field("token", &self.token.as_ref().map(|_| "<hidden>"))
+            .field("cognito", &self.cognito)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The `api` engine.
+pub struct ApiEngine {
+    settings: ApiSettings,
+    http: reqwest::Client,
+    max_attempts: u32,
+    retry_base: Duration,
+}
+
+fn env_u64(key: &str) -> Option<u64> {
+    std::env::var(key).ok().and_then(|v| v.trim().parse().ok())
+}
+
+impl ApiEngine {
+    pub fn new(settings: ApiSettings) -> Self {
+        let timeout = Duration::from_secs(env_u64("IMGEDIT_API_TIMEOUT_SECS").unwrap_or(120));
+        let http = reqwest::Client::builder()
+            .timeout(timeout)
+            .connect_timeout(Duration::from_secs(10))
+            .build()
+            .unwrap_or_default();
+        ApiEngine {
+            settings,
+            http,
+            max_attempts: env_u64("IMGEDIT_API_MAX_ATTEMPTS")
+                .map_or(4, |v| v.clamp(1, 20) as u32),
+            retry_base: Duration::from_millis(env_u64("IMGEDIT_API_RETRY_BASE_MS").unwrap_or(1000)),
+        }
+    }
+
+    fn url(&self) -> Result<&str> {
+        self.settings.url.as_deref().filter(|u| !u.is_empty()).ok_or_else(|| {
+            Error::Usage(
+                "the api engine needs the API's URL: pass --api-url URL, set api_url in the config or IMGEDIT_API_URL, or run imgedit config import config.js".into(),
+            )
+        })
+    }
+
+    /// The ID token to send: `--token`/`IMGEDIT_TOKEN`, else the cached one (refreshed if needed).
+    async fn token(&self) -> Result<String> {
+        if let Some(t) = self.settings.token.as_deref().filter(|t| !t.is_empty()) {
+            return Ok(t.to_string());
+        }
+        let (Some(settings), Some(dir)) = (&self.settings.cognito, &self.settings.config_dir) else {
+            return Err(Error::Auth(
+                "the api engine needs a token: run imgedit login (after imgedit config import config.js), or pass --token / IMGEDIT_TOKEN".into(),
+            ));
+        };
+        let profile = self.settings.login_profile.as_deref().unwrap_or("default");
+        let cache = TokenCache::for_profile(dir, profile)?;
+        let tokens = cache.load()?.ok_or_else(|| {
+            Error::Auth(format!(
+                "not signed in (profile {profile}): run imgedit login"
+            ))
+        })?;
+        let client = crate::auth::cognito::client(settings).await;
+        let (tokens, refreshed) =
+            crate::auth::cognito::ensure_fresh(&client, settings, tokens).await?;
+        if refreshed {
+            cache.save(&tokens)?;
+        }
+        Ok(tokens.id_token)
+    }
+}
+
+/// The contract's name for a mode.
+fn wire_mode(mode: Mode) -> Result<(&'static str, TitanTask)> {
+    match mode {
+        Mode::Inpaint => Ok(("INPAINTING", TitanTask::Inpainting)),
+        Mode::Outpaint => Ok(("OUTPAINTING", TitanTask::Outpainting)),
+        Mode::PreciseOutpaint => Ok(("precise-outpaint", TitanTask::Outpainting)),
+        other => Err(Error::Usage(format!(
+            "the /image-edit API does inpaint, outpaint and precise-outpaint, not {}",
+            other.cli_name()
+        ))),
+    }
+}
+
+/// What the request carries besides the images.
+struct Body {
+    json: Value,
+    window: Window,
+    /// The image went as JPEG because PNG would have broken the payload limit.
+    jpeg: bool,
+    bytes: usize,
+}
+
+fn data_url(mime: &str, bytes: &[u8]) -> String {
+    format!("data:{mime};base64,{}", image_io::base64_encode(bytes))
+}
+
+/// Builds the request body for `job`, fitted to the model and to the payload limit.
+fn build_body(job: &PreparedJob) -> Result<Body> {
+    let (mode, task) = wire_mode(job.mode)?;
+    let window = fit::choose(job.model, &job.mask)?;
+    let (img, mask) = fit::crop(&window, &job.image, &job.mask);
+    let model_mask = polarity::to_model(Family::Titan, task, &mask);
+    let mask_png = image_io::encode(&DynamicImage::ImageRgb8(model_mask), ImageFormat::Png)?;
+    let image = DynamicImage::ImageRgb8(img);
+    let mut prompt = json!({
+        "text": job.prompt.clone().unwrap_or_default(),
+        "mode": mode,
+    });
+    if let (Some(n), Some(o)) = (&job.negative, prompt.as_object_mut()) {
+        o.insert("negative_text".into(), json!(n));
+    }
+    let model = if job.model.id == API_MODEL || job.model.family == Family::Local {
+        "titan".to_string()
+    } else {
+        job.model.id.to_string()
+    };
+    let mut body = json!({
+        "prompt": prompt,
+        "base_image": "",
+        "mask": data_url("image/png", &mask_png),
+        "model": model,
+        "canvas_config": {},
+        "num_images": job.seeds.len(),
+        "seed": job.seeds.first().copied().unwrap_or(0),
+        "quality": job.quality.unwrap_or(crate::job::Quality::Premium),
+    });
+    if let (Some(c), Some(o)) = (job.cfg_scale, body.as_object_mut()) {
+        o.insert("cfg_scale".into(), json!(c));
+    }
+    let overhead = serde_json::to_vec(&body).map(|v| v.len()).unwrap_or(0);
+    let png = image_io::encode(&image, ImageFormat::Png)?;
+    // The original is pasted back outside the mask, so a JPEG of the kept region costs nothing.
+    let (bytes, mime, jpeg) = if overhead + png.len() * 4 / 3 + 64 <= PAYLOAD_LIMIT_BYTES {
+        (png, "image/png", false)
+    } else {
+        (image_io::encode(&image, ImageFormat::Jpeg)?, "image/jpeg", true)
+    };
+    let size = overhead + bytes.len().div_ceil(3) * 4 + 32;
+    if size > PAYLOAD_LIMIT_BYTES {
+        return Err(Error::Input(format!(
+            "the request would be {:.1} MB, over the 6 MB payload limit of API Gateway and Lambda, even with the image as JPEG ({}x{} sent): use a smaller image, or select a smaller region so less of it is sent",
+            size as f64 / 1e6,
+            window.send_w,
+            window.send_h
+        )));
+    }
+    if let Some(o) = body.as_object_mut() {
+        o.insert("base_image".into(), json!(data_url(mime, &bytes)));
+    }
+    Ok(Body {
+        json: body,
+        window,
+        jpeg,
+        bytes: size,
+    })
+}
+
+/// An error answer from the API, classified.
+struct Failure {
+    retryable: bool,
+    error: Error,
+    retry_after: Option<Duration>,
+}
+
+/// Recovers the Bedrock error code from the original Lambda's botocore text:
+/// `An error occurred (ThrottlingException) when calling the InvokeModel operation: ...`.
+pub fn botocore_code(text: &str) -> Option<&str> {
+    let start = text.find("An error occurred (")? + "An error occurred (".len();
+    let len = text[start..].find(')')?;
+    let code = &text[start..start + len];
+    (!code.is_empty() && code.chars().all(|c| c.is_ascii_alphanumeric())).then_some(code)
+}
+
+fn classify(status: u16, body: &[u8], explicit_token: bool, retry_after: Option<Duration>) -> Failure {
+    let v: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+    let text = v
+        .get("error")
+        .or_else(|| v.get("message"))
+        .or_else(|| v.get("Message"))
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .unwrap_or_else(|| String::from_utf8_lossy(&body[..body.len().min(300)]).into_owned());
+    let code = v
+        .get("error_code")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .or_else(|| botocore_code(&text).map(str::to_string));
+    let fail = |retryable: bool, error: Error| Failure {
+        retryable,
+        error,
+        retry_after,
+    };
+    match status {
+        401 | 403 => fail(
+            false,
+            Error::Auth(if explicit_token {
+                format!(
+                    "the API refused the token ({status} {text}): it may have expired; get a fresh one, or run imgedit login and drop --token/IMGEDIT_TOKEN"
+                )
+            } else {
+                format!("the API refused the token ({status} {text}): run imgedit login")
+            }),
+        ),
+        413 => fail(
+            false,
+            Error::Input(format!(
+                "the API refused the request as too large (413): {text}"
+            )),
+        ),
+        504 => fail(
+            true,
+            Error::service(
+                "GatewayTimeout",
+                format!(
+                    "the API timed out (504): API Gateway gives the model at most {GATEWAY_TIMEOUT_SECS} s; ask for fewer images (-n 1) or --quality standard"
+                ),
+            ),
+        ),
+        429 | 502 | 503 => fail(
+            true,
+            Error::service(
+                code.unwrap_or_else(|| format!("HTTP{status}")),
+                format!("the API is overloaded or its model is unavailable ({status}): {text}"),
+            ),
+        ),
+        _ => {
+            let code = code.unwrap_or_else(|| {
+                if status < 500 {
+                    "ValidationException".into()
+                } else {
+                    "InternalServerException".into()
+                }
+            });
+            let retryable = matches!(
+                code.as_str(),
+                "ThrottlingException"
+                    | "ModelNotReadyException"
+                    | "InternalServerException"
+                    | "ServiceUnavailableException"
+                    | "ModelTimeoutException"
+            );
+            let message = match code.as_str() {
+                "ValidationException" => format!("the API rejected the request ({status}): {text}"),
+                _ => format!("the API failed ({status} {code}): {text}"),
+            };
+            fail(retryable, Error::service(code, message))
+        }
+    }
+}
+
+fn backoff(base: Duration, attempt: u32) -> Duration {
+    let full = base
+        .saturating_mul(1 << (attempt - 1).min(10))
+        .min(Duration::from_secs(20));
+    full.mul_f64(0.5 + rand::random::<f64>() * 0.5)
+}
+
+async fn sleep_unless_cancelled(d: Duration, ctx: &RunContext) -> Result<()> {
+    let deadline = Instant::now() + d;
+    while Instant::now() < deadline {
+        if ctx.cancel.load(Ordering::Relaxed) {
+            return Err(Error::Engine("cancelled".into()));
+        }
+        tokio::time::sleep(Duration::from_millis(50).min(deadline - Instant::now())).await;
+    }
+    Ok(())
+}
+
+impl ApiEngine {
+    async fn post(&self, url: &str, token: &str, body: &[u8], ctx: &RunContext) -> Result<Vec<u8>> {
+        let started = Instant::now();
+        let mut attempt = 1;
+        loop {
+            let send = self
+                .http
+                .post(url)
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .header(reqwest::header::AUTHORIZATION, token)
+                .body(body.to_vec())
+                .send();
+            let result = tokio::select! {
+                r = send => r,
+                () = async {
+                    while !ctx.cancel.load(Ordering::Relaxed) {
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                    }
+                } => return Err(Error::Engine("cancelled".into())),
+            };
+            let failure = match result {
+                Ok(resp) => {
+                    let status = resp.status().as_u16();
+                    let retry_after = resp
+                        .headers()
+                        .get(reqwest::header::RETRY_AFTER)
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(|v| v.trim().parse::<u64>().ok())
+                        .map(|s| Duration::from_secs(s.min(30)));
+                    let bytes = resp.bytes().await.map_err(|e| {
+                        Error::service("ConnectionError", format!("{url}: the answer broke off: {e}"))
+                    })?;
+                    if status == 200 {
+                        return Ok(bytes.to_vec());
+                    }
+                    classify(status, &bytes, self.settings.token.is_some(), retry_after)
+                }
+                Err(e) if e.is_timeout() => Failure {
+                    retryable: false,
+                    error: Error::service(
+                        "RequestTimeout",
+                        format!("{url}: no answer in time ({e}); API Gateway itself stops after {GATEWAY_TIMEOUT_SECS} s"),
+                    ),
+                    retry_after: None,
+                },
+                Err(e) => Failure {
+                    retryable: e.is_connect(),
+                    error: Error::service("ConnectionError", format!("cannot reach {url}: {e}")),
+                    retry_after: None,
+                },
+            };
+            if !failure.retryable || attempt >= self.max_attempts {
+                if failure.retryable && attempt > 1 {
+                    let note = format!(
+                        " (gave up after {attempt} attempts in {:.1} s)",
+                        started.elapsed().as_secs_f64()
+                    );
+                    return Err(match failure.error {
+                        Error::Service { code, message } => Error::service(code, message + &note),
+                        other => Error::Engine(format!("{other}{note}")),
+                    });
+                }
+                return Err(failure.error);
+            }
+            let delay = failure
+                .retry_after
+                .unwrap_or_else(|| backoff(self.retry_base, attempt));
+            (ctx.status)(format!(
+                "{}: retry {attempt} of {} in {:.1} s",
+                failure.error,
+                self.max_attempts - 1,
+                delay.as_secs_f64()
+            ));
+            sleep_unless_cancelled(delay, ctx).await?;
+            attempt += 1;
+        }
+    }
+}
+
+/// Reads the API's answer: the images (decoded to the window's size) and what was withheld.
+fn read_response(job: &PreparedJob, body: &Body, bytes: &[u8]) -> Result<EngineOutput> {
+    let v: Value = serde_json::from_slice(bytes).map_err(|e| {
+        Error::service("MalformedResponse", format!("the API's answer is not JSON: {e}"))
+    })?;
+    let images = match v.get("images") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(a)) => a.clone(),
+        Some(_) => {
+            return Err(Error::service(
+                "MalformedResponse",
+                "the API's answer has \"images\" that is not a list",
+            ));
+        }
+    };
+    let limits = DecodeLimits::default();
+    let win = body.window;
+    let mut out = EngineOutput::default();
+    for (i, &seed) in job.seeds.iter().enumerate() {
+        let Some(item) = images.get(i) else {
+            let reason = v
+                .get("error")
+                .and_then(Value::as_str)
+                .unwrap_or("the API returned fewer images than asked (the model's output filter withholds images without saying so)")
+                .to_string();
+            out.withheld.push(Withheld {
+                seed: Some(seed),
+                reason,
+            });
+            continue;
+        };
+        let s = item.as_str().ok_or_else(|| {
+            Error::service("MalformedResponse", format!("images[{i}] is not a string"))
+        })?;
+        let bytes = image_io::decode_base64_or_data_url(s, &format!("images[{i}]"))
+            .map_err(|e| Error::service("MalformedResponse", format!("the API's {e}")))?;
+        let decoded: RgbImage = image_io::decode_bytes(&bytes, &format!("images[{i}]"), &limits)
+            .map_err(|e| Error::service("MalformedResponse", format!("the API's {e}")))?
+            .image
+            .to_rgb8();
+        out.images.push(Generated {
+            image: fit::paste_back(&win, &job.image, &decoded),
+            seed,
+        });
+    }
+    Ok(out)
+}
+
+#[async_trait]
+impl Engine for ApiEngine {
+    fn kind(&self) -> EngineKind {
+        EngineKind::Api
+    }
+
+    fn plan(&self, job: &PreparedJob) -> Result<Option<Value>> {
+        let body = build_body(job)?;
+        let mut shown = body.json.clone();
+        for key in ["base_image", "mask"] {
+            if let Some(s) = shown.get(key).and_then(Value::as_str) {
+                let n = s.len();
+                shown[key] = json!(format!("<{n} characters>"));
+            }
+        }
+        Ok(Some(json!({
+            "url": self.settings.url,
+            "request": shown,
+            "request_bytes": body.bytes,
+            "payload_limit_bytes": PAYLOAD_LIMIT_BYTES,
+            "image_sent_as": if body.jpeg { "jpeg" } else { "png" },
+            "window": {"x": body.window.x, "y": body.window.y, "w": body.window.w, "h": body.window.h,
+                        "sent_w": body.window.send_w, "sent_h": body.window.send_h},
+        })))
+    }
+
+    async fn run(&self, job: &PreparedJob, ctx: &RunContext) -> Result<EngineOutput> {
+        let url = self.url()?.to_string();
+        let token = self.token().await?;
+        let images = job.seeds.len();
+        let report = |done| {
+            (ctx.progress)(EngineProgress {
+                image: 0,
+                images,
+                done,
+                total: 2,
+            })
+        };
+        report(0);
+        let j = job.clone();
+        let body = tokio::task::spawn_blocking(move || build_body(&j))
+            .await
+            .map_err(|e| Error::Engine(format!("cannot build the request: {e}")))??;
+        if body.jpeg {
+            (ctx.status)(format!(
+                "note: as PNG the request would pass the 6 MB payload limit; sending the image as JPEG ({:.1} MB; the kept region is pasted back from the original)",
+                body.bytes as f64 / 1e6
+            ));
+        }
+        let bytes = serde_json::to_vec(&body.json)
+            .map_err(|e| Error::Engine(format!("cannot serialise the request: {e}")))?;
+        let answer = self.post(&url, &token, &bytes, ctx).await?;
+        report(1);
+        let j = job.clone();
+        let out = tokio::task::spawn_blocking(move || read_response(&j, &body, &answer))
+            .await
+            .map_err(|e| Error::Engine(format!("cannot read the answer: {e}")))??;
+        report(2);
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn botocore_texts_give_their_code() {
+        assert_eq!(
+            botocore_code("An error occurred (ThrottlingException) when calling the InvokeModel operation (reached max retries: 4): Too many requests"),
+            Some("ThrottlingException")
+        );
+        assert_eq!(botocore_code("Unexpected error"), None);
+        assert_eq!(botocore_code("An error occurred () when"), None);
+    }
+
+    #[test]
+    fn the_originals_500s_keep_their_class() {
+        let body = br#"{"error": "An error occurred (ValidationException) when calling the InvokeModel operation: Malformed input request", "model_attempted": "amazon.titan-image-generator-v2:0"}"#;
+        let f = classify(500, body, false, None);
+        assert!(!f.retryable);
+        assert_eq!(f.error.exit_code(), crate::error::exit::INPUT);
+        let body = br#"{"error": "An error occurred (ThrottlingException) when calling the InvokeModel operation: slow down"}"#;
+        assert!(classify(500, body, false, None).retryable);
+        let f = classify(401, br#"{"message":"Unauthorized"}"#, false, None);
+        assert!(f.error.to_string().contains("run imgedit login"), "{}", f.error);
+        assert_eq!(f.error.exit_code(), crate::error::exit::AUTH);
+        assert!(classify(504, br#"{"message": "Endpoint request timed out"}"#, false, None)
+            .error
+            .to_string()
+            .contains("29 s"));
+        assert!(classify(503, b"busy", false, None).retryable);
+        assert!(!classify(400, br#"{"error": "mask: missing"}"#, false, None).retryable);
+    }
+}

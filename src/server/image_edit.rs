@@ -1,0 +1,586 @@
+//! `POST /image-edit`: the serverless image editor's API, reimplemented with its defects fixed
+//! (contracts.md section 1). Validation errors are 400 and name the field; engine errors keep their
+//! class and code; withheld images are reported; bodies are never logged; every request writes one
+//! `EditRecord`.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use image::DynamicImage;
+use serde_json::{Value, json};
+use tokio::sync::Semaphore;
+
+use super::AppState;
+use super::jwt::{JwtVerifier, TokenError};
+use super::request::{self, EditRequest, FieldError};
+use crate::engine::bedrock::polarity::{self, TitanTask};
+use crate::engine::{Engine, RunContext};
+use crate::error::Error;
+use crate::image_io::{self, DecodeLimits};
+use crate::job::{JobOptions, Mode, Selection};
+use crate::mask::Mask;
+use crate::model::{Family, ModelSpec};
+use crate::pipeline;
+use crate::record::{EditRecord, base64_decoded_size};
+
+/// AWS Lambda's synchronous payload limit, the default body limit.
+pub const LAMBDA_MAX_BODY_BYTES: usize = 6 * 1024 * 1024;
+
+/// Where request log entries go. A failed write is logged and never fails the edit.
+pub enum RecordSink {
+    None,
+    Local(crate::record::LocalLog),
+    Dynamo(Box<crate::record::dynamo::DynamoLog>),
+}
+
+impl RecordSink {
+    /// Writes a record; failures are reported on stderr and swallowed.
+    pub async fn write(&self, record: &EditRecord) {
+        let result = match self {
+            RecordSink::None => Ok(()),
+            RecordSink::Local(log) => {
+                let log = log.clone();
+                let r = record.clone();
+                tokio::task::spawn_blocking(move || log.append(&r))
+                    .await
+                    .unwrap_or_else(|e| Err(Error::Engine(e.to_string())))
+            }
+            RecordSink::Dynamo(d) => d.put(record).await,
+        };
+        if let Err(e) = result {
+            eprintln!(
+                "{} request {}: warning: the request log write failed: {e}",
+                now(),
+                record.id
+            );
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            RecordSink::None => "off".into(),
+            RecordSink::Local(l) => l.path.display().to_string(),
+            RecordSink::Dynamo(d) => format!("DynamoDB table {}", d.table()),
+        }
+    }
+}
+
+/// Which origins may call the API from a browser.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cors {
+    Any,
+    Origins(Vec<String>),
+}
+
+impl Cors {
+    pub fn from_list(list: &[String]) -> Cors {
+        if list.is_empty() || list.iter().any(|o| o == "*") {
+            Cors::Any
+        } else {
+            Cors::Origins(list.to_vec())
+        }
+    }
+
+    fn apply(&self, request_origin: Option<&HeaderValue>, headers: &mut HeaderMap) {
+        let allow = match self {
+            Cors::Any => Some(HeaderValue::from_static("*")),
+            Cors::Origins(list) => {
+                headers.insert(header::VARY, HeaderValue::from_static("Origin"));
+                request_origin
+                    .filter(|o| list.iter().any(|a| o.as_bytes() == a.as_bytes()))
+                    .cloned()
+            }
+        };
+        if let Some(v) = allow {
+            headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, v);
+            headers.insert(
+                header::ACCESS_CONTROL_ALLOW_METHODS,
+                HeaderValue::from_static("OPTIONS,POST,GET"),
+            );
+            headers.insert(
+                header::ACCESS_CONTROL_ALLOW_HEADERS,
+                HeaderValue::from_static(
+                    "Content-Type,Authorization,X-Amz-Date,X-Api-Key,X-Amz-Security-Token",
+                ),
+            );
+        }
+    }
+}
+
+/// Everything `/image-edit` needs.
+pub struct EditService {
+    pub engine: Box<dyn Engine>,
+    /// The model `"titan"` (and an absent `model`) maps to.
+    pub model: &'static ModelSpec,
+    pub limits: DecodeLimits,
+    pub max_body_bytes: usize,
+    pub max_concurrent: usize,
+    pub permits: Arc<Semaphore>,
+    /// None: no authentication (`--no-auth`, or API Gateway's authorizer in front).
+    pub auth: Option<Arc<JwtVerifier>>,
+    pub log: RecordSink,
+    pub cors: Cors,
+}
+
+impl EditService {
+    pub fn new(engine: Box<dyn Engine>, model: &'static ModelSpec) -> Self {
+        let max_concurrent = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2);
+        EditService {
+            engine,
+            model,
+            limits: DecodeLimits::default(),
+            max_body_bytes: LAMBDA_MAX_BODY_BYTES,
+            max_concurrent,
+            permits: Arc::new(Semaphore::new(max_concurrent)),
+            auth: None,
+            log: RecordSink::None,
+            cors: Cors::Any,
+        }
+    }
+
+    pub fn with_max_concurrent(mut self, n: usize) -> Self {
+        self.max_concurrent = n.max(1);
+        self.permits = Arc::new(Semaphore::new(self.max_concurrent));
+        self
+    }
+}
+
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// A failed request: status, JSON body, and what the log records.
+struct Failure {
+    status: StatusCode,
+    body: Value,
+    retry_after: Option<u64>,
+    log_message: String,
+}
+
+impl Failure {
+    fn field(e: FieldError) -> Self {
+        let text = e.to_string();
+        Failure {
+            status: StatusCode::BAD_REQUEST,
+            body: if e.field.is_empty() {
+                json!({ "error": text })
+            } else {
+                json!({ "error": text, "field": e.field })
+            },
+            retry_after: None,
+            log_message: text,
+        }
+    }
+
+    fn unauthorized(reason: &TokenError) -> Self {
+        Failure {
+            status: StatusCode::UNAUTHORIZED,
+            body: json!({ "message": "Unauthorized" }),
+            retry_after: None,
+            log_message: format!("unauthorized: {reason}"),
+        }
+    }
+}
+
+/// Maps an engine error to the HTTP class the caller can act on, keeping the service's code.
+fn engine_failure(e: &Error, model: &ModelSpec) -> Failure {
+    let (status, code) = match e {
+        Error::Service { code, .. } => {
+            let status = match code.as_str() {
+                "ValidationException" | "ServiceQuotaExceededException" | "ContentFilterBlocked" => {
+                    StatusCode::BAD_REQUEST
+                }
+                "ThrottlingException" | "ModelNotReadyException" => StatusCode::TOO_MANY_REQUESTS,
+                "ServiceUnavailableException" => StatusCode::SERVICE_UNAVAILABLE,
+                "ModelTimeoutException" | "RequestTimeout" => StatusCode::GATEWAY_TIMEOUT,
+                _ => StatusCode::BAD_GATEWAY,
+            };
+            (status, code.clone())
+        }
+        Error::Input(_) | Error::Usage(_) => {
+            (StatusCode::BAD_REQUEST, "ValidationException".to_string())
+        }
+        Error::Auth(_) => (StatusCode::BAD_GATEWAY, "UpstreamCredentials".to_string()),
+        _ => (StatusCode::INTERNAL_SERVER_ERROR, "EngineError".to_string()),
+    };
+    let text = e.to_string();
+    Failure {
+        retry_after: (status == StatusCode::TOO_MANY_REQUESTS
+            || status == StatusCode::SERVICE_UNAVAILABLE)
+            .then_some(2),
+        body: json!({ "error": text, "error_code": code, "model_attempted": model.id }),
+        status,
+        log_message: text,
+    }
+}
+
+/// OPTIONS preflight.
+pub async fn preflight(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    let mut resp = StatusCode::OK.into_response();
+    if let Some(svc) = &state.edit {
+        svc.cors
+            .apply(headers.get(header::ORIGIN), resp.headers_mut());
+    }
+    resp
+}
+
+/// `POST /image-edit` (and the stage root).
+pub async fn handle(State(state): State<Arc<AppState>>, req: Request) -> Response {
+    let Some(svc) = state.edit.as_ref() else {
+        return (
+            StatusCode::NOT_FOUND,
+            axum::Json(json!({"message": "this server only has the Bedrock-compatible endpoint (started with --bedrock)"})),
+        )
+            .into_response();
+    };
+    let started = Instant::now();
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let origin = req.headers().get(header::ORIGIN).cloned();
+    let mut record = EditRecord::new("unknown", "", "");
+    record.id = request_id.clone();
+    record.engine = Some(svc.engine.kind().as_str().to_string());
+
+    let outcome = process(svc, req, &mut record).await;
+    let (status, mut resp) = match outcome {
+        Ok(body) => {
+            record.success = record.error_message.is_none();
+            (StatusCode::OK, axum::Json(body).into_response())
+        }
+        Err(f) => {
+            record.fail(&f.log_message);
+            let mut body = f.body;
+            if f.status != StatusCode::UNAUTHORIZED
+                && let Some(o) = body.as_object_mut()
+            {
+                o.insert("request_id".into(), json!(request_id));
+            }
+            let mut resp = (f.status, axum::Json(body)).into_response();
+            if let Some(s) = f.retry_after {
+                resp.headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(s));
+            }
+            (f.status, resp)
+        }
+    };
+    if let Ok(v) = HeaderValue::from_str(&request_id) {
+        resp.headers_mut().insert("x-request-id", v);
+    }
+    svc.cors.apply(origin.as_ref(), resp.headers_mut());
+    eprintln!(
+        "{} request {request_id}: POST /image-edit {} {} ms mode={} model={}{}",
+        now(),
+        status.as_u16(),
+        started.elapsed().as_millis(),
+        if record.mode.is_empty() { "-" } else { &record.mode },
+        record.model_id,
+        record
+            .error_message
+            .as_deref()
+            .map(|m| format!(" error={m:?}"))
+            .unwrap_or_default()
+    );
+    svc.log.write(&record).await;
+    resp
+}
+
+async fn process(
+    svc: &EditService,
+    req: Request,
+    record: &mut EditRecord,
+) -> Result<Value, Failure> {
+    if let Some(auth) = &svc.auth {
+        let header = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok());
+        auth.verify_header(header)
+            .await
+            .map_err(|e| Failure::unauthorized(&e))?;
+    }
+    // Beyond the limit, answer at once instead of queueing: the caller retries after a pause.
+    let _permit = svc.permits.clone().try_acquire_owned().map_err(|_| Failure {
+        status: StatusCode::SERVICE_UNAVAILABLE,
+        body: json!({
+            "error": format!("the server is busy ({} edits running); retry in a moment", svc.max_concurrent),
+            "error_code": "ServerBusy",
+        }),
+        retry_after: Some(1),
+        log_message: "server busy".into(),
+    })?;
+    let body = read_body(req, svc.max_body_bytes).await?;
+
+    let limits = svc.limits;
+    let model = svc.model;
+    let parsed = tokio::task::spawn_blocking(move || -> Result<_, Failure> {
+        let r = request::parse(&body).map_err(Failure::field)?;
+        let job = build_job(&r, model, &limits)?;
+        Ok((r, job))
+    })
+    .await
+    .map_err(|e| internal(&e.to_string()))?;
+    let (r, job) = match parsed {
+        Ok(v) => v,
+        Err(f) => return Err(f),
+    };
+    record.model_id = job.model.id.to_string();
+    record.prompt = r.text.chars().take(crate::record::PROMPT_MAX_CHARS).collect();
+    record.mode = r.wire_mode.to_string();
+    record.image_base64_size_bytes = base64_decoded_size(strip_data_url(&r.base_image));
+    record.mask_base64_size_bytes = r
+        .mask
+        .as_deref()
+        .map_or(0, |m| base64_decoded_size(strip_data_url(m)));
+
+    let prepared = pipeline::prepare(&job);
+    let t_model = Instant::now();
+    let out = svc.engine.run(&prepared, &RunContext::default()).await;
+    record.generation_time_ms = t_model.elapsed().as_millis() as u64;
+    let out = out.map_err(|e| engine_failure(&e, job.model))?;
+    let withheld = out.withheld.clone();
+    let withheld_message = out.withheld_message();
+    let seeds: Vec<u64> = out.images.iter().map(|g| g.seed).collect();
+    let (images, total_bytes) = tokio::task::spawn_blocking(move || {
+        let finished = pipeline::finish(&job, &out.images);
+        let mut images = Vec::with_capacity(finished.len());
+        let mut total = 0u64;
+        for img in &finished {
+            let png = image_io::encode(img, image::ImageFormat::Png)?;
+            total += png.len() as u64;
+            images.push(image_io::base64_encode(&png));
+        }
+        Ok::<_, Error>((images, total))
+    })
+    .await
+    .map_err(|e| internal(&e.to_string()))?
+    .map_err(|e| internal(&e.to_string()))?;
+    record.output_images_size_bytes = total_bytes;
+    if let Some(w) = &withheld_message {
+        record.fail(w);
+    }
+    let mut body = json!({
+        "images": images,
+        "model_used": r.model,
+        "model_id": record.model_id,
+        "request_id": record.id,
+        "generation_time_ms": record.generation_time_ms,
+        "seeds": seeds,
+    });
+    if let (Some(msg), Some(o)) = (withheld_message, body.as_object_mut()) {
+        o.insert("withheld".into(), json!(withheld));
+        o.insert("error".into(), json!(msg));
+    }
+    Ok(body)
+}
+
+fn internal(msg: &str) -> Failure {
+    Failure {
+        status: StatusCode::INTERNAL_SERVER_ERROR,
+        body: json!({ "error": format!("internal error: {msg}"), "error_code": "InternalError" }),
+        retry_after: None,
+        log_message: format!("internal error: {msg}"),
+    }
+}
+
+fn strip_data_url(s: &str) -> &str {
+    match s.strip_prefix("data:") {
+        Some(rest) => rest.split_once(',').map_or(rest, |(_, d)| d),
+        None => s,
+    }
+}
+
+fn too_large(len: Option<usize>, limit: usize) -> Failure {
+    let size = len.map_or_else(|| format!("more than {limit}"), |n| n.to_string());
+    Failure {
+        status: StatusCode::PAYLOAD_TOO_LARGE,
+        body: json!({
+            "error": format!("the request body is {size} bytes; the limit is {limit} bytes (AWS Lambda's 6 MB payload limit). Send a smaller image: the browser client scales to 768 px and JPEG q=0.7"),
+            "error_code": "PayloadTooLarge",
+        }),
+        retry_after: None,
+        log_message: format!("request body over {limit} bytes"),
+    }
+}
+
+async fn read_body(req: Request, limit: usize) -> Result<axum::body::Bytes, Failure> {
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if let Some(n) = declared
+        && n > limit
+    {
+        return Err(too_large(Some(n), limit));
+    }
+    axum::body::to_bytes(req.into_body(), limit)
+        .await
+        .map_err(|_| too_large(declared, limit))
+}
+
+/// Decodes the images and builds the job, checking every model limit with the field's name.
+fn build_job(
+    r: &EditRequest,
+    configured: &'static ModelSpec,
+    limits: &DecodeLimits,
+) -> Result<crate::job::EditJob, Failure> {
+    let model = resolve_model(&r.model, configured).map_err(Failure::field)?;
+    let field = |f: &str, m: String| Failure::field(FieldError::new(f, m));
+    if let Some(max) = model.max_prompt_chars {
+        for (f, t) in [
+            ("prompt.text", Some(&r.text)),
+            ("prompt.negative_text", r.negative_text.as_ref()),
+        ] {
+            if let Some(t) = t {
+                let n = t.chars().count();
+                if n > max {
+                    return Err(field(
+                        f,
+                        format!("is {n} characters; {} allows at most {max}", model.id),
+                    ));
+                }
+            }
+        }
+    }
+    if model.prompt_required(r.mode) && r.text.trim().is_empty() {
+        return Err(field(
+            "prompt.text",
+            format!("is empty; {} needs a prompt for {}", model.id, r.wire_mode),
+        ));
+    }
+    if r.num_images > model.max_images {
+        return Err(field(
+            "num_images",
+            format!("must be 1..{} for {}, got {}", model.max_images, model.id, r.num_images),
+        ));
+    }
+    if let (Some((lo, hi)), Some(c)) = (model.cfg_range, r.cfg_scale)
+        && !(lo..=hi).contains(&c)
+    {
+        return Err(field(
+            "cfg_scale",
+            format!("must be {lo}..{hi} for {}, got {c}", model.id),
+        ));
+    }
+    if let Some(s) = r.seed
+        && s > model.seed_max
+    {
+        return Err(field(
+            "seed",
+            format!("must be 0..{} for {}, got {s}", model.seed_max, model.id),
+        ));
+    }
+
+    let decode = |f: &str, s: &str| -> Result<DynamicImage, Failure> {
+        let bytes = image_io::decode_base64_or_data_url(s, f)
+            .map_err(|e| field(f, strip_field(&e.to_string(), f)))?;
+        image_io::decode_bytes(&bytes, f, limits)
+            .map(|d| d.image)
+            .map_err(|e| field(f, strip_field(&e.to_string(), f)))
+    };
+    let source = decode("base_image", &r.base_image)?;
+    let (w, h) = (source.width(), source.height());
+    let mut mode = r.mode;
+    let mut feather = None;
+    let selection_mask = match &r.mask {
+        None => None,
+        Some(m) => {
+            let img = decode("mask", m)?;
+            if (img.width(), img.height()) != (w, h) {
+                return Err(field(
+                    "mask",
+                    format!(
+                        "is {}x{} but base_image is {w}x{h}; they must match",
+                        img.width(),
+                        img.height()
+                    ),
+                ));
+            }
+            let task = if mode == Mode::Inpaint {
+                TitanTask::Inpainting
+            } else {
+                TitanTask::Outpainting
+            };
+            let m = Mask(polarity::from_model(Family::Titan, task, &img));
+            if m.is_empty() {
+                let what = if task == TitanTask::Inpainting {
+                    "has no black pixel: INPAINTING changes the black region (white = keep)"
+                } else {
+                    "is all black: OUTPAINTING keeps the black region and generates the white one"
+                };
+                return Err(field("mask", what.to_string()));
+            }
+            if mode == Mode::PreciseOutpaint {
+                // PRECISE keeps the black region untouched: a hard-edged outpaint of the white part.
+                mode = Mode::Outpaint;
+                feather = Some(0);
+            }
+            Some(m)
+        }
+    };
+    let options = JobOptions {
+        selection: Selection {
+            mask: selection_mask,
+            feather,
+            ..Selection::default()
+        },
+        mode: Some(mode),
+        canvas: r.canvas,
+        prompt: Some(r.text.clone()).filter(|t| !t.is_empty()),
+        negative: r.negative_text.clone(),
+        mask_prompt: None,
+        search: None,
+        num_images: r.num_images,
+        seed: r.seed.unwrap_or_else(|| model.random_seed()),
+        cfg_scale: r
+            .cfg_scale
+            .or(Some(request::DEFAULT_CFG_SCALE).filter(|_| model.cfg_range.is_some())),
+        quality: Some(r.quality),
+        model,
+        limits: *limits,
+    };
+    options.build(source, "base_image").map_err(|e| {
+        let f = if r.canvas.is_some() { "canvas_config" } else { "base_image" };
+        field(f, strip_field(&e.to_string(), "base_image"))
+    })
+}
+
+fn strip_field(msg: &str, f: &str) -> String {
+    msg.strip_prefix(&format!("{f}: "))
+        .unwrap_or(msg)
+        .to_string()
+}
+
+/// `"titan"` (or nothing) is the configured model; a model id must be the configured one.
+fn resolve_model(name: &str, configured: &'static ModelSpec) -> Result<&'static ModelSpec, FieldError> {
+    if name.eq_ignore_ascii_case("titan") || name == configured.id {
+        return Ok(configured);
+    }
+    Err(FieldError::new(
+        "model",
+        format!(
+            "{name:?} is not supported by this server (use \"titan\", which is {} here)",
+            configured.id
+        ),
+    ))
+}
+
+/// For tests: a request body the way the browser client sends it.
+pub fn browser_request(
+    text: &str,
+    mode: &str,
+    base_image_jpeg: &[u8],
+    mask_png: Option<&[u8]>,
+) -> Value {
+    json!({
+        "prompt": { "text": text, "mode": mode },
+        "base_image": format!("data:image/jpeg;base64,{}", image_io::base64_encode(base_image_jpeg)),
+        "mask": mask_png.map(|m| format!("data:image/png;base64,{}", image_io::base64_encode(m))),
+        "model": "titan",
+        "canvas_config": {},
+    })
+}

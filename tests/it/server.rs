@@ -1,0 +1,604 @@
+//! `imgedit serve`'s `/image-edit` API on 127.0.0.1: raw HTTP requests shaped like the browser
+//! client's, and `imgedit edit --engine api` against it.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command as StdCommand, Stdio};
+use std::sync::{Arc, Mutex};
+
+use image::{DynamicImage, GrayImage, Luma, RgbImage};
+use serde_json::{Value, json};
+
+use crate::common::*;
+
+/// A running `imgedit serve`, killed on drop; its stderr is collected.
+pub struct Server {
+    child: Child,
+    pub url: String,
+    pub log: Arc<Mutex<Vec<String>>>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    pub fn stderr(&self) -> String {
+        self.log.lock().unwrap().join("\n")
+    }
+}
+
+/// Starts `imgedit serve ARGS --listen 127.0.0.1:0` in the sandbox with extra environment.
+pub fn serve(sb: &Sandbox, args: &[&str], env: &[(&str, &str)]) -> Server {
+    let mut cmd = StdCommand::new(assert_cmd::cargo::cargo_bin("imgedit"));
+    for (k, _) in std::env::vars() {
+        if k.starts_with("IMGEDIT_") || k.starts_with("AWS_") || k == "DYNAMODB_TABLE_NAME" {
+            cmd.env_remove(k);
+        }
+    }
+    cmd.env("IMGEDIT_CONFIG_DIR", sb.path("config"))
+        .env("IMGEDIT_DATA_DIR", sb.path("data"))
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", sb.path("no-aws-config"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", sb.path("no-aws-credentials"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let mut lines = BufReader::new(stderr).lines();
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let mut url = None;
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        log.lock().unwrap().push(line.clone());
+        if let Some(u) = line.split_whitespace().find(|w| w.starts_with("http://")) {
+            url = Some(
+                u.trim_end_matches("/image-edit")
+                    .trim_end_matches('/')
+                    .to_string(),
+            );
+            break;
+        }
+    }
+    let Some(url) = url else {
+        let _ = child.wait();
+        panic!("the server did not start:\n{}", log.lock().unwrap().join("\n"));
+    };
+    let sink = log.clone();
+    std::thread::spawn(move || {
+        for l in lines.map_while(Result::ok) {
+            sink.lock().unwrap().push(l);
+        }
+    });
+    Server { child, url, log }
+}
+
+/// An HTTP answer: status, headers (lower-case names) and body.
+pub struct Answer {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Answer {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+    }
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+pub fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+pub async fn send_async(
+    client: &reqwest::Client,
+    method: reqwest::Method,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: Vec<u8>,
+) -> Answer {
+    let mut req = client.request(method, url).body(body);
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let resp = req.send().await.unwrap();
+    Answer {
+        status: resp.status().as_u16(),
+        headers: resp.headers().clone(),
+        body: resp.bytes().await.unwrap().to_vec(),
+    }
+}
+
+/// One request, as the browser client sends it (raw token header when given).
+pub fn post(url: &str, token: Option<&str>, body: &Value) -> Answer {
+    let mut headers = vec![("Content-Type", "application/json")];
+    if let Some(t) = token {
+        headers.push(("Authorization", t));
+    }
+    rt().block_on(send_async(
+        &reqwest::Client::new(),
+        reqwest::Method::POST,
+        url,
+        &headers,
+        serde_json::to_vec(body).unwrap(),
+    ))
+}
+
+/// A black-on-white mask (Titan polarity: black = change) with a black box.
+pub fn titan_mask(w: u32, h: u32, x0: u32, y0: u32, bw: u32, bh: u32) -> Vec<u8> {
+    let m = GrayImage::from_fn(w, h, |x, y| {
+        let inside = x >= x0 && x < x0 + bw && y >= y0 && y < y0 + bh;
+        Luma([if inside { 0 } else { 255 }])
+    });
+    let mut buf = std::io::Cursor::new(Vec::new());
+    DynamicImage::ImageLuma8(m)
+        .write_to(&mut buf, image::ImageFormat::Png)
+        .unwrap();
+    buf.into_inner()
+}
+
+/// The browser client's request: JPEG data URL, PNG mask data URL or null, model "titan".
+pub fn browser_body(text: &str, mode: &str, jpeg: &[u8], mask: Option<&[u8]>) -> Value {
+    let b64 = |b: &[u8]| {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD.encode(b)
+    };
+    json!({
+        "prompt": {"text": text, "mode": mode},
+        "base_image": format!("data:image/jpeg;base64,{}", b64(jpeg)),
+        "mask": mask.map(|m| format!("data:image/png;base64,{}", b64(m))),
+        "model": "titan",
+        "canvas_config": {},
+    })
+}
+
+pub fn decode_b64_image(s: &str) -> RgbImage {
+    use base64::Engine as _;
+    let bytes = base64::engine::general_purpose::STANDARD.decode(s).unwrap();
+    image::load_from_memory(&bytes).unwrap().to_rgb8()
+}
+
+fn photo(w: u32, h: u32) -> (RgbImage, Vec<u8>) {
+    let jpeg = jpeg_bytes(&textured(w, h), None);
+    let seen = image::load_from_memory(&jpeg).unwrap().to_rgb8();
+    (seen, jpeg)
+}
+
+fn changed_outside(a: &RgbImage, b: &RgbImage, inside: impl Fn(u32, u32) -> bool) -> usize {
+    a.enumerate_pixels()
+        .filter(|(x, y, p)| !inside(*x, *y) && **p != *b.get_pixel(*x, *y))
+        .count()
+}
+
+fn edit_url(s: &Server) -> String {
+    format!("{}/image-edit", s.url)
+}
+
+#[test]
+fn inpainting_the_browser_clients_way() {
+    let sb = Sandbox::new();
+    let s = serve(&sb, &["--no-auth"], &[]);
+    assert!(s.stderr().contains("--no-auth"), "no warning: {}", s.stderr());
+    let (seen, jpeg) = photo(96, 80);
+    let mask = titan_mask(96, 80, 30, 20, 24, 20);
+    let a = post(
+        &edit_url(&s),
+        None,
+        &browser_body("a stone", "INPAINTING", &jpeg, Some(&mask)),
+    );
+    assert_eq!(a.status, 200, "{}", String::from_utf8_lossy(&a.body));
+    let v = a.json();
+    assert_eq!(v["model_used"], "titan");
+    assert_eq!(v["model_id"], "local");
+    let id = v["request_id"].as_str().unwrap();
+    assert!(uuid::Uuid::parse_str(id).is_ok());
+    assert_eq!(a.header("x-request-id"), Some(id));
+    assert_eq!(a.header("access-control-allow-origin"), Some("*"));
+    let images = v["images"].as_array().unwrap();
+    assert_eq!(images.len(), 2, "the original's default is two images");
+    for img in images {
+        let out = decode_b64_image(img.as_str().unwrap());
+        assert_eq!(out.dimensions(), (96, 80));
+        let inside = |x: u32, y: u32| (30..54).contains(&x) && (20..40).contains(&y);
+        assert_eq!(changed_outside(&out, &seen, inside), 0);
+        assert!(
+            out.enumerate_pixels().any(|(x, y, p)| inside(x, y) && *p != *seen.get_pixel(x, y)),
+            "nothing changed inside the mask"
+        );
+    }
+    // the stage root and a stage-prefixed path answer too; "Bearer" and raw tokens are both fine
+    let body = json!({
+        "prompt": {"text": "", "mode": "INPAINTING"},
+        "base_image": v["images"][0], "mask": browser_body("", "", &jpeg, Some(&mask))["mask"],
+        "num_images": 1, "seed": 7
+    });
+    for path in ["/", "/prod/image-edit"] {
+        let a = post(&format!("{}{path}", s.url), Some("Bearer whatever"), &body);
+        assert_eq!(a.status, 200, "{path}: {}", String::from_utf8_lossy(&a.body));
+        assert_eq!(a.json()["images"].as_array().unwrap().len(), 1);
+        assert_eq!(a.json()["seeds"], json!([7]));
+    }
+    // the request log has one record per request and no image data
+    let log = std::fs::read_to_string(sb.path("data/history.jsonl")).unwrap();
+    let records: Vec<Value> = log.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(records.len(), 3);
+    assert_eq!(records[0]["id"], id);
+    assert_eq!(records[0]["mode"], "INPAINTING");
+    assert_eq!(records[0]["success"], true);
+    assert!(records[0]["image_base64_size_bytes"].as_u64().unwrap() > 0);
+    assert!(records[0]["output_images_size_bytes"].as_u64().unwrap() > 0);
+    assert!(!log.contains("base64"), "image data in the log");
+    assert!(!s.stderr().contains(&body["base_image"].as_str().unwrap()[..40]));
+}
+
+#[test]
+fn outpainting_with_a_null_mask_uses_canvas_config() {
+    let sb = Sandbox::new();
+    let s = serve(&sb, &["--no-auth"], &[]);
+    let (seen, jpeg) = photo(64, 48);
+    // no canvas_config: the documented default canvas, 1.5 times the image, original centred
+    let a = post(
+        &edit_url(&s),
+        None,
+        &browser_body("more sky", "OUTPAINTING", &jpeg, None),
+    );
+    assert_eq!(a.status, 200, "{}", String::from_utf8_lossy(&a.body));
+    let out = decode_b64_image(a.json()["images"][0].as_str().unwrap());
+    assert_eq!(out.dimensions(), (96, 72));
+
+    // precise-outpaint works (the original sent it to Bedrock verbatim and always failed) and
+    // keeps every original pixel
+    let mut body = browser_body("more sky", "precise-outpaint", &jpeg, None);
+    body["canvas_config"] = json!({"extend": [0, 0, 32, 16]});
+    body["num_images"] = json!(1);
+    let a = post(&edit_url(&s), None, &body);
+    assert_eq!(a.status, 200, "{}", String::from_utf8_lossy(&a.body));
+    let out = decode_b64_image(a.json()["images"][0].as_str().unwrap());
+    assert_eq!(out.dimensions(), (96, 64));
+    for (x, y, p) in seen.enumerate_pixels() {
+        assert_eq!(out.get_pixel(x, y), p, "original pixel {x},{y} changed");
+    }
+    body["canvas_config"] = json!({"width": 100, "height": 48, "anchor": "right"});
+    let a = post(&edit_url(&s), None, &body);
+    assert_eq!(a.status, 200, "{}", String::from_utf8_lossy(&a.body));
+    let out = decode_b64_image(a.json()["images"][0].as_str().unwrap());
+    assert_eq!(out.dimensions(), (100, 48));
+    assert_eq!(out.get_pixel(36, 0), seen.get_pixel(0, 0));
+
+    // OUTPAINTING with a drawn mask: Titan's polarity, black = keep, white = generate
+    let m = GrayImage::from_fn(64, 48, |x, _| Luma([if x < 48 { 0 } else { 255 }]));
+    let mut png = std::io::Cursor::new(Vec::new());
+    DynamicImage::ImageLuma8(m)
+        .write_to(&mut png, image::ImageFormat::Png)
+        .unwrap();
+    let mut body = browser_body("more", "precise-outpaint", &jpeg, Some(&png.into_inner()));
+    body["num_images"] = json!(1);
+    let a = post(&edit_url(&s), None, &body);
+    assert_eq!(a.status, 200, "{}", String::from_utf8_lossy(&a.body));
+    let out = decode_b64_image(a.json()["images"][0].as_str().unwrap());
+    assert_eq!(out.dimensions(), (64, 48));
+    assert_eq!(changed_outside(&out, &seen, |x, _| x >= 48), 0);
+}
+
+#[test]
+fn every_validation_error_is_a_400_naming_the_field() {
+    let sb = Sandbox::new();
+    let s = serve(&sb, &["--no-auth"], &[]);
+    let (_, jpeg) = photo(32, 32);
+    let mask = titan_mask(32, 32, 8, 8, 8, 8);
+    let good = browser_body("x", "INPAINTING", &jpeg, Some(&mask));
+    let with = |f: &dyn Fn(&mut Value)| {
+        let mut b = good.clone();
+        f(&mut b);
+        b
+    };
+    let other_size = titan_mask(16, 16, 0, 0, 4, 4);
+    let all_white = titan_mask(32, 32, 0, 0, 0, 0);
+    let cases: Vec<(Value, &str, &str)> = vec![
+        (with(&|b| { b.as_object_mut().unwrap().remove("prompt"); }), "prompt", "missing"),
+        (with(&|b| { b["prompt"].as_object_mut().unwrap().remove("text"); }), "prompt.text", "missing"),
+        (with(&|b| b["prompt"]["mode"] = json!("PAINTING")), "prompt.mode", "PAINTING"),
+        (with(&|b| { b.as_object_mut().unwrap().remove("base_image"); }), "base_image", "missing"),
+        (with(&|b| b["mask"] = Value::Null), "mask", "INPAINTING needs a mask"),
+        (with(&|b| b["base_image"] = json!("data:image/png;base64,@@@")), "base_image", "base64"),
+        (with(&|b| b["base_image"] = json!("aGVsbG8gd29ybGQ=")), "base_image", "not a PNG"),
+        (with(&|b| b["mask"] = json!(format!("data:image/png;base64,{}", b64(&other_size)))), "mask", "16x16"),
+        (with(&|b| b["mask"] = json!(format!("data:image/png;base64,{}", b64(&all_white)))), "mask", "no black pixel"),
+        (with(&|b| b["model"] = json!("dall-e")), "model", "dall-e"),
+        (with(&|b| b["num_images"] = json!(0)), "num_images", "at least 1"),
+        (with(&|b| b["num_images"] = json!(9)), "num_images", "1..5"),
+        (with(&|b| b["quality"] = json!("ultra")), "quality", "ultra"),
+        (with(&|b| b["canvas_config"] = json!({"extend": [1, 1, 1, 1]})), "canvas_config", "INPAINTING"),
+        (with(&|b| b["surprise"] = json!(1)), "surprise", "unknown field"),
+    ];
+    for (body, field, words) in cases {
+        let a = post(&edit_url(&s), None, &body);
+        assert_eq!(a.status, 400, "{field}: {}", String::from_utf8_lossy(&a.body));
+        let v = a.json();
+        assert_eq!(v["field"], field, "{v}");
+        let msg = v["error"].as_str().unwrap();
+        assert!(msg.starts_with(field) && msg.contains(words), "{field}: {msg}");
+        assert!(v["request_id"].is_string());
+    }
+    for raw in [&b""[..], b"{not json", b"[]"] {
+        let a = rt().block_on(send_async(
+            &reqwest::Client::new(),
+            reqwest::Method::POST,
+            &edit_url(&s),
+            &[],
+            raw.to_vec(),
+        ));
+        assert_eq!(a.status, 400);
+        assert!(a.json()["error"].is_string());
+    }
+    // every failure is in the request log, with the reason
+    let log = std::fs::read_to_string(sb.path("data/history.jsonl")).unwrap();
+    assert_eq!(log.lines().count(), 18);
+    assert!(log.lines().all(|l| l.contains("\"success\":false")));
+}
+
+fn b64(b: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(b)
+}
+
+#[test]
+fn oversize_bodies_get_413_and_the_server_keeps_serving() {
+    let sb = Sandbox::new();
+    let s = serve(&sb, &["--no-auth", "--max-body-bytes", "100000"], &[]);
+    let big = json!({"prompt": {"text": "x"}, "base_image": "A".repeat(150_000), "mask": "B"});
+    let a = post(&edit_url(&s), None, &big);
+    assert_eq!(a.status, 413);
+    let v = a.json();
+    assert!(v["error"].as_str().unwrap().contains("100000"), "{v}");
+    let (_, jpeg) = photo(32, 32);
+    let ok = post(
+        &edit_url(&s),
+        None,
+        &browser_body("x", "INPAINTING", &jpeg, Some(&titan_mask(32, 32, 4, 4, 8, 8))),
+    );
+    assert_eq!(ok.status, 200);
+}
+
+#[test]
+fn cors_preflight_and_origin_list() {
+    let sb = Sandbox::new();
+    let s = serve(&sb, &["--no-auth"], &[]);
+    let a = rt().block_on(send_async(
+        &reqwest::Client::new(),
+        reqwest::Method::OPTIONS,
+        &edit_url(&s),
+        &[("Origin", "https://app.example"), ("Access-Control-Request-Method", "POST")],
+        vec![],
+    ));
+    assert_eq!(a.status, 200);
+    assert_eq!(a.header("access-control-allow-origin"), Some("*"));
+    assert_eq!(a.header("access-control-allow-methods"), Some("OPTIONS,POST,GET"));
+    assert!(a.header("access-control-allow-headers").unwrap().contains("Authorization"));
+
+    let s = serve(&sb, &["--no-auth", "--cors-origin", "https://app.example"], &[]);
+    let pre = |origin: &str| {
+        rt().block_on(send_async(
+            &reqwest::Client::new(),
+            reqwest::Method::OPTIONS,
+            &edit_url(&s),
+            &[("Origin", origin)],
+            vec![],
+        ))
+    };
+    assert_eq!(
+        pre("https://app.example").header("access-control-allow-origin"),
+        Some("https://app.example")
+    );
+    assert_eq!(pre("https://evil.example").header("access-control-allow-origin"), None);
+}
+
+#[test]
+fn beyond_the_concurrency_limit_requests_get_503_with_retry_after() {
+    let sb = Sandbox::new();
+    let s = serve(&sb, &["--no-auth", "--max-concurrent", "1", "--no-log"], &[]);
+    let (_, jpeg) = photo(384, 384);
+    let body = serde_json::to_vec(&browser_body(
+        "x",
+        "INPAINTING",
+        &jpeg,
+        Some(&titan_mask(384, 384, 40, 40, 300, 300)),
+    ))
+    .unwrap();
+    let url = edit_url(&s);
+    let answers = rt().block_on(async {
+        let client = reqwest::Client::new();
+        let tasks: Vec<_> = (0..4)
+            .map(|_| {
+                let (c, u, b) = (client.clone(), url.clone(), body.clone());
+                tokio::spawn(async move {
+                    send_async(&c, reqwest::Method::POST, &u, &[("Content-Type", "application/json")], b).await
+                })
+            })
+            .collect();
+        let mut out = Vec::new();
+        for t in tasks {
+            out.push(t.await.unwrap());
+        }
+        out
+    });
+    let statuses: Vec<u16> = answers.iter().map(|a| a.status).collect();
+    assert!(statuses.contains(&200), "{statuses:?}");
+    assert!(statuses.contains(&503), "{statuses:?}");
+    assert!(statuses.iter().all(|s| *s == 200 || *s == 503), "{statuses:?}");
+    let busy = answers.iter().find(|a| a.status == 503).unwrap();
+    assert_eq!(busy.header("retry-after"), Some("1"));
+    assert_eq!(busy.json()["error_code"], "ServerBusy");
+}
+
+#[test]
+fn serve_refuses_to_start_without_auth_or_no_auth() {
+    let sb = Sandbox::new();
+    sb.cmd()
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("--no-auth"));
+    sb.cmd()
+        .args(["serve", "--listen", "127.0.0.1:0", "--no-auth", "--engine", "bedrock", "--model", "stability.stable-image-inpaint-v1:0"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("inpainting and outpainting"));
+}
+
+/// `imgedit serve --bedrock` (a Bedrock stand-in with faults) behind `imgedit serve --engine bedrock`.
+fn bedrock_backed(sb: &Sandbox, faults: &[&str]) -> (Server, Server) {
+    let mut args = vec!["--bedrock"];
+    for f in faults {
+        args.extend(["--fault", f]);
+    }
+    let upstream = serve(sb, &args, &[]);
+    let api = serve(
+        sb,
+        &["--no-auth", "--engine", "bedrock", "--no-log"],
+        &[
+            ("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", &upstream.url),
+            ("AWS_ACCESS_KEY_ID", "AKIDIMGEDITTEST"),
+            ("AWS_SECRET_ACCESS_KEY", "imgedit-test-secret"),
+            ("AWS_REGION", "us-east-1"),
+            ("IMGEDIT_BEDROCK_MAX_ATTEMPTS", "1"),
+        ],
+    );
+    (upstream, api)
+}
+
+#[test]
+fn bedrock_errors_keep_their_class_and_code() {
+    let sb = Sandbox::new();
+    let (_up, api) = bedrock_backed(&sb, &["throttle=1", "unavailable=1"]);
+    let (_, jpeg) = photo(512, 512);
+    let body = browser_body("a cat", "INPAINTING", &jpeg, Some(&titan_mask(512, 512, 100, 100, 64, 64)));
+    let a = post(&edit_url(&api), None, &body);
+    assert_eq!(a.status, 429, "{}", String::from_utf8_lossy(&a.body));
+    assert_eq!(a.json()["error_code"], "ThrottlingException");
+    assert_eq!(a.json()["model_attempted"], "amazon.titan-image-generator-v2:0");
+    assert!(a.header("retry-after").is_some());
+    let a = post(&edit_url(&api), None, &body);
+    assert_eq!(a.status, 503, "{}", String::from_utf8_lossy(&a.body));
+    assert_eq!(a.json()["error_code"], "ServiceUnavailableException");
+    let ok = post(&edit_url(&api), None, &body);
+    assert_eq!(ok.status, 200, "{}", String::from_utf8_lossy(&ok.body));
+    assert_eq!(ok.json()["images"].as_array().unwrap().len(), 2);
+    // Titan's limits apply before any Bedrock call, with the field's name
+    let mut long = body.clone();
+    long["prompt"]["text"] = json!("y".repeat(600));
+    let a = post(&edit_url(&api), None, &long);
+    assert_eq!(a.status, 400);
+    assert_eq!(a.json()["field"], "prompt.text");
+    assert!(a.json()["error"].as_str().unwrap().contains("512"));
+}
+
+#[test]
+fn filtered_images_are_reported_not_dropped() {
+    let sb = Sandbox::new();
+    let (_up, api) = bedrock_backed(&sb, &["filter=1"]);
+    let (_, jpeg) = photo(512, 512);
+    let body = browser_body("a cat", "INPAINTING", &jpeg, Some(&titan_mask(512, 512, 100, 100, 64, 64)));
+    let a = post(&edit_url(&api), None, &body);
+    assert_eq!(a.status, 200, "{}", String::from_utf8_lossy(&a.body));
+    let v = a.json();
+    assert_eq!(v["images"].as_array().unwrap().len(), 1);
+    assert_eq!(v["withheld"].as_array().unwrap().len(), 1);
+    assert!(v["error"].as_str().unwrap().contains("withheld"), "{v}");
+}
+
+/// `imgedit edit --engine api` against the server.
+fn api_edit(sb: &Sandbox, s: &Server) -> assert_cmd::Command {
+    let mut c = sb.cmd();
+    c.env("IMGEDIT_API_RETRY_BASE_MS", "10").args([
+        "edit",
+        "--engine",
+        "api",
+        "--api-url",
+        &edit_url(s),
+        "--token",
+        "not-checked",
+    ]);
+    c
+}
+
+#[test]
+fn the_api_engine_inpaints_and_outpaints_through_the_server() {
+    let sb = Sandbox::new();
+    let s = serve(&sb, &["--no-auth", "--no-log"], &[]);
+    let src = textured(80, 64);
+    sb.save("in.png", &DynamicImage::ImageRgb8(src.clone()));
+    api_edit(&sb, &s)
+        .args(["in.png", "--model", "local", "--rect", "20,16,24,20", "-n", "2", "--seed", "5", "-o", "out.png", "--json"])
+        .assert()
+        .success();
+    for name in ["out-1.png", "out-2.png"] {
+        let out = load_rgb(&sb.path(name));
+        assert_eq!(out.dimensions(), (80, 64));
+        let inside = |x: u32, y: u32| (20..44).contains(&x) && (16..36).contains(&y);
+        assert_eq!(changed_outside(&out, &src, inside), 0, "{name}");
+    }
+    api_edit(&sb, &s)
+        .args(["in.png", "--model", "local", "--mode", "precise-outpaint", "--extend", "0,0,40,0", "-o", "wide.png"])
+        .assert()
+        .success();
+    let out = load_rgb(&sb.path("wide.png"));
+    assert_eq!(out.dimensions(), (120, 64));
+    assert_eq!(changed_outside(&out, &src, |x, _| x >= 80), 0);
+    // erase is not part of the contract: refused before anything is sent
+    api_edit(&sb, &s)
+        .args(["in.png", "--model", "local", "--mode", "erase", "--rect", "1,1,4,4", "-o", "e.png"])
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains("erase"));
+    assert!(!sb.path("e.png").exists());
+}
+
+#[test]
+fn the_api_engine_retries_then_explains() {
+    let sb = Sandbox::new();
+    let (_up, api) = bedrock_backed(&sb, &["throttle=2"]);
+    let src = textured(512, 512);
+    sb.save("in.png", &DynamicImage::ImageRgb8(src));
+    // two 429s from the API, then success: the user sees the retries
+    api_edit(&sb, &api)
+        .args(["in.png", "--rect", "10,10,30,30", "-n", "1", "-o", "out.png"])
+        .assert()
+        .success()
+        .stderr(predicates::str::contains("retry 1 of 3"));
+    assert!(sb.path("out.png").exists());
+    // no server at all: a connection error, exit 4, nothing written
+    let mut c = sb.cmd();
+    c.env("IMGEDIT_API_MAX_ATTEMPTS", "2")
+        .env("IMGEDIT_API_RETRY_BASE_MS", "10")
+        .args(["edit", "--engine", "api", "--api-url", "http://127.0.0.1:9/image-edit", "--token", "t"])
+        .args(["in.png", "--rect", "10,10,30,30", "-o", "none.png"])
+        .assert()
+        .code(4)
+        .stderr(predicates::str::contains("cannot reach"));
+    assert!(!sb.path("none.png").exists());
+    // no token anywhere: says how to get one
+    let mut c = sb.cmd();
+    c.args(["edit", "--engine", "api", "--api-url", &edit_url(&api)])
+        .args(["in.png", "--rect", "10,10,30,30", "-o", "none.png"])
+        .assert()
+        .code(5)
+        .stderr(predicates::str::contains("imgedit login"));
+}
