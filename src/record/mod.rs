@@ -1,6 +1,8 @@
 //! `EditRecord`: the request log entry (the DynamoDB schema of the `/image-edit` API plus the
 //! engine and output paths), written by every front end, and its local JSON-lines sink.
 
+pub mod dynamo;
+
 use std::fs;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
