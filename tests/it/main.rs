@@ -6,4 +6,5 @@ mod cli_errors;
 mod cli_misc;
 mod cognito;
 mod common;
+mod dynamo;
 mod tui;
