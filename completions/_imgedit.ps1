@@ -136,6 +136,9 @@ Register-ArgumentCompleter -Native -CommandName 'imgedit' -ScriptBlock {
         }
         'imgedit;history' {
             [CompletionResult]::new('--last', '--last', [CompletionResultType]::ParameterName, 'Show only the last N edits')
+            [CompletionResult]::new('--table', '--table', [CompletionResultType]::ParameterName, 'Read the DynamoDB request log table (the /image-edit API''s, e.g. ImageGenerationTable) instead of the local log')
+            [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'AWS region of the table [default: the config, then the AWS chain]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'AWS profile for the table [default: the config, then the AWS chain]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the records and the summary as JSON')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')

@@ -126,6 +126,9 @@ set edit:completion:arg-completer[imgedit] = {|@words|
         }
         &'imgedit;history'= {
             cand --last 'Show only the last N edits'
+            cand --table 'Read the DynamoDB request log table (the /image-edit API''s, e.g. ImageGenerationTable) instead of the local log'
+            cand --region 'AWS region of the table [default: the config, then the AWS chain]'
+            cand --profile 'AWS profile for the table [default: the config, then the AWS chain]'
             cand --json 'Print the records and the summary as JSON'
             cand -h 'Print help'
             cand --help 'Print help'

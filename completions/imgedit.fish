@@ -126,6 +126,9 @@ complete -c imgedit -n "__fish_imgedit_using_subcommand whoami" -l json -d 'Prin
 complete -c imgedit -n "__fish_imgedit_using_subcommand whoami" -s h -l help -d 'Print help'
 complete -c imgedit -n "__fish_imgedit_using_subcommand whoami" -s V -l version -d 'Print version'
 complete -c imgedit -n "__fish_imgedit_using_subcommand history" -l last -d 'Show only the last N edits' -r
+complete -c imgedit -n "__fish_imgedit_using_subcommand history" -l table -d 'Read the DynamoDB request log table (the /image-edit API\'s, e.g. ImageGenerationTable) instead of the local log' -r
+complete -c imgedit -n "__fish_imgedit_using_subcommand history" -l region -d 'AWS region of the table [default: the config, then the AWS chain]' -r
+complete -c imgedit -n "__fish_imgedit_using_subcommand history" -l profile -d 'AWS profile for the table [default: the config, then the AWS chain]' -r
 complete -c imgedit -n "__fish_imgedit_using_subcommand history" -l json -d 'Print the records and the summary as JSON'
 complete -c imgedit -n "__fish_imgedit_using_subcommand history" -s h -l help -d 'Print help'
 complete -c imgedit -n "__fish_imgedit_using_subcommand history" -s V -l version -d 'Print version'

@@ -338,6 +338,15 @@ pub struct HistoryArgs {
     /// Print the records and the summary as JSON
     #[arg(long)]
     pub json: bool,
+    /// Read the DynamoDB request log table (the /image-edit API's, e.g. ImageGenerationTable) instead of the local log
+    #[arg(long, value_name = "NAME", env = "DYNAMODB_TABLE_NAME")]
+    pub table: Option<String>,
+    /// AWS region of the table [default: the config, then the AWS chain]
+    #[arg(long, requires = "table")]
+    pub region: Option<String>,
+    /// AWS profile for the table [default: the config, then the AWS chain]
+    #[arg(long, requires = "table")]
+    pub profile: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

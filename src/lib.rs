@@ -65,7 +65,7 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         Command::Login(args) => commands::login::login(&args, &runtime()?).map(|()| exit::OK),
         Command::Logout(args) => commands::login::logout(&args, &runtime()?).map(|()| exit::OK),
         Command::Whoami(args) => commands::login::whoami(&args, &runtime()?).map(|()| exit::OK),
-        Command::History(args) => commands::history::run(&args).map(|()| exit::OK),
+        Command::History(args) => commands::history::run(&args, &runtime()?).map(|()| exit::OK),
         Command::Config(cmd) => commands::config::run(&cmd).map(|()| exit::OK),
         Command::Completions { shell } => {
             commands::packaging::print(&commands::packaging::completions(shell)).map(|()| exit::OK)

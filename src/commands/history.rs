@@ -1,30 +1,57 @@
-//! `imgedit history`: the request log with a summary.
+//! `imgedit history`: the request log (local, or the DynamoDB table with `--table`) with a summary.
 
 use crate::cli::HistoryArgs;
-use crate::config::Paths;
+use crate::config::{Config, Paths};
 use crate::error::Result;
-use crate::record::{LocalLog, default_log_path, summarize};
+use crate::record::dynamo::DynamoLog;
+use crate::record::{EditRecord, LocalLog, default_log_path, summarize};
 
-/// Prints the last edits and a summary line.
-pub fn run(args: &HistoryArgs) -> Result<()> {
+/// Prints the last edits and a summary line, from the local log or the DynamoDB table.
+pub fn run(args: &HistoryArgs, rt: &tokio::runtime::Runtime) -> Result<()> {
     let paths = Paths::from_env()?;
-    let log = LocalLog::new(default_log_path(&paths.data_dir));
-    let (records, bad) = log.read_all()?;
-    let shown = match args.last {
-        Some(n) => &records[records.len().saturating_sub(n)..],
-        None => &records[..],
+    let (records, bad, source) = match args.table.as_deref().filter(|t| !t.is_empty()) {
+        Some(table) => {
+            let config = Config::load(&paths.config_file)?;
+            let region = args.region.as_deref().or(config.region.as_deref());
+            let profile = args.profile.as_deref().or(config.profile.as_deref());
+            let (records, bad) = rt.block_on(async {
+                DynamoLog::new(table, region, profile)
+                    .await
+                    .scan_all()
+                    .await
+            })?;
+            (
+                records,
+                bad,
+                format!("DynamoDB table {table}: {bad} unreadable item(s) skipped"),
+            )
+        }
+        None => {
+            let log = LocalLog::new(default_log_path(&paths.data_dir));
+            let (records, bad) = log.read_all()?;
+            let source = format!("{}: {bad} unreadable line(s) skipped", log.path.display());
+            (records, bad, source)
+        }
     };
-    let summary = summarize(&records);
-    if args.json {
+    if bad > 0 && !args.json {
+        eprintln!("warning: {source}");
+    }
+    print(&records, args.last, args.json);
+    Ok(())
+}
+
+/// Prints records (the last `last` of them, or all) and the summary of all of them, as text
+/// lines or as one JSON object `{"records": [...], "summary": {...}}`.
+pub fn print(records: &[EditRecord], last: Option<usize>, json: bool) {
+    let shown = match last {
+        Some(n) => &records[records.len().saturating_sub(n)..],
+        None => records,
+    };
+    let summary = summarize(records);
+    if json {
         let v = serde_json::json!({ "records": shown, "summary": summary });
         println!("{v}");
-        return Ok(());
-    }
-    if bad > 0 {
-        eprintln!(
-            "warning: {}: {bad} unreadable line(s) skipped",
-            log.path.display()
-        );
+        return;
     }
     for r in shown {
         let status = if r.success { "ok " } else { "ERR" };
@@ -52,5 +79,4 @@ pub fn run(args: &HistoryArgs) -> Result<()> {
         summary.count,
         summary.success_rate * 100.0
     );
-    Ok(())
 }

@@ -12,20 +12,6 @@ use crate::common::*;
 
 const PASSWORD: &str = "Corr3ct-Horse-Battery!";
 
-/// The emulator's URL, or None (skip) outside CI.
-pub fn ministack() -> Option<String> {
-    match std::env::var("IMGEDIT_TEST_MINISTACK") {
-        Ok(url) if !url.is_empty() => Some(url),
-        _ if std::env::var_os("CI").is_some() => {
-            panic!("CI is set but IMGEDIT_TEST_MINISTACK is not: run the suite with scripts/test")
-        }
-        _ => {
-            eprintln!("SKIPPED: emulator test (IMGEDIT_TEST_MINISTACK unset; run scripts/test)");
-            None
-        }
-    }
-}
-
 /// A fresh pool, app client and user in the emulator.
 pub struct Pool {
     pub url: String,

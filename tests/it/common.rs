@@ -21,11 +21,12 @@ impl Sandbox {
         self.dir.path().join(name)
     }
 
-    /// `imgedit` with config and data directories inside the sandbox and no IMGEDIT_* from outside.
+    /// `imgedit` with config and data directories inside the sandbox and no IMGEDIT_* (nor
+    /// DYNAMODB_TABLE_NAME) from outside.
     pub fn cmd(&self) -> Command {
         let mut c = Command::cargo_bin("imgedit").unwrap();
         for (k, _) in std::env::vars() {
-            if k.starts_with("IMGEDIT_") {
+            if k.starts_with("IMGEDIT_") || k == "DYNAMODB_TABLE_NAME" {
                 c.env_remove(k);
             }
         }
@@ -49,6 +50,21 @@ impl Sandbox {
         let p = self.path(name);
         img.save(&p).unwrap();
         p
+    }
+}
+
+/// The MiniStack emulator's URL (`scripts/test` sets IMGEDIT_TEST_MINISTACK), or None (skip)
+/// outside CI.
+pub fn ministack() -> Option<String> {
+    match std::env::var("IMGEDIT_TEST_MINISTACK") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ if std::env::var_os("CI").is_some() => {
+            panic!("CI is set but IMGEDIT_TEST_MINISTACK is not: run the suite with scripts/test")
+        }
+        _ => {
+            eprintln!("SKIPPED: emulator test (IMGEDIT_TEST_MINISTACK unset; run scripts/test)");
+            None
+        }
     }
 }
 

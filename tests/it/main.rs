@@ -6,5 +6,6 @@ mod cli_errors;
 mod cli_misc;
 mod cognito;
 mod common;
+mod dynamo;
 mod server;
 mod tui;
