@@ -82,6 +82,8 @@ stability-outpaint\t''
 stability-erase\t''
 stability-search-replace\t''"
 complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l region -d 'AWS region for Bedrock [default: the AWS chain, then the config]' -r
+complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l api-url -d 'The /image-edit API\'s invoke URL, for --engine api [default: api_url in the config]' -r
+complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l token -d 'Cognito ID token for --engine api instead of the one imgedit login cached' -r
 complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l profile -d 'AWS profile for Bedrock [default: the AWS chain, then the config]' -r
 complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -s o -l output -d 'Output file (format from the extension; "-" writes PNG to stdout). With -n > 1: OUT-1.png, OUT-2.png, ...' -r -F
 complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l output-dir -d 'Directory for outputs (batches); names are STEM-edit-N.png' -r -F
@@ -106,9 +108,26 @@ halfblocks\t'Unicode half blocks: works everywhere, coarse'"
 complete -c imgedit -n "__fish_imgedit_using_subcommand tui" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c imgedit -n "__fish_imgedit_using_subcommand tui" -s V -l version -d 'Print version'
 complete -c imgedit -n "__fish_imgedit_using_subcommand serve" -l listen -d 'Address to listen on (port 0 picks a free port)' -r
-complete -c imgedit -n "__fish_imgedit_using_subcommand serve" -l fault -d 'Inject faults: throttle=N, error500=N, unavailable=N, filter=N, malformed=N, delay-ms=MS, legacy=MODEL_ID (repeatable)' -r
-complete -c imgedit -n "__fish_imgedit_using_subcommand serve" -l bedrock -d 'Serve POST /model/{modelId}/invoke in Bedrock\'s wire format, answered by the local engine'
-complete -c imgedit -n "__fish_imgedit_using_subcommand serve" -s h -l help -d 'Print help'
+complete -c imgedit -n "__fish_imgedit_using_subcommand serve" -l fault -d 'Inject faults into the Bedrock-compatible endpoint: throttle=N, error500=N, unavailable=N, filter=N, malformed=N, delay-ms=MS, legacy=MODEL_ID (repeatable)' -r
+complete -c imgedit -n "__fish_imgedit_using_subcommand serve" -l engine -d 'Engine behind /image-edit [default: from the config, else local]' -r -f -a "local\t'The embedded classical engine: offline, no account, prompts ignored'
+bedrock\t'Amazon Bedrock InvokeModel (Titan, Nova Canvas, Stability)'
+api\t'A team\'s `/image-edit` HTTP API, authenticated with Cognito'"
+complete -c imgedit -n "__fish_imgedit_using_subcommand serve" -l model -d 'Model that "titan" maps to [default: local for the local engine, amazon.titan-image-generator-v2:0 for bedrock]' -r
+complete -c imgedit -n "__fish_imgedit_using_subcommand serve" -l region -d 'AWS region for Bedrock and DynamoDB [default: the AWS chain, then the config]' -r
+complete -c imgedit -n "__fish_imgedit_using_subcommand serve" -l profile -d 'AWS profile for Bedrock and DynamoDB [default: the AWS chain, then the config]' -r
+complete -c imgedit -n "__fish_imgedit_using_subcommand serve" -l user-pool-id -d 'Cognito user pool whose tokens are accepted [default: cognito.user_pool_id in the config]' -r
+complete -c imgedit -n "__fish_imgedit_using_subcommand serve" -l client-id -d 'App client id whose tokens are accepted (repeatable) [default: cognito.client_id in the config]' -r
+complete -c imgedit -n "__fish_imgedit_using_subcommand serve" -l jwks-url -d 'Where to fetch the pool\'s signing keys [default: the pool\'s Cognito JWKS URL]' -r
+complete -c imgedit -n "__fish_imgedit_using_subcommand serve" -l table -d 'Request log in this DynamoDB table instead of the local history file' -r
+complete -c imgedit -n "__fish_imgedit_using_subcommand serve" -l cors-origin -d 'Origin allowed to call the API from a browser (repeatable; * = any)' -r
+complete -c imgedit -n "__fish_imgedit_using_subcommand serve" -l max-body-bytes -d 'Largest request body, in bytes (AWS Lambda\'s limit is 6 MB)' -r
+complete -c imgedit -n "__fish_imgedit_using_subcommand serve" -l max-concurrent -d 'Edits run at once; beyond it requests get 503 with Retry-After [default: the number of CPUs]' -r
+complete -c imgedit -n "__fish_imgedit_using_subcommand serve" -l bedrock -d 'Serve only POST /model/{modelId}/invoke in Bedrock\'s wire format, answered by the local engine (no /image-edit, no authentication)'
+complete -c imgedit -n "__fish_imgedit_using_subcommand serve" -l no-auth -d 'Accept requests without a token (local use only; prints a warning)'
+complete -c imgedit -n "__fish_imgedit_using_subcommand serve" -l create-table -d 'Create the DynamoDB table (--table) if it does not exist'
+complete -c imgedit -n "__fish_imgedit_using_subcommand serve" -l no-log -d 'Keep no request log'
+complete -c imgedit -n "__fish_imgedit_using_subcommand serve" -l lambda -d 'Run as an AWS Lambda function behind API Gateway (builds with the `lambda` feature)'
+complete -c imgedit -n "__fish_imgedit_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c imgedit -n "__fish_imgedit_using_subcommand serve" -s V -l version -d 'Print version'
 complete -c imgedit -n "__fish_imgedit_using_subcommand login" -s u -l username -d 'User name (or an alias the pool accepts, such as the e-mail address) [default: asked]' -r
 complete -c imgedit -n "__fish_imgedit_using_subcommand login" -l auth-flow -d 'srp: the password never leaves this machine; password: USER_PASSWORD_AUTH' -r -f -a "srp\t'USER_SRP_AUTH: the password never leaves this machine'
