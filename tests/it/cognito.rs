@@ -10,9 +10,10 @@ use predicates::prelude::*;
 
 use crate::common::*;
 
-const PASSWORD: &str = "Corr3ct-Horse-Battery!";
+pub const PASSWORD: &str = "Corr3ct-Horse-Battery!";
 
 /// A fresh pool, app client and user in the emulator.
+#[derive(Clone)]
 pub struct Pool {
     pub url: String,
     pub pool_id: String,
@@ -28,7 +29,7 @@ fn rt() -> tokio::runtime::Runtime {
         .unwrap()
 }
 
-async fn admin(url: &str) -> cip::Client {
+pub async fn admin(url: &str) -> cip::Client {
     let cfg = aws_config::defaults(aws_config::BehaviorVersion::latest())
         .region(aws_config::Region::new("us-east-1"))
         .endpoint_url(url)

@@ -31,7 +31,7 @@ async fn client(url: &str) -> ddb::Client {
     ddb::Client::new(&cfg)
 }
 
-fn unique_table() -> String {
+pub fn unique_table() -> String {
     format!("imgedit-{}", uuid::Uuid::new_v4().simple())
 }
 
@@ -74,7 +74,7 @@ fn record(ms: u64, error: Option<&str>) -> EditRecord {
 }
 
 /// `imgedit` pointed at the emulator with dummy credentials and no AWS config from outside.
-fn cmd(sb: &Sandbox, url: &str) -> assert_cmd::Command {
+pub fn cmd(sb: &Sandbox, url: &str) -> assert_cmd::Command {
     let mut c = sb.cmd();
     for k in [
         "AWS_PROFILE",

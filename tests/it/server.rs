@@ -608,3 +608,170 @@ fn the_api_engine_retries_then_explains() {
         .code(5)
         .stderr(predicates::str::contains("imgedit login"));
 }
+
+fn small_request() -> Value {
+    let (_, jpeg) = photo(32, 32);
+    let mut b = browser_body("x", "INPAINTING", &jpeg, Some(&titan_mask(32, 32, 8, 8, 8, 8)));
+    b["num_images"] = json!(1);
+    b
+}
+
+#[test]
+fn tokens_are_checked_against_the_pools_keys() {
+    let Some(url) = ministack() else { return };
+    let pool = crate::cognito::provision(&url, true);
+    let sb = Sandbox::new();
+    pool.login(&sb, &[], &format!("{}\n", crate::cognito::PASSWORD))
+        .success();
+    let cache: Value =
+        serde_json::from_slice(&std::fs::read(sb.path("config/tokens/default.json")).unwrap())
+            .unwrap();
+    let id = cache["id_token"].as_str().unwrap().to_string();
+    let access = cache["access_token"].as_str().unwrap().to_string();
+
+    // a second app client whose ID tokens last one second, and a token from another pool
+    let short_client = rt().block_on(async {
+        let c = crate::cognito::admin(&url).await;
+        use aws_sdk_cognitoidentityprovider::types::{
+            ExplicitAuthFlowsType, TimeUnitsType, TokenValidityUnitsType,
+        };
+        let client = c
+            .create_user_pool_client()
+            .user_pool_id(&pool.pool_id)
+            .client_name("short-lived")
+            .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserPasswordAuth)
+            .explicit_auth_flows(ExplicitAuthFlowsType::AllowRefreshTokenAuth)
+            .id_token_validity(1)
+            .token_validity_units(
+                TokenValidityUnitsType::builder()
+                    .id_token(TimeUnitsType::Seconds)
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        client.user_pool_client().unwrap().client_id().unwrap().to_string()
+    });
+    let other_pool = crate::cognito::provision(&url, true);
+    let token_of = |p: &crate::cognito::Pool, client: &str| {
+        let sb = Sandbox::new();
+        let mut p2 = crate::cognito::Pool { client_id: client.to_string(), ..p.clone() };
+        p2.client_secret = None;
+        p2.login(&sb, &["--auth-flow", "password"], &format!("{}\n", crate::cognito::PASSWORD))
+            .success();
+        let c: Value =
+            serde_json::from_slice(&std::fs::read(sb.path("config/tokens/default.json")).unwrap())
+                .unwrap();
+        c["id_token"].as_str().unwrap().to_string()
+    };
+    let short_lived = token_of(&pool, &short_client);
+    let foreign = token_of(&other_pool, &other_pool.client_id);
+
+    let s = serve(
+        &sb,
+        &["--user-pool-id", &pool.pool_id, "--client-id", &pool.client_id],
+        &[("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER", &url)],
+    );
+    let body = small_request();
+    let ok = |t: &str| post(&edit_url(&s), Some(t), &body);
+    assert_eq!(ok(&id).status, 200, "raw ID token, as the browser client sends it");
+    assert_eq!(ok(&format!("Bearer {id}")).status, 200);
+    assert_eq!(ok(&access).status, 200, "access token");
+
+    let mut tampered = id.clone();
+    let last = tampered.pop().unwrap();
+    tampered.push(if last == 'A' { 'B' } else { 'A' });
+    std::thread::sleep(std::time::Duration::from_millis(1500)); // the short-lived token expires
+    for (what, token) in [
+        ("no token", None),
+        ("garbage", Some("not-a-jwt")),
+        ("tampered signature", Some(tampered.as_str())),
+        ("another pool", Some(foreign.as_str())),
+        ("an app client not accepted", Some(short_lived.as_str())),
+    ] {
+        let a = post(&edit_url(&s), token, &body);
+        assert_eq!(a.status, 401, "{what}: {}", short(&a.body));
+        assert_eq!(a.json(), json!({"message": "Unauthorized"}), "{what}");
+        assert_eq!(a.header("access-control-allow-origin"), Some("*"), "{what}");
+    }
+    // accepted client, expired token: the server logs why
+    let s2 = serve(
+        &sb,
+        &["--user-pool-id", &pool.pool_id, "--client-id", &short_client, "--no-log"],
+        &[("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER", &url)],
+    );
+    let a = post(&edit_url(&s2), Some(&short_lived), &body);
+    assert_eq!(a.status, 401);
+    assert!(s2.stderr().contains("expired"), "{}", s2.stderr());
+    assert!(!s2.stderr().contains(&short_lived), "the token was logged");
+
+    // the api engine sends the cached token; a refused token says to log in again
+    let src = textured(48, 40);
+    sb.save("in.png", &DynamicImage::ImageRgb8(src));
+    pool.cmd(&sb)
+        .args(["edit", "--engine", "api", "--api-url", &edit_url(&s), "--model", "local"])
+        .args(["in.png", "--rect", "4,4,10,10", "-o", "out.png"])
+        .assert()
+        .success();
+    assert!(sb.path("out.png").exists());
+    pool.cmd(&sb)
+        .args(["edit", "--engine", "api", "--api-url", &edit_url(&s), "--model", "local"])
+        .args(["in.png", "--rect", "4,4,10,10", "-o", "out2.png", "--token", &foreign])
+        .assert()
+        .code(5)
+        .stderr(predicates::str::contains("refused the token"));
+    assert!(!sb.path("out2.png").exists());
+}
+
+fn dynamo_env(url: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("AWS_ENDPOINT_URL_DYNAMODB", url.to_string()),
+        ("AWS_ACCESS_KEY_ID", "test".into()),
+        ("AWS_SECRET_ACCESS_KEY", "test".into()),
+        ("AWS_REGION", "us-east-1".into()),
+    ]
+}
+
+#[test]
+fn the_request_log_goes_to_dynamodb_and_a_failed_write_never_fails_the_edit() {
+    let Some(url) = ministack() else { return };
+    let sb = Sandbox::new();
+    let env = dynamo_env(&url);
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let table = crate::dynamo::unique_table();
+    let s = serve(&sb, &["--no-auth", "--table", &table, "--create-table"], &env);
+    assert!(s.stderr().contains(&format!("created DynamoDB table {table}")), "{}", s.stderr());
+    let ok = post(&edit_url(&s), None, &small_request());
+    assert_eq!(ok.status, 200);
+    let mut bad = small_request();
+    bad["prompt"]["mode"] = json!("SKETCH");
+    assert_eq!(post(&edit_url(&s), None, &bad).status, 400);
+    let out = crate::dynamo::cmd(&sb, &url)
+        .args(["history", "--table", &table, "--json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let v: Value = serde_json::from_slice(&out).unwrap();
+    let records = v["records"].as_array().unwrap();
+    assert_eq!(records.len(), 2, "{v}");
+    let good = records.iter().find(|r| r["success"] == true).unwrap();
+    assert_eq!(good["id"], ok.json()["request_id"]);
+    assert_eq!(good["mode"], "INPAINTING");
+    assert_eq!(good["model_id"], "local");
+    let failed = records.iter().find(|r| r["success"] == false).unwrap();
+    assert_eq!(failed["model_id"], "unknown");
+    assert!(failed["error_message"].as_str().unwrap().contains("prompt.mode"));
+
+    // a table that does not exist: the edit still succeeds, the server says why nothing was logged
+    let s = serve(&sb, &["--no-auth", "--table", "no-such-table-imgedit"], &env);
+    let a = post(&edit_url(&s), None, &small_request());
+    assert_eq!(a.status, 200, "{}", short(&a.body));
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert!(
+        s.stderr().contains("request log write failed") && s.stderr().contains("no-such-table-imgedit"),
+        "{}",
+        s.stderr()
+    );
+}
