@@ -7,5 +7,7 @@ mod cli_misc;
 mod cognito;
 mod common;
 mod dynamo;
+#[cfg(feature = "lambda")]
+mod lambda;
 mod server;
 mod tui;
