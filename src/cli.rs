@@ -175,7 +175,13 @@ pub struct EditArgs {
     #[arg(long, value_name = "URL", help_heading = "Engine")]
     pub api_url: Option<String>,
     /// Cognito ID token for --engine api instead of the one imgedit login cached
-    #[arg(long, env = "IMGEDIT_TOKEN", hide_env_values = true, value_name = "JWT", help_heading = "Engine")]
+    #[arg(
+        long,
+        env = "IMGEDIT_TOKEN",
+        hide_env_values = true,
+        value_name = "JWT",
+        help_heading = "Engine"
+    )]
     pub token: Option<String>,
     /// AWS profile for Bedrock [default: the AWS chain, then the config]
     #[arg(long, help_heading = "Engine")]

@@ -120,10 +120,10 @@ async fn edit_service(args: &ServeArgs, config: &Config, paths: &Paths) -> Resul
     } else {
         kind
     };
-    let model_id = args
+    let model_id = args.model.as_deref().or(config
         .model
         .as_deref()
-        .or(config.model.as_deref().filter(|_| config.engine == Some(kind)));
+        .filter(|_| config.engine == Some(kind)));
     let spec = serve_model(kind, model_id)?;
     let settings = EngineSettings {
         region: args.region.clone().or_else(|| config.region.clone()),
@@ -202,9 +202,10 @@ async fn auth(args: &ServeArgs, config: &Config) -> Result<Option<Arc<JwtVerifie
     let endpoint = std::env::var("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER")
         .ok()
         .filter(|v| !v.is_empty());
-    let jwks_url = args.jwks_url.clone().unwrap_or_else(|| {
-        JwtConfig::default_jwks_url(&region, &pool, endpoint.as_deref())
-    });
+    let jwks_url = args
+        .jwks_url
+        .clone()
+        .unwrap_or_else(|| JwtConfig::default_jwks_url(&region, &pool, endpoint.as_deref()));
     let verifier = JwtVerifier::new(JwtConfig {
         region,
         user_pool_id: pool.clone(),

@@ -18,8 +18,7 @@ use serde_json::{Value, json};
 use super::bedrock::fit::{self, Window};
 use super::bedrock::polarity::{self, TitanTask};
 use super::{
-    Engine, EngineKind, EngineOutput, EngineProgress, Generated, PreparedJob, RunContext,
-    Withheld,
+    Engine, EngineKind, EngineOutput, EngineProgress, Generated, PreparedJob, RunContext, Withheld,
 };
 use crate::auth::CognitoSettings;
 use crate::auth::cache::TokenCache;
@@ -82,8 +81,7 @@ impl ApiEngine {
         ApiEngine {
             settings,
             http,
-            max_attempts: env_u64("IMGEDIT_API_MAX_ATTEMPTS")
-                .map_or(4, |v| v.clamp(1, 20) as u32),
+            max_attempts: env_u64("IMGEDIT_API_MAX_ATTEMPTS").map_or(4, |v| v.clamp(1, 20) as u32),
             retry_base: Duration::from_millis(env_u64("IMGEDIT_API_RETRY_BASE_MS").unwrap_or(1000)),
         }
     }
@@ -101,7 +99,8 @@ impl ApiEngine {
         if let Some(t) = self.settings.token.as_deref().filter(|t| !t.is_empty()) {
             return Ok(t.to_string());
         }
-        let (Some(settings), Some(dir)) = (&self.settings.cognito, &self.settings.config_dir) else {
+        let (Some(settings), Some(dir)) = (&self.settings.cognito, &self.settings.config_dir)
+        else {
             return Err(Error::Auth(
                 "the api engine needs a token: run imgedit login (after imgedit config import config.js), or pass --token / IMGEDIT_TOKEN".into(),
             ));
@@ -188,7 +187,11 @@ fn build_body(job: &PreparedJob) -> Result<Body> {
     let (bytes, mime, jpeg) = if overhead + png.len() * 4 / 3 + 64 <= PAYLOAD_LIMIT_BYTES {
         (png, "image/png", false)
     } else {
-        (image_io::encode(&image, ImageFormat::Jpeg)?, "image/jpeg", true)
+        (
+            image_io::encode(&image, ImageFormat::Jpeg)?,
+            "image/jpeg",
+            true,
+        )
     };
     let size = overhead + bytes.len().div_ceil(3) * 4 + 32;
     if size > PAYLOAD_LIMIT_BYTES {
@@ -226,7 +229,12 @@ pub fn botocore_code(text: &str) -> Option<&str> {
     (!code.is_empty() && code.chars().all(|c| c.is_ascii_alphanumeric())).then_some(code)
 }
 
-fn classify(status: u16, body: &[u8], explicit_token: bool, retry_after: Option<Duration>) -> Failure {
+fn classify(
+    status: u16,
+    body: &[u8],
+    explicit_token: bool,
+    retry_after: Option<Duration>,
+) -> Failure {
     let v: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
     let text = v
         .get("error")
@@ -351,7 +359,10 @@ impl ApiEngine {
                         .and_then(|v| v.trim().parse::<u64>().ok())
                         .map(|s| Duration::from_secs(s.min(30)));
                     let bytes = resp.bytes().await.map_err(|e| {
-                        Error::service("ConnectionError", format!("{url}: the answer broke off: {e}"))
+                        Error::service(
+                            "ConnectionError",
+                            format!("{url}: the answer broke off: {e}"),
+                        )
                     })?;
                     if status == 200 {
                         return Ok(bytes.to_vec());
@@ -362,7 +373,9 @@ impl ApiEngine {
                     retryable: false,
                     error: Error::service(
                         "RequestTimeout",
-                        format!("{url}: no answer in time ({e}); API Gateway itself stops after {GATEWAY_TIMEOUT_SECS} s"),
+                        format!(
+                            "{url}: no answer in time ({e}); API Gateway itself stops after {GATEWAY_TIMEOUT_SECS} s"
+                        ),
                     ),
                     retry_after: None,
                 },
@@ -403,7 +416,10 @@ impl ApiEngine {
 /// Reads the API's answer: the images (decoded to the window's size) and what was withheld.
 fn read_response(job: &PreparedJob, body: &Body, bytes: &[u8]) -> Result<EngineOutput> {
     let v: Value = serde_json::from_slice(bytes).map_err(|e| {
-        Error::service("MalformedResponse", format!("the API's answer is not JSON: {e}"))
+        Error::service(
+            "MalformedResponse",
+            format!("the API's answer is not JSON: {e}"),
+        )
     })?;
     let images = match v.get("images") {
         None | Some(Value::Null) => Vec::new(),
@@ -517,7 +533,9 @@ mod tests {
     #[test]
     fn botocore_texts_give_their_code() {
         assert_eq!(
-            botocore_code("An error occurred (ThrottlingException) when calling the InvokeModel operation (reached max retries: 4): Too many requests"),
+            botocore_code(
+                "An error occurred (ThrottlingException) when calling the InvokeModel operation (reached max retries: 4): Too many requests"
+            ),
             Some("ThrottlingException")
         );
         assert_eq!(botocore_code("Unexpected error"), None);
@@ -533,12 +551,23 @@ mod tests {
         let body = br#"{"error": "An error occurred (ThrottlingException) when calling the InvokeModel operation: slow down"}"#;
         assert!(classify(500, body, false, None).retryable);
         let f = classify(401, br#"{"message":"Unauthorized"}"#, false, None);
-        assert!(f.error.to_string().contains("run imgedit login"), "{}", f.error);
+        assert!(
+            f.error.to_string().contains("run imgedit login"),
+            "{}",
+            f.error
+        );
         assert_eq!(f.error.exit_code(), crate::error::exit::AUTH);
-        assert!(classify(504, br#"{"message": "Endpoint request timed out"}"#, false, None)
+        assert!(
+            classify(
+                504,
+                br#"{"message": "Endpoint request timed out"}"#,
+                false,
+                None
+            )
             .error
             .to_string()
-            .contains("29 s"));
+            .contains("29 s")
+        );
         assert!(classify(503, b"busy", false, None).retryable);
         assert!(!classify(400, br#"{"error": "mask: missing"}"#, false, None).retryable);
     }

@@ -176,8 +176,12 @@ pub fn resolve_model(
             "--model {other}: the local engine has one model, \"local\" (cloud models need --engine bedrock or api)"
         ))),
         // The API serves "titan": its limits are the original Lambda's model's.
-        (EngineKind::Api, None | Some("titan")) => model::find(api::API_MODEL)
-            .ok_or_else(|| Error::Engine(format!("{} is missing from the model table", api::API_MODEL))),
+        (EngineKind::Api, None | Some("titan")) => model::find(api::API_MODEL).ok_or_else(|| {
+            Error::Engine(format!(
+                "{} is missing from the model table",
+                api::API_MODEL
+            ))
+        }),
         (_, Some(id)) => {
             let family = family.and_then(model::family_by_name);
             model::resolve(id, family).map_err(Error::Usage)

@@ -192,9 +192,9 @@ fn engine_failure(e: &Error, model: &ModelSpec) -> Failure {
     let (status, code) = match e {
         Error::Service { code, .. } => {
             let status = match code.as_str() {
-                "ValidationException" | "ServiceQuotaExceededException" | "ContentFilterBlocked" => {
-                    StatusCode::BAD_REQUEST
-                }
+                "ValidationException"
+                | "ServiceQuotaExceededException"
+                | "ContentFilterBlocked" => StatusCode::BAD_REQUEST,
                 "ThrottlingException" | "ModelNotReadyException" => StatusCode::TOO_MANY_REQUESTS,
                 "ServiceUnavailableException" => StatusCode::SERVICE_UNAVAILABLE,
                 "ModelTimeoutException" | "RequestTimeout" => StatusCode::GATEWAY_TIMEOUT,
@@ -276,7 +276,11 @@ pub async fn handle(State(state): State<Arc<AppState>>, req: Request) -> Respons
         now(),
         status.as_u16(),
         started.elapsed().as_millis(),
-        if record.mode.is_empty() { "-" } else { &record.mode },
+        if record.mode.is_empty() {
+            "-"
+        } else {
+            &record.mode
+        },
         record.model_id,
         record
             .error_message
@@ -328,7 +332,11 @@ async fn process(
         Err(f) => return Err(f),
     };
     record.model_id = job.model.id.to_string();
-    record.prompt = r.text.chars().take(crate::record::PROMPT_MAX_CHARS).collect();
+    record.prompt = r
+        .text
+        .chars()
+        .take(crate::record::PROMPT_MAX_CHARS)
+        .collect();
     record.mode = r.wire_mode.to_string();
     record.image_base64_size_bytes = base64_decoded_size(strip_data_url(&r.base_image));
     record.mask_base64_size_bytes = r
@@ -455,7 +463,10 @@ fn build_job(
     if r.num_images > model.max_images {
         return Err(field(
             "num_images",
-            format!("must be 1..{} for {}, got {}", model.max_images, model.id, r.num_images),
+            format!(
+                "must be 1..{} for {}, got {}",
+                model.max_images, model.id, r.num_images
+            ),
         ));
     }
     if let (Some((lo, hi)), Some(c)) = (model.cfg_range, r.cfg_scale)
@@ -544,7 +555,11 @@ fn build_job(
         limits: *limits,
     };
     options.build(source, "base_image").map_err(|e| {
-        let f = if r.canvas.is_some() { "canvas_config" } else { "base_image" };
+        let f = if r.canvas.is_some() {
+            "canvas_config"
+        } else {
+            "base_image"
+        };
         field(f, strip_field(&e.to_string(), "base_image"))
     })
 }
@@ -556,7 +571,10 @@ fn strip_field(msg: &str, f: &str) -> String {
 }
 
 /// `"titan"` (or nothing) is the configured model; a model id must be the configured one.
-fn resolve_model(name: &str, configured: &'static ModelSpec) -> Result<&'static ModelSpec, FieldError> {
+fn resolve_model(
+    name: &str,
+    configured: &'static ModelSpec,
+) -> Result<&'static ModelSpec, FieldError> {
     if name.eq_ignore_ascii_case("titan") || name == configured.id {
         return Ok(configured);
     }

@@ -58,7 +58,9 @@ impl JwtConfig {
                 e.trim_end_matches('/')
             ),
             None => {
-                format!("https://cognito-idp.{region}.amazonaws.com/{user_pool_id}/.well-known/jwks.json")
+                format!(
+                    "https://cognito-idp.{region}.amazonaws.com/{user_pool_id}/.well-known/jwks.json"
+                )
             }
         }
     }
@@ -226,7 +228,7 @@ impl JwtVerifier {
             other => return Err(TokenError::WrongUse(other.to_string())),
         }
         .unwrap_or_default();
-        if !self.config.client_ids.iter().any(|c| *c == client) {
+        if !self.config.client_ids.contains(&client) {
             return Err(TokenError::WrongClient(client));
         }
         Ok(Verified {

@@ -109,7 +109,11 @@ fn type_name(v: &Value) -> &'static str {
     }
 }
 
-fn opt_str<'a>(obj: &'a Map<String, Value>, at: &str, key: &str) -> Result<Option<&'a str>, FieldError> {
+fn opt_str<'a>(
+    obj: &'a Map<String, Value>,
+    at: &str,
+    key: &str,
+) -> Result<Option<&'a str>, FieldError> {
     match obj.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),
@@ -175,7 +179,10 @@ pub fn parse(body: &[u8]) -> Result<EditRequest, FieldError> {
         Some(v) => {
             return Err(FieldError::new(
                 "prompt",
-                format!("expected an object with text and mode, got {}", type_name(v)),
+                format!(
+                    "expected an object with text and mode, got {}",
+                    type_name(v)
+                ),
             ));
         }
     };
@@ -197,7 +204,9 @@ pub fn parse(body: &[u8]) -> Result<EditRequest, FieldError> {
             _ => {
                 return Err(FieldError::new(
                     "prompt.mode",
-                    format!("{m:?} is not a mode (expected INPAINTING, OUTPAINTING or precise-outpaint)"),
+                    format!(
+                        "{m:?} is not a mode (expected INPAINTING, OUTPAINTING or precise-outpaint)"
+                    ),
                 ));
             }
         },
@@ -246,8 +255,8 @@ pub fn parse(body: &[u8]) -> Result<EditRequest, FieldError> {
         (c, _, _) => c,
     };
 
-    let num_images = opt_uint(&obj, "", "num_images", 100)?
-        .map_or(DEFAULT_NUM_IMAGES, |n| n as u32);
+    let num_images =
+        opt_uint(&obj, "", "num_images", 100)?.map_or(DEFAULT_NUM_IMAGES, |n| n as u32);
     if num_images == 0 {
         return Err(FieldError::new("num_images", "must be at least 1, got 0"));
     }
@@ -321,7 +330,11 @@ fn parse_canvas(c: &Map<String, Value>) -> Result<Option<CanvasSpec>, FieldError
             Some(px)
         }
         Some(Value::Object(o)) => {
-            check_keys(o, "canvas_config.extend", &["left", "top", "right", "bottom"])?;
+            check_keys(
+                o,
+                "canvas_config.extend",
+                &["left", "top", "right", "bottom"],
+            )?;
             let mut px = [0u32; 4];
             for (i, k) in ["left", "top", "right", "bottom"].iter().enumerate() {
                 px[i] = opt_uint(o, "canvas_config.extend", k, 65_535)?.unwrap_or(0) as u32;
@@ -417,27 +430,74 @@ mod tests {
     #[test]
     fn each_bad_field_is_named() {
         let cases = [
-            (serde_json::json!({"base_image": "A", "mask": "B"}), "prompt"),
-            (serde_json::json!({"prompt": {"mode": "INPAINTING"}, "base_image": "A", "mask": "B"}), "prompt.text"),
-            (serde_json::json!({"prompt": {"text": 3}, "base_image": "A", "mask": "B"}), "prompt.text"),
-            (serde_json::json!({"prompt": {"text": "x", "mode": "PAINT"}, "base_image": "A", "mask": "B"}), "prompt.mode"),
-            (serde_json::json!({"prompt": {"text": "x"}, "mask": "B"}), "base_image"),
-            (serde_json::json!({"prompt": {"text": "x"}, "base_image": "A"}), "mask"),
-            (serde_json::json!({"prompt": {"text": "x"}, "base_image": "A", "mask": "B", "colour": 1}), "colour"),
-            (serde_json::json!({"prompt": {"text": "x"}, "base_image": "A", "mask": "B", "num_images": 0}), "num_images"),
-            (serde_json::json!({"prompt": {"text": "x"}, "base_image": "A", "mask": "B", "seed": -1}), "seed"),
-            (serde_json::json!({"prompt": {"text": "x"}, "base_image": "A", "mask": "B", "quality": "ultra"}), "quality"),
-            (serde_json::json!({"prompt": {"text": "x", "mode": "OUTPAINTING"}, "base_image": "A", "canvas_config": {"width": 10}}), "canvas_config"),
-            (serde_json::json!({"prompt": {"text": "x", "mode": "OUTPAINTING"}, "base_image": "A", "canvas_config": {"extend": [1, 2]}}), "canvas_config.extend"),
-            (serde_json::json!({"prompt": {"text": "x", "mode": "OUTPAINTING"}, "base_image": "A", "canvas_config": {"anchor": "middle", "width": 5, "height": 5}}), "canvas_config.anchor"),
-            (serde_json::json!({"prompt": {"text": "x"}, "base_image": "A", "mask": "B", "canvas_config": {"extend": [1, 1, 1, 1]}}), "canvas_config"),
+            (
+                serde_json::json!({"base_image": "A", "mask": "B"}),
+                "prompt",
+            ),
+            (
+                serde_json::json!({"prompt": {"mode": "INPAINTING"}, "base_image": "A", "mask": "B"}),
+                "prompt.text",
+            ),
+            (
+                serde_json::json!({"prompt": {"text": 3}, "base_image": "A", "mask": "B"}),
+                "prompt.text",
+            ),
+            (
+                serde_json::json!({"prompt": {"text": "x", "mode": "PAINT"}, "base_image": "A", "mask": "B"}),
+                "prompt.mode",
+            ),
+            (
+                serde_json::json!({"prompt": {"text": "x"}, "mask": "B"}),
+                "base_image",
+            ),
+            (
+                serde_json::json!({"prompt": {"text": "x"}, "base_image": "A"}),
+                "mask",
+            ),
+            (
+                serde_json::json!({"prompt": {"text": "x"}, "base_image": "A", "mask": "B", "colour": 1}),
+                "colour",
+            ),
+            (
+                serde_json::json!({"prompt": {"text": "x"}, "base_image": "A", "mask": "B", "num_images": 0}),
+                "num_images",
+            ),
+            (
+                serde_json::json!({"prompt": {"text": "x"}, "base_image": "A", "mask": "B", "seed": -1}),
+                "seed",
+            ),
+            (
+                serde_json::json!({"prompt": {"text": "x"}, "base_image": "A", "mask": "B", "quality": "ultra"}),
+                "quality",
+            ),
+            (
+                serde_json::json!({"prompt": {"text": "x", "mode": "OUTPAINTING"}, "base_image": "A", "canvas_config": {"width": 10}}),
+                "canvas_config",
+            ),
+            (
+                serde_json::json!({"prompt": {"text": "x", "mode": "OUTPAINTING"}, "base_image": "A", "canvas_config": {"extend": [1, 2]}}),
+                "canvas_config.extend",
+            ),
+            (
+                serde_json::json!({"prompt": {"text": "x", "mode": "OUTPAINTING"}, "base_image": "A", "canvas_config": {"anchor": "middle", "width": 5, "height": 5}}),
+                "canvas_config.anchor",
+            ),
+            (
+                serde_json::json!({"prompt": {"text": "x"}, "base_image": "A", "mask": "B", "canvas_config": {"extend": [1, 1, 1, 1]}}),
+                "canvas_config",
+            ),
         ];
         for (v, field) in cases {
             let e = parse(&body(v.clone())).unwrap_err();
             assert_eq!(e.field, field, "{v}: {e}");
         }
         assert_eq!(parse(b"").unwrap_err().field, "");
-        assert!(parse(b"{nope").unwrap_err().message.contains("not valid JSON"));
+        assert!(
+            parse(b"{nope")
+                .unwrap_err()
+                .message
+                .contains("not valid JSON")
+        );
         assert!(parse(b"[1]").unwrap_err().message.contains("an array"));
     }
 }

@@ -14,7 +14,10 @@ use imgedit::server::{AppState, lambda};
 
 fn state() -> Arc<AppState> {
     Arc::new(AppState {
-        edit: Some(EditService::new(Box::new(LocalEngine), imgedit::model::local())),
+        edit: Some(EditService::new(
+            Box::new(LocalEngine),
+            imgedit::model::local(),
+        )),
         ..AppState::default()
     })
 }
@@ -47,7 +50,9 @@ fn request_json() -> String {
 fn body_of(resp: &Value) -> Value {
     let body = resp["body"].as_str().unwrap();
     let bytes = if resp["isBase64Encoded"] == true {
-        base64::engine::general_purpose::STANDARD.decode(body).unwrap()
+        base64::engine::general_purpose::STANDARD
+            .decode(body)
+            .unwrap()
     } else {
         body.as_bytes().to_vec()
     };
@@ -71,12 +76,20 @@ fn rest_api_event_edits_and_answers_with_cors() {
     let body = serde_json::to_string(&request_json()).unwrap();
     let event = fixture("rest-image-edit.json", body.trim_matches('"'));
     let resp = run(&event);
-    assert_eq!(resp["statusCode"], 200, "{}", &resp.to_string()[..300.min(resp.to_string().len())]);
+    assert_eq!(
+        resp["statusCode"],
+        200,
+        "{}",
+        &resp.to_string()[..300.min(resp.to_string().len())]
+    );
     assert_eq!(header(&resp, "access-control-allow-origin"), Some("*"));
     let v = body_of(&resp);
     let images = v["images"].as_array().unwrap();
     assert_eq!(images.len(), 2);
-    assert_eq!(decode_b64_image(images[0].as_str().unwrap()).dimensions(), (48, 40));
+    assert_eq!(
+        decode_b64_image(images[0].as_str().unwrap()).dimensions(),
+        (48, 40)
+    );
     assert_eq!(header(&resp, "x-request-id"), v["request_id"].as_str());
 }
 
@@ -90,7 +103,8 @@ fn http_api_event_with_a_base64_body_and_a_stage_in_the_path() {
 
 #[test]
 fn validation_errors_and_preflight_through_lambda() {
-    let bad = json!({"prompt": {"text": "x", "mode": "INPAINTING"}, "base_image": "AAAA"}).to_string();
+    let bad =
+        json!({"prompt": {"text": "x", "mode": "INPAINTING"}, "base_image": "AAAA"}).to_string();
     let body = serde_json::to_string(&bad).unwrap();
     let resp = run(&fixture("rest-image-edit.json", body.trim_matches('"')));
     assert_eq!(resp["statusCode"], 400);
@@ -100,5 +114,8 @@ fn validation_errors_and_preflight_through_lambda() {
         .replace("\"httpMethod\": \"POST\"", "\"httpMethod\": \"OPTIONS\"");
     let resp = run(&preflight);
     assert_eq!(resp["statusCode"], 200);
-    assert_eq!(header(&resp, "access-control-allow-methods"), Some("OPTIONS,POST,GET"));
+    assert_eq!(
+        header(&resp, "access-control-allow-methods"),
+        Some("OPTIONS,POST,GET")
+    );
 }

@@ -71,7 +71,10 @@ pub fn serve(sb: &Sandbox, args: &[&str], env: &[(&str, &str)]) -> Server {
     }
     let Some(url) = url else {
         let _ = child.wait();
-        panic!("the server did not start:\n{}", log.lock().unwrap().join("\n"));
+        panic!(
+            "the server did not start:\n{}",
+            log.lock().unwrap().join("\n")
+        );
     };
     let sink = log.clone();
     std::thread::spawn(move || {
@@ -195,7 +198,11 @@ fn edit_url(s: &Server) -> String {
 fn inpainting_the_browser_clients_way() {
     let sb = Sandbox::new();
     let s = serve(&sb, &["--no-auth"], &[]);
-    assert!(s.stderr().contains("--no-auth"), "no warning: {}", s.stderr());
+    assert!(
+        s.stderr().contains("--no-auth"),
+        "no warning: {}",
+        s.stderr()
+    );
     let (seen, jpeg) = photo(96, 80);
     let mask = titan_mask(96, 80, 30, 20, 24, 20);
     let a = post(
@@ -219,7 +226,8 @@ fn inpainting_the_browser_clients_way() {
         let inside = |x: u32, y: u32| (30..54).contains(&x) && (20..40).contains(&y);
         assert_eq!(changed_outside(&out, &seen, inside), 0);
         assert!(
-            out.enumerate_pixels().any(|(x, y, p)| inside(x, y) && *p != *seen.get_pixel(x, y)),
+            out.enumerate_pixels()
+                .any(|(x, y, p)| inside(x, y) && *p != *seen.get_pixel(x, y)),
             "nothing changed inside the mask"
         );
     }
@@ -237,7 +245,10 @@ fn inpainting_the_browser_clients_way() {
     }
     // the request log has one record per request and no image data
     let log = std::fs::read_to_string(sb.path("data/history.jsonl")).unwrap();
-    let records: Vec<Value> = log.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let records: Vec<Value> = log
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(records.len(), 3);
     assert_eq!(records[0]["id"], id);
     assert_eq!(records[0]["mode"], "INPAINTING");
@@ -246,7 +257,10 @@ fn inpainting_the_browser_clients_way() {
     assert!(records[0]["output_images_size_bytes"].as_u64().unwrap() > 0);
     let chunk = &b64(&jpeg)[100..160];
     assert!(!log.contains(chunk), "image data in the request log");
-    assert!(!s.stderr().contains(chunk), "image data in the server's log");
+    assert!(
+        !s.stderr().contains(chunk),
+        "image data in the server's log"
+    );
 }
 
 #[test]
@@ -313,21 +327,79 @@ fn every_validation_error_is_a_400_naming_the_field() {
     let other_size = titan_mask(16, 16, 0, 0, 4, 4);
     let all_white = titan_mask(32, 32, 0, 0, 0, 0);
     let cases: Vec<(Value, &str, &str)> = vec![
-        (with(&|b| { b.as_object_mut().unwrap().remove("prompt"); }), "prompt", "missing"),
-        (with(&|b| { b["prompt"].as_object_mut().unwrap().remove("text"); }), "prompt.text", "missing"),
-        (with(&|b| b["prompt"]["mode"] = json!("PAINTING")), "prompt.mode", "PAINTING"),
-        (with(&|b| { b.as_object_mut().unwrap().remove("base_image"); }), "base_image", "missing"),
-        (with(&|b| b["mask"] = Value::Null), "mask", "INPAINTING needs a mask"),
-        (with(&|b| b["base_image"] = json!("data:image/png;base64,@@@")), "base_image", "base64"),
-        (with(&|b| b["base_image"] = json!("aGVsbG8gd29ybGQ=")), "base_image", "not a PNG"),
-        (with(&|b| b["mask"] = json!(format!("data:image/png;base64,{}", b64(&other_size)))), "mask", "16x16"),
-        (with(&|b| b["mask"] = json!(format!("data:image/png;base64,{}", b64(&all_white)))), "mask", "no black pixel"),
+        (
+            with(&|b| {
+                b.as_object_mut().unwrap().remove("prompt");
+            }),
+            "prompt",
+            "missing",
+        ),
+        (
+            with(&|b| {
+                b["prompt"].as_object_mut().unwrap().remove("text");
+            }),
+            "prompt.text",
+            "missing",
+        ),
+        (
+            with(&|b| b["prompt"]["mode"] = json!("PAINTING")),
+            "prompt.mode",
+            "PAINTING",
+        ),
+        (
+            with(&|b| {
+                b.as_object_mut().unwrap().remove("base_image");
+            }),
+            "base_image",
+            "missing",
+        ),
+        (
+            with(&|b| b["mask"] = Value::Null),
+            "mask",
+            "INPAINTING needs a mask",
+        ),
+        (
+            with(&|b| b["base_image"] = json!("data:image/png;base64,@@@")),
+            "base_image",
+            "base64",
+        ),
+        (
+            with(&|b| b["base_image"] = json!("aGVsbG8gd29ybGQ=")),
+            "base_image",
+            "not a PNG",
+        ),
+        (
+            with(&|b| b["mask"] = json!(format!("data:image/png;base64,{}", b64(&other_size)))),
+            "mask",
+            "16x16",
+        ),
+        (
+            with(&|b| b["mask"] = json!(format!("data:image/png;base64,{}", b64(&all_white)))),
+            "mask",
+            "no black pixel",
+        ),
         (with(&|b| b["model"] = json!("dall-e")), "model", "dall-e"),
-        (with(&|b| b["num_images"] = json!(0)), "num_images", "at least 1"),
-        (with(&|b| b["num_images"] = json!(20)), "num_images", "1..16"),
+        (
+            with(&|b| b["num_images"] = json!(0)),
+            "num_images",
+            "at least 1",
+        ),
+        (
+            with(&|b| b["num_images"] = json!(20)),
+            "num_images",
+            "1..16",
+        ),
         (with(&|b| b["quality"] = json!("ultra")), "quality", "ultra"),
-        (with(&|b| b["canvas_config"] = json!({"extend": [1, 1, 1, 1]})), "canvas_config", "INPAINTING"),
-        (with(&|b| b["surprise"] = json!(1)), "surprise", "unknown field"),
+        (
+            with(&|b| b["canvas_config"] = json!({"extend": [1, 1, 1, 1]})),
+            "canvas_config",
+            "INPAINTING",
+        ),
+        (
+            with(&|b| b["surprise"] = json!(1)),
+            "surprise",
+            "unknown field",
+        ),
     ];
     for (body, field, words) in cases {
         let a = post(&edit_url(&s), None, &body);
@@ -335,7 +407,10 @@ fn every_validation_error_is_a_400_naming_the_field() {
         let v = a.json();
         assert_eq!(v["field"], field, "{v}");
         let msg = v["error"].as_str().unwrap();
-        assert!(msg.starts_with(field) && msg.contains(words), "{field}: {msg}");
+        assert!(
+            msg.starts_with(field) && msg.contains(words),
+            "{field}: {msg}"
+        );
         assert!(v["request_id"].is_string());
     }
     for raw in [&b""[..], b"{not json", b"[]"] {
@@ -378,7 +453,12 @@ fn oversize_bodies_get_413_and_the_server_keeps_serving() {
     let ok = post(
         &edit_url(&s),
         None,
-        &browser_body("x", "INPAINTING", &jpeg, Some(&titan_mask(32, 32, 4, 4, 8, 8))),
+        &browser_body(
+            "x",
+            "INPAINTING",
+            &jpeg,
+            Some(&titan_mask(32, 32, 4, 4, 8, 8)),
+        ),
     );
     assert_eq!(ok.status, 200);
 }
@@ -391,15 +471,29 @@ fn cors_preflight_and_origin_list() {
         &reqwest::Client::new(),
         reqwest::Method::OPTIONS,
         &edit_url(&s),
-        &[("Origin", "https://app.example"), ("Access-Control-Request-Method", "POST")],
+        &[
+            ("Origin", "https://app.example"),
+            ("Access-Control-Request-Method", "POST"),
+        ],
         vec![],
     ));
     assert_eq!(a.status, 200);
     assert_eq!(a.header("access-control-allow-origin"), Some("*"));
-    assert_eq!(a.header("access-control-allow-methods"), Some("OPTIONS,POST,GET"));
-    assert!(a.header("access-control-allow-headers").unwrap().contains("Authorization"));
+    assert_eq!(
+        a.header("access-control-allow-methods"),
+        Some("OPTIONS,POST,GET")
+    );
+    assert!(
+        a.header("access-control-allow-headers")
+            .unwrap()
+            .contains("Authorization")
+    );
 
-    let s = serve(&sb, &["--no-auth", "--cors-origin", "https://app.example"], &[]);
+    let s = serve(
+        &sb,
+        &["--no-auth", "--cors-origin", "https://app.example"],
+        &[],
+    );
     let pre = |origin: &str| {
         rt().block_on(send_async(
             &reqwest::Client::new(),
@@ -413,13 +507,20 @@ fn cors_preflight_and_origin_list() {
         pre("https://app.example").header("access-control-allow-origin"),
         Some("https://app.example")
     );
-    assert_eq!(pre("https://evil.example").header("access-control-allow-origin"), None);
+    assert_eq!(
+        pre("https://evil.example").header("access-control-allow-origin"),
+        None
+    );
 }
 
 #[test]
 fn beyond_the_concurrency_limit_requests_get_503_with_retry_after() {
     let sb = Sandbox::new();
-    let s = serve(&sb, &["--no-auth", "--max-concurrent", "1", "--no-log"], &[]);
+    let s = serve(
+        &sb,
+        &["--no-auth", "--max-concurrent", "1", "--no-log"],
+        &[],
+    );
     let (_, jpeg) = photo(384, 384);
     let body = serde_json::to_vec(&browser_body(
         "x",
@@ -435,7 +536,14 @@ fn beyond_the_concurrency_limit_requests_get_503_with_retry_after() {
             .map(|_| {
                 let (c, u, b) = (client.clone(), url.clone(), body.clone());
                 tokio::spawn(async move {
-                    send_async(&c, reqwest::Method::POST, &u, &[("Content-Type", "application/json")], b).await
+                    send_async(
+                        &c,
+                        reqwest::Method::POST,
+                        &u,
+                        &[("Content-Type", "application/json")],
+                        b,
+                    )
+                    .await
                 })
             })
             .collect();
@@ -448,7 +556,10 @@ fn beyond_the_concurrency_limit_requests_get_503_with_retry_after() {
     let statuses: Vec<u16> = answers.iter().map(|a| a.status).collect();
     assert!(statuses.contains(&200), "{statuses:?}");
     assert!(statuses.contains(&503), "{statuses:?}");
-    assert!(statuses.iter().all(|s| *s == 200 || *s == 503), "{statuses:?}");
+    assert!(
+        statuses.iter().all(|s| *s == 200 || *s == 503),
+        "{statuses:?}"
+    );
     let busy = answers.iter().find(|a| a.status == 503).unwrap();
     assert_eq!(busy.header("retry-after"), Some("1"));
     assert_eq!(busy.json()["error_code"], "ServerBusy");
@@ -463,7 +574,16 @@ fn serve_refuses_to_start_without_auth_or_no_auth() {
         .code(2)
         .stderr(predicates::str::contains("--no-auth"));
     sb.cmd()
-        .args(["serve", "--listen", "127.0.0.1:0", "--no-auth", "--engine", "bedrock", "--model", "stability.stable-image-inpaint-v1:0"])
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--no-auth",
+            "--engine",
+            "bedrock",
+            "--model",
+            "stability.stable-image-inpaint-v1:0",
+        ])
         .assert()
         .code(2)
         .stderr(predicates::str::contains("inpainting and outpainting"));
@@ -495,11 +615,19 @@ fn bedrock_errors_keep_their_class_and_code() {
     let sb = Sandbox::new();
     let (_up, api) = bedrock_backed(&sb, &["throttle=1", "unavailable=1"]);
     let (_, jpeg) = photo(512, 512);
-    let body = browser_body("a cat", "INPAINTING", &jpeg, Some(&titan_mask(512, 512, 100, 100, 64, 64)));
+    let body = browser_body(
+        "a cat",
+        "INPAINTING",
+        &jpeg,
+        Some(&titan_mask(512, 512, 100, 100, 64, 64)),
+    );
     let a = post(&edit_url(&api), None, &body);
     assert_eq!(a.status, 429, "{}", short(&a.body));
     assert_eq!(a.json()["error_code"], "ThrottlingException");
-    assert_eq!(a.json()["model_attempted"], "amazon.titan-image-generator-v2:0");
+    assert_eq!(
+        a.json()["model_attempted"],
+        "amazon.titan-image-generator-v2:0"
+    );
     assert!(a.header("retry-after").is_some());
     let a = post(&edit_url(&api), None, &body);
     assert_eq!(a.status, 503, "{}", short(&a.body));
@@ -521,7 +649,12 @@ fn filtered_images_are_reported_not_dropped() {
     let sb = Sandbox::new();
     let (_up, api) = bedrock_backed(&sb, &["filter=1"]);
     let (_, jpeg) = photo(512, 512);
-    let body = browser_body("a cat", "INPAINTING", &jpeg, Some(&titan_mask(512, 512, 100, 100, 64, 64)));
+    let body = browser_body(
+        "a cat",
+        "INPAINTING",
+        &jpeg,
+        Some(&titan_mask(512, 512, 100, 100, 64, 64)),
+    );
     let a = post(&edit_url(&api), None, &body);
     assert_eq!(a.status, 200, "{}", short(&a.body));
     let v = a.json();
@@ -552,7 +685,20 @@ fn the_api_engine_inpaints_and_outpaints_through_the_server() {
     let src = textured(80, 64);
     sb.save("in.png", &DynamicImage::ImageRgb8(src.clone()));
     api_edit(&sb, &s)
-        .args(["in.png", "--model", "local", "--rect", "20,16,24,20", "-n", "2", "--seed", "5", "-o", "out.png", "--json"])
+        .args([
+            "in.png",
+            "--model",
+            "local",
+            "--rect",
+            "20,16,24,20",
+            "-n",
+            "2",
+            "--seed",
+            "5",
+            "-o",
+            "out.png",
+            "--json",
+        ])
         .assert()
         .success();
     for name in ["out-1.png", "out-2.png"] {
@@ -562,7 +708,17 @@ fn the_api_engine_inpaints_and_outpaints_through_the_server() {
         assert_eq!(changed_outside(&out, &src, inside), 0, "{name}");
     }
     api_edit(&sb, &s)
-        .args(["in.png", "--model", "local", "--mode", "precise-outpaint", "--extend", "0,0,40,0", "-o", "wide.png"])
+        .args([
+            "in.png",
+            "--model",
+            "local",
+            "--mode",
+            "precise-outpaint",
+            "--extend",
+            "0,0,40,0",
+            "-o",
+            "wide.png",
+        ])
         .assert()
         .success();
     let out = load_rgb(&sb.path("wide.png"));
@@ -570,7 +726,9 @@ fn the_api_engine_inpaints_and_outpaints_through_the_server() {
     assert_eq!(changed_outside(&out, &src, |x, _| x >= 80), 0);
     // erase is not part of the contract: refused before anything is sent
     api_edit(&sb, &s)
-        .args(["in.png", "--model", "local", "--mode", "erase", "--rect", "1,1,4,4", "-o", "e.png"])
+        .args([
+            "in.png", "--model", "local", "--mode", "erase", "--rect", "1,1,4,4", "-o", "e.png",
+        ])
         .assert()
         .failure()
         .stderr(predicates::str::contains("erase"));
@@ -585,7 +743,15 @@ fn the_api_engine_retries_then_explains() {
     sb.save("in.png", &DynamicImage::ImageRgb8(src));
     // two 429s from the API, then success: the user sees the retries
     api_edit(&sb, &api)
-        .args(["in.png", "--rect", "10,10,30,30", "-n", "1", "-o", "out.png"])
+        .args([
+            "in.png",
+            "--rect",
+            "10,10,30,30",
+            "-n",
+            "1",
+            "-o",
+            "out.png",
+        ])
         .assert()
         .success()
         .stderr(predicates::str::contains("retry 1 of 3"));
@@ -594,7 +760,15 @@ fn the_api_engine_retries_then_explains() {
     let mut c = sb.cmd();
     c.env("IMGEDIT_API_MAX_ATTEMPTS", "2")
         .env("IMGEDIT_API_RETRY_BASE_MS", "10")
-        .args(["edit", "--engine", "api", "--api-url", "http://127.0.0.1:9/image-edit", "--token", "t"])
+        .args([
+            "edit",
+            "--engine",
+            "api",
+            "--api-url",
+            "http://127.0.0.1:9/image-edit",
+            "--token",
+            "t",
+        ])
         .args(["in.png", "--rect", "10,10,30,30", "-o", "none.png"])
         .assert()
         .code(4)
@@ -611,7 +785,12 @@ fn the_api_engine_retries_then_explains() {
 
 fn small_request() -> Value {
     let (_, jpeg) = photo(32, 32);
-    let mut b = browser_body("x", "INPAINTING", &jpeg, Some(&titan_mask(32, 32, 8, 8, 8, 8)));
+    let mut b = browser_body(
+        "x",
+        "INPAINTING",
+        &jpeg,
+        Some(&titan_mask(32, 32, 8, 8, 8, 8)),
+    );
     b["num_images"] = json!(1);
     b
 }
@@ -650,15 +829,27 @@ fn tokens_are_checked_against_the_pools_keys() {
             .send()
             .await
             .unwrap();
-        client.user_pool_client().unwrap().client_id().unwrap().to_string()
+        client
+            .user_pool_client()
+            .unwrap()
+            .client_id()
+            .unwrap()
+            .to_string()
     });
     let other_pool = crate::cognito::provision(&url, true);
     let token_of = |p: &crate::cognito::Pool, client: &str| {
         let sb = Sandbox::new();
-        let mut p2 = crate::cognito::Pool { client_id: client.to_string(), ..p.clone() };
+        let mut p2 = crate::cognito::Pool {
+            client_id: client.to_string(),
+            ..p.clone()
+        };
         p2.client_secret = None;
-        p2.login(&sb, &["--auth-flow", "password"], &format!("{}\n", crate::cognito::PASSWORD))
-            .success();
+        p2.login(
+            &sb,
+            &["--auth-flow", "password"],
+            &format!("{}\n", crate::cognito::PASSWORD),
+        )
+        .success();
         let c: Value =
             serde_json::from_slice(&std::fs::read(sb.path("config/tokens/default.json")).unwrap())
                 .unwrap();
@@ -669,12 +860,21 @@ fn tokens_are_checked_against_the_pools_keys() {
 
     let s = serve(
         &sb,
-        &["--user-pool-id", &pool.pool_id, "--client-id", &pool.client_id],
+        &[
+            "--user-pool-id",
+            &pool.pool_id,
+            "--client-id",
+            &pool.client_id,
+        ],
         &[("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER", &url)],
     );
     let body = small_request();
     let ok = |t: &str| post(&edit_url(&s), Some(t), &body);
-    assert_eq!(ok(&id).status, 200, "raw ID token, as the browser client sends it");
+    assert_eq!(
+        ok(&id).status,
+        200,
+        "raw ID token, as the browser client sends it"
+    );
     assert_eq!(ok(&format!("Bearer {id}")).status, 200);
     assert_eq!(ok(&access).status, 200, "access token");
 
@@ -697,7 +897,13 @@ fn tokens_are_checked_against_the_pools_keys() {
     // accepted client, expired token: the server logs why
     let s2 = serve(
         &sb,
-        &["--user-pool-id", &pool.pool_id, "--client-id", &short_client, "--no-log"],
+        &[
+            "--user-pool-id",
+            &pool.pool_id,
+            "--client-id",
+            &short_client,
+            "--no-log",
+        ],
         &[("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER", &url)],
     );
     let a = post(&edit_url(&s2), Some(&short_lived), &body);
@@ -709,14 +915,38 @@ fn tokens_are_checked_against_the_pools_keys() {
     let src = textured(48, 40);
     sb.save("in.png", &DynamicImage::ImageRgb8(src));
     pool.cmd(&sb)
-        .args(["edit", "--engine", "api", "--api-url", &edit_url(&s), "--model", "local"])
+        .args([
+            "edit",
+            "--engine",
+            "api",
+            "--api-url",
+            &edit_url(&s),
+            "--model",
+            "local",
+        ])
         .args(["in.png", "--rect", "4,4,10,10", "-o", "out.png"])
         .assert()
         .success();
     assert!(sb.path("out.png").exists());
     pool.cmd(&sb)
-        .args(["edit", "--engine", "api", "--api-url", &edit_url(&s), "--model", "local"])
-        .args(["in.png", "--rect", "4,4,10,10", "-o", "out2.png", "--token", &foreign])
+        .args([
+            "edit",
+            "--engine",
+            "api",
+            "--api-url",
+            &edit_url(&s),
+            "--model",
+            "local",
+        ])
+        .args([
+            "in.png",
+            "--rect",
+            "4,4,10,10",
+            "-o",
+            "out2.png",
+            "--token",
+            &foreign,
+        ])
         .assert()
         .code(5)
         .stderr(predicates::str::contains("refused the token"));
@@ -739,8 +969,17 @@ fn the_request_log_goes_to_dynamodb_and_a_failed_write_never_fails_the_edit() {
     let env = dynamo_env(&url);
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let table = crate::dynamo::unique_table();
-    let s = serve(&sb, &["--no-auth", "--table", &table, "--create-table"], &env);
-    assert!(s.stderr().contains(&format!("created DynamoDB table {table}")), "{}", s.stderr());
+    let s = serve(
+        &sb,
+        &["--no-auth", "--table", &table, "--create-table"],
+        &env,
+    );
+    assert!(
+        s.stderr()
+            .contains(&format!("created DynamoDB table {table}")),
+        "{}",
+        s.stderr()
+    );
     let ok = post(&edit_url(&s), None, &small_request());
     assert_eq!(ok.status, 200);
     let mut bad = small_request();
@@ -762,16 +1001,140 @@ fn the_request_log_goes_to_dynamodb_and_a_failed_write_never_fails_the_edit() {
     assert_eq!(good["model_id"], "local");
     let failed = records.iter().find(|r| r["success"] == false).unwrap();
     assert_eq!(failed["model_id"], "unknown");
-    assert!(failed["error_message"].as_str().unwrap().contains("prompt.mode"));
+    assert!(
+        failed["error_message"]
+            .as_str()
+            .unwrap()
+            .contains("prompt.mode")
+    );
 
     // a table that does not exist: the edit still succeeds, the server says why nothing was logged
-    let s = serve(&sb, &["--no-auth", "--table", "no-such-table-imgedit"], &env);
+    let s = serve(
+        &sb,
+        &["--no-auth", "--table", "no-such-table-imgedit"],
+        &env,
+    );
     let a = post(&edit_url(&s), None, &small_request());
     assert_eq!(a.status, 200, "{}", short(&a.body));
     std::thread::sleep(std::time::Duration::from_millis(300));
     assert!(
-        s.stderr().contains("request log write failed") && s.stderr().contains("no-such-table-imgedit"),
+        s.stderr().contains("request log write failed")
+            && s.stderr().contains("no-such-table-imgedit"),
         "{}",
         s.stderr()
     );
+}
+
+fn env_usize(key: &str, default: usize) -> usize {
+    std::env::var(key)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// A bounded load test on loopback: IMGEDIT_LOAD_REQUESTS (200) requests at
+/// IMGEDIT_LOAD_CONCURRENCY (16) against a server that runs half as many edits at once, the local
+/// engine on small images, one body in ten invalid. A 503 is retried after a short pause, as its
+/// Retry-After asks. Only 200s, the intended 400s and 503s; every HTTP request logged exactly
+/// once. Prints the latency percentiles (`scripts/load` runs it bigger, in release mode).
+#[test]
+fn load_on_loopback_gives_no_errors_but_intended_ones() {
+    let requests = env_usize("IMGEDIT_LOAD_REQUESTS", 200);
+    let concurrency = env_usize("IMGEDIT_LOAD_CONCURRENCY", 16);
+    let sb = Sandbox::new();
+    let limit = (concurrency / 2).max(1).to_string();
+    let s = serve(&sb, &["--no-auth", "--max-concurrent", &limit], &[]);
+    let good = serde_json::to_vec(&small_request()).unwrap();
+    let mut invalid = small_request();
+    invalid["prompt"]["mode"] = json!("SKETCH");
+    let invalid = serde_json::to_vec(&invalid).unwrap();
+    let url = edit_url(&s);
+    let started = std::time::Instant::now();
+    let results = rt().block_on(async {
+        let client = reqwest::Client::new();
+        let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let mut workers = Vec::new();
+        for _ in 0..concurrency {
+            let (client, url, next) = (client.clone(), url.clone(), next.clone());
+            let (good, invalid) = (good.clone(), invalid.clone());
+            workers.push(tokio::spawn(async move {
+                let mut out = Vec::new();
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    if i >= requests {
+                        break;
+                    }
+                    let body = if i % 10 == 9 {
+                        invalid.clone()
+                    } else {
+                        good.clone()
+                    };
+                    let t = std::time::Instant::now();
+                    let mut busy = 0;
+                    let status = loop {
+                        let a = send_async(
+                            &client,
+                            reqwest::Method::POST,
+                            &url,
+                            &[("Content-Type", "application/json")],
+                            body.clone(),
+                        )
+                        .await;
+                        if a.status != 503 || busy == 50 {
+                            break a.status;
+                        }
+                        busy += 1;
+                        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                    };
+                    out.push((i % 10 == 9, status, t.elapsed(), busy));
+                }
+                out
+            }));
+        }
+        let mut all = Vec::new();
+        for w in workers {
+            all.extend(w.await.unwrap());
+        }
+        all
+    });
+    let wall = started.elapsed();
+    assert_eq!(results.len(), requests);
+    for (invalid, status, _, _) in &results {
+        let expected = if *invalid { 400 } else { 200 };
+        assert_eq!(*status, expected, "invalid body: {invalid}");
+    }
+    let busy: usize = results.iter().map(|r| r.3).sum();
+    let count = |st: u16| results.iter().filter(|r| r.1 == st).count();
+    let mut ok: Vec<f64> = results
+        .iter()
+        .filter(|r| r.1 == 200)
+        .map(|r| r.2.as_secs_f64() * 1000.0)
+        .collect();
+    ok.sort_by(f64::total_cmp);
+    assert!(!ok.is_empty(), "no request succeeded");
+    let pct = |p: f64| ok[((ok.len() - 1) as f64 * p).round() as usize];
+    eprintln!(
+        "LOAD: {requests} requests at concurrency {concurrency} (server limit {limit}) in {:.2} s: {} ok, {} rejected (400), {busy} busy answers (503) retried; latency of successes, retries included: p50 {:.1} ms, p90 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+        wall.as_secs_f64(),
+        count(200),
+        count(400),
+        pct(0.5),
+        pct(0.9),
+        pct(0.99),
+        ok[ok.len() - 1]
+    );
+    // every request in the log exactly once
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let log = std::fs::read_to_string(sb.path("data/history.jsonl")).unwrap();
+    let ids: std::collections::HashSet<String> = log
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(log.lines().count(), requests + busy);
+    assert_eq!(ids.len(), requests + busy);
 }

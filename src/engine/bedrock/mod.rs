@@ -219,7 +219,10 @@ where
         SdkError::TimeoutError(_) => Failure {
             code: "timeout".into(),
             retryable: true,
-            error: Error::service("RequestTimeout", format!("{id}: Bedrock did not answer in time")),
+            error: Error::service(
+                "RequestTimeout",
+                format!("{id}: Bedrock did not answer in time"),
+            ),
         },
         SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
             let text = short_context(err);
@@ -235,7 +238,10 @@ where
             Failure {
                 code: "connection".into(),
                 retryable: true,
-                error: Error::service("ConnectionError", format!("{id}: cannot reach Bedrock: {text}")),
+                error: Error::service(
+                    "ConnectionError",
+                    format!("{id}: cannot reach Bedrock: {text}"),
+                ),
             }
         }
         _ => {
