@@ -142,16 +142,55 @@ struct Body {
     /// The image went as JPEG because PNG would have broken the payload limit.
     jpeg: bool,
     bytes: usize,
+    /// How the request was made to fit the payload limit, if it had to be.
+    fitted: Option<String>,
 }
 
 fn data_url(mime: &str, bytes: &[u8]) -> String {
     format!("data:{mime};base64,{}", image_io::base64_encode(bytes))
 }
 
-/// Builds the request body for `job`, fitted to the model and to the payload limit.
-fn build_body(job: &PreparedJob) -> Result<Body> {
+/// The mask's bounding box with a margin of half its size (at least 64 px), widened to the
+/// model's smallest side: the "only masked" window, sent unscaled.
+fn crop_window(job: &PreparedJob, whole: &Window) -> Option<Window> {
+    let (cw, ch) = job.mask.dimensions();
+    let (bx, by, bw, bh) = crate::mask::Mask(job.mask.clone()).bounding_box()?;
+    let margin = (bw.max(bh) / 2).max(64);
+    let side = |lo: u32, len: u32, max: u32| {
+        let start = lo.saturating_sub(margin);
+        let end = (lo + len + margin).min(max);
+        let min = job.model.min_side.min(max);
+        let len = (end - start).max(min);
+        (start.min(max - len), len)
+    };
+    let (x, w) = side(bx, bw, cw);
+    let (y, h) = side(by, bh, ch);
+    let win = Window {
+        x,
+        y,
+        w,
+        h,
+        send_w: w,
+        send_h: h,
+    };
+    (win.w * win.h < whole.w * whole.h && job.model.accepts_size(w, h)).then_some(win)
+}
+
+/// `win` sent at `factor` of its size (never below the model's smallest side).
+fn scaled(win: &Window, factor: f64, min_side: u32) -> Window {
+    let f = factor
+        .max(f64::from(min_side) / f64::from(win.w.min(win.h)))
+        .min(1.0);
+    Window {
+        send_w: ((f64::from(win.w) * f).round() as u32).max(1),
+        send_h: ((f64::from(win.h) * f).round() as u32).max(1),
+        ..*win
+    }
+}
+
+/// The request for one window: PNG if it fits the payload limit, else the image as JPEG.
+fn body_for(job: &PreparedJob, window: Window) -> Result<Body> {
     let (mode, task) = wire_mode(job.mode)?;
-    let window = fit::choose(job.model, &job.mask)?;
     let (img, mask) = fit::crop(&window, &job.image, &job.mask);
     let model_mask = polarity::to_model(Family::Titan, task, &mask);
     let mask_png = image_io::encode(&DynamicImage::ImageRgb8(model_mask), ImageFormat::Png)?;
@@ -182,9 +221,10 @@ fn build_body(job: &PreparedJob) -> Result<Body> {
         o.insert("cfg_scale".into(), json!(c));
     }
     let overhead = serde_json::to_vec(&body).map(|v| v.len()).unwrap_or(0);
+    let b64_len = |n: usize| n.div_ceil(3) * 4;
     let png = image_io::encode(&image, ImageFormat::Png)?;
     // The original is pasted back outside the mask, so a JPEG of the kept region costs nothing.
-    let (bytes, mime, jpeg) = if overhead + png.len() * 4 / 3 + 64 <= PAYLOAD_LIMIT_BYTES {
+    let (bytes, mime, jpeg) = if overhead + b64_len(png.len()) + 32 <= PAYLOAD_LIMIT_BYTES {
         (png, "image/png", false)
     } else {
         (
@@ -193,15 +233,7 @@ fn build_body(job: &PreparedJob) -> Result<Body> {
             true,
         )
     };
-    let size = overhead + bytes.len().div_ceil(3) * 4 + 32;
-    if size > PAYLOAD_LIMIT_BYTES {
-        return Err(Error::Input(format!(
-            "the request would be {:.1} MB, over the 6 MB payload limit of API Gateway and Lambda, even with the image as JPEG ({}x{} sent): use a smaller image, or select a smaller region so less of it is sent",
-            size as f64 / 1e6,
-            window.send_w,
-            window.send_h
-        )));
-    }
+    let size = overhead + b64_len(bytes.len()) + 32;
     if let Some(o) = body.as_object_mut() {
         o.insert("base_image".into(), json!(data_url(mime, &bytes)));
     }
@@ -210,7 +242,61 @@ fn build_body(job: &PreparedJob) -> Result<Body> {
         window,
         jpeg,
         bytes: size,
+        fitted: None,
     })
+}
+
+/// Builds the request for `job`: fitted to the model's limits, then to the payload limit (the
+/// image as JPEG, then only the region around the mask, then that region scaled down).
+fn build_body(job: &PreparedJob) -> Result<Body> {
+    let whole = fit::choose(job.model, &job.mask)?;
+    let first = body_for(job, whole)?;
+    if first.bytes <= PAYLOAD_LIMIT_BYTES {
+        return Ok(first);
+    }
+    let too_big = first.bytes;
+    let mut base = whole;
+    if let Some(crop) = crop_window(job, &whole) {
+        let b = body_for(job, crop)?;
+        if b.bytes <= PAYLOAD_LIMIT_BYTES {
+            return Ok(Body {
+                fitted: Some(format!(
+                    "the whole image would be {:.1} MB, over the 6 MB payload limit: sending only the {}x{} region around the mask",
+                    too_big as f64 / 1e6,
+                    crop.w,
+                    crop.h
+                )),
+                ..b
+            });
+        }
+        base = crop;
+    }
+    let mut factor = 1.0;
+    for _ in 0..6 {
+        factor *= 0.75;
+        let win = scaled(&base, factor, job.model.min_side);
+        if (win.send_w, win.send_h) == (base.w, base.h) {
+            break; // already at the model's smallest side: scaling cannot help
+        }
+        let b = body_for(job, win)?;
+        if b.bytes <= PAYLOAD_LIMIT_BYTES {
+            return Ok(Body {
+                fitted: Some(format!(
+                    "the request would be {:.1} MB, over the 6 MB payload limit: sending the {}x{} region scaled to {}x{} (the result is scaled back and pasted in)",
+                    too_big as f64 / 1e6,
+                    win.w,
+                    win.h,
+                    win.send_w,
+                    win.send_h
+                )),
+                ..b
+            });
+        }
+    }
+    Err(Error::Input(format!(
+        "the request would be {:.1} MB, over the 6 MB payload limit of API Gateway and Lambda, even as JPEG, cropped and scaled: use a smaller image",
+        too_big as f64 / 1e6
+    )))
 }
 
 /// An error answer from the API, classified.
@@ -485,6 +571,7 @@ impl Engine for ApiEngine {
             "request_bytes": body.bytes,
             "payload_limit_bytes": PAYLOAD_LIMIT_BYTES,
             "image_sent_as": if body.jpeg { "jpeg" } else { "png" },
+            "fitted": body.fitted,
             "window": {"x": body.window.x, "y": body.window.y, "w": body.window.w, "h": body.window.h,
                         "sent_w": body.window.send_w, "sent_h": body.window.send_h},
         })))
@@ -507,7 +594,9 @@ impl Engine for ApiEngine {
         let body = tokio::task::spawn_blocking(move || build_body(&j))
             .await
             .map_err(|e| Error::Engine(format!("cannot build the request: {e}")))??;
-        if body.jpeg {
+        if let Some(how) = &body.fitted {
+            (ctx.status)(format!("note: {how}"));
+        } else if body.jpeg {
             (ctx.status)(format!(
                 "note: as PNG the request would pass the 6 MB payload limit; sending the image as JPEG ({:.1} MB; the kept region is pasted back from the original)",
                 body.bytes as f64 / 1e6

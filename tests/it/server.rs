@@ -1138,3 +1138,96 @@ fn load_on_loopback_gives_no_errors_but_intended_ones() {
     assert_eq!(log.lines().count(), requests + busy);
     assert_eq!(ids.len(), requests + busy);
 }
+
+fn noise(w: u32, h: u32) -> RgbImage {
+    let mut state = 0x2545_f491_u32;
+    RgbImage::from_fn(w, h, |_, _| {
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            (state >> 24) as u8
+        };
+        image::Rgb([next(), next(), next()])
+    })
+}
+
+#[test]
+fn the_api_engine_keeps_requests_under_lambdas_6_mb() {
+    let sb = Sandbox::new();
+    // as PNG this noise is ~6.8 MB in base64, as JPEG ~5.5 MB: it goes as JPEG
+    sb.save("noisy.png", &DynamicImage::ImageRgb8(noise(1300, 1300)));
+    let out = sb
+        .cmd()
+        .args([
+            "edit",
+            "--engine",
+            "api",
+            "--api-url",
+            "http://127.0.0.1:9/image-edit",
+            "--token",
+            "t",
+        ])
+        .args([
+            "noisy.png",
+            "--rect",
+            "100,100,50,50",
+            "-o",
+            "o.png",
+            "--dry-run",
+            "--json",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let v: Value = serde_json::from_slice(&out).unwrap();
+    let plan = &v["engine_plan"];
+    assert_eq!(plan["image_sent_as"], "jpeg", "{plan}");
+    assert!(plan["request_bytes"].as_u64().unwrap() <= 6 * 1024 * 1024);
+    assert_eq!(plan["request"]["model"], "titan");
+    assert_eq!(plan["request"]["prompt"]["mode"], "INPAINTING");
+    assert_eq!(plan["fitted"], Value::Null);
+    // too large even as JPEG: only the region around the mask goes
+    sb.save("huge.png", &DynamicImage::ImageRgb8(noise(1408, 1408)));
+    let dry = |args: &[&str]| -> Value {
+        let out = sb
+            .cmd()
+            .args([
+                "edit",
+                "--engine",
+                "api",
+                "--api-url",
+                "http://127.0.0.1:9/image-edit",
+                "--token",
+                "t",
+            ])
+            .args(["huge.png", "-o", "h.png", "--dry-run", "--json"])
+            .args(args)
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        serde_json::from_slice::<Value>(&out).unwrap()["engine_plan"].clone()
+    };
+    let plan = dry(&["--rect", "100,100,50,50"]);
+    assert!(
+        plan["fitted"]
+            .as_str()
+            .unwrap()
+            .contains("region around the mask"),
+        "{plan}"
+    );
+    assert!(plan["window"]["w"].as_u64().unwrap() < 1408);
+    assert!(plan["request_bytes"].as_u64().unwrap() <= 6 * 1024 * 1024);
+    // the mask spans the image: cropping cannot help, scaling does
+    let plan = dry(&["--rect", "0,0,1408,1408"]);
+    assert!(
+        plan["fitted"].as_str().unwrap().contains("scaled to"),
+        "{plan}"
+    );
+    assert!(plan["window"]["sent_w"].as_u64().unwrap() < 1408);
+    assert!(plan["request_bytes"].as_u64().unwrap() <= 6 * 1024 * 1024);
+}
