@@ -86,7 +86,8 @@ impl ApiEngine {
         }
     }
 
-    fn url(&self) -> Result<&str> {
+    /// The API's URL, or an error saying how to set it.
+    pub fn url(&self) -> Result<&str> {
         self.settings.url.as_deref().filter(|u| !u.is_empty()).ok_or_else(|| {
             Error::Usage(
                 "the api engine needs the API's URL: pass --api-url URL, set api_url in the config or IMGEDIT_API_URL, or run imgedit config import config.js".into(),

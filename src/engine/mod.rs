@@ -212,6 +212,10 @@ pub fn create_with(kind: EngineKind, settings: &EngineSettings) -> Result<Box<dy
                 ..Default::default()
             },
         ))),
-        EngineKind::Api => Ok(Box::new(api::ApiEngine::new(settings.api.clone()))),
+        EngineKind::Api => {
+            let engine = api::ApiEngine::new(settings.api.clone());
+            engine.url()?; // say at once, before any image is read
+            Ok(Box::new(engine))
+        }
     }
 }

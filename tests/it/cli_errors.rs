@@ -340,12 +340,16 @@ fn inconsistent_flags_are_usage_errors() {
 }
 
 #[test]
-fn cloud_engines_are_reported_unavailable() {
+fn the_api_engine_without_a_url_says_how_to_set_one() {
     let sb = with_image(16, 16);
     fails(
         &sb,
         &["in.png", "--rect", "0,0,4,4", "--engine", "api"],
-        4,
-        &["api engine is not available"],
+        2,
+        &[
+            "api engine needs the API's URL",
+            "--api-url",
+            "config import",
+        ],
     );
 }

@@ -100,8 +100,8 @@ fn config_file_chooses_the_engine() {
     sb.cmd()
         .args(["edit", "in.png", "--rect", "1,1,4,4", "-o", "o.png"])
         .assert()
-        .code(4)
-        .stderr(predicate::str::contains("api engine"));
+        .code(2)
+        .stderr(predicate::str::contains("api engine needs the API's URL"));
     // a flag beats the file
     sb.cmd()
         .args([
