@@ -1270,3 +1270,33 @@ fn the_api_engine_keeps_requests_under_lambdas_6_mb() {
     assert!(plan["window"]["sent_w"].as_u64().unwrap() < 1408);
     assert!(plan["request_bytes"].as_u64().unwrap() <= 6 * 1024 * 1024);
 }
+
+#[test]
+fn the_api_engine_reports_images_the_api_withheld() {
+    let sb = Sandbox::new();
+    let (_up, api) = bedrock_backed(&sb, &["filter=1"]);
+    sb.save("in.png", &DynamicImage::ImageRgb8(textured(512, 512)));
+    api_edit(&sb, &api)
+        .args([
+            "in.png",
+            "--rect",
+            "10,10,30,30",
+            "-n",
+            "2",
+            "-o",
+            "out.png",
+        ])
+        .assert()
+        .code(4)
+        .stderr(predicates::str::contains("1 of 2 images were withheld"));
+    let written: Vec<String> = sb
+        .files()
+        .into_iter()
+        .filter(|f| f.starts_with("out"))
+        .collect();
+    assert_eq!(
+        written.len(),
+        1,
+        "the image that arrived is kept: {written:?}"
+    );
+}
