@@ -62,6 +62,14 @@ impl Error {
         }
     }
 
+    /// The same error with `note` appended to its message; a service error keeps its code.
+    pub fn with_note(self, note: &str) -> Self {
+        match self {
+            Error::Service { code, message } => Error::service(code, message + note),
+            other => Error::Engine(format!("{other}{note}")),
+        }
+    }
+
     /// A service error with its code.
     pub fn service(code: impl Into<String>, message: impl Into<String>) -> Self {
         Error::Service {

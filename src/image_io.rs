@@ -264,19 +264,23 @@ pub fn base64_encode(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
+/// The base64 part of bare base64 or a `data:<mime>;base64,` URL (None: a data URL that is not
+/// base64-encoded).
+pub fn base64_payload(s: &str) -> Option<&str> {
+    match s.strip_prefix("data:") {
+        Some(rest) => match rest.split_once(',') {
+            Some((meta, data)) if meta.ends_with(";base64") => Some(data),
+            _ => None,
+        },
+        None => Some(s),
+    }
+}
+
 /// Decodes bare base64 or a `data:<mime>;base64,` URL; the MIME type is ignored.
 pub fn decode_base64_or_data_url(s: &str, field: &str) -> Result<Vec<u8>> {
-    let payload = match s.strip_prefix("data:") {
-        Some(rest) => match rest.split_once(',') {
-            Some((meta, data)) if meta.ends_with(";base64") => data,
-            _ => {
-                return Err(input_err!(
-                    "{field}: a data URL must be base64-encoded (data:<type>;base64,...)"
-                ));
-            }
-        },
-        None => s,
-    };
+    let payload = base64_payload(s).ok_or_else(|| {
+        input_err!("{field}: a data URL must be base64-encoded (data:<type>;base64,...)")
+    })?;
     let cleaned: String = payload
         .chars()
         .filter(|c| !c.is_ascii_whitespace())

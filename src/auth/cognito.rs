@@ -368,6 +368,25 @@ pub async fn ensure_fresh(
     refresh(client, settings, &tokens).await.map(|t| (t, true))
 }
 
+/// The tokens cached for `profile`, refreshed (and saved) when under five minutes remain; the
+/// second value says whether they were refreshed.
+pub async fn cached_fresh(
+    settings: &CognitoSettings,
+    cache: &super::TokenCache,
+    profile: &str,
+) -> Result<(Tokens, bool)> {
+    let tokens = cache.load()?.ok_or_else(|| {
+        Error::Auth(format!(
+            "not signed in (profile {profile}): run imgedit login"
+        ))
+    })?;
+    let (tokens, refreshed) = ensure_fresh(&client(settings).await, settings, tokens).await?;
+    if refreshed {
+        cache.save(&tokens)?;
+    }
+    Ok((tokens, refreshed))
+}
+
 /// Signs the user out of every device (GlobalSignOut): all refresh tokens stop working.
 pub async fn global_sign_out(client: &Client, tokens: &Tokens) -> Result<()> {
     client

@@ -106,19 +106,8 @@ pub fn logout(args: &LogoutArgs, rt: &tokio::runtime::Runtime) -> Result<()> {
 /// Shows the signed-in user, refreshing the tokens when they are about to expire.
 pub fn whoami(args: &WhoamiArgs, rt: &tokio::runtime::Runtime) -> Result<()> {
     let (settings, cache) = setup(&args.profile)?;
-    let tokens = cache.load()?.ok_or_else(|| {
-        Error::Auth(format!(
-            "not signed in (profile {}): run imgedit login",
-            args.profile
-        ))
-    })?;
-    let (tokens, refreshed) = rt.block_on(async {
-        let client = cognito::client(&settings).await;
-        cognito::ensure_fresh(&client, &settings, tokens).await
-    })?;
-    if refreshed {
-        cache.save(&tokens)?;
-    }
+    let (tokens, refreshed) =
+        rt.block_on(cognito::cached_fresh(&settings, &cache, &args.profile))?;
     let expires = chrono::DateTime::from_timestamp(tokens.expires_at, 0)
         .map(|t| t.to_rfc3339())
         .unwrap_or_default();

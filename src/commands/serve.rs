@@ -188,17 +188,14 @@ async fn auth(args: &ServeArgs, config: &Config) -> Result<Option<Arc<JwtVerifie
             ));
         }
     };
-    let region = match config.cognito.region.clone() {
-        Some(r) => r,
-        None => pool
-            .split_once('_')
-            .map(|(r, _)| r.to_string())
-            .ok_or_else(|| {
-                Error::Usage(format!(
-                    "--user-pool-id {pool:?}: expected REGION_ID, like us-east-1_AbCdEf123"
-                ))
-            })?,
-    };
+    // The region is the pool id's prefix unless the config names one, as for imgedit login.
+    let region = crate::auth::CognitoSettings::new(
+        pool.clone(),
+        clients[0].clone(),
+        None,
+        config.cognito.region.clone(),
+    )?
+    .region;
     let endpoint = std::env::var("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER")
         .ok()
         .filter(|v| !v.is_empty());

@@ -19,6 +19,7 @@ use super::bedrock::fit::{self, Window};
 use super::bedrock::polarity::{self, TitanTask};
 use super::{
     Engine, EngineKind, EngineOutput, EngineProgress, Generated, PreparedJob, RunContext, Withheld,
+    backoff, env_u64, is_retryable_code,
 };
 use crate::auth::CognitoSettings;
 use crate::auth::cache::TokenCache;
@@ -66,10 +67,6 @@ pub struct ApiEngine {
     retry_base: Duration,
 }
 
-fn env_u64(key: &str) -> Option<u64> {
-    std::env::var(key).ok().and_then(|v| v.trim().parse().ok())
-}
-
 impl ApiEngine {
     pub fn new(settings: ApiSettings) -> Self {
         let timeout = Duration::from_secs(env_u64("IMGEDIT_API_TIMEOUT_SECS").unwrap_or(120));
@@ -108,17 +105,7 @@ impl ApiEngine {
         };
         let profile = self.settings.login_profile.as_deref().unwrap_or("default");
         let cache = TokenCache::for_profile(dir, profile)?;
-        let tokens = cache.load()?.ok_or_else(|| {
-            Error::Auth(format!(
-                "not signed in (profile {profile}): run imgedit login"
-            ))
-        })?;
-        let client = crate::auth::cognito::client(settings).await;
-        let (tokens, refreshed) =
-            crate::auth::cognito::ensure_fresh(&client, settings, tokens).await?;
-        if refreshed {
-            cache.save(&tokens)?;
-        }
+        let (tokens, _) = crate::auth::cognito::cached_fresh(settings, &cache, profile).await?;
         Ok(tokens.id_token)
     }
 }
@@ -381,14 +368,7 @@ fn classify(
                     "InternalServerException".into()
                 }
             });
-            let retryable = matches!(
-                code.as_str(),
-                "ThrottlingException"
-                    | "ModelNotReadyException"
-                    | "InternalServerException"
-                    | "ServiceUnavailableException"
-                    | "ModelTimeoutException"
-            );
+            let retryable = is_retryable_code(&code);
             let message = match code.as_str() {
                 "ValidationException" => format!("the API rejected the request ({status}): {text}"),
                 _ => format!("the API failed ({status} {code}): {text}"),
@@ -396,24 +376,6 @@ fn classify(
             fail(retryable, Error::service(code, message))
         }
     }
-}
-
-fn backoff(base: Duration, attempt: u32) -> Duration {
-    let full = base
-        .saturating_mul(1 << (attempt - 1).min(10))
-        .min(Duration::from_secs(20));
-    full.mul_f64(0.5 + rand::random::<f64>() * 0.5)
-}
-
-async fn sleep_unless_cancelled(d: Duration, ctx: &RunContext) -> Result<()> {
-    let deadline = Instant::now() + d;
-    while Instant::now() < deadline {
-        if ctx.cancel.load(Ordering::Relaxed) {
-            return Err(Error::Engine("cancelled".into()));
-        }
-        tokio::time::sleep(Duration::from_millis(50).min(deadline - Instant::now())).await;
-    }
-    Ok(())
 }
 
 impl ApiEngine {
@@ -474,14 +436,10 @@ impl ApiEngine {
             };
             if !failure.retryable || attempt >= self.max_attempts {
                 if failure.retryable && attempt > 1 {
-                    let note = format!(
+                    return Err(failure.error.with_note(&format!(
                         " (gave up after {attempt} attempts in {:.1} s)",
                         started.elapsed().as_secs_f64()
-                    );
-                    return Err(match failure.error {
-                        Error::Service { code, message } => Error::service(code, message + &note),
-                        other => Error::Engine(format!("{other}{note}")),
-                    });
+                    )));
                 }
                 return Err(failure.error);
             }
@@ -494,7 +452,7 @@ impl ApiEngine {
                 self.max_attempts - 1,
                 delay.as_secs_f64()
             ));
-            sleep_unless_cancelled(delay, ctx).await?;
+            ctx.sleep_unless_cancelled(delay).await?;
             attempt += 1;
         }
     }

@@ -7,7 +7,8 @@ pub mod local;
 mod local_engine;
 
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use image::{GrayImage, RgbImage};
@@ -99,6 +100,47 @@ impl Default for RunContext {
             cancel: Arc::new(AtomicBool::new(false)),
         }
     }
+}
+
+impl RunContext {
+    /// Sleeps for `d`, returning early with "cancelled" when the run is cancelled.
+    pub async fn sleep_unless_cancelled(&self, d: Duration) -> Result<()> {
+        let deadline = Instant::now() + d;
+        while Instant::now() < deadline {
+            if self.cancel.load(Ordering::Relaxed) {
+                return Err(Error::Engine("cancelled".into()));
+            }
+            tokio::time::sleep(Duration::from_millis(50).min(deadline - Instant::now())).await;
+        }
+        Ok(())
+    }
+}
+
+/// Exponential backoff with jitter for the cloud engines' retries: between half and all of
+/// `base * 2^(attempt-1)`, at most 20 s.
+pub(crate) fn backoff(base: Duration, attempt: u32) -> Duration {
+    let full = base
+        .saturating_mul(1 << (attempt - 1).min(10))
+        .min(Duration::from_secs(20));
+    let jitter = 0.5 + rand::random::<f64>() * 0.5;
+    full.mul_f64(jitter)
+}
+
+/// Bedrock error codes worth retrying (also when the `/image-edit` API passes them on).
+pub(crate) fn is_retryable_code(code: &str) -> bool {
+    matches!(
+        code,
+        "ThrottlingException"
+            | "ModelNotReadyException"
+            | "InternalServerException"
+            | "ServiceUnavailableException"
+            | "ModelTimeoutException"
+    )
+}
+
+/// A whole number from the environment (tuning knobs such as retry counts).
+pub(crate) fn env_u64(key: &str) -> Option<u64> {
+    std::env::var(key).ok().and_then(|v| v.trim().parse().ok())
 }
 
 /// One generated image, the size of the prepared canvas.
@@ -217,5 +259,21 @@ pub fn create_with(kind: EngineKind, settings: &EngineSettings) -> Result<Box<dy
             engine.url()?; // say at once, before any image is read
             Ok(Box::new(engine))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_with_jitter_and_a_cap() {
+        let base = Duration::from_millis(100);
+        for attempt in 1..8 {
+            let d = backoff(base, attempt);
+            let full = (base * (1 << (attempt - 1))).min(Duration::from_secs(20));
+            assert!(d >= full / 2 && d <= full, "{attempt}: {d:?}");
+        }
+        assert!(backoff(Duration::from_secs(5), 30) <= Duration::from_secs(20));
     }
 }

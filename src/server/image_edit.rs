@@ -338,11 +338,8 @@ async fn process(
         .take(crate::record::PROMPT_MAX_CHARS)
         .collect();
     record.mode = r.wire_mode.to_string();
-    record.image_base64_size_bytes = base64_decoded_size(strip_data_url(&r.base_image));
-    record.mask_base64_size_bytes = r
-        .mask
-        .as_deref()
-        .map_or(0, |m| base64_decoded_size(strip_data_url(m)));
+    record.image_base64_size_bytes = payload_size(&r.base_image);
+    record.mask_base64_size_bytes = r.mask.as_deref().map_or(0, payload_size);
 
     let prepared = pipeline::prepare(&job);
     let t_model = Instant::now();
@@ -394,11 +391,9 @@ fn internal(msg: &str) -> Failure {
     }
 }
 
-fn strip_data_url(s: &str) -> &str {
-    match s.strip_prefix("data:") {
-        Some(rest) => rest.split_once(',').map_or(rest, |(_, d)| d),
-        None => s,
-    }
+/// The contract's size estimate of an image field (it decoded, so it is a base64 payload).
+fn payload_size(s: &str) -> u64 {
+    base64_decoded_size(image_io::base64_payload(s).unwrap_or(s))
 }
 
 fn too_large(len: Option<usize>, limit: usize) -> Failure {
@@ -585,20 +580,4 @@ fn resolve_model(
             configured.id
         ),
     ))
-}
-
-/// For tests: a request body the way the browser client sends it.
-pub fn browser_request(
-    text: &str,
-    mode: &str,
-    base_image_jpeg: &[u8],
-    mask_png: Option<&[u8]>,
-) -> Value {
-    json!({
-        "prompt": { "text": text, "mode": mode },
-        "base_image": format!("data:image/jpeg;base64,{}", image_io::base64_encode(base_image_jpeg)),
-        "mask": mask_png.map(|m| format!("data:image/png;base64,{}", image_io::base64_encode(m))),
-        "model": "titan",
-        "canvas_config": {},
-    })
 }

@@ -171,7 +171,8 @@ impl Pool {
     }
 }
 
-fn cache(sb: &Sandbox) -> serde_json::Value {
+/// The cached tokens of the default profile.
+pub fn cache(sb: &Sandbox) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(sb.path("config/tokens/default.json")).unwrap()).unwrap()
 }
 

@@ -171,10 +171,6 @@ pub fn titan_mask(w: u32, h: u32, x0: u32, y0: u32, bw: u32, bh: u32) -> Vec<u8>
 
 /// The browser client's request: JPEG data URL, PNG mask data URL or null, model "titan".
 pub fn browser_body(text: &str, mode: &str, jpeg: &[u8], mask: Option<&[u8]>) -> Value {
-    let b64 = |b: &[u8]| {
-        use base64::Engine as _;
-        base64::engine::general_purpose::STANDARD.encode(b)
-    };
     json!({
         "prompt": {"text": text, "mode": mode},
         "base_image": format!("data:image/jpeg;base64,{}", b64(jpeg)),
@@ -814,9 +810,7 @@ fn tokens_are_checked_against_the_pools_keys() {
     let sb = Sandbox::new();
     pool.login(&sb, &[], &format!("{}\n", crate::cognito::PASSWORD))
         .success();
-    let cache: Value =
-        serde_json::from_slice(&std::fs::read(sb.path("config/tokens/default.json")).unwrap())
-            .unwrap();
+    let cache = crate::cognito::cache(&sb);
     let id = cache["id_token"].as_str().unwrap().to_string();
     let access = cache["access_token"].as_str().unwrap().to_string();
 
@@ -862,9 +856,7 @@ fn tokens_are_checked_against_the_pools_keys() {
             &format!("{}\n", crate::cognito::PASSWORD),
         )
         .success();
-        let c: Value =
-            serde_json::from_slice(&std::fs::read(sb.path("config/tokens/default.json")).unwrap())
-                .unwrap();
+        let c = crate::cognito::cache(&sb);
         c["id_token"].as_str().unwrap().to_string()
     };
     let short_lived = token_of(&pool, &short_client);
@@ -1196,41 +1188,7 @@ fn the_api_engine_keeps_requests_under_lambdas_6_mb() {
     let sb = Sandbox::new();
     // as PNG this noise is ~6.8 MB in base64, as JPEG ~5.5 MB: it goes as JPEG
     sb.save("noisy.png", &DynamicImage::ImageRgb8(noise(1300, 1300)));
-    let out = sb
-        .cmd()
-        .args([
-            "edit",
-            "--engine",
-            "api",
-            "--api-url",
-            "http://127.0.0.1:9/image-edit",
-            "--token",
-            "t",
-        ])
-        .args([
-            "noisy.png",
-            "--rect",
-            "100,100,50,50",
-            "-o",
-            "o.png",
-            "--dry-run",
-            "--json",
-        ])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let v: Value = serde_json::from_slice(&out).unwrap();
-    let plan = &v["engine_plan"];
-    assert_eq!(plan["image_sent_as"], "jpeg", "{plan}");
-    assert!(plan["request_bytes"].as_u64().unwrap() <= 6 * 1024 * 1024);
-    assert_eq!(plan["request"]["model"], "titan");
-    assert_eq!(plan["request"]["prompt"]["mode"], "INPAINTING");
-    assert_eq!(plan["fitted"], Value::Null);
-    // too large even as JPEG: only the region around the mask goes
-    sb.save("huge.png", &DynamicImage::ImageRgb8(noise(1408, 1408)));
-    let dry = |args: &[&str]| -> Value {
+    let dry = |image: &str, args: &[&str]| -> Value {
         let out = sb
             .cmd()
             .args([
@@ -1242,7 +1200,7 @@ fn the_api_engine_keeps_requests_under_lambdas_6_mb() {
                 "--token",
                 "t",
             ])
-            .args(["huge.png", "-o", "h.png", "--dry-run", "--json"])
+            .args([image, "-o", "h.png", "--dry-run", "--json"])
             .args(args)
             .assert()
             .success()
@@ -1251,7 +1209,15 @@ fn the_api_engine_keeps_requests_under_lambdas_6_mb() {
             .clone();
         serde_json::from_slice::<Value>(&out).unwrap()["engine_plan"].clone()
     };
-    let plan = dry(&["--rect", "100,100,50,50"]);
+    let plan = dry("noisy.png", &["--rect", "100,100,50,50"]);
+    assert_eq!(plan["image_sent_as"], "jpeg", "{plan}");
+    assert!(plan["request_bytes"].as_u64().unwrap() <= 6 * 1024 * 1024);
+    assert_eq!(plan["request"]["model"], "titan");
+    assert_eq!(plan["request"]["prompt"]["mode"], "INPAINTING");
+    assert_eq!(plan["fitted"], Value::Null);
+    // too large even as JPEG: only the region around the mask goes
+    sb.save("huge.png", &DynamicImage::ImageRgb8(noise(1408, 1408)));
+    let plan = dry("huge.png", &["--rect", "100,100,50,50"]);
     assert!(
         plan["fitted"]
             .as_str()
@@ -1262,7 +1228,7 @@ fn the_api_engine_keeps_requests_under_lambdas_6_mb() {
     assert!(plan["window"]["w"].as_u64().unwrap() < 1408);
     assert!(plan["request_bytes"].as_u64().unwrap() <= 6 * 1024 * 1024);
     // the mask spans the image: cropping cannot help, scaling does
-    let plan = dry(&["--rect", "0,0,1408,1408"]);
+    let plan = dry("huge.png", &["--rect", "0,0,1408,1408"]);
     assert!(
         plan["fitted"].as_str().unwrap().contains("scaled to"),
         "{plan}"

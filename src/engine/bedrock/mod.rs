@@ -36,14 +36,13 @@ pub struct BedrockSettings {
 
 impl Default for BedrockSettings {
     fn default() -> Self {
-        let env_u64 = |k: &str| std::env::var(k).ok().and_then(|v| v.parse::<u64>().ok());
         BedrockSettings {
             region: None,
             profile: None,
-            max_attempts: env_u64("IMGEDIT_BEDROCK_MAX_ATTEMPTS")
+            max_attempts: super::env_u64("IMGEDIT_BEDROCK_MAX_ATTEMPTS")
                 .map_or(5, |v| v.clamp(1, 20) as u32),
             retry_base: Duration::from_millis(
-                env_u64("IMGEDIT_BEDROCK_RETRY_BASE_MS").unwrap_or(500),
+                super::env_u64("IMGEDIT_BEDROCK_RETRY_BASE_MS").unwrap_or(500),
             ),
             read_timeout: Duration::from_secs(300),
         }
@@ -120,43 +119,24 @@ impl BedrockEngine {
             if !failure.retryable || attempt >= max || ctx.cancel.load(Ordering::Relaxed) {
                 let mut e = failure.error;
                 if failure.retryable && attempt > 1 {
-                    let note = format!(
+                    e = e.with_note(&format!(
                         " (gave up after {attempt} attempts in {:.1} s; try again later, or ask for a higher Bedrock quota)",
                         started.elapsed().as_secs_f64()
-                    );
-                    e = match e {
-                        Error::Service { code, message } => Error::service(code, message + &note),
-                        other => Error::Engine(format!("{other}{note}")),
-                    };
+                    ));
                 }
                 return Err(e);
             }
-            let delay = backoff(self.settings.retry_base, attempt);
+            let delay = super::backoff(self.settings.retry_base, attempt);
             (ctx.status)(format!(
                 "{}: retry {attempt} of {} in {:.1} s",
                 failure.code,
                 max - 1,
                 delay.as_secs_f64()
             ));
-            let deadline = Instant::now() + delay;
-            while Instant::now() < deadline {
-                if ctx.cancel.load(Ordering::Relaxed) {
-                    return Err(Error::Engine("cancelled".into()));
-                }
-                tokio::time::sleep(Duration::from_millis(50).min(deadline - Instant::now())).await;
-            }
+            ctx.sleep_unless_cancelled(delay).await?;
             attempt += 1;
         }
     }
-}
-
-/// Exponential backoff with jitter: between half and all of `base * 2^(attempt-1)`, at most 20 s.
-fn backoff(base: Duration, attempt: u32) -> Duration {
-    let full = base
-        .saturating_mul(1 << (attempt - 1).min(10))
-        .min(Duration::from_secs(20));
-    let jitter = 0.5 + rand::random::<f64>() * 0.5;
-    full.mul_f64(jitter)
 }
 
 struct Failure {
@@ -176,14 +156,7 @@ where
             let e = se.err();
             let code = e.code().unwrap_or("Unknown").to_string();
             let msg = e.message().unwrap_or("").to_string();
-            let retryable = matches!(
-                code.as_str(),
-                "ThrottlingException"
-                    | "ModelNotReadyException"
-                    | "InternalServerException"
-                    | "ServiceUnavailableException"
-                    | "ModelTimeoutException"
-            );
+            let retryable = super::is_retryable_code(&code);
             let message = match code.as_str() {
                 "AccessDeniedException" => format!(
                     "access denied to {id} in {region}: enable access to this model in the Bedrock console (Model access) for {region}, and allow bedrock:InvokeModel in IAM. Bedrock said: {msg}"
@@ -364,17 +337,6 @@ impl Engine for BedrockEngine {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn backoff_grows_with_jitter_and_a_cap() {
-        let base = Duration::from_millis(100);
-        for attempt in 1..8 {
-            let d = backoff(base, attempt);
-            let full = (base * (1 << (attempt - 1))).min(Duration::from_secs(20));
-            assert!(d >= full / 2 && d <= full, "{attempt}: {d:?}");
-        }
-        assert!(backoff(Duration::from_secs(5), 30) <= Duration::from_secs(20));
-    }
 
     #[test]
     fn legacy_not_found_names_the_model_and_a_successor() {
