@@ -23,6 +23,14 @@ Exit codes:
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Log what imgedit does to stderr: -v its own steps (requests, attempts, timings), -vv also
+    /// the AWS SDK's and HTTP client's debug lines. IMGEDIT_LOG sets a full filter. Passwords,
+    /// tokens and keys are never logged
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+    /// Append log lines to this file instead of stderr (needed with the TUI)
+    #[arg(long, global = true, value_name = "PATH")]
+    pub log_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -82,8 +82,11 @@ pub fn decode_bytes(bytes: &[u8], name: &str, limits: &DecodeLimits) -> Result<D
     }
     let orientation = decoder.orientation().ok();
     let mut notes = Vec::new();
-    if format == ImageFormat::Gif {
-        notes.push(format!("{name}: GIF: only the first frame is used"));
+    if is_animated(bytes, format) {
+        notes.push(format!(
+            "{name}: animated {}: only the first frame is used",
+            format_name(format)
+        ));
     }
     let mut image =
         DynamicImage::from_decoder(decoder).map_err(|e| decode_error(name, format, e))?;
@@ -111,6 +114,21 @@ pub fn decode_bytes(bytes: &[u8], name: &str, limits: &DecodeLimits) -> Result<D
         format,
         notes,
     })
+}
+
+/// True for a GIF with a second frame or an animated WebP (only the first frame is edited).
+fn is_animated(bytes: &[u8], format: ImageFormat) -> bool {
+    use image::AnimationDecoder;
+    match format {
+        // decodes at most two frames, after the size limits were checked
+        ImageFormat::Gif => image::codecs::gif::GifDecoder::new(Cursor::new(bytes))
+            .map(|d| d.into_frames().take(2).filter(Result::is_ok).count() > 1)
+            .unwrap_or(false),
+        ImageFormat::WebP => image::codecs::webp::WebPDecoder::new(Cursor::new(bytes))
+            .map(|d| d.has_animation())
+            .unwrap_or(false),
+        _ => false,
+    }
 }
 
 /// True when no end-of-image marker (FF D9) follows the last start-of-scan marker (FF DA). Entropy-coded

@@ -387,7 +387,8 @@ impl JobOptions {
             }
         }
         let feather = sel.feather.unwrap_or(if mode == Mode::Outpaint && border {
-            OUTPAINT_SEAM_PX
+            // the seam band never swallows a small original whole
+            OUTPAINT_SEAM_PX.min(w.min(h) / 4)
         } else {
             0
         });
@@ -505,6 +506,12 @@ impl EditJob {
                     }
                 }
             }
+        }
+        if m.family == crate::model::Family::Local && self.mask.as_raw().iter().all(|&v| v > 0) {
+            return Err(input_err!(
+                "{}: the selection covers every pixel ({cw}x{ch}), so the local engine has nothing to fill from: leave part of the image unselected (--invert-mask flips a mask), or use a generative engine (--engine bedrock or api)",
+                self.source_name
+            ));
         }
         if cw.min(ch) < m.min_side {
             return Err(input_err!(

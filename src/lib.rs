@@ -12,6 +12,7 @@ pub mod engine;
 pub mod error;
 pub mod image_io;
 pub mod job;
+pub mod logging;
 pub mod mask;
 pub mod model;
 pub mod pipeline;
@@ -58,6 +59,15 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
             .build()
             .map_err(|e| Error::Engine(format!("cannot start the async runtime: {e}")))
     };
+    if matches!(cli.command, Command::Tui(_))
+        && cli.log_file.is_none()
+        && (cli.verbose > 0 || std::env::var_os("IMGEDIT_LOG").is_some())
+    {
+        return Err(Error::Usage(
+            "the TUI owns the terminal, so its log needs a file: add --log-file PATH".into(),
+        ));
+    }
+    logging::init(cli.verbose, cli.log_file.as_deref())?;
     match cli.command {
         Command::Edit(args) => commands::edit::run(&args, &runtime()?),
         Command::Tui(args) => tui::run(&args, &runtime()?),

@@ -196,6 +196,7 @@ pub async fn login(
     if let Some(h) = settings.secret_hash(username) {
         params.insert("SECRET_HASH".to_string(), h);
     }
+    tracing::debug!(flow = flow_type.as_str(), client_id = %settings.client_id, user = username, "InitiateAuth");
     let out = client
         .initiate_auth()
         .auth_flow(flow_type)
@@ -226,6 +227,7 @@ pub async fn login(
         {
             user_id = id.clone();
         }
+        tracing::debug!(challenge = name.as_str(), "Cognito asks for a challenge");
         let mut answers = HashMap::new();
         answers.insert("USERNAME".to_string(), user_id.clone());
         match name {

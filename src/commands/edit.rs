@@ -74,6 +74,7 @@ pub fn run(args: &EditArgs, rt: &tokio::runtime::Runtime) -> Result<u8> {
     let items = expand_inputs(&args.images)?;
     let batch = items.len() > 1 || args.images.iter().any(|p| p.is_dir());
     check_flags(args, batch)?;
+    tracing::debug!(engine = ?kind, model = model.id, items = items.len(), "edit");
     let engine = engine::create_with(
         kind,
         &engine::EngineSettings {
@@ -524,6 +525,7 @@ fn write_outputs<'a>(
                 files.iter().zip(&encoded).zip(generated.iter().zip(images))
             {
                 image_io::write_atomic(path, bytes, ctx.args.force)?;
+                tracing::debug!(path = %path.display(), bytes = bytes.len(), "wrote");
                 record.output_images_size_bytes += bytes.len() as u64;
                 record.outputs.push(path.clone());
                 reports.push(report(path.display().to_string(), g, img));

@@ -383,6 +383,7 @@ impl ApiEngine {
         let started = Instant::now();
         let mut attempt = 1;
         loop {
+            tracing::debug!(url, attempt, bytes = body.len(), "POST /image-edit");
             let send = self
                 .http
                 .post(url)
@@ -407,6 +408,17 @@ impl ApiEngine {
                         .and_then(|v| v.to_str().ok())
                         .and_then(|v| v.trim().parse::<u64>().ok())
                         .map(|s| Duration::from_secs(s.min(30)));
+                    tracing::debug!(
+                        status,
+                        request_id = resp
+                            .headers()
+                            .get("x-request-id")
+                            .or_else(|| resp.headers().get("x-amzn-requestid"))
+                            .and_then(|v| v.to_str().ok())
+                            .unwrap_or("-"),
+                        ms = started.elapsed().as_millis() as u64,
+                        "answer from /image-edit"
+                    );
                     let bytes = resp.bytes().await.map_err(|e| {
                         Error::service(
                             "ConnectionError",

@@ -143,6 +143,7 @@ impl DynamoLog {
 
     /// Writes one record (PutItem; a record with the same id is replaced).
     pub async fn put(&self, record: &EditRecord) -> Result<()> {
+        tracing::debug!(table = %self.table, id = %record.id, "PutItem");
         self.client
             .put_item()
             .table_name(&self.table)

@@ -142,8 +142,35 @@ fn injected_response(fault: Injected, model_id: &str) -> Response {
             ),
         ),
         Injected::Malformed => return (StatusCode::OK, "{\"images\": [\"not json").into_response(),
+        Injected::BadBase64 => {
+            return axum::Json(json!({ "images": ["@@ not base64 @@"] })).into_response();
+        }
+        Injected::Drop => return dropped_midway(),
     };
     BedrockError::new(status, code, message).into_response()
+}
+
+/// A 200 that announces a full body, sends half of it and then breaks the connection.
+fn dropped_midway() -> Response {
+    let full = format!("{{\"images\": [\"{}\"]}}", "A".repeat(64 * 1024));
+    let half = Bytes::from(full[..full.len() / 2].to_string());
+    let parts: Vec<Result<Bytes, std::io::Error>> = vec![
+        Ok(half),
+        Err(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "connection dropped (injected)",
+        )),
+    ];
+    let mut resp = Response::new(axum::body::Body::from_stream(futures_util::stream::iter(
+        parts,
+    )));
+    let headers = resp.headers_mut();
+    headers.insert(
+        axum::http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    headers.insert(axum::http::header::CONTENT_LENGTH, full.len().into());
+    resp
 }
 
 fn handle(spec: &'static ModelSpec, body: &[u8], filter: bool, limits: &DecodeLimits) -> R<Value> {

@@ -20,6 +20,10 @@ pub struct FaultPlan {
     pub filter: u32,
     /// Answer the next N requests with a 200 whose body is not JSON.
     pub malformed: u32,
+    /// Answer the next N requests with a 200 whose image is not base64.
+    pub bad_base64: u32,
+    /// Drop the connection of the next N requests halfway through the response body.
+    pub drop: u32,
     /// Wait this long before answering every request.
     pub delay_ms: u64,
     /// Model ids answered with 404 as Legacy models.
@@ -34,6 +38,8 @@ pub enum Injected {
     Unavailable,
     Legacy,
     Malformed,
+    BadBase64,
+    Drop,
 }
 
 impl FaultPlan {
@@ -53,13 +59,15 @@ impl FaultPlan {
             "unavailable" => self.unavailable = count()? as u32,
             "filter" => self.filter = count()? as u32,
             "malformed" => self.malformed = count()? as u32,
+            "bad-base64" => self.bad_base64 = count()? as u32,
+            "drop" => self.drop = count()? as u32,
             "delay-ms" => self.delay_ms = count()?,
             "legacy" => {
                 self.legacy.insert(value.to_string());
             }
             _ => {
                 return Err(format!(
-                    "--fault {spec:?}: unknown fault {kind:?} (throttle, error500, unavailable, filter, malformed, delay-ms, legacy)"
+                    "--fault {spec:?}: unknown fault {kind:?} (throttle, error500, unavailable, filter, malformed, bad-base64, drop, delay-ms, legacy)"
                 ));
             }
         }
@@ -107,6 +115,10 @@ impl Faults {
             Some(Injected::Unavailable)
         } else if take(&mut p.malformed) {
             Some(Injected::Malformed)
+        } else if take(&mut p.bad_base64) {
+            Some(Injected::BadBase64)
+        } else if take(&mut p.drop) {
+            Some(Injected::Drop)
         } else {
             None
         }

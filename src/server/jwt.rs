@@ -129,6 +129,7 @@ impl JwtVerifier {
     async fn fetch_locked(&self, last: &mut Option<Instant>) -> Result<usize, TokenError> {
         *last = Some(Instant::now());
         let url = &self.config.jwks_url;
+        tracing::debug!(url, "fetching the pool's signing keys");
         let resp = self
             .http
             .get(url)

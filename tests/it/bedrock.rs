@@ -303,6 +303,7 @@ fn server_error_then_success() {
 fn throttling_storm_gives_up_after_bounded_attempts() {
     let server = serve(&["throttle=100"]);
     let sb = sandbox_with(64, 64);
+    let started = std::time::Instant::now();
     edit(&sb, &server)
         .args([
             "in.png", "--model", TITAN_V1, "--rect", "8,8,8,8", "-o", "t.png",
@@ -310,8 +311,108 @@ fn throttling_storm_gives_up_after_bounded_attempts() {
         .env("IMGEDIT_BEDROCK_MAX_ATTEMPTS", "3")
         .assert()
         .code(4)
-        .stderr(predicate::str::contains("gave up after 3 attempts"));
+        .stderr(
+            predicate::str::contains("gave up after 3 attempts")
+                .and(predicate::str::contains("Too many requests"))
+                .and(predicate::str::contains("retry 2 of 2")),
+        );
+    // three attempts with a 10 ms backoff base: seconds, not minutes (a loose bound for slow CI)
+    assert!(started.elapsed() < std::time::Duration::from_secs(60));
     assert!(!sb.path("t.png").exists());
+}
+
+/// Runs a failing edit over an existing output with `--force` and checks that the old file is
+/// untouched and nothing else was written.
+fn fails_and_keeps_the_old_output(sb: &Sandbox, server: &Server, env: &[(&str, &str)]) -> String {
+    let old = std::fs::read(sb.path("in.png")).unwrap();
+    std::fs::write(sb.path("out.png"), &old).unwrap();
+    let before: Vec<_> = list(sb);
+    let mut c = edit(sb, server);
+    c.args([
+        "in.png", "--model", TITAN_V1, "--rect", "8,8,8,8", "-o", "out.png", "--force",
+    ]);
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    let out = c.assert().code(4).get_output().stderr.clone();
+    assert_eq!(
+        std::fs::read(sb.path("out.png")).unwrap(),
+        old,
+        "out.png was damaged"
+    );
+    assert_eq!(list(sb), before, "a failed edit left files behind");
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn list(sb: &Sandbox) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(sb.dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n != "data" && n != "config")
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn a_connection_dropped_mid_response_is_retried() {
+    let server = serve(&["drop=1"]);
+    let sb = sandbox_with(64, 64);
+    edit(&sb, &server)
+        .args([
+            "in.png", "--model", TITAN_V1, "--rect", "8,8,8,8", "-o", "d.png",
+        ])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("retry 1 of"));
+    let out = load_rgb(&sb.path("d.png"));
+    assert_eq!(out.dimensions(), (64, 64));
+}
+
+#[test]
+fn connections_that_keep_dropping_give_up_and_keep_the_old_output() {
+    let server = serve(&["drop=100"]);
+    let sb = sandbox_with(64, 64);
+    let err =
+        fails_and_keeps_the_old_output(&sb, &server, &[("IMGEDIT_BEDROCK_MAX_ATTEMPTS", "3")]);
+    assert!(err.contains("cannot reach Bedrock"), "{err}");
+    assert!(err.contains("gave up after 3 attempts"), "{err}");
+}
+
+#[test]
+fn malformed_json_or_base64_fails_cleanly() {
+    for fault in ["malformed=1", "bad-base64=1"] {
+        let server = serve(&[fault]);
+        let sb = sandbox_with(64, 64);
+        let err = fails_and_keeps_the_old_output(&sb, &server, &[]);
+        assert!(err.contains("malformed response"), "{fault}: {err}");
+        if fault.starts_with("bad-base64") {
+            assert!(err.contains("images[0]") && err.contains("base64"), "{err}");
+        }
+    }
+}
+
+#[test]
+fn a_slow_upstream_times_out_after_bounded_attempts() {
+    let server = serve(&["delay-ms=5000"]);
+    let sb = sandbox_with(64, 64);
+    let started = std::time::Instant::now();
+    let err = fails_and_keeps_the_old_output(
+        &sb,
+        &server,
+        &[
+            ("IMGEDIT_BEDROCK_TIMEOUT_SECS", "1"),
+            ("IMGEDIT_BEDROCK_MAX_ATTEMPTS", "2"),
+        ],
+    );
+    assert!(err.contains("did not answer in time"), "{err}");
+    assert!(err.contains("gave up after 2 attempts"), "{err}");
+    // two 1 s timeouts, not the 5 s delay twice over
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(9),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[test]

@@ -9,5 +9,6 @@ mod common;
 mod dynamo;
 #[cfg(feature = "lambda")]
 mod lambda;
+mod limits;
 mod server;
 mod tui;

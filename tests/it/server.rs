@@ -25,6 +25,16 @@ impl Drop for Server {
 }
 
 impl Server {
+    /// A line of the server's /proc status, in kB (VmRSS now, VmHWM the peak).
+    pub fn memory_kb(&self, field: &str) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+            .and_then(|v| v.split_whitespace().next()?.parse().ok())
+            .unwrap_or_else(|| panic!("no {field} in /proc status"))
+    }
+
     pub fn stderr(&self) -> String {
         self.log.lock().unwrap().join("\n")
     }
@@ -469,6 +479,87 @@ fn oversize_bodies_get_413_and_the_server_keeps_serving() {
         ),
     );
     assert_eq!(ok.status, 200);
+}
+
+#[test]
+fn a_40_mb_body_is_refused_in_bounded_memory() {
+    let sb = Sandbox::new();
+    let s = serve(&sb, &["--no-auth"], &[]);
+    let before = s.memory_kb("VmRSS");
+    let big = format!(
+        "{{\"prompt\": {{\"text\": \"x\", \"mode\": \"INPAINTING\"}}, \"base_image\": \"{}\", \"mask\": null}}",
+        "A".repeat(40 << 20)
+    )
+    .into_bytes();
+    // once with a Content-Length, once streamed in chunks without one
+    let (status, answer) = post_big(&edit_url(&s), &big, false);
+    assert_eq!(status, 413, "{answer}");
+    assert!(answer.contains("6291456"), "{answer}");
+    assert_eq!(post_big(&edit_url(&s), &big, true).0, 413);
+    // the server never held the 40 MB body: its peak stays far below it
+    let peak = s.memory_kb("VmHWM");
+    assert!(
+        peak < before + 24 * 1024,
+        "peak RSS {peak} kB against {before} kB at start"
+    );
+    // and it keeps serving
+    let (_, jpeg) = photo(32, 32);
+    let ok = post(
+        &edit_url(&s),
+        None,
+        &browser_body(
+            "x",
+            "INPAINTING",
+            &jpeg,
+            Some(&titan_mask(32, 32, 4, 4, 8, 8)),
+        ),
+    );
+    assert_eq!(ok.status, 200);
+}
+
+/// POSTs `body` over a plain socket, with a Content-Length or `Transfer-Encoding: chunked` (no
+/// length known up front); returns the status and the answer. The server may answer and close
+/// before the upload ends, so write errors end the upload, not the test.
+fn post_big(url: &str, body: &[u8], chunked: bool) -> (u16, String) {
+    use std::io::{Read, Write};
+    let rest = url.strip_prefix("http://").unwrap();
+    let (host, path) = rest.split_at(rest.find('/').unwrap());
+    let mut sock = std::net::TcpStream::connect(host).unwrap();
+    sock.set_read_timeout(Some(std::time::Duration::from_secs(30)))
+        .unwrap();
+    let length = if chunked {
+        "Transfer-Encoding: chunked".to_string()
+    } else {
+        format!("Content-Length: {}", body.len())
+    };
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n{length}\r\nConnection: close\r\n\r\n"
+    );
+    let mut sent = sock.write_all(head.as_bytes());
+    for c in body.chunks(1 << 20) {
+        if sent.is_err() {
+            break;
+        }
+        sent = if chunked {
+            sock.write_all(format!("{:x}\r\n", c.len()).as_bytes())
+                .and_then(|()| sock.write_all(c))
+                .and_then(|()| sock.write_all(b"\r\n"))
+        } else {
+            sock.write_all(c)
+        };
+    }
+    if sent.is_ok() && chunked {
+        let _ = sock.write_all(b"0\r\n\r\n");
+    }
+    let mut answer = Vec::new();
+    let _ = sock.read_to_end(&mut answer);
+    let text = String::from_utf8_lossy(&answer).into_owned();
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no HTTP answer: {text:?}"));
+    (status, text)
 }
 
 #[test]

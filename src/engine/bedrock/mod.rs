@@ -44,7 +44,9 @@ impl Default for BedrockSettings {
             retry_base: Duration::from_millis(
                 super::env_u64("IMGEDIT_BEDROCK_RETRY_BASE_MS").unwrap_or(500),
             ),
-            read_timeout: Duration::from_secs(300),
+            read_timeout: Duration::from_secs(
+                super::env_u64("IMGEDIT_BEDROCK_TIMEOUT_SECS").map_or(300, |v| v.max(1)),
+            ),
         }
     }
 }
@@ -99,6 +101,7 @@ impl BedrockEngine {
         let started = Instant::now();
         let mut attempt = 1;
         loop {
+            tracing::debug!(model = spec.id, region = %region, attempt, bytes = body.len(), "InvokeModel");
             let sent = client
                 .invoke_model()
                 .model_id(spec.id)
@@ -108,7 +111,14 @@ impl BedrockEngine {
                 .send()
                 .await;
             let err = match sent {
-                Ok(out) => return Ok(out.body.into_inner()),
+                Ok(out) => {
+                    tracing::debug!(
+                        ms = started.elapsed().as_millis() as u64,
+                        bytes = out.body.as_ref().len(),
+                        "InvokeModel answered"
+                    );
+                    return Ok(out.body.into_inner());
+                }
                 Err(e) => e,
             };
             let failure = classify(&err, spec, region);
@@ -119,8 +129,13 @@ impl BedrockEngine {
             if !failure.retryable || attempt >= max || ctx.cancel.load(Ordering::Relaxed) {
                 let mut e = failure.error;
                 if failure.retryable && attempt > 1 {
+                    let advice = if failure.code.contains("Throttl") {
+                        "try again later, or ask for a higher Bedrock quota"
+                    } else {
+                        "try again later"
+                    };
                     e = e.with_note(&format!(
-                        " (gave up after {attempt} attempts in {:.1} s; try again later, or ask for a higher Bedrock quota)",
+                        " (gave up after {attempt} attempts in {:.1} s; {advice})",
                         started.elapsed().as_secs_f64()
                     ));
                 }
@@ -195,6 +210,17 @@ where
             error: Error::service(
                 "RequestTimeout",
                 format!("{id}: Bedrock did not answer in time"),
+            ),
+        },
+        SdkError::DispatchFailure(d) if d.is_timeout() => Failure {
+            code: "timeout".into(),
+            retryable: true,
+            error: Error::service(
+                "RequestTimeout",
+                format!(
+                    "{id}: Bedrock did not answer in time ({})",
+                    short_context(err)
+                ),
             ),
         },
         SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {

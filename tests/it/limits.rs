@@ -1,0 +1,230 @@
+//! Resource limits and odd inputs: each one gets a correct result or a clear error, with bounded
+//! memory, and nothing partial on disk.
+
+use image::{DynamicImage, ImageBuffer, Luma, Rgb, RgbImage};
+use predicates::prelude::*;
+
+use crate::common::*;
+
+fn fixture(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/formats")
+        .join(name)
+}
+
+/// Pixels of `a` and `b` outside the rectangle differ by at most `tol` per channel.
+fn same_outside(a: &RgbImage, b: &RgbImage, rect: (u32, u32, u32, u32), tol: u8) {
+    assert_eq!(a.dimensions(), b.dimensions());
+    let (rx, ry, rw, rh) = rect;
+    for (x, y, p) in a.enumerate_pixels() {
+        if x >= rx && x < rx + rw && y >= ry && y < ry + rh {
+            continue;
+        }
+        let q = b.get_pixel(x, y);
+        for c in 0..3 {
+            assert!(
+                p.0[c].abs_diff(q.0[c]) <= tol,
+                "pixel ({x},{y}) changed: {p:?} vs {q:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_one_pixel_image_is_refused_when_all_of_it_is_selected_and_extended_otherwise() {
+    let sb = Sandbox::new();
+    sb.save(
+        "one.png",
+        &DynamicImage::ImageRgb8(RgbImage::from_pixel(1, 1, Rgb([9, 99, 199]))),
+    );
+    sb.cmd()
+        .args(["edit", "one.png", "--rect", "0,0,1,1", "-o", "a.png"])
+        .assert()
+        .code(3)
+        .stderr(
+            predicate::str::contains("one.png")
+                .and(predicate::str::contains("covers every pixel (1x1)"))
+                .and(predicate::str::contains("nothing to fill from")),
+        );
+    assert!(!sb.path("a.png").exists());
+    // outpainting a single pixel repeats it
+    sb.cmd()
+        .args(["edit", "one.png", "--extend", "2,2,2,2", "-o", "b.png"])
+        .assert()
+        .success();
+    let b = load_rgb(&sb.path("b.png"));
+    assert_eq!(b.dimensions(), (5, 5));
+    assert!(b.pixels().all(|p| *p == Rgb([9, 99, 199])), "{b:?}");
+}
+
+#[test]
+fn an_all_white_mask_is_refused_by_the_local_engine_and_all_black_selects_nothing() {
+    let sb = Sandbox::new();
+    sb.save("in.png", &DynamicImage::ImageRgb8(textured(32, 24)));
+    sb.save(
+        "white.png",
+        &DynamicImage::ImageLuma8(ImageBuffer::from_pixel(32, 24, Luma([255u8]))),
+    );
+    sb.save(
+        "black.png",
+        &DynamicImage::ImageLuma8(ImageBuffer::from_pixel(32, 24, Luma([0u8]))),
+    );
+    sb.cmd()
+        .args(["edit", "in.png", "--mask", "white.png", "-o", "o.png"])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("covers every pixel (32x24)"));
+    sb.cmd()
+        .args(["edit", "in.png", "--mask", "black.png", "-o", "o.png"])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("nothing to edit"));
+    // the same masks inverted swap their answers
+    sb.cmd()
+        .args([
+            "edit",
+            "in.png",
+            "--mask",
+            "white.png",
+            "--invert-mask",
+            "-o",
+            "o.png",
+        ])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("nothing to edit"));
+    assert!(!sb.path("o.png").exists());
+}
+
+#[test]
+fn a_sixteen_bit_png_is_edited_in_eight_bits_and_says_so() {
+    let sb = Sandbox::new();
+    let img: ImageBuffer<Rgb<u16>, Vec<u16>> = ImageBuffer::from_fn(40, 30, |x, y| {
+        Rgb([
+            (x * 1600) as u16,
+            (y * 2100) as u16,
+            ((x ^ y) * 4000) as u16,
+        ])
+    });
+    DynamicImage::ImageRgb16(img.clone())
+        .save(sb.path("deep.png"))
+        .unwrap();
+    sb.cmd()
+        .args(["edit", "deep.png", "--rect", "10,10,8,8", "-o", "o.png"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("converted to 8 bits"));
+    let expected = DynamicImage::ImageRgb16(img).to_rgb8();
+    same_outside(&expected, &load_rgb(&sb.path("o.png")), (10, 10, 8, 8), 0);
+}
+
+#[test]
+fn a_cmyk_jpeg_keeps_its_colours() {
+    let sb = Sandbox::new();
+    std::fs::copy(fixture("cmyk.jpg"), sb.path("cmyk.jpg")).unwrap();
+    sb.cmd()
+        .args(["edit", "cmyk.jpg", "--rect", "30,10,8,8", "-o", "o.png"])
+        .assert()
+        .success();
+    let out = load_rgb(&sb.path("o.png"));
+    let reference = load_rgb(&fixture("first-frame.png"));
+    // a JPEG is lossy: the colours are close to the RGB original, not equal
+    same_outside(&reference, &out, (30, 10, 8, 8), 12);
+}
+
+#[test]
+fn animated_gif_and_webp_use_the_first_frame_and_say_so() {
+    let reference = load_rgb(&fixture("first-frame.png"));
+    for name in ["animated.gif", "animated.webp"] {
+        let sb = Sandbox::new();
+        std::fs::copy(fixture(name), sb.path(name)).unwrap();
+        sb.cmd()
+            .args(["edit", name, "--rect", "30,10,8,8", "-o", "o.png"])
+            .assert()
+            .success()
+            .stderr(predicate::str::contains(format!(
+                "{name}: animated {}: only the first frame is used",
+                if name.ends_with("gif") { "GIF" } else { "WebP" }
+            )));
+        same_outside(&reference, &load_rgb(&sb.path("o.png")), (30, 10, 8, 8), 0);
+    }
+    // a still image gets no such note
+    let sb = Sandbox::new();
+    std::fs::copy(fixture("first-frame.png"), sb.path("still.png")).unwrap();
+    sb.cmd()
+        .args(["edit", "still.png", "--rect", "30,10,8,8", "-o", "o.png"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("frame").not());
+}
+
+#[test]
+fn every_exif_orientation_is_applied() {
+    // stored 40x20, black with a white 10x6 block in the stored top-left corner
+    let stored = RgbImage::from_fn(40, 20, |x, y| {
+        if x < 10 && y < 6 {
+            Rgb([255, 255, 255])
+        } else {
+            Rgb([0, 0, 0])
+        }
+    });
+    // where the stored top-left corner is shown, and the shown size
+    let cases = [
+        (1, "tl", (40, 20)),
+        (2, "tr", (40, 20)),
+        (3, "br", (40, 20)),
+        (4, "bl", (40, 20)),
+        (5, "tl", (20, 40)),
+        (6, "tr", (20, 40)),
+        (7, "br", (20, 40)),
+        (8, "bl", (20, 40)),
+    ];
+    let sb = Sandbox::new();
+    for (o, corner, size) in cases {
+        let name = format!("o{o}.jpg");
+        std::fs::write(sb.path(&name), jpeg_bytes(&stored, Some(o))).unwrap();
+        let out = format!("out{o}.png");
+        // the rectangle is in shown coordinates: the middle, away from every corner
+        let (w, h) = size;
+        let rect = format!("{},{},2,2", w / 2 - 1, h / 2 - 1);
+        sb.cmd()
+            .args(["edit", &name, "--rect", &rect, "-o", &out])
+            .assert()
+            .success();
+        let img = load_rgb(&sb.path(&out));
+        assert_eq!(img.dimensions(), size, "orientation {o}");
+        let at = |x: u32, y: u32| img.get_pixel(x, y).0[0];
+        let (l, r, t, b) = (1, w - 2, 1, h - 2);
+        let bright = match corner {
+            "tl" => (l, t),
+            "tr" => (r, t),
+            "br" => (r, b),
+            _ => (l, b),
+        };
+        assert!(
+            at(bright.0, bright.1) > 200,
+            "orientation {o}: {corner} is dark"
+        );
+        for (x, y) in [(l, t), (r, t), (r, b), (l, b)] {
+            if (x, y) != bright {
+                assert!(at(x, y) < 60, "orientation {o}: ({x},{y}) is bright");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_mask_claiming_a_huge_size_is_refused_by_name_before_decoding() {
+    let sb = Sandbox::new();
+    sb.save("in.png", &DynamicImage::ImageRgb8(textured(32, 32)));
+    std::fs::write(sb.path("huge-mask.png"), png_claiming(100_000, 100_000)).unwrap();
+    sb.cmd()
+        .args(["edit", "in.png", "--mask", "huge-mask.png", "-o", "o.png"])
+        .assert()
+        .code(3)
+        .stderr(
+            predicate::str::contains("huge-mask.png")
+                .and(predicate::str::contains("100000x100000")),
+        );
+    assert!(!sb.path("o.png").exists());
+}
