@@ -131,12 +131,16 @@ _imgedit() {
 
     case "${cmd}" in
         imgedit)
-            opts="-h -V --help --version edit tui serve login logout whoami history config completions man help"
+            opts="-v -h -V --verbose --log-file --help --version edit tui serve login logout whoami history config completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --log-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -145,12 +149,16 @@ _imgedit() {
             return 0
             ;;
         imgedit__subcmd__completions)
-            opts="-h -V --help --version bash elvish fish powershell zsh"
+            opts="-v -h -V --verbose --log-file --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --log-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -159,12 +167,16 @@ _imgedit() {
             return 0
             ;;
         imgedit__subcmd__config)
-            opts="-h -V --help --version path show init import help"
+            opts="-v -h -V --verbose --log-file --help --version path show init import help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --log-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -257,12 +269,16 @@ _imgedit() {
             return 0
             ;;
         imgedit__subcmd__config__subcmd__import)
-            opts="-h -V --force --help --version"
+            opts="-v -h -V --force --verbose --log-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --log-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -271,12 +287,16 @@ _imgedit() {
             return 0
             ;;
         imgedit__subcmd__config__subcmd__init)
-            opts="-h -V --force --help --version"
+            opts="-v -h -V --force --verbose --log-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --log-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -285,12 +305,16 @@ _imgedit() {
             return 0
             ;;
         imgedit__subcmd__config__subcmd__path)
-            opts="-h -V --help --version"
+            opts="-v -h -V --verbose --log-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --log-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -299,12 +323,16 @@ _imgedit() {
             return 0
             ;;
         imgedit__subcmd__config__subcmd__show)
-            opts="-h -V --help --version"
+            opts="-v -h -V --verbose --log-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --log-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -313,7 +341,7 @@ _imgedit() {
             return 0
             ;;
         imgedit__subcmd__edit)
-            opts="-p -n -o -q -h -V --mask --mask-dir --rect --polygon --ellipse --invert-mask --grow --shrink --feather --fit-mask --save-mask --mode --extend --canvas --anchor --prompt --negative --num-images --seed --cfg-scale --quality --mask-prompt --search --engine --model --model-family --region --api-url --token --profile --output --output-dir --force --json --dry-run --quiet --help --version"
+            opts="-p -n -o -q -v -h -V --mask --mask-dir --rect --polygon --ellipse --invert-mask --grow --shrink --feather --fit-mask --save-mask --mode --extend --canvas --anchor --prompt --negative --num-images --seed --cfg-scale --quality --mask-prompt --search --engine --model --model-family --region --api-url --token --profile --output --output-dir --force --json --dry-run --quiet --verbose --log-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -448,6 +476,10 @@ _imgedit() {
                     return 0
                     ;;
                 --output-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -683,7 +715,7 @@ _imgedit() {
             return 0
             ;;
         imgedit__subcmd__history)
-            opts="-h -V --last --json --table --region --profile --help --version"
+            opts="-v -h -V --last --json --table --region --profile --verbose --log-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -705,6 +737,10 @@ _imgedit() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --log-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -713,7 +749,7 @@ _imgedit() {
             return 0
             ;;
         imgedit__subcmd__login)
-            opts="-u -h -V --username --password-stdin --auth-flow --profile --help --version"
+            opts="-u -v -h -V --username --password-stdin --auth-flow --profile --verbose --log-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -735,6 +771,10 @@ _imgedit() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --log-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -743,13 +783,17 @@ _imgedit() {
             return 0
             ;;
         imgedit__subcmd__logout)
-            opts="-h -V --everywhere --profile --help --version"
+            opts="-v -h -V --everywhere --profile --verbose --log-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -761,12 +805,16 @@ _imgedit() {
             return 0
             ;;
         imgedit__subcmd__man)
-            opts="-h -V --help --version"
+            opts="-v -h -V --verbose --log-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --log-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -775,7 +823,7 @@ _imgedit() {
             return 0
             ;;
         imgedit__subcmd__serve)
-            opts="-h -V --listen --bedrock --fault --engine --model --region --profile --user-pool-id --client-id --jwks-url --no-auth --table --create-table --no-log --cors-origin --max-body-bytes --max-concurrent --lambda --help --version"
+            opts="-v -h -V --listen --bedrock --fault --engine --model --region --profile --user-pool-id --client-id --jwks-url --no-auth --table --create-table --no-log --cors-origin --max-body-bytes --max-concurrent --lambda --verbose --log-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -833,6 +881,10 @@ _imgedit() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --log-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -841,7 +893,7 @@ _imgedit() {
             return 0
             ;;
         imgedit__subcmd__tui)
-            opts="-h -V --mask --engine --model --graphics --help --version"
+            opts="-v -h -V --mask --engine --model --graphics --verbose --log-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -863,6 +915,10 @@ _imgedit() {
                     COMPREPLY=($(compgen -W "auto kitty sixel iterm2 halfblocks" -- "${cur}"))
                     return 0
                     ;;
+                --log-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -871,13 +927,17 @@ _imgedit() {
             return 0
             ;;
         imgedit__subcmd__whoami)
-            opts="-h -V --profile --json --help --version"
+            opts="-v -h -V --profile --json --verbose --log-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -18,6 +18,9 @@ set edit:completion:arg-completer[imgedit] = {|@words|
     }
     var completions = [
         &'imgedit'= {
+            cand --log-file 'Append log lines to this file instead of stderr (needed with the TUI)'
+            cand -v 'Log what imgedit does to stderr: -v its own steps (requests, attempts, timings), -vv also the AWS SDK''s and HTTP client''s debug lines. IMGEDIT_LOG sets a full filter. Passwords, tokens and keys are never logged'
+            cand --verbose 'Log what imgedit does to stderr: -v its own steps (requests, attempts, timings), -vv also the AWS SDK''s and HTTP client''s debug lines. IMGEDIT_LOG sets a full filter. Passwords, tokens and keys are never logged'
             cand -h 'Print help'
             cand --help 'Print help'
             cand -V 'Print version'
@@ -68,6 +71,7 @@ set edit:completion:arg-completer[imgedit] = {|@words|
             cand -o 'Output file (format from the extension; "-" writes PNG to stdout). With -n > 1: OUT-1.png, OUT-2.png, ...'
             cand --output 'Output file (format from the extension; "-" writes PNG to stdout). With -n > 1: OUT-1.png, OUT-2.png, ...'
             cand --output-dir 'Directory for outputs (batches); names are STEM-edit-N.png'
+            cand --log-file 'Append log lines to this file instead of stderr (needed with the TUI)'
             cand --invert-mask 'Change what is NOT selected'
             cand --fit-mask 'Scale a mask whose size differs from the image instead of failing'
             cand --force 'Overwrite existing output files'
@@ -75,6 +79,8 @@ set edit:completion:arg-completer[imgedit] = {|@words|
             cand --dry-run 'Validate everything and print what would be done; write nothing'
             cand -q 'No progress bar or notes on stderr (errors are still printed)'
             cand --quiet 'No progress bar or notes on stderr (errors are still printed)'
+            cand -v 'Log what imgedit does to stderr: -v its own steps (requests, attempts, timings), -vv also the AWS SDK''s and HTTP client''s debug lines. IMGEDIT_LOG sets a full filter. Passwords, tokens and keys are never logged'
+            cand --verbose 'Log what imgedit does to stderr: -v its own steps (requests, attempts, timings), -vv also the AWS SDK''s and HTTP client''s debug lines. IMGEDIT_LOG sets a full filter. Passwords, tokens and keys are never logged'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
@@ -85,6 +91,9 @@ set edit:completion:arg-completer[imgedit] = {|@words|
             cand --engine 'Engine [default: from the config, else local]'
             cand --model 'Model id for the engine [default: from the config]'
             cand --graphics 'Graphics protocol for images'
+            cand --log-file 'Append log lines to this file instead of stderr (needed with the TUI)'
+            cand -v 'Log what imgedit does to stderr: -v its own steps (requests, attempts, timings), -vv also the AWS SDK''s and HTTP client''s debug lines. IMGEDIT_LOG sets a full filter. Passwords, tokens and keys are never logged'
+            cand --verbose 'Log what imgedit does to stderr: -v its own steps (requests, attempts, timings), -vv also the AWS SDK''s and HTTP client''s debug lines. IMGEDIT_LOG sets a full filter. Passwords, tokens and keys are never logged'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
@@ -104,11 +113,14 @@ set edit:completion:arg-completer[imgedit] = {|@words|
             cand --cors-origin 'Origin allowed to call the API from a browser (repeatable; * = any)'
             cand --max-body-bytes 'Largest request body, in bytes (AWS Lambda''s limit is 6 MB)'
             cand --max-concurrent 'Edits run at once; beyond it requests get 503 with Retry-After [default: the number of CPUs]'
+            cand --log-file 'Append log lines to this file instead of stderr (needed with the TUI)'
             cand --bedrock 'Serve only POST /model/{modelId}/invoke in Bedrock''s wire format, answered by the local engine (no /image-edit, no authentication)'
             cand --no-auth 'Accept requests without a token (local use only; prints a warning)'
             cand --create-table 'Create the DynamoDB table (--table) if it does not exist'
             cand --no-log 'Keep no request log'
             cand --lambda 'Run as an AWS Lambda function behind API Gateway (builds with the `lambda` feature)'
+            cand -v 'Log what imgedit does to stderr: -v its own steps (requests, attempts, timings), -vv also the AWS SDK''s and HTTP client''s debug lines. IMGEDIT_LOG sets a full filter. Passwords, tokens and keys are never logged'
+            cand --verbose 'Log what imgedit does to stderr: -v its own steps (requests, attempts, timings), -vv also the AWS SDK''s and HTTP client''s debug lines. IMGEDIT_LOG sets a full filter. Passwords, tokens and keys are never logged'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
@@ -119,7 +131,10 @@ set edit:completion:arg-completer[imgedit] = {|@words|
             cand --username 'User name (or an alias the pool accepts, such as the e-mail address) [default: asked]'
             cand --auth-flow 'srp: the password never leaves this machine; password: USER_PASSWORD_AUTH'
             cand --profile 'Name of the token cache, for several accounts'
+            cand --log-file 'Append log lines to this file instead of stderr (needed with the TUI)'
             cand --password-stdin 'Read the password (then any challenge answers, one per line) from stdin'
+            cand -v 'Log what imgedit does to stderr: -v its own steps (requests, attempts, timings), -vv also the AWS SDK''s and HTTP client''s debug lines. IMGEDIT_LOG sets a full filter. Passwords, tokens and keys are never logged'
+            cand --verbose 'Log what imgedit does to stderr: -v its own steps (requests, attempts, timings), -vv also the AWS SDK''s and HTTP client''s debug lines. IMGEDIT_LOG sets a full filter. Passwords, tokens and keys are never logged'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
@@ -127,7 +142,10 @@ set edit:completion:arg-completer[imgedit] = {|@words|
         }
         &'imgedit;logout'= {
             cand --profile 'Name of the token cache'
+            cand --log-file 'Append log lines to this file instead of stderr (needed with the TUI)'
             cand --everywhere 'Sign out of every device (GlobalSignOut), not only this one'
+            cand -v 'Log what imgedit does to stderr: -v its own steps (requests, attempts, timings), -vv also the AWS SDK''s and HTTP client''s debug lines. IMGEDIT_LOG sets a full filter. Passwords, tokens and keys are never logged'
+            cand --verbose 'Log what imgedit does to stderr: -v its own steps (requests, attempts, timings), -vv also the AWS SDK''s and HTTP client''s debug lines. IMGEDIT_LOG sets a full filter. Passwords, tokens and keys are never logged'
             cand -h 'Print help'
             cand --help 'Print help'
             cand -V 'Print version'
@@ -135,7 +153,10 @@ set edit:completion:arg-completer[imgedit] = {|@words|
         }
         &'imgedit;whoami'= {
             cand --profile 'Name of the token cache'
+            cand --log-file 'Append log lines to this file instead of stderr (needed with the TUI)'
             cand --json 'Print as JSON'
+            cand -v 'Log what imgedit does to stderr: -v its own steps (requests, attempts, timings), -vv also the AWS SDK''s and HTTP client''s debug lines. IMGEDIT_LOG sets a full filter. Passwords, tokens and keys are never logged'
+            cand --verbose 'Log what imgedit does to stderr: -v its own steps (requests, attempts, timings), -vv also the AWS SDK''s and HTTP client''s debug lines. IMGEDIT_LOG sets a full filter. Passwords, tokens and keys are never logged'
             cand -h 'Print help'
             cand --help 'Print help'
             cand -V 'Print version'
@@ -146,13 +167,19 @@ set edit:completion:arg-completer[imgedit] = {|@words|
             cand --table 'Read the DynamoDB request log table (the /image-edit API''s, e.g. ImageGenerationTable) instead of the local log'
             cand --region 'AWS region of the table [default: the config, then the AWS chain]'
             cand --profile 'AWS profile for the table [default: the config, then the AWS chain]'
+            cand --log-file 'Append log lines to this file instead of stderr (needed with the TUI)'
             cand --json 'Print the records and the summary as JSON'
+            cand -v 'Log what imgedit does to stderr: -v its own steps (requests, attempts, timings), -vv also the AWS SDK''s and HTTP client''s debug lines. IMGEDIT_LOG sets a full filter. Passwords, tokens and keys are never logged'
+            cand --verbose 'Log what imgedit does to stderr: -v its own steps (requests, attempts, timings), -vv also the AWS SDK''s and HTTP client''s debug lines. IMGEDIT_LOG sets a full filter. Passwords, tokens and keys are never logged'
             cand -h 'Print help'
             cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
         }
         &'imgedit;config'= {
+            cand --log-file 'Append log lines to this file instead of stderr (needed with the TUI)'
+            cand -v 'Log what imgedit does to stderr: -v its own steps (requests, attempts, timings), -vv also the AWS SDK''s and HTTP client''s debug lines. IMGEDIT_LOG sets a full filter. Passwords, tokens and keys are never logged'
+            cand --verbose 'Log what imgedit does to stderr: -v its own steps (requests, attempts, timings), -vv also the AWS SDK''s and HTTP client''s debug lines. IMGEDIT_LOG sets a full filter. Passwords, tokens and keys are never logged'
             cand -h 'Print help'
             cand --help 'Print help'
             cand -V 'Print version'
@@ -164,26 +191,38 @@ set edit:completion:arg-completer[imgedit] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'imgedit;config;path'= {
+            cand --log-file 'Append log lines to this file instead of stderr (needed with the TUI)'
+            cand -v 'Log what imgedit does to stderr: -v its own steps (requests, attempts, timings), -vv also the AWS SDK''s and HTTP client''s debug lines. IMGEDIT_LOG sets a full filter. Passwords, tokens and keys are never logged'
+            cand --verbose 'Log what imgedit does to stderr: -v its own steps (requests, attempts, timings), -vv also the AWS SDK''s and HTTP client''s debug lines. IMGEDIT_LOG sets a full filter. Passwords, tokens and keys are never logged'
             cand -h 'Print help'
             cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
         }
         &'imgedit;config;show'= {
+            cand --log-file 'Append log lines to this file instead of stderr (needed with the TUI)'
+            cand -v 'Log what imgedit does to stderr: -v its own steps (requests, attempts, timings), -vv also the AWS SDK''s and HTTP client''s debug lines. IMGEDIT_LOG sets a full filter. Passwords, tokens and keys are never logged'
+            cand --verbose 'Log what imgedit does to stderr: -v its own steps (requests, attempts, timings), -vv also the AWS SDK''s and HTTP client''s debug lines. IMGEDIT_LOG sets a full filter. Passwords, tokens and keys are never logged'
             cand -h 'Print help'
             cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
         }
         &'imgedit;config;init'= {
+            cand --log-file 'Append log lines to this file instead of stderr (needed with the TUI)'
             cand --force 'Replace an existing file'
+            cand -v 'Log what imgedit does to stderr: -v its own steps (requests, attempts, timings), -vv also the AWS SDK''s and HTTP client''s debug lines. IMGEDIT_LOG sets a full filter. Passwords, tokens and keys are never logged'
+            cand --verbose 'Log what imgedit does to stderr: -v its own steps (requests, attempts, timings), -vv also the AWS SDK''s and HTTP client''s debug lines. IMGEDIT_LOG sets a full filter. Passwords, tokens and keys are never logged'
             cand -h 'Print help'
             cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
         }
         &'imgedit;config;import'= {
+            cand --log-file 'Append log lines to this file instead of stderr (needed with the TUI)'
             cand --force 'Update an existing configuration file (a copy is kept as config.toml.bak; comments are not kept)'
+            cand -v 'Log what imgedit does to stderr: -v its own steps (requests, attempts, timings), -vv also the AWS SDK''s and HTTP client''s debug lines. IMGEDIT_LOG sets a full filter. Passwords, tokens and keys are never logged'
+            cand --verbose 'Log what imgedit does to stderr: -v its own steps (requests, attempts, timings), -vv also the AWS SDK''s and HTTP client''s debug lines. IMGEDIT_LOG sets a full filter. Passwords, tokens and keys are never logged'
             cand -h 'Print help'
             cand --help 'Print help'
             cand -V 'Print version'
@@ -207,12 +246,18 @@ set edit:completion:arg-completer[imgedit] = {|@words|
         &'imgedit;config;help;help'= {
         }
         &'imgedit;completions'= {
+            cand --log-file 'Append log lines to this file instead of stderr (needed with the TUI)'
+            cand -v 'Log what imgedit does to stderr: -v its own steps (requests, attempts, timings), -vv also the AWS SDK''s and HTTP client''s debug lines. IMGEDIT_LOG sets a full filter. Passwords, tokens and keys are never logged'
+            cand --verbose 'Log what imgedit does to stderr: -v its own steps (requests, attempts, timings), -vv also the AWS SDK''s and HTTP client''s debug lines. IMGEDIT_LOG sets a full filter. Passwords, tokens and keys are never logged'
             cand -h 'Print help'
             cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
         }
         &'imgedit;man'= {
+            cand --log-file 'Append log lines to this file instead of stderr (needed with the TUI)'
+            cand -v 'Log what imgedit does to stderr: -v its own steps (requests, attempts, timings), -vv also the AWS SDK''s and HTTP client''s debug lines. IMGEDIT_LOG sets a full filter. Passwords, tokens and keys are never logged'
+            cand --verbose 'Log what imgedit does to stderr: -v its own steps (requests, attempts, timings), -vv also the AWS SDK''s and HTTP client''s debug lines. IMGEDIT_LOG sets a full filter. Passwords, tokens and keys are never logged'
             cand -h 'Print help'
             cand --help 'Print help'
             cand -V 'Print version'

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_imgedit_global_optspecs
-    string join \n h/help V/version
+    string join \n v/verbose log-file= h/help V/version
 end
 
 function __fish_imgedit_needs_command
@@ -24,6 +24,8 @@ function __fish_imgedit_using_subcommand
     contains -- $cmd[1] $argv
 end
 
+complete -c imgedit -n "__fish_imgedit_needs_command" -l log-file -d 'Append log lines to this file instead of stderr (needed with the TUI)' -r -F
+complete -c imgedit -n "__fish_imgedit_needs_command" -s v -l verbose -d 'Log what imgedit does to stderr: -v its own steps (requests, attempts, timings), -vv also the AWS SDK\'s and HTTP client\'s debug lines. IMGEDIT_LOG sets a full filter. Passwords, tokens and keys are never logged'
 complete -c imgedit -n "__fish_imgedit_needs_command" -s h -l help -d 'Print help'
 complete -c imgedit -n "__fish_imgedit_needs_command" -s V -l version -d 'Print version'
 complete -c imgedit -n "__fish_imgedit_needs_command" -f -a "edit" -d 'Inpaint or outpaint one image, several, or a directory'
@@ -87,12 +89,14 @@ complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l token -d 'Cogni
 complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l profile -d 'AWS profile for Bedrock [default: the AWS chain, then the config]' -r
 complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -s o -l output -d 'Output file (format from the extension; "-" writes PNG to stdout). With -n > 1: OUT-1.png, OUT-2.png, ...' -r -F
 complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l output-dir -d 'Directory for outputs (batches); names are STEM-edit-N.png' -r -F
+complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l log-file -d 'Append log lines to this file instead of stderr (needed with the TUI)' -r -F
 complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l invert-mask -d 'Change what is NOT selected'
 complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l fit-mask -d 'Scale a mask whose size differs from the image instead of failing'
 complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l force -d 'Overwrite existing output files'
 complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l json -d 'Print one JSON object per output on stdout (messages stay on stderr)'
 complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l dry-run -d 'Validate everything and print what would be done; write nothing'
 complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -s q -l quiet -d 'No progress bar or notes on stderr (errors are still printed)'
+complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -s v -l verbose -d 'Log what imgedit does to stderr: -v its own steps (requests, attempts, timings), -vv also the AWS SDK\'s and HTTP client\'s debug lines. IMGEDIT_LOG sets a full filter. Passwords, tokens and keys are never logged'
 complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -s V -l version -d 'Print version'
 complete -c imgedit -n "__fish_imgedit_using_subcommand tui" -l mask -d 'Mask file to start from (white, or transparent where it has alpha, = change)' -r -F
@@ -105,6 +109,8 @@ kitty\t''
 sixel\t''
 iterm2\t''
 halfblocks\t'Unicode half blocks: works everywhere, coarse'"
+complete -c imgedit -n "__fish_imgedit_using_subcommand tui" -l log-file -d 'Append log lines to this file instead of stderr (needed with the TUI)' -r -F
+complete -c imgedit -n "__fish_imgedit_using_subcommand tui" -s v -l verbose -d 'Log what imgedit does to stderr: -v its own steps (requests, attempts, timings), -vv also the AWS SDK\'s and HTTP client\'s debug lines. IMGEDIT_LOG sets a full filter. Passwords, tokens and keys are never logged'
 complete -c imgedit -n "__fish_imgedit_using_subcommand tui" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c imgedit -n "__fish_imgedit_using_subcommand tui" -s V -l version -d 'Print version'
 complete -c imgedit -n "__fish_imgedit_using_subcommand serve" -l listen -d 'Address to listen on (port 0 picks a free port)' -r
@@ -122,35 +128,47 @@ complete -c imgedit -n "__fish_imgedit_using_subcommand serve" -l table -d 'Requ
 complete -c imgedit -n "__fish_imgedit_using_subcommand serve" -l cors-origin -d 'Origin allowed to call the API from a browser (repeatable; * = any)' -r
 complete -c imgedit -n "__fish_imgedit_using_subcommand serve" -l max-body-bytes -d 'Largest request body, in bytes (AWS Lambda\'s limit is 6 MB)' -r
 complete -c imgedit -n "__fish_imgedit_using_subcommand serve" -l max-concurrent -d 'Edits run at once; beyond it requests get 503 with Retry-After [default: the number of CPUs]' -r
+complete -c imgedit -n "__fish_imgedit_using_subcommand serve" -l log-file -d 'Append log lines to this file instead of stderr (needed with the TUI)' -r -F
 complete -c imgedit -n "__fish_imgedit_using_subcommand serve" -l bedrock -d 'Serve only POST /model/{modelId}/invoke in Bedrock\'s wire format, answered by the local engine (no /image-edit, no authentication)'
 complete -c imgedit -n "__fish_imgedit_using_subcommand serve" -l no-auth -d 'Accept requests without a token (local use only; prints a warning)'
 complete -c imgedit -n "__fish_imgedit_using_subcommand serve" -l create-table -d 'Create the DynamoDB table (--table) if it does not exist'
 complete -c imgedit -n "__fish_imgedit_using_subcommand serve" -l no-log -d 'Keep no request log'
 complete -c imgedit -n "__fish_imgedit_using_subcommand serve" -l lambda -d 'Run as an AWS Lambda function behind API Gateway (builds with the `lambda` feature)'
+complete -c imgedit -n "__fish_imgedit_using_subcommand serve" -s v -l verbose -d 'Log what imgedit does to stderr: -v its own steps (requests, attempts, timings), -vv also the AWS SDK\'s and HTTP client\'s debug lines. IMGEDIT_LOG sets a full filter. Passwords, tokens and keys are never logged'
 complete -c imgedit -n "__fish_imgedit_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c imgedit -n "__fish_imgedit_using_subcommand serve" -s V -l version -d 'Print version'
 complete -c imgedit -n "__fish_imgedit_using_subcommand login" -s u -l username -d 'User name (or an alias the pool accepts, such as the e-mail address) [default: asked]' -r
 complete -c imgedit -n "__fish_imgedit_using_subcommand login" -l auth-flow -d 'srp: the password never leaves this machine; password: USER_PASSWORD_AUTH' -r -f -a "srp\t'USER_SRP_AUTH: the password never leaves this machine'
 password\t'USER_PASSWORD_AUTH: the password is sent to Cognito over TLS'"
 complete -c imgedit -n "__fish_imgedit_using_subcommand login" -l profile -d 'Name of the token cache, for several accounts' -r
+complete -c imgedit -n "__fish_imgedit_using_subcommand login" -l log-file -d 'Append log lines to this file instead of stderr (needed with the TUI)' -r -F
 complete -c imgedit -n "__fish_imgedit_using_subcommand login" -l password-stdin -d 'Read the password (then any challenge answers, one per line) from stdin'
+complete -c imgedit -n "__fish_imgedit_using_subcommand login" -s v -l verbose -d 'Log what imgedit does to stderr: -v its own steps (requests, attempts, timings), -vv also the AWS SDK\'s and HTTP client\'s debug lines. IMGEDIT_LOG sets a full filter. Passwords, tokens and keys are never logged'
 complete -c imgedit -n "__fish_imgedit_using_subcommand login" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c imgedit -n "__fish_imgedit_using_subcommand login" -s V -l version -d 'Print version'
 complete -c imgedit -n "__fish_imgedit_using_subcommand logout" -l profile -d 'Name of the token cache' -r
+complete -c imgedit -n "__fish_imgedit_using_subcommand logout" -l log-file -d 'Append log lines to this file instead of stderr (needed with the TUI)' -r -F
 complete -c imgedit -n "__fish_imgedit_using_subcommand logout" -l everywhere -d 'Sign out of every device (GlobalSignOut), not only this one'
+complete -c imgedit -n "__fish_imgedit_using_subcommand logout" -s v -l verbose -d 'Log what imgedit does to stderr: -v its own steps (requests, attempts, timings), -vv also the AWS SDK\'s and HTTP client\'s debug lines. IMGEDIT_LOG sets a full filter. Passwords, tokens and keys are never logged'
 complete -c imgedit -n "__fish_imgedit_using_subcommand logout" -s h -l help -d 'Print help'
 complete -c imgedit -n "__fish_imgedit_using_subcommand logout" -s V -l version -d 'Print version'
 complete -c imgedit -n "__fish_imgedit_using_subcommand whoami" -l profile -d 'Name of the token cache' -r
+complete -c imgedit -n "__fish_imgedit_using_subcommand whoami" -l log-file -d 'Append log lines to this file instead of stderr (needed with the TUI)' -r -F
 complete -c imgedit -n "__fish_imgedit_using_subcommand whoami" -l json -d 'Print as JSON'
+complete -c imgedit -n "__fish_imgedit_using_subcommand whoami" -s v -l verbose -d 'Log what imgedit does to stderr: -v its own steps (requests, attempts, timings), -vv also the AWS SDK\'s and HTTP client\'s debug lines. IMGEDIT_LOG sets a full filter. Passwords, tokens and keys are never logged'
 complete -c imgedit -n "__fish_imgedit_using_subcommand whoami" -s h -l help -d 'Print help'
 complete -c imgedit -n "__fish_imgedit_using_subcommand whoami" -s V -l version -d 'Print version'
 complete -c imgedit -n "__fish_imgedit_using_subcommand history" -l last -d 'Show only the last N edits' -r
 complete -c imgedit -n "__fish_imgedit_using_subcommand history" -l table -d 'Read the DynamoDB request log table (the /image-edit API\'s, e.g. ImageGenerationTable) instead of the local log' -r
 complete -c imgedit -n "__fish_imgedit_using_subcommand history" -l region -d 'AWS region of the table [default: the config, then the AWS chain]' -r
 complete -c imgedit -n "__fish_imgedit_using_subcommand history" -l profile -d 'AWS profile for the table [default: the config, then the AWS chain]' -r
+complete -c imgedit -n "__fish_imgedit_using_subcommand history" -l log-file -d 'Append log lines to this file instead of stderr (needed with the TUI)' -r -F
 complete -c imgedit -n "__fish_imgedit_using_subcommand history" -l json -d 'Print the records and the summary as JSON'
+complete -c imgedit -n "__fish_imgedit_using_subcommand history" -s v -l verbose -d 'Log what imgedit does to stderr: -v its own steps (requests, attempts, timings), -vv also the AWS SDK\'s and HTTP client\'s debug lines. IMGEDIT_LOG sets a full filter. Passwords, tokens and keys are never logged'
 complete -c imgedit -n "__fish_imgedit_using_subcommand history" -s h -l help -d 'Print help'
 complete -c imgedit -n "__fish_imgedit_using_subcommand history" -s V -l version -d 'Print version'
+complete -c imgedit -n "__fish_imgedit_using_subcommand config; and not __fish_seen_subcommand_from path show init import help" -l log-file -d 'Append log lines to this file instead of stderr (needed with the TUI)' -r -F
+complete -c imgedit -n "__fish_imgedit_using_subcommand config; and not __fish_seen_subcommand_from path show init import help" -s v -l verbose -d 'Log what imgedit does to stderr: -v its own steps (requests, attempts, timings), -vv also the AWS SDK\'s and HTTP client\'s debug lines. IMGEDIT_LOG sets a full filter. Passwords, tokens and keys are never logged'
 complete -c imgedit -n "__fish_imgedit_using_subcommand config; and not __fish_seen_subcommand_from path show init import help" -s h -l help -d 'Print help'
 complete -c imgedit -n "__fish_imgedit_using_subcommand config; and not __fish_seen_subcommand_from path show init import help" -s V -l version -d 'Print version'
 complete -c imgedit -n "__fish_imgedit_using_subcommand config; and not __fish_seen_subcommand_from path show init import help" -f -a "path" -d 'Print the configuration file\'s path'
@@ -158,14 +176,22 @@ complete -c imgedit -n "__fish_imgedit_using_subcommand config; and not __fish_s
 complete -c imgedit -n "__fish_imgedit_using_subcommand config; and not __fish_seen_subcommand_from path show init import help" -f -a "init" -d 'Write a commented configuration file'
 complete -c imgedit -n "__fish_imgedit_using_subcommand config; and not __fish_seen_subcommand_from path show init import help" -f -a "import" -d 'Read the Cognito pool, app client, region and API URL from the browser client\'s config.js'
 complete -c imgedit -n "__fish_imgedit_using_subcommand config; and not __fish_seen_subcommand_from path show init import help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c imgedit -n "__fish_imgedit_using_subcommand config; and __fish_seen_subcommand_from path" -l log-file -d 'Append log lines to this file instead of stderr (needed with the TUI)' -r -F
+complete -c imgedit -n "__fish_imgedit_using_subcommand config; and __fish_seen_subcommand_from path" -s v -l verbose -d 'Log what imgedit does to stderr: -v its own steps (requests, attempts, timings), -vv also the AWS SDK\'s and HTTP client\'s debug lines. IMGEDIT_LOG sets a full filter. Passwords, tokens and keys are never logged'
 complete -c imgedit -n "__fish_imgedit_using_subcommand config; and __fish_seen_subcommand_from path" -s h -l help -d 'Print help'
 complete -c imgedit -n "__fish_imgedit_using_subcommand config; and __fish_seen_subcommand_from path" -s V -l version -d 'Print version'
+complete -c imgedit -n "__fish_imgedit_using_subcommand config; and __fish_seen_subcommand_from show" -l log-file -d 'Append log lines to this file instead of stderr (needed with the TUI)' -r -F
+complete -c imgedit -n "__fish_imgedit_using_subcommand config; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Log what imgedit does to stderr: -v its own steps (requests, attempts, timings), -vv also the AWS SDK\'s and HTTP client\'s debug lines. IMGEDIT_LOG sets a full filter. Passwords, tokens and keys are never logged'
 complete -c imgedit -n "__fish_imgedit_using_subcommand config; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
 complete -c imgedit -n "__fish_imgedit_using_subcommand config; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
+complete -c imgedit -n "__fish_imgedit_using_subcommand config; and __fish_seen_subcommand_from init" -l log-file -d 'Append log lines to this file instead of stderr (needed with the TUI)' -r -F
 complete -c imgedit -n "__fish_imgedit_using_subcommand config; and __fish_seen_subcommand_from init" -l force -d 'Replace an existing file'
+complete -c imgedit -n "__fish_imgedit_using_subcommand config; and __fish_seen_subcommand_from init" -s v -l verbose -d 'Log what imgedit does to stderr: -v its own steps (requests, attempts, timings), -vv also the AWS SDK\'s and HTTP client\'s debug lines. IMGEDIT_LOG sets a full filter. Passwords, tokens and keys are never logged'
 complete -c imgedit -n "__fish_imgedit_using_subcommand config; and __fish_seen_subcommand_from init" -s h -l help -d 'Print help'
 complete -c imgedit -n "__fish_imgedit_using_subcommand config; and __fish_seen_subcommand_from init" -s V -l version -d 'Print version'
+complete -c imgedit -n "__fish_imgedit_using_subcommand config; and __fish_seen_subcommand_from import" -l log-file -d 'Append log lines to this file instead of stderr (needed with the TUI)' -r -F
 complete -c imgedit -n "__fish_imgedit_using_subcommand config; and __fish_seen_subcommand_from import" -l force -d 'Update an existing configuration file (a copy is kept as config.toml.bak; comments are not kept)'
+complete -c imgedit -n "__fish_imgedit_using_subcommand config; and __fish_seen_subcommand_from import" -s v -l verbose -d 'Log what imgedit does to stderr: -v its own steps (requests, attempts, timings), -vv also the AWS SDK\'s and HTTP client\'s debug lines. IMGEDIT_LOG sets a full filter. Passwords, tokens and keys are never logged'
 complete -c imgedit -n "__fish_imgedit_using_subcommand config; and __fish_seen_subcommand_from import" -s h -l help -d 'Print help'
 complete -c imgedit -n "__fish_imgedit_using_subcommand config; and __fish_seen_subcommand_from import" -s V -l version -d 'Print version'
 complete -c imgedit -n "__fish_imgedit_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "path" -d 'Print the configuration file\'s path'
@@ -173,8 +199,12 @@ complete -c imgedit -n "__fish_imgedit_using_subcommand config; and __fish_seen_
 complete -c imgedit -n "__fish_imgedit_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "init" -d 'Write a commented configuration file'
 complete -c imgedit -n "__fish_imgedit_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "import" -d 'Read the Cognito pool, app client, region and API URL from the browser client\'s config.js'
 complete -c imgedit -n "__fish_imgedit_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c imgedit -n "__fish_imgedit_using_subcommand completions" -l log-file -d 'Append log lines to this file instead of stderr (needed with the TUI)' -r -F
+complete -c imgedit -n "__fish_imgedit_using_subcommand completions" -s v -l verbose -d 'Log what imgedit does to stderr: -v its own steps (requests, attempts, timings), -vv also the AWS SDK\'s and HTTP client\'s debug lines. IMGEDIT_LOG sets a full filter. Passwords, tokens and keys are never logged'
 complete -c imgedit -n "__fish_imgedit_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c imgedit -n "__fish_imgedit_using_subcommand completions" -s V -l version -d 'Print version'
+complete -c imgedit -n "__fish_imgedit_using_subcommand man" -l log-file -d 'Append log lines to this file instead of stderr (needed with the TUI)' -r -F
+complete -c imgedit -n "__fish_imgedit_using_subcommand man" -s v -l verbose -d 'Log what imgedit does to stderr: -v its own steps (requests, attempts, timings), -vv also the AWS SDK\'s and HTTP client\'s debug lines. IMGEDIT_LOG sets a full filter. Passwords, tokens and keys are never logged'
 complete -c imgedit -n "__fish_imgedit_using_subcommand man" -s h -l help -d 'Print help'
 complete -c imgedit -n "__fish_imgedit_using_subcommand man" -s V -l version -d 'Print version'
 complete -c imgedit -n "__fish_imgedit_using_subcommand help; and not __fish_seen_subcommand_from edit tui serve login logout whoami history config completions man help" -f -a "edit" -d 'Inpaint or outpaint one image, several, or a directory'
