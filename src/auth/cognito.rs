@@ -335,6 +335,7 @@ pub async fn refresh(
     if let Some(h) = settings.secret_hash(&tokens.username) {
         params.insert("SECRET_HASH".to_string(), h);
     }
+    tracing::debug!(flow = "REFRESH_TOKEN_AUTH", client_id = %settings.client_id, "InitiateAuth");
     let out = client
         .initiate_auth()
         .auth_flow(AuthFlowType::RefreshTokenAuth)

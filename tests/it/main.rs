@@ -10,5 +10,6 @@ mod dynamo;
 #[cfg(feature = "lambda")]
 mod lambda;
 mod limits;
+mod secrets;
 mod server;
 mod tui;

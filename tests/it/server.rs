@@ -196,7 +196,7 @@ pub fn decode_b64_image(s: &str) -> RgbImage {
     image::load_from_memory(&bytes).unwrap().to_rgb8()
 }
 
-fn photo(w: u32, h: u32) -> (RgbImage, Vec<u8>) {
+pub fn photo(w: u32, h: u32) -> (RgbImage, Vec<u8>) {
     let jpeg = jpeg_bytes(&textured(w, h), None);
     let seen = image::load_from_memory(&jpeg).unwrap().to_rgb8();
     (seen, jpeg)
@@ -208,7 +208,7 @@ fn changed_outside(a: &RgbImage, b: &RgbImage, inside: impl Fn(u32, u32) -> bool
         .count()
 }
 
-fn edit_url(s: &Server) -> String {
+pub fn edit_url(s: &Server) -> String {
     format!("{}/image-edit", s.url)
 }
 
@@ -689,7 +689,7 @@ fn serve_refuses_to_start_without_auth_or_no_auth() {
 }
 
 /// `imgedit serve --bedrock` (a Bedrock stand-in with faults) behind `imgedit serve --engine bedrock`.
-fn bedrock_backed(sb: &Sandbox, faults: &[&str]) -> (Server, Server) {
+pub fn bedrock_backed(sb: &Sandbox, faults: &[&str]) -> (Server, Server) {
     let mut args = vec!["--bedrock"];
     for f in faults {
         args.extend(["--fault", f]);
@@ -706,6 +706,18 @@ fn bedrock_backed(sb: &Sandbox, faults: &[&str]) -> (Server, Server) {
             ("IMGEDIT_BEDROCK_MAX_ATTEMPTS", "1"),
         ],
     );
+    (upstream, api)
+}
+
+/// `serve --bedrock` and an /image-edit server in front of it with `--engine bedrock`, the given
+/// arguments and environment (AWS credentials included).
+pub fn bedrock_backed_with(sb: &Sandbox, args: &[&str], env: &[(&str, &str)]) -> (Server, Server) {
+    let upstream = serve(sb, &["--bedrock"], &[]);
+    let mut all_env = vec![("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", upstream.url.as_str())];
+    all_env.extend_from_slice(env);
+    let mut all_args = vec!["--engine", "bedrock"];
+    all_args.extend_from_slice(args);
+    let api = serve(sb, &all_args, &all_env);
     (upstream, api)
 }
 
@@ -882,7 +894,7 @@ fn the_api_engine_retries_then_explains() {
         .stderr(predicates::str::contains("imgedit login"));
 }
 
-fn small_request() -> Value {
+pub fn small_request() -> Value {
     let (_, jpeg) = photo(32, 32);
     let mut b = browser_body(
         "x",
