@@ -237,6 +237,7 @@ fn write_atomic_with(path: &Path, bytes: &[u8], force: bool, private: bool) -> R
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .ok_or_else(|| input_err!("{}: not a file name", path.display()))?;
+    remove_stale_temporaries(&dir, &file_name);
     let tmp = dir.join(format!(
         ".{file_name}.{}.{}.tmp",
         std::process::id(),
@@ -277,6 +278,35 @@ fn write_atomic_with(path: &Path, bytes: &[u8], force: bool, private: bool) -> R
     result
 }
 
+/// Removes `.NAME.PID.RAND.tmp` files that a killed writer of `name` left in `dir` (Linux, where
+/// `/proc` tells whether PID still runs; elsewhere they stay, hidden and harmless).
+fn remove_stale_temporaries(dir: &Path, file_name: &str) {
+    if !cfg!(target_os = "linux") {
+        return;
+    }
+    let prefix = format!(".{file_name}.");
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let Some(rest) = name
+            .strip_prefix(&prefix)
+            .and_then(|r| r.strip_suffix(".tmp"))
+        else {
+            continue;
+        };
+        let mut parts = rest.split('.');
+        let (Some(pid), Some(rand), None) = (parts.next(), parts.next(), parts.next()) else {
+            continue;
+        };
+        let numeric = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+        if numeric(pid) && numeric(rand) && !Path::new("/proc").join(pid).exists() {
+            let _ = fs::remove_file(e.path());
+        }
+    }
+}
+
 /// Encodes as base64 (standard alphabet, padded).
 pub fn base64_encode(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
@@ -312,6 +342,25 @@ pub fn decode_base64_or_data_url(s: &str, field: &str) -> Result<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_killed_writers_temporaries_go_and_a_live_ones_stay() {
+        let dir = tempfile::tempdir().unwrap();
+        let dead = dir.path().join(".x.png.999999999.1.tmp"); // above Linux's pid_max
+        let live = dir
+            .path()
+            .join(format!(".x.png.{}.2.tmp", std::process::id()));
+        let other = dir.path().join(".y.png.999999999.3.tmp");
+        for p in [&dead, &live, &other] {
+            fs::write(p, b"half").unwrap();
+        }
+        write_atomic(&dir.path().join("x.png"), b"whole", false).unwrap();
+        assert!(!dead.exists());
+        assert!(live.exists(), "a running writer's file is kept");
+        assert!(other.exists(), "only the same output's temporaries are touched");
+        assert_eq!(fs::read(dir.path().join("x.png")).unwrap(), b"whole");
+    }
 
     #[test]
     fn data_url_and_bare_base64_decode_alike() {

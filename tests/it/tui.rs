@@ -18,7 +18,7 @@ use ratatui::backend::TestBackend;
 use ratatui::layout::Rect;
 use ratatui_image::picker::{Picker, ProtocolType};
 
-fn sample_path() -> PathBuf {
+pub fn sample_path() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/sample.png")
 }
 
@@ -207,14 +207,14 @@ fn tui_without_a_terminal_is_a_usage_error() {
 }
 
 /// A tmux server on its own socket, killed on drop.
-struct Tmux {
-    socket: String,
+pub struct Tmux {
+    pub socket: String,
     /// The editor's stderr, shown when a wait times out.
-    log: PathBuf,
+    pub log: PathBuf,
 }
 
 impl Tmux {
-    fn cmd(&self, args: &[&str]) -> std::process::Output {
+    pub fn cmd(&self, args: &[&str]) -> std::process::Output {
         Process::new("tmux")
             .arg("-L")
             .arg(&self.socket)
@@ -222,20 +222,20 @@ impl Tmux {
             .output()
             .unwrap()
     }
-    fn send(&self, args: &[&str]) {
+    pub fn send(&self, args: &[&str]) {
         let mut a = vec!["send-keys", "-t", "main"];
         a.extend_from_slice(args);
         assert!(self.cmd(&a).status.success());
         std::thread::sleep(Duration::from_millis(150));
     }
-    fn text(&self, s: &str) {
+    pub fn text(&self, s: &str) {
         self.send(&["-l", s]);
     }
-    fn capture(&self) -> String {
+    pub fn capture(&self) -> String {
         String::from_utf8_lossy(&self.cmd(&["capture-pane", "-p", "-t", "main"]).stdout)
             .into_owned()
     }
-    fn wait_for(&self, what: &str, timeout: Duration) -> String {
+    pub fn wait_for(&self, what: &str, timeout: Duration) -> String {
         let end = Instant::now() + timeout;
         loop {
             let screen = self.capture();
