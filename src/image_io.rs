@@ -358,7 +358,10 @@ mod tests {
         write_atomic(&dir.path().join("x.png"), b"whole", false).unwrap();
         assert!(!dead.exists());
         assert!(live.exists(), "a running writer's file is kept");
-        assert!(other.exists(), "only the same output's temporaries are touched");
+        assert!(
+            other.exists(),
+            "only the same output's temporaries are touched"
+        );
         assert_eq!(fs::read(dir.path().join("x.png")).unwrap(), b"whole");
     }
 

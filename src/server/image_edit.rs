@@ -4,7 +4,7 @@
 //! `EditRecord`.
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -302,20 +302,24 @@ async fn process(
             .headers()
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok());
-        auth.verify_header(header)
-            .await
-            .map_err(|e| Failure::unauthorized(&e))?;
+        if let Err(e) = auth.verify_header(header).await {
+            discard_body(req).await;
+            return Err(Failure::unauthorized(&e));
+        }
     }
     // Beyond the limit, answer at once instead of queueing: the caller retries after a pause.
-    let _permit = svc.permits.clone().try_acquire_owned().map_err(|_| Failure {
-        status: StatusCode::SERVICE_UNAVAILABLE,
-        body: json!({
-            "error": format!("the server is busy ({} edits running); retry in a moment", svc.max_concurrent),
-            "error_code": "ServerBusy",
-        }),
-        retry_after: Some(1),
-        log_message: "server busy".into(),
-    })?;
+    let Ok(_permit) = svc.permits.clone().try_acquire_owned() else {
+        discard_body(req).await;
+        return Err(Failure {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            body: json!({
+                "error": format!("the server is busy ({} edits running); retry in a moment", svc.max_concurrent),
+                "error_code": "ServerBusy",
+            }),
+            retry_after: Some(1),
+            log_message: "server busy".into(),
+        });
+    };
     let body = read_body(req, svc.max_body_bytes).await?;
 
     let limits = svc.limits;
@@ -409,7 +413,41 @@ fn too_large(len: Option<usize>, limit: usize) -> Failure {
     }
 }
 
+/// How much of an oversize body is read and thrown away so that the client, still sending, gets
+/// the 413 instead of a broken connection; beyond it (or after `DRAIN_SECS`) the connection closes.
+const DRAIN_CAP_BYTES: usize = 64 << 20;
+const DRAIN_SECS: u64 = 10;
+/// How long a whole body may take to arrive (API Gateway gives a request 29 s in all).
+const BODY_SECS: u64 = 30;
+
+/// Reads and drops a body that will not be used (bounded by `DRAIN_CAP_BYTES` and `DRAIN_SECS`),
+/// so that a client still sending it receives the answer rather than a reset connection.
+async fn discard_body(req: Request) {
+    use futures_util::StreamExt;
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > DRAIN_CAP_BYTES) {
+        return;
+    }
+    let mut stream = req.into_body().into_data_stream();
+    let drain = async {
+        let mut total = 0usize;
+        while let Some(Ok(chunk)) = stream.next().await {
+            total += chunk.len();
+            if total > DRAIN_CAP_BYTES {
+                break;
+            }
+        }
+    };
+    let _ = tokio::time::timeout(Duration::from_secs(DRAIN_SECS), drain).await;
+}
+
+/// Reads the body up to `limit` bytes; an oversize body is drained (never held) and refused.
 async fn read_body(req: Request, limit: usize) -> Result<axum::body::Bytes, Failure> {
+    use futures_util::StreamExt;
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -418,11 +456,49 @@ async fn read_body(req: Request, limit: usize) -> Result<axum::body::Bytes, Fail
     if let Some(n) = declared
         && n > limit
     {
+        discard_body(req).await;
         return Err(too_large(Some(n), limit));
     }
-    axum::body::to_bytes(req.into_body(), limit)
-        .await
-        .map_err(|_| too_large(declared, limit))
+    let mut stream = req.into_body().into_data_stream();
+    let mut body = Vec::new();
+    let mut total = 0usize;
+    let read = async {
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|e| {
+                Failure::field(FieldError::new(
+                    "body",
+                    format!("the request body broke off: {e}"),
+                ))
+            })?;
+            total += chunk.len();
+            if total <= limit {
+                body.extend_from_slice(&chunk);
+            } else {
+                body = Vec::new();
+                if total > DRAIN_CAP_BYTES {
+                    break;
+                }
+            }
+        }
+        Ok::<(), Failure>(())
+    };
+    match tokio::time::timeout(Duration::from_secs(BODY_SECS), read).await {
+        Ok(Ok(())) if total <= limit => Ok(axum::body::Bytes::from(body)),
+        Ok(Ok(())) => Err(too_large(
+            (total <= DRAIN_CAP_BYTES).then_some(total),
+            limit,
+        )),
+        Ok(Err(f)) => Err(f),
+        Err(_) => Err(Failure {
+            status: StatusCode::REQUEST_TIMEOUT,
+            body: json!({
+                "error": format!("the request body did not arrive within {BODY_SECS} s"),
+                "error_code": "RequestTimeout",
+            }),
+            retry_after: None,
+            log_message: format!("request body not received within {BODY_SECS} s"),
+        }),
+    }
 }
 
 /// Decodes the images and builds the job, checking every model limit with the field's name.
