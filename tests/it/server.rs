@@ -1158,6 +1158,48 @@ fn the_request_log_goes_to_dynamodb_and_a_failed_write_never_fails_the_edit() {
     );
 }
 
+#[test]
+fn dynamodb_down_or_hanging_never_fails_the_edit() {
+    // a port that refuses connections, and one that accepts and never answers
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let refused = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let hanging = format!("http://{}", silent.local_addr().unwrap());
+    let held = Arc::new(Mutex::new(Vec::new()));
+    let keep = held.clone();
+    std::thread::spawn(move || {
+        for conn in silent.incoming().flatten() {
+            keep.lock().unwrap().push(conn);
+        }
+    });
+    for endpoint in [refused, hanging] {
+        let sb = Sandbox::new();
+        let s = serve(
+            &sb,
+            &["--no-auth", "--table", "ImageGenerationTable"],
+            &[
+                ("AWS_ENDPOINT_URL_DYNAMODB", &endpoint),
+                ("AWS_ACCESS_KEY_ID", "test"),
+                ("AWS_SECRET_ACCESS_KEY", "test"),
+                ("AWS_REGION", "us-east-1"),
+            ],
+        );
+        let t = std::time::Instant::now();
+        let a = post(&edit_url(&s), None, &small_request());
+        assert_eq!(a.status, 200, "{endpoint}: {}", short(&a.body));
+        assert!(!a.json()["images"].as_array().unwrap().is_empty());
+        // the log write gives up within its 5 s operation timeout
+        assert!(
+            t.elapsed() < std::time::Duration::from_secs(15),
+            "{endpoint}: {:?}",
+            t.elapsed()
+        );
+        let log = s.stderr_with("request log write failed");
+        assert!(log.contains("request log write failed"), "{endpoint}: {log}");
+    }
+}
+
 fn env_usize(key: &str, default: usize) -> usize {
     std::env::var(key)
         .ok()
@@ -1165,11 +1207,6 @@ fn env_usize(key: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
-/// A bounded load test on loopback: IMGEDIT_LOAD_REQUESTS (200) requests at
-/// IMGEDIT_LOAD_CONCURRENCY (16) against a server that runs half as many edits at once, the local
-/// engine on small images, one body in ten invalid. A 503 is retried after a short pause, as its
-/// Retry-After asks. Only 200s, the intended 400s and 503s; every HTTP request logged exactly
-/// once. Prints the latency percentiles (`scripts/load` runs it bigger, in release mode).
 /// One kind of request in the load mix and the status it must get.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 enum Kind {
@@ -1205,6 +1242,12 @@ impl Kind {
     }
 }
 
+/// A bounded load test on loopback: IMGEDIT_LOAD_ROUNDS (3) rounds of IMGEDIT_LOAD_REQUESTS (200)
+/// requests at IMGEDIT_LOAD_CONCURRENCY (16) against a server that runs half as many edits at once,
+/// the local engine on small images, a mix of valid and invalid bodies and (with the emulator)
+/// tokens. A 503 is retried after a short pause, as its Retry-After asks. Every status must be the
+/// intended one, memory must not grow across rounds, and every answered request id must be logged
+/// exactly once. Prints the figures (`scripts/load` runs it bigger, in release mode).
 #[test]
 fn load_on_loopback_gives_no_errors_but_intended_ones() {
     let requests = env_usize("IMGEDIT_LOAD_REQUESTS", 200);
