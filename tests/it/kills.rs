@@ -137,6 +137,7 @@ fn sigkill_during_edit_never_leaves_a_partial_or_damaged_file() {
         for i in 1..4 {
             let _ = std::fs::remove_file(sb.path(&format!("out/p{i}-edit-1.png")));
         }
+        std::fs::write(&old, &old_bytes).unwrap();
         let mut child = spawn(&sb, &args);
         let wait = Duration::from_millis(rng.below(full.as_millis() as u64 + 50));
         std::thread::sleep(wait);
@@ -166,7 +167,9 @@ fn sigkill_during_edit_never_leaves_a_partial_or_damaged_file() {
         temporaries = temporaries.max(hidden);
         eprintln!("round {round}: killed after {wait:?} (a run takes {full:?}): {names:?}");
     }
-    eprintln!("the old p0-edit-1.png was still the old one after {kept_old} kills");
+    eprintln!(
+        "the old p0-edit-1.png was intact after {kept_old} kills and wholly replaced after the others"
+    );
     // the request log survived the kills: `history` reads it
     sb.cmd().args(["history"]).assert().success();
     // and a run to the end still works and writes all four
@@ -194,6 +197,8 @@ fn sigkill_during_a_tui_run_keeps_every_result_that_arrived() {
         return;
     }
     let mut rng = Rng::from_env();
+    // how long the first result takes to show, measured in round 0
+    let mut first_result = Duration::from_secs(8);
     for round in 0..rounds(2) {
         let dir = tempfile::tempdir().unwrap();
         let input = dir.path().join("sample.png");
@@ -261,9 +266,15 @@ fn sigkill_during_a_tui_run_keeps_every_result_that_arrived() {
                 assert!(t.elapsed() < Duration::from_secs(120), "no result arrived");
                 std::thread::sleep(Duration::from_millis(20));
             }
+            first_result = t.elapsed();
             Duration::from_millis(rng.below(300))
         } else {
-            Duration::from_millis(rng.below(8000))
+            // anywhere from the start to well after results begin to arrive
+            let span = first_result.as_millis() as u64 * 8 / 5;
+            Duration::from_millis(
+                rng.below(span)
+                    .saturating_sub(t.elapsed().as_millis() as u64),
+            )
         };
         std::thread::sleep(wait);
         let shown = shown_now();

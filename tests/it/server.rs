@@ -1196,7 +1196,10 @@ fn dynamodb_down_or_hanging_never_fails_the_edit() {
             t.elapsed()
         );
         let log = s.stderr_with("request log write failed");
-        assert!(log.contains("request log write failed"), "{endpoint}: {log}");
+        assert!(
+            log.contains("request log write failed"),
+            "{endpoint}: {log}"
+        );
     }
 }
 
