@@ -101,7 +101,7 @@ set edit:completion:arg-completer[imgedit] = {|@words|
         }
         &'imgedit;serve'= {
             cand --listen 'Address to listen on (port 0 picks a free port)'
-            cand --fault 'Inject faults into the Bedrock-compatible endpoint: throttle=N, error500=N, unavailable=N, filter=N, malformed=N, bad-base64=N, drop=N, delay-ms=MS, legacy=MODEL_ID (repeatable)'
+            cand --fault 'Inject faults into the Bedrock-compatible endpoint and /image-edit: throttle=N, error500=N, unavailable=N, filter=N, malformed=N, bad-base64=N, drop=N, delay-ms=MS, legacy=MODEL_ID (repeatable)'
             cand --engine 'Engine behind /image-edit [default: from the config, else local]'
             cand --model 'Model that "titan" maps to [default: local for the local engine, amazon.titan-image-generator-v2:0 for bedrock]'
             cand --region 'AWS region for Bedrock and DynamoDB [default: the AWS chain, then the config]'

@@ -114,7 +114,7 @@ complete -c imgedit -n "__fish_imgedit_using_subcommand tui" -s v -l verbose -d 
 complete -c imgedit -n "__fish_imgedit_using_subcommand tui" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c imgedit -n "__fish_imgedit_using_subcommand tui" -s V -l version -d 'Print version'
 complete -c imgedit -n "__fish_imgedit_using_subcommand serve" -l listen -d 'Address to listen on (port 0 picks a free port)' -r
-complete -c imgedit -n "__fish_imgedit_using_subcommand serve" -l fault -d 'Inject faults into the Bedrock-compatible endpoint: throttle=N, error500=N, unavailable=N, filter=N, malformed=N, bad-base64=N, drop=N, delay-ms=MS, legacy=MODEL_ID (repeatable)' -r
+complete -c imgedit -n "__fish_imgedit_using_subcommand serve" -l fault -d 'Inject faults into the Bedrock-compatible endpoint and /image-edit: throttle=N, error500=N, unavailable=N, filter=N, malformed=N, bad-base64=N, drop=N, delay-ms=MS, legacy=MODEL_ID (repeatable)' -r
 complete -c imgedit -n "__fish_imgedit_using_subcommand serve" -l engine -d 'Engine behind /image-edit [default: from the config, else local]' -r -f -a "local\t'The embedded classical engine: offline, no account, prompts ignored'
 bedrock\t'Amazon Bedrock InvokeModel (Titan, Nova Canvas, Stability)'
 api\t'A team\'s `/image-edit` HTTP API, authenticated with Cognito'"

@@ -258,7 +258,7 @@ pub struct ServeArgs {
     /// Serve only POST /model/{modelId}/invoke in Bedrock's wire format, answered by the local engine (no /image-edit, no authentication)
     #[arg(long)]
     pub bedrock: bool,
-    /// Inject faults into the Bedrock-compatible endpoint: throttle=N, error500=N, unavailable=N, filter=N, malformed=N, bad-base64=N, drop=N, delay-ms=MS, legacy=MODEL_ID (repeatable)
+    /// Inject faults into the Bedrock-compatible endpoint and /image-edit: throttle=N, error500=N, unavailable=N, filter=N, malformed=N, bad-base64=N, drop=N, delay-ms=MS, legacy=MODEL_ID (repeatable)
     #[arg(long, value_name = "KIND=VALUE")]
     pub fault: Vec<String>,
     /// Engine behind /image-edit [default: from the config, else local]

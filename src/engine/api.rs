@@ -419,16 +419,21 @@ impl ApiEngine {
                         ms = started.elapsed().as_millis() as u64,
                         "answer from /image-edit"
                     );
-                    let bytes = resp.bytes().await.map_err(|e| {
-                        Error::service(
-                            "ConnectionError",
-                            format!("{url}: the answer broke off: {e}"),
-                        )
-                    })?;
-                    if status == 200 {
-                        return Ok(bytes.to_vec());
+                    match resp.bytes().await {
+                        Ok(bytes) if status == 200 => return Ok(bytes.to_vec()),
+                        Ok(bytes) => {
+                            classify(status, &bytes, self.settings.token.is_some(), retry_after)
+                        }
+                        // a connection dropped mid-answer is worth another try
+                        Err(e) => Failure {
+                            retryable: true,
+                            error: Error::service(
+                                "ConnectionError",
+                                format!("{url}: the answer broke off: {e}"),
+                            ),
+                            retry_after: None,
+                        },
                     }
-                    classify(status, &bytes, self.settings.token.is_some(), retry_after)
                 }
                 Err(e) if e.is_timeout() => Failure {
                     retryable: false,
@@ -441,7 +446,8 @@ impl ApiEngine {
                     retry_after: None,
                 },
                 Err(e) => Failure {
-                    retryable: e.is_connect(),
+                    // refused, or reset before the answer began
+                    retryable: e.is_connect() || e.is_request(),
                     error: Error::service("ConnectionError", format!("cannot reach {url}: {e}")),
                     retry_after: None,
                 },

@@ -151,19 +151,21 @@ fn injected_response(fault: Injected, model_id: &str) -> Response {
 }
 
 /// A 200 that announces a full body, sends half of it and then breaks the connection.
-fn dropped_midway() -> Response {
+pub(crate) fn dropped_midway() -> Response {
     let full = format!("{{\"images\": [\"{}\"]}}", "A".repeat(64 * 1024));
+    use futures_util::StreamExt;
     let half = Bytes::from(full[..full.len() / 2].to_string());
-    let parts: Vec<Result<Bytes, std::io::Error>> = vec![
-        Ok(half),
-        Err(std::io::Error::new(
-            std::io::ErrorKind::ConnectionReset,
-            "connection dropped (injected)",
-        )),
-    ];
-    let mut resp = Response::new(axum::body::Body::from_stream(futures_util::stream::iter(
-        parts,
-    )));
+    // the headers and the first half go out; a moment later the connection breaks
+    let parts = futures_util::stream::once(async move { Ok::<_, std::io::Error>(half) }).chain(
+        futures_util::stream::once(async {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            Err(std::io::Error::new(
+                std::io::ErrorKind::ConnectionReset,
+                "connection dropped (injected)",
+            ))
+        }),
+    );
+    let mut resp = Response::new(axum::body::Body::from_stream(parts));
     let headers = resp.headers_mut();
     headers.insert(
         axum::http::header::CONTENT_TYPE,

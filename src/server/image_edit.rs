@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 use tokio::sync::Semaphore;
 
 use super::AppState;
+use super::faults::Injected;
 use super::jwt::{JwtVerifier, TokenError};
 use super::request::{self, EditRequest, FieldError};
 use crate::engine::bedrock::polarity::{self, TitanTask};
@@ -245,7 +246,25 @@ pub async fn handle(State(state): State<Arc<AppState>>, req: Request) -> Respons
     record.id = request_id.clone();
     record.engine = Some(svc.engine.kind().as_str().to_string());
 
-    let outcome = process(svc, req, &mut record).await;
+    let delay = state.faults.delay_ms();
+    if delay > 0 {
+        tokio::time::sleep(Duration::from_millis(delay)).await;
+    }
+    let outcome = match state.faults.next("image-edit") {
+        Some(fault) => {
+            discard_body(req).await;
+            match injected(fault) {
+                Ok(resp) => {
+                    record.fail(&format!("injected fault: {fault:?}"));
+                    eprintln!("{} request {request_id}: injected fault {fault:?}", now());
+                    svc.log.write(&record).await;
+                    return resp;
+                }
+                Err(f) => Err(f),
+            }
+        }
+        None => process(svc, req, &mut record).await,
+    };
     let (status, mut resp) = match outcome {
         Ok(body) => {
             record.success = record.error_message.is_none();
@@ -290,6 +309,41 @@ pub async fn handle(State(state): State<Arc<AppState>>, req: Request) -> Respons
     );
     svc.log.write(&record).await;
     resp
+}
+
+/// What `serve --fault` makes /image-edit answer: the original Lambda's error shapes (a botocore
+/// text in a 500, as the original sends), or a broken 200 (`Ok`: sent as it is).
+fn injected(fault: Injected) -> Result<Response, Failure> {
+    let (status, code, message) = match fault {
+        Injected::Throttle => (
+            StatusCode::TOO_MANY_REQUESTS,
+            "ThrottlingException",
+            "Too many requests, please wait before trying again.",
+        ),
+        Injected::Error500 | Injected::Legacy => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "InternalServerException",
+            "An error occurred (InternalServerException) when calling the InvokeModel operation: injected",
+        ),
+        Injected::Unavailable => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "ServiceUnavailableException",
+            "Service unavailable (injected)",
+        ),
+        Injected::Malformed => {
+            return Ok((StatusCode::OK, "{\"images\": [\"not json").into_response());
+        }
+        Injected::BadBase64 => {
+            return Ok(axum::Json(json!({ "images": ["@@ not base64 @@"] })).into_response());
+        }
+        Injected::Drop => return Ok(super::bedrock::dropped_midway()),
+    };
+    Err(Failure {
+        status,
+        body: json!({ "error": message, "error_code": code }),
+        retry_after: (status == StatusCode::TOO_MANY_REQUESTS).then_some(1),
+        log_message: format!("injected fault: {code}"),
+    })
 }
 
 async fn process(

@@ -1159,6 +1159,82 @@ fn the_request_log_goes_to_dynamodb_and_a_failed_write_never_fails_the_edit() {
 }
 
 #[test]
+fn the_api_engine_meets_faults_with_bounded_retries_and_no_partial_file() {
+    let sb = Sandbox::new();
+    let s = serve(&sb, &["--no-auth", "--no-log"], &[]);
+    sb.save("in.png", &DynamicImage::ImageRgb8(textured(64, 64)));
+    let old = std::fs::read(sb.path("in.png")).unwrap();
+    let faults = |plan: Value| {
+        let a = post(&format!("{}/__imgedit/faults", s.url), None, &plan);
+        assert_eq!(a.status, 200, "{}", short(&a.body));
+    };
+    let run = |env: &[(&str, &str)]| {
+        let mut c = api_edit(&sb, &s);
+        c.args(["in.png", "--rect", "8,8,16,16", "-o", "out.png", "--force"]);
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        c.assert()
+    };
+    // one dropped answer is retried
+    faults(json!({"drop": 1}));
+    run(&[])
+        .success()
+        .stderr(predicates::prelude::PredicateBooleanExt::and(
+            predicates::str::contains("broke off"),
+            predicates::str::contains("retry 1 of"),
+        ));
+    assert_eq!(load_rgb(&sb.path("out.png")).dimensions(), (64, 64));
+    type Case<'a> = (Value, &'a [(&'a str, &'a str)], &'a [&'a str]);
+    let cases: [Case; 5] = [
+        (
+            json!({"drop": 10}),
+            &[("IMGEDIT_API_MAX_ATTEMPTS", "3")],
+            &["broke off", "gave up after 3 attempts"],
+        ),
+        (
+            json!({"throttle": 50}),
+            &[("IMGEDIT_API_MAX_ATTEMPTS", "3")],
+            &["Too many requests", "gave up after 3 attempts"],
+        ),
+        (json!({"malformed": 1}), &[], &["not JSON"]),
+        (json!({"bad-base64": 1}), &[], &["base64"]),
+        (
+            json!({"delay-ms": 5000}),
+            &[("IMGEDIT_API_TIMEOUT_SECS", "1")],
+            &["no answer in time"],
+        ),
+    ];
+    for (plan, env, says) in cases {
+        std::fs::write(sb.path("out.png"), &old).unwrap();
+        faults(plan.clone());
+        let t = std::time::Instant::now();
+        let a = run(env).code(4);
+        let err = String::from_utf8_lossy(&a.get_output().stderr).into_owned();
+        for s in says {
+            assert!(err.contains(s), "{plan}: {err}");
+        }
+        assert!(
+            t.elapsed() < std::time::Duration::from_secs(30),
+            "{plan}: {:?}",
+            t.elapsed()
+        );
+        assert_eq!(
+            std::fs::read(sb.path("out.png")).unwrap(),
+            old,
+            "{plan}: out.png damaged"
+        );
+        let stray: Vec<String> = sb
+            .files()
+            .into_iter()
+            .filter(|f| f.starts_with('.') || f.ends_with(".tmp"))
+            .collect();
+        assert!(stray.is_empty(), "{plan}: {stray:?}");
+        faults(json!({}));
+    }
+}
+
+#[test]
 fn dynamodb_down_or_hanging_never_fails_the_edit() {
     // a port that refuses connections, and one that accepts and never answers
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

@@ -234,13 +234,15 @@ where
                     )),
                 };
             }
+            let what = if matches!(err, SdkError::ResponseError(_)) {
+                "Bedrock's answer broke off"
+            } else {
+                "cannot reach Bedrock"
+            };
             Failure {
                 code: "connection".into(),
                 retryable: true,
-                error: Error::service(
-                    "ConnectionError",
-                    format!("{id}: cannot reach Bedrock: {text}"),
-                ),
+                error: Error::service("ConnectionError", format!("{id}: {what}: {text}")),
             }
         }
         _ => {
