@@ -1235,6 +1235,61 @@ fn the_api_engine_meets_faults_with_bounded_retries_and_no_partial_file() {
 }
 
 #[test]
+fn images_claiming_10_gigapixels_are_refused_by_field_before_decoding() {
+    let sb = Sandbox::new();
+    let s = serve(&sb, &["--no-auth", "--no-log"], &[]);
+    let bomb = png_claiming(100_000, 100_000);
+    let (_, jpeg) = photo(32, 32);
+    let mut body = browser_body(
+        "x",
+        "INPAINTING",
+        &jpeg,
+        Some(&titan_mask(32, 32, 4, 4, 8, 8)),
+    );
+    body["base_image"] = json!(b64(&bomb));
+    let a = post(&edit_url(&s), None, &body);
+    assert_eq!(a.status, 400, "{}", short(&a.body));
+    assert_eq!(a.json()["field"], "base_image");
+    assert!(
+        a.json()["error"]
+            .as_str()
+            .unwrap()
+            .contains("100000x100000"),
+        "{}",
+        a.json()
+    );
+    let mut body = browser_body(
+        "x",
+        "INPAINTING",
+        &jpeg,
+        Some(&titan_mask(32, 32, 4, 4, 8, 8)),
+    );
+    body["mask"] = json!(b64(&bomb));
+    let a = post(&edit_url(&s), None, &body);
+    assert_eq!(a.status, 400, "{}", short(&a.body));
+    assert_eq!(a.json()["field"], "mask");
+    // the Bedrock-compatible endpoint of the same server
+    let titan = json!({
+        "taskType": "INPAINTING",
+        "inPaintingParams": {"image": b64(&bomb), "text": "x", "maskPrompt": "a cat"},
+    });
+    let a = rt().block_on(send_async(
+        &reqwest::Client::new(),
+        reqwest::Method::POST,
+        &format!("{}/model/amazon.titan-image-generator-v1/invoke", s.url),
+        &[
+            ("Content-Type", "application/json"),
+            ("Authorization", "Bearer k"),
+        ],
+        serde_json::to_vec(&titan).unwrap(),
+    ));
+    assert_eq!(a.status, 400, "{}", short(&a.body));
+    assert!(short(&a.body).contains("100000"), "{}", short(&a.body));
+    // and the server is still fine
+    assert_eq!(post(&edit_url(&s), None, &small_request()).status, 200);
+}
+
+#[test]
 fn dynamodb_down_or_hanging_never_fails_the_edit() {
     // a port that refuses connections, and one that accepts and never answers
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
