@@ -223,20 +223,7 @@ fn sigkill_during_a_tui_run_keeps_every_result_that_arrived() {
             socket: format!("imgedit-kill-{}-{round}", std::process::id()),
             log,
         };
-        let started = tmux.cmd(&[
-            "-f",
-            "/dev/null",
-            "new-session",
-            "-d",
-            "-s",
-            "main",
-            "-x",
-            "100",
-            "-y",
-            "35",
-            &command,
-        ]);
-        assert!(started.status.success(), "{started:?}");
+        tmux.start(dir.path(), &command);
         tmux.wait_for("mask loaded", Duration::from_secs(20));
         let pid = String::from_utf8_lossy(
             &tmux

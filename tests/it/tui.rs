@@ -214,6 +214,26 @@ pub struct Tmux {
 }
 
 impl Tmux {
+    /// Starts session `main`, 100x35, running `command` in `dir`.
+    pub fn start(&self, dir: &Path, command: &str) {
+        let started = self.cmd(&[
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-s",
+            "main",
+            "-x",
+            "100",
+            "-y",
+            "35",
+            "-c",
+            &dir.display().to_string(),
+            command,
+        ]);
+        assert!(started.status.success(), "{started:?}");
+    }
+
     pub fn cmd(&self, args: &[&str]) -> std::process::Output {
         Process::new("tmux")
             .arg("-L")
@@ -297,22 +317,7 @@ fn end_to_end_in_tmux() {
         socket: format!("imgedit-e2e-{}", std::process::id()),
         log: dir.path().join("stderr.log"),
     };
-    let started = tmux.cmd(&[
-        "-f",
-        "/dev/null",
-        "new-session",
-        "-d",
-        "-s",
-        "main",
-        "-x",
-        "100",
-        "-y",
-        "35",
-        "-c",
-        &dir.path().display().to_string(),
-        &command,
-    ]);
-    assert!(started.status.success(), "{started:?}");
+    tmux.start(dir.path(), &command);
     tmux.wait_for("opened", Duration::from_secs(20));
 
     // The same mapping the editor uses: the canvas area at 100x35, half blocks (1x2 px per cell).
