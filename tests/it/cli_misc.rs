@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use clap_complete::Shell;
+use image::DynamicImage;
 use predicates::prelude::*;
 
 use crate::common::*;
@@ -218,4 +219,41 @@ fn config_import_reads_the_browser_clients_config_js() {
         .assert()
         .code(3)
         .stderr(predicate::str::contains("bad.js"));
+}
+
+#[test]
+fn verbose_logging_goes_to_stderr_or_the_log_file() {
+    let sb = Sandbox::new();
+    sb.save("in.png", &DynamicImage::ImageRgb8(textured(32, 32)));
+    sb.cmd()
+        .args(["-v", "edit", "in.png", "--rect", "4,4,8,8", "-o", "a.png"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("DEBUG").and(predicate::str::contains("wrote")));
+    // quiet by default
+    sb.cmd()
+        .args(["edit", "in.png", "--rect", "4,4,8,8", "-o", "b.png"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("DEBUG").not());
+    sb.cmd()
+        .args(["edit", "in.png", "--rect", "4,4,8,8", "-o", "c.png", "-v"])
+        .args(["--log-file", "imgedit.log"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("DEBUG").not());
+    let log = std::fs::read_to_string(sb.path("imgedit.log")).unwrap();
+    assert!(log.contains("DEBUG") && log.contains("c.png"), "{log}");
+    // the TUI owns the terminal: its log needs a file
+    sb.cmd()
+        .args(["tui", "-v", "in.png"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--log-file"));
+    sb.cmd()
+        .env("IMGEDIT_LOG", "imgedit=[")
+        .args(["edit", "in.png", "--rect", "4,4,8,8", "-o", "d.png"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("IMGEDIT_LOG"));
 }
