@@ -165,6 +165,10 @@ fn set_param(p: &mut LocalParams, kv: &str) -> Res<()> {
         "vote_sharpness" => p.vote_sharpness = v.parse()?,
         "confidence_gamma" => p.confidence_gamma = v.parse()?,
         "sharp_mode" => p.sharp_mode = v.parse()?,
+        "texture_anchor" => p.texture_anchor = v.parse()?,
+        "poisson_band" => p.poisson_band = v.parse()?,
+        "poisson_sweeps" => p.poisson_sweeps = v.parse()?,
+        "anchor_depth" => p.anchor_depth = v.parse()?,
         _ => return Err(format!("unknown parameter {k}").into()),
     }
     Ok(())

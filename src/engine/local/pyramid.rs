@@ -162,6 +162,32 @@ pub(super) fn upsample_into_hole(coarse: &[u8], cw: usize, ch: usize, fine: &mut
         });
 }
 
+/// Texture anchor of `fine`: per pixel, `scale` times the texture channel of
+/// `coarse` (a diffusion-filled coarser level of the same crop) bilinearly
+/// upsampled, on hole pixels deeper than `min_depth`; 0 elsewhere.
+pub(super) fn texture_anchor(
+    coarse: &Level,
+    fine: &Level,
+    hole_dist: &[f32],
+    min_depth: f32,
+    scale: f32,
+) -> Vec<u8> {
+    let mut t = fine.clone();
+    upsample_into_hole(&coarse.img, coarse.w, coarse.h, &mut t);
+    t.img
+        .chunks_exact(CH)
+        .zip(&fine.hole)
+        .zip(hole_dist)
+        .map(|((px, &m), &d)| {
+            if m != 0 && d > min_depth {
+                (px[3] as f32 * scale).round().clamp(0.0, 255.0) as u8
+            } else {
+                0
+            }
+        })
+        .collect()
+}
+
 /// Summed-area table of the hole mask, (w+1) x (h+1).
 fn hole_integral(hole: &[u8], w: usize, h: usize) -> Vec<u32> {
     let mut s = vec![0u32; (w + 1) * (h + 1)];
