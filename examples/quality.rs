@@ -157,6 +157,8 @@ fn set_param(p: &mut LocalParams, kv: &str) -> Res<()> {
         "max_levels" => p.max_levels = v.parse()?,
         "iters_coarse" => p.iters_coarse = v.parse()?,
         "iters_fine" => p.iters_fine = v.parse()?,
+        "fine_budget" => p.fine_budget = v.parse()?,
+        "poisson_mix" => p.poisson_mix = v.parse()?,
         "pm_passes" => p.pm_passes = v.parse()?,
         "source_margin" => p.source_margin = v.parse()?,
         "min_source_margin" => p.min_source_margin = v.parse()?,

@@ -73,6 +73,11 @@ pub struct LocalParams {
     pub iters_fine: usize,
     /// PatchMatch passes per EM iteration.
     pub pm_passes: usize,
+    /// Work budget of the finest level, in target patches: holes with fewer
+    /// targets than `fine_budget / k` get `k` (at most 3) EM iterations more
+    /// than `iters_fine` there (small holes are cheap, and the extra
+    /// iterations let structure propagate in, e.g. along a brush stroke).
+    pub fine_budget: usize,
     /// Work budget per EM iteration of the coarser levels, in target-patch
     /// passes: levels with few targets get up to 4 PatchMatch passes
     /// (`pm_passes` is the minimum; the finest level always uses `pm_passes`).
@@ -131,6 +136,9 @@ pub struct LocalParams {
     pub poisson_band: f32,
     /// SOR sweeps of that refinement.
     pub poisson_sweeps: usize,
+    /// Guidance where neighbours copy from different sources: their mean
+    /// gradient (0) .. the stronger one (1).
+    pub poisson_mix: f32,
 }
 
 impl Default for LocalParams {
@@ -146,6 +154,7 @@ impl Default for LocalParams {
             iters_fine: 2,
             pm_passes: 1,
             pm_budget: 30_000,
+            fine_budget: 64_000,
             source_margin: 1.0,
             min_source_margin: 64,
             max_work_pixels: 8_000_000,
@@ -158,10 +167,11 @@ impl Default for LocalParams {
             fine_search_radius: 0.25,
             texture_weight: 3.0,
             texture_radius: 2,
-            texture_anchor: 1.3,
+            texture_anchor: 1.4,
             anchor_depth: 16.0,
             poisson_band: 16.0,
             poisson_sweeps: 60,
+            poisson_mix: 0.5,
         }
     }
 }
@@ -291,13 +301,6 @@ fn run_pyramid(
             let c = &coarse[0];
             pyramid::upsample_into_hole(&c.img, c.w, c.h, &mut fine[k]);
         }
-        let iters = if levels == 1 {
-            p.iters_fine
-        } else {
-            let t = li as f32 / (levels - 1) as f32;
-            (p.iters_coarse as f32 * (1.0 - t) + p.iters_fine as f32 * t).round() as usize
-        }
-        .max(1);
         let r = if li == 0 && levels > 1 {
             r_coarse
         } else {
@@ -305,6 +308,14 @@ fn run_pyramid(
         };
         let lvl = &mut pyr[k];
         let masks = patch_masks(&lvl.hole, lvl.w, lvl.h, r);
+        let n_targets = masks.target.iter().filter(|&&t| t).count().max(1);
+        let iters = if li + 1 == levels {
+            p.iters_fine + (p.fine_budget / n_targets).min(3)
+        } else {
+            let t = li as f32 / (levels - 1) as f32;
+            (p.iters_coarse as f32 * (1.0 - t) + p.iters_fine as f32 * t).round() as usize
+        }
+        .max(1);
         if masks.valid_list.is_empty() {
             // No complete source patch: keep the diffusion / upsampled estimate.
             for it in 0..iters {
@@ -316,7 +327,6 @@ fn run_pyramid(
         let level_seed = derive(p.seed, li as u64);
         let side = lvl.w.max(lvl.h);
         // Small holes get extra PatchMatch passes within a fixed work budget.
-        let n_targets = masks.target.iter().filter(|&&t| t).count().max(1);
         let extra = if li + 1 < levels {
             (p.pm_budget / n_targets).min(4)
         } else {
@@ -406,7 +416,7 @@ fn run_pyramid(
                 let (img, src) = vote::vote_best_src(&ctx, &f, &wts, &lvl.hole);
                 lvl.img = img;
                 let band = p.poisson_band / (1u64 << k.min(30)) as f32;
-                poisson::refine(lvl, &src, &hole_dist, band, p.poisson_sweeps);
+                poisson::refine(lvl, &src, &hole_dist, band, p.poisson_sweeps, p.poisson_mix);
                 std::mem::take(&mut lvl.img)
             } else if sharp {
                 vote::vote_best(&ctx, &f, &wts, &lvl.hole)

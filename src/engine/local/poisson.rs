@@ -12,8 +12,17 @@ use super::pyramid::{CH, Level};
 /// Re-solve the RGB of every hole pixel within `band` (chamfer distance to
 /// the nearest known pixel) that has a source pixel `src[i]` (a pixel index
 /// of the level). Deeper hole pixels keep their value and act as boundary.
-/// `sweeps` red-black SOR sweeps starting from the current values.
-pub(super) fn refine(l: &mut Level, src: &[u32], hole_dist: &[f32], band: f32, sweeps: usize) {
+/// `sweeps` red-black SOR sweeps starting from the current values. Where
+/// neighbours copy from different sources, the guidance is the mean of both
+/// sources' gradients plus `mix` times (stronger one - mean).
+pub(super) fn refine(
+    l: &mut Level,
+    src: &[u32],
+    hole_dist: &[f32],
+    band: f32,
+    sweeps: usize,
+    mix: f32,
+) {
     let (w, h) = (l.w, l.h);
     let unknown: Vec<u32> = (0..w * h)
         .filter(|&i| l.hole[i] != 0 && src[i] != NONE && hole_dist[i] <= band)
@@ -66,14 +75,13 @@ pub(super) fn refine(l: &mut Level, src: &[u32], hole_dist: &[f32], band: f32, s
                 }
             }
             // Where the two sources disagree (a seam between copied
-            // patches) keep the stronger gradient: averaging would blur.
+            // patches) mix the stronger gradient into their mean: the mean
+            // alone blurs texture, the stronger one alone keeps noise.
             let mag = |v: &[f32; 3]| v.iter().map(|x| x * x).sum::<f32>();
             if let (Some(a), Some(b)) = (ga, gb) {
-                if mag(&a) >= mag(&b) {
-                    gb = None;
-                } else {
-                    ga = None;
-                }
+                let (s, o) = if mag(&a) >= mag(&b) { (a, b) } else { (b, a) };
+                ga = Some([0, 1, 2].map(|c| mix * s[c] + (1.0 - mix) * 0.5 * (s[c] + o[c])));
+                gb = None;
             }
             for v in [ga, gb].into_iter().flatten() {
                 for c in 0..3 {
@@ -176,7 +184,7 @@ mod tests {
         }
         let mut l = Level { w, h, img, hole };
         let d = super::super::pyramid::hole_distance(&l.hole, w, h);
-        refine(&mut l, &src, &d, 16.0, 200);
+        refine(&mut l, &src, &d, 16.0, 200, 0.5);
         for y in 3..6 {
             for x in 2..10 {
                 let v = l.img[(y * w + x) * CH] as i32;
