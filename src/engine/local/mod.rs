@@ -170,7 +170,7 @@ impl Default for LocalParams {
             texture_anchor: 1.4,
             anchor_depth: 16.0,
             poisson_band: 16.0,
-            poisson_sweeps: 60,
+            poisson_sweeps: 30,
             poisson_mix: 0.5,
         }
     }
