@@ -1,7 +1,7 @@
 //! Quality/speed benchmark of the local inpainting engine.
 //!
 //! `cargo run --release --example quality -- MANIFEST [--only SUBSTR] [--sheet OUT.png]
-//!  [--seed S] [--tile PX] [--set NAME=VALUE ...]`
+//!  [--seed S] [--tile PX] [--canvas PX] [--out DIR] [--set NAME=VALUE ...]`
 //!
 //! For every case of the manifest (paths relative to its directory) the hole
 //! pixels of the input are zeroed, the engine fills them and we report:
@@ -10,6 +10,11 @@
 //! result / ground truth) and seam ratio (same on the band within 2 px of the
 //! hole boundary, both sides). Cases without ground truth report time and the
 //! texture ratio of the hole vs the known region of the same result.
+//!
+//! `--canvas PX` turns every selected case into an outpaint case: the case's
+//! image is centred on a PX x PX canvas whose border is the hole (kind
+//! `outpaintPX`, no ground truth); e.g. `--only outpaint_gt --canvas 640`
+//! extends the eight 512 photos to 640. `--out DIR` saves every result.
 
 use image::{GrayImage, Rgb, RgbImage, imageops};
 use imgedit::engine::local::{LocalParams, inpaint};
@@ -152,6 +157,8 @@ fn set_param(p: &mut LocalParams, kv: &str) -> Res<()> {
         "max_levels" => p.max_levels = v.parse()?,
         "iters_coarse" => p.iters_coarse = v.parse()?,
         "iters_fine" => p.iters_fine = v.parse()?,
+        "fine_budget" => p.fine_budget = v.parse()?,
+        "poisson_mix" => p.poisson_mix = v.parse()?,
         "pm_passes" => p.pm_passes = v.parse()?,
         "source_margin" => p.source_margin = v.parse()?,
         "min_source_margin" => p.min_source_margin = v.parse()?,
@@ -160,6 +167,10 @@ fn set_param(p: &mut LocalParams, kv: &str) -> Res<()> {
         "vote_sharpness" => p.vote_sharpness = v.parse()?,
         "confidence_gamma" => p.confidence_gamma = v.parse()?,
         "sharp_mode" => p.sharp_mode = v.parse()?,
+        "texture_anchor" => p.texture_anchor = v.parse()?,
+        "poisson_band" => p.poisson_band = v.parse()?,
+        "poisson_sweeps" => p.poisson_sweeps = v.parse()?,
+        "anchor_depth" => p.anchor_depth = v.parse()?,
         _ => return Err(format!("unknown parameter {k}").into()),
     }
     Ok(())
@@ -171,6 +182,8 @@ fn main() -> Res<()> {
     let mut only: Option<String> = None;
     let mut sheet: Option<PathBuf> = None;
     let mut tile = 256u32;
+    let mut canvas: Option<u32> = None;
+    let mut out_dir: Option<PathBuf> = None;
     let mut params = LocalParams::default();
     let mut i = 0;
     while i < args.len() {
@@ -186,6 +199,8 @@ fn main() -> Res<()> {
             "--sheet" => sheet = Some(PathBuf::from(val()?)),
             "--seed" => params.seed = val()?.parse()?,
             "--tile" => tile = val()?.parse()?,
+            "--canvas" => canvas = Some(val()?.parse()?),
+            "--out" => out_dir = Some(PathBuf::from(val()?)),
             "--set" => set_param(&mut params, &val()?)?,
             _ if manifest.is_none() && !a.starts_with("--") => manifest = Some(PathBuf::from(a)),
             _ => return Err(format!("unexpected argument {a}").into()),
@@ -211,15 +226,31 @@ fn main() -> Res<()> {
         if only.as_ref().is_some_and(|o| !id.contains(o.as_str())) {
             continue;
         }
-        let kind = c["kind"].as_str().unwrap_or("?").to_string();
-        let img =
+        let mut kind = c["kind"].as_str().unwrap_or("?").to_string();
+        let mut img =
             image::open(dir.join(c["image"].as_str().ok_or("case without image")?))?.to_rgb8();
-        let mask: GrayImage =
+        let mut mask: GrayImage =
             image::open(dir.join(c["mask"].as_str().ok_or("case without mask")?))?.to_luma8();
-        let gt = match c["ground_truth"].as_str() {
+        let mut gt = match c["ground_truth"].as_str() {
             Some(p) => Some(image::open(dir.join(p))?.to_rgb8()),
             None => None,
         };
+        if let Some(n) = canvas {
+            let (iw, ih) = img.dimensions();
+            if n < iw.max(ih) {
+                return Err(format!("--canvas {n} is smaller than the {iw}x{ih} image").into());
+            }
+            let (ox, oy) = ((n - iw) / 2, (n - ih) / 2);
+            let mut big = RgbImage::new(n, n);
+            imageops::replace(&mut big, &img, ox as i64, oy as i64);
+            img = big;
+            mask = GrayImage::from_fn(n, n, |x, y| {
+                let inside = x >= ox && x < ox + iw && y >= oy && y < oy + ih;
+                image::Luma([if inside { 0 } else { 255 }])
+            });
+            gt = None;
+            kind = format!("outpaint{n}");
+        }
         let (w, h) = (img.width() as usize, img.height() as usize);
         let hole: Vec<bool> = mask.pixels().map(|p| p[0] > 0).collect();
         let mut input = img.clone();
@@ -231,6 +262,10 @@ fn main() -> Res<()> {
         let t = Instant::now();
         let out = inpaint(&input, &mask, &params, &|_| {}, &AtomicBool::new(false))?;
         let secs = t.elapsed().as_secs_f64();
+        if let Some(d) = &out_dir {
+            std::fs::create_dir_all(d)?;
+            out.save(d.join(format!("{id}.png")))?;
+        }
 
         let lo = luma(&out);
         let go = grad(&lo, w, h);

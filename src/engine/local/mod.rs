@@ -24,17 +24,25 @@
 //!    whose averaged estimates would otherwise steer the finer levels to
 //!    smooth sources). Coarse levels use a stronger locality cost than the
 //!    finest one, so big holes keep their structure local.
+//!    After every vote, the texture channel of deep hole pixels is raised to
+//!    (a multiple of) the texture level diffused in from the surroundings
+//!    (`texture_anchor`), so deep fills (outpainting) keep asking for
+//!    textured sources instead of settling on smooth ones.
 //! 4. the field is upsampled to the next level and voted to initialise it.
+//! 5. the last sharp vote of the finest level is refined in the gradient
+//!    domain near the boundary (`poisson_band`): the copied sources'
+//!    gradients with the known pixels as boundary values.
 //!
 //! Files: `pyramid.rs` (levels, masks, resampling, texture channel),
 //! `diffuse.rs` (push-pull + Jacobi fill), `nnf.rs` (PatchMatch),
-//! `vote.rs` (EM voting).
+//! `vote.rs` (EM voting), `poisson.rs` (gradient-domain refinement).
 
 // Pixel kernels index several parallel buffers; index loops read clearer there.
 #![allow(clippy::needless_range_loop)]
 
 mod diffuse;
 mod nnf;
+mod poisson;
 mod pyramid;
 mod vote;
 
@@ -65,6 +73,11 @@ pub struct LocalParams {
     pub iters_fine: usize,
     /// PatchMatch passes per EM iteration.
     pub pm_passes: usize,
+    /// Work budget of the finest level, in target patches: holes with fewer
+    /// targets than `fine_budget / k` get `k` (at most 3) EM iterations more
+    /// than `iters_fine` there (small holes are cheap, and the extra
+    /// iterations let structure propagate in, e.g. along a brush stroke).
+    pub fine_budget: usize,
     /// Work budget per EM iteration of the coarser levels, in target-patch
     /// passes: levels with few targets get up to 4 PatchMatch passes
     /// (`pm_passes` is the minimum; the finest level always uses `pm_passes`).
@@ -103,6 +116,29 @@ pub struct LocalParams {
     /// one that initialises a level from the upsampled field), 4 last
     /// iteration of every level and every iteration of the finest.
     pub sharp_mode: u8,
+    /// Texture anchor: after every vote, the texture channel of hole pixels
+    /// deeper than `anchor_depth` is raised to at least this multiple of the
+    /// texture level diffused in from the known surroundings (0 disables it).
+    /// Without it, deep hole pixels (outpainting) drift to smooth sources,
+    /// because a smooth estimate matches smooth sources best; the anchor
+    /// makes matching ask for the texture energy of the surroundings.
+    pub texture_anchor: f32,
+    /// Depth (full-resolution pixels to the nearest known pixel) below which
+    /// the texture anchor is not applied (thin holes are better served by
+    /// their boundary).
+    pub anchor_depth: f32,
+    /// Gradient-domain refinement of the final reconstruction: hole pixels
+    /// within this distance (full-resolution pixels) of the boundary are
+    /// re-solved as a Poisson problem with the copied sources' gradients and
+    /// the known pixels as boundary values (0 disables it). Spreads colour
+    /// offsets of the copied patches smoothly instead of leaving them at the
+    /// boundary; only used with a sharp last vote (`sharp_mode` >= 1).
+    pub poisson_band: f32,
+    /// SOR sweeps of that refinement.
+    pub poisson_sweeps: usize,
+    /// Guidance where neighbours copy from different sources: their mean
+    /// gradient (0) .. the stronger one (1).
+    pub poisson_mix: f32,
 }
 
 impl Default for LocalParams {
@@ -118,18 +154,24 @@ impl Default for LocalParams {
             iters_fine: 2,
             pm_passes: 1,
             pm_budget: 30_000,
+            fine_budget: 64_000,
             source_margin: 1.0,
             min_source_margin: 64,
             max_work_pixels: 8_000_000,
             vote_percentile: 0.75,
             vote_sharpness: 1.0,
-            confidence_gamma: 1.3,
+            confidence_gamma: 3.0,
             sharp_mode: 3,
             locality: 40.0,
             coarse_locality: 150.0,
             fine_search_radius: 0.25,
             texture_weight: 3.0,
             texture_radius: 2,
+            texture_anchor: 1.4,
+            anchor_depth: 16.0,
+            poisson_band: 16.0,
+            poisson_sweeps: 30,
+            poisson_mix: 0.5,
         }
     }
 }
@@ -249,6 +291,8 @@ fn run_pyramid(
     }
     let levels = coarsest - work + 1;
     diffuse::diffuse_fill(&mut pyr[coarsest], 200);
+    // Texture level of the surroundings, diffused into the hole (coarsest level).
+    let anchor_src = (p.texture_anchor > 0.0).then(|| pyr[coarsest].clone());
 
     let mut field: Option<(Field, usize, usize)> = None;
     for (li, k) in (work..=coarsest).rev().enumerate() {
@@ -257,13 +301,6 @@ fn run_pyramid(
             let c = &coarse[0];
             pyramid::upsample_into_hole(&c.img, c.w, c.h, &mut fine[k]);
         }
-        let iters = if levels == 1 {
-            p.iters_fine
-        } else {
-            let t = li as f32 / (levels - 1) as f32;
-            (p.iters_coarse as f32 * (1.0 - t) + p.iters_fine as f32 * t).round() as usize
-        }
-        .max(1);
         let r = if li == 0 && levels > 1 {
             r_coarse
         } else {
@@ -271,6 +308,14 @@ fn run_pyramid(
         };
         let lvl = &mut pyr[k];
         let masks = patch_masks(&lvl.hole, lvl.w, lvl.h, r);
+        let n_targets = masks.target.iter().filter(|&&t| t).count().max(1);
+        let iters = if li + 1 == levels {
+            p.iters_fine + (p.fine_budget / n_targets).min(3)
+        } else {
+            let t = li as f32 / (levels - 1) as f32;
+            (p.iters_coarse as f32 * (1.0 - t) + p.iters_fine as f32 * t).round() as usize
+        }
+        .max(1);
         if masks.valid_list.is_empty() {
             // No complete source patch: keep the diffusion / upsampled estimate.
             for it in 0..iters {
@@ -282,7 +327,6 @@ fn run_pyramid(
         let level_seed = derive(p.seed, li as u64);
         let side = lvl.w.max(lvl.h);
         // Small holes get extra PatchMatch passes within a fixed work budget.
-        let n_targets = masks.target.iter().filter(|&&t| t).count().max(1);
         let extra = if li + 1 < levels {
             (p.pm_budget / n_targets).min(4)
         } else {
@@ -301,6 +345,17 @@ fn run_pyramid(
         };
         let loc = locality * (1u64 << k.min(30)) as f32;
         let hole_dist = pyramid::hole_distance(&lvl.hole, lvl.w, lvl.h);
+        let anchor = anchor_src.as_ref().map(|c| {
+            let min_depth = p.anchor_depth / (1u64 << k.min(30)) as f32;
+            pyramid::texture_anchor(c, lvl, &hole_dist, min_depth, p.texture_anchor)
+        });
+        let apply_anchor = |img: &mut [u8]| {
+            if let Some(a) = &anchor {
+                for (px, &t) in img.chunks_exact_mut(CH).zip(a) {
+                    px[3] = px[3].max(t);
+                }
+            }
+        };
         let mut f = {
             let ctx = ctx_of(lvl, r, &masks, loc);
             match field.take() {
@@ -320,6 +375,7 @@ fn run_pyramid(
                         vote::vote(&ctx, &f, &wts, &lvl.hole)
                     };
                     lvl.img = img;
+                    apply_anchor(&mut lvl.img);
                     f
                 }
                 None => nnf::init_random(&ctx, derive(level_seed, 0x1417)),
@@ -355,12 +411,20 @@ fn run_pyramid(
                 3 => true,
                 _ => last || li + 1 == levels,
             };
-            let img = if sharp {
+            let finish = sharp && last && li + 1 == levels && p.poisson_band > 0.0;
+            let img = if finish {
+                let (img, src) = vote::vote_best_src(&ctx, &f, &wts, &lvl.hole);
+                lvl.img = img;
+                let band = p.poisson_band / (1u64 << k.min(30)) as f32;
+                poisson::refine(lvl, &src, &hole_dist, band, p.poisson_sweeps, p.poisson_mix);
+                std::mem::take(&mut lvl.img)
+            } else if sharp {
                 vote::vote_best(&ctx, &f, &wts, &lvl.hole)
             } else {
                 vote::vote(&ctx, &f, &wts, &lvl.hole)
             };
             lvl.img = img;
+            apply_anchor(&mut lvl.img);
         }
         field = Some((f, lvl.w, lvl.h));
     }

@@ -162,6 +162,45 @@ pub(super) fn upsample_into_hole(coarse: &[u8], cw: usize, ch: usize, fine: &mut
         });
 }
 
+/// Texture anchor of `fine`: per pixel, `scale` times the texture channel of
+/// `coarse` (a diffusion-filled coarser level of the same crop) bilinearly
+/// upsampled, on hole pixels deeper than `min_depth`; 0 elsewhere.
+pub(super) fn texture_anchor(
+    coarse: &Level,
+    fine: &Level,
+    hole_dist: &[f32],
+    min_depth: f32,
+    scale: f32,
+) -> Vec<u8> {
+    let (w, h, cw, ch) = (fine.w, fine.h, coarse.w, coarse.h);
+    let sx = cw as f32 / w as f32;
+    let sy = ch as f32 / h as f32;
+    let mut out = vec![0u8; w * h];
+    out.par_chunks_mut(w).enumerate().for_each(|(y, row)| {
+        let fy = ((y as f32 + 0.5) * sy - 0.5).clamp(0.0, (ch - 1) as f32);
+        let y0 = fy.floor() as usize;
+        let y1 = (y0 + 1).min(ch - 1);
+        let ty = fy - y0 as f32;
+        for x in 0..w {
+            let i = y * w + x;
+            if fine.hole[i] == 0 || hole_dist[i] <= min_depth {
+                continue;
+            }
+            let fx = ((x as f32 + 0.5) * sx - 0.5).clamp(0.0, (cw - 1) as f32);
+            let x0 = fx.floor() as usize;
+            let x1 = (x0 + 1).min(cw - 1);
+            let tx = fx - x0 as f32;
+            let t = |xx: usize, yy: usize| coarse.img[(yy * cw + xx) * CH + 3] as f32;
+            let top = t(x0, y0) * (1.0 - tx) + t(x1, y0) * tx;
+            let bot = t(x0, y1) * (1.0 - tx) + t(x1, y1) * tx;
+            row[x] = ((top * (1.0 - ty) + bot * ty) * scale)
+                .round()
+                .clamp(0.0, 255.0) as u8;
+        }
+    });
+    out
+}
+
 /// Summed-area table of the hole mask, (w+1) x (h+1).
 fn hole_integral(hole: &[u8], w: usize, h: usize) -> Vec<u32> {
     let mut s = vec![0u32; (w + 1) * (h + 1)];
@@ -358,6 +397,34 @@ mod tests {
         assert_eq!((d.w, d.h), (2, 2));
         assert_eq!(d.hole, vec![0, 0, 0, 1]);
         assert_eq!(&d.img[..3], &[100, 100, 100]);
+    }
+
+    #[test]
+    fn texture_anchor_only_on_deep_hole_pixels() {
+        let coarse = Level {
+            w: 2,
+            h: 2,
+            img: [0, 0, 0, 20].repeat(4),
+            hole: vec![0; 4],
+        };
+        let (w, h) = (8, 8);
+        let mut hole = vec![0u8; w * h];
+        for y in 2..6 {
+            for x in 2..6 {
+                hole[y * w + x] = 1;
+            }
+        }
+        let fine = Level {
+            w,
+            h,
+            img: vec![0; w * h * CH],
+            hole,
+        };
+        let d = hole_distance(&fine.hole, w, h);
+        let a = texture_anchor(&coarse, &fine, &d, 1.5, 1.5);
+        assert_eq!(a[3 * w + 3], 30); // depth 2
+        assert_eq!(a[2 * w + 3], 0); // depth 1
+        assert_eq!(a[0], 0); // known
     }
 
     #[test]

@@ -106,34 +106,45 @@ pub(super) fn vote(ctx: &Ctx, f: &Field, wts: &[f32], hole: &[u8]) -> Vec<u8> {
 /// Sharp reconstruction: every hole pixel copies the source pixel of the
 /// overlapping patch with the highest weight (no averaging, keeps texture).
 pub(super) fn vote_best(ctx: &Ctx, f: &Field, wts: &[f32], hole: &[u8]) -> Vec<u8> {
+    vote_best_src(ctx, f, wts, hole).0
+}
+
+/// [`vote_best`] that also returns, per pixel, the index of the copied source
+/// pixel ([`NONE`] for known pixels and pixels without a vote).
+pub(super) fn vote_best_src(ctx: &Ctx, f: &Field, wts: &[f32], hole: &[u8]) -> (Vec<u8>, Vec<u32>) {
     let (w, h, r) = (ctx.w, ctx.h, ctx.r);
     let img = ctx.img;
     let mut out = img.to_vec();
-    out.par_chunks_mut(w * CH).enumerate().for_each(|(y, row)| {
-        let py0 = y.saturating_sub(r);
-        let py1 = (y + r).min(h - 1);
-        for x in 0..w {
-            if hole[y * w + x] == 0 {
-                continue;
-            }
-            let px0 = x.saturating_sub(r);
-            let px1 = (x + r).min(w - 1);
-            let mut best = (f32::NEG_INFINITY, usize::MAX);
-            for py in py0..=py1 {
-                for px in px0..=px1 {
-                    let pi = py * w + px;
-                    let q = f.nnf[pi];
-                    if q == NONE || wts[pi] <= best.0 {
-                        continue;
+    let mut src = vec![NONE; w * h];
+    out.par_chunks_mut(w * CH)
+        .zip(src.par_chunks_mut(w))
+        .enumerate()
+        .for_each(|(y, (row, srow))| {
+            let py0 = y.saturating_sub(r);
+            let py1 = (y + r).min(h - 1);
+            for x in 0..w {
+                if hole[y * w + x] == 0 {
+                    continue;
+                }
+                let px0 = x.saturating_sub(r);
+                let px1 = (x + r).min(w - 1);
+                let mut best = (f32::NEG_INFINITY, usize::MAX);
+                for py in py0..=py1 {
+                    for px in px0..=px1 {
+                        let pi = py * w + px;
+                        let q = f.nnf[pi];
+                        if q == NONE || wts[pi] <= best.0 {
+                            continue;
+                        }
+                        let q = q as usize;
+                        best = (wts[pi], (q / w + y - py) * w + q % w + x - px);
                     }
-                    let q = q as usize;
-                    best = (wts[pi], (q / w + y - py) * w + q % w + x - px);
+                }
+                if best.1 != usize::MAX {
+                    row[x * CH..x * CH + CH].copy_from_slice(&img[best.1 * CH..best.1 * CH + CH]);
+                    srow[x] = best.1 as u32;
                 }
             }
-            if best.1 != usize::MAX {
-                row[x * CH..x * CH + CH].copy_from_slice(&img[best.1 * CH..best.1 * CH + CH]);
-            }
-        }
-    });
-    out
+        });
+    (out, src)
 }
