@@ -5,7 +5,7 @@ use std::path::Path;
 use image::{DynamicImage, GrayImage};
 
 use super::Mask;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::image_io::{self, DecodeLimits};
 use crate::input_err;
 
@@ -39,14 +39,28 @@ pub fn load_mask_file(
     fit: bool,
     limits: &DecodeLimits,
 ) -> Result<Mask> {
-    let decoded = image_io::load_image(path, limits)?;
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let name = path.display().to_string();
+    load_mask_bytes(&bytes, &name, image_name, width, height, fit, limits)
+}
+
+/// [`load_mask_file`] on the file's bytes; `name` is how errors refer to the mask.
+pub fn load_mask_bytes(
+    bytes: &[u8],
+    name: &str,
+    image_name: &str,
+    width: u32,
+    height: u32,
+    fit: bool,
+    limits: &DecodeLimits,
+) -> Result<Mask> {
+    let decoded = image_io::decode_bytes(bytes, name, limits)?;
     let img = decoded.image;
     let (mw, mh) = (img.width(), img.height());
     let img = if (mw, mh) != (width, height) {
         if !fit {
             return Err(input_err!(
-                "{} is {mw}x{mh} but {image_name} is {width}x{height} (use --fit-mask to scale the mask)",
-                path.display()
+                "{name} is {mw}x{mh} but {image_name} is {width}x{height} (use --fit-mask to scale the mask)"
             ));
         }
         img.resize_exact(width, height, image::imageops::FilterType::Triangle)
