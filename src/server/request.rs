@@ -66,7 +66,8 @@ pub struct EditRequest {
     pub quality: Quality,
 }
 
-const TOP_KEYS: &[&str] = &[
+/// The top-level fields of the contract.
+pub const TOP_KEYS: &[&str] = &[
     "prompt",
     "base_image",
     "mask",
