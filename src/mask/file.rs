@@ -63,6 +63,15 @@ pub fn load_mask_bytes(
                 "{name} is {mw}x{mh} but {image_name} is {width}x{height} (use --fit-mask to scale the mask)"
             ));
         }
+        // Scaling first resamples the columns into a mask-wide, image-high buffer of four f32 per
+        // pixel: a long thin mask would otherwise ask for terabytes.
+        let scratch = u64::from(mw) * u64::from(height) * 16;
+        if scratch > limits.max_alloc_bytes {
+            return Err(input_err!(
+                "{name}: fitting the {mw}x{mh} mask to {width}x{height} would need {scratch} bytes, over the limit of {} bytes (raise limits.max_alloc_bytes in the config to allow it)",
+                limits.max_alloc_bytes
+            ));
+        }
         img.resize_exact(width, height, image::imageops::FilterType::Triangle)
     } else {
         img
@@ -102,6 +111,25 @@ mod tests {
         img.put_pixel(2, 0, Rgba([255, 255, 255, 100]));
         let m = mask_from_image(&DynamicImage::ImageRgba8(img));
         assert_eq!(m.as_raw(), &[255, 0, 255]);
+    }
+
+    #[test]
+    fn fitting_a_long_thin_mask_is_bounded_by_the_alloc_limit() {
+        let png = image_io::encode(
+            &DynamicImage::ImageLuma8(GrayImage::new(4096, 1)),
+            image::ImageFormat::Png,
+        )
+        .unwrap();
+        let limits = DecodeLimits {
+            max_alloc_bytes: 1 << 20,
+            ..DecodeLimits::default()
+        };
+        // 4096 x 64 x 16 bytes of scratch: over the limit (the fuzz target ran out of memory on
+        // such a mask before the check)
+        let e = load_mask_bytes(&png, "m.png", "i.png", 64, 64, true, &limits).unwrap_err();
+        assert!(e.to_string().contains("limits.max_alloc_bytes"), "{e}");
+        let m = load_mask_bytes(&png, "m.png", "i.png", 64, 8, true, &limits).unwrap();
+        assert_eq!((m.width(), m.height()), (64, 8));
     }
 
     #[test]
