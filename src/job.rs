@@ -198,12 +198,19 @@ impl Placement {
         match spec {
             CanvasSpec::Extend(Extend([l, t, r, b])) => {
                 let (l, t, r, b) = (l.resolve(w), t.resolve(h), r.resolve(w), b.resolve(h));
-                Ok(Placement {
-                    canvas_width: w + l + r,
-                    canvas_height: h + t + b,
-                    x: l,
-                    y: t,
-                })
+                let grow = |side: u32, a: u32, b: u32| side.checked_add(a)?.checked_add(b);
+                match (grow(w, l, r), grow(h, t, b)) {
+                    (Some(canvas_width), Some(canvas_height)) => Ok(Placement {
+                        canvas_width,
+                        canvas_height,
+                        x: l,
+                        y: t,
+                    }),
+                    _ => Err(input_err!(
+                        "--extend: the {w}x{h} image would need a canvas more than {} pixels wide or tall",
+                        u32::MAX
+                    )),
+                }
             }
             CanvasSpec::Size(CanvasSize(cw, ch), anchor) => {
                 if cw < w || ch < h {
@@ -591,6 +598,15 @@ mod tests {
             ]
         );
         let p = Placement::resolve(CanvasSpec::Extend("25%".parse().unwrap()), 400, 200).unwrap();
+        // found by fuzzing: the canvas size overflowed u32 instead of being refused
+        let huge = CanvasSpec::Extend("1000%,0,65535,0".parse().unwrap());
+        let e = Placement::resolve(huge, 0xff00_ffff, 1)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("--extend: ") && e.contains("4294967295"),
+            "{e}"
+        );
         assert_eq!(
             (p.canvas_width, p.canvas_height, p.x, p.y),
             (600, 300, 100, 50)

@@ -10,6 +10,8 @@ pub mod config;
 pub mod config_import;
 pub mod engine;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzz;
 pub mod image_io;
 pub mod job;
 pub mod logging;

@@ -5,7 +5,7 @@ mod file;
 mod ops;
 mod shapes;
 
-pub use file::{load_mask_file, mask_from_image, save_mask};
+pub use file::{load_mask_bytes, load_mask_file, mask_from_image, save_mask};
 pub use shapes::Shape;
 
 use image::GrayImage;

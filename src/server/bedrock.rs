@@ -176,15 +176,66 @@ pub(crate) fn dropped_midway() -> Response {
 }
 
 fn handle(spec: &'static ModelSpec, body: &[u8], filter: bool, limits: &DecodeLimits) -> R<Value> {
+    execute(validate(spec, body, limits)?, filter)
+}
+
+/// A validated InvokeModel body: what the local engine is asked to paint.
+#[derive(Debug, Clone)]
+pub struct Invocation {
+    /// The picture to fill (for Stability's outpainting, the enlarged canvas).
+    pub image: RgbImage,
+    /// The local engine's polarity: 255 = fill.
+    pub mask: GrayImage,
+    pub seed: u64,
+    /// Images to make (Titan and Nova Canvas: `numberOfImages`; Stability: 1).
+    pub count: u64,
+    pub format: image::ImageFormat,
+    /// Stability's response shape (`seeds`, `finish_reasons`) rather than Titan's.
+    pub stability: bool,
+}
+
+/// Checks an InvokeModel body for `spec` as Bedrock does, decoding its images; nothing is painted.
+pub fn validate(spec: &ModelSpec, body: &[u8], limits: &DecodeLimits) -> R<Invocation> {
     let v: Value = serde_json::from_slice(body)
         .map_err(|e| BedrockError::malformed("#", format!("invalid JSON ({e})")))?;
     let obj = v
         .as_object()
         .ok_or_else(|| BedrockError::malformed("#", "expected type: JSONObject"))?;
     match spec.family {
-        Family::Titan | Family::NovaCanvas => titan(spec, obj, filter, limits),
-        _ => stability(spec, obj, filter, limits),
+        Family::Titan | Family::NovaCanvas => titan(spec, obj, limits),
+        _ => stability(spec, obj, limits),
     }
+}
+
+/// Paints a validated request with the local engine; `filter` withholds an image as Bedrock's
+/// content filter would.
+fn execute(inv: Invocation, filter: bool) -> R<Value> {
+    if inv.stability {
+        if filter {
+            return Ok(
+                json!({ "seeds": [inv.seed], "finish_reasons": ["Filter reason: output image"], "images": [] }),
+            );
+        }
+        let out = fill(&inv.image, &inv.mask, inv.seed)?;
+        return Ok(json!({
+            "seeds": [inv.seed],
+            "finish_reasons": [null],
+            "images": [encode_b64(&out, inv.format)?],
+        }));
+    }
+    let mut images = Vec::new();
+    for i in 0..inv.count {
+        let out = fill(&inv.image, &inv.mask, inv.seed.wrapping_add(i))?;
+        images.push(Value::String(encode_b64(&out, inv.format)?));
+    }
+    if filter && !images.is_empty() {
+        images.pop();
+        return Ok(json!({
+            "images": images,
+            "error": "This request has been blocked by our content filters. (injected)",
+        }));
+    }
+    Ok(json!({ "images": images }))
 }
 
 fn check_keys(
@@ -332,12 +383,7 @@ fn encode_b64(img: &RgbImage, format: image::ImageFormat) -> R<String> {
         })
 }
 
-fn titan(
-    spec: &ModelSpec,
-    obj: &Map<String, Value>,
-    filter: bool,
-    limits: &DecodeLimits,
-) -> R<Value> {
+fn titan(spec: &ModelSpec, obj: &Map<String, Value>, limits: &DecodeLimits) -> R<Invocation> {
     check_keys(
         obj,
         "#",
@@ -508,27 +554,17 @@ fn titan(
         m.feather(crate::job::OUTPAINT_SEAM_PX);
         mask = m.0;
     }
-    let mut images = Vec::new();
-    for i in 0..n {
-        let out = fill(&rgb, &mask, seed.wrapping_add(i))?;
-        images.push(Value::String(encode_b64(&out, image::ImageFormat::Png)?));
-    }
-    if filter && !images.is_empty() {
-        images.pop();
-        return Ok(json!({
-            "images": images,
-            "error": "This request has been blocked by our content filters. (injected)",
-        }));
-    }
-    Ok(json!({ "images": images }))
+    Ok(Invocation {
+        image: rgb,
+        mask,
+        seed,
+        count: n,
+        format: image::ImageFormat::Png,
+        stability: false,
+    })
 }
 
-fn stability(
-    spec: &ModelSpec,
-    obj: &Map<String, Value>,
-    filter: bool,
-    limits: &DecodeLimits,
-) -> R<Value> {
+fn stability(spec: &ModelSpec, obj: &Map<String, Value>, limits: &DecodeLimits) -> R<Invocation> {
     let (allowed, required): (&[&str], &[&str]) = match spec.family {
         Family::StabilityInpaint => (
             &[
@@ -650,17 +686,14 @@ fn stability(
             (image.to_rgb8(), m.0)
         }
     };
-    if filter {
-        return Ok(
-            json!({ "seeds": [seed], "finish_reasons": ["Filter reason: output image"], "images": [] }),
-        );
-    }
-    let out = fill(&canvas, &mask, seed)?;
-    Ok(json!({
-        "seeds": [seed],
-        "finish_reasons": [null],
-        "images": [encode_b64(&out, format)?],
-    }))
+    Ok(Invocation {
+        image: canvas,
+        mask,
+        seed,
+        count: 1,
+        format,
+        stability: true,
+    })
 }
 
 #[cfg(test)]

@@ -66,7 +66,8 @@ pub struct EditRequest {
     pub quality: Quality,
 }
 
-const TOP_KEYS: &[&str] = &[
+/// The top-level fields of the contract.
+pub const TOP_KEYS: &[&str] = &[
     "prompt",
     "base_image",
     "mask",
@@ -264,8 +265,11 @@ pub fn parse(body: &[u8]) -> Result<EditRequest, FieldError> {
     let cfg_scale = match obj.get("cfg_scale") {
         None | Some(Value::Null) => None,
         Some(v) => match v.as_f64() {
-            Some(f) if f.is_finite() => Some(f as f32),
-            _ => {
+            Some(f) if f.is_finite() && (f as f32).is_finite() => Some(f as f32),
+            Some(_) => {
+                return Err(FieldError::new("cfg_scale", format!("{v} is out of range")));
+            }
+            None => {
                 return Err(FieldError::new(
                     "cfg_scale",
                     format!("expected a number, got {v}"),
@@ -465,6 +469,11 @@ mod tests {
             (
                 serde_json::json!({"prompt": {"text": "x"}, "base_image": "A", "mask": "B", "seed": -1}),
                 "seed",
+            ),
+            (
+                // 1e300 became an infinite f32 and passed as a finite number
+                serde_json::json!({"prompt": {"text": "x"}, "base_image": "A", "mask": "B", "cfg_scale": 1e300}),
+                "cfg_scale",
             ),
             (
                 serde_json::json!({"prompt": {"text": "x"}, "base_image": "A", "mask": "B", "quality": "ultra"}),
