@@ -83,6 +83,12 @@ impl Shape {
         let mut pts = Vec::new();
         for (i, pair) in s.split_whitespace().enumerate() {
             let v = numbers(pair, &format!("--polygon vertex {}", i + 1), 2, "X,Y")?;
+            if v.iter().any(|n| n.abs() > 1e9) {
+                return Err(format!(
+                    "--polygon vertex {} {pair:?}: coordinates must be within ±1000000000",
+                    i + 1
+                ));
+            }
             pts.push((v[0], v[1]));
         }
         if pts.len() < 3 {
@@ -101,6 +107,11 @@ impl Shape {
             return Err(format!(
                 "--ellipse {s:?}: radii must be greater than 0, got {} and {}",
                 v[2], v[3]
+            ));
+        }
+        if v.iter().any(|n| n.abs() > 1e9) {
+            return Err(format!(
+                "--ellipse {s:?}: values must be within ±1000000000"
             ));
         }
         Ok(Shape::Ellipse {
@@ -244,6 +255,15 @@ mod tests {
 
     fn at(m: &Mask, x: u32, y: u32) -> bool {
         m.0.get_pixel(x, y).0[0] == 255
+    }
+
+    #[test]
+    fn huge_coordinates_are_refused_by_every_shape() {
+        let e = Shape::parse_polygon("0,0 1e308,0 0,5").unwrap_err();
+        assert!(e.contains("vertex 2") && e.contains("1e308"), "{e}");
+        assert!(Shape::parse_ellipse("1e12,5,3,3").is_err());
+        assert!(Shape::parse_rect("0,0,1e12,3").is_err());
+        assert!(Shape::parse_polygon("0,0 1e9,0 0,5").is_ok());
     }
 
     #[test]
