@@ -118,17 +118,60 @@ pub fn decode_bytes(bytes: &[u8], name: &str, limits: &DecodeLimits) -> Result<D
 
 /// True for a GIF with a second frame or an animated WebP (only the first frame is edited).
 fn is_animated(bytes: &[u8], format: ImageFormat) -> bool {
-    use image::AnimationDecoder;
     match format {
-        // decodes at most two frames, after the size limits were checked
-        ImageFormat::Gif => image::codecs::gif::GifDecoder::new(Cursor::new(bytes))
-            .map(|d| d.into_frames().take(2).filter(Result::is_ok).count() > 1)
-            .unwrap_or(false),
+        ImageFormat::Gif => gif_frames_at_most(bytes, 2) > 1,
         ImageFormat::WebP => image::codecs::webp::WebPDecoder::new(Cursor::new(bytes))
             .map(|d| d.has_animation())
             .unwrap_or(false),
         _ => false,
     }
+}
+
+/// Counts a GIF's image descriptors (frames), up to `max`, by walking its block structure without
+/// decoding a pixel: a frame's claimed size costs nothing here (decoding frames to count them
+/// allocated whole frame buffers first, found by the `mask_file` fuzz target).
+fn gif_frames_at_most(b: &[u8], max: usize) -> usize {
+    // skips data sub-blocks from `i`; returns the index after the terminator
+    fn sub_blocks(b: &[u8], mut i: usize) -> Option<usize> {
+        loop {
+            let n = usize::from(*b.get(i)?);
+            i += 1 + n;
+            if n == 0 {
+                return Some(i);
+            }
+        }
+    }
+    let table = |flags: u8| {
+        if flags & 0x80 != 0 {
+            3 << ((flags & 7) + 1)
+        } else {
+            0
+        }
+    };
+    let Some(&screen_flags) = b.get(10) else {
+        return 0;
+    };
+    let mut i = 13 + table(screen_flags);
+    let mut frames = 0;
+    while frames < max {
+        match b.get(i) {
+            Some(0x21) => match sub_blocks(b, i + 2) {
+                Some(next) => i = next,
+                None => break,
+            },
+            Some(0x2C) => {
+                frames += 1;
+                let Some(&flags) = b.get(i + 9) else { break };
+                // descriptor (10), local colour table, LZW minimum code size (1), data
+                match sub_blocks(b, i + 10 + table(flags) + 1) {
+                    Some(next) => i = next,
+                    None => break,
+                }
+            }
+            _ => break,
+        }
+    }
+    frames
 }
 
 /// True when no end-of-image marker (FF D9) follows the last start-of-scan marker (FF DA). Entropy-coded
@@ -342,6 +385,32 @@ pub fn decode_base64_or_data_url(s: &str, field: &str) -> Result<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn gif_frames_are_counted_without_decoding() {
+        let one = {
+            let mut buf = Cursor::new(Vec::new());
+            DynamicImage::ImageRgb8(image::RgbImage::new(4, 3))
+                .write_to(&mut buf, ImageFormat::Gif)
+                .unwrap();
+            buf.into_inner()
+        };
+        assert_eq!(gif_frames_at_most(&one, 2), 1);
+        // the same frame twice
+        let end = one.len() - 1; // the trailer, 0x3B
+        let start = 13 + 3 * (1 << ((one[10] & 7) + 1)) * usize::from(one[10] >> 7);
+        let mut two = one[..end].to_vec();
+        two.extend_from_slice(&one[start..]);
+        assert_eq!(gif_frames_at_most(&two, 2), 2);
+        assert_eq!(gif_frames_at_most(&two, 5), 2);
+        // a frame that claims 65535x65535 pixels costs nothing (the fuzzer's input)
+        let bomb = [
+            71, 73, 70, 56, 57, 97, 9, 250, 1, 0, 128, 0, 0, 255, 0, 255, 0, 255, 0, 33, 249, 4, 1,
+            0, 0, 0, 0, 44, 254, 255, 255, 255, 255, 255, 255, 255, 0, 2, 2, 68, 1, 0, 59,
+        ];
+        assert_eq!(gif_frames_at_most(&bomb, 2), 1);
+        assert_eq!(gif_frames_at_most(b"GIF89a", 2), 0);
+    }
 
     #[cfg(target_os = "linux")]
     #[test]
