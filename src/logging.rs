@@ -43,7 +43,8 @@ pub fn init(verbose: u8, file: Option<&Path>) -> Result<()> {
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_target(true);
-    let installed = match file {
+    // a second init in one process (tests calling `run` twice) keeps the first logger
+    let _ = match file {
         Some(path) => {
             let f = std::fs::OpenOptions::new()
                 .create(true)
@@ -63,8 +64,6 @@ pub fn init(verbose: u8, file: Option<&Path>) -> Result<()> {
             .with_writer(std::io::stderr)
             .try_init(),
     };
-    // a second init in one process (tests calling `run` twice) keeps the first logger
-    let _ = installed;
     Ok(())
 }
 

@@ -3,7 +3,6 @@
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
-use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -83,10 +82,7 @@ pub async fn invoke(
         )
         .into_response();
     }
-    let delay = state.faults.delay_ms();
-    if delay > 0 {
-        tokio::time::sleep(Duration::from_millis(delay)).await;
-    }
+    state.faults.delay().await;
     let spec = match model::find(&model_id) {
         Some(s) if s.family != Family::Local => s,
         _ => {
@@ -141,38 +137,9 @@ fn injected_response(fault: Injected, model_id: &str) -> Response {
                 "This model version has reached the end of its life. The model {model_id} is marked by provider as Legacy and you have not been actively using the model in the last 30 days. Please upgrade to an active model on Amazon Bedrock"
             ),
         ),
-        Injected::Malformed => return (StatusCode::OK, "{\"images\": [\"not json").into_response(),
-        Injected::BadBase64 => {
-            return axum::Json(json!({ "images": ["@@ not base64 @@"] })).into_response();
-        }
-        Injected::Drop => return dropped_midway(),
+        Injected::Broken(b) => return b.response(),
     };
     BedrockError::new(status, code, message).into_response()
-}
-
-/// A 200 that announces a full body, sends half of it and then breaks the connection.
-pub(crate) fn dropped_midway() -> Response {
-    let full = format!("{{\"images\": [\"{}\"]}}", "A".repeat(64 * 1024));
-    use futures_util::StreamExt;
-    let half = Bytes::from(full[..full.len() / 2].to_string());
-    // the headers and the first half go out; a moment later the connection breaks
-    let parts = futures_util::stream::once(async move { Ok::<_, std::io::Error>(half) }).chain(
-        futures_util::stream::once(async {
-            tokio::time::sleep(Duration::from_millis(100)).await;
-            Err(std::io::Error::new(
-                std::io::ErrorKind::ConnectionReset,
-                "connection dropped (injected)",
-            ))
-        }),
-    );
-    let mut resp = Response::new(axum::body::Body::from_stream(parts));
-    let headers = resp.headers_mut();
-    headers.insert(
-        axum::http::header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    headers.insert(axum::http::header::CONTENT_LENGTH, full.len().into());
-    resp
 }
 
 fn handle(spec: &'static ModelSpec, body: &[u8], filter: bool, limits: &DecodeLimits) -> R<Value> {

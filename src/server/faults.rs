@@ -1,9 +1,13 @@
-//! Fault injection for the Bedrock-compatible endpoint: `--fault KIND=VALUE` on the command line
-//! or `POST /__imgedit/faults` with `{"KIND": VALUE, ...}` at run time.
+//! Fault injection for the Bedrock-compatible endpoint and /image-edit: `--fault KIND=VALUE` on the
+//! command line or `POST /__imgedit/faults` with `{"KIND": VALUE, ...}` at run time.
 
 use std::collections::HashSet;
 use std::sync::Mutex;
+use std::time::Duration;
 
+use axum::body::Bytes;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 /// Faults still to inject. Counters apply to the next N requests, then run out.
@@ -37,9 +41,55 @@ pub enum Injected {
     Error500,
     Unavailable,
     Legacy,
+    Broken(Broken),
+}
+
+/// A 200 that a client cannot use, the same from either endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Broken {
+    /// A body that is not JSON.
     Malformed,
+    /// JSON whose image is not base64.
     BadBase64,
+    /// The connection breaks halfway through the body.
     Drop,
+}
+
+impl Broken {
+    pub fn response(self) -> Response {
+        match self {
+            Broken::Malformed => (StatusCode::OK, "{\"images\": [\"not json").into_response(),
+            Broken::BadBase64 => {
+                axum::Json(serde_json::json!({ "images": ["@@ not base64 @@"] })).into_response()
+            }
+            Broken::Drop => dropped_midway(),
+        }
+    }
+}
+
+/// A 200 that announces a full body, sends half of it and then breaks the connection.
+fn dropped_midway() -> Response {
+    use futures_util::StreamExt;
+    let full = format!("{{\"images\": [\"{}\"]}}", "A".repeat(64 * 1024));
+    let half = Bytes::from(full[..full.len() / 2].to_string());
+    // the headers and the first half go out; a moment later the connection breaks
+    let parts = futures_util::stream::once(async move { Ok::<_, std::io::Error>(half) }).chain(
+        futures_util::stream::once(async {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            Err(std::io::Error::new(
+                std::io::ErrorKind::ConnectionReset,
+                "connection dropped (injected)",
+            ))
+        }),
+    );
+    let mut resp = Response::new(axum::body::Body::from_stream(parts));
+    let headers = resp.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    headers.insert(header::CONTENT_LENGTH, full.len().into());
+    resp
 }
 
 impl FaultPlan {
@@ -90,8 +140,12 @@ impl Faults {
         }
     }
 
-    pub fn delay_ms(&self) -> u64 {
-        self.0.lock().map(|p| p.delay_ms).unwrap_or(0)
+    /// Waits the `delay-ms` the plan asks of every answer, if any.
+    pub async fn delay(&self) {
+        let ms = self.0.lock().map(|p| p.delay_ms).unwrap_or(0);
+        if ms > 0 {
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+        }
     }
 
     /// Takes the fault for the next request to `model_id`, if any.
@@ -114,11 +168,11 @@ impl Faults {
         } else if take(&mut p.unavailable) {
             Some(Injected::Unavailable)
         } else if take(&mut p.malformed) {
-            Some(Injected::Malformed)
+            Some(Injected::Broken(Broken::Malformed))
         } else if take(&mut p.bad_base64) {
-            Some(Injected::BadBase64)
+            Some(Injected::Broken(Broken::BadBase64))
         } else if take(&mut p.drop) {
-            Some(Injected::Drop)
+            Some(Injected::Broken(Broken::Drop))
         } else {
             None
         }

@@ -246,10 +246,7 @@ pub async fn handle(State(state): State<Arc<AppState>>, req: Request) -> Respons
     record.id = request_id.clone();
     record.engine = Some(svc.engine.kind().as_str().to_string());
 
-    let delay = state.faults.delay_ms();
-    if delay > 0 {
-        tokio::time::sleep(Duration::from_millis(delay)).await;
-    }
+    state.faults.delay().await;
     let outcome = match state.faults.next("image-edit") {
         Some(fault) => {
             discard_body(req).await;
@@ -330,13 +327,7 @@ fn injected(fault: Injected) -> Result<Response, Failure> {
             "ServiceUnavailableException",
             "Service unavailable (injected)",
         ),
-        Injected::Malformed => {
-            return Ok((StatusCode::OK, "{\"images\": [\"not json").into_response());
-        }
-        Injected::BadBase64 => {
-            return Ok(axum::Json(json!({ "images": ["@@ not base64 @@"] })).into_response());
-        }
-        Injected::Drop => return Ok(super::bedrock::dropped_midway()),
+        Injected::Broken(b) => return Ok(b.response()),
     };
     Err(Failure {
         status,
@@ -474,16 +465,19 @@ const DRAIN_SECS: u64 = 10;
 /// How long a whole body may take to arrive (API Gateway gives a request 29 s in all).
 const BODY_SECS: u64 = 30;
 
+/// The body length the client announced, if any.
+fn declared_length(req: &Request) -> Option<usize> {
+    req.headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+}
+
 /// Reads and drops a body that will not be used (bounded by `DRAIN_CAP_BYTES` and `DRAIN_SECS`),
 /// so that a client still sending it receives the answer rather than a reset connection.
 async fn discard_body(req: Request) {
     use futures_util::StreamExt;
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > DRAIN_CAP_BYTES) {
+    if declared_length(&req).is_some_and(|n| n > DRAIN_CAP_BYTES) {
         return;
     }
     let mut stream = req.into_body().into_data_stream();
@@ -502,11 +496,7 @@ async fn discard_body(req: Request) {
 /// Reads the body up to `limit` bytes; an oversize body is drained (never held) and refused.
 async fn read_body(req: Request, limit: usize) -> Result<axum::body::Bytes, Failure> {
     use futures_util::StreamExt;
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
+    let declared = declared_length(&req);
     if let Some(n) = declared
         && n > limit
     {

@@ -345,12 +345,8 @@ fn fails_and_keeps_the_old_output(sb: &Sandbox, server: &Server, env: &[(&str, &
 }
 
 fn list(sb: &Sandbox) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(sb.dir.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n != "data" && n != "config")
-        .collect();
-    names.sort();
+    let mut names = sb.files();
+    names.retain(|n| n != "data" && n != "config");
     names
 }
 

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use image::DynamicImage;
 
-use crate::cognito::{PASSWORD, Pool, cache, provision_with};
+use crate::cognito::{PASSWORD, Pool, cache, provision_with, walk};
 use crate::common::*;
 use crate::server::{bedrock_backed_with, edit_url, post, small_request};
 
@@ -37,17 +37,6 @@ fn output(a: &assert_cmd::assert::Assert) -> String {
         String::from_utf8_lossy(&o.stdout),
         String::from_utf8_lossy(&o.stderr)
     )
-}
-
-fn files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            files(&p, out);
-        } else {
-            out.push(p);
-        }
-    }
 }
 
 #[test]
@@ -161,8 +150,7 @@ fn no_secret_reaches_any_output_log_or_file() {
     drop(upstream);
 
     // the scan: everything said, and every file except the token cache
-    let mut all = Vec::new();
-    files(sb.dir.path(), &mut all);
+    let all = walk(sb.dir.path());
     let cache_file = sb.path("config/tokens/default.json");
     let mut scanned = 0;
     for path in all.iter().filter(|p| **p != cache_file) {

@@ -1225,13 +1225,7 @@ fn images_claiming_10_gigapixels_are_refused_by_field_before_decoding() {
     let sb = Sandbox::new();
     let s = serve(&sb, &["--no-auth", "--no-log"], &[]);
     let bomb = png_claiming(100_000, 100_000);
-    let (_, jpeg) = photo(32, 32);
-    let mut body = browser_body(
-        "x",
-        "INPAINTING",
-        &jpeg,
-        Some(&titan_mask(32, 32, 4, 4, 8, 8)),
-    );
+    let mut body = small_request();
     body["base_image"] = json!(b64(&bomb));
     let a = post(&edit_url(&s), None, &body);
     assert_eq!(a.status, 400, "{}", short(&a.body));
@@ -1244,12 +1238,7 @@ fn images_claiming_10_gigapixels_are_refused_by_field_before_decoding() {
         "{}",
         a.json()
     );
-    let mut body = browser_body(
-        "x",
-        "INPAINTING",
-        &jpeg,
-        Some(&titan_mask(32, 32, 4, 4, 8, 8)),
-    );
+    let mut body = small_request();
     body["mask"] = json!(b64(&bomb));
     let a = post(&edit_url(&s), None, &body);
     assert_eq!(a.status, 400, "{}", short(&a.body));
