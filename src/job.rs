@@ -514,7 +514,7 @@ impl EditJob {
                 }
             }
         }
-        if m.family == crate::model::Family::Local && self.mask.as_raw().iter().all(|&v| v > 0) {
+        if m.fills_from_known_pixels() && self.mask.as_raw().iter().all(|&v| v > 0) {
             return Err(input_err!(
                 "{}: the selection covers every pixel ({cw}x{ch}), so the local engine has nothing to fill from: leave part of the image unselected (--invert-mask flips a mask), or use a generative engine (--engine bedrock or api)",
                 self.source_name

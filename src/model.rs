@@ -93,6 +93,12 @@ impl ModelSpec {
         }
     }
 
+    /// Whether the model fills the selection only from the unselected pixels (so a selection of
+    /// every pixel leaves it nothing to work with), rather than generating.
+    pub fn fills_from_known_pixels(&self) -> bool {
+        self.family == Family::Local
+    }
+
     /// Whether the model can find the region itself from `--mask-prompt`.
     pub fn supports_mask_prompt(&self) -> bool {
         matches!(self.family, Family::Titan | Family::NovaCanvas)
