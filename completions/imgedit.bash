@@ -823,7 +823,7 @@ _imgedit() {
             return 0
             ;;
         imgedit__subcmd__serve)
-            opts="-v -h -V --listen --bedrock --fault --engine --model --region --profile --user-pool-id --client-id --jwks-url --no-auth --table --create-table --no-log --cors-origin --max-body-bytes --max-concurrent --lambda --verbose --log-file --help --version"
+            opts="-v -h -V --listen --bedrock --fault --fault-control --engine --model --region --profile --user-pool-id --client-id --jwks-url --no-auth --table --create-table --no-log --cors-origin --max-body-bytes --max-concurrent --max-connections --header-timeout --body-timeout --write-timeout --lambda --verbose --log-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -878,6 +878,22 @@ _imgedit() {
                     return 0
                     ;;
                 --max-concurrent)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-connections)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --header-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --body-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --write-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -114,7 +114,7 @@ complete -c imgedit -n "__fish_imgedit_using_subcommand tui" -s v -l verbose -d 
 complete -c imgedit -n "__fish_imgedit_using_subcommand tui" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c imgedit -n "__fish_imgedit_using_subcommand tui" -s V -l version -d 'Print version'
 complete -c imgedit -n "__fish_imgedit_using_subcommand serve" -l listen -d 'Address to listen on (port 0 picks a free port)' -r
-complete -c imgedit -n "__fish_imgedit_using_subcommand serve" -l fault -d 'Inject faults into the Bedrock-compatible endpoint and /image-edit: throttle=N, error500=N, unavailable=N, filter=N, malformed=N, bad-base64=N, drop=N, delay-ms=MS, legacy=MODEL_ID (repeatable)' -r
+complete -c imgedit -n "__fish_imgedit_using_subcommand serve" -l fault -d 'Testing: inject faults into the Bedrock-compatible endpoint and /image-edit: throttle=N, error500=N, unavailable=N, filter=N, malformed=N, bad-base64=N, drop=N, delay-ms=MS, legacy=MODEL_ID (repeatable; local servers only: needs --bedrock or --no-auth, refused with --lambda)' -r
 complete -c imgedit -n "__fish_imgedit_using_subcommand serve" -l engine -d 'Engine behind /image-edit [default: from the config, else local]' -r -f -a "local\t'The embedded classical engine: offline, no account, prompts ignored'
 bedrock\t'Amazon Bedrock InvokeModel (Titan, Nova Canvas, Stability)'
 api\t'A team\'s `/image-edit` HTTP API, authenticated with Cognito'"
@@ -127,9 +127,14 @@ complete -c imgedit -n "__fish_imgedit_using_subcommand serve" -l jwks-url -d 'W
 complete -c imgedit -n "__fish_imgedit_using_subcommand serve" -l table -d 'Request log in this DynamoDB table instead of the local history file' -r
 complete -c imgedit -n "__fish_imgedit_using_subcommand serve" -l cors-origin -d 'Origin allowed to call the API from a browser (repeatable; * = any)' -r
 complete -c imgedit -n "__fish_imgedit_using_subcommand serve" -l max-body-bytes -d 'Largest request body, in bytes (AWS Lambda\'s limit is 6 MB)' -r
-complete -c imgedit -n "__fish_imgedit_using_subcommand serve" -l max-concurrent -d 'Edits run at once; beyond it requests get 503 with Retry-After [default: the number of CPUs]' -r
+complete -c imgedit -n "__fish_imgedit_using_subcommand serve" -l max-concurrent -d 'Edits (with --bedrock: invocations) run at once; beyond it requests get 503 with Retry-After [default: the number of CPUs]' -r
+complete -c imgedit -n "__fish_imgedit_using_subcommand serve" -l max-connections -d 'Open connections at once; beyond it a new connection gets 503 and is closed' -r
+complete -c imgedit -n "__fish_imgedit_using_subcommand serve" -l header-timeout -d 'Seconds a client has to send a request\'s headers; also how long an idle kept-alive connection stays open' -r
+complete -c imgedit -n "__fish_imgedit_using_subcommand serve" -l body-timeout -d 'Seconds a client has to send a whole request body' -r
+complete -c imgedit -n "__fish_imgedit_using_subcommand serve" -l write-timeout -d 'Seconds an answer may wait on a client that does not read it before the connection is dropped' -r
 complete -c imgedit -n "__fish_imgedit_using_subcommand serve" -l log-file -d 'Append log lines to this file instead of stderr (needed with the TUI)' -r -F
 complete -c imgedit -n "__fish_imgedit_using_subcommand serve" -l bedrock -d 'Serve only POST /model/{modelId}/invoke in Bedrock\'s wire format, answered by the local engine (no /image-edit, no authentication)'
+complete -c imgedit -n "__fish_imgedit_using_subcommand serve" -l fault-control -d 'Testing: also mount POST /__imgedit/faults, which replaces the faults at run time (same rules as --fault)'
 complete -c imgedit -n "__fish_imgedit_using_subcommand serve" -l no-auth -d 'Accept requests without a token (local use only; prints a warning)'
 complete -c imgedit -n "__fish_imgedit_using_subcommand serve" -l create-table -d 'Create the DynamoDB table (--table) if it does not exist'
 complete -c imgedit -n "__fish_imgedit_using_subcommand serve" -l no-log -d 'Keep no request log'

@@ -41,7 +41,7 @@ pub enum Command {
     /// Open the interactive editor (select, run, compare, keep, undo)
     Tui(TuiArgs),
     /// Serve HTTP endpoints: the Bedrock-compatible endpoint for offline work
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Sign in to the Cognito user pool of the /image-edit API
     #[command(after_help = "Exit codes: 0 signed in, 2 usage, 5 authentication failed")]
     Login(LoginArgs),
@@ -258,9 +258,12 @@ pub struct ServeArgs {
     /// Serve only POST /model/{modelId}/invoke in Bedrock's wire format, answered by the local engine (no /image-edit, no authentication)
     #[arg(long)]
     pub bedrock: bool,
-    /// Inject faults into the Bedrock-compatible endpoint and /image-edit: throttle=N, error500=N, unavailable=N, filter=N, malformed=N, bad-base64=N, drop=N, delay-ms=MS, legacy=MODEL_ID (repeatable)
+    /// Testing: inject faults into the Bedrock-compatible endpoint and /image-edit: throttle=N, error500=N, unavailable=N, filter=N, malformed=N, bad-base64=N, drop=N, delay-ms=MS, legacy=MODEL_ID (repeatable; local servers only: needs --bedrock or --no-auth, refused with --lambda)
     #[arg(long, value_name = "KIND=VALUE")]
     pub fault: Vec<String>,
+    /// Testing: also mount POST /__imgedit/faults, which replaces the faults at run time (same rules as --fault)
+    #[arg(long)]
+    pub fault_control: bool,
     /// Engine behind /image-edit [default: from the config, else local]
     #[arg(long, value_enum)]
     pub engine: Option<EngineKind>,
@@ -300,9 +303,21 @@ pub struct ServeArgs {
     /// Largest request body, in bytes (AWS Lambda's limit is 6 MB)
     #[arg(long, value_name = "BYTES", default_value_t = 6 * 1024 * 1024)]
     pub max_body_bytes: usize,
-    /// Edits run at once; beyond it requests get 503 with Retry-After [default: the number of CPUs]
+    /// Edits (with --bedrock: invocations) run at once; beyond it requests get 503 with Retry-After [default: the number of CPUs]
     #[arg(long, value_name = "N")]
     pub max_concurrent: Option<usize>,
+    /// Open connections at once; beyond it a new connection gets 503 and is closed
+    #[arg(long, value_name = "N", default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..=65536))]
+    pub max_connections: u32,
+    /// Seconds a client has to send a request's headers; also how long an idle kept-alive connection stays open
+    #[arg(long, value_name = "SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub header_timeout: u64,
+    /// Seconds a client has to send a whole request body
+    #[arg(long, value_name = "SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub body_timeout: u64,
+    /// Seconds an answer may wait on a client that does not read it before the connection is dropped
+    #[arg(long, value_name = "SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub write_timeout: u64,
     /// Run as an AWS Lambda function behind API Gateway (builds with the `lambda` feature)
     #[arg(long)]
     pub lambda: bool,

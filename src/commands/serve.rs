@@ -1,6 +1,7 @@
 //! `imgedit serve`: the `/image-edit` API and the Bedrock-compatible endpoint, locally or on Lambda.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::cli::ServeArgs;
 use crate::config::{Config, Paths};
@@ -9,15 +10,22 @@ use crate::error::{Error, Result};
 use crate::job::Mode;
 use crate::model::{self, ModelSpec};
 use crate::record::{LocalLog, default_log_path};
+use crate::server::bedrock::BedrockService;
 use crate::server::image_edit::{Cors, EditService, RecordSink};
 use crate::server::jwt::{JwtConfig, JwtVerifier};
-use crate::server::{self, AppState, faults::FaultPlan, faults::Faults};
+use crate::server::{self, AppState, Concurrency, ConnLimits, faults::FaultPlan, faults::Faults};
 
 /// The model the original Lambda called for `"titan"`.
 pub const ORIGINAL_MODEL: &str = "amazon.titan-image-generator-v2:0";
 
 /// Runs the server until Ctrl-C (or the Lambda runtime's end).
 pub fn run(args: &ServeArgs, rt: &tokio::runtime::Runtime) -> Result<()> {
+    let testing = !args.fault.is_empty() || args.fault_control;
+    if args.lambda && (testing || args.bedrock) {
+        return Err(Error::Usage(
+            "--lambda serves /image-edit only: --fault, --fault-control and --bedrock are for local servers".into(),
+        ));
+    }
     let paths = Paths::from_env()?;
     let config = Config::load(&paths.config_file)?;
     let mut plan = FaultPlan::default();
@@ -29,28 +37,59 @@ pub fn run(args: &ServeArgs, rt: &tokio::runtime::Runtime) -> Result<()> {
     } else {
         Some(rt.block_on(edit_service(args, &config, &paths))?)
     };
+    if testing && edit.as_ref().is_some_and(|svc| svc.auth.is_some()) {
+        return Err(Error::Usage(
+            "--fault and --fault-control are for local test servers: never beside token checks (use them with --bedrock or --no-auth)".into(),
+        ));
+    }
     let summary = edit.as_ref().map(describe);
+    let conn = ConnLimits {
+        max_connections: args.max_connections as usize,
+        header_timeout: Duration::from_secs(args.header_timeout),
+        body_timeout: Duration::from_secs(args.body_timeout),
+        write_timeout: Duration::from_secs(args.write_timeout),
+    };
     let state = Arc::new(AppState {
         faults: Faults::new(plan),
+        fault_control: args.fault_control,
         limits: config.limits,
+        body_timeout: conn.body_timeout,
+        bedrock: args.bedrock.then(|| BedrockService {
+            concurrency: args
+                .max_concurrent
+                .map_or_else(Concurrency::cpus, Concurrency::new),
+        }),
         edit,
     });
     if args.lambda {
         return run_lambda(state, rt);
     }
+    let fault_note = if args.fault_control {
+        "; testing: POST /__imgedit/faults changes the injected faults"
+    } else if testing {
+        "; testing: faults injected"
+    } else {
+        ""
+    };
+    let limits_note = format!(
+        "at most {} connections; {} s for headers, {} s for a body",
+        conn.max_connections,
+        conn.header_timeout.as_secs(),
+        conn.body_timeout.as_secs()
+    );
     rt.block_on(server::serve(
         args.listen,
         state,
+        conn,
         |addr| match &summary {
             None => {
                 eprintln!("imgedit serve: Bedrock-compatible endpoint on http://{addr} (POST /model/{{modelId}}/invoke)");
                 eprintln!("  use it with: AWS_ENDPOINT_URL_BEDROCK_RUNTIME=http://{addr}");
+                eprintln!("  {limits_note}{fault_note}");
             }
             Some(s) => {
                 eprintln!("imgedit serve: POST http://{addr}/image-edit ({s})");
-                eprintln!(
-                    "  also: POST http://{addr}/model/{{modelId}}/invoke (Bedrock-compatible), GET /health"
-                );
+                eprintln!("  also: the stage root and /{{stage}}[/image-edit], GET /health; {limits_note}{fault_note}");
             }
         },
         async {
@@ -81,7 +120,7 @@ fn describe(svc: &EditService) -> String {
             a.config().user_pool_id
         )),
         svc.log.describe(),
-        svc.max_concurrent,
+        svc.concurrency.max,
         svc.max_body_bytes
     )
 }

@@ -4,19 +4,18 @@
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
-use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Request, State};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use image::{DynamicImage, GrayImage, RgbImage};
 use serde_json::{Map, Value, json};
 
-use super::AppState;
 use super::faults::Injected;
+use super::{AppState, Concurrency, body};
 use crate::engine::bedrock::polarity::{self, TitanTask};
 use crate::engine::local::{self, LocalParams};
 use crate::image_io::{self, DecodeLimits};
-use crate::model::{self, Family, ModelSpec};
+use crate::model::{self, BEDROCK_MAX_BODY_BYTES, Family, ModelSpec};
 
 /// A Bedrock error: HTTP status, `x-amzn-ErrorType` code and message.
 #[derive(Debug)]
@@ -62,19 +61,29 @@ impl IntoResponse for BedrockError {
 
 type R<T> = Result<T, BedrockError>;
 
+/// What the Bedrock-compatible endpoint (`serve --bedrock`) needs beyond the shared state.
+pub struct BedrockService {
+    /// Invocations at once; beyond it a request gets 503 ServiceUnavailableException.
+    pub concurrency: Concurrency,
+}
+
 /// The handler.
 pub async fn invoke(
     State(state): State<Arc<AppState>>,
     Path(model_id): Path<String>,
-    headers: axum::http::HeaderMap,
-    body: Bytes,
+    req: Request,
 ) -> Response {
+    let Some(svc) = state.bedrock.as_ref() else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
     // Like Bedrock, require a SigV4 signature or a Bedrock API key (signatures are not verified).
-    let auth = headers
+    let auth = req
+        .headers()
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     if !(auth.starts_with("AWS4-HMAC-SHA256 ") || auth.starts_with("Bearer ")) {
+        body::discard(req).await;
         return BedrockError::new(
             StatusCode::FORBIDDEN,
             "AccessDeniedException",
@@ -95,8 +104,40 @@ pub async fn invoke(
         }
     };
     if let Some(fault) = state.faults.next(&model_id) {
+        body::discard(req).await;
         return injected_response(fault, &model_id);
     }
+    let Some(_permit) = svc.concurrency.try_enter() else {
+        body::discard(req).await;
+        return BedrockError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "ServiceUnavailableException",
+            format!(
+                "The server is busy ({} invocations running); retry in a moment",
+                svc.concurrency.max
+            ),
+        )
+        .into_response();
+    };
+    let body = match body::read(req, BEDROCK_MAX_BODY_BYTES, state.body_timeout).await {
+        Ok(b) => b,
+        Err(e @ body::BodyError::TooLarge { .. }) => {
+            return BedrockError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "ValidationException",
+                format!("{e} (InvokeModel's body limit)"),
+            )
+            .into_response();
+        }
+        Err(e) => {
+            return BedrockError::new(
+                StatusCode::BAD_REQUEST,
+                "ValidationException",
+                e.to_string(),
+            )
+            .into_response();
+        }
+    };
     let filter = state.faults.take_filter();
     let limits = state.limits;
     let result = tokio::task::spawn_blocking(move || handle(spec, &body, filter, &limits)).await;

@@ -1,5 +1,6 @@
-//! Fault injection for the Bedrock-compatible endpoint and /image-edit: `--fault KIND=VALUE` on the
-//! command line or `POST /__imgedit/faults` with `{"KIND": VALUE, ...}` at run time.
+//! Fault injection for the Bedrock-compatible endpoint and /image-edit on local test servers:
+//! `--fault KIND=VALUE` on the command line, or `POST /__imgedit/faults` with `{"KIND": VALUE, ...}`
+//! at run time where `--fault-control` mounted it. Never on a Lambda, never beside token checks.
 
 use std::collections::HashSet;
 use std::sync::Mutex;
@@ -132,6 +133,14 @@ pub struct Faults(Mutex<FaultPlan>);
 impl Faults {
     pub fn new(plan: FaultPlan) -> Self {
         Faults(Mutex::new(plan))
+    }
+
+    /// Whether no fault is planned (a server started without `--fault`).
+    pub fn is_empty(&self) -> bool {
+        self.0
+            .lock()
+            .map(|p| *p == FaultPlan::default())
+            .unwrap_or(false)
     }
 
     pub fn replace(&self, plan: FaultPlan) {

@@ -11,12 +11,12 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use image::DynamicImage;
 use serde_json::{Value, json};
-use tokio::sync::Semaphore;
 
-use super::AppState;
+use super::body::{self, BodyError};
 use super::faults::Injected;
 use super::jwt::{JwtVerifier, TokenError};
 use super::request::{self, EditRequest, FieldError};
+use super::{AppState, Concurrency};
 use crate::engine::bedrock::polarity::{self, TitanTask};
 use crate::engine::{Engine, RunContext};
 use crate::error::Error;
@@ -69,6 +69,11 @@ impl RecordSink {
     }
 }
 
+/// Request headers a browser may send. The original sample's client sends
+/// `Access-Control-Allow-Origin` and `Access-Control-Allow-Headers` as request headers (its
+/// CloudFormation OPTIONS method allowed them), so its preflight asks for both.
+pub const ALLOW_HEADERS: &str = "Content-Type,Authorization,X-Amz-Date,X-Api-Key,X-Amz-Security-Token,Access-Control-Allow-Headers,Access-Control-Allow-Origin";
+
 /// Which origins may call the API from a browser.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Cors {
@@ -103,9 +108,7 @@ impl Cors {
             );
             headers.insert(
                 header::ACCESS_CONTROL_ALLOW_HEADERS,
-                HeaderValue::from_static(
-                    "Content-Type,Authorization,X-Amz-Date,X-Api-Key,X-Amz-Security-Token",
-                ),
+                HeaderValue::from_static(ALLOW_HEADERS),
             );
         }
     }
@@ -118,8 +121,8 @@ pub struct EditService {
     pub model: &'static ModelSpec,
     pub limits: DecodeLimits,
     pub max_body_bytes: usize,
-    pub max_concurrent: usize,
-    pub permits: Arc<Semaphore>,
+    /// Edits at once; beyond it requests get 503 with Retry-After.
+    pub concurrency: Concurrency,
     /// None: no authentication (`--no-auth`, or API Gateway's authorizer in front).
     pub auth: Option<Arc<JwtVerifier>>,
     pub log: RecordSink,
@@ -128,16 +131,12 @@ pub struct EditService {
 
 impl EditService {
     pub fn new(engine: Box<dyn Engine>, model: &'static ModelSpec) -> Self {
-        let max_concurrent = std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(2);
         EditService {
             engine,
             model,
             limits: DecodeLimits::default(),
             max_body_bytes: LAMBDA_MAX_BODY_BYTES,
-            max_concurrent,
-            permits: Arc::new(Semaphore::new(max_concurrent)),
+            concurrency: Concurrency::cpus(),
             auth: None,
             log: RecordSink::None,
             cors: Cors::Any,
@@ -145,8 +144,7 @@ impl EditService {
     }
 
     pub fn with_max_concurrent(mut self, n: usize) -> Self {
-        self.max_concurrent = n.max(1);
-        self.permits = Arc::new(Semaphore::new(self.max_concurrent));
+        self.concurrency = Concurrency::new(n);
         self
     }
 }
@@ -235,7 +233,7 @@ pub async fn handle(State(state): State<Arc<AppState>>, req: Request) -> Respons
     let Some(svc) = state.edit.as_ref() else {
         return (
             StatusCode::NOT_FOUND,
-            axum::Json(json!({"message": "this server only has the Bedrock-compatible endpoint (started with --bedrock)"})),
+            axum::Json(json!({"message": "Not Found"})),
         )
             .into_response();
     };
@@ -249,7 +247,7 @@ pub async fn handle(State(state): State<Arc<AppState>>, req: Request) -> Respons
     state.faults.delay().await;
     let outcome = match state.faults.next("image-edit") {
         Some(fault) => {
-            discard_body(req).await;
+            body::discard(req).await;
             match injected(fault) {
                 Ok(resp) => {
                     record.fail(&format!("injected fault: {fault:?}"));
@@ -260,7 +258,7 @@ pub async fn handle(State(state): State<Arc<AppState>>, req: Request) -> Respons
                 Err(f) => Err(f),
             }
         }
-        None => process(svc, req, &mut record).await,
+        None => process(svc, req, state.body_timeout, &mut record).await,
     };
     let (status, mut resp) = match outcome {
         Ok(body) => {
@@ -340,6 +338,7 @@ fn injected(fault: Injected) -> Result<Response, Failure> {
 async fn process(
     svc: &EditService,
     req: Request,
+    body_timeout: Duration,
     record: &mut EditRecord,
 ) -> Result<Value, Failure> {
     if let Some(auth) = &svc.auth {
@@ -348,24 +347,26 @@ async fn process(
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok());
         if let Err(e) = auth.verify_header(header).await {
-            discard_body(req).await;
+            body::discard(req).await;
             return Err(Failure::unauthorized(&e));
         }
     }
     // Beyond the limit, answer at once instead of queueing: the caller retries after a pause.
-    let Ok(_permit) = svc.permits.clone().try_acquire_owned() else {
-        discard_body(req).await;
+    let Some(_permit) = svc.concurrency.try_enter() else {
+        body::discard(req).await;
         return Err(Failure {
             status: StatusCode::SERVICE_UNAVAILABLE,
             body: json!({
-                "error": format!("the server is busy ({} edits running); retry in a moment", svc.max_concurrent),
+                "error": format!("the server is busy ({} edits running); retry in a moment", svc.concurrency.max),
                 "error_code": "ServerBusy",
             }),
             retry_after: Some(1),
             log_message: "server busy".into(),
         });
     };
-    let body = read_body(req, svc.max_body_bytes).await?;
+    let body = body::read(req, svc.max_body_bytes, body_timeout)
+        .await
+        .map_err(body_failure)?;
 
     let limits = svc.limits;
     let model = svc.model;
@@ -445,12 +446,12 @@ fn payload_size(s: &str) -> u64 {
     base64_decoded_size(image_io::base64_payload(s).unwrap_or(s))
 }
 
-fn too_large(len: Option<usize>, limit: usize) -> Failure {
-    let size = len.map_or_else(|| format!("more than {limit}"), |n| n.to_string());
+fn too_large(size: Option<usize>, limit: usize) -> Failure {
+    let what = BodyError::TooLarge { size, limit };
     Failure {
         status: StatusCode::PAYLOAD_TOO_LARGE,
         body: json!({
-            "error": format!("the request body is {size} bytes; the limit is {limit} bytes (AWS Lambda's 6 MB payload limit). Send a smaller image: the browser client scales to 768 px and JPEG q=0.7"),
+            "error": format!("{what} (AWS Lambda's 6 MB payload limit). Send a smaller image: the browser client scales to 768 px and JPEG q=0.7"),
             "error_code": "PayloadTooLarge",
         }),
         retry_after: None,
@@ -458,90 +459,17 @@ fn too_large(len: Option<usize>, limit: usize) -> Failure {
     }
 }
 
-/// How much of an oversize body is read and thrown away so that the client, still sending, gets
-/// the 413 instead of a broken connection; beyond it (or after `DRAIN_SECS`) the connection closes.
-const DRAIN_CAP_BYTES: usize = 64 << 20;
-const DRAIN_SECS: u64 = 10;
-/// How long a whole body may take to arrive (API Gateway gives a request 29 s in all).
-const BODY_SECS: u64 = 30;
-
-/// The body length the client announced, if any.
-fn declared_length(req: &Request) -> Option<usize> {
-    req.headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse().ok())
-}
-
-/// Reads and drops a body that will not be used (bounded by `DRAIN_CAP_BYTES` and `DRAIN_SECS`),
-/// so that a client still sending it receives the answer rather than a reset connection.
-async fn discard_body(req: Request) {
-    use futures_util::StreamExt;
-    if declared_length(&req).is_some_and(|n| n > DRAIN_CAP_BYTES) {
-        return;
-    }
-    let mut stream = req.into_body().into_data_stream();
-    let drain = async {
-        let mut total = 0usize;
-        while let Some(Ok(chunk)) = stream.next().await {
-            total += chunk.len();
-            if total > DRAIN_CAP_BYTES {
-                break;
-            }
-        }
-    };
-    let _ = tokio::time::timeout(Duration::from_secs(DRAIN_SECS), drain).await;
-}
-
-/// Reads the body up to `limit` bytes; an oversize body is drained (never held) and refused.
-async fn read_body(req: Request, limit: usize) -> Result<axum::body::Bytes, Failure> {
-    use futures_util::StreamExt;
-    let declared = declared_length(&req);
-    if let Some(n) = declared
-        && n > limit
-    {
-        discard_body(req).await;
-        return Err(too_large(Some(n), limit));
-    }
-    let mut stream = req.into_body().into_data_stream();
-    let mut body = Vec::new();
-    let mut total = 0usize;
-    let read = async {
-        while let Some(chunk) = stream.next().await {
-            let chunk = chunk.map_err(|e| {
-                Failure::field(FieldError::new(
-                    "body",
-                    format!("the request body broke off: {e}"),
-                ))
-            })?;
-            total += chunk.len();
-            if total <= limit {
-                body.extend_from_slice(&chunk);
-            } else {
-                body = Vec::new();
-                if total > DRAIN_CAP_BYTES {
-                    break;
-                }
-            }
-        }
-        Ok::<(), Failure>(())
-    };
-    match tokio::time::timeout(Duration::from_secs(BODY_SECS), read).await {
-        Ok(Ok(())) if total <= limit => Ok(axum::body::Bytes::from(body)),
-        Ok(Ok(())) => Err(too_large(
-            (total <= DRAIN_CAP_BYTES).then_some(total),
-            limit,
-        )),
-        Ok(Err(f)) => Err(f),
-        Err(_) => Err(Failure {
+/// A body that was not read, as `/image-edit` answers it.
+fn body_failure(e: BodyError) -> Failure {
+    match e {
+        BodyError::TooLarge { size, limit } => too_large(size, limit),
+        BodyError::Timeout(_) => Failure {
             status: StatusCode::REQUEST_TIMEOUT,
-            body: json!({
-                "error": format!("the request body did not arrive within {BODY_SECS} s"),
-                "error_code": "RequestTimeout",
-            }),
+            body: json!({ "error": e.to_string(), "error_code": "RequestTimeout" }),
             retry_after: None,
-            log_message: format!("request body not received within {BODY_SECS} s"),
-        }),
+            log_message: e.to_string(),
+        },
+        BodyError::Broken(_) => Failure::field(FieldError::new("body", e.to_string())),
     }
 }
 

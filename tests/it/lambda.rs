@@ -119,3 +119,79 @@ fn validation_errors_and_preflight_through_lambda() {
         Some("OPTIONS,POST,GET")
     );
 }
+
+/// A state that holds everything a local test server may: planned faults, the fault control and
+/// the Bedrock-compatible endpoint. The Lambda adapter must mount none of it.
+fn loaded_state() -> Arc<AppState> {
+    let mut plan = imgedit::server::faults::FaultPlan::default();
+    plan.apply_spec("throttle=1000").unwrap();
+    Arc::new(AppState {
+        edit: Some(EditService::new(
+            Box::new(LocalEngine),
+            imgedit::model::local(),
+        )),
+        faults: imgedit::server::faults::Faults::new(plan.clone()),
+        fault_control: true,
+        bedrock: Some(imgedit::server::bedrock::BedrockService {
+            concurrency: imgedit::server::Concurrency::new(1),
+        }),
+        ..AppState::default()
+    })
+}
+
+#[test]
+fn the_lambda_adapter_mounts_no_fault_control_and_no_bedrock_endpoint() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    for (path, body) in [
+        ("/__imgedit/faults", r#"{\"throttle\": 0}"#),
+        (
+            "/model/us.stability.stable-image-inpaint-v1:0/invoke",
+            r#"{\"prompt\": \"x\"}"#,
+        ),
+    ] {
+        let event = fixture("rest-image-edit.json", body)
+            .replace(
+                "\"path\": \"/image-edit\"",
+                &format!("\"path\": \"{path}\""),
+            )
+            .replace(
+                "\"resource\": \"/image-edit\"",
+                "\"resource\": \"/{proxy+}\"",
+            );
+        let resp = rt
+            .block_on(lambda::handle_event(loaded_state(), &event))
+            .unwrap();
+        assert_eq!(resp["statusCode"], 404, "{path}: {resp}");
+    }
+}
+
+#[test]
+fn the_stage_root_answers_through_lambda() {
+    // API Gateway REST sends the stage root as path "/"; the adapter makes it "/prod/"
+    let body = serde_json::to_string(&request_json()).unwrap();
+    let event = fixture("rest-image-edit.json", body.trim_matches('"'))
+        .replace("\"path\": \"/image-edit\"", "\"path\": \"/\"")
+        .replace("\"resource\": \"/image-edit\"", "\"resource\": \"/\"");
+    let resp = run(&event);
+    assert_eq!(
+        resp["statusCode"],
+        200,
+        "{}",
+        &resp.to_string()[..300.min(resp.to_string().len())]
+    );
+    let preflight = fixture("rest-image-edit.json", "")
+        .replace("\"httpMethod\": \"POST\"", "\"httpMethod\": \"OPTIONS\"")
+        .replace("\"path\": \"/image-edit\"", "\"path\": \"/\"");
+    let resp = run(&preflight);
+    assert_eq!(resp["statusCode"], 200);
+    assert!(
+        header(&resp, "access-control-allow-headers")
+            .unwrap()
+            .to_ascii_lowercase()
+            .contains("access-control-allow-origin")
+    );
+}

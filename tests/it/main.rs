@@ -7,6 +7,7 @@ mod cli_misc;
 mod cognito;
 mod common;
 mod dynamo;
+mod exposure;
 mod fuzz_corpus;
 mod kills;
 #[cfg(feature = "lambda")]

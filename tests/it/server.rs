@@ -35,6 +35,10 @@ impl Server {
             .unwrap_or_else(|| panic!("no {field} in /proc status"))
     }
 
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     pub fn stderr(&self) -> String {
         self.log.lock().unwrap().join("\n")
     }
@@ -1147,7 +1151,7 @@ fn the_request_log_goes_to_dynamodb_and_a_failed_write_never_fails_the_edit() {
 #[test]
 fn the_api_engine_meets_faults_with_bounded_retries_and_no_partial_file() {
     let sb = Sandbox::new();
-    let s = serve(&sb, &["--no-auth", "--no-log"], &[]);
+    let s = serve(&sb, &["--no-auth", "--no-log", "--fault-control"], &[]);
     sb.save("in.png", &DynamicImage::ImageRgb8(textured(64, 64)));
     let old = std::fs::read(sb.path("in.png")).unwrap();
     let faults = |plan: Value| {
@@ -1243,7 +1247,8 @@ fn images_claiming_10_gigapixels_are_refused_by_field_before_decoding() {
     let a = post(&edit_url(&s), None, &body);
     assert_eq!(a.status, 400, "{}", short(&a.body));
     assert_eq!(a.json()["field"], "mask");
-    // the Bedrock-compatible endpoint of the same server
+    // the Bedrock-compatible endpoint (a --bedrock server)
+    let bedrock = serve(&sb, &["--bedrock"], &[]);
     let titan = json!({
         "taskType": "INPAINTING",
         "inPaintingParams": {"image": b64(&bomb), "text": "x", "maskPrompt": "a cat"},
@@ -1251,7 +1256,10 @@ fn images_claiming_10_gigapixels_are_refused_by_field_before_decoding() {
     let a = rt().block_on(send_async(
         &reqwest::Client::new(),
         reqwest::Method::POST,
-        &format!("{}/model/amazon.titan-image-generator-v1/invoke", s.url),
+        &format!(
+            "{}/model/amazon.titan-image-generator-v1/invoke",
+            bedrock.url
+        ),
         &[
             ("Content-Type", "application/json"),
             ("Authorization", "Bearer k"),
