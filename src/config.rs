@@ -78,10 +78,9 @@ impl Paths {
 impl Config {
     /// Reads the file (missing = defaults), then applies the environment.
     pub fn load(path: &Path) -> Result<Config> {
-        let mut cfg = match std::fs::read_to_string(path) {
-            Ok(text) => Config::parse(&text, path)?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Config::default(),
-            Err(e) => return Err(Error::io(path, e)),
+        let mut cfg = match crate::files::read_text_if_exists(path, crate::files::SMALL_TEXT)? {
+            Some(text) => Config::parse(&text, path)?,
+            None => Config::default(),
         };
         cfg.apply_env(|k| std::env::var(k).ok())?;
         Ok(cfg)
@@ -188,6 +187,9 @@ pub const TEMPLATE: &str = r#"# imgedit configuration. Environment variables IMG
 # Largest image accepted (width x height) and largest decoder allocation in bytes.
 max_pixels = 120000000
 max_alloc_bytes = 1073741824
+# Largest image or mask file read, in bytes, and from a pipe or FIFO.
+max_file_bytes = 268435456
+max_stream_bytes = 67108864
 "#;
 
 #[cfg(test)]

@@ -24,6 +24,8 @@ use crate::server::{bedrock, request};
 pub const LIMITS: DecodeLimits = DecodeLimits {
     max_pixels: 1 << 22,
     max_alloc_bytes: 256 << 20,
+    max_file_bytes: 1 << 20,
+    max_stream_bytes: 1 << 20,
 };
 
 /// Re-encoding a decoded image is checked up to this many pixels (PNG encoding is slow).

@@ -18,6 +18,10 @@ pub struct DecodeLimits {
     pub max_pixels: u64,
     /// Largest single allocation the decoder may make, in bytes.
     pub max_alloc_bytes: u64,
+    /// Largest image or mask file read, in bytes.
+    pub max_file_bytes: u64,
+    /// Largest image or mask read from a pipe or FIFO, whose size is not known before reading.
+    pub max_stream_bytes: u64,
 }
 
 impl Default for DecodeLimits {
@@ -25,6 +29,8 @@ impl Default for DecodeLimits {
         DecodeLimits {
             max_pixels: 120_000_000,
             max_alloc_bytes: 1 << 30,
+            max_file_bytes: 256 << 20,
+            max_stream_bytes: 64 << 20,
         }
     }
 }
@@ -38,9 +44,20 @@ pub struct Decoded {
     pub notes: Vec<String>,
 }
 
+impl DecodeLimits {
+    /// How much of an image or mask file may be read.
+    pub fn read_limit(&self) -> crate::files::ReadLimit {
+        crate::files::ReadLimit {
+            max_bytes: self.max_file_bytes,
+            max_stream_bytes: self.max_stream_bytes,
+            raise: "raise limits.max_file_bytes, or limits.max_stream_bytes for a pipe, in the config",
+        }
+    }
+}
+
 /// Reads and decodes an image file, applying EXIF orientation and the limits.
 pub fn load_image(path: &Path, limits: &DecodeLimits) -> Result<Decoded> {
-    let bytes = fs::read(path).map_err(|e| Error::io(path, e))?;
+    let bytes = crate::files::read_bounded(path, limits.read_limit())?;
     decode_bytes(&bytes, &path.display().to_string(), limits)
 }
 

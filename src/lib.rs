@@ -10,6 +10,7 @@ pub mod config;
 pub mod config_import;
 pub mod engine;
 pub mod error;
+pub mod files;
 #[doc(hidden)]
 pub mod fuzz;
 pub mod image_io;

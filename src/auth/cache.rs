@@ -65,15 +65,14 @@ impl TokenCache {
     }
 
     pub fn load(&self) -> Result<Option<Tokens>> {
-        match fs::read(&self.path) {
-            Ok(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| {
+        match crate::files::read_if_exists(&self.path, crate::files::SMALL_TEXT)? {
+            Some(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| {
                 Error::Auth(format!(
                     "{}: unreadable token cache ({e}); run imgedit login",
                     self.path.display()
                 ))
             }),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(Error::io(&self.path, e)),
+            None => Ok(None),
         }
     }
 

@@ -26,13 +26,9 @@ pub fn run(cmd: &ConfigCommand) -> Result<()> {
 }
 
 fn import(paths: &Paths, file: &std::path::Path, force: bool) -> Result<()> {
-    let text = std::fs::read_to_string(file).map_err(|e| Error::io(file, e))?;
+    let text = crate::files::read_text(file, crate::files::SMALL_TEXT)?;
     let found = crate::config_import::parse_workshop_config(&text, &file.display().to_string())?;
-    let existing = match std::fs::read_to_string(&paths.config_file) {
-        Ok(t) => Some(t),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => return Err(Error::io(&paths.config_file, e)),
-    };
+    let existing = crate::files::read_text_if_exists(&paths.config_file, crate::files::SMALL_TEXT)?;
     if existing.is_some() && !force {
         return Err(Error::OutputExists(paths.config_file.clone()));
     }

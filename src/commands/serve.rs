@@ -247,7 +247,8 @@ async fn auth(args: &ServeArgs, config: &Config) -> Result<Option<Arc<JwtVerifie
         user_pool_id: pool.clone(),
         client_ids: clients,
         jwks_url: jwks_url.clone(),
-    });
+    })
+    .map_err(|e| Error::Engine(format!("user pool {pool}: {e}")))?;
     let n = verifier.fetch_keys().await.map_err(|e| {
         Error::Usage(format!(
             "user pool {pool}: {e} (check --user-pool-id, or pass --jwks-url)"

@@ -5,7 +5,7 @@ use std::path::Path;
 use image::{DynamicImage, GrayImage};
 
 use super::Mask;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::image_io::{self, DecodeLimits};
 use crate::input_err;
 
@@ -39,7 +39,7 @@ pub fn load_mask_file(
     fit: bool,
     limits: &DecodeLimits,
 ) -> Result<Mask> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let bytes = crate::files::read_bounded(path, limits.read_limit())?;
     let name = path.display().to_string();
     load_mask_bytes(&bytes, &name, image_name, width, height, fit, limits)
 }

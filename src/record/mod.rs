@@ -4,12 +4,19 @@
 pub mod dynamo;
 
 use std::fs;
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+
+/// The largest history file read: about half a million edits.
+pub const HISTORY_LIMIT: crate::files::ReadLimit = crate::files::ReadLimit {
+    max_bytes: 256 << 20,
+    max_stream_bytes: 64 << 20,
+    raise: "move the file aside to start a new history",
+};
 
 /// Longest prompt stored, in characters.
 pub const PROMPT_MAX_CHARS: usize = 1000;
@@ -101,21 +108,19 @@ impl LocalLog {
         f.write_all(&line).map_err(|e| Error::io(&self.path, e))
     }
 
-    /// Reads every record; unreadable lines are skipped and counted.
+    /// Reads every record (the file within [`HISTORY_LIMIT`]); unreadable lines are skipped and
+    /// counted.
     pub fn read_all(&self) -> Result<(Vec<EditRecord>, usize)> {
-        let f = match fs::File::open(&self.path) {
-            Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((Vec::new(), 0)),
-            Err(e) => return Err(Error::io(&self.path, e)),
+        let Some(bytes) = crate::files::read_if_exists(&self.path, HISTORY_LIMIT)? else {
+            return Ok((Vec::new(), 0));
         };
         let mut records = Vec::new();
         let mut bad = 0;
-        for line in BufReader::new(f).lines() {
-            let line = line.map_err(|e| Error::io(&self.path, e))?;
-            if line.trim().is_empty() {
+        for line in bytes.split(|b| *b == b'\n') {
+            if line.trim_ascii().is_empty() {
                 continue;
             }
-            match serde_json::from_str(&line) {
+            match serde_json::from_slice(line) {
                 Ok(r) => records.push(r),
                 Err(_) => bad += 1,
             }

@@ -103,17 +103,19 @@ pub struct JwtVerifier {
 const REFETCH_INTERVAL: Duration = Duration::from_secs(10);
 
 impl JwtVerifier {
-    pub fn new(config: JwtConfig) -> Self {
+    /// A verifier for the pool; an HTTP client that cannot be built (no TLS backend) is an error,
+    /// never a default client without the fetch timeout.
+    pub fn new(config: JwtConfig) -> Result<Self, TokenError> {
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(10))
             .build()
-            .unwrap_or_default();
-        JwtVerifier {
+            .map_err(|e| TokenError::Jwks(format!("cannot set up an HTTP client: {e}")))?;
+        Ok(JwtVerifier {
             config,
             http,
             keys: RwLock::new(HashMap::new()),
             last_fetch: Mutex::new(None),
-        }
+        })
     }
 
     pub fn config(&self) -> &JwtConfig {

@@ -228,3 +228,163 @@ fn a_mask_claiming_a_huge_size_is_refused_by_name_before_decoding() {
         );
     assert!(!sb.path("o.png").exists());
 }
+
+/// Runs imgedit with `args` in the sandbox; returns exit code, stderr, seconds and peak memory
+/// (kB, from wait4's rusage of that one child).
+fn run_measured(sb: &Sandbox, args: &[&str], env: &[(&str, &str)]) -> (i32, String, f64, i64) {
+    use std::io::Read;
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("imgedit"));
+    cmd.env("IMGEDIT_CONFIG_DIR", sb.path("config"))
+        .env("IMGEDIT_DATA_DIR", sb.path("data"))
+        .current_dir(sb.dir.path())
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let t = std::time::Instant::now();
+    // reaped by wait4 below, which also gives the rusage
+    #[allow(clippy::zombie_processes)]
+    let mut child = cmd.spawn().unwrap();
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    let mut status = 0;
+    // SAFETY: plain wait4 on our own child; the rusage is a zeroed C struct.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let pid = unsafe { libc::wait4(child.id() as i32, &mut status, 0, &mut usage) };
+    assert_eq!(pid, child.id() as i32);
+    let code = if libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status)
+    } else {
+        -1
+    };
+    (code, err, t.elapsed().as_secs_f64(), usage.ru_maxrss)
+}
+
+#[cfg(unix)]
+#[test]
+fn dev_zero_a_fifo_a_sparse_3_gb_file_and_a_1_gb_config_get_clear_errors_fast() {
+    let sb = Sandbox::new();
+    sb.save(
+        "m.png",
+        &DynamicImage::ImageLuma8(ImageBuffer::from_pixel(8, 8, Luma([255u8]))),
+    );
+    let sparse = std::fs::File::create(sb.path("sparse.png")).unwrap();
+    sparse.set_len(3 << 30).unwrap();
+    let fifo = sb.path("fifo.png");
+    let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    let cases: [(&[&str], &[&str]); 4] = [
+        (
+            &["edit", "/dev/zero", "--mask", "m.png", "-o", "z.png"],
+            &["/dev/zero: is a character device"],
+        ),
+        (
+            &["edit", "sparse.png", "--mask", "m.png", "-o", "z.png"],
+            &["sparse.png", "3221225472 bytes", "limits.max_file_bytes"],
+        ),
+        (
+            // nobody writes to the FIFO: it reads as empty at once instead of blocking
+            &["edit", "fifo.png", "--mask", "m.png", "-o", "z.png"],
+            &["fifo.png: the file is empty"],
+        ),
+        (
+            &["edit", "m.png", "--mask", "/dev/zero", "-o", "z.png"],
+            &["/dev/zero: is a character device"],
+        ),
+    ];
+    for (args, says) in cases {
+        let (code, err, secs, kb) = run_measured(&sb, args, &[]);
+        assert_eq!(code, 3, "{args:?}: {err}");
+        for s in says {
+            assert!(err.contains(s), "{args:?}: {err}");
+        }
+        assert!(secs < 1.0, "{args:?}: {secs} s");
+        assert!(kb < 100 * 1024, "{args:?}: {kb} kB");
+        assert!(!sb.path("z.png").exists());
+    }
+    // a FIFO that never stops sending is cut off at the stream limit, in bounded memory
+    let writer = std::thread::spawn({
+        let fifo = fifo.clone();
+        move || {
+            use std::io::Write;
+            if let Ok(mut f) = std::fs::OpenOptions::new().write(true).open(&fifo) {
+                let chunk = vec![0u8; 1 << 20];
+                while f.write_all(&chunk).is_ok() {}
+            }
+        }
+    });
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    let (code, err, secs, kb) = run_measured(
+        &sb,
+        &["edit", "fifo.png", "--mask", "m.png", "-o", "z.png"],
+        &[],
+    );
+    // the writer may not have opened yet: then the FIFO reads as empty, also a clear error
+    assert_eq!(code, 3, "{err}");
+    assert!(
+        err.contains("more than 67108864 bytes, the limit for a pipe or FIFO")
+            || err.contains("the file is empty"),
+        "{err}"
+    );
+    assert!(secs < 2.0, "{secs} s");
+    assert!(kb < 100 * 1024, "{kb} kB");
+    // unblock the writer if it is still waiting for a reader (a non-blocking open never waits)
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        let _ = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(&fifo);
+    }
+    writer.join().unwrap();
+
+    // a 1 GB (sparse) config file
+    std::fs::create_dir_all(sb.path("config")).unwrap();
+    let cfg = std::fs::File::create(sb.path("config/config.toml")).unwrap();
+    cfg.set_len(1 << 30).unwrap();
+    let (code, err, secs, kb) = run_measured(&sb, &["config", "show"], &[]);
+    assert_ne!(code, 0, "{err}");
+    assert!(
+        err.contains("config.toml") && err.contains("1073741824 bytes"),
+        "{err}"
+    );
+    assert!(secs < 1.0 && kb < 100 * 1024, "{secs} s, {kb} kB");
+}
+
+#[test]
+fn a_long_multi_byte_prompt_is_shown_redacted_without_a_panic() {
+    let sb = Sandbox::new();
+    sb.save("in.png", &DynamicImage::ImageRgb8(textured(64, 64)));
+    let prompt = format!("a{}", "é".repeat(70));
+    let a = sb
+        .cmd()
+        .args([
+            "edit",
+            "in.png",
+            "--rect",
+            "8,8,16,16",
+            "--engine",
+            "bedrock",
+            "--dry-run",
+            "--prompt",
+            &prompt,
+            "-o",
+            "out.png",
+        ])
+        .env("AWS_REGION", "us-east-1")
+        .assert()
+        .success();
+    let out = String::from_utf8_lossy(&a.get_output().stdout).into_owned()
+        + &String::from_utf8_lossy(&a.get_output().stderr);
+    assert!(!out.contains("panicked"), "{out}");
+    assert!(out.contains("aééé"), "{out}");
+    assert!(!sb.path("out.png").exists());
+}

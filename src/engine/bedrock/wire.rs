@@ -298,8 +298,10 @@ pub fn redacted(body: &Value) -> Value {
             Value::Object(m.iter().map(|(k, v)| (k.clone(), redacted(v))).collect())
         }
         Value::Array(a) => Value::Array(a.iter().map(redacted).collect()),
-        Value::String(s) if s.len() > 120 => {
-            Value::String(format!("{}...({} base64 characters)", &s[..24], s.len()))
+        // by characters, never bytes: a long prompt may be multi-byte text
+        Value::String(s) if s.chars().count() > 120 => {
+            let head: String = s.chars().take(24).collect();
+            Value::String(format!("{head}...({} characters)", s.chars().count()))
         }
         other => other.clone(),
     }
