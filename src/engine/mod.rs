@@ -325,4 +325,31 @@ mod tests {
         }
         assert!(backoff(Duration::from_secs(5), 30) <= Duration::from_secs(20));
     }
+
+    #[test]
+    fn images_map_to_the_call_that_made_them_and_seeds_to_their_confirmation() {
+        let g = |seed| Generated {
+            image: RgbImage::new(1, 1),
+            seed,
+        };
+        let call = |id: &str, images| ServiceCall {
+            request_id: Some(id.into()),
+            gateway_request_id: None,
+            images,
+        };
+        let mut out = EngineOutput {
+            images: vec![g(7), g(8), g(9)],
+            calls: vec![call("a", 2), call("b", 1)],
+            ..EngineOutput::default()
+        };
+        let ids: Vec<_> = (0..4)
+            .map(|i| out.call_for(i).and_then(|c| c.request_id.as_deref()))
+            .collect();
+        assert_eq!(ids, [Some("a"), Some("a"), Some("b"), None]);
+        assert_eq!(out.confirmed_seed(1), Some(8));
+        out.seed_note = Some("not confirmed".into());
+        assert_eq!(out.confirmed_seed(1), None);
+        assert_eq!(call("r", 0).describe().as_deref(), Some("request id r"));
+        assert_eq!(ServiceCall::default().describe(), None);
+    }
 }
