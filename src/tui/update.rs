@@ -89,15 +89,14 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 let warnings = app.job.take().map(|j| j.warnings).unwrap_or_default();
                 match result {
                     Ok(n) => {
-                        let mut text = format!(
+                        let ready = format!(
                             "{n} result{} ready: v view, s save, k keep editing",
                             if n == 1 { "" } else { "s" }
                         );
-                        for w in warnings {
-                            text.push_str("; ");
-                            text.push_str(&w);
-                        }
-                        app.set_status(text);
+                        // a warning first, where the one-line status bar cannot cut it off
+                        let mut parts = warnings;
+                        parts.push(ready);
+                        app.set_status(parts.join("; "));
                     }
                     Err(_) if cancelled => app.set_status("cancelled"),
                     Err(e) => app.set_error(ids_first(&e)),

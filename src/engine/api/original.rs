@@ -75,25 +75,29 @@ pub(super) fn warn_once(job: &PreparedJob, ctx: &RunContext) {
 pub fn warning(job: &PreparedJob) -> String {
     let mut ignored = Vec::new();
     if job.negative.is_some() {
-        ignored.push("the negative prompt (--negative; it sends none)".to_string());
+        ignored.push("the negative prompt (it sends none)".to_string());
     }
     if let Some(c) = job.cfg_scale
         && c != ORIGINAL_CFG_SCALE
     {
         ignored.push(format!(
-            "cfg scale {c} (--cfg-scale; it always uses {ORIGINAL_CFG_SCALE:.1})"
+            "cfg scale {c} (it always uses {ORIGINAL_CFG_SCALE:.1})"
         ));
     }
     if let Some(q) = job.quality
         && q != ORIGINAL_QUALITY
     {
         ignored.push(format!(
-            "quality {} (--quality; it always uses {})",
+            "quality {} (it always uses {})",
             quality_name(q),
             quality_name(ORIGINAL_QUALITY)
         ));
     }
-    ignored.push("the seed (--seed; it draws its own, so results will not repeat)".into());
+    ignored.push("the seed (it draws its own, so results will not repeat)".into());
+    let list = match ignored.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => ignored.join(""),
+    };
     let n = job.seeds.len();
     let made = n.div_ceil(ORIGINAL_IMAGES_PER_CALL) * ORIGINAL_IMAGES_PER_CALL;
     let count = if made > n {
@@ -106,8 +110,7 @@ pub fn warning(job: &PreparedJob) -> String {
         String::new()
     };
     format!(
-        "warning: this API answers like the original /image-edit Lambda (no seeds and no model_id in its answer), which ignores {}{count}",
-        ignored.join(", ")
+        "warning: this API ignores {list}: it answers like the original /image-edit Lambda (no seeds, no model_id){count}"
     )
 }
 
