@@ -44,6 +44,8 @@ pub struct Script {
     pub throttle: usize,
     /// Throttle every call after the first this many.
     pub throttle_after: Option<usize>,
+    /// Answer every call after the first this many with a 200 that cannot be read.
+    pub broken_after: Option<usize>,
     /// Answer every call as Bedrock's content filter does (a 500 ValidationException).
     pub blocked: bool,
     /// Images in the next answers, as moderation leaves them: None = the usual 2, Some(None) =
@@ -214,6 +216,13 @@ async fn handle(
     }
     // The original ignores seed, num_images, cfg_scale, quality and negative_text: a random
     // seed of its own, always 2 images.
+    if s.broken_after.is_some_and(|n| call > n) {
+        return answer(
+            StatusCode::OK,
+            json!({"images": "cut", "request_id": id}),
+            &gateway_id,
+        );
+    }
     let seed: u32 = rand::random::<u32>() % 100_001;
     let count = s.images.unwrap_or(Some(2));
     s.log.push(LogItem {
@@ -556,6 +565,27 @@ fn images_the_original_drops_are_withheld_not_blamed_on_the_count() {
     assert!(err.contains(&format!("request id {last}")), "{err}");
     assert!(sb.path("f-1.png").exists() && sb.path("f-2.png").exists());
     assert!(!sb.path("f-3.png").exists());
+    // a further answer that cannot be read: the same
+    api.set(|s| {
+        s.throttle_after = None;
+        s.broken_after = Some(s.requests.len() + 1);
+    });
+    let a = edit(&sb, &api.url)
+        .args([
+            "in.png",
+            "--rect",
+            "100,100,64,64",
+            "-n",
+            "4",
+            "-o",
+            "b.png",
+        ])
+        .assert()
+        .code(4);
+    let err = stderr(&a);
+    assert!(err.contains("2 of 4 images were withheld"), "{err}");
+    assert!(err.contains("images\" that is not a list"), "{err}");
+    assert!(sb.path("b-2.png").exists() && !sb.path("b-3.png").exists());
 }
 
 #[test]

@@ -417,6 +417,31 @@ impl ApiEngine {
     }
 }
 
+impl ApiEngine {
+    /// One call for the images `first..` of the job: the request, then its answer read.
+    #[allow(clippy::too_many_arguments)]
+    async fn call(
+        &self,
+        job: &PreparedJob,
+        url: &str,
+        token: &str,
+        body: Vec<u8>,
+        window: Window,
+        first: usize,
+        ctx: &RunContext,
+    ) -> Result<(Delivered, ServiceCall)> {
+        let answer = self.post(url, token, &body, job.mode, ctx).await?;
+        let j = job.clone();
+        let data = answer.bytes;
+        let delivered =
+            tokio::task::spawn_blocking(move || read_response(&j, window, &data, first))
+                .await
+                .map_err(|e| Error::Engine(format!("cannot read the answer: {e}")))?
+                .map_err(|e| with_ids(e, &answer.call))?;
+        Ok((delivered, answer.call))
+    }
+}
+
 fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
@@ -579,8 +604,9 @@ impl Engine for ApiEngine {
             }
             let bytes = serde_json::to_vec(&request)
                 .map_err(|e| Error::Engine(format!("cannot serialise the request: {e}")))?;
-            let answer = match self.post(&url, &token, &bytes, job.mode, ctx).await {
-                Ok(a) => a,
+            let call = self.call(job, &url, &token, bytes, window, next, ctx);
+            let (delivered, call) = match call.await {
+                Ok(v) => v,
                 Err(e) if next == 0 || ctx.cancel.load(Ordering::Relaxed) => return Err(e),
                 Err(e) => {
                     // keep what earlier calls delivered (and were billed for)
@@ -593,13 +619,6 @@ impl Engine for ApiEngine {
                 }
             };
             report(out.calls.len() as u64 * 2 + 1, calls_planned * 2);
-            let j = job.clone();
-            let data = answer.bytes;
-            let delivered =
-                tokio::task::spawn_blocking(move || read_response(&j, window, &data, next))
-                    .await
-                    .map_err(|e| Error::Engine(format!("cannot read the answer: {e}")))?
-                    .map_err(|e| with_ids(e, &answer.call))?;
             if delivered.original && out.seed_note.is_none() {
                 out.seed_note = Some(SEED_NOTE.to_string());
                 original::warn_once(job, ctx);
@@ -607,7 +626,7 @@ impl Engine for ApiEngine {
             next += delivered.settled().max(1);
             out.calls.push(ServiceCall {
                 images: delivered.images.len(),
-                ..answer.call
+                ..call
             });
             out.images.extend(delivered.images);
             out.withheld.extend(delivered.withheld);
