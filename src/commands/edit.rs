@@ -29,10 +29,20 @@ struct OutputReport<'a> {
     engine: &'a str,
     model: &'a str,
     mode: &'a str,
-    seed: u64,
+    /// null when the engine cannot say that the seed was used (see `note`).
+    seed: Option<u64>,
     width: u32,
     height: u32,
     timings_ms: Timings,
+    /// The remote API's id for the call that made this image (the key of its log item).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    request_id: Option<String>,
+    /// API Gateway's `x-amzn-RequestId` for that call.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    gateway_request_id: Option<String>,
+    /// Why `seed` is null, and what follows from it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    note: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize)]
@@ -427,6 +437,7 @@ fn edit_one(ctx: &Ctx<'_>, input: &Path) -> Result<()> {
     let generated = ctx.rt.block_on(ctx.engine.run(&prepared, &run_ctx));
     record.generation_time_ms = ms(t_engine);
     let mut withheld = None;
+    let mut seed_note = None;
     let result = generated.and_then(|out| {
         if out.images.is_empty() {
             return Err(Error::Engine(
@@ -435,9 +446,10 @@ fn edit_one(ctx: &Ctx<'_>, input: &Path) -> Result<()> {
             ));
         }
         withheld = out.withheld_message();
+        seed_note.clone_from(&out.seed_note);
         let t_write = Instant::now();
         let images = pipeline::finish(&job, &out.images);
-        write_outputs(ctx, &job, &out.images, &images, &target, &mut record)
+        write_outputs(ctx, &job, &out, &images, &target, &mut record)
             .map(|reports| (reports, ms(t_write)))
     });
     match (&result, &withheld) {
@@ -461,13 +473,28 @@ fn edit_one(ctx: &Ctx<'_>, input: &Path) -> Result<()> {
         if args.json {
             println!("{}", serde_json::to_string(&r).unwrap_or_default());
         } else if !args.quiet && r.path != "-" {
+            let seed = match r.seed {
+                Some(s) => format!("seed {s}"),
+                None => "seed not confirmed by the API".into(),
+            };
+            let request = r
+                .request_id
+                .as_ref()
+                .map(|id| format!(", request id {id}"))
+                .unwrap_or_default();
             ctx.bar.suspend(|| {
                 eprintln!(
-                    "wrote {} ({}x{}, seed {}, {} ms)",
-                    r.path, r.width, r.height, r.seed, timings.total
+                    "wrote {} ({}x{}, {seed}{request}, {} ms)",
+                    r.path, r.width, r.height, timings.total
                 )
             });
         }
+    }
+    if let Some(note) = &seed_note
+        && !args.quiet
+        && !args.json
+    {
+        ctx.bar.suspend(|| eprintln!("note: {note}"));
     }
     if let Some(w) = withheld {
         return Err(Error::Engine(w));
@@ -478,34 +505,41 @@ fn edit_one(ctx: &Ctx<'_>, input: &Path) -> Result<()> {
 fn write_outputs<'a>(
     ctx: &'a Ctx<'_>,
     job: &crate::job::EditJob,
-    generated: &[engine::Generated],
+    out: &engine::EngineOutput,
     images: &[image::DynamicImage],
     target: &Target,
     record: &mut EditRecord,
 ) -> Result<Vec<OutputReport<'a>>> {
     let engine_name = ctx.engine.kind().as_str();
-    let report = |path: String, g: &engine::Generated, img: &image::DynamicImage| OutputReport {
-        input: job.source_name.clone(),
-        path,
-        engine: engine_name,
-        model: job.model.id,
-        mode: job.mode.wire_name(),
-        seed: g.seed,
-        width: img.width(),
-        height: img.height(),
-        timings_ms: Timings {
-            decode: 0,
-            engine: 0,
-            write: 0,
-            total: 0,
-        },
+    let generated = &out.images;
+    let report = |path: String, i: usize, img: &image::DynamicImage| {
+        let call = out.call_for(i);
+        OutputReport {
+            input: job.source_name.clone(),
+            path,
+            engine: engine_name,
+            model: job.model.id,
+            mode: job.mode.wire_name(),
+            seed: out.confirmed_seed(i),
+            width: img.width(),
+            height: img.height(),
+            timings_ms: Timings {
+                decode: 0,
+                engine: 0,
+                write: 0,
+                total: 0,
+            },
+            request_id: call.and_then(|c| c.request_id.clone()),
+            gateway_request_id: call.and_then(|c| c.gateway_request_id.clone()),
+            note: out.seed_note.clone(),
+        }
     };
     let mut reports = Vec::new();
     match target {
         Target::Stdout => {
-            let (g, img) = generated
+            let img = images
                 .first()
-                .zip(images.first())
+                .filter(|_| !generated.is_empty())
                 .ok_or_else(|| Error::Engine("the engine returned no image".into()))?;
             let bytes = image_io::encode(img, image::ImageFormat::Png)?;
             record.output_images_size_bytes = bytes.len() as u64;
@@ -513,7 +547,7 @@ fn write_outputs<'a>(
             out.write_all(&bytes)
                 .and_then(|()| out.flush())
                 .map_err(|e| Error::io("<stdout>", e))?;
-            reports.push(report("-".into(), g, img));
+            reports.push(report("-".into(), 0, img));
         }
         Target::Files(files) => {
             // Encode everything first so a failure leaves no partial set of files.
@@ -521,14 +555,12 @@ fn write_outputs<'a>(
             for (path, img) in files.iter().zip(images) {
                 encoded.push(image_io::encode(img, image_io::format_for_path(path)?)?);
             }
-            for ((path, bytes), (g, img)) in
-                files.iter().zip(&encoded).zip(generated.iter().zip(images))
-            {
+            for (i, ((path, bytes), img)) in files.iter().zip(&encoded).zip(images).enumerate() {
                 image_io::write_atomic(path, bytes, ctx.args.force)?;
                 tracing::debug!(path = %path.display(), bytes = bytes.len(), "wrote");
                 record.output_images_size_bytes += bytes.len() as u64;
                 record.outputs.push(path.clone());
-                reports.push(report(path.display().to_string(), g, img));
+                reports.push(report(path.display().to_string(), i, img));
             }
         }
     }

@@ -157,14 +157,63 @@ pub struct Withheld {
     pub reason: String,
 }
 
+/// The ids of one call to a remote service, to match an edit to the service's own log.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ServiceCall {
+    /// The service's id for the call (the `/image-edit` answer's `request_id`: the key of its log item).
+    pub request_id: Option<String>,
+    /// API Gateway's `x-amzn-RequestId`, when the answer came through API Gateway.
+    pub gateway_request_id: Option<String>,
+    /// How many of the output's images (in order) this call delivered.
+    pub images: usize,
+}
+
+impl ServiceCall {
+    /// "request id R, API Gateway request id G", or None when the answer carried neither.
+    pub fn describe(&self) -> Option<String> {
+        let parts: Vec<String> = [
+            self.request_id.as_ref().map(|r| format!("request id {r}")),
+            self.gateway_request_id
+                .as_ref()
+                .map(|g| format!("API Gateway request id {g}")),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        (!parts.is_empty()).then(|| parts.join(", "))
+    }
+}
+
 /// What an engine returns: the images it made and those it could not deliver.
 #[derive(Debug, Clone, Default)]
 pub struct EngineOutput {
     pub images: Vec<Generated>,
     pub withheld: Vec<Withheld>,
+    /// Set when the service did not confirm that it used the seeds: says so, and what follows
+    /// (the results will not repeat). The images' `seed` is then only what was asked for.
+    pub seed_note: Option<String>,
+    /// The calls to a remote service that delivered `images`, in order (empty for local work).
+    pub calls: Vec<ServiceCall>,
 }
 
 impl EngineOutput {
+    /// The seed image `i` was made with, when the engine knows it was used.
+    pub fn confirmed_seed(&self, i: usize) -> Option<u64> {
+        match self.seed_note {
+            Some(_) => None,
+            None => self.images.get(i).map(|g| g.seed),
+        }
+    }
+
+    /// The call that delivered image `i`.
+    pub fn call_for(&self, i: usize) -> Option<&ServiceCall> {
+        let mut end = 0;
+        self.calls.iter().find(|c| {
+            end += c.images;
+            i < end
+        })
+    }
+
     /// "2 of 3 images were withheld by the content filter (...)", or None when all arrived.
     pub fn withheld_message(&self) -> Option<String> {
         if self.withheld.is_empty() {
@@ -275,5 +324,32 @@ mod tests {
             assert!(d >= full / 2 && d <= full, "{attempt}: {d:?}");
         }
         assert!(backoff(Duration::from_secs(5), 30) <= Duration::from_secs(20));
+    }
+
+    #[test]
+    fn images_map_to_the_call_that_made_them_and_seeds_to_their_confirmation() {
+        let g = |seed| Generated {
+            image: RgbImage::new(1, 1),
+            seed,
+        };
+        let call = |id: &str, images| ServiceCall {
+            request_id: Some(id.into()),
+            gateway_request_id: None,
+            images,
+        };
+        let mut out = EngineOutput {
+            images: vec![g(7), g(8), g(9)],
+            calls: vec![call("a", 2), call("b", 1)],
+            ..EngineOutput::default()
+        };
+        let ids: Vec<_> = (0..4)
+            .map(|i| out.call_for(i).and_then(|c| c.request_id.as_deref()))
+            .collect();
+        assert_eq!(ids, [Some("a"), Some("a"), Some("b"), None]);
+        assert_eq!(out.confirmed_seed(1), Some(8));
+        out.seed_note = Some("not confirmed".into());
+        assert_eq!(out.confirmed_seed(1), None);
+        assert_eq!(call("r", 0).describe().as_deref(), Some("request id r"));
+        assert_eq!(ServiceCall::default().describe(), None);
     }
 }

@@ -119,7 +119,10 @@ pub struct ResultReady {
     pub job: u64,
     pub number: u32,
     pub image: DynamicImage,
-    pub seed: u64,
+    /// None when the engine cannot say that the seed was used (an API that draws its own).
+    pub seed: Option<u64>,
+    /// The remote API's id for the call that made it, to match it to the API's log.
+    pub request_id: Option<String>,
     pub work_path: Option<PathBuf>,
     pub warning: Option<String>,
 }

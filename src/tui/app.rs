@@ -109,7 +109,10 @@ pub struct ResultItem {
     pub number: u32,
     pub image: Arc<DynamicImage>,
     pub display: Arc<RgbImage>,
-    pub seed: u64,
+    /// None when the engine cannot say that the seed was used.
+    pub seed: Option<u64>,
+    /// The remote API's id for the call that made it.
+    pub request_id: Option<String>,
     pub work_path: Option<PathBuf>,
 }
 
@@ -230,6 +233,8 @@ pub struct RunningJob {
     pub images: u32,
     pub received: u32,
     pub cancel: Arc<AtomicBool>,
+    /// The engine's warnings, repeated when the job ends (its status line would hide them).
+    pub warnings: Vec<String>,
 }
 
 /// The status line's message.

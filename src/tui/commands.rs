@@ -430,6 +430,7 @@ fn run(app: &mut App) -> Vec<Effect> {
         images: app.params.num_images,
         received: 0,
         cancel,
+        warnings: Vec::new(),
     });
     app.next_number += app.params.num_images;
     app.set_status(format!(

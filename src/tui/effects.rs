@@ -258,6 +258,12 @@ async fn run_job(
         }
     };
     let warning = generated.withheld_message();
+    let seeds: Vec<Option<u64>> = (0..generated.images.len())
+        .map(|i| generated.confirmed_seed(i))
+        .collect();
+    let request_ids: Vec<Option<String>> = (0..generated.images.len())
+        .map(|i| generated.call_for(i).and_then(|c| c.request_id.clone()))
+        .collect();
     let generated = generated.images;
     let n = generated.len();
     if let Some(w) = warning {
@@ -298,7 +304,8 @@ async fn run_job(
                 job: id,
                 number,
                 image,
-                seed: g.seed,
+                seed: seeds.get(i).copied().flatten(),
+                request_id: request_ids.get(i).cloned().flatten(),
                 work_path,
                 warning,
             };

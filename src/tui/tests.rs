@@ -225,7 +225,8 @@ fn undo_and_redo_cover_mask_and_results() {
         job: req.job,
         number: 1,
         image: img,
-        seed: 42,
+        seed: Some(42),
+        request_id: None,
         work_path: None,
         warning: None,
     };
@@ -376,4 +377,21 @@ fn mask_prompt_cfg_quality_and_model_reach_the_request() {
     typed(&mut app, Command::EditCfg, "lots");
     assert!(app.status.error);
     assert_eq!(app.params.cfg_scale, Some(7.5));
+}
+
+#[test]
+fn request_ids_move_to_the_front_of_a_status_message() {
+    use crate::tui::update::ids_first;
+    assert_eq!(
+        ids_first(
+            "the API failed (500): slow down [request id r1, API Gateway request id g1] (gave up)"
+        ),
+        "[request id r1, API Gateway request id g1] the API failed (500): slow down (gave up)"
+    );
+    assert_eq!(
+        ids_first("refused [API Gateway request id g2]"),
+        "[API Gateway request id g2] refused"
+    );
+    assert_eq!(ids_first("no ids [here"), "no ids [here");
+    assert_eq!(ids_first("cut off [request id é"), "cut off [request id é");
 }

@@ -71,7 +71,10 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             vec![]
         }
         Action::JobStatus { job, text } => {
-            if app.job.as_ref().is_some_and(|j| j.id == job) {
+            if let Some(j) = app.job.as_mut().filter(|j| j.id == job) {
+                if text.starts_with("warning:") {
+                    j.warnings.push(text.clone());
+                }
                 app.set_status(text);
             }
             vec![]
@@ -83,20 +86,42 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                     .job
                     .as_ref()
                     .is_some_and(|j| j.cancel.load(std::sync::atomic::Ordering::Relaxed));
-                app.job = None;
+                let warnings = app.job.take().map(|j| j.warnings).unwrap_or_default();
                 match result {
-                    Ok(n) => app.set_status(format!(
-                        "{n} result{} ready: v view, s save, k keep editing",
-                        if n == 1 { "" } else { "s" }
-                    )),
+                    Ok(n) => {
+                        let ready = format!(
+                            "{n} result{} ready: v view, s save, k keep editing",
+                            if n == 1 { "" } else { "s" }
+                        );
+                        // a warning first, where the one-line status bar cannot cut it off
+                        let mut parts = warnings;
+                        parts.push(ready);
+                        app.set_status(parts.join("; "));
+                    }
                     Err(_) if cancelled => app.set_status("cancelled"),
-                    Err(e) => app.set_error(e),
+                    Err(e) => app.set_error(ids_first(&e)),
                 }
             }
             vec![]
         }
         Action::Encoded(e) => encoded(app, *e),
     }
+}
+
+/// The message with its remote request ids (`[request id ...]`) moved to the front, where the
+/// one-line status bar cannot cut them off.
+pub fn ids_first(text: &str) -> String {
+    let start = text
+        .find(" [request id ")
+        .or_else(|| text.find(" [API Gateway request id "));
+    let Some(start) = start else {
+        return text.to_string();
+    };
+    let Some(len) = text[start..].find(']') else {
+        return text.to_string();
+    };
+    let ids = &text[start + 1..=start + len];
+    format!("{ids} {}{}", &text[..start], &text[start + len + 1..])
 }
 
 fn opened(app: &mut App, img: LoadedImage) -> Vec<Effect> {
@@ -155,8 +180,11 @@ fn result_ready(app: &mut App, r: ResultReady) -> Vec<Effect> {
     if app.doc.as_ref().is_none_or(|d| d.id != doc_id) {
         return vec![];
     }
-    if !app.params.seed_locked && first {
-        app.params.seed = r.seed;
+    if let Some(seed) = r.seed
+        && !app.params.seed_locked
+        && first
+    {
+        app.params.seed = seed;
     }
     app.push_undo();
     let id = app.fresh_id();
@@ -168,6 +196,7 @@ fn result_ready(app: &mut App, r: ResultReady) -> Vec<Effect> {
             image: Arc::new(r.image),
             display,
             seed: r.seed,
+            request_id: r.request_id,
             work_path: r.work_path,
         });
         app.selected = Some(doc.results.len() - 1);

@@ -13,6 +13,7 @@ mod kills;
 #[cfg(feature = "lambda")]
 mod lambda;
 mod limits;
+mod original_lambda;
 mod secrets;
 mod server;
 mod tui;

@@ -28,7 +28,7 @@ fn params() -> Params {
 
 /// Applies an action, then runs the encodings the screen asks for right here (the real editor
 /// does that on its encoder thread); other effects are returned.
-fn step(app: &mut App, action: Action) -> Vec<Effect> {
+pub(crate) fn step(app: &mut App, action: Action) -> Vec<Effect> {
     let picker = Picker::halfblocks();
     let mut out = Vec::new();
     let mut queue = update(app, action);
@@ -53,13 +53,13 @@ fn step(app: &mut App, action: Action) -> Vec<Effect> {
     }
 }
 
-fn screen(app: &App) -> String {
+pub(crate) fn screen(app: &App) -> String {
     let mut t = Terminal::new(TestBackend::new(app.screen.0, app.screen.1)).unwrap();
     t.draw(|f| view::draw(f, app)).unwrap();
     format!("{}", t.backend())
 }
 
-fn loaded_app() -> App {
+pub(crate) fn loaded_app() -> App {
     let mut app = App::new((100, 35), ProtocolType::Halfblocks, (10, 20), params());
     let image = image::open(sample_path()).unwrap();
     let loaded = LoadedImage {
@@ -82,7 +82,7 @@ fn mouse(app: &mut App, kind: MouseEventKind, col: u16, row: u16) {
     step(app, Action::Term(Event::Mouse(ev)));
 }
 
-fn with_rect() -> App {
+pub(crate) fn with_rect() -> App {
     let mut app = loaded_app();
     mouse(&mut app, MouseEventKind::Down(MouseButton::Left), 12, 8);
     mouse(&mut app, MouseEventKind::Drag(MouseButton::Left), 30, 15);
@@ -168,7 +168,8 @@ fn snapshot_results() {
             job,
             number: n,
             image: DynamicImage::ImageRgb8(img),
-            seed: 100 + u64::from(n),
+            seed: Some(100 + u64::from(n)),
+            request_id: None,
             work_path: None,
             warning: None,
         };
@@ -416,7 +417,8 @@ fn tui_result_to_screen_timings() {
                 job: req.job,
                 number: i,
                 image: src.clone(),
-                seed: 1,
+                seed: Some(1),
+                request_id: None,
                 work_path: None,
                 warning: None,
             };

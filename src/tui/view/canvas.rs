@@ -15,7 +15,10 @@ pub fn draw(frame: &mut Frame, app: &App, layout: &Layout) {
         (Some(doc), Some((w, h))) => {
             let name = doc.path.file_name().unwrap_or_default().to_string_lossy();
             let what = match (app.show, app.selected_result()) {
-                (Show::Result, Some(r)) => format!("result {} (seed {})", r.number, r.seed),
+                (Show::Result, Some(r)) => match r.seed {
+                    Some(s) => format!("result {} (seed {s})", r.number),
+                    None => format!("result {} (seed not confirmed)", r.number),
+                },
                 (Show::Original, _) => "original".to_string(),
                 _ => mode_name(app.params.mode).to_string(),
             };
@@ -23,7 +26,15 @@ pub fn draw(frame: &mut Frame, app: &App, layout: &Layout) {
         }
         _ => " no image ".to_string(),
     };
-    frame.render_widget(Block::bordered().title(title), layout.canvas_block);
+    let mut block = Block::bordered().title(title);
+    // the API's id for the call that made the result shown, to find it in the API's log
+    if let (Show::Result, Some(id)) = (
+        app.show,
+        app.selected_result().and_then(|r| r.request_id.as_ref()),
+    ) {
+        block = block.title_bottom(format!(" request id {id} "));
+    }
+    frame.render_widget(block, layout.canvas_block);
     let area = layout.canvas;
     if app.doc.is_none() {
         let text = "No image open.\n\no  open an image\n?  every key and command\nq  quit";
