@@ -6,12 +6,15 @@ mod cli_errors;
 mod cli_misc;
 mod cognito;
 mod common;
+#[cfg(feature = "lambda")]
+mod deploy;
 mod dynamo;
 mod fuzz_corpus;
 mod kills;
 #[cfg(feature = "lambda")]
 mod lambda;
 mod limits;
+mod release;
 mod secrets;
 mod server;
 mod tui;
