@@ -10,8 +10,13 @@
 //!   oversize request's 413 here is imgedit's own (`--max-body-bytes`, 6 MiB, inside the Lambda),
 //!   the status AWS answers with too, but on AWS the Lambda (and so the request log) never sees it;
 //! - the stage's throttling (MethodSettings), the log group's retention and the memory size are
-//!   stored, not applied; the role's Bedrock statement is not exercised (engine local; MiniStack
-//!   does check the role's `dynamodb:PutItem` grant, since it runs with AUTH=true).
+//!   stored, not applied;
+//! - its Bedrock answers text, not images, so the Bedrock deployment checks only the role: with
+//!   AUTH=true MiniStack evaluates the role's policy for every call the Lambda makes, so the
+//!   `dynamodb:PutItem` and `bedrock:InvokeModel` grants are really checked; but it takes a
+//!   cross-region profile id (`us.amazon.nova-canvas-v1:0`) for a foundation model of that name,
+//!   where AWS checks the inference-profile ARN and the foundation-model ARNs behind it, so the
+//!   policy's `InferenceProfilePrefix` branch is left to cfn-lint and AWS.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -149,16 +154,20 @@ fn create_user(url: &str, pool_id: &str, username: &str) {
     });
 }
 
-fn package(sb: &Sandbox) -> PathBuf {
-    let zip = sb.path("imgedit-lambda.zip");
-    let out = run_ok(
-        Command::new(repo().join("scripts/lambda-zip"))
-            .args(["--binary", env!("CARGO_BIN_EXE_imgedit"), "--out"])
-            .arg(&zip),
-        "scripts/lambda-zip",
-    );
-    assert!(out.contains("needs glibc"), "{out}");
-    zip
+/// The Lambda zip of the test build's binary, made once per test run (both deployments use it).
+fn package() -> &'static Path {
+    static ZIP: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    ZIP.get_or_init(|| {
+        let zip = Path::new(env!("CARGO_TARGET_TMPDIR")).join("imgedit-lambda.zip");
+        let out = run_ok(
+            Command::new(repo().join("scripts/lambda-zip"))
+                .args(["--binary", env!("CARGO_BIN_EXE_imgedit"), "--out"])
+                .arg(&zip),
+            "scripts/lambda-zip",
+        );
+        assert!(out.contains("needs glibc 2."), "{out}");
+        zip
+    })
 }
 
 fn count_changed(a: &RgbImage, b: &RgbImage, region: impl Fn(u32, u32) -> bool) -> usize {
@@ -214,7 +223,7 @@ fn the_template_deploys_and_serves_edits_end_to_end() {
     let Some(url) = ministack() else { return };
     let sb = Sandbox::new();
     let t0 = Instant::now();
-    let zip = package(&sb);
+    let zip = package();
     let t_zip = t0.elapsed();
 
     let table = format!(
@@ -224,7 +233,7 @@ fn the_template_deploys_and_serves_edits_end_to_end() {
     let t1 = Instant::now();
     let mut stack = Stack::deploy(
         &url,
-        &zip,
+        zip,
         &[
             "Engine=local".into(),
             format!("TableName={table}"),
@@ -517,4 +526,78 @@ fn the_template_deploys_and_serves_edits_end_to_end() {
 fn base64_url(bytes: &[u8]) -> String {
     use base64::Engine as _;
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+#[test]
+fn the_bedrock_role_may_invoke_the_chosen_model_and_no_other() {
+    let Some(url) = ministack() else { return };
+    let table = format!(
+        "ImageGenerationTable-{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..8]
+    );
+    let mut stack = Stack::deploy(
+        &url,
+        package(),
+        &[
+            "Engine=bedrock".into(),
+            "ModelId=amazon.nova-canvas-v1:0".into(),
+            format!("TableName={table}"),
+        ],
+    );
+    let pool_id = stack.output("UserPoolId");
+    let client_id = stack.output("UserPoolClientId");
+    create_user(&url, &pool_id, "erin");
+    // the app client allows USER_PASSWORD_AUTH too (SRP is the first test's)
+    let token = rt().block_on(async {
+        crate::cognito::admin(&url)
+            .await
+            .initiate_auth()
+            .client_id(&client_id)
+            .auth_flow(cip::types::AuthFlowType::UserPasswordAuth)
+            .auth_parameters("USERNAME", "erin")
+            .auth_parameters("PASSWORD", PASSWORD)
+            .send()
+            .await
+            .unwrap()
+            .authentication_result()
+            .unwrap()
+            .id_token()
+            .unwrap()
+            .to_string()
+    });
+    let api_url = stack.emulated(&stack.output("InvokeUrl"));
+    // Nova Canvas's smallest side is 320 px
+    let (_, jpeg) = photo(320, 320);
+    let mask = titan_mask(320, 320, 100, 100, 64, 64);
+    let mut body = browser_body("x", "INPAINTING", &jpeg, Some(&mask));
+    body["num_images"] = json!(1);
+
+    // the chosen model: the role lets the call through (the emulator's Bedrock then answers
+    // without an image, which imgedit reports as withheld)
+    let a = post(&api_url, Some(&token), &body);
+    let text = String::from_utf8_lossy(&a.body).into_owned();
+    assert!(
+        !text.contains("not authorized") && !text.contains("access denied"),
+        "{}: {text}",
+        a.status
+    );
+    assert!(text.contains("withheld"), "{}: {text}", a.status);
+
+    // any other model: Bedrock refuses the role, and imgedit says what to allow
+    run_ok(
+        Command::new(python())
+            .arg(repo().join("tests/it/deploy_stack.py"))
+            .args(["set-env", &url, &stack.output("FunctionName")])
+            .arg("IMGEDIT_MODEL=amazon.titan-image-generator-v2:0"),
+        "changing the function's model",
+    );
+    let a = post(&api_url, Some(&token), &body);
+    let text = String::from_utf8_lossy(&a.body).into_owned();
+    assert!(
+        text.contains("access denied to amazon.titan-image-generator-v2:0")
+            && text.contains("not authorized to perform: bedrock:InvokeModel"),
+        "{}: {text}",
+        a.status
+    );
+    assert_eq!(stack.delete().trim(), "DELETE_COMPLETE");
 }

@@ -7,6 +7,8 @@ runs on MiniStack's own Python, whose botocore is enough).
         describe-stacks --output json` does); on failure prints the failed resources' reasons
     deploy_stack.py delete ENDPOINT STACK
         deletes the stack and the code bucket, waits, prints the final status
+    deploy_stack.py set-env ENDPOINT FUNCTION Key=Value ...
+        changes environment variables of a deployed function, keeping the others
 """
 import json
 import sys
@@ -82,5 +84,19 @@ def delete(endpoint, stack):
         sys.exit(1)
 
 
+def set_env(endpoint, function, *pairs):
+    lam = client(endpoint, "lambda")
+    env = lam.get_function_configuration(FunctionName=function)["Environment"]["Variables"]
+    for p in pairs:
+        k, _, v = p.partition("=")
+        env[k] = v
+    lam.update_function_configuration(FunctionName=function, Environment={"Variables": env})
+    deadline = time.time() + 60
+    while lam.get_function_configuration(FunctionName=function).get("LastUpdateStatus") == "InProgress":
+        if time.time() > deadline:
+            sys.exit(f"{function}: the configuration update did not finish")
+        time.sleep(0.2)
+
+
 if __name__ == "__main__":
-    {"deploy": deploy, "delete": delete}[sys.argv[1]](*sys.argv[2:])
+    {"deploy": deploy, "delete": delete, "set-env": set_env}[sys.argv[1]](*sys.argv[2:])
