@@ -419,7 +419,7 @@ fn the_template_deploys_and_serves_edits_end_to_end() {
         "forged claims",
     );
 
-    // the same request with the real token, at the stage root's sibling /image-edit: 200
+    // the same request with the deployed pool's token: 200
     let ok = post(&api_url, Some(&token), &body);
     assert_eq!(ok.status, 200, "{}", String::from_utf8_lossy(&ok.body));
     let ok_id = ok.json()["request_id"].as_str().unwrap().to_string();
