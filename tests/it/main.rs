@@ -6,6 +6,8 @@ mod cli_errors;
 mod cli_misc;
 mod cognito;
 mod common;
+#[cfg(feature = "lambda")]
+mod deploy;
 mod dynamo;
 mod exposure;
 mod fuzz_corpus;
@@ -14,6 +16,7 @@ mod kills;
 mod lambda;
 mod limits;
 mod original_lambda;
+mod release;
 mod secrets;
 mod server;
 mod tui;
