@@ -3,8 +3,9 @@
 use std::io::IsTerminal;
 
 use crate::auth::cognito::{self, claims};
+use crate::auth::mfa;
 use crate::auth::prompt::{Prompter, StdinPrompter, TerminalPrompter};
-use crate::auth::{CognitoSettings, TokenCache, Tokens};
+use crate::auth::{CognitoSettings, MfaOptions, TokenCache, Tokens};
 use crate::cli::{LoginArgs, LogoutArgs, WhoamiArgs};
 use crate::config::{Config, Paths};
 use crate::error::{Error, Result};
@@ -40,7 +41,21 @@ pub fn login(args: &LoginArgs, rt: &tokio::runtime::Runtime) -> Result<()> {
     if username.is_empty() {
         return Err(Error::Usage("the user name is empty".into()));
     }
+    if let Some(code) = &args.mfa_code {
+        mfa::check_code(code, false, "--mfa-code")?;
+    }
+    if args.mfa_device_name.trim().is_empty() {
+        return Err(Error::Usage(
+            "--mfa-device-name is empty: give the name the authenticator app is registered under"
+                .into(),
+        ));
+    }
     let password = prompter.secret("Password: ")?;
+    let mut mfa = MfaOptions {
+        code: args.mfa_code.clone(),
+        qr: !args.no_qr && std::io::stdout().is_terminal(),
+        device_name: args.mfa_device_name.clone(),
+    };
     let tokens = rt.block_on(async {
         let client = cognito::client(&settings).await;
         cognito::login(
@@ -50,6 +65,7 @@ pub fn login(args: &LoginArgs, rt: &tokio::runtime::Runtime) -> Result<()> {
             &password,
             args.auth_flow,
             prompter.as_mut(),
+            &mut mfa,
         )
         .await
     })?;

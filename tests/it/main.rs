@@ -12,6 +12,7 @@ mod kills;
 #[cfg(feature = "lambda")]
 mod lambda;
 mod limits;
+mod mfa;
 mod secrets;
 mod server;
 mod tui;
