@@ -366,7 +366,9 @@ mod tests {
         (v["ChallengeName"].as_str().unwrap().to_string(), params)
     }
 
-    // Bodies as Cognito sends them (user pool with SMS and TOTP MFA, one user with both enrolled).
+    // Bodies in the shape Cognito sends (the parameter names its SDKs read: MFAS_CAN_CHOOSE,
+    // CODE_DELIVERY_DESTINATION, FRIENDLY_DEVICE_NAME); written for these tests, since no pool
+    // here can send an SMS, not captured from a live pool.
     const SELECT_BODY: &str = r#"{"ChallengeName":"SELECT_MFA_TYPE","ChallengeParameters":{"MFAS_CAN_CHOOSE":"[\"SMS_MFA\",\"SOFTWARE_TOKEN_MFA\"]","USER_ID_FOR_SRP":"5f2c1a0e-7d3b-4c8e-9a61-2b7e4f0d9c11"},"Session":"AYABeC1mX2lkIjoiMTIzIn0"}"#;
     const SMS_BODY: &str = r#"{"ChallengeName":"SMS_MFA","ChallengeParameters":{"CODE_DELIVERY_DELIVERY_MEDIUM":"SMS","CODE_DELIVERY_DESTINATION":"+*******4321","USER_ID_FOR_SRP":"5f2c1a0e-7d3b-4c8e-9a61-2b7e4f0d9c11"},"Session":"AYABeC1mX2lkIjoiNDU2In0"}"#;
     const EMAIL_BODY: &str = r#"{"ChallengeName":"EMAIL_OTP","ChallengeParameters":{"CODE_DELIVERY_DELIVERY_MEDIUM":"EMAIL","CODE_DELIVERY_DESTINATION":"a***@e***","USER_ID_FOR_SRP":"alice"},"Session":"AYABeC1mX2lkIjoiNzg5In0"}"#;
@@ -515,6 +517,41 @@ mod tests {
         assert!(rows[1].chars().take(4).all(|c| c == '█'));
         // a finder pattern starts after it: dark modules are the background
         assert!(rows[2].chars().skip(4).take(7).any(|c| c != '█'));
+    }
+
+    /// Reads the modules back from the half blocks (drawn = light) and compares them with the
+    /// symbol the encoder made: a phone sees dark modules dark, inside a light quiet zone.
+    #[test]
+    fn the_qr_code_draws_each_module_with_the_right_shade() {
+        let uri = otpauth_uri(
+            "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ",
+            "imgedit",
+            "bob (us-east-1_AbC)",
+        );
+        let symbol =
+            qrcode::QrCode::with_error_correction_level(uri.as_bytes(), qrcode::EcLevel::M)
+                .unwrap();
+        let n = symbol.width();
+        let colors = symbol.to_colors();
+        let mut light = Vec::new(); // light[y][x], quiet zone included
+        for line in qr_code(&uri).unwrap().lines() {
+            let line = line
+                .trim_start_matches("\x1b[97;40m")
+                .trim_end_matches("\x1b[0m");
+            let top: Vec<bool> = line.chars().map(|c| c == '█' || c == '▀').collect();
+            let bottom: Vec<bool> = line.chars().map(|c| c == '█' || c == '▄').collect();
+            light.push(top);
+            light.push(bottom);
+        }
+        let q = 4;
+        assert!(light.len() >= n + 2 * q && light[0].len() == n + 2 * q);
+        for y in 0..n + 2 * q {
+            for x in 0..n + 2 * q {
+                let inside = (q..q + n).contains(&x) && (q..q + n).contains(&y);
+                let expected = !inside || colors[(y - q) * n + (x - q)] == qrcode::Color::Light;
+                assert_eq!(light[y][x], expected, "module ({x}, {y})");
+            }
+        }
     }
 
     #[test]
