@@ -382,10 +382,10 @@ async fn set_up_app(
             out.status().map(|s| s.as_str())
         )));
     }
-    eprintln!(
-        "authenticator app registered as {:?}; it is asked for at every sign-in from now on",
+    prompter.show(&format!(
+        "authenticator app registered as {:?}; its code is asked for at every sign-in from now on\n",
         options.device_name
-    );
+    ))?;
     Ok(out.session().unwrap_or(&session).to_string())
 }
 

@@ -248,10 +248,10 @@ fn mfa_user(extra: &[&str]) {
         "no QR code when stdout is not a terminal"
     );
     assert!(
-        s.stderr
+        s.stdout
             .contains("authenticator app registered as \"imgedit\""),
         "{}",
-        s.stderr
+        s.stdout
     );
     assert!(s.stderr.contains("signed in as alice"), "{}", s.stderr);
     assert!(!s.stderr.contains(&s.secret), "{}", s.stderr);
@@ -346,9 +346,9 @@ fn a_wrong_first_code_registers_nothing() {
     assert!(again.ok, "{}\n{}", again.stdout, again.stderr);
     assert_ne!(again.secret, s.secret);
     assert!(
-        again.stderr.contains("registered as \"alice's phone\""),
+        again.stdout.contains("registered as \"alice's phone\""),
         "{}",
-        again.stderr
+        again.stdout
     );
     pool.login(
         &Sandbox::new(),
