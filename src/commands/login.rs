@@ -21,6 +21,15 @@ fn setup(profile: &str) -> Result<(CognitoSettings, TokenCache)> {
 /// Signs in and caches the tokens.
 pub fn login(args: &LoginArgs, rt: &tokio::runtime::Runtime) -> Result<()> {
     let (settings, cache) = setup(&args.profile)?;
+    if let Some(code) = &args.mfa_code {
+        mfa::check_code(code, false, "--mfa-code")?;
+    }
+    if args.mfa_device_name.trim().is_empty() {
+        return Err(Error::Usage(
+            "--mfa-device-name is empty: give the name the authenticator app is registered under"
+                .into(),
+        ));
+    }
     let mut prompter: Box<dyn Prompter> = if args.password_stdin {
         Box::new(StdinPrompter::new(std::io::stdin().lock()))
     } else {
@@ -40,15 +49,6 @@ pub fn login(args: &LoginArgs, rt: &tokio::runtime::Runtime) -> Result<()> {
     };
     if username.is_empty() {
         return Err(Error::Usage("the user name is empty".into()));
-    }
-    if let Some(code) = &args.mfa_code {
-        mfa::check_code(code, false, "--mfa-code")?;
-    }
-    if args.mfa_device_name.trim().is_empty() {
-        return Err(Error::Usage(
-            "--mfa-device-name is empty: give the name the authenticator app is registered under"
-                .into(),
-        ));
     }
     let password = prompter.secret("Password: ")?;
     let mut mfa = MfaOptions {
