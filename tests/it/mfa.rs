@@ -421,13 +421,13 @@ fn wait_pane(tmux: &crate::tui::Tmux, what: &str) -> String {
     }
 }
 
-fn login_in_tmux(pool: &Pool, sb: &Sandbox) -> crate::tui::Tmux {
+fn login_in_tmux(pool: &Pool, sb: &Sandbox, extra: &str) -> crate::tui::Tmux {
     let env: Vec<String> = pool_env(pool, sb)
         .into_iter()
         .map(|(k, v)| format!("{k}='{v}'"))
         .collect();
     let command = format!(
-        "env -u IMGEDIT_LOG {} '{}' login --username alice; echo EXIT=$?; sleep 60",
+        "env -u IMGEDIT_LOG {} '{}' login --username alice {extra}; echo EXIT=$?; sleep 60",
         env.join(" "),
         assert_cmd::cargo::cargo_bin("imgedit").display()
     );
@@ -453,7 +453,7 @@ fn interactive_setup_draws_a_qr_code_and_takes_the_codes_in_tmux() {
     let pool = provision_mfa(&url, false);
     let sb = Sandbox::new();
 
-    let tmux = login_in_tmux(&pool, &sb);
+    let tmux = login_in_tmux(&pool, &sb, "");
     wait_pane(&tmux, "Password:");
     tmux.text(PASSWORD);
     tmux.send(&["Enter"]);
@@ -488,7 +488,7 @@ fn interactive_setup_draws_a_qr_code_and_takes_the_codes_in_tmux() {
 
     // a later sign-in asks for the code from the app
     let sb2 = Sandbox::new();
-    let tmux = login_in_tmux(&pool, &sb2);
+    let tmux = login_in_tmux(&pool, &sb2, "");
     wait_pane(&tmux, "Password:");
     tmux.text(PASSWORD);
     tmux.send(&["Enter"]);
@@ -502,4 +502,33 @@ fn interactive_setup_draws_a_qr_code_and_takes_the_codes_in_tmux() {
     );
     assert!(!screen.contains('█'), "no QR code once the app is set up");
     pool.verify_id_token(cache(&sb2)["id_token"].as_str().unwrap());
+}
+
+#[test]
+fn no_qr_on_a_terminal_shows_the_secret_as_text_only() {
+    if Process::new("tmux").arg("-V").output().is_err() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "tmux is needed for this test on CI"
+        );
+        eprintln!("tmux is not installed: skipped");
+        return;
+    }
+    let Some(url) = ministack() else { return };
+    let pool = provision_mfa(&url, false);
+    let sb = Sandbox::new();
+    let tmux = login_in_tmux(&pool, &sb, "--no-qr");
+    wait_pane(&tmux, "Password:");
+    tmux.text(PASSWORD);
+    tmux.send(&["Enter"]);
+    let screen = wait_pane(&tmux, "First code shown by the app:");
+    assert!(
+        !screen.contains('█') && !screen.contains("scan this QR code"),
+        "{screen}"
+    );
+    let secret = secret_in(&screen).expect("the otpauth URI on screen");
+    tmux.text(&totp(&secret));
+    tmux.send(&["Enter"]);
+    let screen = wait_pane(&tmux, "EXIT=");
+    assert!(screen.contains("EXIT=0"), "{screen}");
 }
