@@ -166,6 +166,17 @@ pub fn set_up(pool: &Pool, sb: &Sandbox, extra: &[&str], wrong_first_code: bool)
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    // A sign-in that waits for an answer this helper does not give would block the reads below:
+    // it is killed after a minute, and the assertions then show what it said.
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let pid = child.id().to_string();
+    let watch = done.clone();
+    std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_secs(60));
+        if !watch.load(std::sync::atomic::Ordering::SeqCst) {
+            let _ = Process::new("kill").args(["-9", &pid]).status();
+        }
+    });
     let mut stderr = child.stderr.take().unwrap();
     let errors = std::thread::spawn(move || {
         let mut s = String::new();
@@ -198,6 +209,7 @@ pub fn set_up(pool: &Pool, sb: &Sandbox, extra: &[&str], wrong_first_code: bool)
     drop(stdin);
     std::io::Read::read_to_string(&mut out, &mut stdout).unwrap();
     let status = child.wait().unwrap();
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
     Setup {
         secret,
         code,
