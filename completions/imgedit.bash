@@ -749,7 +749,7 @@ _imgedit() {
             return 0
             ;;
         imgedit__subcmd__login)
-            opts="-u -v -h -V --username --password-stdin --auth-flow --profile --verbose --log-file --help --version"
+            opts="-u -v -h -V --username --password-stdin --auth-flow --profile --mfa-code --no-qr --mfa-device-name --verbose --log-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -768,6 +768,14 @@ _imgedit() {
                     return 0
                     ;;
                 --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mfa-code)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mfa-device-name)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -146,8 +146,11 @@ complete -c imgedit -n "__fish_imgedit_using_subcommand login" -s u -l username 
 complete -c imgedit -n "__fish_imgedit_using_subcommand login" -l auth-flow -d 'srp: the password never leaves this machine; password: USER_PASSWORD_AUTH' -r -f -a "srp\t'USER_SRP_AUTH: the password never leaves this machine'
 password\t'USER_PASSWORD_AUTH: the password is sent to Cognito over TLS'"
 complete -c imgedit -n "__fish_imgedit_using_subcommand login" -l profile -d 'Name of the token cache, for several accounts' -r
+complete -c imgedit -n "__fish_imgedit_using_subcommand login" -l mfa-code -d 'The code of the second factor (authenticator app, SMS or e-mail) for scripts [default: asked, or the next stdin line]' -r
+complete -c imgedit -n "__fish_imgedit_using_subcommand login" -l mfa-device-name -d 'Setting up an authenticator app: the name Cognito registers it under' -r
 complete -c imgedit -n "__fish_imgedit_using_subcommand login" -l log-file -d 'Append log lines to this file instead of stderr (needed with the TUI)' -r -F
 complete -c imgedit -n "__fish_imgedit_using_subcommand login" -l password-stdin -d 'Read the password (then any challenge answers, one per line) from stdin'
+complete -c imgedit -n "__fish_imgedit_using_subcommand login" -l no-qr -d 'Setting up an authenticator app: show the secret and the otpauth URI as text, without the QR code (also when stdout is not a terminal)'
 complete -c imgedit -n "__fish_imgedit_using_subcommand login" -s v -l verbose -d 'Log what imgedit does to stderr: -v its own steps (requests, attempts, timings), -vv also the AWS SDK\'s and HTTP client\'s debug lines. IMGEDIT_LOG sets a full filter. Passwords, tokens and keys are never logged'
 complete -c imgedit -n "__fish_imgedit_using_subcommand login" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c imgedit -n "__fish_imgedit_using_subcommand login" -s V -l version -d 'Print version'

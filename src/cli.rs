@@ -337,6 +337,15 @@ pub struct LoginArgs {
     /// Name of the token cache, for several accounts
     #[arg(long, default_value = "default")]
     pub profile: String,
+    /// The code of the second factor (authenticator app, SMS or e-mail) for scripts [default: asked, or the next stdin line]
+    #[arg(long, value_name = "CODE")]
+    pub mfa_code: Option<String>,
+    /// Setting up an authenticator app: show the secret and the otpauth URI as text, without the QR code (also when stdout is not a terminal)
+    #[arg(long)]
+    pub no_qr: bool,
+    /// Setting up an authenticator app: the name Cognito registers it under
+    #[arg(long, value_name = "NAME", default_value = "imgedit")]
+    pub mfa_device_name: String,
 }
 
 #[derive(Debug, Args)]

@@ -7,10 +7,11 @@ use std::collections::HashMap;
 use aws_sdk_cognitoidentityprovider::Client;
 use aws_sdk_cognitoidentityprovider::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_cognitoidentityprovider::types::{
-    AuthFlowType, AuthenticationResultType, ChallengeNameType,
+    AuthFlowType, AuthenticationResultType, ChallengeNameType, VerifySoftwareTokenResponseType,
 };
 
 use super::cache::Tokens;
+use super::mfa::{self, MfaMethod, MfaOptions};
 use super::prompt::Prompter;
 use super::srp::{self, SrpSession};
 use crate::error::{Error, Result};
@@ -113,6 +114,9 @@ where
         "NotAuthorizedException" if lower.contains("attempts exceeded") => {
             "too many failed attempts: wait a while before trying again".to_string()
         }
+        "NotAuthorizedException" if lower.contains("session") => format!(
+            "the sign-in session expired before it was finished (Cognito allows a few minutes): run imgedit login again. Cognito said: {msg}"
+        ),
         "NotAuthorizedException" if lower.contains("refresh token") || lower.contains("revoked") => {
             "the session has expired or was signed out: run imgedit login".to_string()
         }
@@ -129,7 +133,12 @@ where
         "TooManyRequestsException" | "TooManyFailedAttemptsException" | "LimitExceededException" => {
             "too many attempts: wait a while before trying again".to_string()
         }
-        "CodeMismatchException" | "ExpiredCodeException" => "wrong or expired verification code".to_string(),
+        "CodeMismatchException" | "ExpiredCodeException" => format!(
+            "wrong or expired code: run imgedit login again and type the code shown now (an authenticator app's code changes every 30 seconds; check the phone's clock). Cognito said: {msg}"
+        ),
+        "EnableSoftwareTokenMFAException" => format!(
+            "the code does not match the new secret, so the authenticator app was not registered: run imgedit login again, add the new secret it shows, and type the code the app shows then (check the phone's clock). Cognito said: {msg}"
+        ),
         "InvalidPasswordException" => format!("the new password does not meet the pool's password policy: {msg}"),
         "InvalidParameterException" if lower.contains("flow") && lower.contains("not enabled") => format!(
             "the app client does not allow this sign-in flow: enable it in the app client's authentication flows (ALLOW_USER_SRP_AUTH for --auth-flow srp, ALLOW_USER_PASSWORD_AUTH for --auth-flow password). Cognito said: {msg}"
@@ -179,6 +188,7 @@ pub async fn login(
     password: &str,
     flow: AuthFlow,
     prompter: &mut dyn Prompter,
+    mfa: &mut MfaOptions,
 ) -> Result<Tokens> {
     let srp = SrpSession::new();
     let mut params = HashMap::new();
@@ -266,31 +276,30 @@ pub async fn login(
                 }
                 answers.insert("NEW_PASSWORD".into(), new);
             }
-            ChallengeNameType::SoftwareTokenMfa => {
-                let code = prompter.secret("Code from your authenticator app: ")?;
-                answers.insert("SOFTWARE_TOKEN_MFA_CODE".into(), code.trim().to_string());
-            }
-            ChallengeNameType::SmsMfa => {
-                let code = prompter.secret("Code sent by SMS: ")?;
-                answers.insert("SMS_MFA_CODE".into(), code.trim().to_string());
-            }
-            ChallengeNameType::SelectMfaType => {
-                let choice = prompter.line("Second factor: [1] authenticator app, [2] SMS: ")?;
-                let answer = match choice.trim() {
-                    "1" | "app" | "totp" | "SOFTWARE_TOKEN_MFA" => "SOFTWARE_TOKEN_MFA",
-                    "2" | "sms" | "SMS" | "SMS_MFA" => "SMS_MFA",
-                    other => {
-                        return Err(Error::Auth(format!(
-                            "unknown choice {other:?}: answer 1 or 2"
-                        )));
-                    }
-                };
-                answers.insert("ANSWER".into(), answer.into());
-            }
             ChallengeNameType::MfaSetup => {
-                return Err(Error::Auth(
-                    "the pool requires you to set up a second factor first: sign in once in the web app (or the AWS console) to register an authenticator app, then run imgedit login again".into(),
-                ));
+                let verified = set_up_app(
+                    client,
+                    &challenge_params,
+                    session.as_deref(),
+                    (settings.user_pool_id.as_str(), username),
+                    mfa,
+                    prompter,
+                )
+                .await?;
+                session = Some(verified);
+            }
+            ChallengeNameType::SoftwareTokenMfa
+            | ChallengeNameType::SmsMfa
+            | ChallengeNameType::EmailOtp
+            | ChallengeNameType::SelectMfaType => {
+                let Some(more) = mfa::answer(name.as_str(), &challenge_params, mfa, prompter)?
+                else {
+                    return Err(Error::Auth(format!(
+                        "Cognito asked for {}, which imgedit cannot answer",
+                        name.as_str()
+                    )));
+                };
+                answers.extend(more);
             }
             other => {
                 return Err(Error::Auth(format!(
@@ -319,6 +328,65 @@ pub async fn login(
     Err(Error::Auth(
         "sign-in failed: too many challenges in a row".into(),
     ))
+}
+
+/// MFA_SETUP: registers an authenticator app with the sign-in session (AssociateSoftwareToken,
+/// then VerifySoftwareToken with its first code and a device name) and returns the session to
+/// answer the challenge with. The secret is shown to the person and goes nowhere else.
+async fn set_up_app(
+    client: &Client,
+    params: &HashMap<String, String>,
+    session: Option<&str>,
+    (pool, username): (&str, &str),
+    options: &MfaOptions,
+    prompter: &mut dyn Prompter,
+) -> Result<String> {
+    let can = mfa::offered(params, "MFAS_CAN_SETUP")?;
+    if !can.is_empty() && !can.contains(&MfaMethod::App) {
+        let names: Vec<&str> = can.iter().map(|m| m.challenge()).collect();
+        return Err(Error::Auth(format!(
+            "the pool requires a second factor that imgedit cannot set up ({}): set it up in the web app or ask the pool's administrator, then run imgedit login again",
+            names.join(", ")
+        )));
+    }
+    let session = session.ok_or_else(|| {
+        Error::Auth("Cognito's MFA_SETUP challenge came without a session".into())
+    })?;
+    tracing::debug!("AssociateSoftwareToken");
+    let out = client
+        .associate_software_token()
+        .session(session)
+        .send()
+        .await
+        .map_err(|e| plain_words(&e, "setting up the authenticator app failed"))?;
+    let secret = out.secret_code().ok_or_else(|| {
+        Error::Auth("Cognito returned no secret for the authenticator app".into())
+    })?;
+    let session = out.session().unwrap_or(session).to_string();
+    let uri = mfa::otpauth_uri(secret, "imgedit", &format!("{username} ({pool})"));
+    prompter.show(&mfa::setup_text(secret, &uri, options.qr)?)?;
+    let typed = prompter.secret("First code shown by the app: ")?;
+    let code = mfa::check_code(&typed, true, "the code")?;
+    tracing::debug!(device = %options.device_name, "VerifySoftwareToken");
+    let out = client
+        .verify_software_token()
+        .session(&session)
+        .user_code(code)
+        .friendly_device_name(&options.device_name)
+        .send()
+        .await
+        .map_err(|e| plain_words(&e, "setting up the authenticator app failed"))?;
+    if out.status() != Some(&VerifySoftwareTokenResponseType::Success) {
+        return Err(Error::Auth(format!(
+            "setting up the authenticator app failed: Cognito answered {:?} to the first code",
+            out.status().map(|s| s.as_str())
+        )));
+    }
+    prompter.show(&format!(
+        "authenticator app registered as {:?}; its code is asked for at every sign-in from now on\n",
+        options.device_name
+    ))?;
+    Ok(out.session().unwrap_or(&session).to_string())
 }
 
 /// New ID and access tokens from the refresh token (REFRESH_TOKEN_AUTH).

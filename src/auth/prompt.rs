@@ -1,6 +1,6 @@
 //! Where login answers come from: the terminal without echo, or stdin lines for scripts.
 
-use std::io::BufRead;
+use std::io::{BufRead, Write};
 
 use crate::error::{Error, Result};
 
@@ -10,8 +10,19 @@ pub trait Prompter {
     fn secret(&mut self, prompt: &str) -> Result<String>;
     /// A visible line (user name, MFA type choice).
     fn line(&mut self, prompt: &str) -> Result<String>;
+    /// Shows the person something to act on (the authenticator app's secret and QR code): on
+    /// stdout, never in a log.
+    fn show(&mut self, text: &str) -> Result<()>;
     /// Whether a person is there to confirm a new password by typing it twice.
     fn interactive(&self) -> bool;
+}
+
+/// Writes and flushes at once: a script reading stdout needs the text before the next question.
+fn to_stdout(text: &str) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| Error::Auth(format!("cannot write to stdout: {e}")))
 }
 
 /// Reads from the terminal; secrets without echo.
@@ -37,6 +48,10 @@ impl Prompter for TerminalPrompter {
             .read_line(&mut s)
             .map_err(|e| Error::Auth(format!("cannot read from the terminal: {e}")))?;
         Ok(s.trim().to_string())
+    }
+
+    fn show(&mut self, text: &str) -> Result<()> {
+        to_stdout(text)
     }
 
     fn interactive(&self) -> bool {
@@ -76,6 +91,10 @@ impl<R: BufRead> Prompter for StdinPrompter<R> {
 
     fn line(&mut self, prompt: &str) -> Result<String> {
         self.next(prompt.trim_end_matches([':', ' ']))
+    }
+
+    fn show(&mut self, text: &str) -> Result<()> {
+        to_stdout(text)
     }
 
     fn interactive(&self) -> bool {

@@ -3,8 +3,9 @@
 use std::io::IsTerminal;
 
 use crate::auth::cognito::{self, claims};
+use crate::auth::mfa;
 use crate::auth::prompt::{Prompter, StdinPrompter, TerminalPrompter};
-use crate::auth::{CognitoSettings, TokenCache, Tokens};
+use crate::auth::{CognitoSettings, MfaOptions, TokenCache, Tokens};
 use crate::cli::{LoginArgs, LogoutArgs, WhoamiArgs};
 use crate::config::{Config, Paths};
 use crate::error::{Error, Result};
@@ -20,6 +21,15 @@ fn setup(profile: &str) -> Result<(CognitoSettings, TokenCache)> {
 /// Signs in and caches the tokens.
 pub fn login(args: &LoginArgs, rt: &tokio::runtime::Runtime) -> Result<()> {
     let (settings, cache) = setup(&args.profile)?;
+    if let Some(code) = &args.mfa_code {
+        mfa::check_code(code, false, "--mfa-code")?;
+    }
+    if args.mfa_device_name.trim().is_empty() {
+        return Err(Error::Usage(
+            "--mfa-device-name is empty: give the name the authenticator app is registered under"
+                .into(),
+        ));
+    }
     let mut prompter: Box<dyn Prompter> = if args.password_stdin {
         Box::new(StdinPrompter::new(std::io::stdin().lock()))
     } else {
@@ -41,6 +51,11 @@ pub fn login(args: &LoginArgs, rt: &tokio::runtime::Runtime) -> Result<()> {
         return Err(Error::Usage("the user name is empty".into()));
     }
     let password = prompter.secret("Password: ")?;
+    let mut mfa = MfaOptions {
+        code: args.mfa_code.clone(),
+        qr: !args.no_qr && std::io::stdout().is_terminal(),
+        device_name: args.mfa_device_name.clone(),
+    };
     let tokens = rt.block_on(async {
         let client = cognito::client(&settings).await;
         cognito::login(
@@ -50,6 +65,7 @@ pub fn login(args: &LoginArgs, rt: &tokio::runtime::Runtime) -> Result<()> {
             &password,
             args.auth_flow,
             prompter.as_mut(),
+            &mut mfa,
         )
         .await
     })?;

@@ -15,6 +15,7 @@ mod kills;
 #[cfg(feature = "lambda")]
 mod lambda;
 mod limits;
+mod mfa;
 mod original_lambda;
 mod release;
 mod secrets;

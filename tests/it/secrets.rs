@@ -181,3 +181,122 @@ fn no_secret_reaches_any_output_log_or_file() {
     assert!(scanned >= 5, "scanned {scanned} files");
     assert!(secrets.len() >= 9, "{} secrets", secrets.len());
 }
+
+/// The TOTP secret is shown once, on the terminal (stdout) of the sign-in that sets the app up,
+/// and goes nowhere else; no code goes anywhere: every output, the log file and every file are
+/// scanned, with the most verbose logging, through setup, later sign-ins (both flows, code from
+/// stdin and from --mfa-code), a wrong code, and a refresh.
+#[test]
+fn no_totp_secret_or_code_reaches_a_log_or_file() {
+    use crate::mfa::{provision_mfa, set_up, totp, wrong_code};
+    let Some(url) = ministack() else { return };
+    let pool = provision_mfa(&url, true);
+    let sb = Sandbox::new();
+    let log = sb.path("login.log").display().to_string();
+    let setup = set_up(&pool, &sb, &["-vv", "--log-file", &log], false);
+    assert!(setup.ok, "{}\n{}", setup.stdout, setup.stderr);
+    let secret = setup.secret.clone();
+    let grouped: Vec<String> = secret
+        .as_bytes()
+        .chunks(4)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect();
+    // shown where the person reads it, grouped for typing and inside the URI
+    assert!(
+        setup
+            .stdout
+            .contains(&format!("secret key: {}", grouped.join(" ")))
+    );
+    assert!(setup.stdout.contains(&format!("secret={secret}")));
+
+    let mut codes = vec![setup.code.clone()];
+    let mut said = vec![setup.stderr.clone()];
+    let mut stdouts = vec![setup.stdout.clone()];
+    let code = totp(&secret);
+    let a = pool
+        .login(&sb, &["-vv"], &format!("{PASSWORD}\n{code}\n"))
+        .success();
+    codes.push(code);
+    said.push(String::from_utf8_lossy(&a.get_output().stderr).into_owned());
+    stdouts.push(String::from_utf8_lossy(&a.get_output().stdout).into_owned());
+    let code = totp(&secret);
+    let a = pool
+        .cmd(&sb)
+        .args([
+            "-vv",
+            "login",
+            "-u",
+            "alice",
+            "--password-stdin",
+            "--auth-flow",
+            "password",
+        ])
+        .args(["--mfa-code", &code, "--log-file", &log])
+        .env("IMGEDIT_LOG", "trace")
+        .write_stdin(format!("{PASSWORD}\n"))
+        .assert()
+        .success();
+    codes.push(code);
+    said.push(String::from_utf8_lossy(&a.get_output().stderr).into_owned());
+    stdouts.push(String::from_utf8_lossy(&a.get_output().stdout).into_owned());
+    let wrong = wrong_code(&secret);
+    let a = pool
+        .login(
+            &sb,
+            &["-vv", "--mfa-code", &wrong, "--log-file", &log],
+            &format!("{PASSWORD}\n"),
+        )
+        .code(5);
+    codes.push(wrong);
+    said.push(String::from_utf8_lossy(&a.get_output().stderr).into_owned());
+    let mut c = cache(&sb);
+    c["expires_at"] = serde_json::json!(0);
+    std::fs::write(sb.path("config/tokens/default.json"), c.to_string()).unwrap();
+    let a = pool
+        .cmd(&sb)
+        .args(["-vv", "whoami", "--log-file", &log])
+        .env("IMGEDIT_LOG", "trace")
+        .assert()
+        .success();
+    said.push(String::from_utf8_lossy(&a.get_output().stderr).into_owned());
+    stdouts.push(String::from_utf8_lossy(&a.get_output().stdout).into_owned());
+
+    let log_text = std::fs::read_to_string(&log).unwrap();
+    assert!(log_text.contains("AssociateSoftwareToken"), "{log_text}");
+    assert!(log_text.contains("VerifySoftwareToken"), "{log_text}");
+    assert!(log_text.contains("MFA_SETUP"), "{log_text}");
+    assert!(log_text.contains("REFRESH_TOKEN_AUTH"), "{log_text}");
+    // one sign-in logged to stderr instead of the file
+    assert!(said[1].contains("SOFTWARE_TOKEN_MFA"), "{}", said[1]);
+
+    let mut secrets = BTreeSet::from([secret.clone(), PASSWORD.to_string()]);
+    let chunks = grouped.windows(2).map(|w| w.join(" "));
+    secrets.extend(chunks);
+    let cache_file = sb.path("config/tokens/default.json");
+    for path in walk(sb.dir.path()).iter().filter(|p| **p != cache_file) {
+        let text = String::from_utf8_lossy(&std::fs::read(path).unwrap()).into_owned();
+        for s in secrets.iter().chain(&codes) {
+            assert!(!text.contains(s.as_str()), "{s:?} is in {}", path.display());
+        }
+    }
+    for text in &said {
+        for s in secrets.iter().chain(&codes) {
+            assert!(!text.contains(s.as_str()), "{s:?} is in stderr:\n{text}");
+        }
+    }
+    // stdout shows the secret only while setting the app up, and never a code
+    for (i, text) in stdouts.iter().enumerate() {
+        for s in &codes {
+            assert!(
+                !text.contains(s.as_str()),
+                "a code is in stdout #{i}:\n{text}"
+            );
+        }
+        if i > 0 {
+            assert!(
+                !text.contains(&secret),
+                "the secret is in stdout #{i}:\n{text}"
+            );
+        }
+    }
+}
