@@ -424,31 +424,54 @@ fn the_template_deploys_and_serves_edits_end_to_end() {
     assert_eq!(ok.status, 200, "{}", String::from_utf8_lossy(&ok.body));
     let ok_id = ok.json()["request_id"].as_str().unwrap().to_string();
 
-    // the browser's preflight needs no token
-    let preflight = rt().block_on(send_async(
-        &reqwest::Client::new(),
-        reqwest::Method::OPTIONS,
-        &api_url,
-        &[
-            ("Origin", ORIGIN),
-            ("Access-Control-Request-Method", "POST"),
-            (
-                "Access-Control-Request-Headers",
-                "authorization,content-type",
-            ),
-        ],
-        Vec::new(),
-    ));
+    // an invoke URL that ends in the stage name (https://.../prod) works too
+    let stage_root = api_url.trim_end_matches("/image-edit").to_string();
+    let at_root = post(&stage_root, Some(&token), &body);
     assert_eq!(
-        preflight.status,
+        at_root.status,
         200,
         "{}",
-        String::from_utf8_lossy(&preflight.body)
+        String::from_utf8_lossy(&at_root.body)
     );
-    assert_eq!(
-        preflight.header("access-control-allow-origin"),
-        Some(ORIGIN)
-    );
+
+    // the browser's preflight needs no token, at both paths; the original sample's client asks
+    // for its two Access-Control-* request headers too
+    let asked =
+        "access-control-allow-headers,access-control-allow-origin,content-type,authorization";
+    for url in [&api_url, &stage_root] {
+        let preflight = rt().block_on(send_async(
+            &reqwest::Client::new(),
+            reqwest::Method::OPTIONS,
+            url,
+            &[
+                ("Origin", ORIGIN),
+                ("Access-Control-Request-Method", "POST"),
+                ("Access-Control-Request-Headers", asked),
+            ],
+            Vec::new(),
+        ));
+        assert_eq!(
+            preflight.status,
+            200,
+            "{url}: {}",
+            String::from_utf8_lossy(&preflight.body)
+        );
+        assert_eq!(
+            preflight.header("access-control-allow-origin"),
+            Some(ORIGIN),
+            "{url}"
+        );
+        let allowed = preflight
+            .header("access-control-allow-headers")
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        for h in asked.split(',') {
+            assert!(
+                allowed.split(',').any(|a| a.trim() == h),
+                "{url}: {h} not in {allowed}"
+            );
+        }
+    }
 
     // an oversize body (7 MB, over Lambda's 6 MB): 413 with the rule, nothing edited
     let mut big = body.clone();
@@ -462,8 +485,8 @@ fn the_template_deploys_and_serves_edits_end_to_end() {
     );
     let big_id = too_big.json()["request_id"].as_str().unwrap().to_string();
 
-    // one item per request that reached the Lambda: the three edits, the direct POST and the
-    // oversize one (the 401s never got past API Gateway; preflights are not edits)
+    // one item per request that reached the Lambda: the three edits, the direct POST, the one at
+    // the stage root and the oversize one (the 401s never got past API Gateway; preflights are not edits)
     let mut c = crate::dynamo::cmd(&sb, &url);
     let out = c
         .args(["history", "--table", &table, "--json"])
@@ -487,6 +510,7 @@ fn the_template_deploys_and_serves_edits_end_to_end() {
             "",
             "INPAINTING",
             "INPAINTING",
+            "INPAINTING",
             "OUTPAINTING",
             "precise-outpaint"
         ],
@@ -502,7 +526,7 @@ fn the_template_deploys_and_serves_edits_end_to_end() {
     assert_eq!(by_id(&big_id)["success"], false);
     assert_eq!(
         records.iter().filter(|r| r["success"] == true).count(),
-        4,
+        5,
         "{v}"
     );
 
