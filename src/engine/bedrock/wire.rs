@@ -301,7 +301,7 @@ pub fn redacted(body: &Value) -> Value {
         // by characters, never bytes: a long prompt may be multi-byte text
         Value::String(s) if s.chars().count() > 120 => {
             let head: String = s.chars().take(24).collect();
-            Value::String(format!("{head}...({} characters)", s.chars().count()))
+            Value::String(format!("{head}...({} base64 characters)", s.chars().count()))
         }
         other => other.clone(),
     }
