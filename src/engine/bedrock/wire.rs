@@ -412,7 +412,12 @@ pub fn redacted(body: &Value) -> Value {
             Value::Object(m.iter().map(|(k, v)| (k.clone(), redacted(v))).collect())
         }
         Value::Array(a) => Value::Array(a.iter().map(redacted).collect()),
-        Value::String(s) if s.len() > 120 => {
+        // base64 only: a long prompt (any UTF-8) is shown as it is
+        Value::String(s)
+            if s.len() > 120
+                && s.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"+/=".contains(&b)) =>
+        {
             Value::String(format!("{}...({} base64 characters)", &s[..24], s.len()))
         }
         other => other.clone(),
@@ -488,8 +493,15 @@ mod tests {
 
     #[test]
     fn redaction_shortens_base64_only() {
-        let v = redacted(&json!({"image": "A".repeat(500), "text": "a cat"}));
+        let long_prompt = format!("a{}", "日本".repeat(100));
+        let v =
+            redacted(&json!({"image": "A".repeat(500), "text": "a cat", "prompt": long_prompt}));
         assert_eq!(v["text"], "a cat");
+        assert_eq!(
+            v["prompt"],
+            long_prompt.as_str(),
+            "prompts are not cut (nor cut mid-character)"
+        );
         assert!(
             v["image"]
                 .as_str()
