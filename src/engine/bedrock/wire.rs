@@ -717,16 +717,40 @@ mod doc_fixtures {
     }
 
     #[test]
-    fn erase_and_search_replace_send_only_their_fields() {
+    fn every_tool_sends_only_its_fields_with_the_docs_types() {
         for (id, mode) in [
             ("us.stability.stable-image-erase-object-v1:0", Mode::Erase),
             (
                 "us.stability.stable-image-search-replace-v1:0",
                 Mode::Replace,
             ),
+            (
+                "us.stability.stable-image-search-recolor-v1:0",
+                Mode::Recolor,
+            ),
+            (
+                "us.stability.stable-image-remove-background-v1:0",
+                Mode::RemoveBackground,
+            ),
+            ("us.stability.stable-fast-upscale-v1:0", Mode::Upscale),
+            (
+                "us.stability.stable-conservative-upscale-v1:0",
+                Mode::Upscale,
+            ),
+            ("us.stability.stable-creative-upscale-v1:0", Mode::Upscale),
         ] {
-            let j = prepared(id, mode, (96, 96), Placement::identity(96, 96));
-            assert_fields(id, &body(&j));
+            let mut j = prepared(id, mode, (96, 96), Placement::identity(96, 96));
+            j.tool.select = Some("the jacket".into());
+            j.tool.style_preset = Some("photographic".into());
+            j.tool.creativity = Some(0.3);
+            let b = body(&j);
+            assert_fields(id, &b);
+            // the fields of the doc's example request are sent too
+            if let Some(example) = fixture()["requests"][id].as_object() {
+                for k in example.keys() {
+                    assert!(b.contains_key(k), "{id}: {k} missing");
+                }
+            }
         }
     }
 
