@@ -823,10 +823,14 @@ fn stability(spec: &ModelSpec, obj: &Map<String, Value>, limits: &DecodeLimits) 
     let op = match spec.family {
         Family::StabilitySearchRecolor => Op::Recolor,
         Family::StabilityRemoveBackground => Op::RemoveBackground,
-        // the emulator's choice: 4x (Fast Upscale's factor) for every upscaler
+        // the emulator's choice: 4x (Fast Upscale's factor) for every upscaler, less where the
+        // result would pass 16 megapixels (the real ones stop at about 4K)
         Family::StabilityFastUpscale
         | Family::StabilityConservativeUpscale
-        | Family::StabilityCreativeUpscale => Op::Upscale(4),
+        | Family::StabilityCreativeUpscale => {
+            let room = 16_777_216.0 / (f64::from(w) * f64::from(h));
+            Op::Upscale((room.sqrt().floor() as u32).clamp(1, 4))
+        }
         _ => Op::Fill,
     };
     let (canvas, mask) = match spec.family {
