@@ -40,6 +40,7 @@ fn job() -> imgedit::job::EditJob {
         quality: None,
         model: model::find("amazon.titan-image-generator-v1").unwrap(),
         limits: DecodeLimits::default(),
+        tool: Default::default(),
     }
     .build(DynamicImage::ImageRgb8(photo(1024, 1024)), "bench.png")
     .unwrap()
@@ -48,7 +49,7 @@ fn job() -> imgedit::job::EditJob {
 fn request_side(prepared: &PreparedJob) -> Vec<u8> {
     let win = fit::choose(prepared.model, &prepared.mask).unwrap();
     let (img, mask) = fit::crop(&win, &prepared.image, &prepared.mask);
-    let reqs = wire::build_requests(prepared, &win, &img, &mask).unwrap();
+    let reqs = wire::build_requests(prepared, &img, &mask).unwrap();
     serde_json::to_vec(&reqs[0].body).unwrap()
 }
 
@@ -82,7 +83,7 @@ fn bench(c: &mut Criterion) {
             b.iter(|| {
                 let parsed = wire::parse_response(model::Family::Titan, &body, &req).unwrap();
                 let win = fit::choose(prepared.model, &prepared.mask).unwrap();
-                let full = fit::paste_back(&win, &prepared.image, &parsed.images[0].0);
+                let full = fit::paste_back(&win, &prepared.image, &parsed.images[0].0.to_rgb8());
                 let img = pipeline::composite(&job, &full);
                 let bytes = image_io::encode(&img, image::ImageFormat::Png).unwrap();
                 image_io::write_atomic(&out, &bytes, true).unwrap();

@@ -341,7 +341,7 @@ _imgedit() {
             return 0
             ;;
         imgedit__subcmd__edit)
-            opts="-p -n -o -q -v -h -V --mask --mask-dir --rect --polygon --ellipse --invert-mask --grow --shrink --feather --fit-mask --save-mask --mode --extend --canvas --anchor --prompt --negative --num-images --seed --cfg-scale --quality --mask-prompt --search --engine --model --model-family --region --api-url --token --profile --output --output-dir --force --json --dry-run --quiet --verbose --log-file --help --version"
+            opts="-p -n -o -q -v -h -V --mask --mask-dir --rect --polygon --ellipse --invert-mask --grow --shrink --feather --fit-mask --save-mask --mode --extend --canvas --anchor --prompt --negative --num-images --seed --cfg-scale --quality --mask-prompt --search --grow-mask --select --upscaler --style-preset --creativity --engine --model --model-family --region --api-url --token --profile --output --output-format --output-dir --force --json --dry-run --quiet --verbose --log-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -384,7 +384,7 @@ _imgedit() {
                     return 0
                     ;;
                 --mode)
-                    COMPREPLY=($(compgen -W "inpaint outpaint precise-outpaint erase replace" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "inpaint outpaint precise-outpaint erase replace recolor remove-background upscale" -- "${cur}"))
                     return 0
                     ;;
                 --extend)
@@ -439,6 +439,26 @@ _imgedit() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --grow-mask)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --select)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --upscaler)
+                    COMPREPLY=($(compgen -W "fast conservative creative" -- "${cur}"))
+                    return 0
+                    ;;
+                --style-preset)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --creativity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --engine)
                     COMPREPLY=($(compgen -W "local bedrock api" -- "${cur}"))
                     return 0
@@ -448,7 +468,7 @@ _imgedit() {
                     return 0
                     ;;
                 --model-family)
-                    COMPREPLY=($(compgen -W "titan nova-canvas stability-inpaint stability-outpaint stability-erase stability-search-replace" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "titan nova-canvas stability-inpaint stability-outpaint stability-erase stability-search-replace stability-search-recolor stability-remove-background stability-fast-upscale stability-conservative-upscale stability-creative-upscale" -- "${cur}"))
                     return 0
                     ;;
                 --region)
@@ -473,6 +493,10 @@ _imgedit() {
                     ;;
                 -o)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output-format)
+                    COMPREPLY=($(compgen -W "png jpeg webp" -- "${cur}"))
                     return 0
                     ;;
                 --output-dir)

@@ -52,7 +52,10 @@ complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l mode -d 'What t
 outpaint\t'Extend the canvas; a thin band of the original may be blended at the seam'
 precise-outpaint\t'Extend the canvas; every original pixel stays untouched'
 erase\t'Remove the selected object (Stability erase-object; the local engine\'s inpainting)'
-replace\t'Replace what `--search` names with `--prompt` (Stability search-and-replace)'"
+replace\t'Replace what `--search` names with `--prompt` (Stability search-and-replace)'
+recolor\t'Recolour what `--select` names as `--prompt` says (Stability search-and-recolor)'
+remove-background\t'Cut the subject out: the background becomes transparent (Stability remove-background)'
+upscale\t'Enlarge the whole image with `--upscaler` (Stability fast, conservative or creative)'"
 complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l extend -d 'Outpaint: add borders L,T,R,B (or one value for all), in pixels or percent like 25%' -r
 complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l canvas -d 'Outpaint: the new canvas size' -r
 complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l anchor -d 'Outpaint: where the original sits on --canvas' -r -f -a "center\t''
@@ -71,23 +74,38 @@ complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l seed -d 'Seed o
 complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l cfg-scale -d 'Prompt strength for the cloud models' -r
 complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l quality -d 'Image quality (Titan, Nova Canvas)' -r -f -a "standard\t''
 premium\t''"
-complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l mask-prompt -d 'Let the model find the region to change from text, e.g. "the dog" (Titan, Nova Canvas)' -r
+complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l mask-prompt -d 'Let the model find the region to change from text, e.g. "the dog" (Stability search-and-replace; Titan, Nova Canvas)' -r
 complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l search -d 'With --mode replace: what to replace (Stability search-and-replace)' -r
+complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l grow-mask -d 'Stability: grow the mask outward by PX pixels and blur that band, 0-20 [default: 5, the tool\'s own]' -r
+complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l select -d 'With --mode recolor: what to recolour, e.g. "the jacket" (Stability search-and-recolor)' -r
+complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l upscaler -d 'With --mode upscale: which Stability upscaler [default: fast]' -r -f -a "fast\t'4x, quick; inputs 32..1536 px a side (Stability Fast Upscale)'
+conservative\t'Up to 4K, keeping every detail (Stability Conservative Upscale)'
+creative\t'Up to 4K from small or degraded images, re-imagining detail (Stability Creative Upscale)'"
+complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l style-preset -d 'Stability: a style preset (3d-model, analog-film, anime, cinematic, comic-book, digital-art, enhance, fantasy-art, isometric, line-art, low-poly, modeling-compound, neon-punk, origami, photographic, pixel-art, tile-texture)' -r
+complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l creativity -d 'Stability: how much new detail outpainting (0.1-1.0) or the conservative/creative upscaler (0.1-0.5) invents' -r
 complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l engine -d 'Engine [default: from the config, else local]' -r -f -a "local\t'The embedded classical engine: offline, no account, prompts ignored'
 bedrock\t'Amazon Bedrock InvokeModel (Titan, Nova Canvas, Stability)'
 api\t'A team\'s `/image-edit` HTTP API, authenticated with Cognito'"
-complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l model -d 'Model id for the engine, e.g. stability.stable-image-inpaint-v1:0 or a us. inference profile [default: from the config]' -r
+complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l model -d 'Model id for the engine, e.g. us.stability.stable-image-inpaint-v1:0 (bare stability.* ids work too) [default: from the config, else the living model for the mode]' -r
 complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l model-family -d 'How to talk to a model id imgedit does not know' -r -f -a "titan\t''
 nova-canvas\t''
 stability-inpaint\t''
 stability-outpaint\t''
 stability-erase\t''
-stability-search-replace\t''"
+stability-search-replace\t''
+stability-search-recolor\t''
+stability-remove-background\t''
+stability-fast-upscale\t''
+stability-conservative-upscale\t''
+stability-creative-upscale\t''"
 complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l region -d 'AWS region for Bedrock [default: the AWS chain, then the config]' -r
 complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l api-url -d 'The /image-edit API\'s invoke URL, for --engine api [default: api_url in the config]' -r
 complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l token -d 'Cognito ID token for --engine api instead of the one imgedit login cached' -r
 complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l profile -d 'AWS profile for Bedrock [default: the AWS chain, then the config]' -r
 complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -s o -l output -d 'Output file (format from the extension; "-" writes PNG to stdout). With -n > 1: OUT-1.png, OUT-2.png, ...' -r -F
+complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l output-format -d 'Format a Stability tool returns (its output_format) [default: the -o file\'s, else png]' -r -f -a "png\t''
+jpeg\t''
+webp\t''"
 complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l output-dir -d 'Directory for outputs (batches); names are STEM-edit-N.png' -r -F
 complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l log-file -d 'Append log lines to this file instead of stderr (needed with the TUI)' -r -F
 complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l invert-mask -d 'Change what is NOT selected'
@@ -118,7 +136,7 @@ complete -c imgedit -n "__fish_imgedit_using_subcommand serve" -l fault -d 'Test
 complete -c imgedit -n "__fish_imgedit_using_subcommand serve" -l engine -d 'Engine behind /image-edit [default: from the config, else local]' -r -f -a "local\t'The embedded classical engine: offline, no account, prompts ignored'
 bedrock\t'Amazon Bedrock InvokeModel (Titan, Nova Canvas, Stability)'
 api\t'A team\'s `/image-edit` HTTP API, authenticated with Cognito'"
-complete -c imgedit -n "__fish_imgedit_using_subcommand serve" -l model -d 'Model that "titan" maps to [default: local for the local engine, amazon.titan-image-generator-v2:0 for bedrock]' -r
+complete -c imgedit -n "__fish_imgedit_using_subcommand serve" -l model -d 'Model that "titan" maps to [default: local for the local engine, us.stability.stable-image-inpaint-v1:0 for bedrock]' -r
 complete -c imgedit -n "__fish_imgedit_using_subcommand serve" -l region -d 'AWS region for Bedrock and DynamoDB [default: the AWS chain, then the config]' -r
 complete -c imgedit -n "__fish_imgedit_using_subcommand serve" -l profile -d 'AWS profile for Bedrock and DynamoDB [default: the AWS chain, then the config]' -r
 complete -c imgedit -n "__fish_imgedit_using_subcommand serve" -l user-pool-id -d 'Cognito user pool whose tokens are accepted [default: cognito.user_pool_id in the config]' -r

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::engine::EngineKind;
-use crate::job::{Anchor, CanvasSize, Extend, Mode, Quality};
+use crate::job::{Anchor, CanvasSize, Extend, Mode, OutputFormat, Quality, Upscaler};
 use crate::mask::Shape;
 
 const EXIT_CODES: &str = "\
@@ -160,21 +160,36 @@ pub struct EditArgs {
     /// Image quality (Titan, Nova Canvas)
     #[arg(long, value_enum, help_heading = "Generation")]
     pub quality: Option<Quality>,
-    /// Let the model find the region to change from text, e.g. "the dog" (Titan, Nova Canvas)
+    /// Let the model find the region to change from text, e.g. "the dog" (Stability search-and-replace; Titan, Nova Canvas)
     #[arg(long, value_name = "TEXT", help_heading = "Selection")]
     pub mask_prompt: Option<String>,
     /// With --mode replace: what to replace (Stability search-and-replace)
     #[arg(long, value_name = "TEXT", help_heading = "Generation")]
     pub search: Option<String>,
+    /// Stability: grow the mask outward by PX pixels and blur that band, 0-20 [default: 5, the tool's own]
+    #[arg(long, value_name = "PX", help_heading = "Generation")]
+    pub grow_mask: Option<u32>,
+    /// With --mode recolor: what to recolour, e.g. "the jacket" (Stability search-and-recolor)
+    #[arg(long, value_name = "TEXT", help_heading = "Generation")]
+    pub select: Option<String>,
+    /// With --mode upscale: which Stability upscaler [default: fast]
+    #[arg(long, value_enum, help_heading = "Generation")]
+    pub upscaler: Option<Upscaler>,
+    /// Stability: a style preset (3d-model, analog-film, anime, cinematic, comic-book, digital-art, enhance, fantasy-art, isometric, line-art, low-poly, modeling-compound, neon-punk, origami, photographic, pixel-art, tile-texture)
+    #[arg(long, value_name = "NAME", help_heading = "Generation")]
+    pub style_preset: Option<String>,
+    /// Stability: how much new detail outpainting (0.1-1.0) or the conservative/creative upscaler (0.1-0.5) invents
+    #[arg(long, value_name = "X", help_heading = "Generation")]
+    pub creativity: Option<f32>,
 
     /// Engine [default: from the config, else local]
     #[arg(long, value_enum, help_heading = "Engine")]
     pub engine: Option<EngineKind>,
-    /// Model id for the engine, e.g. stability.stable-image-inpaint-v1:0 or a us. inference profile [default: from the config]
+    /// Model id for the engine, e.g. us.stability.stable-image-inpaint-v1:0 (bare stability.* ids work too) [default: from the config, else the living model for the mode]
     #[arg(long, help_heading = "Engine")]
     pub model: Option<String>,
     /// How to talk to a model id imgedit does not know
-    #[arg(long, value_name = "FAMILY", help_heading = "Engine", value_parser = ["titan", "nova-canvas", "stability-inpaint", "stability-outpaint", "stability-erase", "stability-search-replace"])]
+    #[arg(long, value_name = "FAMILY", help_heading = "Engine", value_parser = ["titan", "nova-canvas", "stability-inpaint", "stability-outpaint", "stability-erase", "stability-search-replace", "stability-search-recolor", "stability-remove-background", "stability-fast-upscale", "stability-conservative-upscale", "stability-creative-upscale"])]
     pub model_family: Option<String>,
     /// AWS region for Bedrock [default: the AWS chain, then the config]
     #[arg(long, help_heading = "Engine")]
@@ -198,6 +213,9 @@ pub struct EditArgs {
     /// Output file (format from the extension; "-" writes PNG to stdout). With -n > 1: OUT-1.png, OUT-2.png, ...
     #[arg(short = 'o', long, value_name = "OUT", help_heading = "Output")]
     pub output: Option<PathBuf>,
+    /// Format a Stability tool returns (its output_format) [default: the -o file's, else png]
+    #[arg(long, value_enum, help_heading = "Output")]
+    pub output_format: Option<OutputFormat>,
     /// Directory for outputs (batches); names are STEM-edit-N.png
     #[arg(
         long,
@@ -267,7 +285,7 @@ pub struct ServeArgs {
     /// Engine behind /image-edit [default: from the config, else local]
     #[arg(long, value_enum)]
     pub engine: Option<EngineKind>,
-    /// Model that "titan" maps to [default: local for the local engine, amazon.titan-image-generator-v2:0 for bedrock]
+    /// Model that "titan" maps to [default: local for the local engine, us.stability.stable-image-inpaint-v1:0 for bedrock]
     #[arg(long)]
     pub model: Option<String>,
     /// AWS region for Bedrock and DynamoDB [default: the AWS chain, then the config]

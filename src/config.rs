@@ -167,8 +167,9 @@ pub const TEMPLATE: &str = r#"# imgedit configuration. Environment variables IMG
 # Default engine: "local" (offline, the default), "bedrock" or "api".
 # engine = "local"
 
-# Default model id for the bedrock engine (any id, including "us." inference profiles).
-# model = "stability.stable-image-inpaint-v1:0"
+# Default model id for the bedrock engine. Without it imgedit picks the living Stability AI tool
+# for each mode (us.stability.* inference profiles, served from us-east-1, us-east-2, us-west-2).
+# model = "us.stability.stable-image-inpaint-v1:0"
 
 # AWS region and profile for the bedrock engine.
 # region = "us-east-1"

@@ -211,7 +211,7 @@ fn decode_error(name: &str, format: ImageFormat, e: image::ImageError) -> Error 
     }
 }
 
-fn format_name(f: ImageFormat) -> &'static str {
+pub(crate) fn format_name(f: ImageFormat) -> &'static str {
     match f {
         ImageFormat::Png => "PNG",
         ImageFormat::Jpeg => "JPEG",

@@ -26,6 +26,12 @@ pub enum Mode {
     Erase,
     /// Replace what `--search` names with `--prompt` (Stability search-and-replace).
     Replace,
+    /// Recolour what `--select` names as `--prompt` says (Stability search-and-recolor).
+    Recolor,
+    /// Cut the subject out: the background becomes transparent (Stability remove-background).
+    RemoveBackground,
+    /// Enlarge the whole image with `--upscaler` (Stability fast, conservative or creative).
+    Upscale,
 }
 
 impl Mode {
@@ -37,6 +43,9 @@ impl Mode {
             Mode::PreciseOutpaint => "precise-outpaint",
             Mode::Erase => "ERASE",
             Mode::Replace => "REPLACE",
+            Mode::Recolor => "RECOLOR",
+            Mode::RemoveBackground => "REMOVE_BACKGROUND",
+            Mode::Upscale => "UPSCALE",
         }
     }
 
@@ -48,12 +57,107 @@ impl Mode {
             Mode::PreciseOutpaint => "precise-outpaint",
             Mode::Erase => "erase",
             Mode::Replace => "replace",
+            Mode::Recolor => "recolor",
+            Mode::RemoveBackground => "remove-background",
+            Mode::Upscale => "upscale",
         }
     }
 
     pub fn is_outpaint(self) -> bool {
         matches!(self, Mode::Outpaint | Mode::PreciseOutpaint)
     }
+
+    /// Whether the result replaces the whole image (a new size, or an alpha channel) instead of
+    /// being composited into the source.
+    pub fn replaces_image(self) -> bool {
+        matches!(self, Mode::RemoveBackground | Mode::Upscale)
+    }
+
+    /// Whether the model finds what to change itself, so no selection is needed.
+    pub fn model_selects(self) -> bool {
+        matches!(self, Mode::Replace | Mode::Recolor) || self.replaces_image()
+    }
+}
+
+/// The mode a default model is picked for: `mode`, or what the other inputs imply (a canvas:
+/// outpaint; a mask prompt: search-and-replace, the living model that finds a region from text).
+pub fn implied_mode(mode: Option<Mode>, mask_prompt: bool, canvas: bool) -> Option<Mode> {
+    match mode {
+        None | Some(Mode::Inpaint) if mask_prompt => Some(Mode::Replace),
+        Some(m) => Some(m),
+        None if canvas => Some(Mode::Outpaint),
+        None => None,
+    }
+}
+
+/// Which Stability upscaler `--mode upscale` uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Upscaler {
+    /// 4x, quick; inputs 32..1536 px a side (Stability Fast Upscale).
+    #[default]
+    Fast,
+    /// Up to 4K, keeping every detail (Stability Conservative Upscale).
+    Conservative,
+    /// Up to 4K from small or degraded images, re-imagining detail (Stability Creative Upscale).
+    Creative,
+}
+
+impl Upscaler {
+    pub fn cli_name(self) -> &'static str {
+        match self {
+            Upscaler::Fast => "fast",
+            Upscaler::Conservative => "conservative",
+            Upscaler::Creative => "creative",
+        }
+    }
+}
+
+/// The image format a Stability tool returns (its `output_format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum OutputFormat {
+    Png,
+    Jpeg,
+    Webp,
+}
+
+impl OutputFormat {
+    /// The value `output_format` takes.
+    pub fn wire_name(self) -> &'static str {
+        match self {
+            OutputFormat::Png => "png",
+            OutputFormat::Jpeg => "jpeg",
+            OutputFormat::Webp => "webp",
+        }
+    }
+
+    /// The format of an output file, for `-o NAME.jpg` and the like.
+    pub fn of(format: image::ImageFormat) -> Option<Self> {
+        match format {
+            image::ImageFormat::Png => Some(OutputFormat::Png),
+            image::ImageFormat::Jpeg => Some(OutputFormat::Jpeg),
+            image::ImageFormat::WebP => Some(OutputFormat::Webp),
+            _ => None,
+        }
+    }
+}
+
+/// Settings only some Bedrock tools take; None = the tool's default (from `ModelSpec`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ToolOptions {
+    /// Stability's `output_format` (None = png).
+    pub output_format: Option<OutputFormat>,
+    /// Stability's `grow_mask` in pixels.
+    pub grow_mask: Option<u32>,
+    /// Stability's `style_preset` (one of `model::STYLE_PRESETS`).
+    pub style_preset: Option<String>,
+    /// Stability's `creativity` (outpaint, conservative and creative upscale).
+    pub creativity: Option<f32>,
+    /// What to recolour, for `--mode recolor` (Stability's `select_prompt`).
+    pub select: Option<String>,
+    /// Which upscaler `--mode upscale` uses.
+    pub upscaler: Option<Upscaler>,
 }
 
 /// Image quality for Titan and Nova Canvas.
@@ -289,6 +393,7 @@ pub struct EditJob {
     pub cfg_scale: Option<f32>,
     pub quality: Option<Quality>,
     pub model: &'static ModelSpec,
+    pub tool: ToolOptions,
 }
 
 /// Everything except the source image that a job needs.
@@ -307,11 +412,19 @@ pub struct JobOptions {
     pub quality: Option<Quality>,
     pub model: &'static ModelSpec,
     pub limits: DecodeLimits,
+    pub tool: ToolOptions,
 }
 
 impl JobOptions {
     /// The mode asked for, or the one the canvas implies.
     pub fn effective_mode(&self) -> Result<Mode> {
+        // "Find the region from text" on a living model is Stability's search-and-replace.
+        if self.mask_prompt.is_some()
+            && self.model.family == crate::model::Family::StabilitySearchReplace
+            && matches!(self.mode, None | Some(Mode::Inpaint))
+        {
+            return Ok(Mode::Replace);
+        }
         match (self.mode, self.canvas.is_some()) {
             (Some(m), true) if !m.is_outpaint() => Err(Error::Usage(format!(
                 "--extend and --canvas enlarge the image: use them with --mode outpaint or precise-outpaint, not {}",
@@ -396,6 +509,12 @@ impl JobOptions {
         let feather = sel.feather.unwrap_or(if mode == Mode::Outpaint && border {
             // the seam band never swallows a small original whole
             OUTPAINT_SEAM_PX.min(w.min(h) / 4)
+        } else if let Some((_, tool_default)) = self.model.grow_mask {
+            // The tool grows the mask by grow_mask and blends that band into the picture; a
+            // composite that restored the band bit-exactly would cut a seam at the selection's
+            // edge, so the composite keeps a band as wide (and the mask sent carries it as
+            // partial strength).
+            self.tool.grow_mask.unwrap_or(tool_default)
         } else {
             0
         });
@@ -412,11 +531,29 @@ impl JobOptions {
             }
         }
         // The model finds the region itself: everything may change, the model decides what does.
-        let model_selects = self.mask_prompt.is_some() || mode == Mode::Replace;
+        let model_selects = self.mask_prompt.is_some() || mode.model_selects();
+        if mode.replaces_image() && sel.is_given() {
+            return Err(Error::Usage(format!(
+                "--mode {} works on the whole image: drop --mask and the shapes",
+                mode.cli_name()
+            )));
+        }
+        if mode == Mode::Recolor
+            && (self
+                .tool
+                .select
+                .as_deref()
+                .is_none_or(|t| t.trim().is_empty())
+                || self.prompt.as_deref().is_none_or(|t| t.trim().is_empty()))
+        {
+            return Err(Error::Usage(
+                "--mode recolor needs --select TEXT (what to recolour) and --prompt TEXT (the new colours)".into(),
+            ));
+        }
         if model_selects && !sel.is_given() && !border {
             mask.invert();
         }
-        if mode == Mode::Replace && self.search.is_none() {
+        if mode == Mode::Replace && self.search.is_none() && self.mask_prompt.is_none() {
             return Err(Error::Usage(
                 "--mode replace needs --search TEXT (what to replace) and --prompt TEXT (what to put there)".into(),
             ));
@@ -450,6 +587,7 @@ impl JobOptions {
             cfg_scale: self.cfg_scale,
             quality: self.quality,
             model: self.model,
+            tool: self.tool.clone(),
         };
         job.validate()?;
         Ok(job)
@@ -471,27 +609,108 @@ impl EditJob {
                 self.mode.cli_name()
             )));
         }
+        let (sw, sh) = (self.source.width(), self.source.height());
+        if self.mode.replaces_image() && !m.accepts_size(sw, sh) {
+            return Err(input_err!(
+                "{}: {} is {sw}x{sh}; {} takes sides {}..{} px, {}..{} pixels{} (checked before any call)",
+                m.id,
+                self.source_name,
+                m.name,
+                m.min_side,
+                m.max_side.map_or("any".to_string(), |v| v.to_string()),
+                m.min_pixels,
+                m.max_pixels.map_or("any".to_string(), |v| v.to_string()),
+                m.max_aspect
+                    .map_or(String::new(), |a| format!(", aspect 1:{a} to {a}:1"))
+            ));
+        }
+        if let (Some(want), Some(have)) = (self.tool.upscaler, m.upscaler)
+            && want != have
+        {
+            return Err(Error::Usage(format!(
+                "--upscaler {} does not match --model {} (the {} upscaler); drop one of them",
+                want.cli_name(),
+                m.id,
+                have.cli_name()
+            )));
+        }
+        if let Some(c) = self.tool.creativity {
+            match m.creativity {
+                Some((lo, hi)) if !(lo..=hi).contains(&c) => {
+                    return Err(input_err!(
+                        "{}: --creativity must be {lo}..{hi}, got {c}",
+                        m.id
+                    ));
+                }
+                Some(_) => {}
+                None => {
+                    return Err(Error::Usage(format!(
+                        "{}: --creativity applies to outpainting and the conservative and creative upscalers, not to this model",
+                        m.id
+                    )));
+                }
+            }
+        }
+        if let Some(p) = &self.tool.style_preset {
+            if !m.style_preset {
+                return Err(Error::Usage(format!(
+                    "{}: --style-preset applies to Stability's inpaint, outpaint, replace, recolor and creative upscale tools, not to this model",
+                    m.id
+                )));
+            }
+            if !crate::model::STYLE_PRESETS.contains(&p.as_str()) {
+                return Err(input_err!(
+                    "--style-preset {p:?} is not one of {}",
+                    crate::model::STYLE_PRESETS.join(", ")
+                ));
+            }
+        }
+        if let Some(g) = self.tool.grow_mask {
+            match m.grow_mask {
+                Some((max, _)) if g > max => {
+                    return Err(input_err!(
+                        "{}: --grow-mask must be 0..{max}, got {g}",
+                        m.id
+                    ));
+                }
+                Some(_) => {}
+                None => {
+                    return Err(Error::Usage(format!(
+                        "{}: --grow-mask applies to the Stability tools that take a mask (inpaint, erase, replace), not to this model",
+                        m.id
+                    )));
+                }
+            }
+        }
         if self.mask_prompt.is_some() && !m.supports_mask_prompt() {
             return Err(Error::Usage(format!(
                 "{}: --mask-prompt needs a model that finds regions from text (Titan or Nova Canvas)",
                 m.id
             )));
         }
-        if m.prompt_required(self.mode) && self.prompt.as_deref().is_none_or(str::is_empty) {
+        if m.prompt_required(self.mode)
+            && self.prompt.as_deref().is_none_or(|p| p.trim().is_empty())
+        {
             return Err(input_err!(
                 "{}: --prompt is required for --mode {}",
                 m.id,
                 self.mode.cli_name()
             ));
         }
-        if let (Some(max), Some(search)) = (m.max_prompt_chars, &self.search)
-            && search.chars().count() > max
-        {
-            return Err(input_err!(
-                "{}: --search is {} characters, the limit is {max}",
-                m.id,
-                search.chars().count()
-            ));
+        for (field, text) in [
+            ("--search", &self.search),
+            ("--select", &self.tool.select),
+            ("--mask-prompt", &self.mask_prompt),
+        ] {
+            if let (Some(max), Some(t)) = (m.max_prompt_chars, text)
+                && t.chars().count() > max
+            {
+                return Err(input_err!(
+                    "{}: {field} is {} characters, the limit is {max}",
+                    m.id,
+                    t.chars().count()
+                ));
+            }
         }
         if self.num_images == 0 || self.num_images > m.max_images {
             return Err(input_err!(
@@ -520,7 +739,9 @@ impl EditJob {
                 self.source_name
             ));
         }
-        if cw.min(ch) < m.min_side {
+        // The Stability tools' inputs are fitted (a small image or window is scaled up to the
+        // 64 px minimum, and the result scaled back), so only the others refuse a small image.
+        if cw.min(ch) < m.min_side && m.profile_prefix.is_none() {
             return Err(input_err!(
                 "{}: the image is {cw}x{ch}, each side must be at least {} px",
                 m.id,
@@ -543,6 +764,26 @@ impl EditJob {
                 m.id,
                 m.seed_max,
                 self.seed
+            ));
+        }
+        Ok(())
+    }
+
+    /// Whether `path` (written as `format`) can hold this job's result: background removal keeps
+    /// an alpha channel, which JPEG cannot.
+    pub fn check_output(&self, path: &std::path::Path, format: image::ImageFormat) -> Result<()> {
+        if self.mode != Mode::RemoveBackground {
+            return Ok(());
+        }
+        if format == image::ImageFormat::Jpeg {
+            return Err(Error::Usage(format!(
+                "{}: --mode remove-background keeps the alpha channel, which JPEG cannot hold: write PNG or WebP",
+                path.display()
+            )));
+        }
+        if self.tool.output_format == Some(OutputFormat::Jpeg) {
+            return Err(Error::Usage(
+                "--output-format jpeg: --mode remove-background keeps the alpha channel, which JPEG cannot hold: use png or webp".into(),
             ));
         }
         Ok(())
@@ -578,6 +819,7 @@ mod tests {
             quality: None,
             model: crate::model::local(),
             limits: DecodeLimits::default(),
+            tool: ToolOptions::default(),
         }
     }
 

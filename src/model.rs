@@ -18,6 +18,11 @@ pub enum Family {
     StabilityOutpaint,
     StabilityErase,
     StabilitySearchReplace,
+    StabilitySearchRecolor,
+    StabilityRemoveBackground,
+    StabilityFastUpscale,
+    StabilityConservativeUpscale,
+    StabilityCreativeUpscale,
 }
 
 /// Whether the provider still serves a model.
@@ -27,8 +32,17 @@ pub enum Lifecycle {
     Active,
     /// Served only to accounts that used it recently.
     Legacy,
+    /// Retired: requests fail. A user who asks for it by id still gets the call sent (an account
+    /// may hold an exception), and a refusal says which model to use instead.
     EndOfLife,
     Unknown,
+}
+
+impl Lifecycle {
+    /// Whether imgedit may pick the model by default.
+    pub fn is_living(self) -> bool {
+        self == Lifecycle::Active
+    }
 }
 
 /// Limits, defaults and facts of one model.
@@ -59,7 +73,49 @@ pub struct ModelSpec {
     pub max_image_bytes: Option<u64>,
     /// Active models to suggest when this one is retired or Legacy.
     pub successor: Option<&'static str>,
+    /// The end-of-life date AWS gives (None = none given).
+    pub end_of_life: Option<&'static str>,
+    /// Regions where Bedrock serves the model (empty = not applicable).
+    pub regions: &'static [&'static str],
+    /// Whether the id is a cross-region inference profile whose bare form is also accepted.
+    pub profile_prefix: Option<&'static str>,
+    /// Largest outpainting extension per side, in pixels of the image sent (None = no such rule).
+    pub max_extend: Option<u32>,
+    /// `grow_mask`: (largest, the tool's default), for tools that take it.
+    pub grow_mask: Option<(u32, u32)>,
+    /// Whether WebP input images are accepted (the last fallback when a body is too large).
+    pub webp_input: bool,
+    /// `creativity`: the range the tool accepts (None = not a field of the tool).
+    pub creativity: Option<(f32, f32)>,
+    /// Whether the tool takes `style_preset`.
+    pub style_preset: bool,
+    /// The upscaler this model is, for `--mode upscale`.
+    pub upscaler: Option<crate::job::Upscaler>,
 }
+
+/// The `style_preset` values the Stability tools accept.
+pub const STYLE_PRESETS: &[&str] = &[
+    "3d-model",
+    "analog-film",
+    "anime",
+    "cinematic",
+    "comic-book",
+    "digital-art",
+    "enhance",
+    "fantasy-art",
+    "isometric",
+    "line-art",
+    "low-poly",
+    "modeling-compound",
+    "neon-punk",
+    "origami",
+    "photographic",
+    "pixel-art",
+    "tile-texture",
+];
+
+/// Regions with the `us.` inference profiles of the Stability AI Image Services.
+pub const STABILITY_REGIONS: &[&str] = &["us-east-1", "us-east-2", "us-west-2"];
 
 /// Largest InvokeModel request body Bedrock accepts, in bytes.
 pub const BEDROCK_MAX_BODY_BYTES: usize = 25_000_000;
@@ -88,8 +144,15 @@ impl ModelSpec {
         match self.family {
             Family::Local | Family::StabilityErase => false,
             Family::Titan | Family::NovaCanvas => mode.is_outpaint(),
-            Family::StabilityInpaint | Family::StabilitySearchReplace => true,
-            Family::StabilityOutpaint => false,
+            Family::StabilityInpaint
+            | Family::StabilitySearchReplace
+            | Family::StabilitySearchRecolor => true,
+            // the upscalers' prompt may be empty (0..10,000 characters)
+            Family::StabilityOutpaint
+            | Family::StabilityRemoveBackground
+            | Family::StabilityFastUpscale
+            | Family::StabilityConservativeUpscale
+            | Family::StabilityCreativeUpscale => false,
         }
     }
 
@@ -101,14 +164,17 @@ impl ModelSpec {
 
     /// Whether the model can find the region itself from `--mask-prompt`.
     pub fn supports_mask_prompt(&self) -> bool {
-        matches!(self.family, Family::Titan | Family::NovaCanvas)
+        matches!(
+            self.family,
+            Family::Titan | Family::NovaCanvas | Family::StabilitySearchReplace
+        )
     }
 
     /// Which `--mode`s this model's family serves.
     pub fn supports(&self, mode: crate::job::Mode) -> bool {
         use crate::job::Mode;
         match self.family {
-            Family::Local => !matches!(mode, Mode::Replace),
+            Family::Local => !matches!(mode, Mode::Replace) && !mode.model_selects(),
             Family::Titan | Family::NovaCanvas => {
                 matches!(mode, Mode::Inpaint | Mode::Outpaint | Mode::PreciseOutpaint)
             }
@@ -116,6 +182,11 @@ impl ModelSpec {
             Family::StabilityOutpaint => mode.is_outpaint(),
             Family::StabilityErase => mode == Mode::Erase,
             Family::StabilitySearchReplace => mode == Mode::Replace,
+            Family::StabilitySearchRecolor => mode == Mode::Recolor,
+            Family::StabilityRemoveBackground => mode == Mode::RemoveBackground,
+            Family::StabilityFastUpscale
+            | Family::StabilityConservativeUpscale
+            | Family::StabilityCreativeUpscale => mode == Mode::Upscale,
         }
     }
 }
@@ -138,6 +209,15 @@ const LOCAL: ModelSpec = ModelSpec {
     price_per_image_usd: 0.0,
     max_image_bytes: None,
     successor: None,
+    end_of_life: None,
+    regions: &[],
+    profile_prefix: None,
+    max_extend: None,
+    grow_mask: None,
+    webp_input: false,
+    creativity: None,
+    style_preset: false,
+    upscaler: None,
 };
 
 const TITAN_BASE: ModelSpec = ModelSpec {
@@ -157,14 +237,23 @@ const TITAN_BASE: ModelSpec = ModelSpec {
     seed_max: 2_147_483_646,
     price_per_image_usd: 0.01,
     max_image_bytes: Some(5_000_000),
-    successor: Some("stability.stable-image-inpaint-v1:0"),
+    successor: Some(STABILITY_INPAINT_ID),
+    end_of_life: Some("2026-06-30"),
+    regions: &["us-east-1", "us-west-2"],
+    profile_prefix: None,
+    max_extend: None,
+    grow_mask: None,
+    webp_input: false,
+    creativity: None,
+    style_preset: false,
+    upscaler: None,
 };
 
 const NOVA: ModelSpec = ModelSpec {
     id: "amazon.nova-canvas-v1:0",
     family: Family::NovaCanvas,
     name: "Nova Canvas",
-    lifecycle: Lifecycle::Legacy,
+    lifecycle: Lifecycle::EndOfLife,
     max_prompt_chars: Some(1024),
     min_side: 320,
     max_side: Some(4096),
@@ -177,11 +266,23 @@ const NOVA: ModelSpec = ModelSpec {
     seed_max: 2_147_483_646,
     price_per_image_usd: 0.06,
     max_image_bytes: None,
-    successor: Some("stability.stable-image-inpaint-v1:0"),
+    successor: Some(STABILITY_INPAINT_ID),
+    end_of_life: Some("2026-09-30"),
+    regions: &["us-east-1", "eu-west-1", "ap-northeast-1"],
+    profile_prefix: None,
+    max_extend: None,
+    grow_mask: None,
+    webp_input: false,
+    creativity: None,
+    style_preset: false,
+    upscaler: None,
 };
 
+/// The default inpainting model, and the one retired models point to.
+pub const STABILITY_INPAINT_ID: &str = "us.stability.stable-image-inpaint-v1:0";
+
 const STABILITY_BASE: ModelSpec = ModelSpec {
-    id: "stability.stable-image-inpaint-v1:0",
+    id: STABILITY_INPAINT_ID,
     family: Family::StabilityInpaint,
     name: "Stability AI Inpaint",
     lifecycle: Lifecycle::Active,
@@ -191,13 +292,23 @@ const STABILITY_BASE: ModelSpec = ModelSpec {
     max_pixels: Some(9_437_184),
     min_pixels: 4096,
     max_aspect: Some(2.5),
-    max_images: 1,
+    // One image per call; imgedit makes one call per seed.
+    max_images: 5,
     cfg_range: None,
     default_cfg: None,
     seed_max: 4_294_967_294,
     price_per_image_usd: 0.04,
     max_image_bytes: None,
     successor: None,
+    end_of_life: None,
+    regions: STABILITY_REGIONS,
+    profile_prefix: Some("us."),
+    max_extend: None,
+    grow_mask: Some((20, 5)),
+    webp_input: true,
+    creativity: None,
+    style_preset: true,
+    upscaler: None,
 };
 
 /// Every model imgedit knows, local first.
@@ -207,38 +318,131 @@ pub static MODELS: &[ModelSpec] = &[
     ModelSpec {
         id: "amazon.titan-image-generator-v1",
         name: "Titan Image Generator G1",
-        lifecycle: Lifecycle::Unknown,
+        // No AWS lifecycle record in 2026; treated as retired (still sent when asked for by id).
+        lifecycle: Lifecycle::EndOfLife,
+        end_of_life: None,
         ..TITAN_BASE
     },
     NOVA,
     STABILITY_BASE,
     ModelSpec {
-        id: "stability.stable-outpaint-v1:0",
+        id: "us.stability.stable-outpaint-v1:0",
         family: Family::StabilityOutpaint,
         name: "Stability AI Outpaint",
+        max_extend: Some(2000),
+        grow_mask: None,
+        creativity: Some((0.1, 1.0)),
         ..STABILITY_BASE
     },
     ModelSpec {
-        id: "stability.stable-image-erase-object-v1:0",
+        id: "us.stability.stable-image-erase-object-v1:0",
         family: Family::StabilityErase,
         name: "Stability AI Erase Object",
+        style_preset: false,
         ..STABILITY_BASE
     },
     ModelSpec {
-        id: "stability.stable-image-search-replace-v1:0",
+        id: "us.stability.stable-image-search-replace-v1:0",
         family: Family::StabilitySearchReplace,
         name: "Stability AI Search and Replace",
         ..STABILITY_BASE
     },
+    ModelSpec {
+        id: "us.stability.stable-image-search-recolor-v1:0",
+        family: Family::StabilitySearchRecolor,
+        name: "Stability AI Search and Recolor",
+        ..STABILITY_BASE
+    },
+    ModelSpec {
+        id: "us.stability.stable-image-remove-background-v1:0",
+        family: Family::StabilityRemoveBackground,
+        name: "Stability AI Remove Background",
+        max_prompt_chars: None,
+        // no seed: more calls would give the same image
+        max_images: 1,
+        grow_mask: None,
+        style_preset: false,
+        ..STABILITY_BASE
+    },
+    ModelSpec {
+        id: "us.stability.stable-fast-upscale-v1:0",
+        family: Family::StabilityFastUpscale,
+        name: "Stability AI Fast Upscale",
+        max_prompt_chars: None,
+        max_images: 1,
+        min_side: 32,
+        max_side: Some(1536),
+        min_pixels: 1024,
+        max_pixels: Some(1_048_576),
+        max_aspect: None,
+        grow_mask: None,
+        style_preset: false,
+        upscaler: Some(crate::job::Upscaler::Fast),
+        ..STABILITY_BASE
+    },
+    ModelSpec {
+        id: "us.stability.stable-conservative-upscale-v1:0",
+        family: Family::StabilityConservativeUpscale,
+        name: "Stability AI Conservative Upscale",
+        grow_mask: None,
+        style_preset: false,
+        creativity: Some((0.1, 0.5)),
+        upscaler: Some(crate::job::Upscaler::Conservative),
+        ..STABILITY_BASE
+    },
+    ModelSpec {
+        id: "us.stability.stable-creative-upscale-v1:0",
+        family: Family::StabilityCreativeUpscale,
+        name: "Stability AI Creative Upscale",
+        max_pixels: Some(1_048_576),
+        max_aspect: None,
+        grow_mask: None,
+        creativity: Some((0.1, 0.5)),
+        upscaler: Some(crate::job::Upscaler::Creative),
+        ..STABILITY_BASE
+    },
 ];
 
-/// Looks a model id up, accepting cross-region inference profile prefixes such as `us.`.
+/// Looks a model id up: a table id, the bare form of a table's inference-profile id
+/// (`stability.…` for `us.stability.…`), or a Titan/Nova id behind a regional prefix.
 pub fn find(id: &str) -> Option<&'static ModelSpec> {
-    let bare = ["us.", "eu.", "apac.", "global."]
+    if let Some(m) = MODELS.iter().find(|m| m.id == id) {
+        return Some(m);
+    }
+    if let Some(m) = MODELS.iter().find(|m| {
+        m.profile_prefix
+            .and_then(|p| m.id.strip_prefix(p))
+            .is_some_and(|bare| bare == id)
+    }) {
+        return Some(m);
+    }
+    let (_, bare) = split_profile(id)?;
+    MODELS
         .iter()
-        .find_map(|p| id.strip_prefix(p))
-        .unwrap_or(id);
-    MODELS.iter().find(|m| m.id == bare)
+        .find(|m| m.id == bare && m.profile_prefix.is_none() && m.family != Family::Local)
+}
+
+/// `("eu.", "amazon.nova-canvas-v1:0")` for a prefixed id.
+fn split_profile(id: &str) -> Option<(&'static str, &str)> {
+    ["us.", "eu.", "apac.", "global."]
+        .into_iter()
+        .find_map(|p| id.strip_prefix(p).map(|rest| (p, rest)))
+}
+
+/// Why an id with a regional prefix cannot work: Stability's Image Services have only `us.`
+/// profiles (AWS lists no `eu.`, `apac.` or `global.` ones).
+pub fn refused_profile(id: &str) -> Option<String> {
+    let (prefix, bare) = split_profile(id)?;
+    let spec = find(bare)?;
+    let own = spec.profile_prefix?;
+    (prefix != own).then(|| {
+        format!(
+            "--model {id}: Bedrock has no {prefix} inference profile for {}; use {} (served from {})",
+            spec.name,
+            spec.id,
+            spec.regions.join(", ")
+        )
+    })
 }
 
 /// Families by the name `--model-family` takes.
@@ -250,6 +454,11 @@ pub fn family_by_name(name: &str) -> Option<Family> {
         "stability-outpaint" => Family::StabilityOutpaint,
         "stability-erase" => Family::StabilityErase,
         "stability-search-replace" => Family::StabilitySearchReplace,
+        "stability-search-recolor" => Family::StabilitySearchRecolor,
+        "stability-remove-background" => Family::StabilityRemoveBackground,
+        "stability-fast-upscale" => Family::StabilityFastUpscale,
+        "stability-conservative-upscale" => Family::StabilityConservativeUpscale,
+        "stability-creative-upscale" => Family::StabilityCreativeUpscale,
         _ => return None,
     })
 }
@@ -262,16 +471,44 @@ pub fn template_for(family: Family) -> &'static ModelSpec {
         .unwrap_or(&MODELS[0])
 }
 
-/// The active model of a family that does `mode`, to suggest in errors.
+/// The living cloud model that does `mode`: the default, and the suggestion in errors.
 pub fn active_for(mode: crate::job::Mode) -> Option<&'static ModelSpec> {
     MODELS
         .iter()
-        .find(|m| m.lifecycle == Lifecycle::Active && m.family != Family::Local && m.supports(mode))
+        .find(|m| m.lifecycle.is_living() && m.family != Family::Local && m.supports(mode))
+}
+
+/// The living model for `mode`, and for `--mode upscale` the upscaler asked for.
+pub fn active_for_tool(
+    mode: crate::job::Mode,
+    upscaler: Option<crate::job::Upscaler>,
+) -> Option<&'static ModelSpec> {
+    if mode == crate::job::Mode::Upscale {
+        let want = upscaler.unwrap_or_default();
+        return MODELS
+            .iter()
+            .find(|m| m.lifecycle.is_living() && m.upscaler == Some(want));
+    }
+    active_for(mode)
+}
+
+/// The model for `mode` when `spec` was configured as the default for a set of modes: `spec`
+/// itself when it does `mode`, else the living sibling of the same provider that does.
+pub fn for_mode(spec: &'static ModelSpec, mode: crate::job::Mode) -> &'static ModelSpec {
+    if spec.supports(mode) || spec.profile_prefix.is_none() {
+        return spec;
+    }
+    active_for(mode)
+        .filter(|m| m.profile_prefix == spec.profile_prefix)
+        .unwrap_or(spec)
 }
 
 /// Resolves a user's model id: a table row, the row of a prefixed inference profile (`us.`...)
 /// under the user's id, or an unknown id held to the limits of `family`.
 pub fn resolve(id: &str, family: Option<Family>) -> Result<&'static ModelSpec, String> {
+    if let Some(why) = refused_profile(id) {
+        return Err(why);
+    }
     let leak = |spec: &ModelSpec, family: Family| -> &'static ModelSpec {
         let id: &'static str = Box::leak(id.to_string().into_boxed_str());
         Box::leak(Box::new(ModelSpec {
@@ -288,9 +525,25 @@ pub fn resolve(id: &str, family: Option<Family>) -> Result<&'static ModelSpec, S
             "--model {id} is a {:?} model; drop --model-family or pick a matching one",
             spec.family
         )),
-        (None, Some(f)) => Ok(leak(template_for(f), f)),
+        // An id imgedit does not know: the family's limits, but none of the template's facts.
+        (None, Some(f)) => {
+            let t = template_for(f);
+            let id: &'static str = Box::leak(id.to_string().into_boxed_str());
+            Ok(Box::leak(Box::new(ModelSpec {
+                id,
+                family: f,
+                lifecycle: Lifecycle::Unknown,
+                end_of_life: None,
+                regions: if t.profile_prefix.is_some() {
+                    t.regions
+                } else {
+                    &[]
+                },
+                ..t.clone()
+            })))
+        }
         (None, None) => Err(format!(
-            "--model {id}: unknown model id; pass --model-family (titan, nova-canvas, stability-inpaint, stability-outpaint, stability-erase, stability-search-replace) to say how to talk to it"
+            "--model {id}: unknown model id; pass --model-family (titan, nova-canvas, stability-inpaint, stability-outpaint, stability-erase, stability-search-replace, stability-search-recolor, stability-remove-background, stability-fast-upscale, stability-conservative-upscale, stability-creative-upscale) to say how to talk to it"
         )),
     }
 }
@@ -313,7 +566,82 @@ mod tests {
             find("us.stability.stable-image-inpaint-v1:0").map(|m| m.family),
             Some(Family::StabilityInpaint)
         );
+        // bare ids are accepted and keep the user's spelling
+        let bare = resolve("stability.stable-image-inpaint-v1:0", None).unwrap();
+        assert_eq!(bare.id, "stability.stable-image-inpaint-v1:0");
+        assert_eq!(bare.family, Family::StabilityInpaint);
+        assert_eq!(
+            find("eu.amazon.nova-canvas-v1:0").map(|m| m.family),
+            Some(Family::NovaCanvas)
+        );
         assert_eq!(find("local").map(|m| m.family), Some(Family::Local));
         assert!(find("acme.unknown").is_none());
+    }
+
+    #[test]
+    fn stability_has_only_us_profiles() {
+        for p in ["eu.", "apac.", "global."] {
+            let id = format!("{p}stability.stable-image-inpaint-v1:0");
+            let e = resolve(&id, None).unwrap_err();
+            assert!(
+                e.contains(&id)
+                    && e.contains("us.stability.stable-image-inpaint-v1:0")
+                    && e.contains("us-east-1, us-east-2, us-west-2"),
+                "{e}"
+            );
+        }
+    }
+
+    #[test]
+    fn defaults_are_living_us_profiles() {
+        use crate::job::Mode;
+        for mode in [
+            Mode::Inpaint,
+            Mode::Outpaint,
+            Mode::PreciseOutpaint,
+            Mode::Erase,
+            Mode::Replace,
+            Mode::Recolor,
+            Mode::RemoveBackground,
+            Mode::Upscale,
+        ] {
+            let m = active_for(mode).unwrap();
+            assert!(m.supports(mode), "{mode:?}");
+            assert!(m.id.starts_with("us.stability."), "{mode:?}: {}", m.id);
+            assert_eq!(m.lifecycle, Lifecycle::Active);
+        }
+        for id in [
+            "amazon.titan-image-generator-v1",
+            "amazon.titan-image-generator-v2:0",
+            "amazon.nova-canvas-v1:0",
+        ] {
+            let m = find(id).unwrap();
+            assert_eq!(m.lifecycle, Lifecycle::EndOfLife, "{id}");
+            assert_eq!(m.successor, Some(STABILITY_INPAINT_ID));
+        }
+        assert_eq!(
+            find("amazon.nova-canvas-v1:0").unwrap().end_of_life,
+            Some("2026-09-30")
+        );
+        use crate::job::Upscaler;
+        for (u, id) in [
+            (None, "us.stability.stable-fast-upscale-v1:0"),
+            (
+                Some(Upscaler::Conservative),
+                "us.stability.stable-conservative-upscale-v1:0",
+            ),
+            (
+                Some(Upscaler::Creative),
+                "us.stability.stable-creative-upscale-v1:0",
+            ),
+        ] {
+            assert_eq!(active_for_tool(Mode::Upscale, u).unwrap().id, id);
+        }
+        // a Stability tool's siblings serve the modes it does not
+        let inpaint = find(STABILITY_INPAINT_ID).unwrap();
+        assert_eq!(
+            for_mode(inpaint, Mode::Outpaint).id,
+            "us.stability.stable-outpaint-v1:0"
+        );
     }
 }

@@ -32,6 +32,7 @@ pub fn prepare(job: &EditJob) -> PreparedJob {
         model: job.model,
         placement: job.placement,
         source_size: (job.source.width(), job.source.height()),
+        tool: job.tool.clone(),
     }
 }
 
@@ -109,6 +110,15 @@ pub fn composite(job: &EditJob, result: &RgbImage) -> DynamicImage {
     }
 }
 
+/// The images to write for an engine's output: each result composited into the source, or,
+/// for modes whose result replaces the image (upscale, background removal), the results as made.
+pub fn finish_output(job: &EditJob, out: &crate::engine::EngineOutput) -> Vec<DynamicImage> {
+    if job.mode.replaces_image() {
+        return out.replacing.clone();
+    }
+    finish(job, &out.images)
+}
+
 /// Composites every result of a job.
 pub fn finish(job: &EditJob, results: &[Generated]) -> Vec<DynamicImage> {
     results.iter().map(|g| composite(job, &g.image)).collect()
@@ -140,6 +150,7 @@ mod tests {
             quality: None,
             model: crate::model::local(),
             limits: DecodeLimits::default(),
+            tool: Default::default(),
         }
         .build(source, "t.png")
         .unwrap()
@@ -168,5 +179,80 @@ mod tests {
         let out = composite(&j, &RgbImage::from_pixel(9, 7, Rgb([1, 2, 3]))).to_rgba8();
         assert_eq!(out.get_pixel(0, 0).0, [10, 20, 30, 40]);
         assert_eq!(out.get_pixel(3, 3).0, [1, 2, 3, 255]);
+    }
+}
+
+/// The seam at a mask's edge after a Stability tool: the tool grows the mask by `grow_mask` and
+/// blends that band (S-STAB); imgedit's composite must keep a band as wide, or it cuts a hard edge.
+#[cfg(test)]
+mod seam {
+    use super::*;
+    use crate::image_io::DecodeLimits;
+    use crate::job::{JobOptions, Selection, ToolOptions};
+    use crate::mask::{Mask, Shape};
+
+    /// What the tool returns per the doc: its picture (a flat colour here) blended into the
+    /// source through the mask grown by `grow` and blurred over `grow` pixels, grey = strength.
+    fn tool_result(src: &RgbImage, sent_mask: &image::GrayImage, grow: u32) -> RgbImage {
+        let mut m = Mask(sent_mask.clone());
+        m.grow(grow);
+        m.feather(grow);
+        RgbImage::from_fn(src.width(), src.height(), |x, y| {
+            let a = m.0.get_pixel(x, y).0[0];
+            let s = src.get_pixel(x, y).0;
+            Rgb([blend(s[0], 250, a), blend(s[1], 20, a), blend(s[2], 20, a)])
+        })
+    }
+
+    /// The composited row y = 32 across the left edge of the selection (x = 24 .. 40), and the
+    /// largest step between neighbours there.
+    fn row_and_step(feather: Option<u32>) -> (Vec<u8>, u8) {
+        let src = RgbImage::from_pixel(96, 64, Rgb([40, 90, 160]));
+        let job = JobOptions {
+            selection: Selection {
+                shapes: vec![Shape::parse_rect("32,16,32,32").unwrap()],
+                feather,
+                ..Default::default()
+            },
+            mode: None,
+            canvas: None,
+            prompt: Some("red".into()),
+            negative: None,
+            mask_prompt: None,
+            search: None,
+            num_images: 1,
+            seed: 1,
+            cfg_scale: None,
+            quality: None,
+            model: crate::model::find("us.stability.stable-image-inpaint-v1:0").unwrap(),
+            limits: DecodeLimits::default(),
+            tool: ToolOptions::default(),
+        }
+        .build(DynamicImage::ImageRgb8(src.clone()), "t.png")
+        .unwrap();
+        let grow = job.model.grow_mask.map_or(0, |g| g.1);
+        let out = composite(&job, &tool_result(&src, &job.mask.0, grow)).to_rgb8();
+        let row: Vec<u8> = (24..40).map(|x| out.get_pixel(x, 32).0[0]).collect();
+        let step = row
+            .windows(2)
+            .map(|w| w[0].abs_diff(w[1]))
+            .max()
+            .unwrap_or(0);
+        (row, step)
+    }
+
+    #[test]
+    fn the_default_leaves_no_hard_edge_at_the_selection() {
+        let (hard_row, hard) = row_and_step(Some(0));
+        let (soft_row, soft) = row_and_step(None);
+        eprintln!("red channel, x = 24..39 at y = 32 (selection starts at x = 32)");
+        eprintln!(
+            "  --feather 0 (composite restores the tool's band): {hard_row:?}, largest step {hard}"
+        );
+        eprintln!(
+            "  default (band kept as wide as grow_mask 5):      {soft_row:?}, largest step {soft}"
+        );
+        assert!(hard >= 150, "{hard_row:?}");
+        assert!(soft * 3 <= hard, "{soft_row:?}");
     }
 }

@@ -13,7 +13,7 @@ use crate::config::{Config, Paths};
 use crate::engine::{self, EngineKind, EngineProgress, RunContext};
 use crate::error::{Error, Result, exit};
 use crate::image_io;
-use crate::job::{CanvasSpec, JobOptions, Selection};
+use crate::job::{CanvasSpec, JobOptions, OutputFormat, Selection, ToolOptions};
 use crate::mask;
 use crate::model::ModelSpec;
 use crate::pipeline;
@@ -75,11 +75,12 @@ pub fn run(args: &EditArgs, rt: &tokio::runtime::Runtime) -> Result<u8> {
     let paths = Paths::from_env()?;
     let config = Config::load(&paths.config_file)?;
     let kind = args.engine.or(config.engine).unwrap_or(EngineKind::Local);
-    let model = engine::resolve_model(
+    let model = engine::resolve_model_for(
         kind,
         args.model.as_deref().or(config.model.as_deref()),
         args.model_family.as_deref(),
-        args.mode,
+        implied_mode(args),
+        args.upscaler,
     )?;
     let items = expand_inputs(&args.images)?;
     let batch = items.len() > 1 || args.images.iter().any(|p| p.is_dir());
@@ -141,6 +142,16 @@ pub fn run(args: &EditArgs, rt: &tokio::runtime::Runtime) -> Result<u8> {
 }
 
 const STEPS: u64 = 1000;
+
+/// `--mode`, or the mode the other flags imply (`--extend`/`--canvas`: outpaint), so the default
+/// model is one that does it.
+fn implied_mode(args: &EditArgs) -> Option<crate::job::Mode> {
+    crate::job::implied_mode(
+        args.mode,
+        args.mask_prompt.is_some(),
+        args.extend.is_some() || args.canvas.is_some(),
+    )
+}
 
 fn progress_bar(args: &EditArgs, items: usize) -> ProgressBar {
     let hidden = args.quiet || !std::io::stderr().is_terminal();
@@ -360,9 +371,28 @@ fn edit_one(ctx: &Ctx<'_>, input: &Path) -> Result<()> {
         quality: args.quality,
         model: ctx.model,
         limits,
+        tool: ToolOptions {
+            output_format: args.output_format.or_else(|| {
+                args.output
+                    .as_deref()
+                    .filter(|p| p.as_os_str() != "-")
+                    .and_then(|p| image_io::format_for_path(p).ok())
+                    .and_then(OutputFormat::of)
+            }),
+            grow_mask: args.grow_mask,
+            style_preset: args.style_preset.clone(),
+            creativity: args.creativity,
+            select: args.select.clone(),
+            upscaler: args.upscaler,
+        },
     };
     let job = options.build(decoded.image, &name)?;
     let target = output_targets(args, input, job.num_images)?;
+    if let Target::Files(files) = &target {
+        for f in files {
+            job.check_output(f, image_io::format_for_path(f)?)?;
+        }
+    }
     if let Some(path) = &args.save_mask
         && !args.force
         && path.exists()
@@ -448,7 +478,7 @@ fn edit_one(ctx: &Ctx<'_>, input: &Path) -> Result<()> {
         withheld = out.withheld_message();
         seed_note.clone_from(&out.seed_note);
         let t_write = Instant::now();
-        let images = pipeline::finish(&job, &out.images);
+        let images = pipeline::finish_output(&job, &out);
         write_outputs(ctx, &job, &out, &images, &target, &mut record)
             .map(|reports| (reports, ms(t_write)))
     });

@@ -15,8 +15,9 @@ use crate::server::image_edit::{Cors, EditService, RecordSink};
 use crate::server::jwt::{JwtConfig, JwtVerifier};
 use crate::server::{self, AppState, Concurrency, ConnLimits, faults::FaultPlan, faults::Faults};
 
-/// The model the original Lambda called for `"titan"`.
-pub const ORIGINAL_MODEL: &str = "amazon.titan-image-generator-v2:0";
+/// The model `"titan"` maps to on `--engine bedrock`: the original Lambda's Titan v2 reached end
+/// of life on 2026-06-30, so a living Stability tool (its siblings serve the other modes).
+pub const ORIGINAL_MODEL: &str = crate::model::STABILITY_INPAINT_ID;
 
 /// Runs the server until Ctrl-C (or the Lambda runtime's end).
 pub fn run(args: &ServeArgs, rt: &tokio::runtime::Runtime) -> Result<()> {
@@ -138,12 +139,14 @@ pub fn serve_model(kind: EngineKind, model: Option<&str>) -> Result<&'static Mod
             ));
         }
     };
+    // The model itself does inpainting or outpainting; a Stability tool's siblings the other.
+    let own = spec.supports(Mode::Inpaint) || spec.supports(Mode::Outpaint);
     if let Some(missing) = [Mode::Inpaint, Mode::Outpaint, Mode::PreciseOutpaint]
         .into_iter()
-        .find(|m| !spec.supports(*m))
+        .find(|m| !own || !model::for_mode(spec, *m).supports(*m))
     {
         return Err(Error::Usage(format!(
-            "--model {}: the /image-edit API needs a model that does inpainting and outpainting (Titan or Nova Canvas); it does not do {}",
+            "--model {}: the /image-edit API needs a model that does inpainting and outpainting (a Stability AI tool, whose siblings serve the other modes, or Titan or Nova Canvas); it does not do {}",
             spec.id,
             missing.cli_name()
         )));

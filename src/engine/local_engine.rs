@@ -58,7 +58,6 @@ pub fn run_blocking(job: &PreparedJob, ctx: &RunContext) -> Result<EngineOutput>
     }
     Ok(EngineOutput {
         images: out,
-        withheld: Vec::new(),
         ..EngineOutput::default()
     })
 }

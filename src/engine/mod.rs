@@ -70,6 +70,8 @@ pub struct PreparedJob {
     pub placement: Placement,
     /// The source's own size.
     pub source_size: (u32, u32),
+    /// Settings only some tools take.
+    pub tool: crate::job::ToolOptions,
 }
 
 /// How far an engine has got.
@@ -194,6 +196,9 @@ pub struct EngineOutput {
     pub seed_note: Option<String>,
     /// The calls to a remote service that delivered `images`, in order (empty for local work).
     pub calls: Vec<ServiceCall>,
+    /// For modes whose result replaces the image (upscale, background removal): each image of
+    /// `images` as the model made it (new size, alpha kept), written as it is. Empty otherwise.
+    pub replacing: Vec<image::DynamicImage>,
 }
 
 impl EngineOutput {
@@ -260,6 +265,17 @@ pub fn resolve_model(
     family: Option<&str>,
     mode: Option<Mode>,
 ) -> Result<&'static ModelSpec> {
+    resolve_model_for(kind, model, family, mode, None)
+}
+
+/// `resolve_model`, with the upscaler `--mode upscale` asked for.
+pub fn resolve_model_for(
+    kind: EngineKind,
+    model: Option<&str>,
+    family: Option<&str>,
+    mode: Option<Mode>,
+    upscaler: Option<crate::job::Upscaler>,
+) -> Result<&'static ModelSpec> {
     use crate::model;
     match (kind, model) {
         (EngineKind::Local, None | Some("local")) => Ok(model::local()),
@@ -277,13 +293,15 @@ pub fn resolve_model(
             let family = family.and_then(model::family_by_name);
             model::resolve(id, family).map_err(Error::Usage)
         }
-        (_, None) => model::active_for(mode.unwrap_or(Mode::Inpaint)).ok_or_else(|| {
-            let known: Vec<&str> = model::MODELS.iter().map(|m| m.id).collect();
-            Error::Usage(format!(
-                "no model given: pass --model (known: {})",
-                known.join(", ")
-            ))
-        }),
+        (_, None) => {
+            model::active_for_tool(mode.unwrap_or(Mode::Inpaint), upscaler).ok_or_else(|| {
+                let known: Vec<&str> = model::MODELS.iter().map(|m| m.id).collect();
+                Error::Usage(format!(
+                    "no model given: pass --model (known: {})",
+                    known.join(", ")
+                ))
+            })
+        }
     }
 }
 

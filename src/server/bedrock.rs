@@ -138,9 +138,15 @@ pub async fn invoke(
             .into_response();
         }
     };
-    let filter = state.faults.take_filter();
+    let answer = if state.faults.take_filter() {
+        Answer::Filtered
+    } else if state.faults.take_inference_error() {
+        Answer::InferenceError
+    } else {
+        Answer::Normal
+    };
     let limits = state.limits;
-    let result = tokio::task::spawn_blocking(move || handle(spec, &body, filter, &limits)).await;
+    let result = tokio::task::spawn_blocking(move || handle(spec, &body, answer, &limits)).await;
     match result {
         Ok(Ok(v)) => axum::Json(v).into_response(),
         Ok(Err(e)) => e.into_response(),
@@ -178,13 +184,35 @@ fn injected_response(fault: Injected, model_id: &str) -> Response {
                 "This model version has reached the end of its life. The model {model_id} is marked by provider as Legacy and you have not been actively using the model in the last 30 days. Please upgrade to an active model on Amazon Bedrock"
             ),
         ),
+        Injected::AccessDenied => (
+            StatusCode::FORBIDDEN,
+            "AccessDeniedException",
+            format!(
+                "Model access is denied due to IAM user or service role is not authorized to perform the required AWS Marketplace actions (aws-marketplace:ViewSubscriptions, aws-marketplace:Subscribe) to enable access to this model ({model_id}); the subscription may still be in progress (injected)"
+            ),
+        ),
         Injected::Broken(b) => return b.response(),
     };
     BedrockError::new(status, code, message).into_response()
 }
 
-fn handle(spec: &'static ModelSpec, body: &[u8], filter: bool, limits: &DecodeLimits) -> R<Value> {
-    execute(validate(spec, body, limits)?, filter)
+/// How the emulator answers a valid request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    Normal,
+    /// As Bedrock's content filter would (`--fault filter=N`).
+    Filtered,
+    /// Stability's `finish_reasons: ["Inference error"]` (`--fault inference-error=N`).
+    InferenceError,
+}
+
+fn handle(
+    spec: &'static ModelSpec,
+    body: &[u8],
+    answer: Answer,
+    limits: &DecodeLimits,
+) -> R<Value> {
+    execute(validate(spec, body, limits)?, answer)
 }
 
 /// A validated InvokeModel body: what the local engine is asked to paint.
@@ -200,6 +228,21 @@ pub struct Invocation {
     pub format: image::ImageFormat,
     /// Stability's response shape (`seeds`, `finish_reasons`) rather than Titan's.
     pub stability: bool,
+    /// What the emulator does with the image.
+    pub op: Op,
+}
+
+/// The emulator's stand-in for each tool's work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    /// Fill the mask with the local engine (inpaint, outpaint, erase, replace).
+    Fill,
+    /// Shift the hue of the masked part (search-and-recolor).
+    Recolor,
+    /// Make the part outside the mask transparent (remove-background).
+    RemoveBackground,
+    /// Enlarge by this factor (the upscalers).
+    Upscale(u32),
 }
 
 /// Checks an InvokeModel body for `spec` as Bedrock does, decoding its images; nothing is painted.
@@ -217,16 +260,77 @@ pub fn validate(spec: &ModelSpec, body: &[u8], limits: &DecodeLimits) -> R<Invoc
 
 /// Paints a validated request with the local engine; `filter` withholds an image as Bedrock's
 /// content filter would.
-fn execute(inv: Invocation, filter: bool) -> R<Value> {
+fn execute(inv: Invocation, answer: Answer) -> R<Value> {
+    let filter = answer == Answer::Filtered;
     if inv.stability {
-        if filter {
-            return Ok(
-                json!({ "seeds": [inv.seed], "finish_reasons": ["Filter reason: output image"], "images": [] }),
-            );
+        // seed 0 (or none) = random; the response reports the seed used
+        let seed = if inv.seed == 0 {
+            u64::from(rand::random::<u32>().max(1))
+        } else {
+            inv.seed
+        };
+        match answer {
+            // the filtered shape of S-ULTRA: no images, no seeds
+            Answer::Filtered => {
+                return Ok(json!({ "finish_reasons": ["Filter reason: output image"] }));
+            }
+            Answer::InferenceError => {
+                return Ok(json!({ "seeds": [seed], "finish_reasons": ["Inference error"] }));
+            }
+            Answer::Normal => {}
         }
-        let out = fill(&inv.image, &inv.mask, inv.seed)?;
+        let done = match inv.op {
+            Op::Fill => None,
+            Op::Recolor => Some(DynamicImage::ImageRgb8(RgbImage::from_fn(
+                inv.image.width(),
+                inv.image.height(),
+                |x, y| {
+                    let p = inv.image.get_pixel(x, y).0;
+                    if inv.mask.get_pixel(x, y).0[0] > 0 {
+                        image::Rgb([p[2], p[0], p[1]])
+                    } else {
+                        image::Rgb(p)
+                    }
+                },
+            ))),
+            Op::RemoveBackground => Some(DynamicImage::ImageRgba8(image::RgbaImage::from_fn(
+                inv.image.width(),
+                inv.image.height(),
+                |x, y| {
+                    let p = inv.image.get_pixel(x, y).0;
+                    let a = if inv.mask.get_pixel(x, y).0[0] > 0 {
+                        255
+                    } else {
+                        0
+                    };
+                    image::Rgba([p[0], p[1], p[2], a])
+                },
+            ))),
+            Op::Upscale(f) => Some(DynamicImage::ImageRgb8(image::imageops::resize(
+                &inv.image,
+                inv.image.width() * f,
+                inv.image.height() * f,
+                image::imageops::FilterType::Triangle,
+            ))),
+        };
+        if let Some(img) = done {
+            return Ok(json!({
+                "seeds": [seed],
+                "finish_reasons": [null],
+                "images": [encode_dyn_b64(&img, inv.format)?],
+            }));
+        }
+        let filled = fill(&inv.image, &inv.mask, seed)?;
+        // grey in a Stability mask is partial strength
+        let out = RgbImage::from_fn(filled.width(), filled.height(), |x, y| {
+            let a = u32::from(inv.mask.get_pixel(x, y).0[0]);
+            let (f, o) = (filled.get_pixel(x, y).0, inv.image.get_pixel(x, y).0);
+            let mix =
+                |i: usize| ((u32::from(o[i]) * (255 - a) + u32::from(f[i]) * a + 127) / 255) as u8;
+            image::Rgb([mix(0), mix(1), mix(2)])
+        });
         return Ok(json!({
-            "seeds": [inv.seed],
+            "seeds": [seed],
             "finish_reasons": [null],
             "images": [encode_b64(&out, inv.format)?],
         }));
@@ -380,7 +484,11 @@ fn fill(image: &RgbImage, mask: &GrayImage, seed: u64) -> R<RgbImage> {
 }
 
 fn encode_b64(img: &RgbImage, format: image::ImageFormat) -> R<String> {
-    image_io::encode(&DynamicImage::ImageRgb8(img.clone()), format)
+    encode_dyn_b64(&DynamicImage::ImageRgb8(img.clone()), format)
+}
+
+fn encode_dyn_b64(img: &DynamicImage, format: image::ImageFormat) -> R<String> {
+    image_io::encode(img, format)
         .map(|b| image_io::base64_encode(&b))
         .map_err(|e| {
             BedrockError::new(
@@ -438,12 +546,18 @@ fn titan(spec: &ModelSpec, obj: &Map<String, Value>, limits: &DecodeLimits) -> R
         .ok_or_else(|| BedrockError::malformed("#", format!("required key [{key}] not found")))?
         .as_object()
         .ok_or_else(|| BedrockError::malformed(&pointer, "expected type: JSONObject"))?;
-    let mut allowed = vec!["image", "text", "negativeText", "maskPrompt", "maskImage"];
-    allowed.push(if task == TitanTask::Inpainting {
-        "returnMask"
-    } else {
-        "outPaintingMode"
-    });
+    // returnMask is in both parameter objects (S-TITAN); outPaintingMode only in one.
+    let mut allowed = vec![
+        "image",
+        "text",
+        "negativeText",
+        "maskPrompt",
+        "maskImage",
+        "returnMask",
+    ];
+    if task == TitanTask::Outpainting {
+        allowed.push("outPaintingMode");
+    }
     let required: &[&str] = if task == TitanTask::Outpainting {
         &["image", "text"]
     } else {
@@ -569,11 +683,14 @@ fn titan(spec: &ModelSpec, obj: &Map<String, Value>, limits: &DecodeLimits) -> R
         count: n,
         format: image::ImageFormat::Png,
         stability: false,
+        op: Op::Fill,
     })
 }
 
-fn stability(spec: &ModelSpec, obj: &Map<String, Value>, limits: &DecodeLimits) -> R<Invocation> {
-    let (allowed, required): (&[&str], &[&str]) = match spec.family {
+/// The fields of one Stability tool as AWS's Stability AI Image Services page lists them:
+/// (allowed, required).
+fn stability_fields(family: Family) -> (&'static [&'static str], &'static [&'static str]) {
+    match family {
         Family::StabilityInpaint => (
             &[
                 "image",
@@ -606,6 +723,45 @@ fn stability(spec: &ModelSpec, obj: &Map<String, Value>, limits: &DecodeLimits) 
             ],
             &["image"],
         ),
+        Family::StabilitySearchRecolor => (
+            &[
+                "image",
+                "prompt",
+                "select_prompt",
+                "negative_prompt",
+                "grow_mask",
+                "seed",
+                "output_format",
+                "style_preset",
+            ],
+            &["image", "prompt", "select_prompt"],
+        ),
+        Family::StabilityRemoveBackground | Family::StabilityFastUpscale => {
+            (&["image", "output_format"], &["image"])
+        }
+        Family::StabilityConservativeUpscale => (
+            &[
+                "image",
+                "prompt",
+                "creativity",
+                "negative_prompt",
+                "seed",
+                "output_format",
+            ],
+            &["image", "prompt"],
+        ),
+        Family::StabilityCreativeUpscale => (
+            &[
+                "image",
+                "prompt",
+                "creativity",
+                "negative_prompt",
+                "seed",
+                "output_format",
+                "style_preset",
+            ],
+            &["image", "prompt"],
+        ),
         _ => (
             &[
                 "image",
@@ -619,14 +775,78 @@ fn stability(spec: &ModelSpec, obj: &Map<String, Value>, limits: &DecodeLimits) 
             ],
             &["image", "prompt", "search_prompt"],
         ),
-    };
+    }
+}
+
+/// A text field of a Stability tool: 0..=max characters (an empty prompt is allowed).
+fn stability_text(obj: &Map<String, Value>, key: &str, max: Option<usize>) -> R<Option<String>> {
+    match obj.get(key) {
+        None => Ok(None),
+        Some(Value::String(s)) => {
+            let n = s.chars().count();
+            if let Some(max) = max
+                && n > max
+            {
+                return Err(BedrockError::malformed(
+                    &format!("#/{key}"),
+                    format!("expected maxLength: {max}, actual: {n}"),
+                ));
+            }
+            Ok(Some(s.clone()))
+        }
+        Some(_) => Err(BedrockError::malformed(
+            &format!("#/{key}"),
+            "expected type: String",
+        )),
+    }
+}
+
+/// A whole-number field in `lo..=hi`.
+fn integer(obj: &Map<String, Value>, key: &str, lo: u64, hi: u64) -> R<Option<u64>> {
+    match obj.get(key) {
+        None => Ok(None),
+        Some(v) if v.is_u64() || v.is_i64() => {
+            number(obj, "#", key, lo as f64, hi as f64).map(|n| n.map(|n| n as u64))
+        }
+        Some(_) => Err(BedrockError::malformed(
+            &format!("#/{key}"),
+            "expected type: Integer",
+        )),
+    }
+}
+
+fn stability(spec: &ModelSpec, obj: &Map<String, Value>, limits: &DecodeLimits) -> R<Invocation> {
+    let (allowed, required) = stability_fields(spec.family);
     check_keys(obj, "#", allowed, required)?;
     let max = spec.max_prompt_chars;
-    for k in ["prompt", "negative_prompt", "search_prompt"] {
-        string(obj, "#", k, max)?;
+    for k in [
+        "prompt",
+        "negative_prompt",
+        "search_prompt",
+        "select_prompt",
+    ] {
+        stability_text(obj, k, max.or(Some(10_000)))?;
     }
-    let seed = number(obj, "#", "seed", 0.0, spec.seed_max as f64)?.unwrap_or(0.0) as u64;
-    let grow = number(obj, "#", "grow_mask", 0.0, 100.0)?.unwrap_or(5.0) as u32;
+    let seed = integer(obj, "seed", 0, spec.seed_max)?.unwrap_or(0);
+    let (grow_max, grow_default) = spec.grow_mask.unwrap_or((0, 0));
+    let grow = integer(obj, "grow_mask", 0, u64::from(grow_max))?.unwrap_or(u64::from(grow_default))
+        as u32;
+    if let Some((lo, hi)) = spec.creativity {
+        number(obj, "#", "creativity", f64::from(lo), f64::from(hi))?;
+    }
+    match obj.get("style_preset") {
+        None => {}
+        Some(Value::String(p)) if model::STYLE_PRESETS.contains(&p.as_str()) => {}
+        Some(other) => {
+            return Err(BedrockError::malformed(
+                "#/style_preset",
+                format!(
+                    "{other} is not a valid enum value (expected one of [{}])",
+                    model::STYLE_PRESETS.join(", ")
+                ),
+            ));
+        }
+    }
     let format = match obj.get("output_format").map(|v| v.as_str()) {
         None | Some(Some("png")) => image::ImageFormat::Png,
         Some(Some("jpeg")) => image::ImageFormat::Jpeg,
@@ -641,11 +861,25 @@ fn stability(spec: &ModelSpec, obj: &Map<String, Value>, limits: &DecodeLimits) 
     let image = image_field(spec, obj, "#", "image", limits)?
         .ok_or_else(|| BedrockError::malformed("#", "required key [image] not found"))?;
     let (w, h) = (image.width(), image.height());
+    let op = match spec.family {
+        Family::StabilitySearchRecolor => Op::Recolor,
+        Family::StabilityRemoveBackground => Op::RemoveBackground,
+        // the emulator's choice: 4x (Fast Upscale's factor) for every upscaler, less where the
+        // result would pass 16 megapixels (the real ones stop at about 4K)
+        Family::StabilityFastUpscale
+        | Family::StabilityConservativeUpscale
+        | Family::StabilityCreativeUpscale => {
+            let room = 16_777_216.0 / (f64::from(w) * f64::from(h));
+            Op::Upscale((room.sqrt().floor() as u32).clamp(1, 4))
+        }
+        _ => Op::Fill,
+    };
     let (canvas, mask) = match spec.family {
         Family::StabilityOutpaint => {
             let mut side = [0u32; 4];
             for (i, k) in ["left", "right", "up", "down"].iter().enumerate() {
-                side[i] = number(obj, "#", k, 0.0, 2000.0)?.unwrap_or(0.0) as u32;
+                side[i] = integer(obj, k, 0, u64::from(spec.max_extend.unwrap_or(2000)))?
+                    .unwrap_or(0) as u32;
             }
             if side.iter().all(|&v| v == 0) {
                 return Err(BedrockError::malformed(
@@ -667,20 +901,25 @@ fn stability(spec: &ModelSpec, obj: &Map<String, Value>, limits: &DecodeLimits) 
             });
             (canvas, mask)
         }
-        Family::StabilitySearchReplace => (image.to_rgb8(), centre_region(w, h)),
+        Family::StabilitySearchReplace
+        | Family::StabilitySearchRecolor
+        | Family::StabilityRemoveBackground => (image.to_rgb8(), centre_region(w, h)),
+        Family::StabilityFastUpscale
+        | Family::StabilityConservativeUpscale
+        | Family::StabilityCreativeUpscale => (image.to_rgb8(), GrayImage::new(w, h)),
         _ => {
             let mask = match image_field(spec, obj, "#", "mask", limits)? {
-                Some(m) if (m.width(), m.height()) != (w, h) => {
-                    return Err(BedrockError::malformed(
-                        "#/mask",
-                        format!(
-                            "mask size {}x{} does not match image size {w}x{h}",
-                            m.width(),
-                            m.height()
-                        ),
-                    ));
+                // "In the event the mask is a different size than the image parameter, it will
+                // be automatically resized."
+                Some(m) => {
+                    let m = if (m.width(), m.height()) != (w, h) {
+                        m.resize_exact(w, h, image::imageops::FilterType::Triangle)
+                    } else {
+                        m
+                    };
+                    // white = full strength, grey = partial
+                    m.to_luma8()
                 }
-                Some(m) => polarity::from_model(spec.family, TitanTask::Inpainting, &m),
                 None if image.color().has_alpha() => crate::mask::mask_from_image(&image).0,
                 None => {
                     return Err(BedrockError::malformed(
@@ -689,8 +928,10 @@ fn stability(spec: &ModelSpec, obj: &Map<String, Value>, limits: &DecodeLimits) 
                     ));
                 }
             };
+            // grow_mask: grow the edges outward and blur the grown band
             let mut m = crate::mask::Mask(mask);
             m.grow(grow);
+            m.feather(grow);
             (image.to_rgb8(), m.0)
         }
     };
@@ -701,6 +942,7 @@ fn stability(spec: &ModelSpec, obj: &Map<String, Value>, limits: &DecodeLimits) 
         count: 1,
         format,
         stability: true,
+        op,
     })
 }
 
@@ -723,7 +965,7 @@ mod tests {
 
     fn err(spec_id: &str, body: &[u8]) -> BedrockError {
         let spec = model::find(spec_id).unwrap();
-        handle(spec, body, false, &DecodeLimits::default()).unwrap_err()
+        handle(spec, body, Answer::Normal, &DecodeLimits::default()).unwrap_err()
     }
 
     const TITAN: &str = "amazon.titan-image-generator-v1";
@@ -873,7 +1115,7 @@ mod tests {
             json!({"image": enc(&img), "maskImage": enc(&mask)}),
             json!({"numberOfImages": 2, "seed": 3}),
         );
-        let v = handle(spec, &body, false, &DecodeLimits::default()).unwrap();
+        let v = handle(spec, &body, Answer::Normal, &DecodeLimits::default()).unwrap();
         let images = v["images"].as_array().unwrap();
         assert_eq!(images.len(), 2);
         let out = image_io::decode_bytes(
@@ -916,5 +1158,133 @@ mod tests {
             "{}",
             e.message
         );
+    }
+
+    fn ok(spec_id: &str, body: &Value) -> Value {
+        let spec = model::find(spec_id).unwrap();
+        handle(
+            spec,
+            body.to_string().as_bytes(),
+            Answer::Normal,
+            &DecodeLimits::default(),
+        )
+        .unwrap_or_else(|e| panic!("{spec_id}: {}", e.message))
+    }
+
+    #[test]
+    fn the_doc_examples_are_accepted() {
+        let f: Value = serde_json::from_str(include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/bedrock/stability.json"
+        )))
+        .unwrap();
+        for (id, req) in f["requests"].as_object().unwrap() {
+            let text = req
+                .to_string()
+                .replace("\"<image>\"", &format!("\"{}\"", b64_png(128, 128)))
+                .replace("\"<mask>\"", &format!("\"{}\"", b64_png(128, 128)));
+            let spec = model::find(id).unwrap();
+            let inv = validate(spec, text.as_bytes(), &DecodeLimits::default())
+                .unwrap_or_else(|e| panic!("{id}: {}", e.message));
+            if spec.family == Family::StabilityOutpaint {
+                assert_eq!(inv.image.dimensions(), (128 + 1024, 128 + 300));
+            }
+        }
+    }
+
+    #[test]
+    fn stability_ranges_and_enums_are_the_docs() {
+        let inpaint = "us.stability.stable-image-inpaint-v1:0";
+        let base = || json!({"image": b64_png(64, 64), "mask": b64_png(64, 64), "prompt": "x"});
+        let with = |k: &str, v: Value| {
+            let mut b = base();
+            b[k] = v;
+            b
+        };
+        ok(inpaint, &with("grow_mask", json!(20)));
+        let e = err(inpaint, with("grow_mask", json!(21)).to_string().as_bytes());
+        assert!(
+            e.message
+                .contains("#/grow_mask: 21 is not less or equal to 20"),
+            "{}",
+            e.message
+        );
+        let e = err(inpaint, with("seed", json!(1.5)).to_string().as_bytes());
+        assert!(
+            e.message.contains("#/seed: expected type: Integer"),
+            "{}",
+            e.message
+        );
+        ok(inpaint, &with("style_preset", json!("photographic")));
+        let e = err(
+            inpaint,
+            with("style_preset", json!("watercolour"))
+                .to_string()
+                .as_bytes(),
+        );
+        assert!(
+            e.message.contains("#/style_preset") && e.message.contains("tile-texture"),
+            "{}",
+            e.message
+        );
+        // an empty prompt is allowed (0..10000 characters)
+        ok(inpaint, &with("prompt", json!("")));
+        // a mask of another size is resized, not refused
+        ok(inpaint, &with("mask", json!(b64_png(32, 32))));
+        let outpaint = "us.stability.stable-outpaint-v1:0";
+        let out = |k: &str, v: Value| json!({"image": b64_png(64, 64), "left": 8, k: v});
+        ok(outpaint, &out("creativity", json!(1.0)));
+        let e = err(
+            outpaint,
+            out("creativity", json!(0.05)).to_string().as_bytes(),
+        );
+        assert!(e.message.contains("#/creativity"), "{}", e.message);
+        let e = err(outpaint, out("right", json!(2001)).to_string().as_bytes());
+        assert!(
+            e.message
+                .contains("#/right: 2001 is not less or equal to 2000"),
+            "{}",
+            e.message
+        );
+        // Titan lists returnMask for outpainting too
+        let body = json!({"taskType": "OUTPAINTING", "outPaintingParams": {
+            "image": b64_png(64, 64), "text": "x", "maskPrompt": "sky", "returnMask": false}});
+        ok(TITAN, &body);
+    }
+
+    #[test]
+    fn stability_answers_in_the_docs_shapes() {
+        let spec = model::find("us.stability.stable-image-erase-object-v1:0").unwrap();
+        let body = json!({"image": b64_png(64, 64), "mask": b64_png(64, 64)}).to_string();
+        let v = handle(
+            spec,
+            body.as_bytes(),
+            Answer::Normal,
+            &DecodeLimits::default(),
+        )
+        .unwrap();
+        // seed 0 (omitted) is random, and the seed used is reported
+        assert!(v["seeds"][0].as_u64().unwrap() > 0);
+        assert_eq!(v["finish_reasons"], json!([null]));
+        let v = handle(
+            spec,
+            body.as_bytes(),
+            Answer::Filtered,
+            &DecodeLimits::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            v,
+            json!({"finish_reasons": ["Filter reason: output image"]})
+        );
+        let v = handle(
+            spec,
+            body.as_bytes(),
+            Answer::InferenceError,
+            &DecodeLimits::default(),
+        )
+        .unwrap();
+        assert_eq!(v["finish_reasons"], json!(["Inference error"]));
+        assert!(v.get("images").is_none());
     }
 }

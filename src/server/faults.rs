@@ -33,6 +33,11 @@ pub struct FaultPlan {
     pub delay_ms: u64,
     /// Model ids answered with 404 as Legacy models.
     pub legacy: HashSet<String>,
+    /// Answer the next N requests with 403 AccessDeniedException, as while an AWS Marketplace
+    /// subscription is being set up on first use.
+    pub access_denied: u32,
+    /// Answer the next N Stability requests with `finish_reasons: ["Inference error"]`.
+    pub inference_error: u32,
 }
 
 /// What to do with one request.
@@ -42,6 +47,7 @@ pub enum Injected {
     Error500,
     Unavailable,
     Legacy,
+    AccessDenied,
     Broken(Broken),
 }
 
@@ -116,9 +122,11 @@ impl FaultPlan {
             "legacy" => {
                 self.legacy.insert(value.to_string());
             }
+            "access-denied" => self.access_denied = count()? as u32,
+            "inference-error" => self.inference_error = count()? as u32,
             _ => {
                 return Err(format!(
-                    "--fault {spec:?}: unknown fault {kind:?} (throttle, error500, unavailable, filter, malformed, bad-base64, drop, delay-ms, legacy)"
+                    "--fault {spec:?}: unknown fault {kind:?} (throttle, error500, unavailable, filter, malformed, bad-base64, drop, delay-ms, legacy, access-denied, inference-error)"
                 ));
             }
         }
@@ -170,6 +178,8 @@ impl Faults {
         };
         if p.legacy.contains(model_id) {
             Some(Injected::Legacy)
+        } else if take(&mut p.access_denied) {
+            Some(Injected::AccessDenied)
         } else if take(&mut p.throttle) {
             Some(Injected::Throttle)
         } else if take(&mut p.error500) {
@@ -184,6 +194,17 @@ impl Faults {
             Some(Injected::Broken(Broken::Drop))
         } else {
             None
+        }
+    }
+
+    /// Whether this response should fail with Stability's "Inference error".
+    pub fn take_inference_error(&self) -> bool {
+        match self.0.lock() {
+            Ok(mut p) if p.inference_error > 0 => {
+                p.inference_error -= 1;
+                true
+            }
+            _ => false,
         }
     }
 

@@ -315,7 +315,7 @@ fn injected(fault: Injected) -> Result<Response, Failure> {
             "ThrottlingException",
             "Too many requests, please wait before trying again.",
         ),
-        Injected::Error500 | Injected::Legacy => (
+        Injected::Error500 | Injected::Legacy | Injected::AccessDenied => (
             StatusCode::INTERNAL_SERVER_ERROR,
             "InternalServerException",
             "An error occurred (InternalServerException) when calling the InvokeModel operation: injected",
@@ -479,7 +479,18 @@ fn build_job(
     configured: &'static ModelSpec,
     limits: &DecodeLimits,
 ) -> Result<crate::job::EditJob, Failure> {
-    let model = resolve_model(&r.model, configured).map_err(Failure::field)?;
+    let named = resolve_model(&r.model, configured).map_err(Failure::field)?;
+    // Titan's OUTPAINTING on an unchanged canvas regenerates the mask's white part: for a
+    // Stability tool (whose outpainting only enlarges) that is inpainting.
+    let stability_same_canvas =
+        named.profile_prefix.is_some() && r.mode.is_outpaint() && r.canvas.is_none();
+    let job_mode = if stability_same_canvas {
+        Mode::Inpaint
+    } else {
+        r.mode
+    };
+    // A Stability tool does one mode; its living siblings serve the others.
+    let model = crate::model::for_mode(named, job_mode);
     let field = |f: &str, m: String| Failure::field(FieldError::new(f, m));
     if let Some(max) = model.max_prompt_chars {
         for (f, t) in [
@@ -497,7 +508,7 @@ fn build_job(
             }
         }
     }
-    if model.prompt_required(r.mode) && r.text.trim().is_empty() {
+    if model.prompt_required(job_mode) && r.text.trim().is_empty() {
         return Err(field(
             "prompt.text",
             format!("is empty; {} needs a prompt for {}", model.id, r.wire_mode),
@@ -573,6 +584,9 @@ fn build_job(
                 mode = Mode::Outpaint;
                 feather = Some(0);
             }
+            if stability_same_canvas {
+                mode = Mode::Inpaint;
+            }
             Some(m)
         }
     };
@@ -596,6 +610,7 @@ fn build_job(
         quality: Some(r.quality),
         model,
         limits: *limits,
+        tool: Default::default(),
     };
     options.build(source, "base_image").map_err(|e| {
         let f = if r.canvas.is_some() {

@@ -171,8 +171,12 @@ pub struct RunRequest {
     pub extend: [u32; 4],
     pub prompt: Option<String>,
     pub negative: Option<String>,
-    /// Text naming the region, for models that find it themselves (Titan, Nova Canvas).
+    /// Text naming the region, for models that find it themselves (Stability search-and-replace).
     pub mask_prompt: Option<String>,
+    /// What to recolour, for recolor mode.
+    pub select: Option<String>,
+    /// Which upscaler, for upscale mode.
+    pub upscaler: Option<crate::job::Upscaler>,
     pub cfg_scale: Option<f32>,
     pub quality: Option<crate::job::Quality>,
     pub num_images: u32,

@@ -137,8 +137,11 @@ pub struct Params {
     pub extend: [u32; 4],
     pub prompt: String,
     pub negative: String,
-    /// Empty = select with the tools; text = let the model find the region (Titan, Nova Canvas).
+    /// Empty = select with the tools; text = let the model find the region (Stability
+    /// search-and-replace); in recolor mode, what to recolour.
     pub mask_prompt: String,
+    /// The upscaler of upscale mode (the mode cycle steps through them).
+    pub upscaler: crate::job::Upscaler,
     /// None = the model's default.
     pub cfg_scale: Option<f32>,
     pub quality: crate::job::Quality,
@@ -158,6 +161,7 @@ impl Default for Params {
             prompt: String::new(),
             negative: String::new(),
             mask_prompt: String::new(),
+            upscaler: crate::job::Upscaler::Fast,
             cfg_scale: None,
             quality: crate::job::Quality::Standard,
             num_images: 1,

@@ -73,16 +73,32 @@ pub fn command(app: &mut App, c: Command) -> Vec<Effect> {
             }
         }
         C::NextMode => {
-            app.params.mode = match app.params.mode {
-                Mode::Inpaint => Mode::Outpaint,
-                Mode::Outpaint => Mode::PreciseOutpaint,
-                _ => Mode::Inpaint,
+            use crate::job::Upscaler as U;
+            // the cloud tools follow the local modes; upscale steps through its upscalers
+            let (mode, upscaler) = match (app.params.mode, app.params.upscaler) {
+                (Mode::Inpaint, u) => (Mode::Outpaint, u),
+                (Mode::Outpaint, u) => (Mode::PreciseOutpaint, u),
+                (Mode::PreciseOutpaint, u) => (Mode::Recolor, u),
+                (Mode::Recolor, _) => (Mode::Upscale, U::Fast),
+                (Mode::Upscale, U::Fast) => (Mode::Upscale, U::Conservative),
+                (Mode::Upscale, U::Conservative) => (Mode::Upscale, U::Creative),
+                (Mode::Upscale, U::Creative) => (Mode::RemoveBackground, U::Fast),
+                (_, u) => (Mode::Inpaint, u),
             };
+            app.params.mode = mode;
+            app.params.upscaler = upscaler;
             app.show = Show::Edit;
             if app.params.mode.is_outpaint() && app.params.extend == [0; 4] {
                 app.set_status(
                     "outpaint: Ctrl+arrows (or the panel's +L +T +R +B) extend the canvas",
                 );
+            } else if app.params.mode == Mode::Recolor {
+                app.set_status("recolor: j names what to recolour, p the new colours (Bedrock)");
+            } else if app.params.mode == Mode::Upscale {
+                app.set_status(format!(
+                    "mode: upscale, {} upscaler (Bedrock; the result is the new size)",
+                    app.params.upscaler.cli_name()
+                ));
             } else {
                 app.set_status(format!("mode: {}", mode_name(app.params.mode)));
             }
@@ -381,6 +397,12 @@ fn run(app: &mut App) -> Vec<Effect> {
         );
         return vec![];
     }
+    if mode == Mode::Recolor
+        && (app.params.mask_prompt.trim().is_empty() || app.params.prompt.trim().is_empty())
+    {
+        app.set_error("recolor: name what to recolour (j) and the new colours (p)");
+        return vec![];
+    }
     if mode.is_outpaint() && extend == [0; 4] {
         app.set_error(
             "outpaint: extend the canvas first (Ctrl+arrows or +L +T +R +B in the panel)",
@@ -392,6 +414,8 @@ fn run(app: &mut App) -> Vec<Effect> {
     };
     let mask = match mode {
         Mode::PreciseOutpaint => None,
+        // the whole image: a selection does not apply
+        m if m.replaces_image() => None,
         _ if empty => None,
         _ => Some((*doc.mask).clone()),
     };
@@ -399,7 +423,14 @@ fn run(app: &mut App) -> Vec<Effect> {
     let (source, source_name, doc_id) =
         (doc.source.clone(), doc.path.display().to_string(), doc.id);
     let (prompt, negative) = (text(&app.params.prompt), text(&app.params.negative));
-    let mask_prompt = text(&app.params.mask_prompt);
+    // in recolor mode the mask prompt names what to recolour
+    let (mask_prompt, select) = match mode {
+        Mode::Recolor => (None, text(&app.params.mask_prompt)),
+        Mode::Inpaint | Mode::Replace => (text(&app.params.mask_prompt), None),
+        // the other modes do not find a region from text
+        _ => (None, None),
+    };
+    let upscaler = (mode == Mode::Upscale).then_some(app.params.upscaler);
     let id = app.fresh_id();
     let cancel = Arc::new(AtomicBool::new(false));
     let request = RunRequest {
@@ -412,6 +443,8 @@ fn run(app: &mut App) -> Vec<Effect> {
         prompt,
         negative,
         mask_prompt,
+        select,
+        upscaler,
         cfg_scale: app.params.cfg_scale,
         quality: Some(app.params.quality),
         num_images: app.params.num_images,
@@ -487,6 +520,15 @@ pub(crate) fn open_input(app: &mut App, purpose: InputPurpose, text: String) {
 /// The mode as `--mode` spells it.
 pub fn mode_name(m: Mode) -> &'static str {
     m.cli_name()
+}
+
+/// The mode as the panel shows it: upscale names its upscaler.
+pub fn mode_label(p: &super::app::Params) -> String {
+    if p.mode == Mode::Upscale {
+        format!("upscale {}", p.upscaler.cli_name())
+    } else {
+        mode_name(p.mode).to_string()
+    }
 }
 
 fn dir_of(p: &Path) -> String {

@@ -186,8 +186,14 @@ async fn run_job(
     limits: DecodeLimits,
     settings: &EngineSettings,
 ) -> Result<usize, String> {
-    let model = engine::resolve_model(req.engine, req.model.as_deref(), None, Some(req.mode))
-        .map_err(|e| e.to_string())?;
+    let model = engine::resolve_model_for(
+        req.engine,
+        req.model.as_deref(),
+        None,
+        crate::job::implied_mode(Some(req.mode), req.mask_prompt.is_some(), false),
+        req.upscaler,
+    )
+    .map_err(|e| e.to_string())?;
     let engine = engine::create_with(req.engine, settings).map_err(|e| e.to_string())?;
     let seed = req.seed.unwrap_or_else(|| model.random_seed());
     let canvas =
@@ -209,6 +215,11 @@ async fn run_job(
         quality: req.quality,
         model,
         limits,
+        tool: crate::job::ToolOptions {
+            select: req.select.clone(),
+            upscaler: req.upscaler,
+            ..Default::default()
+        },
     };
     let source = req.source.clone();
     let name = req.source_name.clone();
@@ -264,8 +275,7 @@ async fn run_job(
     let request_ids: Vec<Option<String>> = (0..generated.images.len())
         .map(|i| generated.call_for(i).and_then(|c| c.request_id.clone()))
         .collect();
-    let generated = generated.images;
-    let n = generated.len();
+    let n = generated.images.len();
     if let Some(w) = warning {
         let _ = tx.send(Action::JobStatus { job: id, text: w });
     }
@@ -275,8 +285,8 @@ async fn run_job(
     tokio::task::spawn_blocking(move || {
         let mut dir_ok =
             std::fs::create_dir_all(&work_dir).map_err(|e| format!("{}: {e}", work_dir.display()));
-        for (i, g) in generated.iter().enumerate() {
-            let image = pipeline::composite(&job, &g.image);
+        let finished = pipeline::finish_output(&job, &generated);
+        for (i, image) in finished.into_iter().enumerate() {
             let number = first + i as u32;
             let path = work_dir.join(format!("result-{number}.png"));
             let written = dir_ok.clone().and_then(|()| {

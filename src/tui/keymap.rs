@@ -181,7 +181,7 @@ impl Command {
             C::PanDown => ("pan_down", "pan down", "View"),
             C::NextMode => (
                 "next_mode",
-                "mode: inpaint, outpaint, precise-outpaint",
+                "cycle the mode (inpaint ... remove-background)",
                 "Generation",
             ),
             C::ExtendLeft => ("extend_left", "outpaint: extend left by 10%", "Generation"),
@@ -201,7 +201,7 @@ impl Command {
             C::EditNegative => ("edit_negative", "edit the negative prompt", "Generation"),
             C::EditMaskPrompt => (
                 "edit_mask_prompt",
-                "mask prompt: let the model find the region (Titan, Nova)",
+                "mask prompt: let the model find the region; recolor: what to recolour",
                 "Generation",
             ),
             C::EditCfg => (

@@ -283,6 +283,23 @@ fn mode_switches_extend_the_canvas_and_shape_the_request() {
         (req.mode, req.extend, req.mask.is_none()),
         (Mode::PreciseOutpaint, [10, 0, 0, 5], true)
     );
+    // then the Bedrock tools: recolor, the three upscalers, background removal
+    use crate::job::Upscaler;
+    let mut cycle = Vec::new();
+    for _ in 0..5 {
+        key(&mut app, KeyCode::Tab, KeyModifiers::NONE);
+        cycle.push((app.params.mode, app.params.upscaler));
+    }
+    assert_eq!(
+        cycle,
+        vec![
+            (Mode::Recolor, Upscaler::Fast),
+            (Mode::Upscale, Upscaler::Fast),
+            (Mode::Upscale, Upscaler::Conservative),
+            (Mode::Upscale, Upscaler::Creative),
+            (Mode::RemoveBackground, Upscaler::Fast),
+        ]
+    );
     key(&mut app, KeyCode::Tab, KeyModifiers::NONE);
     assert_eq!(app.params.mode, Mode::Inpaint);
     assert_eq!(
@@ -394,4 +411,46 @@ fn request_ids_move_to_the_front_of_a_status_message() {
     );
     assert_eq!(ids_first("no ids [here"), "no ids [here");
     assert_eq!(ids_first("cut off [request id é"), "cut off [request id é");
+}
+
+#[test]
+fn recolor_and_upscale_requests_carry_their_fields() {
+    let mut app = app_with_image(60, 40, ProtocolType::Halfblocks);
+    let typed = |app: &mut App, command: Command, text: &str| {
+        cmd(app, command);
+        for c in text.chars() {
+            key(app, KeyCode::Char(c), KeyModifiers::NONE);
+        }
+        key(app, KeyCode::Enter, KeyModifiers::NONE);
+    };
+    for _ in 0..3 {
+        key(&mut app, KeyCode::Tab, KeyModifiers::NONE);
+    }
+    assert_eq!(app.params.mode, Mode::Recolor);
+    // recolor needs what to recolour and the colours
+    assert!(cmd(&mut app, Command::Run).is_empty());
+    typed(&mut app, Command::EditMaskPrompt, "the jacket");
+    typed(&mut app, Command::EditPrompt, "bright red");
+    let Some(Effect::Run(req)) = cmd(&mut app, Command::Run).into_iter().next() else {
+        panic!("Run starts a recolour")
+    };
+    assert_eq!(
+        (req.select.as_deref(), req.mask_prompt.as_deref()),
+        (Some("the jacket"), None)
+    );
+    assert!(req.upscaler.is_none());
+    app.job = None;
+    key(&mut app, KeyCode::Tab, KeyModifiers::NONE);
+    key(&mut app, KeyCode::Tab, KeyModifiers::NONE);
+    let Some(Effect::Run(req)) = cmd(&mut app, Command::Run).into_iter().next() else {
+        panic!("Run starts an upscale without a selection")
+    };
+    assert_eq!(
+        (req.mode, req.upscaler, req.mask.is_none()),
+        (
+            Mode::Upscale,
+            Some(crate::job::Upscaler::Conservative),
+            true
+        )
+    );
 }

@@ -430,8 +430,9 @@ fn a_400_is_not_retried() {
         .assert()
         .code(3)
         .stderr(
-            predicate::str::contains("Bedrock rejected the request")
+            predicate::str::contains("acme.painter-v9 is not served in us-east-1 under this id")
                 .and(predicate::str::contains("model identifier is invalid"))
+                .and(predicate::str::contains("end of life").not())
                 .and(predicate::str::contains("retry").not()),
         );
     assert!(!sb.path("t.png").exists());
@@ -456,7 +457,7 @@ fn a_filtered_image_is_reported_not_hidden() {
 }
 
 #[test]
-fn a_legacy_model_404_names_it_and_suggests_an_active_one() {
+fn a_retired_model_is_sent_and_its_refusal_names_the_date_and_a_living_model() {
     let titan_v2 = "amazon.titan-image-generator-v2:0";
     let server = serve(&[&format!("legacy={titan_v2}")]);
     let sb = sandbox_with(64, 64);
@@ -467,12 +468,189 @@ fn a_legacy_model_404_names_it_and_suggests_an_active_one() {
         .assert()
         .code(4)
         .stderr(
-            predicate::str::contains(titan_v2)
-                .and(predicate::str::contains("end of life"))
+            predicate::str::contains(format!("warning: {titan_v2} reached end of life"))
                 .and(predicate::str::contains(
-                    "--model stability.stable-image-inpaint-v1:0",
+                    "reached end of life on 2026-06-30; use us.stability.stable-image-inpaint-v1:0 instead",
                 )),
         );
+    assert!(!sb.path("l.png").exists());
+}
+
+#[test]
+fn without_model_every_mode_gets_a_living_us_profile() {
+    let server = serve(&[]);
+    let sb = sandbox_with(96, 96);
+    // the example: --extend implies outpainting, and the outpainting tool is picked
+    let out = edit(&sb, &server)
+        .args([
+            "in.png",
+            "--extend",
+            "0,0,100,0",
+            "--prompt",
+            "sky",
+            "-o",
+            "o.png",
+            "--json",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert_eq!(
+        json_lines(&out)[0]["model"],
+        "us.stability.stable-outpaint-v1:0"
+    );
+    assert_eq!(load_rgb(&sb.path("o.png")).dimensions(), (196, 96));
+    for (args, want) in [
+        (
+            &["--rect", "8,8,8,8", "-p", "x"][..],
+            "us.stability.stable-image-inpaint-v1:0",
+        ),
+        (
+            &["--canvas", "120x96", "-p", "x"][..],
+            "us.stability.stable-outpaint-v1:0",
+        ),
+        (
+            &["--mode", "precise-outpaint", "--extend", "8"][..],
+            "us.stability.stable-outpaint-v1:0",
+        ),
+        (
+            &["--mode", "erase", "--rect", "8,8,8,8"][..],
+            "us.stability.stable-image-erase-object-v1:0",
+        ),
+        (
+            &["--mode", "replace", "--search", "a", "-p", "b"][..],
+            "us.stability.stable-image-search-replace-v1:0",
+        ),
+    ] {
+        let out = edit(&sb, &server)
+            .arg("in.png")
+            .args(args)
+            .args(["--dry-run", "--json"])
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(v["model"], want, "{args:?}");
+        assert_eq!(v["engine_plan"]["lifecycle"], "active", "{args:?}");
+    }
+}
+
+#[test]
+fn stability_ids_take_only_the_us_profile_and_bare_ids_work() {
+    let server = serve(&[]);
+    let sb = sandbox_with(64, 64);
+    edit(&sb, &server)
+        .args([
+            "in.png",
+            "--model",
+            "eu.stability.stable-image-inpaint-v1:0",
+            "--rect",
+            "8,8,8,8",
+            "-p",
+            "x",
+            "-o",
+            "x.png",
+        ])
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("no eu. inference profile")
+                .and(predicate::str::contains(
+                    "us.stability.stable-image-inpaint-v1:0",
+                ))
+                .and(predicate::str::contains("us-east-1, us-east-2, us-west-2")),
+        );
+    edit(&sb, &server)
+        .args([
+            "in.png",
+            "--model",
+            "stability.stable-image-inpaint-v1:0",
+            "--rect",
+            "8,8,8,8",
+            "-p",
+            "x",
+            "-o",
+            "b.png",
+        ])
+        .assert()
+        .success();
+}
+
+#[test]
+fn a_region_without_the_profiles_warns_and_an_invalid_id_says_where_to_go() {
+    let server = serve(&[]);
+    let sb = sandbox_with(64, 64);
+    edit(&sb, &server)
+        .env("AWS_REGION", "eu-central-1")
+        .args(["in.png", "--rect", "8,8,8,8", "-p", "x", "-o", "w.png"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "warning: us.stability.stable-image-inpaint-v1:0 is served in us-east-1, us-east-2, us-west-2, not in eu-central-1",
+        ));
+    // an id Bedrock does not know: "The provided model identifier is invalid."
+    edit(&sb, &server)
+        .args([
+            "in.png",
+            "--model",
+            "stability.stable-image-inpaint-v9:0",
+            "--model-family",
+            "stability-inpaint",
+        ])
+        .args(["--rect", "8,8,8,8", "-p", "x", "-o", "v.png"])
+        .assert()
+        .code(3)
+        .stderr(
+            predicate::str::contains("not served in us-east-1 under this id")
+                .and(predicate::str::contains("us-east-1, us-east-2, us-west-2"))
+                .and(predicate::str::contains(
+                    "The provided model identifier is invalid",
+                )),
+        );
+}
+
+/// Lines of `text` that present a retired model id as something to use.
+fn retired_ids_as_defaults(text: &str) -> Vec<String> {
+    let retired = [
+        "amazon.titan-image-generator-v1",
+        "amazon.titan-image-generator-v2:0",
+        "amazon.nova-canvas-v1:0",
+    ];
+    text.lines()
+        .filter(|l| retired.iter().any(|id| l.contains(id)))
+        .filter(|l| {
+            let l = l.to_ascii_lowercase();
+            // the retired models' own table rows, and descriptions of what they were
+            !(l.contains("end of life")
+                || l.contains("retired")
+                || l.contains("the api's model is titan"))
+        })
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn readme_and_config_init_name_no_retired_model_as_a_default() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    assert_eq!(retired_ids_as_defaults(&readme), Vec::<String>::new());
+    assert!(
+        readme.contains("| `amazon.nova-canvas-v1:0` | Nova Canvas | end of life 2026-09-30 |")
+    );
+    let sb = Sandbox::new();
+    sb.cmd().args(["config", "init"]).assert().success();
+    let template = std::fs::read_to_string(sb.path("config/config.toml")).unwrap();
+    assert_eq!(retired_ids_as_defaults(&template), Vec::<String>::new());
+    assert!(template.contains("# model = \"us.stability.stable-image-inpaint-v1:0\""));
+    // the check itself finds a retired default
+    assert_eq!(
+        retired_ids_as_defaults("# model = \"amazon.nova-canvas-v1:0\"").len(),
+        1
+    );
 }
 
 #[test]
@@ -641,4 +819,437 @@ fn no_credentials_is_an_authentication_error() {
         .code(5)
         .stderr(predicate::str::contains("no usable AWS credentials"));
     assert!(!sb.path("k.png").exists());
+}
+
+#[test]
+fn stability_makes_one_call_per_seed_for_n_images() {
+    let server = serve(&[]);
+    let sb = sandbox_with(96, 96);
+    let out = edit(&sb, &server)
+        .args([
+            "in.png",
+            "--rect",
+            "20,20,30,30",
+            "-p",
+            "moss",
+            "-n",
+            "3",
+            "--seed",
+            "40",
+            "-o",
+            "s.png",
+            "--json",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let seeds: Vec<u64> = json_lines(&out)
+        .iter()
+        .map(|l| l["seed"].as_u64().unwrap())
+        .collect();
+    assert_eq!(seeds, vec![40, 41, 42]);
+    for f in ["s-1.png", "s-2.png", "s-3.png"] {
+        assert!(sb.path(f).exists(), "{f}");
+    }
+    edit(&sb, &server)
+        .args([
+            "in.png", "--rect", "1,1,9,9", "-p", "x", "-n", "6", "-o", "x.png",
+        ])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("--num-images must be 1..5, got 6"));
+}
+
+#[test]
+fn the_first_calls_access_denied_is_retried_while_the_subscription_is_set_up() {
+    let server = serve(&["access-denied=2"]);
+    let sb = sandbox_with(64, 64);
+    edit(&sb, &server)
+        .args(["in.png", "--rect", "8,8,8,8", "-p", "x", "-o", "a.png"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "AWS Marketplace subscription to us.stability.stable-image-inpaint-v1:0 may still be being set up",
+        ));
+    // denied for longer than the wait: the advice names Marketplace, not the retired console page
+    let server = serve(&["access-denied=1000"]);
+    edit(&sb, &server)
+        .env("IMGEDIT_BEDROCK_ACCESS_WAIT_SECS", "1")
+        .args(["in.png", "--rect", "8,8,8,8", "-p", "x", "-o", "d.png"])
+        .assert()
+        .code(4)
+        .stderr(
+            predicate::str::contains("aws-marketplace:Subscribe")
+                .and(predicate::str::contains("Bedrock console (Model access)").not())
+                .and(predicate::str::contains("still denied after")),
+        );
+    assert!(!sb.path("d.png").exists());
+}
+
+#[test]
+fn an_inference_error_is_retried_and_a_filter_is_reported() {
+    let server = serve(&["inference-error=1"]);
+    let sb = sandbox_with(64, 64);
+    edit(&sb, &server)
+        .args(["in.png", "--rect", "8,8,8,8", "-p", "x", "-o", "i.png"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("Inference error: retry 1 of 2"));
+    // the filtered shape without images: reported, exit 4, nothing written
+    let server = serve(&["filter=1"]);
+    edit(&sb, &server)
+        .args([
+            "in.png", "--mode", "erase", "--rect", "8,8,8,8", "-o", "f.png",
+        ])
+        .assert()
+        .code(4)
+        .stderr(predicate::str::contains(
+            "1 of 1 images were withheld: Filter reason: output image",
+        ));
+    assert!(!sb.path("f.png").exists());
+}
+
+#[test]
+fn grow_mask_is_checked_and_sent() {
+    let sb = sandbox_with(96, 96);
+    let plan = |extra: &[&str]| -> serde_json::Value {
+        let out = sb
+            .cmd()
+            .args([
+                "edit",
+                "in.png",
+                "--engine",
+                "bedrock",
+                "--rect",
+                "20,20,30,30",
+                "-p",
+                "x",
+            ])
+            .args(extra)
+            .args(["--dry-run", "--json"])
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        serde_json::from_slice(&out).unwrap()
+    };
+    let v = plan(&[]);
+    assert_eq!(v["engine_plan"]["requests"][0]["grow_mask"], 5);
+    assert_eq!(v["engine_plan"]["requests"][0]["output_format"], "png");
+    let v = plan(&["--grow-mask", "0", "--output-format", "jpeg"]);
+    assert_eq!(v["engine_plan"]["requests"][0]["grow_mask"], 0);
+    assert_eq!(v["engine_plan"]["requests"][0]["output_format"], "jpeg");
+    let v = plan(&["-o", "x.webp"]);
+    assert_eq!(v["engine_plan"]["requests"][0]["output_format"], "webp");
+    sb.cmd()
+        .args([
+            "edit", "in.png", "--engine", "bedrock", "--rect", "1,1,9,9", "-p", "x",
+        ])
+        .args(["--grow-mask", "21", "-o", "g.png"])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains(
+            "us.stability.stable-image-inpaint-v1:0: --grow-mask must be 0..20, got 21",
+        ));
+}
+
+/// The audit's outpainting examples through the SDK: the sizes the emulator receives and the
+/// canvas imgedit writes.
+#[test]
+fn stability_outpaint_geometry_examples() {
+    let server = serve(&[]);
+    // a canvas wider than 2.5:1 is fine: the limits apply to the image sent
+    let sb = sandbox_with(200, 200);
+    edit(&sb, &server)
+        .args([
+            "in.png", "--canvas", "600x200", "--anchor", "left", "-p", "sea", "-o", "w.png",
+        ])
+        .assert()
+        .success();
+    assert_eq!(load_rgb(&sb.path("w.png")).dimensions(), (600, 200));
+    let sb = sandbox_with(1000, 1000);
+    let plan = |args: &[&str]| -> serde_json::Value {
+        let out = edit(&sb, &server)
+            .arg("in.png")
+            .args(args)
+            .args(["--dry-run", "--json"])
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        serde_json::from_slice::<serde_json::Value>(&out).unwrap()["engine_plan"].clone()
+    };
+    // 1000x1000 extended to 3000x1000
+    let p = plan(&["--canvas", "3000x1000", "--anchor", "left"]);
+    let r = &p["requests"][0];
+    assert_eq!(
+        (r["left"].as_u64(), r["right"].as_u64()),
+        (Some(0), Some(2000))
+    );
+    assert_eq!(p["window"]["sent_width"], 3000);
+    // extended left by 2500: scaled so that the extension is 2000
+    let p = plan(&["--extend", "2500,0,0,0"]);
+    let r = &p["requests"][0];
+    assert_eq!(
+        (r["left"].as_u64(), r["right"].as_u64()),
+        (Some(2000), Some(0))
+    );
+    assert_eq!(p["window"]["sent_width"], 800 + 2000);
+    assert_eq!(p["window"]["width"], 3500);
+}
+
+#[test]
+fn recolor_and_mask_prompt_use_the_search_tools() {
+    let server = serve(&[]);
+    let sb = sandbox_with(96, 96);
+    let out = edit(&sb, &server)
+        .args([
+            "in.png",
+            "--mode",
+            "recolor",
+            "--select",
+            "the jacket",
+            "--prompt",
+            "bright red",
+            "--style-preset",
+            "photographic",
+            "-o",
+            "r.png",
+            "--json",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert_eq!(
+        json_lines(&out)[0]["model"],
+        "us.stability.stable-image-search-recolor-v1:0"
+    );
+    let (src, r) = (load_rgb(&sb.path("in.png")), load_rgb(&sb.path("r.png")));
+    assert_eq!(r.dimensions(), (96, 96));
+    assert_ne!(
+        r.get_pixel(48, 48),
+        src.get_pixel(48, 48),
+        "the emulator recolours the centre"
+    );
+    edit(&sb, &server)
+        .args([
+            "in.png", "--mode", "recolor", "--prompt", "red", "-o", "x.png",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "--mode recolor needs --select TEXT",
+        ));
+    edit(&sb, &server)
+        .args(["in.png", "--mode", "recolor", "--select", "a", "-p", "b"])
+        .args(["--style-preset", "watercolour", "-o", "x.png"])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains(
+            "--style-preset \"watercolour\" is not one of",
+        ));
+    // --mask-prompt: "find the region from text" is search-and-replace's search_prompt
+    let out = edit(&sb, &server)
+        .args([
+            "in.png",
+            "--mask-prompt",
+            "the dog",
+            "-p",
+            "a cat",
+            "--dry-run",
+            "--json",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(v["model"], "us.stability.stable-image-search-replace-v1:0");
+    assert_eq!(v["engine_plan"]["requests"][0]["search_prompt"], "the dog");
+    edit(&sb, &server)
+        .args([
+            "in.png",
+            "--mask-prompt",
+            "the dog",
+            "-p",
+            "a cat",
+            "-o",
+            "m.png",
+        ])
+        .assert()
+        .success();
+}
+
+#[test]
+fn remove_background_keeps_alpha_and_refuses_jpeg() {
+    let server = serve(&[]);
+    let sb = sandbox_with(96, 96);
+    edit(&sb, &server)
+        .args(["in.png", "--mode", "remove-background", "-o", "cut.png"])
+        .assert()
+        .success();
+    let cut = image::open(sb.path("cut.png")).unwrap();
+    assert!(cut.color().has_alpha());
+    let cut = cut.to_rgba8();
+    assert_eq!(cut.get_pixel(0, 0).0[3], 0, "background transparent");
+    assert_eq!(cut.get_pixel(48, 48).0[3], 255, "subject opaque");
+    edit(&sb, &server)
+        .args(["in.png", "--mode", "remove-background", "-o", "cut.jpg"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("cut.jpg").and(predicate::str::contains("PNG or WebP")));
+    assert!(!sb.path("cut.jpg").exists());
+}
+
+#[test]
+fn upscale_returns_the_new_size_and_checks_each_tools_limits() {
+    let server = serve(&[]);
+    let sb = sandbox_with(64, 64);
+    for (upscaler, id) in [
+        ("fast", "us.stability.stable-fast-upscale-v1:0"),
+        (
+            "conservative",
+            "us.stability.stable-conservative-upscale-v1:0",
+        ),
+        ("creative", "us.stability.stable-creative-upscale-v1:0"),
+    ] {
+        let out = edit(&sb, &server)
+            .args([
+                "in.png",
+                "--mode",
+                "upscale",
+                "--upscaler",
+                upscaler,
+                "-p",
+                "sharp",
+            ])
+            .args(["-o", &format!("{upscaler}.png"), "--json"])
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        assert_eq!(json_lines(&out)[0]["model"], id);
+        assert_eq!(
+            load_rgb(&sb.path(&format!("{upscaler}.png"))).dimensions(),
+            (256, 256),
+            "{upscaler}: the result is the new size, not composited"
+        );
+    }
+    // the fast upscaler takes at most 1536 px a side, checked before any call
+    let server = serve(&["throttle=100"]);
+    let big = sandbox_with(1600, 100);
+    edit(&big, &server)
+        .args(["in.png", "--mode", "upscale", "-o", "u.png"])
+        .assert()
+        .code(3)
+        .stderr(
+            predicate::str::contains("us.stability.stable-fast-upscale-v1:0")
+                .and(predicate::str::contains("1600x100"))
+                .and(predicate::str::contains("1536"))
+                .and(predicate::str::contains("retry").not()),
+        );
+    edit(&sb, &server)
+        .args([
+            "in.png",
+            "--mode",
+            "upscale",
+            "--upscaler",
+            "creative",
+            "-p",
+            "x",
+        ])
+        .args(["--creativity", "0.7", "-o", "c.png"])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains(
+            "--creativity must be 0.1..0.5, got 0.7",
+        ));
+}
+
+/// The TUI's mode cycle offers recolor (with its select prompt) and upscale (with its upscaler),
+/// run against the emulator in tmux.
+#[test]
+fn tui_recolor_and_upscale_in_tmux() {
+    use crate::tui::{Tmux, sample_path};
+    use std::time::Duration;
+    if StdCommand::new("tmux").arg("-V").output().is_err() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "tmux is needed for this test on CI"
+        );
+        eprintln!("tmux is not installed: tui_recolor_and_upscale_in_tmux skipped");
+        return;
+    }
+    let server = serve(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("sample.png");
+    std::fs::copy(sample_path(), &input).unwrap();
+    let bin = assert_cmd::cargo::cargo_bin("imgedit");
+    let command = format!(
+        "env -u IMGEDIT_GRAPHICS -u AWS_PROFILE -u AWS_BEARER_TOKEN_BEDROCK IMGEDIT_CONFIG_DIR={c} IMGEDIT_DATA_DIR={d} AWS_ENDPOINT_URL_BEDROCK_RUNTIME={url} AWS_ACCESS_KEY_ID=AKIDIMGEDITTEST AWS_SECRET_ACCESS_KEY=x AWS_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true AWS_CONFIG_FILE={c}/none AWS_SHARED_CREDENTIALS_FILE={c}/none {bin} tui --engine bedrock --graphics halfblocks {img} 2>{log}; sleep 5",
+        log = dir.path().join("stderr.log").display(),
+        c = dir.path().join("config").display(),
+        d = dir.path().join("data").display(),
+        url = server.url,
+        bin = bin.display(),
+        img = input.display(),
+    );
+    let tmux = Tmux {
+        socket: format!("imgedit-bedrock-{}", std::process::id()),
+        log: dir.path().join("stderr.log"),
+    };
+    tmux.start(dir.path(), &command);
+    tmux.wait_for("opened", Duration::from_secs(20));
+    // Tab: outpaint, precise-outpaint, recolor
+    for _ in 0..3 {
+        tmux.send(&["Tab"]);
+    }
+    tmux.wait_for("recolor (Tab)", Duration::from_secs(10));
+    tmux.wait_for("Select (j)", Duration::from_secs(10));
+    tmux.send(&["j"]);
+    tmux.text("the sky");
+    tmux.send(&["Enter"]);
+    tmux.send(&["p"]);
+    tmux.text("bright red");
+    tmux.send(&["Enter"]);
+    tmux.wait_for("bright red", Duration::from_secs(10));
+    tmux.send(&["Enter"]);
+    tmux.wait_for("1 result ready", Duration::from_secs(60));
+    // Tab: upscale with the fast upscaler
+    tmux.send(&["Tab"]);
+    tmux.wait_for("upscale fast (Tab)", Duration::from_secs(10));
+    tmux.wait_for("fast upscaler", Duration::from_secs(10));
+    tmux.send(&["Enter"]);
+    tmux.wait_for("1 result ready", Duration::from_secs(60));
+    tmux.send(&["q"]);
+
+    let work = dir.path().join("data/work");
+    let mut results: Vec<_> = std::fs::read_dir(&work)
+        .unwrap()
+        .flatten()
+        .flat_map(|d| std::fs::read_dir(d.path()).unwrap().flatten())
+        .map(|f| f.path())
+        .collect();
+    results.sort();
+    let sizes: Vec<(u32, u32)> = results
+        .iter()
+        .map(|p| image::image_dimensions(p).unwrap())
+        .collect();
+    let (w, h) = image::image_dimensions(&input).unwrap();
+    assert!(
+        sizes.contains(&(w, h)),
+        "the recolour keeps the size: {sizes:?}"
+    );
+    assert!(
+        sizes.contains(&(w * 4, h * 4)),
+        "the upscale is the new size: {sizes:?}"
+    );
 }

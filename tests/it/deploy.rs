@@ -14,7 +14,7 @@
 //! - its Bedrock answers text, not images, so the Bedrock deployment checks only the role: with
 //!   AUTH=true MiniStack evaluates the role's policy for every call the Lambda makes, so the
 //!   `dynamodb:PutItem` and `bedrock:InvokeModel` grants are really checked; but it takes a
-//!   cross-region profile id (`us.amazon.nova-canvas-v1:0`) for a foundation model of that name,
+//!   cross-region profile id (`us.stability.stable-image-inpaint-v1:0`) for a foundation model of that name,
 //!   where AWS checks the inference-profile ARN and the foundation-model ARNs behind it, so the
 //!   policy's `InferenceProfilePrefix` branch is left to cfn-lint and AWS.
 
@@ -564,7 +564,11 @@ fn the_bedrock_role_may_invoke_the_chosen_model_and_no_other() {
         package(),
         &[
             "Engine=bedrock".into(),
-            "ModelId=amazon.nova-canvas-v1:0".into(),
+            // the emulator takes a profile id for a foundation model of that name (see the top),
+            // so the profile ids go in as model ids here
+            "ModelId=us.stability.stable-image-inpaint-v1:0".into(),
+            "OutpaintModelId=us.stability.stable-outpaint-v1:0".into(),
+            "InferenceProfilePrefix=".into(),
             format!("TableName={table}"),
         ],
     );
@@ -590,7 +594,6 @@ fn the_bedrock_role_may_invoke_the_chosen_model_and_no_other() {
             .to_string()
     });
     let api_url = stack.emulated(&stack.output("InvokeUrl"));
-    // Nova Canvas's smallest side is 320 px
     let (_, jpeg) = photo(320, 320);
     let mask = titan_mask(320, 320, 100, 100, 64, 64);
     let mut body = browser_body("x", "INPAINTING", &jpeg, Some(&mask));
@@ -606,6 +609,16 @@ fn the_bedrock_role_may_invoke_the_chosen_model_and_no_other() {
         a.status
     );
     assert!(text.contains("withheld"), "{}: {text}", a.status);
+    // and its outpainting sibling, which serve calls for OUTPAINTING
+    let mut out = browser_body("x", "OUTPAINTING", &jpeg, None);
+    out["num_images"] = json!(1);
+    let a = post(&api_url, Some(&token), &out);
+    let text = String::from_utf8_lossy(&a.body).into_owned();
+    assert!(
+        !text.contains("not authorized") && !text.contains("access denied"),
+        "{}: {text}",
+        a.status
+    );
 
     // any other model: Bedrock refuses the role, and imgedit says what to allow
     run_ok(

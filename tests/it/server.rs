@@ -671,7 +671,7 @@ fn serve_refuses_to_start_without_auth_or_no_auth() {
             "--engine",
             "bedrock",
             "--model",
-            "stability.stable-image-inpaint-v1:0",
+            "stability.stable-image-erase-object-v1:0",
         ])
         .assert()
         .code(2)
@@ -716,18 +716,21 @@ fn bedrock_errors_keep_their_class_and_code() {
     let sb = Sandbox::new();
     let (_up, api) = bedrock_backed(&sb, &["throttle=1", "unavailable=1"]);
     let (_, jpeg) = photo(512, 512);
-    let body = browser_body(
+    let mut body = browser_body(
         "a cat",
         "INPAINTING",
         &jpeg,
         Some(&titan_mask(512, 512, 100, 100, 64, 64)),
     );
+    // one call per request: a Stability tool makes one image per call
+    body["num_images"] = json!(1);
     let a = post(&edit_url(&api), None, &body);
     assert_eq!(a.status, 429, "{}", short(&a.body));
     assert_eq!(a.json()["error_code"], "ThrottlingException");
+    // "titan" maps to a living model: Titan v2 reached end of life on 2026-06-30
     assert_eq!(
         a.json()["model_attempted"],
-        "amazon.titan-image-generator-v2:0"
+        "us.stability.stable-image-inpaint-v1:0"
     );
     assert!(a.header("retry-after").is_some());
     let a = post(&edit_url(&api), None, &body);
@@ -735,14 +738,50 @@ fn bedrock_errors_keep_their_class_and_code() {
     assert_eq!(a.json()["error_code"], "ServiceUnavailableException");
     let ok = post(&edit_url(&api), None, &body);
     assert_eq!(ok.status, 200, "{}", short(&ok.body));
-    assert_eq!(ok.json()["images"].as_array().unwrap().len(), 2);
-    // Titan's limits apply before any Bedrock call, with the field's name
+    assert_eq!(ok.json()["images"].as_array().unwrap().len(), 1);
+    // the served model's limits apply before any Bedrock call, with the field's name
     let mut long = body.clone();
-    long["prompt"]["text"] = json!("y".repeat(600));
+    long["prompt"]["text"] = json!("y".repeat(10_001));
     let a = post(&edit_url(&api), None, &long);
     assert_eq!(a.status, 400);
     assert_eq!(a.json()["field"], "prompt.text");
-    assert!(a.json()["error"].as_str().unwrap().contains("512"));
+    assert!(a.json()["error"].as_str().unwrap().contains("10000"));
+}
+
+#[test]
+fn serve_engine_bedrock_sends_a_living_us_model_for_every_mode() {
+    let sb = Sandbox::new();
+    let (_up, api) = bedrock_backed(&sb, &[]);
+    let (_, jpeg) = photo(256, 256);
+    let mask = titan_mask(256, 256, 64, 64, 64, 64);
+    let mut inpaint = browser_body("a cat", "INPAINTING", &jpeg, Some(&mask));
+    inpaint["num_images"] = json!(1);
+    let a = post(&edit_url(&api), None, &inpaint);
+    assert_eq!(a.status, 200, "{}", short(&a.body));
+    assert_eq!(
+        a.json()["model_id"],
+        "us.stability.stable-image-inpaint-v1:0"
+    );
+    // OUTPAINTING with a canvas: the outpainting tool
+    let mut out = browser_body("more sea", "OUTPAINTING", &jpeg, None);
+    out["num_images"] = json!(1);
+    out["canvas_config"] = json!({"extend": [0, 0, 64, 0]});
+    let a = post(&edit_url(&api), None, &out);
+    assert_eq!(a.status, 200, "{}", short(&a.body));
+    assert_eq!(a.json()["model_id"], "us.stability.stable-outpaint-v1:0");
+    assert_eq!(
+        decode_b64_image(a.json()["images"][0].as_str().unwrap()).dimensions(),
+        (320, 256)
+    );
+    // OUTPAINTING on the same canvas (Titan's way: keep black, make white): inpainting
+    let mut same = browser_body("more sea", "OUTPAINTING", &jpeg, Some(&mask));
+    same["num_images"] = json!(1);
+    let a = post(&edit_url(&api), None, &same);
+    assert_eq!(a.status, 200, "{}", short(&a.body));
+    assert_eq!(
+        a.json()["model_id"],
+        "us.stability.stable-image-inpaint-v1:0"
+    );
 }
 
 #[test]
@@ -848,6 +887,8 @@ fn the_api_engine_retries_then_explains() {
             "in.png",
             "--rect",
             "10,10,30,30",
+            "-p",
+            "a wall",
             "-n",
             "1",
             "-o",
@@ -1645,6 +1686,8 @@ fn the_api_engine_reports_images_the_api_withheld() {
             "in.png",
             "--rect",
             "10,10,30,30",
+            "-p",
+            "a wall",
             "-n",
             "2",
             "-o",

@@ -5,13 +5,14 @@ pub mod fit;
 pub mod polarity;
 pub mod wire;
 
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use aws_sdk_bedrockruntime::Client;
 use aws_sdk_bedrockruntime::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_bedrockruntime::primitives::Blob;
+use image::{GrayImage, RgbImage};
 use serde_json::{Value, json};
 use tokio::sync::OnceCell;
 
@@ -19,6 +20,7 @@ use super::{
     Engine, EngineKind, EngineOutput, EngineProgress, Generated, PreparedJob, RunContext, Withheld,
 };
 use crate::error::{Error, Result};
+use crate::job::Mode;
 use crate::model::{Lifecycle, ModelSpec};
 
 /// Where and how to call Bedrock.
@@ -32,6 +34,9 @@ pub struct BedrockSettings {
     pub retry_base: Duration,
     /// Read timeout: long enough for premium multi-image requests.
     pub read_timeout: Duration,
+    /// How long an AccessDeniedException is retried before any call has succeeded: AWS
+    /// Marketplace may still be setting up the subscription of a first call (up to 2 minutes).
+    pub access_wait: Duration,
 }
 
 impl Default for BedrockSettings {
@@ -47,6 +52,9 @@ impl Default for BedrockSettings {
             read_timeout: Duration::from_secs(
                 super::env_u64("IMGEDIT_BEDROCK_TIMEOUT_SECS").map_or(300, |v| v.max(1)),
             ),
+            access_wait: Duration::from_secs(
+                super::env_u64("IMGEDIT_BEDROCK_ACCESS_WAIT_SECS").unwrap_or(120),
+            ),
         }
     }
 }
@@ -55,6 +63,9 @@ impl Default for BedrockSettings {
 pub struct BedrockEngine {
     settings: BedrockSettings,
     client: OnceCell<(Client, String)>,
+    /// Whether any call has been answered: after that an AccessDeniedException is not a
+    /// subscription still being set up.
+    answered: AtomicBool,
 }
 
 impl BedrockEngine {
@@ -62,6 +73,7 @@ impl BedrockEngine {
         BedrockEngine {
             settings,
             client: OnceCell::new(),
+            answered: AtomicBool::new(false),
         }
     }
 
@@ -96,7 +108,13 @@ impl BedrockEngine {
     }
 
     /// One InvokeModel call with bounded retries; returns the response body.
-    async fn invoke(&self, spec: &ModelSpec, body: Vec<u8>, ctx: &RunContext) -> Result<Vec<u8>> {
+    async fn invoke(
+        &self,
+        spec: &ModelSpec,
+        mode: Mode,
+        body: Vec<u8>,
+        ctx: &RunContext,
+    ) -> Result<Vec<u8>> {
         let (client, region) = self.client().await?;
         let started = Instant::now();
         let mut attempt = 1;
@@ -117,11 +135,36 @@ impl BedrockEngine {
                         bytes = out.body.as_ref().len(),
                         "InvokeModel answered"
                     );
+                    self.answered.store(true, Ordering::Relaxed);
                     return Ok(out.body.into_inner());
                 }
                 Err(e) => e,
             };
-            let failure = classify(&err, spec, region);
+            let failure = classify(&err, spec, mode, region);
+            // A third-party model's first call may be denied while AWS Marketplace sets up the
+            // subscription: retry that for a bounded time, saying why.
+            let subscribing = failure.code == "AccessDeniedException"
+                && spec.profile_prefix.is_some()
+                && !self.answered.load(Ordering::Relaxed)
+                && !ctx.cancel.load(Ordering::Relaxed);
+            if subscribing {
+                let delay = super::backoff(self.settings.retry_base, attempt.min(6));
+                if started.elapsed() + delay < self.settings.access_wait {
+                    (ctx.status)(format!(
+                        "AccessDeniedException: the AWS Marketplace subscription to {} may still be being set up (it can take a few minutes on first use); retry {attempt} in {:.1} s, for up to {} s",
+                        spec.id,
+                        delay.as_secs_f64(),
+                        self.settings.access_wait.as_secs()
+                    ));
+                    ctx.sleep_unless_cancelled(delay).await?;
+                    attempt += 1;
+                    continue;
+                }
+                return Err(failure.error.with_note(&format!(
+                    " (still denied after {:.0} s of retries while the subscription could be setting up)",
+                    started.elapsed().as_secs_f64()
+                )));
+            }
             let max = match failure.code.as_str() {
                 "ModelTimeoutException" => self.settings.max_attempts.min(2),
                 _ => self.settings.max_attempts,
@@ -160,7 +203,7 @@ struct Failure {
     error: Error,
 }
 
-fn classify<E, R>(err: &SdkError<E, R>, spec: &ModelSpec, region: &str) -> Failure
+fn classify<E, R>(err: &SdkError<E, R>, spec: &ModelSpec, mode: Mode, region: &str) -> Failure
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
     R: std::fmt::Debug,
@@ -174,9 +217,12 @@ where
             let retryable = super::is_retryable_code(&code);
             let message = match code.as_str() {
                 "AccessDeniedException" => format!(
-                    "access denied to {id} in {region}: enable access to this model in the Bedrock console (Model access) for {region}, and allow bedrock:InvokeModel in IAM. Bedrock said: {msg}"
+                    "access denied to {id} in {region}: Bedrock grants access to a model on its first call, through AWS Marketplace (the console's Model access page is retired). The caller needs bedrock:InvokeModel on the model and aws-marketplace:Subscribe, aws-marketplace:Unsubscribe and aws-marketplace:ViewSubscriptions, and the account a valid payment method; setting up a subscription can take up to 15 minutes. Bedrock said: {msg}"
                 ),
-                "ResourceNotFoundException" => not_found(spec, region, &msg),
+                "ResourceNotFoundException" => model_refused(spec, mode, region, &msg),
+                "ValidationException" if refuses_the_id(&msg) => {
+                    model_refused(spec, mode, region, &msg)
+                }
                 "ValidationException" if msg.contains("content filter") => {
                     format!("{id}: blocked by Bedrock's content filters: {msg}")
                 }
@@ -274,29 +320,116 @@ fn short_context<E: std::error::Error + 'static, R: std::fmt::Debug>(
     }
 }
 
-fn not_found(spec: &ModelSpec, region: &str, msg: &str) -> String {
+/// Whether a ValidationException is about the model id rather than the body: the two texts
+/// Bedrock gives for an unknown id, a wrong Region, or a profile-only model called by bare id.
+fn refuses_the_id(msg: &str) -> bool {
+    let m = msg.to_ascii_lowercase();
+    m.contains("provided model identifier is invalid")
+        || (m.contains("on-demand throughput") && m.contains("isn't supported"))
+}
+
+/// The living model to use instead of `spec` for `mode`.
+fn replacement(spec: &ModelSpec, mode: Mode) -> Option<&'static str> {
+    crate::model::active_for(mode)
+        .map(|m| m.id)
+        .or(spec.successor)
+}
+
+/// One message for "Bedrock does not serve this model here": retired, Legacy, or the wrong id
+/// form or Region.
+fn model_refused(spec: &ModelSpec, mode: Mode, region: &str, msg: &str) -> String {
     let id = spec.id;
-    let status = match spec.lifecycle {
-        Lifecycle::Legacy => Some("is Legacy"),
-        Lifecycle::EndOfLife => Some("has reached end of life"),
-        Lifecycle::Active | Lifecycle::Unknown => None,
-    };
-    let suggestion = spec
-        .successor
-        .map(|s| format!(" Use an active model instead, for example --model {s}."))
-        .unwrap_or_default();
-    match status {
-        Some(s) => format!(
-            "{id} ({}) {s}: Bedrock no longer serves it to this account.{suggestion} Bedrock said: {msg}",
-            spec.name
-        ),
-        None if msg.contains("Legacy") => format!(
-            "{id} is marked Legacy by its provider and is not served to this account.{suggestion} Bedrock said: {msg}"
-        ),
-        None => format!(
-            "{id} was not found in {region}: check the model id and that the model is offered in {region} (some need a us./eu. inference profile prefix). Bedrock said: {msg}"
-        ),
+    let instead = replacement(spec, mode).unwrap_or(crate::model::STABILITY_INPAINT_ID);
+    match spec.lifecycle {
+        Lifecycle::EndOfLife => {
+            let when = spec.end_of_life.map_or_else(
+                || "reached end of life (AWS lists no lifecycle for it; imgedit treats it as retired)".to_string(),
+                |d| format!("reached end of life on {d}"),
+            );
+            return format!(
+                "{id} ({}) {when}; use {instead} instead (--model {instead}). Bedrock said: {msg}",
+                spec.name
+            );
+        }
+        Lifecycle::Legacy => {
+            return format!(
+                "{id} ({}) is Legacy: Bedrock no longer serves it to this account; use {instead} instead (--model {instead}). Bedrock said: {msg}",
+                spec.name
+            );
+        }
+        Lifecycle::Active | Lifecycle::Unknown => {}
     }
+    if msg.contains("Legacy") {
+        return format!(
+            "{id} is marked Legacy by its provider and is not served to this account; use {instead} instead. Bedrock said: {msg}"
+        );
+    }
+    let regions = if spec.regions.is_empty() {
+        crate::model::STABILITY_REGIONS
+    } else {
+        spec.regions
+    };
+    let form = match spec.profile_prefix {
+        Some(p) if !id.starts_with(p) => format!("use the {p} inference-profile id {p}{id}"),
+        Some(p) => format!("keep the {p} inference-profile id"),
+        None => format!("use an id of the form {instead}"),
+    };
+    format!(
+        "{id} is not served in {region} under this id: {form}, from one of the Regions {} (--region). Bedrock said: {msg}",
+        regions.join(", ")
+    )
+}
+
+/// A line to show before calling `spec` in `region`, when the call is likely to fail.
+pub fn pre_call_warning(spec: &ModelSpec, mode: Mode, region: &str) -> Option<String> {
+    if spec.lifecycle == Lifecycle::EndOfLife {
+        let instead = replacement(spec, mode).unwrap_or(crate::model::STABILITY_INPAINT_ID);
+        let when = spec.end_of_life.map_or_else(
+            || "is treated as retired".to_string(),
+            |d| format!("reached end of life on {d}"),
+        );
+        return Some(format!(
+            "warning: {} {when}; sending it as asked, but Bedrock will probably refuse it (use {instead})",
+            spec.id
+        ));
+    }
+    if !spec.regions.is_empty() && !spec.regions.contains(&region) {
+        return Some(format!(
+            "warning: {} is served in {}, not in {region}; Bedrock will probably refuse the call (pass --region)",
+            spec.id,
+            spec.regions.join(", ")
+        ));
+    }
+    None
+}
+
+/// The part of the canvas a job sends, with the image and mask cut from it. A Stability outpaint
+/// sends the original and border widths (`wire` builds them), and its result is the whole canvas.
+fn window(job: &PreparedJob) -> Result<(fit::Window, RgbImage, GrayImage)> {
+    if job.mode.replaces_image() {
+        // the whole image, as it is (its size was checked against the tool's limits)
+        let (w, h) = job.image.dimensions();
+        let whole = fit::Window {
+            x: 0,
+            y: 0,
+            w,
+            h,
+            send_w: w,
+            send_h: h,
+        };
+        return Ok((whole, job.image.clone(), job.mask.clone()));
+    }
+    if job.model.family == crate::model::Family::StabilityOutpaint {
+        let plan = fit::outpaint(job.model, &job.placement, job.source_size)?;
+        return Ok((
+            plan.window(&job.placement),
+            job.image.clone(),
+            job.mask.clone(),
+        ));
+    }
+    let win = fit::choose(job.model, &job.mask)?;
+    let (img, mask) = fit::crop(&win, &job.image, &job.mask);
+    Ok((win, img, mask))
 }
 
 #[async_trait]
@@ -306,9 +439,8 @@ impl Engine for BedrockEngine {
     }
 
     fn plan(&self, job: &PreparedJob) -> Result<Option<Value>> {
-        let win = fit::choose(job.model, &job.mask)?;
-        let (img, mask) = fit::crop(&win, &job.image, &job.mask);
-        let requests = wire::build_requests(job, &win, &img, &mask)?;
+        let (win, img, mask) = window(job)?;
+        let requests = wire::build_requests(job, &img, &mask)?;
         let images = job.seeds.len();
         Ok(Some(json!({
             "model_id": job.model.id,
@@ -322,28 +454,56 @@ impl Engine for BedrockEngine {
     }
 
     async fn run(&self, job: &PreparedJob, ctx: &RunContext) -> Result<EngineOutput> {
+        use futures_util::StreamExt;
         let spec = job.model;
-        let win = fit::choose(spec, &job.mask)?;
-        let (img, mask) = fit::crop(&win, &job.image, &job.mask);
-        let requests = wire::build_requests(job, &win, &img, &mask)?;
-        let total = requests.len() as u64;
-        let mut out = EngineOutput::default();
-        for (i, req) in requests.iter().enumerate() {
+        let (win, img, mask) = window(job)?;
+        let requests = wire::build_requests(job, &img, &mask)?;
+        let (_, region) = self.client().await?;
+        if let Some(w) = pre_call_warning(spec, job.mode, region) {
+            (ctx.status)(w);
+        }
+        let images = requests.len();
+        let done = AtomicUsize::new(0);
+        let report = |n: usize| {
             (ctx.progress)(EngineProgress {
-                image: i,
-                images: requests.len(),
-                done: i as u64,
-                total,
-            });
-            let body = serde_json::to_vec(&req.body)
-                .map_err(|e| Error::Engine(format!("cannot serialise the request: {e}")))?;
-            let response = self.invoke(spec, body, ctx).await?;
-            let parsed = wire::parse_response(spec.family, &response, req)?;
+                image: n.min(images.saturating_sub(1)),
+                images,
+                done: n as u64,
+                total: images as u64,
+            })
+        };
+        report(0);
+        // One call per seed for the Stability tools: up to max_images of them at once.
+        let parallel = spec.max_images.clamp(1, 5) as usize;
+        let mut calls = Vec::with_capacity(images);
+        for req in &requests {
+            let (done, report) = (&done, &report);
+            calls.push(Box::pin(async move {
+                let r = self.call(job, req, ctx).await;
+                report(done.fetch_add(1, Ordering::Relaxed) + 1);
+                r
+            }));
+        }
+        let answers: Vec<Result<wire::Parsed>> = futures_util::stream::iter(calls)
+            .buffered(parallel)
+            .collect()
+            .await;
+        let mut out = EngineOutput::default();
+        for parsed in answers {
+            let parsed = parsed?;
             for (image, seed) in parsed.images {
-                out.images.push(Generated {
-                    image: fit::paste_back(&win, &job.image, &image),
-                    seed,
-                });
+                if job.mode.replaces_image() {
+                    out.images.push(Generated {
+                        image: image.to_rgb8(),
+                        seed,
+                    });
+                    out.replacing.push(image);
+                } else {
+                    out.images.push(Generated {
+                        image: fit::paste_back(&win, &job.image, &image.to_rgb8()),
+                        seed,
+                    });
+                }
             }
             out.withheld.extend(
                 parsed
@@ -352,13 +512,57 @@ impl Engine for BedrockEngine {
                     .map(|(seed, reason)| Withheld { seed, reason }),
             );
         }
-        (ctx.progress)(EngineProgress {
-            image: requests.len().saturating_sub(1),
-            images: requests.len(),
-            done: total,
-            total,
-        });
         Ok(out)
+    }
+}
+
+impl BedrockEngine {
+    /// One request: its answer, with a content-filter block (a 400 or a 200) as withheld images
+    /// and Stability's "Inference error" retried.
+    async fn call(
+        &self,
+        job: &PreparedJob,
+        req: &wire::Request,
+        ctx: &RunContext,
+    ) -> Result<wire::Parsed> {
+        let spec = job.model;
+        let body = serde_json::to_vec(&req.body)
+            .map_err(|e| Error::Engine(format!("cannot serialise the request: {e}")))?;
+        let max = self.settings.max_attempts.min(3);
+        let mut attempt = 1;
+        loop {
+            let response = match self.invoke(spec, job.mode, body.clone(), ctx).await {
+                Ok(r) => r,
+                Err(Error::Service { code, message }) if code == "ContentFilterBlocked" => {
+                    return Ok(wire::Parsed {
+                        images: Vec::new(),
+                        withheld: req
+                            .seeds
+                            .iter()
+                            .map(|&s| (Some(s), message.clone()))
+                            .collect(),
+                    });
+                }
+                Err(e) => return Err(e),
+            };
+            let parsed = wire::parse_response(spec.family, &response, req)?;
+            let failed = parsed
+                .withheld
+                .iter()
+                .any(|(_, r)| r == wire::INFERENCE_ERROR);
+            if !failed || attempt >= max || ctx.cancel.load(Ordering::Relaxed) {
+                return Ok(parsed);
+            }
+            let delay = super::backoff(self.settings.retry_base, attempt);
+            (ctx.status)(format!(
+                "{}: retry {attempt} of {} in {:.1} s",
+                wire::INFERENCE_ERROR,
+                max - 1,
+                delay.as_secs_f64()
+            ));
+            ctx.sleep_unless_cancelled(delay).await?;
+            attempt += 1;
+        }
     }
 }
 
@@ -367,20 +571,58 @@ mod tests {
     use super::*;
 
     #[test]
-    fn legacy_not_found_names_the_model_and_a_successor() {
+    fn a_retired_model_names_its_date_and_a_living_replacement() {
+        let spec = crate::model::find("amazon.nova-canvas-v1:0").unwrap();
+        let m = model_refused(spec, Mode::Outpaint, "us-east-1", "gone");
+        assert!(
+            m.contains("amazon.nova-canvas-v1:0")
+                && m.contains("reached end of life on 2026-09-30; use us.stability.stable-outpaint-v1:0 instead"),
+            "{m}"
+        );
         let spec = crate::model::find("amazon.titan-image-generator-v2:0").unwrap();
-        let m = not_found(
-            spec,
-            "us-east-1",
-            "The model is marked by provider as Legacy",
-        );
+        let m = model_refused(spec, Mode::Inpaint, "us-east-1", "x");
         assert!(
-            m.contains("amazon.titan-image-generator-v2:0") && m.contains("end of life"),
+            m.contains("reached end of life on 2026-06-30; use us.stability.stable-image-inpaint-v1:0 instead"),
             "{m}"
         );
+    }
+
+    #[test]
+    fn the_id_refusals_map_to_one_message_with_regions_and_the_us_form() {
+        let bare = crate::model::resolve("stability.stable-image-erase-object-v1:0", None).unwrap();
+        let texts = [
+            "The provided model identifier is invalid.",
+            "Invocation of model ID stability.stable-image-erase-object-v1:0 with on-demand throughput isn't supported. Retry your request with the ID or ARN of an inference profile that contains this model.",
+        ];
+        for t in texts {
+            assert!(refuses_the_id(t), "{t}");
+            let m = model_refused(bare, Mode::Erase, "eu-west-1", t);
+            assert!(
+                m.contains("us.stability.stable-image-erase-object-v1:0")
+                    && m.contains("us-east-1, us-east-2, us-west-2")
+                    && m.contains("eu-west-1"),
+                "{m}"
+            );
+        }
+        assert!(!refuses_the_id(
+            "Malformed input request: #/prompt: expected maxLength: 10000"
+        ));
+    }
+
+    #[test]
+    fn warnings_before_the_call() {
+        let s = crate::model::find("us.stability.stable-image-inpaint-v1:0").unwrap();
+        assert!(pre_call_warning(s, Mode::Inpaint, "us-west-2").is_none());
+        let w = pre_call_warning(s, Mode::Inpaint, "eu-central-1").unwrap();
         assert!(
-            m.contains("--model stability.stable-image-inpaint-v1:0"),
-            "{m}"
+            w.contains("us-east-1, us-east-2, us-west-2") && w.contains("eu-central-1"),
+            "{w}"
+        );
+        let t = crate::model::find("amazon.titan-image-generator-v1").unwrap();
+        assert!(
+            pre_call_warning(t, Mode::Inpaint, "us-east-1")
+                .unwrap()
+                .contains("retired")
         );
     }
 }

@@ -16,11 +16,14 @@ pub enum TitanTask {
     Outpainting,
 }
 
-/// Converts imgedit's mask (any value > 0 = generate) to the mask image `family` expects.
+/// Converts imgedit's mask to the mask image `family` expects. Titan and Nova take pure black and
+/// white (any value > 0 = generate); Stability reads grey as partial strength, so its masks keep
+/// imgedit's values (a hard mask stays hard).
 pub fn to_model(family: Family, task: TitanTask, mask: &GrayImage) -> RgbImage {
     let generate = |v: u8| v > 0;
     RgbImage::from_fn(mask.width(), mask.height(), |x, y| {
-        let g = generate(mask.get_pixel(x, y).0[0]);
+        let v = mask.get_pixel(x, y).0[0];
+        let g = generate(v);
         match family {
             // Titan/Nova: the "inside" is black. Inpainting: inside = generate. Outpainting:
             // inside = keep, so the generated border is white.
@@ -28,14 +31,8 @@ pub fn to_model(family: Family, task: TitanTask, mask: &GrayImage) -> RgbImage {
                 (TitanTask::Inpainting, true) | (TitanTask::Outpainting, false) => BLACK,
                 _ => WHITE,
             },
-            // Stability (and anything else): white = edit.
-            _ => {
-                if g {
-                    WHITE
-                } else {
-                    BLACK
-                }
-            }
+            // Stability (and anything else): white = edit, grey = partial strength.
+            _ => Rgb([v, v, v]),
         }
     })
 }
@@ -112,7 +109,7 @@ mod tests {
     #[test]
     fn feathered_values_count_as_generate_and_round_trip() {
         let soft = GrayImage::from_raw(3, 1, vec![255, 40, 0]).unwrap();
-        for f in [Family::Titan, Family::NovaCanvas, Family::StabilityInpaint] {
+        for f in [Family::Titan, Family::NovaCanvas] {
             for task in [TitanTask::Inpainting, TitanTask::Outpainting] {
                 let sent = to_model(f, task, &soft);
                 assert!(
@@ -123,5 +120,15 @@ mod tests {
                 assert_eq!(back.as_raw(), &[255, 255, 0], "{f:?} {task:?}");
             }
         }
+    }
+
+    #[test]
+    fn stability_keeps_grey_as_strength_and_hard_masks_hard() {
+        let soft = GrayImage::from_raw(3, 1, vec![255, 40, 0]).unwrap();
+        let sent = to_model(Family::StabilityInpaint, TitanTask::Inpainting, &soft);
+        let row: Vec<[u8; 3]> = sent.pixels().map(|p| p.0).collect();
+        assert_eq!(row, vec![W, [40, 40, 40], B]);
+        let sent = to_model(Family::StabilityErase, TitanTask::Inpainting, &mask());
+        assert_eq!(px(&sent), [W, B]);
     }
 }

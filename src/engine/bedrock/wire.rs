@@ -4,13 +4,13 @@
 use image::{DynamicImage, GrayImage, ImageFormat, RgbImage};
 use serde_json::{Map, Value, json};
 
-use super::fit::Window;
+use super::fit::{self, Outpaint};
 use super::polarity::{self, TitanTask};
 use crate::engine::PreparedJob;
 use crate::error::{Error, Result};
 use crate::image_io;
 use crate::input_err;
-use crate::job::Mode;
+use crate::job::{Mode, OutputFormat};
 use crate::model::{BEDROCK_MAX_BODY_BYTES, Family, ModelSpec};
 
 /// One InvokeModel call: its body and the seeds of the images it asks for.
@@ -23,7 +23,8 @@ pub struct Request {
 /// What came back from one call.
 #[derive(Debug, Default)]
 pub struct Parsed {
-    pub images: Vec<(RgbImage, u64)>,
+    /// As decoded: background removal keeps its alpha channel.
+    pub images: Vec<(DynamicImage, u64)>,
     pub withheld: Vec<(Option<u64>, String)>,
 }
 
@@ -54,16 +55,17 @@ fn image_b64(spec: &ModelSpec, img: &RgbImage) -> Result<String> {
     }
 }
 
-fn put_opt(map: &mut Map<String, Value>, key: &str, v: &Option<String>) {
-    if let Some(v) = v {
-        map.insert(key.into(), Value::String(v.clone()));
+/// Puts a text field, leaving it out when empty: Bedrock refuses `""` (Nova: 1..1024 characters)
+/// where leaving the field out means "none".
+fn put_text(map: &mut Map<String, Value>, key: &str, v: &Option<String>) {
+    if let Some(v) = v.as_deref().filter(|v| !v.trim().is_empty()) {
+        map.insert(key.into(), Value::String(v.to_string()));
     }
 }
 
 /// Builds the calls for a job whose canvas window is `image`/`mask` (already fitted).
 pub fn build_requests(
     job: &PreparedJob,
-    win: &Window,
     image: &RgbImage,
     mask: &GrayImage,
 ) -> Result<Vec<Request>> {
@@ -75,11 +77,7 @@ pub fn build_requests(
                 "the local model is not served by Bedrock".into(),
             ));
         }
-        _ => job
-            .seeds
-            .iter()
-            .map(|&seed| stability_request(job, win, image, mask, seed))
-            .collect::<Result<Vec<_>>>()?,
+        _ => stability_requests(job, image, mask)?,
     };
     for r in &requests {
         let size = r.body.to_string().len();
@@ -102,11 +100,11 @@ fn titan_request(job: &PreparedJob, image: &RgbImage, mask: &GrayImage) -> Resul
     };
     let mut params = Map::new();
     params.insert("image".into(), Value::String(image_b64(spec, image)?));
-    put_opt(&mut params, "text", &job.prompt);
-    put_opt(&mut params, "negativeText", &job.negative);
-    match &job.mask_prompt {
+    put_text(&mut params, "text", &job.prompt);
+    put_text(&mut params, "negativeText", &job.negative);
+    match job.mask_prompt.as_deref().filter(|t| !t.trim().is_empty()) {
         Some(text) => {
-            params.insert("maskPrompt".into(), Value::String(text.clone()));
+            params.insert("maskPrompt".into(), Value::String(text.to_string()));
         }
         None => {
             let m = polarity::to_model(spec.family, task, mask);
@@ -143,10 +141,102 @@ fn titan_request(job: &PreparedJob, image: &RgbImage, mask: &GrayImage) -> Resul
     })
 }
 
+/// Whether a Stability tool takes `seed` (background removal and fast upscale do not).
+fn takes_seed(family: Family) -> bool {
+    !matches!(
+        family,
+        Family::StabilityRemoveBackground | Family::StabilityFastUpscale
+    )
+}
+
+/// Formats tried for the input image, in order, until the request body fits.
+fn fallback_formats(spec: &ModelSpec) -> &'static [ImageFormat] {
+    if spec.webp_input {
+        &[ImageFormat::Png, ImageFormat::Jpeg, ImageFormat::WebP]
+    } else {
+        &[ImageFormat::Png, ImageFormat::Jpeg]
+    }
+}
+
+/// The input image of a Stability call: the window, or for outpainting the original at the
+/// planned scale.
+fn stability_input(job: &PreparedJob, image: &RgbImage) -> Result<(RgbImage, Option<Outpaint>)> {
+    if job.model.family != Family::StabilityOutpaint {
+        return Ok((image.clone(), None));
+    }
+    let plan = fit::outpaint(job.model, &job.placement, job.source_size)?;
+    let (sw, sh) = job.source_size;
+    let p = job.placement;
+    let src = image::imageops::crop_imm(&job.image, p.x, p.y, sw, sh).to_image();
+    let src = if (plan.input_w, plan.input_h) == (sw, sh) {
+        src
+    } else {
+        image::imageops::resize(
+            &src,
+            plan.input_w,
+            plan.input_h,
+            image::imageops::FilterType::Lanczos3,
+        )
+    };
+    Ok((src, Some(plan)))
+}
+
+/// The calls of a Stability job: one per seed (each tool makes one image per call), the input
+/// image in the first format whose body fits Bedrock's limit.
+fn stability_requests(
+    job: &PreparedJob,
+    image: &RgbImage,
+    mask: &GrayImage,
+) -> Result<Vec<Request>> {
+    stability_requests_within(job, image, mask, BEDROCK_MAX_BODY_BYTES)
+}
+
+fn stability_requests_within(
+    job: &PreparedJob,
+    image: &RgbImage,
+    mask: &GrayImage,
+    limit: usize,
+) -> Result<Vec<Request>> {
+    let spec = job.model;
+    let (input, plan) = stability_input(job, image)?;
+    let dynimg = DynamicImage::ImageRgb8(input);
+    let mut sizes = Vec::new();
+    for &format in fallback_formats(spec) {
+        let bytes = image_io::encode(&dynimg, format)?;
+        let b64 = image_io::base64_encode(&bytes);
+        let requests = job
+            .seeds
+            .iter()
+            .map(|&seed| stability_request(job, &b64, plan, mask, seed))
+            .collect::<Result<Vec<_>>>()?;
+        let largest = requests
+            .iter()
+            .map(|r| r.body.to_string().len())
+            .max()
+            .unwrap_or(0);
+        if largest <= limit {
+            if format != ImageFormat::Png {
+                tracing::debug!(
+                    ?format,
+                    bytes = largest,
+                    "input re-encoded to fit the body limit"
+                );
+            }
+            return Ok(requests);
+        }
+        sizes.push(format!("{largest} as {}", image_io::format_name(format)));
+    }
+    Err(input_err!(
+        "{}: request body: {} bytes, the limit is {limit}; use a smaller image",
+        spec.id,
+        sizes.join(", ")
+    ))
+}
+
 fn stability_request(
     job: &PreparedJob,
-    win: &Window,
-    image: &RgbImage,
+    image_b64: &str,
+    plan: Option<Outpaint>,
     mask: &GrayImage,
     seed: u64,
 ) -> Result<Request> {
@@ -156,52 +246,69 @@ fn stability_request(
         let m = polarity::to_model(spec.family, TitanTask::Inpainting, mask);
         Ok(Value::String(png_b64(&DynamicImage::ImageRgb8(m))?))
     };
-    match spec.family {
-        Family::StabilityOutpaint => {
-            // Send the original and the border widths, scaled like the window.
-            let p = job.placement;
-            let (sw, sh) = job.source_size;
-            let sx = f64::from(win.send_w) / f64::from(win.w);
-            let sy = f64::from(win.send_h) / f64::from(win.h);
-            let scale = |v: u32, s: f64| (f64::from(v) * s).round() as u32;
-            let (left, up) = (scale(p.x, sx), scale(p.y, sy));
-            let (iw, ih) = (scale(sw, sx).max(1), scale(sh, sy).max(1));
-            let right = win.send_w.saturating_sub(left + iw);
-            let down = win.send_h.saturating_sub(up + ih);
-            if left + right + up + down == 0 {
-                return Err(input_err!(
-                    "{}: outpainting needs a larger canvas (--extend or --canvas)",
-                    spec.id
-                ));
-            }
-            let src =
-                image::imageops::crop_imm(image, left, up, iw.min(win.send_w), ih.min(win.send_h))
-                    .to_image();
-            body.insert("image".into(), Value::String(image_b64(spec, &src)?));
-            for (k, v) in [("left", left), ("right", right), ("up", up), ("down", down)] {
+    body.insert("image".into(), Value::String(image_b64.to_string()));
+    match (spec.family, plan) {
+        (Family::StabilityOutpaint, Some(o)) => {
+            for (k, v) in [
+                ("left", o.left),
+                ("right", o.right),
+                ("up", o.up),
+                ("down", o.down),
+            ] {
                 body.insert(k.into(), json!(v));
             }
-            put_opt(&mut body, "prompt", &job.prompt);
+            put_text(&mut body, "prompt", &job.prompt);
         }
-        Family::StabilityErase => {
-            body.insert("image".into(), Value::String(image_b64(spec, image)?));
+        (Family::StabilityErase, _) => {
             body.insert("mask".into(), mask_b64()?);
         }
-        Family::StabilitySearchReplace => {
-            body.insert("image".into(), Value::String(image_b64(spec, image)?));
-            put_opt(&mut body, "prompt", &job.prompt);
-            put_opt(&mut body, "search_prompt", &job.search);
-            put_opt(&mut body, "negative_prompt", &job.negative);
+        (Family::StabilitySearchReplace, _) => {
+            put_text(&mut body, "prompt", &job.prompt);
+            // --mask-prompt ("find the region from text") is search-and-replace's search_prompt
+            put_text(
+                &mut body,
+                "search_prompt",
+                &job.search.clone().or_else(|| job.mask_prompt.clone()),
+            );
+            put_text(&mut body, "negative_prompt", &job.negative);
+        }
+        (Family::StabilitySearchRecolor, _) => {
+            put_text(&mut body, "prompt", &job.prompt);
+            put_text(&mut body, "select_prompt", &job.tool.select);
+            put_text(&mut body, "negative_prompt", &job.negative);
+        }
+        (Family::StabilityRemoveBackground | Family::StabilityFastUpscale, _) => {}
+        (Family::StabilityConservativeUpscale | Family::StabilityCreativeUpscale, _) => {
+            // the prompt is required; an empty one is allowed (0..10,000 characters)
+            body.insert(
+                "prompt".into(),
+                Value::String(job.prompt.clone().unwrap_or_default()),
+            );
+            put_text(&mut body, "negative_prompt", &job.negative);
         }
         _ => {
-            body.insert("image".into(), Value::String(image_b64(spec, image)?));
             body.insert("mask".into(), mask_b64()?);
-            put_opt(&mut body, "prompt", &job.prompt);
-            put_opt(&mut body, "negative_prompt", &job.negative);
+            put_text(&mut body, "prompt", &job.prompt);
+            put_text(&mut body, "negative_prompt", &job.negative);
         }
     }
-    body.insert("seed".into(), json!(seed));
-    body.insert("output_format".into(), json!("png"));
+    if let Some((_, default)) = spec.grow_mask {
+        body.insert(
+            "grow_mask".into(),
+            json!(job.tool.grow_mask.unwrap_or(default)),
+        );
+    }
+    if let (Some(_), Some(c)) = (spec.creativity, job.tool.creativity) {
+        body.insert("creativity".into(), json!(c));
+    }
+    if spec.style_preset {
+        put_text(&mut body, "style_preset", &job.tool.style_preset);
+    }
+    if takes_seed(spec.family) {
+        body.insert("seed".into(), json!(seed));
+    }
+    let format = job.tool.output_format.unwrap_or(OutputFormat::Png);
+    body.insert("output_format".into(), json!(format.wire_name()));
     Ok(Request {
         body: Value::Object(body),
         seeds: vec![seed],
@@ -212,7 +319,7 @@ fn malformed(what: &str) -> Error {
     Error::Engine(format!("Bedrock returned a malformed response: {what}"))
 }
 
-fn decode_image(b64: &Value, i: usize) -> Result<RgbImage> {
+fn decode_image(b64: &Value, i: usize) -> Result<DynamicImage> {
     let s = b64
         .as_str()
         .ok_or_else(|| malformed(&format!("images[{i}] is not a string")))?;
@@ -224,10 +331,15 @@ fn decode_image(b64: &Value, i: usize) -> Result<RgbImage> {
         &image_io::DecodeLimits::default(),
     )
     .map_err(|e| malformed(&e.to_string()))?;
-    Ok(decoded.image.to_rgb8())
+    Ok(decoded.image)
 }
 
-/// Parses one response body; images the model withheld are listed with the reason.
+/// Stability's `finish_reasons` value for a model failure (retried, unlike a filter).
+pub const INFERENCE_ERROR: &str = "Inference error";
+
+/// Parses one response body; images the model withheld are listed with the reason. A content
+/// filter's verdict is a withheld image whatever the shape (Titan's `error`, Stability's
+/// `finish_reasons`, with or without `images`), so it takes the same path as a 400 block.
 pub fn parse_response(family: Family, body: &[u8], req: &Request) -> Result<Parsed> {
     let v: Value =
         serde_json::from_slice(body).map_err(|e| malformed(&format!("not JSON ({e})")))?;
@@ -253,11 +365,6 @@ pub fn parse_response(family: Family, body: &[u8], req: &Request) -> Result<Pars
             let reason = error
                 .map(str::to_string)
                 .unwrap_or_else(|| "withheld by the content filter".into());
-            if out.images.is_empty() && error.is_some() {
-                return Err(Error::Engine(format!(
-                    "Bedrock returned no image: {reason}"
-                )));
-            }
             for _ in out.images.len()..asked {
                 out.withheld.push((None, reason.clone()));
             }
@@ -275,7 +382,14 @@ pub fn parse_response(family: Family, body: &[u8], req: &Request) -> Result<Pars
                 .unwrap_or_default();
             let mut next_image = images.iter().enumerate();
             for (i, &asked_seed) in req.seeds.iter().enumerate() {
-                let seed = seeds.get(i).and_then(Value::as_u64).unwrap_or(asked_seed);
+                // The doc types seeds as strings; its examples send numbers.
+                let seed = seeds
+                    .get(i)
+                    .and_then(|v| {
+                        v.as_u64()
+                            .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
+                    })
+                    .unwrap_or(asked_seed);
                 match reasons.get(i).and_then(Value::as_str) {
                     Some(reason) => out.withheld.push((Some(seed), reason.to_string())),
                     None => match next_image.next() {
@@ -298,10 +412,13 @@ pub fn redacted(body: &Value) -> Value {
             Value::Object(m.iter().map(|(k, v)| (k.clone(), redacted(v))).collect())
         }
         Value::Array(a) => Value::Array(a.iter().map(redacted).collect()),
-        // by characters, never bytes: a long prompt may be multi-byte text
-        Value::String(s) if s.chars().count() > 120 => {
-            let head: String = s.chars().take(24).collect();
-            Value::String(format!("{head}...({} base64 characters)", s.chars().count()))
+        // base64 only: a long prompt (any UTF-8) is shown as it is
+        Value::String(s)
+            if s.len() > 120
+                && s.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"+/=".contains(&b)) =>
+        {
+            Value::String(format!("{}...({} base64 characters)", &s[..24], s.len()))
         }
         other => other.clone(),
     }
@@ -331,7 +448,8 @@ mod tests {
         assert_eq!(p.withheld.len(), 2);
         assert!(p.withheld[0].1.contains("content filters"));
         let none = json!({"images": null, "error": "blocked"});
-        assert!(parse_response(Family::Titan, none.to_string().as_bytes(), &req(&[1])).is_err());
+        let p = parse_response(Family::Titan, none.to_string().as_bytes(), &req(&[1])).unwrap();
+        assert_eq!(p.withheld, vec![(None, "blocked".to_string())]);
     }
 
     #[test]
@@ -375,8 +493,15 @@ mod tests {
 
     #[test]
     fn redaction_shortens_base64_only() {
-        let v = redacted(&json!({"image": "A".repeat(500), "text": "a cat"}));
+        let long_prompt = format!("a{}", "日本".repeat(100));
+        let v =
+            redacted(&json!({"image": "A".repeat(500), "text": "a cat", "prompt": long_prompt}));
         assert_eq!(v["text"], "a cat");
+        assert_eq!(
+            v["prompt"],
+            long_prompt.as_str(),
+            "prompts are not cut (nor cut mid-character)"
+        );
         assert!(
             v["image"]
                 .as_str()
@@ -394,12 +519,12 @@ mod polarity_fixtures {
     use crate::job::{Placement, Quality};
     use crate::model;
 
-    fn job(id: &str, mode: Mode) -> (PreparedJob, Window) {
+    fn job(id: &str, mode: Mode) -> PreparedJob {
         let spec = model::find(id).unwrap();
         let (w, h) = (64u32, 64u32);
         // generate = the left half, keep = the right half
         let mask = GrayImage::from_fn(w, h, |x, _| image::Luma([if x < 32 { 255 } else { 0 }]));
-        let job = PreparedJob {
+        PreparedJob {
             image: RgbImage::new(w, h),
             mask,
             mode,
@@ -413,22 +538,14 @@ mod polarity_fixtures {
             model: spec,
             placement: Placement::identity(w, h),
             source_size: (w, h),
-        };
-        let win = Window {
-            x: 0,
-            y: 0,
-            w,
-            h,
-            send_w: w,
-            send_h: h,
-        };
-        (job, win)
+            tool: Default::default(),
+        }
     }
 
     /// (colour sent where imgedit says "generate", colour where it says "keep")
     fn sent_mask(id: &str, mode: Mode) -> ([u8; 3], [u8; 3]) {
-        let (j, win) = job(id, mode);
-        let reqs = build_requests(&j, &win, &j.image, &j.mask).unwrap();
+        let j = job(id, mode);
+        let reqs = build_requests(&j, &j.image, &j.mask).unwrap();
         let body = &reqs[0].body;
         let b64 = body
             .pointer("/inPaintingParams/maskImage")
@@ -485,12 +602,254 @@ mod polarity_fixtures {
 
     #[test]
     fn titan_outpainting_modes_are_named() {
-        let (j, win) = job("amazon.titan-image-generator-v1", Mode::PreciseOutpaint);
-        let r = build_requests(&j, &win, &j.image, &j.mask).unwrap();
+        let j = job("amazon.titan-image-generator-v1", Mode::PreciseOutpaint);
+        let r = build_requests(&j, &j.image, &j.mask).unwrap();
         assert_eq!(r[0].body["taskType"], "OUTPAINTING");
         assert_eq!(r[0].body["outPaintingParams"]["outPaintingMode"], "PRECISE");
-        let (j, win) = job("amazon.titan-image-generator-v1", Mode::Outpaint);
-        let r = build_requests(&j, &win, &j.image, &j.mask).unwrap();
+        let j = job("amazon.titan-image-generator-v1", Mode::Outpaint);
+        let r = build_requests(&j, &j.image, &j.mask).unwrap();
         assert_eq!(r[0].body["outPaintingParams"]["outPaintingMode"], "DEFAULT");
+    }
+}
+
+/// The client's bodies and parsing against the request and response bodies of AWS's own examples
+/// (tests/fixtures/bedrock/stability.json), not only against imgedit's emulator.
+#[cfg(test)]
+mod doc_fixtures {
+    use super::*;
+    use crate::job::{Placement, ToolOptions};
+    use crate::model;
+
+    fn fixture() -> Value {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/bedrock/stability.json"
+        );
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    }
+
+    fn prepared(id: &str, mode: Mode, source: (u32, u32), placement: Placement) -> PreparedJob {
+        let (cw, ch) = (placement.canvas_width, placement.canvas_height);
+        let mask = GrayImage::from_fn(cw, ch, |x, y| {
+            image::Luma([if x < cw / 2 && y < ch / 2 { 255 } else { 0 }])
+        });
+        PreparedJob {
+            image: RgbImage::from_fn(cw, ch, |x, y| image::Rgb([x as u8, y as u8, 9])),
+            mask,
+            mode,
+            prompt: Some("artificer of time and space".into()),
+            negative: Some("blur".into()),
+            mask_prompt: None,
+            search: Some("the man".into()),
+            seeds: vec![0],
+            cfg_scale: None,
+            quality: None,
+            model: model::find(id).unwrap(),
+            placement,
+            source_size: source,
+            tool: ToolOptions::default(),
+        }
+    }
+
+    fn body(job: &PreparedJob) -> Map<String, Value> {
+        let r = build_requests(job, &job.image, &job.mask).unwrap();
+        r[0].body.as_object().unwrap().clone()
+    }
+
+    /// Every field the client sends is one the doc lists for the tool, with the doc's type.
+    fn assert_fields(id: &str, body: &Map<String, Value>) {
+        let f = fixture();
+        let types = f["field_types"][id].as_object().unwrap();
+        for (k, v) in body {
+            let want = types
+                .get(k)
+                .and_then(Value::as_str)
+                .unwrap_or_else(|| panic!("{id}: {k} is not a field of the tool"));
+            let ok = match want {
+                "string" => v.is_string(),
+                "integer" => v.is_u64(),
+                "number" => v.is_number(),
+                _ => false,
+            };
+            assert!(ok, "{id}: {k} = {v} is not a {want}");
+        }
+    }
+
+    #[test]
+    fn inpaint_body_matches_the_doc_example() {
+        let id = "us.stability.stable-image-inpaint-v1:0";
+        let j = prepared(id, Mode::Inpaint, (128, 128), Placement::identity(128, 128));
+        let b = body(&j);
+        assert_fields(id, &b);
+        let example = fixture()["requests"][id].as_object().unwrap().clone();
+        for k in example.keys() {
+            assert!(b.contains_key(k), "{k} missing");
+        }
+        assert_eq!(b["prompt"], example["prompt"]);
+        assert_eq!(b["grow_mask"], 5);
+        assert_eq!(b["output_format"], "png");
+    }
+
+    #[test]
+    fn outpaint_body_matches_the_doc_example() {
+        let id = "us.stability.stable-outpaint-v1:0";
+        let place = Placement {
+            canvas_width: 640 + 1024,
+            canvas_height: 480 + 300,
+            x: 512,
+            y: 200,
+        };
+        let j = prepared(id, Mode::Outpaint, (640, 480), place);
+        let b = body(&j);
+        assert_fields(id, &b);
+        let example = &fixture()["requests"][id];
+        for k in ["left", "right", "up", "down"] {
+            assert_eq!(b[k], example[k], "{k}");
+        }
+        let img =
+            image_io::decode_base64_or_data_url(b["image"].as_str().unwrap(), "image").unwrap();
+        let img = image::load_from_memory(&img).unwrap();
+        assert_eq!(
+            (img.width(), img.height()),
+            (640, 480),
+            "the original is sent, not the canvas"
+        );
+    }
+
+    #[test]
+    fn every_tool_sends_only_its_fields_with_the_docs_types() {
+        for (id, mode) in [
+            ("us.stability.stable-image-erase-object-v1:0", Mode::Erase),
+            (
+                "us.stability.stable-image-search-replace-v1:0",
+                Mode::Replace,
+            ),
+            (
+                "us.stability.stable-image-search-recolor-v1:0",
+                Mode::Recolor,
+            ),
+            (
+                "us.stability.stable-image-remove-background-v1:0",
+                Mode::RemoveBackground,
+            ),
+            ("us.stability.stable-fast-upscale-v1:0", Mode::Upscale),
+            (
+                "us.stability.stable-conservative-upscale-v1:0",
+                Mode::Upscale,
+            ),
+            ("us.stability.stable-creative-upscale-v1:0", Mode::Upscale),
+        ] {
+            let mut j = prepared(id, mode, (96, 96), Placement::identity(96, 96));
+            j.tool.select = Some("the jacket".into());
+            j.tool.style_preset = Some("photographic".into());
+            j.tool.creativity = Some(0.3);
+            let b = body(&j);
+            assert_fields(id, &b);
+            // the fields of the doc's example request are sent too
+            if let Some(example) = fixture()["requests"][id].as_object() {
+                for k in example.keys() {
+                    assert!(b.contains_key(k), "{id}: {k} missing");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn empty_prompts_are_left_out() {
+        let id = "us.stability.stable-image-search-replace-v1:0";
+        let mut j = prepared(id, Mode::Replace, (96, 96), Placement::identity(96, 96));
+        j.negative = Some(String::new());
+        assert!(!body(&j).contains_key("negative_prompt"));
+        let mut j = prepared(
+            "amazon.nova-canvas-v1:0",
+            Mode::Inpaint,
+            (320, 320),
+            Placement::identity(320, 320),
+        );
+        j.prompt = Some("  ".into());
+        let r = build_requests(&j, &j.image, &j.mask).unwrap();
+        assert!(r[0].body["inPaintingParams"].get("text").is_none());
+    }
+
+    #[test]
+    fn output_format_follows_the_job() {
+        let id = "us.stability.stable-image-inpaint-v1:0";
+        let mut j = prepared(id, Mode::Inpaint, (96, 96), Placement::identity(96, 96));
+        j.tool.output_format = Some(OutputFormat::Webp);
+        j.tool.grow_mask = Some(0);
+        let b = body(&j);
+        assert_eq!(
+            (b["output_format"].clone(), b["grow_mask"].clone()),
+            (json!("webp"), json!(0))
+        );
+    }
+
+    fn response(v: &Value, seeds: &[u64]) -> Parsed {
+        let png = png_b64(&DynamicImage::ImageRgb8(RgbImage::new(8, 8))).unwrap();
+        let text = v.to_string().replace("\"...\"", &format!("\"{png}\""));
+        let req = Request {
+            body: Value::Null,
+            seeds: seeds.to_vec(),
+        };
+        parse_response(Family::StabilityInpaint, text.as_bytes(), &req).unwrap()
+    }
+
+    #[test]
+    fn the_doc_responses_parse() {
+        let f = fixture();
+        // seed 0 asked (random): the seed reported is the one used
+        let p = response(&f["responses"]["ok"], &[0]);
+        assert_eq!((p.images.len(), p.images[0].1), (1, 2130420379));
+        // the doc types seeds as strings
+        let mut as_strings = f["responses"]["ok"].clone();
+        as_strings["seeds"] = json!(["2130420379"]);
+        assert_eq!(response(&as_strings, &[0]).images[0].1, 2130420379);
+        // the filtered shape has no images and no seeds
+        let p = response(&f["responses"]["filtered"], &[7]);
+        assert!(p.images.is_empty());
+        assert_eq!(
+            p.withheld,
+            vec![(Some(7), "Filter reason: prompt".to_string())]
+        );
+        for reason in [
+            "Filter reason: output image",
+            "Filter reason: input image",
+            INFERENCE_ERROR,
+        ] {
+            let p = response(&json!({"seeds": [3], "finish_reasons": [reason]}), &[3]);
+            assert_eq!(p.withheld, vec![(Some(3), reason.to_string())]);
+        }
+    }
+
+    #[test]
+    fn a_body_over_the_limit_falls_back_to_jpeg_then_webp() {
+        let id = "us.stability.stable-image-inpaint-v1:0";
+        let mut j = prepared(id, Mode::Inpaint, (256, 256), Placement::identity(256, 256));
+        // noise: PNG cannot compress it
+        j.image = RgbImage::from_fn(256, 256, |x, y| {
+            let n = (x.wrapping_mul(2654435761) ^ y.wrapping_mul(40503)).rotate_left(7);
+            image::Rgb([n as u8, (n >> 8) as u8, (n >> 16) as u8])
+        });
+        let sent = |limit: usize| -> Vec<u8> {
+            let r = stability_requests_within(&j, &j.image, &j.mask, limit).unwrap();
+            image_io::decode_base64_or_data_url(r[0].body["image"].as_str().unwrap(), "i").unwrap()
+        };
+        let png = sent(usize::MAX);
+        assert!(png.starts_with(b"\x89PNG"));
+        let jpeg = sent(png.len() * 4 / 3);
+        assert!(
+            jpeg.starts_with(&[0xFF, 0xD8]),
+            "JPEG when PNG does not fit"
+        );
+        let e = stability_requests_within(&j, &j.image, &j.mask, 1000)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("as PNG")
+                && e.contains("as JPEG")
+                && e.contains("as WebP")
+                && e.contains("the limit is 1000"),
+            "{e}"
+        );
     }
 }

@@ -8,7 +8,7 @@ use ratatui::widgets::{Block, Paragraph};
 
 use crate::tui::action::Command as C;
 use crate::tui::app::{App, Tool};
-use crate::tui::commands::mode_name;
+use crate::tui::commands::mode_label;
 
 /// A piece of a panel line; with a command it is clickable.
 struct Part {
@@ -53,7 +53,7 @@ fn lines(app: &App, width: usize) -> Vec<Vec<Part>> {
     let p = &app.params;
     let mut out = vec![vec![
         t("Mode   "),
-        b(format!("{} (Tab)", mode_name(p.mode)), C::NextMode),
+        b(format!("{} (Tab)", mode_label(p)), C::NextMode),
     ]];
     if p.mode.is_outpaint() {
         let e = p.extend;
@@ -95,10 +95,12 @@ fn lines(app: &App, width: usize) -> Vec<Vec<Part>> {
     } else {
         clip(&p.mask_prompt, width.saturating_sub(16))
     };
-    out.push(vec![
-        b("Mask prompt (j) ", C::EditMaskPrompt),
-        b(mp, C::EditMaskPrompt),
-    ]);
+    let label = if p.mode == crate::job::Mode::Recolor {
+        "Select (j)      "
+    } else {
+        "Mask prompt (j) "
+    };
+    out.push(vec![b(label, C::EditMaskPrompt), b(mp, C::EditMaskPrompt)]);
     let cfg = p.cfg_scale.map_or("default".to_string(), |c| c.to_string());
     let quality = format!("{:?}", p.quality).to_lowercase();
     out.push(vec![
