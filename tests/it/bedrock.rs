@@ -25,7 +25,15 @@ impl Drop for Server {
 
 fn serve(faults: &[&str]) -> Server {
     let mut cmd = StdCommand::new(assert_cmd::cargo::cargo_bin("imgedit"));
-    cmd.args(["serve", "--bedrock", "--listen", "127.0.0.1:0"]);
+    // room for the client's 5 calls at once (`-n 5`); the limit itself is tested in exposure.rs
+    cmd.args([
+        "serve",
+        "--bedrock",
+        "--listen",
+        "127.0.0.1:0",
+        "--max-concurrent",
+        "8",
+    ]);
     for f in faults {
         cmd.args(["--fault", f]);
     }
