@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use crate::common::*;
-use crate::server::{Server, edit_url, post, rt, send_async, serve, small_request};
+use crate::server::{Server, edit_url, post, posts_at_once, rt, send_async, serve, small_request};
 
 fn host_port(s: &Server) -> String {
     s.url.trim_start_matches("http://").to_string()
@@ -196,32 +196,15 @@ fn the_bedrock_endpoint_has_the_same_concurrency_limit() {
         "{}/model/us.stability.stable-image-inpaint-v1:0/invoke",
         s.url
     );
-    let answers = rt().block_on(async {
-        let client = reqwest::Client::new();
-        let tasks: Vec<_> = (0..4)
-            .map(|_| {
-                let (c, u, b) = (client.clone(), url.clone(), body.clone());
-                tokio::spawn(async move {
-                    send_async(
-                        &c,
-                        reqwest::Method::POST,
-                        &u,
-                        &[
-                            ("Content-Type", "application/json"),
-                            ("Authorization", "AWS4-HMAC-SHA256 Credential=x"),
-                        ],
-                        b,
-                    )
-                    .await
-                })
-            })
-            .collect();
-        let mut out = Vec::new();
-        for t in tasks {
-            out.push(t.await.unwrap());
-        }
-        out
-    });
+    let answers = posts_at_once(
+        &url,
+        &[
+            ("Content-Type", "application/json"),
+            ("Authorization", "AWS4-HMAC-SHA256 Credential=x"),
+        ],
+        &body,
+        4,
+    );
     let statuses: Vec<u16> = answers.iter().map(|a| a.status).collect();
     assert!(statuses.contains(&200), "{statuses:?}");
     assert!(statuses.contains(&503), "{statuses:?}");

@@ -155,6 +155,37 @@ pub async fn send_async(
     }
 }
 
+/// `n` identical POSTs sent at once; the answers in order.
+pub fn posts_at_once(url: &str, headers: &[(&str, &str)], body: &[u8], n: usize) -> Vec<Answer> {
+    let headers: Vec<(String, String)> = headers
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    rt().block_on(async {
+        let client = reqwest::Client::new();
+        let tasks: Vec<_> = (0..n)
+            .map(|_| {
+                let (c, u, b, h) = (
+                    client.clone(),
+                    url.to_string(),
+                    body.to_vec(),
+                    headers.clone(),
+                );
+                tokio::spawn(async move {
+                    let h: Vec<(&str, &str)> =
+                        h.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+                    send_async(&c, reqwest::Method::POST, &u, &h, b).await
+                })
+            })
+            .collect();
+        let mut out = Vec::new();
+        for t in tasks {
+            out.push(t.await.unwrap());
+        }
+        out
+    })
+}
+
 /// One request, as the browser client sends it (raw token header when given).
 pub fn post(url: &str, token: Option<&str>, body: &Value) -> Answer {
     let mut headers = vec![("Content-Type", "application/json")];
@@ -618,30 +649,12 @@ fn beyond_the_concurrency_limit_requests_get_503_with_retry_after() {
         Some(&titan_mask(384, 384, 40, 40, 300, 300)),
     ))
     .unwrap();
-    let url = edit_url(&s);
-    let answers = rt().block_on(async {
-        let client = reqwest::Client::new();
-        let tasks: Vec<_> = (0..4)
-            .map(|_| {
-                let (c, u, b) = (client.clone(), url.clone(), body.clone());
-                tokio::spawn(async move {
-                    send_async(
-                        &c,
-                        reqwest::Method::POST,
-                        &u,
-                        &[("Content-Type", "application/json")],
-                        b,
-                    )
-                    .await
-                })
-            })
-            .collect();
-        let mut out = Vec::new();
-        for t in tasks {
-            out.push(t.await.unwrap());
-        }
-        out
-    });
+    let answers = posts_at_once(
+        &edit_url(&s),
+        &[("Content-Type", "application/json")],
+        &body,
+        4,
+    );
     let statuses: Vec<u16> = answers.iter().map(|a| a.status).collect();
     assert!(statuses.contains(&200), "{statuses:?}");
     assert!(statuses.contains(&503), "{statuses:?}");
