@@ -126,13 +126,19 @@ fn describe(svc: &EditService) -> String {
     )
 }
 
-/// The model behind `/image-edit`: it must do inpainting and outpainting.
-pub fn serve_model(kind: EngineKind, model: Option<&str>) -> Result<&'static ModelSpec> {
+/// The model behind `/image-edit`: it must do inpainting and outpainting. `living`: retired
+/// models the account still has (the config's `living_models`).
+pub fn serve_model(
+    kind: EngineKind,
+    model: Option<&str>,
+    living: &[String],
+) -> Result<&'static ModelSpec> {
     let spec = match kind {
         EngineKind::Local => engine::resolve_model(kind, model, None, None)?,
-        EngineKind::Bedrock => {
-            model::resolve(model.unwrap_or(ORIGINAL_MODEL), None).map_err(Error::Usage)?
-        }
+        EngineKind::Bedrock => model::treat_as_living(
+            model::resolve(model.unwrap_or(ORIGINAL_MODEL), None).map_err(Error::Usage)?,
+            living,
+        ),
         EngineKind::Api => {
             return Err(Error::Usage(
                 "imgedit serve runs the edit itself: use --engine local or bedrock, not api".into(),
@@ -166,7 +172,7 @@ async fn edit_service(args: &ServeArgs, config: &Config, paths: &Paths) -> Resul
         .model
         .as_deref()
         .filter(|_| config.engine == Some(kind)));
-    let spec = serve_model(kind, model_id)?;
+    let spec = serve_model(kind, model_id, &config.living_models)?;
     let settings = EngineSettings {
         region: args.region.clone().or_else(|| config.region.clone()),
         profile: args.profile.clone().or_else(|| config.profile.clone()),

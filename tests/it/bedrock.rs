@@ -477,6 +477,59 @@ fn a_retired_model_is_sent_and_its_refusal_names_the_date_and_a_living_model() {
 }
 
 #[test]
+fn a_retired_model_the_account_still_has_can_be_marked_living() {
+    let server = serve(&[]);
+    let sb = sandbox_with(64, 64);
+    let args = ["in.png", "--model", TITAN_V1, "--rect", "8,8,8,8"];
+    // by default: sent as asked, with a warning
+    edit(&sb, &server)
+        .args(args)
+        .args(["-o", "a.png"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(format!(
+            "warning: {TITAN_V1} is treated as retired"
+        )));
+    // listed in IMGEDIT_LIVING_MODELS: no warning
+    edit(&sb, &server)
+        .env("IMGEDIT_LIVING_MODELS", TITAN_V1)
+        .args(args)
+        .args(["-o", "b.png"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("warning").not());
+    assert!(sb.path("b.png").exists());
+    // the config's default model, listed in the config's living_models: no warning either
+    std::fs::create_dir_all(sb.path("config")).unwrap();
+    std::fs::write(
+        sb.path("config/config.toml"),
+        format!("model = \"{TITAN_V1}\"\nliving_models = [\"{TITAN_V1}\"]\n"),
+    )
+    .unwrap();
+    let out = edit(&sb, &server)
+        .args(["in.png", "--rect", "8,8,8,8", "-o", "c.png", "--json"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("warning").not())
+        .get_output()
+        .stdout
+        .clone();
+    assert_eq!(json_lines(&out)[0]["model"], TITAN_V1);
+    // an id imgedit does not know is refused, naming the variable and the value
+    edit(&sb, &server)
+        .env("IMGEDIT_LIVING_MODELS", "amazon.titan-image-generator-v9")
+        .args(args)
+        .args(["-o", "d.png"])
+        .assert()
+        .code(3)
+        .stderr(
+            predicate::str::contains("IMGEDIT_LIVING_MODELS")
+                .and(predicate::str::contains("amazon.titan-image-generator-v9")),
+        );
+    assert!(!sb.path("d.png").exists());
+}
+
+#[test]
 fn without_model_every_mode_gets_a_living_us_profile() {
     let server = serve(&[]);
     let sb = sandbox_with(96, 96);
