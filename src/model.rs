@@ -134,6 +134,12 @@ impl ModelSpec {
                 .is_none_or(|a| f64::from(long) <= f64::from(a) * f64::from(short))
     }
 
+    /// Whether AWS's end-of-life date for the model is `today` (`YYYY-MM-DD`) or earlier: Bedrock
+    /// then refuses every request to it. A model without an AWS date (Titan v1) is not.
+    pub fn past_end_of_life(&self, today: &str) -> bool {
+        self.end_of_life.is_some_and(|d| d <= today)
+    }
+
     /// A random seed this model accepts, short enough to read back and retype.
     pub fn random_seed(&self) -> u64 {
         u64::from(rand::random::<u32>()) % self.seed_max.min(i32::MAX as u64 - 1).saturating_add(1)
@@ -647,6 +653,30 @@ mod tests {
             "{e}"
         );
         assert!(check_living(&["local".into()]).is_err());
+    }
+
+    #[test]
+    fn past_end_of_life_follows_aws_dates_only() {
+        let nova = find("amazon.nova-canvas-v1:0").unwrap();
+        assert!(!nova.past_end_of_life("2026-09-29"));
+        assert!(nova.past_end_of_life("2026-09-30"));
+        assert!(nova.past_end_of_life("2026-11-30"));
+        assert!(
+            find("amazon.titan-image-generator-v2:0")
+                .unwrap()
+                .past_end_of_life("2026-11-30")
+        );
+        // no AWS record, no date: not refused on a date
+        assert!(
+            !find("amazon.titan-image-generator-v1")
+                .unwrap()
+                .past_end_of_life("2099-01-01")
+        );
+        assert!(
+            !find(STABILITY_INPAINT_ID)
+                .unwrap()
+                .past_end_of_life("2099-01-01")
+        );
     }
 
     #[test]

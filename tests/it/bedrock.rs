@@ -184,7 +184,7 @@ fn outpaint_without_prompt_is_refused_before_any_request() {
 }
 
 #[test]
-fn nova_mask_prompt() {
+fn nova_canvas_is_refused_past_its_end_of_life() {
     let server = serve(&[]);
     let sb = sandbox_with(320, 320);
     edit(&sb, &server)
@@ -200,8 +200,18 @@ fn nova_mask_prompt() {
             "n.png",
         ])
         .assert()
-        .success();
-    assert_eq!(load_rgb(&sb.path("n.png")).dimensions(), (320, 320));
+        .code(4)
+        .stderr(
+            predicate::str::contains(
+                "amazon.nova-canvas-v1:0 (Nova Canvas) reached end of life on 2026-09-30; use us.stability.",
+            )
+            .and(predicate::str::contains(
+                "This model version has reached the end of its life",
+            ))
+            // refused at once: a retired model is not retried
+            .and(predicate::str::contains("retry").not()),
+        );
+    assert!(!sb.path("n.png").exists());
 }
 
 #[test]
@@ -459,8 +469,11 @@ fn a_filtered_image_is_reported_not_hidden() {
 #[test]
 fn a_retired_model_is_sent_and_its_refusal_names_the_date_and_a_living_model() {
     let titan_v2 = "amazon.titan-image-generator-v2:0";
-    let server = serve(&[&format!("legacy={titan_v2}")]);
+    // the emulator refuses it as Bedrock does after end of life (404 ResourceNotFoundException)
+    let server = serve(&[]);
     let sb = sandbox_with(64, 64);
+    let refusal =
+        "reached end of life on 2026-06-30; use us.stability.stable-image-inpaint-v1:0 instead";
     edit(&sb, &server)
         .args([
             "in.png", "--model", titan_v2, "--rect", "8,8,8,8", "-o", "l.png",
@@ -469,11 +482,38 @@ fn a_retired_model_is_sent_and_its_refusal_names_the_date_and_a_living_model() {
         .code(4)
         .stderr(
             predicate::str::contains(format!("warning: {titan_v2} reached end of life"))
+                .and(predicate::str::contains(refusal))
                 .and(predicate::str::contains(
-                    "reached end of life on 2026-06-30; use us.stability.stable-image-inpaint-v1:0 instead",
+                    "Bedrock said: This model version has reached the end of its life",
                 )),
         );
     assert!(!sb.path("l.png").exists());
+    // marked living by the user: no warning, but Bedrock's refusal is still explained
+    edit(&sb, &server)
+        .env("IMGEDIT_LIVING_MODELS", titan_v2)
+        .args([
+            "in.png", "--model", titan_v2, "--rect", "8,8,8,8", "-o", "l.png",
+        ])
+        .assert()
+        .code(4)
+        .stderr(
+            predicate::str::contains("warning")
+                .not()
+                .and(predicate::str::contains(refusal)),
+        );
+    assert!(!sb.path("l.png").exists());
+    // a Legacy refusal (the injected fault) keeps its own message
+    let server = serve(&[&format!("legacy={TITAN_V1}")]);
+    edit(&sb, &server)
+        .env("IMGEDIT_LIVING_MODELS", TITAN_V1)
+        .args([
+            "in.png", "--model", TITAN_V1, "--rect", "8,8,8,8", "-o", "l.png",
+        ])
+        .assert()
+        .code(4)
+        .stderr(predicate::str::contains(
+            "is marked Legacy by its provider and is not served to this account",
+        ));
 }
 
 #[test]
