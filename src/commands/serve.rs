@@ -270,3 +270,21 @@ async fn auth(args: &ServeArgs, config: &Config) -> Result<Option<Arc<JwtVerifie
     }
     Ok(Some(Arc::new(verifier)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Lifecycle;
+
+    #[test]
+    fn a_retired_model_listed_in_living_models_is_served_as_living() {
+        let v1 = "amazon.titan-image-generator-v1";
+        let plain = serve_model(EngineKind::Bedrock, Some(v1), &[]).unwrap();
+        assert_eq!(plain.lifecycle, Lifecycle::EndOfLife);
+        let listed = serve_model(EngineKind::Bedrock, Some(v1), &[v1.to_string()]).unwrap();
+        assert_eq!((listed.id, listed.lifecycle), (v1, Lifecycle::Active));
+        // the list never changes the default
+        let default = serve_model(EngineKind::Bedrock, None, &[v1.to_string()]).unwrap();
+        assert!(default.id.starts_with("us.stability."), "{}", default.id);
+    }
+}
