@@ -24,11 +24,15 @@ impl Drop for Server {
 }
 
 fn serve(faults: &[&str]) -> Server {
+    let args: Vec<String> = faults.iter().map(|f| format!("--fault={f}")).collect();
+    serve_with(&args.iter().map(String::as_str).collect::<Vec<_>>())
+}
+
+/// `imgedit serve --bedrock` with more arguments.
+fn serve_with(extra: &[&str]) -> Server {
     let mut cmd = StdCommand::new(assert_cmd::cargo::cargo_bin("imgedit"));
     cmd.args(["serve", "--bedrock", "--listen", "127.0.0.1:0"]);
-    for f in faults {
-        cmd.args(["--fault", f]);
-    }
+    cmd.args(extra);
     let mut child = cmd
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -916,7 +920,8 @@ fn no_credentials_is_an_authentication_error() {
 
 #[test]
 fn stability_makes_one_call_per_seed_for_n_images() {
-    let server = serve(&[]);
+    // the three calls go at once: the emulator's default limit (the CPU count) may be lower
+    let server = serve_with(&["--max-concurrent", "5"]);
     let sb = sandbox_with(96, 96);
     let out = edit(&sb, &server)
         .args([
