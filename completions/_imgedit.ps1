@@ -42,7 +42,7 @@ Register-ArgumentCompleter -Native -CommandName 'imgedit' -ScriptBlock {
             break
         }
         'imgedit;edit' {
-            [CompletionResult]::new('--mask', '--mask', [CompletionResultType]::ParameterName, 'Mask file: white (or transparent, if it has alpha) = change')
+            [CompletionResult]::new('--mask', '--mask', [CompletionResultType]::ParameterName, 'Mask file: white (or transparent, if it has alpha) = change, grey = partly')
             [CompletionResult]::new('--mask-dir', '--mask-dir', [CompletionResultType]::ParameterName, 'For batches: a directory of masks matched to images by file stem')
             [CompletionResult]::new('--rect', '--rect', [CompletionResultType]::ParameterName, 'Rectangle to change, in pixels from the top-left corner (repeatable)')
             [CompletionResult]::new('--polygon', '--polygon', [CompletionResultType]::ParameterName, 'Polygon to change, 3+ vertices, non-zero winding rule (repeatable)')

@@ -38,7 +38,7 @@ set edit:completion:arg-completer[imgedit] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'imgedit;edit'= {
-            cand --mask 'Mask file: white (or transparent, if it has alpha) = change'
+            cand --mask 'Mask file: white (or transparent, if it has alpha) = change, grey = partly'
             cand --mask-dir 'For batches: a directory of masks matched to images by file stem'
             cand --rect 'Rectangle to change, in pixels from the top-left corner (repeatable)'
             cand --polygon 'Polygon to change, 3+ vertices, non-zero winding rule (repeatable)'

@@ -39,7 +39,7 @@ complete -c imgedit -n "__fish_imgedit_needs_command" -f -a "config" -d 'Show, l
 complete -c imgedit -n "__fish_imgedit_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c imgedit -n "__fish_imgedit_needs_command" -f -a "man" -d 'Print the man page (roff)'
 complete -c imgedit -n "__fish_imgedit_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l mask -d 'Mask file: white (or transparent, if it has alpha) = change' -r -F
+complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l mask -d 'Mask file: white (or transparent, if it has alpha) = change, grey = partly' -r -F
 complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l mask-dir -d 'For batches: a directory of masks matched to images by file stem' -r -F
 complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l rect -d 'Rectangle to change, in pixels from the top-left corner (repeatable)' -r
 complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l polygon -d 'Polygon to change, 3+ vertices, non-zero winding rule (repeatable)' -r

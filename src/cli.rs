@@ -70,7 +70,7 @@ pub struct EditArgs {
     #[arg(required = true, value_name = "IMAGE")]
     pub images: Vec<PathBuf>,
 
-    /// Mask file: white (or transparent, if it has alpha) = change
+    /// Mask file: white (or transparent, if it has alpha) = change, grey = partly
     #[arg(long, value_name = "FILE", help_heading = "Selection")]
     pub mask: Option<PathBuf>,
     /// For batches: a directory of masks matched to images by file stem

@@ -32,6 +32,10 @@ pub struct Config {
     pub region: Option<String>,
     /// AWS profile for Bedrock.
     pub profile: Option<String>,
+    /// Retired models this account still has: treated as living (no retirement warning), so
+    /// they may be asked for by id or be the configured default.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub living_models: Vec<String>,
     /// The `/image-edit` API's invoke URL.
     pub api_url: Option<String>,
     pub cognito: CognitoConfig,
@@ -88,15 +92,30 @@ impl Config {
 
     /// Parses TOML text; errors name the file, the line and the key.
     pub fn parse(text: &str, path: &Path) -> Result<Config> {
-        toml::from_str(text)
-            .map_err(|e| input_err!("{}: {}", path.display(), e.to_string().trim_end()))
+        let cfg: Config = toml::from_str(text)
+            .map_err(|e| input_err!("{}: {}", path.display(), e.to_string().trim_end()))?;
+        crate::model::check_living(&cfg.living_models)
+            .map_err(|e| input_err!("{}: {e}", path.display()))?;
+        Ok(cfg)
     }
 
-    /// Applies `IMGEDIT_ENGINE`, `IMGEDIT_MODEL`, `IMGEDIT_REGION`, `IMGEDIT_PROFILE`, `IMGEDIT_API_URL`.
+    /// Applies `IMGEDIT_ENGINE`, `IMGEDIT_MODEL`, `IMGEDIT_REGION`, `IMGEDIT_PROFILE`, `IMGEDIT_API_URL`,
+    /// `IMGEDIT_LIVING_MODELS` (comma-separated; replaces the file's list).
     pub fn apply_env(&mut self, get: impl Fn(&str) -> Option<String>) -> Result<()> {
         let get = |k: &str| get(k).filter(|v| !v.is_empty());
         if let Some(v) = get("IMGEDIT_ENGINE") {
             self.engine = Some(v.parse().map_err(|e| input_err!("IMGEDIT_ENGINE: {e}"))?);
+        }
+        if let Some(v) = get("IMGEDIT_LIVING_MODELS") {
+            let ids: Vec<String> = v
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect();
+            crate::model::check_living(&ids)
+                .map_err(|e| input_err!("IMGEDIT_LIVING_MODELS: {e}"))?;
+            self.living_models = ids;
         }
         for (key, slot) in [
             ("IMGEDIT_MODEL", &mut self.model),
@@ -162,7 +181,8 @@ impl Config {
 
 /// The commented file `imgedit config init` writes.
 pub const TEMPLATE: &str = r#"# imgedit configuration. Environment variables IMGEDIT_ENGINE, IMGEDIT_MODEL, IMGEDIT_REGION,
-# IMGEDIT_PROFILE and IMGEDIT_API_URL override these values; command-line flags override both.
+# IMGEDIT_PROFILE, IMGEDIT_API_URL and IMGEDIT_LIVING_MODELS override these values; command-line
+# flags override both.
 
 # Default engine: "local" (offline, the default), "bedrock" or "api".
 # engine = "local"
@@ -170,6 +190,10 @@ pub const TEMPLATE: &str = r#"# imgedit configuration. Environment variables IMG
 # Default model id for the bedrock engine. Without it imgedit picks the living Stability AI tool
 # for each mode (us.stability.* inference profiles, served from us-east-1, us-east-2, us-west-2).
 # model = "us.stability.stable-image-inpaint-v1:0"
+
+# Retired models your account still has (Bedrock still answers it for you): imgedit treats them
+# as living, so no retirement warning, and one may be the default model above.
+# living_models = ["amazon.titan-image-generator-v1"]  # a retired model, listed by you
 
 # AWS region and profile for the bedrock engine.
 # region = "us-east-1"
@@ -231,5 +255,45 @@ mod tests {
         assert_eq!(c.engine, Some(EngineKind::Bedrock));
         assert_eq!(c.region.as_deref(), Some("us-west-2"));
         assert!(c.apply_env(|_| Some("warp".into())).is_err());
+    }
+
+    #[test]
+    fn living_models_come_from_the_file_or_the_env_and_must_be_known() {
+        let mut c = Config::parse(
+            "living_models = [\"amazon.titan-image-generator-v1\"]\n",
+            Path::new("c.toml"),
+        )
+        .unwrap();
+        assert_eq!(c.living_models, ["amazon.titan-image-generator-v1"]);
+        assert!(c.to_toml().contains("living_models"));
+        c.apply_env(|k| {
+            (k == "IMGEDIT_LIVING_MODELS").then(|| {
+                " amazon.titan-image-generator-v2:0, amazon.nova-canvas-v1:0 ,".to_string()
+            })
+        })
+        .unwrap();
+        assert_eq!(
+            c.living_models,
+            [
+                "amazon.titan-image-generator-v2:0",
+                "amazon.nova-canvas-v1:0"
+            ]
+        );
+        let e = Config::parse("living_models = [\"titan-v9\"]\n", Path::new("c.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("c.toml") && e.contains("living_models") && e.contains("titan-v9"),
+            "{e}"
+        );
+        let e = c
+            .apply_env(|k| (k == "IMGEDIT_LIVING_MODELS").then(|| "nope".to_string()))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("IMGEDIT_LIVING_MODELS") && e.contains("nope"),
+            "{e}"
+        );
+        assert!(!Config::default().to_toml().contains("living_models"));
     }
 }

@@ -134,6 +134,12 @@ impl ModelSpec {
                 .is_none_or(|a| f64::from(long) <= f64::from(a) * f64::from(short))
     }
 
+    /// Whether AWS's end-of-life date for the model is `today` (`YYYY-MM-DD`) or earlier: Bedrock
+    /// then refuses every request to it. A model without an AWS date (Titan v1) is not.
+    pub fn past_end_of_life(&self, today: &str) -> bool {
+        self.end_of_life.is_some_and(|d| d <= today)
+    }
+
     /// A random seed this model accepts, short enough to read back and retype.
     pub fn random_seed(&self) -> u64 {
         u64::from(rand::random::<u32>()) % self.seed_max.min(i32::MAX as u64 - 1).saturating_add(1)
@@ -548,6 +554,45 @@ pub fn resolve(id: &str, family: Option<Family>) -> Result<&'static ModelSpec, S
     }
 }
 
+/// `spec` as the user's account knows it: a model listed in `living` (the config's
+/// `living_models`, `IMGEDIT_LIVING_MODELS`) by the user's id or the table's is treated as living
+/// (no retirement warning, Bedrock's refusal explained as for a living model). imgedit never picks
+/// such a model by itself; the list only speaks for ids the user asks for.
+pub fn treat_as_living(spec: &'static ModelSpec, living: &[String]) -> &'static ModelSpec {
+    let row = |id: &str| find(id).map(|m| m.id);
+    let listed = living
+        .iter()
+        .any(|l| l == spec.id || (row(l).is_some() && row(l) == row(spec.id)));
+    if spec.lifecycle.is_living() || !listed {
+        return spec;
+    }
+    Box::leak(Box::new(ModelSpec {
+        lifecycle: Lifecycle::Active,
+        ..spec.clone()
+    }))
+}
+
+/// Checks the ids of a `living_models` list: each must be a cloud model imgedit knows.
+pub fn check_living(ids: &[String]) -> Result<(), String> {
+    for id in ids {
+        match find(id) {
+            Some(m) if m.family != Family::Local => {}
+            _ => {
+                let known: Vec<&str> = MODELS
+                    .iter()
+                    .filter(|m| m.family != Family::Local)
+                    .map(|m| m.id)
+                    .collect();
+                return Err(format!(
+                    "living_models: {id:?} is not a model imgedit knows (known: {})",
+                    known.join(", ")
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The embedded engine's row.
 pub fn local() -> &'static ModelSpec {
     &MODELS[0]
@@ -576,6 +621,62 @@ mod tests {
         );
         assert_eq!(find("local").map(|m| m.family), Some(Family::Local));
         assert!(find("acme.unknown").is_none());
+    }
+
+    #[test]
+    fn a_retired_model_listed_as_living_is_treated_as_living() {
+        let v1 = find("amazon.titan-image-generator-v1").unwrap();
+        let v2 = find("amazon.titan-image-generator-v2:0").unwrap();
+        let living = vec!["amazon.titan-image-generator-v1".to_string()];
+        assert_eq!(treat_as_living(v1, &living).lifecycle, Lifecycle::Active);
+        assert_eq!(treat_as_living(v1, &living).id, v1.id);
+        // only the models listed
+        assert_eq!(treat_as_living(v2, &living).lifecycle, Lifecycle::EndOfLife);
+        assert_eq!(treat_as_living(v1, &[]).lifecycle, Lifecycle::EndOfLife);
+        // an id behind a regional prefix is the same model
+        let prefixed = resolve("us.amazon.titan-image-generator-v1", None).unwrap();
+        assert_eq!(
+            treat_as_living(prefixed, &living).lifecycle,
+            Lifecycle::Active
+        );
+        // the defaults never change
+        assert!(
+            MODELS
+                .iter()
+                .filter(|m| m.lifecycle.is_living())
+                .all(|m| !m.id.contains("titan"))
+        );
+        assert!(check_living(&living).is_ok());
+        let e = check_living(&["amazon.titan-image-generator-v3".into()]).unwrap_err();
+        assert!(
+            e.contains("living_models") && e.contains("amazon.titan-image-generator-v3"),
+            "{e}"
+        );
+        assert!(check_living(&["local".into()]).is_err());
+    }
+
+    #[test]
+    fn past_end_of_life_follows_aws_dates_only() {
+        let nova = find("amazon.nova-canvas-v1:0").unwrap();
+        assert!(!nova.past_end_of_life("2026-09-29"));
+        assert!(nova.past_end_of_life("2026-09-30"));
+        assert!(nova.past_end_of_life("2026-11-30"));
+        assert!(
+            find("amazon.titan-image-generator-v2:0")
+                .unwrap()
+                .past_end_of_life("2026-11-30")
+        );
+        // no AWS record, no date: not refused on a date
+        assert!(
+            !find("amazon.titan-image-generator-v1")
+                .unwrap()
+                .past_end_of_life("2099-01-01")
+        );
+        assert!(
+            !find(STABILITY_INPAINT_ID)
+                .unwrap()
+                .past_end_of_life("2099-01-01")
+        );
     }
 
     #[test]

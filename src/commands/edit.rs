@@ -81,6 +81,7 @@ pub fn run(args: &EditArgs, rt: &tokio::runtime::Runtime) -> Result<u8> {
         args.model_family.as_deref(),
         implied_mode(args),
         args.upscaler,
+        &config.living_models,
     )?;
     let items = expand_inputs(&args.images)?;
     let batch = items.len() > 1 || args.images.iter().any(|p| p.is_dir());
@@ -92,6 +93,7 @@ pub fn run(args: &EditArgs, rt: &tokio::runtime::Runtime) -> Result<u8> {
             region: args.region.clone().or_else(|| config.region.clone()),
             profile: args.profile.clone().or_else(|| config.profile.clone()),
             api: config.api_settings(&paths, args.api_url.clone(), args.token.clone()),
+            living_models: config.living_models.clone(),
         },
     )?;
 

@@ -126,13 +126,19 @@ fn describe(svc: &EditService) -> String {
     )
 }
 
-/// The model behind `/image-edit`: it must do inpainting and outpainting.
-pub fn serve_model(kind: EngineKind, model: Option<&str>) -> Result<&'static ModelSpec> {
+/// The model behind `/image-edit`: it must do inpainting and outpainting. `living`: retired
+/// models the account still has (the config's `living_models`).
+pub fn serve_model(
+    kind: EngineKind,
+    model: Option<&str>,
+    living: &[String],
+) -> Result<&'static ModelSpec> {
     let spec = match kind {
         EngineKind::Local => engine::resolve_model(kind, model, None, None)?,
-        EngineKind::Bedrock => {
-            model::resolve(model.unwrap_or(ORIGINAL_MODEL), None).map_err(Error::Usage)?
-        }
+        EngineKind::Bedrock => model::treat_as_living(
+            model::resolve(model.unwrap_or(ORIGINAL_MODEL), None).map_err(Error::Usage)?,
+            living,
+        ),
         EngineKind::Api => {
             return Err(Error::Usage(
                 "imgedit serve runs the edit itself: use --engine local or bedrock, not api".into(),
@@ -166,7 +172,7 @@ async fn edit_service(args: &ServeArgs, config: &Config, paths: &Paths) -> Resul
         .model
         .as_deref()
         .filter(|_| config.engine == Some(kind)));
-    let spec = serve_model(kind, model_id)?;
+    let spec = serve_model(kind, model_id, &config.living_models)?;
     let settings = EngineSettings {
         region: args.region.clone().or_else(|| config.region.clone()),
         profile: args.profile.clone().or_else(|| config.profile.clone()),
@@ -263,4 +269,22 @@ async fn auth(args: &ServeArgs, config: &Config) -> Result<Option<Arc<JwtVerifie
         )));
     }
     Ok(Some(Arc::new(verifier)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Lifecycle;
+
+    #[test]
+    fn a_retired_model_listed_in_living_models_is_served_as_living() {
+        let v1 = "amazon.titan-image-generator-v1";
+        let plain = serve_model(EngineKind::Bedrock, Some(v1), &[]).unwrap();
+        assert_eq!(plain.lifecycle, Lifecycle::EndOfLife);
+        let listed = serve_model(EngineKind::Bedrock, Some(v1), &[v1.to_string()]).unwrap();
+        assert_eq!((listed.id, listed.lifecycle), (v1, Lifecycle::Active));
+        // the list never changes the default
+        let default = serve_model(EngineKind::Bedrock, None, &[v1.to_string()]).unwrap();
+        assert!(default.id.starts_with("us.stability."), "{}", default.id);
+    }
 }

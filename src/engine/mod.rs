@@ -255,6 +255,8 @@ pub struct EngineSettings {
     pub profile: Option<String>,
     /// The `/image-edit` API's URL and credentials, for the `api` engine.
     pub api: api::ApiSettings,
+    /// Retired models the account still has (the config's `living_models`).
+    pub living_models: Vec<String>,
 }
 
 /// The model a job runs on: `model` (any id; `family` for ids imgedit does not know), or the
@@ -265,16 +267,18 @@ pub fn resolve_model(
     family: Option<&str>,
     mode: Option<Mode>,
 ) -> Result<&'static ModelSpec> {
-    resolve_model_for(kind, model, family, mode, None)
+    resolve_model_for(kind, model, family, mode, None, &[])
 }
 
-/// `resolve_model`, with the upscaler `--mode upscale` asked for.
+/// `resolve_model`, with the upscaler `--mode upscale` asked for, and the retired models the
+/// user's account still has (`living_models`), treated as living when asked for.
 pub fn resolve_model_for(
     kind: EngineKind,
     model: Option<&str>,
     family: Option<&str>,
     mode: Option<Mode>,
     upscaler: Option<crate::job::Upscaler>,
+    living: &[String],
 ) -> Result<&'static ModelSpec> {
     use crate::model;
     match (kind, model) {
@@ -291,7 +295,8 @@ pub fn resolve_model_for(
         }),
         (_, Some(id)) => {
             let family = family.and_then(model::family_by_name);
-            model::resolve(id, family).map_err(Error::Usage)
+            let spec = model::resolve(id, family).map_err(Error::Usage)?;
+            Ok(model::treat_as_living(spec, living))
         }
         (_, None) => {
             model::active_for_tool(mode.unwrap_or(Mode::Inpaint), upscaler).ok_or_else(|| {

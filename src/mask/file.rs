@@ -9,25 +9,42 @@ use crate::error::Result;
 use crate::image_io::{self, DecodeLimits};
 use crate::input_err;
 
-/// Converts a decoded mask image to a [`Mask`]: with a non-opaque alpha channel its transparent
-/// pixels (alpha < 128) are selected; otherwise pixels with luminance >= 128 are selected.
+/// Strengths this close to 0 or 255 are noise (a JPEG mask's ringing, a soft brush's long tail),
+/// not partial strength: they snap to 0 or 255, so that a hard mask stays hard.
+const SNAP: u8 = 16;
+
+/// Converts a decoded mask image to a [`Mask`], keeping grey levels as partial strength: with a
+/// non-opaque alpha channel the strength is the transparency (255 - alpha), otherwise the
+/// luminance; values within [`SNAP`] of 0 or 255 snap there. The pixels at half strength or more
+/// are exactly those with alpha < 128 (or luminance >= 128).
 pub fn mask_from_image(img: &DynamicImage) -> Mask {
+    Mask(strength(img))
+}
+
+fn strength(img: &DynamicImage) -> GrayImage {
+    let snap = |v: u8| match v {
+        v if v < SNAP => 0,
+        v if v > 255 - SNAP => 255,
+        v => v,
+    };
     if img.color().has_alpha() {
         let rgba = img.to_rgba8();
         if rgba.pixels().any(|p| p[3] < 255) {
             let (w, h) = rgba.dimensions();
-            let raw = rgba
-                .pixels()
-                .map(|p| if p[3] < 128 { 255 } else { 0 })
-                .collect();
-            return Mask(GrayImage::from_raw(w, h, raw).unwrap_or_else(|| GrayImage::new(w, h)));
+            let raw = rgba.pixels().map(|p| snap(255 - p[3])).collect();
+            return GrayImage::from_raw(w, h, raw).unwrap_or_else(|| GrayImage::new(w, h));
         }
     }
     let mut luma = img.to_luma8();
     for v in luma.iter_mut() {
-        *v = if *v >= 128 { 255 } else { 0 };
+        *v = snap(*v);
     }
-    Mask(luma)
+    luma
+}
+
+/// Whether a mask has only "change" and "keep" pixels, no partial strength.
+pub fn is_hard(mask: &GrayImage) -> bool {
+    mask.iter().all(|&v| v == 0 || v == 255)
 }
 
 /// Loads a mask file and checks it against the image size; `fit` scales a mask of another size.
@@ -55,9 +72,9 @@ pub fn load_mask_bytes(
     limits: &DecodeLimits,
 ) -> Result<Mask> {
     let decoded = image_io::decode_bytes(bytes, name, limits)?;
-    let img = decoded.image;
+    let img = strength(&decoded.image);
     let (mw, mh) = (img.width(), img.height());
-    let img = if (mw, mh) != (width, height) {
+    if (mw, mh) != (width, height) {
         if !fit {
             return Err(input_err!(
                 "{name} is {mw}x{mh} but {image_name} is {width}x{height} (use --fit-mask to scale the mask)"
@@ -72,11 +89,17 @@ pub fn load_mask_bytes(
                 limits.max_alloc_bytes
             ));
         }
-        img.resize_exact(width, height, image::imageops::FilterType::Triangle)
-    } else {
-        img
-    };
-    Ok(mask_from_image(&img))
+        let mut fitted =
+            image::imageops::resize(&img, width, height, image::imageops::FilterType::Triangle);
+        if is_hard(&img) {
+            // scaling blurs the edge; a hard mask stays hard
+            for v in fitted.iter_mut() {
+                *v = if *v >= 128 { 255 } else { 0 };
+            }
+        }
+        return Ok(Mask(fitted));
+    }
+    Ok(Mask(img))
 }
 
 /// Writes the mask as a greyscale PNG, white = change.
@@ -93,24 +116,70 @@ mod tests {
     use super::*;
     use image::{Rgb, RgbImage, Rgba, RgbaImage};
 
-    #[test]
-    fn white_selects_black_keeps() {
-        let mut img = RgbImage::new(3, 1);
-        img.put_pixel(0, 0, Rgb([255, 255, 255]));
-        img.put_pixel(1, 0, Rgb([127, 127, 127]));
-        img.put_pixel(2, 0, Rgb([128, 128, 128]));
-        let m = mask_from_image(&DynamicImage::ImageRgb8(img));
-        assert_eq!(m.as_raw(), &[255, 0, 255]);
+    fn grey_row(values: &[u8]) -> DynamicImage {
+        let mut img = RgbImage::new(values.len() as u32, 1);
+        for (x, &v) in values.iter().enumerate() {
+            img.put_pixel(x as u32, 0, Rgb([v, v, v]));
+        }
+        DynamicImage::ImageRgb8(img)
     }
 
     #[test]
-    fn transparent_alpha_selects_regardless_of_colour() {
-        let mut img = RgbaImage::new(3, 1);
+    fn white_selects_black_keeps_grey_is_partial_strength() {
+        let m = mask_from_image(&grey_row(&[255, 0, 127, 128, 64]));
+        assert_eq!(m.as_raw(), &[255, 0, 127, 128, 64]);
+        // a hard mask stays hard
+        let m = mask_from_image(&grey_row(&[255, 0, 0, 255]));
+        assert_eq!(m.as_raw(), &[255, 0, 0, 255]);
+        // near-black and near-white are noise (a JPEG's ringing), not strength
+        let m = mask_from_image(&grey_row(&[3, 15, 16, 239, 240, 252]));
+        assert_eq!(m.as_raw(), &[0, 0, 16, 239, 255, 255]);
+    }
+
+    #[test]
+    fn half_strength_or_more_is_what_the_old_threshold_selected() {
+        let all: Vec<u8> = (0..=255).collect();
+        let m = mask_from_image(&grey_row(&all));
+        for (v, &s) in all.iter().zip(m.as_raw()) {
+            assert_eq!(s >= 128, *v >= 128, "luminance {v}");
+        }
+        let mut img = RgbaImage::new(256, 1);
+        for a in 0..=255u8 {
+            img.put_pixel(u32::from(a), 0, Rgba([0, 0, 0, a]));
+        }
+        let m = mask_from_image(&DynamicImage::ImageRgba8(img));
+        for (a, &s) in all.iter().zip(m.as_raw()) {
+            assert_eq!(s >= 128, *a < 128, "alpha {a}");
+        }
+    }
+
+    #[test]
+    fn transparency_is_strength_regardless_of_colour() {
+        let mut img = RgbaImage::new(4, 1);
         img.put_pixel(0, 0, Rgba([0, 0, 0, 0])); // transparent black: selected
         img.put_pixel(1, 0, Rgba([255, 255, 255, 255])); // opaque white: kept
-        img.put_pixel(2, 0, Rgba([255, 255, 255, 100]));
+        img.put_pixel(2, 0, Rgba([255, 255, 255, 100])); // partly transparent: partial
+        img.put_pixel(3, 0, Rgba([0, 0, 0, 250])); // all but opaque: kept
         let m = mask_from_image(&DynamicImage::ImageRgba8(img));
-        assert_eq!(m.as_raw(), &[255, 0, 255]);
+        assert_eq!(m.as_raw(), &[255, 0, 155, 0]);
+    }
+
+    #[test]
+    fn fitting_keeps_a_hard_mask_hard_and_a_soft_one_soft() {
+        let hard = GrayImage::from_fn(8, 8, |x, _| image::Luma([if x < 4 { 255 } else { 0 }]));
+        let png =
+            image_io::encode(&DynamicImage::ImageLuma8(hard), image::ImageFormat::Png).unwrap();
+        let lim = DecodeLimits::default();
+        let m = load_mask_bytes(&png, "m.png", "i.png", 13, 5, true, &lim).unwrap();
+        assert!(is_hard(&m.0));
+        assert_eq!(m.0.get_pixel(0, 0).0[0], 255);
+        assert_eq!(m.0.get_pixel(12, 4).0[0], 0);
+        let soft = GrayImage::from_fn(8, 8, |x, _| image::Luma([x as u8 * 30]));
+        let png =
+            image_io::encode(&DynamicImage::ImageLuma8(soft), image::ImageFormat::Png).unwrap();
+        let m = load_mask_bytes(&png, "m.png", "i.png", 16, 16, true, &lim).unwrap();
+        assert!(!is_hard(&m.0));
+        assert!(m.0.get_pixel(2, 0).0[0] < m.0.get_pixel(12, 0).0[0]);
     }
 
     #[test]

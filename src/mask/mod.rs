@@ -5,12 +5,13 @@ mod file;
 mod ops;
 mod shapes;
 
-pub use file::{load_mask_bytes, load_mask_file, mask_from_image, save_mask};
+pub use file::{is_hard, load_mask_bytes, load_mask_file, mask_from_image, save_mask};
 pub use shapes::Shape;
 
 use image::GrayImage;
 
-/// A selection over an image: 255 = may change, 0 = keep, values between = partial (feathering).
+/// A selection over an image: 255 = may change, 0 = keep, values between = partial strength
+/// (feathering, grey mask files).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mask(pub GrayImage);
 

@@ -103,6 +103,10 @@ pub async fn invoke(
             .into_response();
         }
     };
+    if spec.past_end_of_life(&chrono::Utc::now().format("%Y-%m-%d").to_string()) {
+        body::discard(req).await;
+        return end_of_life().into_response();
+    }
     if let Some(fault) = state.faults.next(&model_id) {
         body::discard(req).await;
         return injected_response(fault, &model_id);
@@ -157,6 +161,18 @@ pub async fn invoke(
         )
         .into_response(),
     }
+}
+
+/// Bedrock's refusal of a model past its end of life (AWS: "requests made to this version will
+/// fail"). The code and text are what Bedrock gives for other retired models (Stability SDXL v0,
+/// Claude 3.5 Sonnet and Haiku, Nova Sonic, in public bug reports); for Titan v2 and Nova Canvas
+/// they are UNCONFIRMED (the audit's error table has no text for them).
+fn end_of_life() -> BedrockError {
+    BedrockError::new(
+        StatusCode::NOT_FOUND,
+        "ResourceNotFoundException",
+        "This model version has reached the end of its life. Please refer to the AWS documentation for more details.",
+    )
 }
 
 /// The response Bedrock would give for an injected fault.

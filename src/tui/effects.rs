@@ -192,6 +192,7 @@ async fn run_job(
         None,
         crate::job::implied_mode(Some(req.mode), req.mask_prompt.is_some(), false),
         req.upscaler,
+        &settings.living_models,
     )
     .map_err(|e| e.to_string())?;
     let engine = engine::create_with(req.engine, settings).map_err(|e| e.to_string())?;

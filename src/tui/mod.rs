@@ -81,6 +81,7 @@ pub fn run(args: &TuiArgs, rt: &tokio::runtime::Runtime) -> Result<u8> {
             region: config.region.clone(),
             profile: config.profile.clone(),
             api: config.api_settings(&paths, None, std::env::var("IMGEDIT_TOKEN").ok()),
+            living_models: config.living_models.clone(),
         },
     };
     let mut pending: Vec<Effect> = args.image.iter().cloned().map(Effect::OpenImage).collect();

@@ -24,6 +24,12 @@ impl Drop for Server {
 }
 
 fn serve(faults: &[&str]) -> Server {
+    let args: Vec<String> = faults.iter().map(|f| format!("--fault={f}")).collect();
+    serve_with(&args.iter().map(String::as_str).collect::<Vec<_>>())
+}
+
+/// `imgedit serve --bedrock` with more arguments.
+fn serve_with(extra: &[&str]) -> Server {
     let mut cmd = StdCommand::new(assert_cmd::cargo::cargo_bin("imgedit"));
     // room for the client's 5 calls at once (`-n 5`); the limit itself is tested in exposure.rs
     cmd.args([
@@ -34,9 +40,7 @@ fn serve(faults: &[&str]) -> Server {
         "--max-concurrent",
         "8",
     ]);
-    for f in faults {
-        cmd.args(["--fault", f]);
-    }
+    cmd.args(extra);
     let mut child = cmd
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -192,7 +196,7 @@ fn outpaint_without_prompt_is_refused_before_any_request() {
 }
 
 #[test]
-fn nova_mask_prompt() {
+fn nova_canvas_is_refused_past_its_end_of_life() {
     let server = serve(&[]);
     let sb = sandbox_with(320, 320);
     edit(&sb, &server)
@@ -208,8 +212,18 @@ fn nova_mask_prompt() {
             "n.png",
         ])
         .assert()
-        .success();
-    assert_eq!(load_rgb(&sb.path("n.png")).dimensions(), (320, 320));
+        .code(4)
+        .stderr(
+            predicate::str::contains(
+                "amazon.nova-canvas-v1:0 (Nova Canvas) reached end of life on 2026-09-30; use us.stability.",
+            )
+            .and(predicate::str::contains(
+                "This model version has reached the end of its life",
+            ))
+            // refused at once: a retired model is not retried
+            .and(predicate::str::contains("retry").not()),
+        );
+    assert!(!sb.path("n.png").exists());
 }
 
 #[test]
@@ -467,8 +481,11 @@ fn a_filtered_image_is_reported_not_hidden() {
 #[test]
 fn a_retired_model_is_sent_and_its_refusal_names_the_date_and_a_living_model() {
     let titan_v2 = "amazon.titan-image-generator-v2:0";
-    let server = serve(&[&format!("legacy={titan_v2}")]);
+    // the emulator refuses it as Bedrock does after end of life (404 ResourceNotFoundException)
+    let server = serve(&[]);
     let sb = sandbox_with(64, 64);
+    let refusal =
+        "reached end of life on 2026-06-30; use us.stability.stable-image-inpaint-v1:0 instead";
     edit(&sb, &server)
         .args([
             "in.png", "--model", titan_v2, "--rect", "8,8,8,8", "-o", "l.png",
@@ -477,11 +494,91 @@ fn a_retired_model_is_sent_and_its_refusal_names_the_date_and_a_living_model() {
         .code(4)
         .stderr(
             predicate::str::contains(format!("warning: {titan_v2} reached end of life"))
+                .and(predicate::str::contains(refusal))
                 .and(predicate::str::contains(
-                    "reached end of life on 2026-06-30; use us.stability.stable-image-inpaint-v1:0 instead",
+                    "Bedrock said: This model version has reached the end of its life",
                 )),
         );
     assert!(!sb.path("l.png").exists());
+    // marked living by the user: no warning, but Bedrock's refusal is still explained
+    edit(&sb, &server)
+        .env("IMGEDIT_LIVING_MODELS", titan_v2)
+        .args([
+            "in.png", "--model", titan_v2, "--rect", "8,8,8,8", "-o", "l.png",
+        ])
+        .assert()
+        .code(4)
+        .stderr(
+            predicate::str::contains("warning")
+                .not()
+                .and(predicate::str::contains(refusal)),
+        );
+    assert!(!sb.path("l.png").exists());
+    // a Legacy refusal (the injected fault) keeps its own message
+    let server = serve(&[&format!("legacy={TITAN_V1}")]);
+    edit(&sb, &server)
+        .env("IMGEDIT_LIVING_MODELS", TITAN_V1)
+        .args([
+            "in.png", "--model", TITAN_V1, "--rect", "8,8,8,8", "-o", "l.png",
+        ])
+        .assert()
+        .code(4)
+        .stderr(predicate::str::contains(
+            "is marked Legacy by its provider and is not served to this account",
+        ));
+}
+
+#[test]
+fn a_retired_model_the_account_still_has_can_be_marked_living() {
+    let server = serve(&[]);
+    let sb = sandbox_with(64, 64);
+    let args = ["in.png", "--model", TITAN_V1, "--rect", "8,8,8,8"];
+    // by default: sent as asked, with a warning
+    edit(&sb, &server)
+        .args(args)
+        .args(["-o", "a.png"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(format!(
+            "warning: {TITAN_V1} is treated as retired"
+        )));
+    // listed in IMGEDIT_LIVING_MODELS: no warning
+    edit(&sb, &server)
+        .env("IMGEDIT_LIVING_MODELS", TITAN_V1)
+        .args(args)
+        .args(["-o", "b.png"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("warning").not());
+    assert!(sb.path("b.png").exists());
+    // the config's default model, listed in the config's living_models: no warning either
+    std::fs::create_dir_all(sb.path("config")).unwrap();
+    std::fs::write(
+        sb.path("config/config.toml"),
+        format!("model = \"{TITAN_V1}\"\nliving_models = [\"{TITAN_V1}\"]\n"),
+    )
+    .unwrap();
+    let out = edit(&sb, &server)
+        .args(["in.png", "--rect", "8,8,8,8", "-o", "c.png", "--json"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("warning").not())
+        .get_output()
+        .stdout
+        .clone();
+    assert_eq!(json_lines(&out)[0]["model"], TITAN_V1);
+    // an id imgedit does not know is refused, naming the variable and the value
+    edit(&sb, &server)
+        .env("IMGEDIT_LIVING_MODELS", "amazon.titan-image-generator-v9")
+        .args(args)
+        .args(["-o", "d.png"])
+        .assert()
+        .code(3)
+        .stderr(
+            predicate::str::contains("IMGEDIT_LIVING_MODELS")
+                .and(predicate::str::contains("amazon.titan-image-generator-v9")),
+        );
+    assert!(!sb.path("d.png").exists());
 }
 
 #[test]
@@ -831,6 +928,7 @@ fn no_credentials_is_an_authentication_error() {
 
 #[test]
 fn stability_makes_one_call_per_seed_for_n_images() {
+    // the three calls go at once: the emulator's default limit (the CPU count) may be lower
     let server = serve(&[]);
     let sb = sandbox_with(96, 96);
     let out = edit(&sb, &server)

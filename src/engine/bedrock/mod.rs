@@ -340,17 +340,22 @@ fn replacement(spec: &ModelSpec, mode: Mode) -> Option<&'static str> {
 fn model_refused(spec: &ModelSpec, mode: Mode, region: &str, msg: &str) -> String {
     let id = spec.id;
     let instead = replacement(spec, mode).unwrap_or(crate::model::STABILITY_INPAINT_ID);
+    let retired = || {
+        let when = match (spec.end_of_life, spec.lifecycle) {
+            (Some(d), _) => format!("reached end of life on {d}"),
+            (None, Lifecycle::EndOfLife) => {
+                "reached end of life (AWS lists no lifecycle for it; imgedit treats it as retired)"
+                    .to_string()
+            }
+            (None, _) => "reached end of life".to_string(),
+        };
+        format!(
+            "{id} ({}) {when}; use {instead} instead (--model {instead}). Bedrock said: {msg}",
+            spec.name
+        )
+    };
     match spec.lifecycle {
-        Lifecycle::EndOfLife => {
-            let when = spec.end_of_life.map_or_else(
-                || "reached end of life (AWS lists no lifecycle for it; imgedit treats it as retired)".to_string(),
-                |d| format!("reached end of life on {d}"),
-            );
-            return format!(
-                "{id} ({}) {when}; use {instead} instead (--model {instead}). Bedrock said: {msg}",
-                spec.name
-            );
-        }
+        Lifecycle::EndOfLife => return retired(),
         Lifecycle::Legacy => {
             return format!(
                 "{id} ({}) is Legacy: Bedrock no longer serves it to this account; use {instead} instead (--model {instead}). Bedrock said: {msg}",
@@ -363,6 +368,10 @@ fn model_refused(spec: &ModelSpec, mode: Mode, region: &str, msg: &str) -> Strin
         return format!(
             "{id} is marked Legacy by its provider and is not served to this account; use {instead} instead. Bedrock said: {msg}"
         );
+    }
+    // A model listed in living_models (or unknown to imgedit) that Bedrock says is retired.
+    if msg.contains("end of its life") {
+        return retired();
     }
     let regions = if spec.regions.is_empty() {
         crate::model::STABILITY_REGIONS
@@ -583,6 +592,32 @@ mod tests {
         let m = model_refused(spec, Mode::Inpaint, "us-east-1", "x");
         assert!(
             m.contains("reached end of life on 2026-06-30; use us.stability.stable-image-inpaint-v1:0 instead"),
+            "{m}"
+        );
+    }
+
+    #[test]
+    fn bedrocks_end_of_life_refusal_is_explained_for_a_model_marked_living() {
+        let eol = "This model version has reached the end of its life. Please refer to the AWS documentation for more details.";
+        let v2 = crate::model::find("amazon.titan-image-generator-v2:0").unwrap();
+        let living = crate::model::treat_as_living(v2, &[v2.id.to_string()]);
+        let m = model_refused(living, Mode::Inpaint, "us-east-1", eol);
+        assert!(
+            m.contains("reached end of life on 2026-06-30; use us.stability.stable-image-inpaint-v1:0 instead")
+                && m.contains(eol),
+            "{m}"
+        );
+        let unknown = crate::model::resolve(
+            "amazon.titan-image-generator-v9",
+            Some(crate::model::Family::Titan),
+        )
+        .unwrap();
+        let m = model_refused(unknown, Mode::Inpaint, "us-east-1", eol);
+        assert!(
+            m.contains("amazon.titan-image-generator-v9")
+                && m.contains(
+                    "reached end of life; use us.stability.stable-image-inpaint-v1:0 instead"
+                ),
             "{m}"
         );
     }

@@ -600,6 +600,68 @@ mod polarity_fixtures {
         );
     }
 
+    /// The mask sent for a mask file of `values` (one per 32-pixel column band of a 128x64 image),
+    /// read as a user's `--mask FILE --feather 0` is: file -> job -> prepared job -> body.
+    fn sent_for_file(id: &str, values: [u8; 4]) -> Vec<[u8; 3]> {
+        use crate::job::{JobOptions, Selection, ToolOptions};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("mask.png");
+        let file = GrayImage::from_fn(128, 64, |x, _| image::Luma([values[x as usize / 32]]));
+        file.save(&path).unwrap();
+        let opts = JobOptions {
+            selection: Selection {
+                mask_file: Some(path),
+                feather: Some(0),
+                ..Default::default()
+            },
+            mode: None,
+            canvas: None,
+            prompt: Some("p".into()),
+            negative: None,
+            mask_prompt: None,
+            search: None,
+            num_images: 1,
+            seed: 1,
+            cfg_scale: None,
+            quality: None,
+            model: model::find(id).unwrap(),
+            limits: crate::image_io::DecodeLimits::default(),
+            tool: ToolOptions::default(),
+        };
+        let source = image::DynamicImage::ImageRgb8(RgbImage::new(128, 64));
+        let job = opts.build(source, "in.png").unwrap();
+        let prepared = crate::pipeline::prepare(&job);
+        let reqs = build_requests(&prepared, &prepared.image, &prepared.mask).unwrap();
+        let body = &reqs[0].body;
+        let b64 = body
+            .pointer("/inPaintingParams/maskImage")
+            .or_else(|| body.get("mask"))
+            .and_then(Value::as_str)
+            .unwrap();
+        let bytes = image_io::decode_base64_or_data_url(b64, "mask").unwrap();
+        let m = image::load_from_memory(&bytes).unwrap().to_rgb8();
+        let (w, h) = m.dimensions();
+        (0..4)
+            .map(|band| m.get_pixel(band * w / 4 + w / 8, h / 2).0)
+            .collect()
+    }
+
+    #[test]
+    fn a_grey_mask_file_keeps_its_strength_for_stability_and_a_hard_one_stays_hard() {
+        let inpaint = "us.stability.stable-image-inpaint-v1:0";
+        assert_eq!(
+            sent_for_file(inpaint, [0, 64, 200, 255]),
+            vec![B, [64; 3], [200; 3], W]
+        );
+        assert_eq!(sent_for_file(inpaint, [0, 255, 0, 255]), vec![B, W, B, W]);
+        // Titan takes no grey: every pixel the file gives any strength is regenerated (black), and
+        // imgedit's composite blends it back by the file's strength
+        assert_eq!(
+            sent_for_file("amazon.titan-image-generator-v1", [0, 64, 200, 255]),
+            vec![W, B, B, B]
+        );
+    }
+
     #[test]
     fn titan_outpainting_modes_are_named() {
         let j = job("amazon.titan-image-generator-v1", Mode::PreciseOutpaint);
