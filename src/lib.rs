@@ -11,8 +11,6 @@ pub mod config_import;
 pub mod engine;
 pub mod error;
 pub mod files;
-#[doc(hidden)]
-pub mod fuzz;
 pub mod image_io;
 pub mod job;
 pub mod logging;
