@@ -98,10 +98,10 @@ stability-remove-background\t''
 stability-fast-upscale\t''
 stability-conservative-upscale\t''
 stability-creative-upscale\t''"
-complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l region -d 'AWS region for Bedrock [default: the AWS chain, then the config]' -r
+complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l region -d 'AWS region for Bedrock [default: the config, then the AWS chain]' -r
 complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l api-url -d 'The /image-edit API\'s invoke URL, for --engine api [default: api_url in the config]' -r
 complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l token -d 'Cognito ID token for --engine api instead of the one imgedit login cached' -r
-complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l profile -d 'AWS profile for Bedrock [default: the AWS chain, then the config]' -r
+complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l profile -d 'AWS profile for Bedrock [default: the config, then the AWS chain]' -r
 complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -s o -l output -d 'Output file (format from the extension; "-" writes PNG to stdout). With -n > 1: OUT-1.png, OUT-2.png, ...' -r -F
 complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l output-format -d 'Format a Stability tool returns (its output_format) [default: the -o file\'s, else png]' -r -f -a "png\t''
 jpeg\t''
@@ -137,8 +137,8 @@ complete -c imgedit -n "__fish_imgedit_using_subcommand serve" -l engine -d 'Eng
 bedrock\t'Amazon Bedrock InvokeModel (Titan, Nova Canvas, Stability)'
 api\t'A team\'s `/image-edit` HTTP API, authenticated with Cognito'"
 complete -c imgedit -n "__fish_imgedit_using_subcommand serve" -l model -d 'Model that "titan" maps to [default: local for the local engine, us.stability.stable-image-inpaint-v1:0 for bedrock]' -r
-complete -c imgedit -n "__fish_imgedit_using_subcommand serve" -l region -d 'AWS region for Bedrock and DynamoDB [default: the AWS chain, then the config]' -r
-complete -c imgedit -n "__fish_imgedit_using_subcommand serve" -l profile -d 'AWS profile for Bedrock and DynamoDB [default: the AWS chain, then the config]' -r
+complete -c imgedit -n "__fish_imgedit_using_subcommand serve" -l region -d 'AWS region for Bedrock and DynamoDB [default: the config, then the AWS chain]' -r
+complete -c imgedit -n "__fish_imgedit_using_subcommand serve" -l profile -d 'AWS profile for Bedrock and DynamoDB [default: the config, then the AWS chain]' -r
 complete -c imgedit -n "__fish_imgedit_using_subcommand serve" -l user-pool-id -d 'Cognito user pool whose tokens are accepted [default: cognito.user_pool_id in the config]' -r
 complete -c imgedit -n "__fish_imgedit_using_subcommand serve" -l client-id -d 'App client id whose tokens are accepted (repeatable) [default: cognito.client_id in the config]' -r
 complete -c imgedit -n "__fish_imgedit_using_subcommand serve" -l jwks-url -d 'Where to fetch the pool\'s signing keys [default: the pool\'s Cognito JWKS URL]' -r

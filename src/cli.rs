@@ -191,7 +191,7 @@ pub struct EditArgs {
     /// How to talk to a model id imgedit does not know
     #[arg(long, value_name = "FAMILY", help_heading = "Engine", value_parser = ["titan", "nova-canvas", "stability-inpaint", "stability-outpaint", "stability-erase", "stability-search-replace", "stability-search-recolor", "stability-remove-background", "stability-fast-upscale", "stability-conservative-upscale", "stability-creative-upscale"])]
     pub model_family: Option<String>,
-    /// AWS region for Bedrock [default: the AWS chain, then the config]
+    /// AWS region for Bedrock [default: the config, then the AWS chain]
     #[arg(long, help_heading = "Engine")]
     pub region: Option<String>,
     /// The /image-edit API's invoke URL, for --engine api [default: api_url in the config]
@@ -206,7 +206,7 @@ pub struct EditArgs {
         help_heading = "Engine"
     )]
     pub token: Option<String>,
-    /// AWS profile for Bedrock [default: the AWS chain, then the config]
+    /// AWS profile for Bedrock [default: the config, then the AWS chain]
     #[arg(long, help_heading = "Engine")]
     pub profile: Option<String>,
 
@@ -288,10 +288,10 @@ pub struct ServeArgs {
     /// Model that "titan" maps to [default: local for the local engine, us.stability.stable-image-inpaint-v1:0 for bedrock]
     #[arg(long)]
     pub model: Option<String>,
-    /// AWS region for Bedrock and DynamoDB [default: the AWS chain, then the config]
+    /// AWS region for Bedrock and DynamoDB [default: the config, then the AWS chain]
     #[arg(long)]
     pub region: Option<String>,
-    /// AWS profile for Bedrock and DynamoDB [default: the AWS chain, then the config]
+    /// AWS profile for Bedrock and DynamoDB [default: the config, then the AWS chain]
     #[arg(long)]
     pub profile: Option<String>,
     /// Cognito user pool whose tokens are accepted [default: cognito.user_pool_id in the config]

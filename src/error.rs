@@ -90,6 +90,23 @@ impl Error {
 /// The library's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// An error and its sources in words, `outer: inner: ...`, without a Debug dump: reqwest's and
+/// the AWS SDK's own text stops at "error sending request", the cause (a refused connection, an
+/// untrusted certificate) is in the sources.
+pub fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut next = Some(err);
+    while let Some(e) = next {
+        let text = e.to_string();
+        // Wrappers often repeat their source's text; keep each piece once.
+        if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        next = e.source();
+    }
+    parts.join(": ")
+}
+
 /// Builds an [`Error::Input`] from format arguments.
 #[macro_export]
 macro_rules! input_err {

@@ -11,8 +11,6 @@ pub mod config_import;
 pub mod engine;
 pub mod error;
 pub mod files;
-#[doc(hidden)]
-pub mod fuzz;
 pub mod image_io;
 pub mod job;
 pub mod logging;
@@ -55,13 +53,7 @@ pub fn main_entry() -> ExitCode {
 /// Runs a parsed command line; returns the exit code.
 pub fn run(cli: Cli) -> Result<u8, Error> {
     // One runtime for the whole process, built only by the commands that need it.
-    let runtime = || {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .map_err(|e| Error::Engine(format!("cannot start the async runtime: {e}")))
-    };
+    let client = || runtime(Workers::Client);
     if matches!(cli.command, Command::Tui(_))
         && cli.log_file.is_none()
         && (cli.verbose > 0 || std::env::var_os("IMGEDIT_LOG").is_some())
@@ -72,13 +64,15 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
     }
     logging::init(cli.verbose, cli.log_file.as_deref())?;
     match cli.command {
-        Command::Edit(args) => commands::edit::run(&args, &runtime()?),
-        Command::Tui(args) => tui::run(&args, &runtime()?),
-        Command::Serve(args) => commands::serve::run(&args, &runtime()?).map(|()| exit::OK),
-        Command::Login(args) => commands::login::login(&args, &runtime()?).map(|()| exit::OK),
-        Command::Logout(args) => commands::login::logout(&args, &runtime()?).map(|()| exit::OK),
-        Command::Whoami(args) => commands::login::whoami(&args, &runtime()?).map(|()| exit::OK),
-        Command::History(args) => commands::history::run(&args, &runtime()?).map(|()| exit::OK),
+        Command::Edit(args) => commands::edit::run(&args, &client()?),
+        Command::Tui(args) => tui::run(&args, &client()?),
+        Command::Serve(args) => {
+            commands::serve::run(&args, &runtime(Workers::Server)?).map(|()| exit::OK)
+        }
+        Command::Login(args) => commands::login::login(&args, &client()?).map(|()| exit::OK),
+        Command::Logout(args) => commands::login::logout(&args, &client()?).map(|()| exit::OK),
+        Command::Whoami(args) => commands::login::whoami(&args, &client()?).map(|()| exit::OK),
+        Command::History(args) => commands::history::run(&args, &client()?).map(|()| exit::OK),
         Command::Config(cmd) => commands::config::run(&cmd).map(|()| exit::OK),
         Command::Completions { shell } => {
             commands::packaging::print(&commands::packaging::completions(shell)).map(|()| exit::OK)
@@ -86,5 +80,48 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         Command::Man => {
             commands::packaging::print(&commands::packaging::man_page()?).map(|()| exit::OK)
         }
+    }
+}
+
+/// Who the async runtime works for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Workers {
+    /// A client command (edit, tui, login, history...): it waits on a few HTTP calls at a time,
+    /// and image work runs on rayon's pool, so two workers are plenty.
+    Client,
+    /// `imgedit serve`: many requests at once, so one worker per core (tokio's default, which
+    /// `TOKIO_WORKER_THREADS` overrides).
+    Server,
+}
+
+/// The number of worker threads a client command's runtime has.
+pub const CLIENT_WORKER_THREADS: usize = 2;
+
+/// The multi-threaded tokio runtime for `workers`.
+pub fn runtime(workers: Workers) -> Result<tokio::runtime::Runtime, Error> {
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    if workers == Workers::Client {
+        builder.worker_threads(CLIENT_WORKER_THREADS);
+    }
+    builder
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Engine(format!("cannot start the async runtime: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clients_get_two_workers_and_the_server_one_per_core() {
+        let client = runtime(Workers::Client).unwrap();
+        assert_eq!(client.metrics().num_workers(), CLIENT_WORKER_THREADS);
+        let server = runtime(Workers::Server).unwrap();
+        let expected = std::env::var("TOKIO_WORKER_THREADS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+        assert_eq!(server.metrics().num_workers(), expected);
     }
 }

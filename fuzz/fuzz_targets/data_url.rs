@@ -1,3 +1,3 @@
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| imgedit::fuzz::data_url(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| imgedit_fuzz::data_url(data));

@@ -1,3 +1,3 @@
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| imgedit::fuzz::image_edit_request(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| imgedit_fuzz::image_edit_request(data));

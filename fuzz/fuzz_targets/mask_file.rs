@@ -1,3 +1,3 @@
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| imgedit::fuzz::mask_file(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| imgedit_fuzz::mask_file(data));

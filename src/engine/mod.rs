@@ -327,7 +327,7 @@ pub fn create_with(kind: EngineKind, settings: &EngineSettings) -> Result<Box<dy
             },
         ))),
         EngineKind::Api => {
-            let engine = api::ApiEngine::new(settings.api.clone());
+            let engine = api::ApiEngine::new(settings.api.clone())?;
             engine.url()?; // say at once, before any image is read
             Ok(Box::new(engine))
         }

@@ -12,7 +12,7 @@ use aws_sdk_dynamodb::types::{
 };
 
 use super::{ERROR_MAX_CHARS, EditRecord, PROMPT_MAX_CHARS, truncate};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, error_chain};
 
 /// The table's name when neither `--table` nor `DYNAMODB_TABLE_NAME` says otherwise.
 pub const DEFAULT_TABLE: &str = "ImageGenerationTable";
@@ -242,21 +242,6 @@ impl DynamoLog {
             _ => Error::Engine(format!("DynamoDB table {t}: {what}: {said}")),
         }
     }
-}
-
-/// An error and its sources in words, `outer: inner: ...`, without the SDK's Debug dump.
-fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    let mut next = Some(err);
-    while let Some(e) = next {
-        let text = e.to_string();
-        // Wrappers often repeat their source's text; keep each piece once.
-        if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-        next = e.source();
-    }
-    parts.join(": ")
 }
 
 fn service_code<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> Option<&str> {

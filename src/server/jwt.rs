@@ -9,6 +9,8 @@ use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::Deserialize;
 use tokio::sync::{Mutex, RwLock};
 
+use crate::error::error_chain;
+
 /// Why a token was refused (never shown to the caller, who only sees 401 Unauthorized; logged).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TokenError {
@@ -109,7 +111,9 @@ impl JwtVerifier {
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(10))
             .build()
-            .map_err(|e| TokenError::Jwks(format!("cannot set up an HTTP client: {e}")))?;
+            .map_err(|e| {
+                TokenError::Jwks(format!("cannot set up an HTTP client: {}", error_chain(&e)))
+            })?;
         Ok(JwtVerifier {
             config,
             http,
@@ -137,7 +141,7 @@ impl JwtVerifier {
             .get(url)
             .send()
             .await
-            .map_err(|e| TokenError::Jwks(format!("{url}: {e}")))?;
+            .map_err(|e| TokenError::Jwks(format!("{url}: {}", error_chain(&e))))?;
         if !resp.status().is_success() {
             return Err(TokenError::Jwks(format!("{url}: HTTP {}", resp.status())));
         }

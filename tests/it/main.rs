@@ -20,4 +20,5 @@ mod original_lambda;
 mod release;
 mod secrets;
 mod server;
+mod tls;
 mod tui;

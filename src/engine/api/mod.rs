@@ -32,7 +32,7 @@ use super::{
 };
 use crate::auth::CognitoSettings;
 use crate::auth::cache::TokenCache;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, error_chain};
 use crate::image_io::{self, DecodeLimits};
 use crate::job::Mode;
 
@@ -76,19 +76,27 @@ pub struct ApiEngine {
 }
 
 impl ApiEngine {
-    pub fn new(settings: ApiSettings) -> Self {
+    /// The engine with its HTTP client. A client that cannot be built (no usable TLS set-up) is an
+    /// error, never a default client that would drop the timeouts. TLS trusts the platform's
+    /// roots (with `SSL_CERT_FILE`/`SSL_CERT_DIR`), as the AWS SDK does for Bedrock.
+    pub fn new(settings: ApiSettings) -> Result<Self> {
         let timeout = Duration::from_secs(env_u64("IMGEDIT_API_TIMEOUT_SECS").unwrap_or(120));
         let http = reqwest::Client::builder()
             .timeout(timeout)
             .connect_timeout(Duration::from_secs(10))
             .build()
-            .unwrap_or_default();
-        ApiEngine {
+            .map_err(|e| {
+                Error::Engine(format!(
+                    "the api engine cannot set up its HTTP client: {}",
+                    error_chain(&e)
+                ))
+            })?;
+        Ok(ApiEngine {
             settings,
             http,
             max_attempts: env_u64("IMGEDIT_API_MAX_ATTEMPTS").map_or(4, |v| v.clamp(1, 20) as u32),
             retry_base: Duration::from_millis(env_u64("IMGEDIT_API_RETRY_BASE_MS").unwrap_or(1000)),
-        }
+        })
     }
 
     /// The API's URL, or an error saying how to set it.
@@ -332,7 +340,7 @@ impl ApiEngine {
                                 error: with_ids(
                                     Error::service(
                                         "ConnectionError",
-                                        format!("{url}: the answer broke off: {e}"),
+                                        format!("{url}: the answer broke off: {}", error_chain(&e)),
                                     ),
                                     &call,
                                 ),
@@ -347,7 +355,8 @@ impl ApiEngine {
                     error: Error::service(
                         "RequestTimeout",
                         format!(
-                            "{url}: no answer in time ({e}); API Gateway itself stops after {GATEWAY_TIMEOUT_SECS} s"
+                            "{url}: no answer in time ({}); API Gateway itself stops after {GATEWAY_TIMEOUT_SECS} s",
+                            error_chain(&e)
                         ),
                     ),
                     retry_after: None,
@@ -356,7 +365,10 @@ impl ApiEngine {
                 Err(e) => Failure {
                     // refused, or reset before the answer began
                     retryable: e.is_connect() || e.is_request(),
-                    error: Error::service("ConnectionError", format!("cannot reach {url}: {e}")),
+                    error: Error::service(
+                        "ConnectionError",
+                        format!("cannot reach {url}: {}", error_chain(&e)),
+                    ),
                     retry_after: None,
                     botocore: false,
                 },
@@ -648,6 +660,14 @@ impl Engine for ApiEngine {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_http_client_builds_with_the_platform_roots() {
+        let engine = ApiEngine::new(ApiSettings::default()).expect("the client builds");
+        assert!(engine.max_attempts >= 1);
+        // a usage error for the missing URL, not a client failure
+        assert!(engine.url().is_err());
+    }
 
     #[test]
     fn the_originals_500s_keep_their_class() {

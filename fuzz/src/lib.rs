@@ -1,9 +1,10 @@
-//! Fuzz target bodies, one `pub fn NAME(data: &[u8])` per target in `fuzz/fuzz_targets/`.
+//! Fuzz target bodies, one `pub fn NAME(data: &[u8])` per target in `fuzz_targets/`.
 //!
-//! They live in the library so that `tests/it/fuzz_corpus.rs` replays the committed corpus and
-//! every crash the fuzzer found on each `cargo test`. Each function feeds its input to a parser and
-//! panics when an invariant breaks; an input that is merely rejected is fine as long as the error
-//! names what it rejects.
+//! They are the `imgedit-fuzz` crate's library, outside the shipped `imgedit` crate;
+//! `tests/it/fuzz_corpus.rs` compiles this same file as a module (`#[path]`), so `cargo test`
+//! replays the committed corpus and every crash the fuzzer found. Each function feeds its input
+//! to a parser and panics when an invariant breaks; an input that is merely rejected is fine as
+//! long as the error names what it rejects. Only `imgedit`'s public API is used.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -11,13 +12,13 @@ use std::path::Path;
 use image::DynamicImage;
 use serde_json::{Value, json};
 
-use crate::config::Config;
-use crate::error::Error;
-use crate::image_io::{self, DecodeLimits};
-use crate::job::{Anchor, CanvasSize, CanvasSpec, Extend, Length, Placement, Quality};
-use crate::mask::{self, Mask, Shape};
-use crate::model::{self, Family};
-use crate::server::{bedrock, request};
+use imgedit::config::Config;
+use imgedit::error::Error;
+use imgedit::image_io::{self, DecodeLimits};
+use imgedit::job::{Anchor, CanvasSize, CanvasSpec, Extend, Length, Placement, Quality};
+use imgedit::mask::{self, Mask, Shape};
+use imgedit::model::{self, Family};
+use imgedit::server::{bedrock, request};
 
 /// Decode limits for the image targets: big enough for any real mask, small enough that a
 /// decompression bomb stays far below libFuzzer's 2 GB RSS limit.
@@ -333,7 +334,7 @@ fn canvas(s: &str, w: u32, h: u32, anchor: u8) {
     placement_contains(p, w, h);
 }
 
-fn placement_contains(p: crate::error::Result<Placement>, w: u32, h: u32) {
+fn placement_contains(p: imgedit::error::Result<Placement>, w: u32, h: u32) {
     match p {
         Ok(p) => {
             assert!(
@@ -481,7 +482,7 @@ pub fn bedrock_request(data: &[u8]) {
             }
         }
         Err(e) => {
-            assert_eq!(e.status, axum::http::StatusCode::BAD_REQUEST, "{e:?}");
+            assert_eq!(e.status.as_u16(), 400, "{e:?}");
             assert_eq!(e.code, "ValidationException");
             assert!(
                 e.message.starts_with("Malformed input request: #")
@@ -596,7 +597,7 @@ pub fn data_url(data: &[u8]) {
             );
             if cleaned.len() == p.len() {
                 assert_eq!(
-                    crate::record::base64_decoded_size(p),
+                    imgedit::record::base64_decoded_size(p),
                     bytes.len() as u64,
                     "the size estimate of {p:?}"
                 );
