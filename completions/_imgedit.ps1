@@ -113,7 +113,7 @@ Register-ArgumentCompleter -Native -CommandName 'imgedit' -ScriptBlock {
         }
         'imgedit;serve' {
             [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'Address to listen on (port 0 picks a free port)')
-            [CompletionResult]::new('--fault', '--fault', [CompletionResultType]::ParameterName, 'Testing: inject faults into the Bedrock-compatible endpoint and /image-edit: throttle=N, error500=N, unavailable=N, filter=N, malformed=N, bad-base64=N, drop=N, delay-ms=MS, legacy=MODEL_ID (repeatable; local servers only: needs --bedrock or --no-auth, refused with --lambda)')
+            [CompletionResult]::new('--fault', '--fault', [CompletionResultType]::ParameterName, 'Testing: inject faults into the Bedrock-compatible endpoint and /image-edit: throttle=N, error500=N, unavailable=N, filter=N, malformed=N, bad-base64=N, drop=N, delay-ms=MS, legacy=MODEL_ID, access-denied=N, inference-error=N (repeatable; local servers only: needs --bedrock or --no-auth, refused with --lambda)')
             [CompletionResult]::new('--engine', '--engine', [CompletionResultType]::ParameterName, 'Engine behind /image-edit [default: from the config, else local]')
             [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'Model that "titan" maps to [default: local for the local engine, us.stability.stable-image-inpaint-v1:0 for bedrock]')
             [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'AWS region for Bedrock and DynamoDB [default: the config, then the AWS chain]')

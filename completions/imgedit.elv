@@ -107,7 +107,7 @@ set edit:completion:arg-completer[imgedit] = {|@words|
         }
         &'imgedit;serve'= {
             cand --listen 'Address to listen on (port 0 picks a free port)'
-            cand --fault 'Testing: inject faults into the Bedrock-compatible endpoint and /image-edit: throttle=N, error500=N, unavailable=N, filter=N, malformed=N, bad-base64=N, drop=N, delay-ms=MS, legacy=MODEL_ID (repeatable; local servers only: needs --bedrock or --no-auth, refused with --lambda)'
+            cand --fault 'Testing: inject faults into the Bedrock-compatible endpoint and /image-edit: throttle=N, error500=N, unavailable=N, filter=N, malformed=N, bad-base64=N, drop=N, delay-ms=MS, legacy=MODEL_ID, access-denied=N, inference-error=N (repeatable; local servers only: needs --bedrock or --no-auth, refused with --lambda)'
             cand --engine 'Engine behind /image-edit [default: from the config, else local]'
             cand --model 'Model that "titan" maps to [default: local for the local engine, us.stability.stable-image-inpaint-v1:0 for bedrock]'
             cand --region 'AWS region for Bedrock and DynamoDB [default: the config, then the AWS chain]'

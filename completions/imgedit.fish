@@ -132,7 +132,7 @@ complete -c imgedit -n "__fish_imgedit_using_subcommand tui" -s v -l verbose -d 
 complete -c imgedit -n "__fish_imgedit_using_subcommand tui" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c imgedit -n "__fish_imgedit_using_subcommand tui" -s V -l version -d 'Print version'
 complete -c imgedit -n "__fish_imgedit_using_subcommand serve" -l listen -d 'Address to listen on (port 0 picks a free port)' -r
-complete -c imgedit -n "__fish_imgedit_using_subcommand serve" -l fault -d 'Testing: inject faults into the Bedrock-compatible endpoint and /image-edit: throttle=N, error500=N, unavailable=N, filter=N, malformed=N, bad-base64=N, drop=N, delay-ms=MS, legacy=MODEL_ID (repeatable; local servers only: needs --bedrock or --no-auth, refused with --lambda)' -r
+complete -c imgedit -n "__fish_imgedit_using_subcommand serve" -l fault -d 'Testing: inject faults into the Bedrock-compatible endpoint and /image-edit: throttle=N, error500=N, unavailable=N, filter=N, malformed=N, bad-base64=N, drop=N, delay-ms=MS, legacy=MODEL_ID, access-denied=N, inference-error=N (repeatable; local servers only: needs --bedrock or --no-auth, refused with --lambda)' -r
 complete -c imgedit -n "__fish_imgedit_using_subcommand serve" -l engine -d 'Engine behind /image-edit [default: from the config, else local]' -r -f -a "local\t'The embedded classical engine: offline, no account, prompts ignored'
 bedrock\t'Amazon Bedrock InvokeModel (Titan, Nova Canvas, Stability)'
 api\t'A team\'s `/image-edit` HTTP API, authenticated with Cognito'"

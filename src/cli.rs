@@ -276,7 +276,7 @@ pub struct ServeArgs {
     /// Serve only POST /model/{modelId}/invoke in Bedrock's wire format, answered by the local engine (no /image-edit, no authentication)
     #[arg(long)]
     pub bedrock: bool,
-    /// Testing: inject faults into the Bedrock-compatible endpoint and /image-edit: throttle=N, error500=N, unavailable=N, filter=N, malformed=N, bad-base64=N, drop=N, delay-ms=MS, legacy=MODEL_ID (repeatable; local servers only: needs --bedrock or --no-auth, refused with --lambda)
+    /// Testing: inject faults into the Bedrock-compatible endpoint and /image-edit: throttle=N, error500=N, unavailable=N, filter=N, malformed=N, bad-base64=N, drop=N, delay-ms=MS, legacy=MODEL_ID, access-denied=N, inference-error=N (repeatable; local servers only: needs --bedrock or --no-auth, refused with --lambda)
     #[arg(long, value_name = "KIND=VALUE")]
     pub fault: Vec<String>,
     /// Testing: also mount POST /__imgedit/faults, which replaces the faults at run time (same rules as --fault)
