@@ -1,6 +1,7 @@
 //! What `imgedit serve` exposes to a client it does not trust: which routes exist on each kind of
 //! server, and what slow, idle or too many connections get. Everything on 127.0.0.1, bounded in
-//! count and time.
+//! count and time. The time bounds tell a server that cut a connection (or answered it) from one
+//! that held it until our own read gave up (10 to 15 s); they are not speed targets.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -231,10 +232,10 @@ fn connections_beyond_the_cap_get_503_and_the_server_recovers() {
     fifth
         .write_all(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
         .unwrap();
-    let (answer, took) = read_until_closed(&mut fifth, Duration::from_secs(5));
+    let (answer, took) = read_until_closed(&mut fifth, Duration::from_secs(15));
     assert!(answer.starts_with("HTTP/1.1 503"), "{answer:?}");
     assert!(answer.contains("too many open connections"), "{answer:?}");
-    assert!(took < Duration::from_secs(3), "{took:?}");
+    assert!(took < Duration::from_secs(10), "{took:?}");
     // freeing the slots lets clients in again
     for c in &mut idle {
         let _ = c.shutdown(std::net::Shutdown::Both);
@@ -272,7 +273,7 @@ fn slow_headers_idle_connections_and_slow_bodies_are_cut_off() {
     slow.write_all(b"POST /image-edit HTTP/1.1\r\nHost: x\r\n")
         .unwrap();
     let (_, took) = read_until_closed(&mut slow, Duration::from_secs(10));
-    assert!(took < Duration::from_secs(4), "slow headers held {took:?}");
+    assert!(took < Duration::from_secs(8), "slow headers held {took:?}");
 
     // a kept-alive connection that goes quiet after its answer
     let mut idle = TcpStream::connect(&addr).unwrap();
@@ -281,7 +282,7 @@ fn slow_headers_idle_connections_and_slow_bodies_are_cut_off() {
     let (answer, took) = read_until_closed(&mut idle, Duration::from_secs(10));
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer:?}");
     assert!(
-        took < Duration::from_secs(4),
+        took < Duration::from_secs(8),
         "idle connection held {took:?}"
     );
 
@@ -295,7 +296,7 @@ fn slow_headers_idle_connections_and_slow_bodies_are_cut_off() {
     let (answer, took) = read_until_closed(&mut trickle, Duration::from_secs(10));
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer:?}");
     assert!(answer.contains("did not arrive within 1 s"), "{answer:?}");
-    assert!(took < Duration::from_secs(5), "{took:?}");
+    assert!(took < Duration::from_secs(8), "{took:?}");
 }
 
 #[test]
@@ -322,9 +323,9 @@ fn three_hundred_slow_clients_do_not_exhaust_the_server() {
     probe
         .write_all(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
         .unwrap();
-    let (answer, took) = read_until_closed(&mut probe, Duration::from_secs(5));
+    let (answer, took) = read_until_closed(&mut probe, Duration::from_secs(15));
     assert!(answer.starts_with("HTTP/1.1 503"), "{answer:?}");
-    assert!(took < Duration::from_secs(2), "{took:?}");
+    assert!(took < Duration::from_secs(10), "{took:?}");
     let fds = std::fs::read_dir(format!("/proc/{}/fd", s.pid()))
         .unwrap()
         .count();
