@@ -27,6 +27,13 @@ pub fn run(args: &ServeArgs, rt: &tokio::runtime::Runtime) -> Result<()> {
             "--lambda serves /image-edit only: --fault, --fault-control and --bedrock are for local servers".into(),
         ));
     }
+    // Decided from the flags, before the JWKS fetch or a table is created: an /image-edit server
+    // without --no-auth checks tokens (or refuses to start without a pool).
+    if testing && !args.bedrock && !args.no_auth {
+        return Err(Error::Usage(
+            "--fault and --fault-control are for local test servers: never beside token checks (use them with --bedrock or --no-auth)".into(),
+        ));
+    }
     let paths = Paths::from_env()?;
     let config = Config::load(&paths.config_file)?;
     let mut plan = FaultPlan::default();
@@ -38,11 +45,6 @@ pub fn run(args: &ServeArgs, rt: &tokio::runtime::Runtime) -> Result<()> {
     } else {
         Some(rt.block_on(edit_service(args, &config, &paths))?)
     };
-    if testing && edit.as_ref().is_some_and(|svc| svc.auth.is_some()) {
-        return Err(Error::Usage(
-            "--fault and --fault-control are for local test servers: never beside token checks (use them with --bedrock or --no-auth)".into(),
-        ));
-    }
     let summary = edit.as_ref().map(describe);
     let conn = ConnLimits {
         max_connections: args.max_connections as usize,
