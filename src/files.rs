@@ -88,14 +88,17 @@ pub fn read_if_exists(path: &Path, limit: ReadLimit) -> Result<Option<Vec<u8>>> 
 /// [`read_if_exists`] as UTF-8 text.
 pub fn read_text_if_exists(path: &Path, limit: ReadLimit) -> Result<Option<String>> {
     read_if_exists(path, limit)?
-        .map(|b| String::from_utf8(b).map_err(|_| input_err!("{}: not UTF-8 text", path.display())))
+        .map(|b| utf8(path, b))
         .transpose()
 }
 
 /// [`read_bounded`] as UTF-8 text.
 pub fn read_text(path: &Path, limit: ReadLimit) -> Result<String> {
-    String::from_utf8(read_bounded(path, limit)?)
-        .map_err(|_| input_err!("{}: not UTF-8 text", path.display()))
+    utf8(path, read_bounded(path, limit)?)
+}
+
+fn utf8(path: &Path, bytes: Vec<u8>) -> Result<String> {
+    String::from_utf8(bytes).map_err(|_| input_err!("{}: not UTF-8 text", path.display()))
 }
 
 fn too_large(path: &Path, size: &str, max: u64, raise: &str) -> Error {
