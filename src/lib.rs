@@ -20,6 +20,7 @@ pub mod pipeline;
 pub mod record;
 pub mod server;
 pub mod tui;
+pub mod wire;
 
 use std::process::ExitCode;
 

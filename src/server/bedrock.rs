@@ -8,14 +8,20 @@ use axum::extract::{Path, Request, State};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use image::{DynamicImage, GrayImage, RgbImage};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use super::faults::Injected;
 use super::{AppState, Concurrency, body};
 use crate::engine::bedrock::polarity::{self, TitanTask};
 use crate::engine::local::{self, LocalParams};
 use crate::image_io::{self, DecodeLimits};
+use crate::job::OutputFormat;
 use crate::model::{self, BEDROCK_MAX_BODY_BYTES, Family, ModelSpec};
+use crate::wire::bedrock::{
+    BedrockErrorBody, INFERENCE_ERROR, OutPaintingMode, Seed, StabilityRequest, StabilityResponse,
+    TitanRequest, TitanResponse, stability_fields,
+};
+use crate::wire::{self, Problem, WireError};
 
 /// A Bedrock error: HTTP status, `x-amzn-ErrorType` code and message.
 #[derive(Debug)]
@@ -47,8 +53,13 @@ impl BedrockError {
 
 impl IntoResponse for BedrockError {
     fn into_response(self) -> Response {
-        let mut resp =
-            (self.status, axum::Json(json!({ "message": self.message }))).into_response();
+        let mut resp = (
+            self.status,
+            axum::Json(BedrockErrorBody {
+                message: self.message,
+            }),
+        )
+            .into_response();
         if let Ok(v) = HeaderValue::from_str(&format!(
             "{}:http://internal.amazon.com/coral/com.amazon.bedrock/",
             self.code
@@ -265,13 +276,79 @@ pub enum Op {
 pub fn validate(spec: &ModelSpec, body: &[u8], limits: &DecodeLimits) -> R<Invocation> {
     let v: Value = serde_json::from_slice(body)
         .map_err(|e| BedrockError::malformed("#", format!("invalid JSON ({e})")))?;
-    let obj = v
-        .as_object()
-        .ok_or_else(|| BedrockError::malformed("#", "expected type: JSONObject"))?;
-    match spec.family {
-        Family::Titan | Family::NovaCanvas => titan(spec, obj, limits),
-        _ => stability(spec, obj, limits),
+    if !v.is_object() {
+        return Err(BedrockError::malformed("#", "expected type: JSONObject"));
     }
+    match spec.family {
+        Family::Titan | Family::NovaCanvas => {
+            titan(spec, wire::from_value(v).map_err(refused)?, limits)
+        }
+        _ => {
+            // the tool's own fields first, as Bedrock lists them, then their types
+            if let Value::Object(obj) = &v {
+                let tool = stability_fields(spec.family);
+                check_keys(obj, "#", tool.allowed, tool.required)?;
+            }
+            stability(spec, wire::from_value(v).map_err(refused)?, limits)
+        }
+    }
+}
+
+/// Bedrock's type names for serde's.
+fn bedrock_type(expected: &str) -> &str {
+    match wire::plain_type(expected) {
+        "a string" => "String",
+        "a whole number" => "Integer",
+        "a number" => "Number",
+        "a boolean" => "Boolean",
+        "an object" => "JSONObject",
+        "a list" => "JSONArray",
+        other => other,
+    }
+}
+
+/// A body that does not fit the wire struct, in Bedrock's words.
+fn refused(e: WireError) -> BedrockError {
+    match &e.problem {
+        Problem::UnknownField { field, .. } => {
+            let mut parent = e.clone();
+            parent.path.pop();
+            BedrockError::malformed(
+                &parent.pointer(),
+                format!("extraneous key [{field}] is not permitted"),
+            )
+        }
+        Problem::MissingField(f) => {
+            BedrockError::malformed(&e.pointer(), format!("required key [{f}] not found"))
+        }
+        Problem::Type { expected, got } if expected.starts_with("one of [") => {
+            BedrockError::malformed(
+                &e.pointer(),
+                format!("{got} is not a valid enum value (expected {expected})"),
+            )
+        }
+        Problem::Type { expected, .. } => BedrockError::malformed(
+            &e.pointer(),
+            format!("expected type: {}", bedrock_type(expected)),
+        ),
+        Problem::Other(m) => BedrockError::malformed(&e.pointer(), m),
+    }
+}
+
+/// An image as the answer carries it.
+fn image_b64(img: &DynamicImage, format: image::ImageFormat) -> R<String> {
+    encode_dyn_b64(img, format)
+}
+
+/// The answer as JSON.
+fn answer_json<T: serde::Serialize>(answer: &T) -> R<Value> {
+    serde_json::to_value(answer).map_err(|e| {
+        BedrockError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "InternalServerException",
+            e.to_string(),
+        )
+    })
 }
 
 /// Paints a validated request with the local engine; `filter` withholds an image as Bedrock's
@@ -288,13 +365,27 @@ fn execute(inv: Invocation, answer: Answer) -> R<Value> {
         match answer {
             // the filtered shape of S-ULTRA: no images, no seeds
             Answer::Filtered => {
-                return Ok(json!({ "finish_reasons": ["Filter reason: output image"] }));
+                return answer_json(&StabilityResponse {
+                    finish_reasons: Some(vec![Some("Filter reason: output image".into())]),
+                    ..StabilityResponse::default()
+                });
             }
             Answer::InferenceError => {
-                return Ok(json!({ "seeds": [seed], "finish_reasons": ["Inference error"] }));
+                return answer_json(&StabilityResponse {
+                    finish_reasons: Some(vec![Some(INFERENCE_ERROR.into())]),
+                    seeds: Some(vec![Seed(seed)]),
+                    images: None,
+                });
             }
             Answer::Normal => {}
         }
+        let delivered = |image: String| {
+            answer_json(&StabilityResponse {
+                finish_reasons: Some(vec![None]),
+                images: Some(vec![image]),
+                seeds: Some(vec![Seed(seed)]),
+            })
+        };
         let done = match inv.op {
             Op::Fill => None,
             Op::Recolor => Some(DynamicImage::ImageRgb8(RgbImage::from_fn(
@@ -330,11 +421,7 @@ fn execute(inv: Invocation, answer: Answer) -> R<Value> {
             ))),
         };
         if let Some(img) = done {
-            return Ok(json!({
-                "seeds": [seed],
-                "finish_reasons": [null],
-                "images": [encode_dyn_b64(&img, inv.format)?],
-            }));
+            return delivered(image_b64(&img, inv.format)?);
         }
         let filled = fill(&inv.image, &inv.mask, seed)?;
         // grey in a Stability mask is partial strength
@@ -345,25 +432,20 @@ fn execute(inv: Invocation, answer: Answer) -> R<Value> {
                 |i: usize| ((u32::from(o[i]) * (255 - a) + u32::from(f[i]) * a + 127) / 255) as u8;
             image::Rgb([mix(0), mix(1), mix(2)])
         });
-        return Ok(json!({
-            "seeds": [seed],
-            "finish_reasons": [null],
-            "images": [encode_b64(&out, inv.format)?],
-        }));
+        return delivered(encode_b64(&out, inv.format)?);
     }
     let mut images = Vec::new();
     for i in 0..inv.count {
         let out = fill(&inv.image, &inv.mask, inv.seed.wrapping_add(i))?;
-        images.push(Value::String(encode_b64(&out, inv.format)?));
+        images.push(encode_b64(&out, inv.format)?);
     }
-    if filter && !images.is_empty() {
-        images.pop();
-        return Ok(json!({
-            "images": images,
-            "error": "This request has been blocked by our content filters. (injected)",
-        }));
-    }
-    Ok(json!({ "images": images }))
+    let error = (filter && images.pop().is_some())
+        .then(|| "This request has been blocked by our content filters. (injected)".to_string());
+    answer_json(&TitanResponse {
+        error,
+        images: Some(images),
+        mask_image: None,
+    })
 }
 
 fn check_keys(
@@ -387,71 +469,83 @@ fn check_keys(
     Ok(())
 }
 
-fn string<'a>(
-    obj: &'a Map<String, Value>,
+/// A text field: `min..=max` characters.
+fn text_len<'a>(
+    value: Option<&'a str>,
     pointer: &str,
     key: &str,
+    min: usize,
     max: Option<usize>,
 ) -> R<Option<&'a str>> {
-    match obj.get(key) {
-        None => Ok(None),
-        Some(Value::String(s)) => {
-            let n = s.chars().count();
-            if n == 0 {
-                return Err(BedrockError::malformed(
-                    &format!("{pointer}/{key}"),
-                    "expected minLength: 1, actual: 0",
-                ));
-            }
-            if let Some(max) = max
-                && n > max
-            {
-                return Err(BedrockError::malformed(
-                    &format!("{pointer}/{key}"),
-                    format!("expected maxLength: {max}, actual: {n}"),
-                ));
-            }
-            Ok(Some(s))
-        }
-        Some(_) => Err(BedrockError::malformed(
+    let Some(s) = value else {
+        return Ok(None);
+    };
+    let n = s.chars().count();
+    if n < min {
+        return Err(BedrockError::malformed(
             &format!("{pointer}/{key}"),
-            "expected type: String",
-        )),
+            format!("expected minLength: {min}, actual: {n}"),
+        ));
     }
+    if let Some(max) = max
+        && n > max
+    {
+        return Err(BedrockError::malformed(
+            &format!("{pointer}/{key}"),
+            format!("expected maxLength: {max}, actual: {n}"),
+        ));
+    }
+    Ok(Some(s))
 }
 
-fn number(obj: &Map<String, Value>, pointer: &str, key: &str, lo: f64, hi: f64) -> R<Option<f64>> {
-    match obj.get(key) {
-        None => Ok(None),
-        Some(v) => {
-            let n = v.as_f64().ok_or_else(|| {
-                BedrockError::malformed(&format!("{pointer}/{key}"), "expected type: Number")
-            })?;
-            if n < lo {
-                return Err(BedrockError::malformed(
-                    &format!("{pointer}/{key}"),
-                    format!("{n} is not greater or equal to {lo}"),
-                ));
-            }
-            if n > hi {
-                return Err(BedrockError::malformed(
-                    &format!("{pointer}/{key}"),
-                    format!("{n} is not less or equal to {hi}"),
-                ));
-            }
-            Ok(Some(n))
-        }
+/// A number in `lo..=hi`.
+fn in_range(value: Option<f64>, pointer: &str, key: &str, lo: f64, hi: f64) -> R<Option<f64>> {
+    let Some(n) = value else {
+        return Ok(None);
+    };
+    if n < lo {
+        return Err(BedrockError::malformed(
+            &format!("{pointer}/{key}"),
+            format!("{n} is not greater or equal to {lo}"),
+        ));
     }
+    if n > hi {
+        return Err(BedrockError::malformed(
+            &format!("{pointer}/{key}"),
+            format!("{n} is not less or equal to {hi}"),
+        ));
+    }
+    Ok(Some(n))
+}
+
+/// A whole number in `lo..=hi`.
+fn int_in_range(value: Option<i64>, pointer: &str, key: &str, lo: u64, hi: u64) -> R<Option<u64>> {
+    let Some(v) = value else {
+        return Ok(None);
+    };
+    if v < 0 || (v as u64) < lo {
+        return Err(BedrockError::malformed(
+            &format!("{pointer}/{key}"),
+            format!("{v} is not greater or equal to {lo}"),
+        ));
+    }
+    if v as u64 > hi {
+        return Err(BedrockError::malformed(
+            &format!("{pointer}/{key}"),
+            format!("{v} is not less or equal to {hi}"),
+        ));
+    }
+    Ok(Some(v as u64))
 }
 
 fn image_field(
     spec: &ModelSpec,
-    obj: &Map<String, Value>,
+    value: Option<&str>,
     pointer: &str,
     key: &str,
     limits: &DecodeLimits,
 ) -> R<Option<DynamicImage>> {
-    let Some(s) = string(obj, pointer, key, None)? else {
+    let Some(s) = text_len(value, pointer, key, 1, None)? else {
         return Ok(None);
     };
     let at = format!("{pointer}/{key}");
@@ -515,143 +609,88 @@ fn encode_dyn_b64(img: &DynamicImage, format: image::ImageFormat) -> R<String> {
         })
 }
 
-fn titan(spec: &ModelSpec, obj: &Map<String, Value>, limits: &DecodeLimits) -> R<Invocation> {
-    check_keys(
-        obj,
-        "#",
-        &[
-            "taskType",
-            "inPaintingParams",
-            "outPaintingParams",
-            "imageGenerationConfig",
-        ],
-        &["taskType"],
-    )?;
-    let task = match obj.get("taskType").and_then(Value::as_str) {
-        Some("INPAINTING") => TitanTask::Inpainting,
-        Some("OUTPAINTING") => TitanTask::Outpainting,
-        other => {
-            return Err(BedrockError::malformed(
-                "#/taskType",
-                format!(
-                    "{} is not a valid enum value (this endpoint serves INPAINTING and OUTPAINTING)",
-                    other.map_or("null".into(), |s| s.to_string())
-                ),
-            ));
-        }
-    };
-    let key = if task == TitanTask::Inpainting {
-        "inPaintingParams"
-    } else {
-        "outPaintingParams"
-    };
-    let other = if task == TitanTask::Inpainting {
-        "outPaintingParams"
-    } else {
-        "inPaintingParams"
-    };
-    if obj.contains_key(other) {
+fn titan(spec: &ModelSpec, r: TitanRequest, limits: &DecodeLimits) -> R<Invocation> {
+    let task = r
+        .task_type
+        .ok_or_else(|| BedrockError::malformed("#", "required key [taskType] not found"))?;
+    let key = TitanRequest::params_key(task);
+    let (params, other) = r.params(task);
+    if other.is_some() {
+        let other_key = match task {
+            TitanTask::Inpainting => TitanRequest::params_key(TitanTask::Outpainting),
+            TitanTask::Outpainting => TitanRequest::params_key(TitanTask::Inpainting),
+        };
         return Err(BedrockError::malformed(
             "#",
-            format!("extraneous key [{other}] is not permitted"),
+            format!("extraneous key [{other_key}] is not permitted"),
         ));
     }
     let pointer = format!("#/{key}");
-    let params = obj
-        .get(key)
-        .ok_or_else(|| BedrockError::malformed("#", format!("required key [{key}] not found")))?
-        .as_object()
-        .ok_or_else(|| BedrockError::malformed(&pointer, "expected type: JSONObject"))?;
+    let params = params
+        .ok_or_else(|| BedrockError::malformed("#", format!("required key [{key}] not found")))?;
     // returnMask is in both parameter objects (S-TITAN); outPaintingMode only in one.
-    let mut allowed = vec![
-        "image",
-        "text",
-        "negativeText",
-        "maskPrompt",
-        "maskImage",
-        "returnMask",
-    ];
-    if task == TitanTask::Outpainting {
-        allowed.push("outPaintingMode");
+    if task == TitanTask::Inpainting && params.out_painting_mode.is_some() {
+        return Err(BedrockError::malformed(
+            &pointer,
+            "extraneous key [outPaintingMode] is not permitted",
+        ));
     }
-    let required: &[&str] = if task == TitanTask::Outpainting {
-        &["image", "text"]
-    } else {
-        &["image"]
-    };
-    check_keys(params, &pointer, &allowed, required)?;
+    if params.image.is_none() {
+        return Err(BedrockError::malformed(
+            &pointer,
+            "required key [image] not found",
+        ));
+    }
+    if task == TitanTask::Outpainting && params.text.is_none() {
+        return Err(BedrockError::malformed(
+            &pointer,
+            "required key [text] not found",
+        ));
+    }
     let max_text = spec.max_prompt_chars;
-    string(params, &pointer, "text", max_text)?;
-    string(params, &pointer, "negativeText", max_text)?;
-    let mask_prompt = string(params, &pointer, "maskPrompt", max_text)?;
-    if mask_prompt.is_some() == params.contains_key("maskImage") {
+    text_len(params.text.as_deref(), &pointer, "text", 1, max_text)?;
+    text_len(
+        params.negative_text.as_deref(),
+        &pointer,
+        "negativeText",
+        1,
+        max_text,
+    )?;
+    let mask_prompt = text_len(
+        params.mask_prompt.as_deref(),
+        &pointer,
+        "maskPrompt",
+        1,
+        max_text,
+    )?;
+    if mask_prompt.is_some() == params.mask_image.is_some() {
         return Err(BedrockError::malformed(
             &pointer,
             "exactly one of [maskPrompt, maskImage] is required",
         ));
     }
-    let precise = match params.get("outPaintingMode").map(|v| v.as_str()) {
-        None | Some(Some("DEFAULT")) => false,
-        Some(Some("PRECISE")) => true,
-        Some(_) => {
-            return Err(BedrockError::malformed(
-                &format!("{pointer}/outPaintingMode"),
-                "expected one of [DEFAULT, PRECISE]",
-            ));
-        }
-    };
+    let precise = params.out_painting_mode == Some(OutPaintingMode::Precise);
     let cfg_pointer = "#/imageGenerationConfig";
-    let config = match obj.get("imageGenerationConfig") {
-        None => Map::new(),
-        Some(Value::Object(m)) => m.clone(),
-        Some(_) => {
-            return Err(BedrockError::malformed(
-                cfg_pointer,
-                "expected type: JSONObject",
-            ));
-        }
-    };
-    check_keys(
-        &config,
-        cfg_pointer,
-        &[
-            "numberOfImages",
-            "cfgScale",
-            "seed",
-            "quality",
-            "width",
-            "height",
-        ],
-        &[],
-    )?;
-    let n = number(
-        &config,
+    let config = r.image_generation_config.clone().unwrap_or_default();
+    let n = int_in_range(
+        config.number_of_images,
         cfg_pointer,
         "numberOfImages",
-        1.0,
-        f64::from(spec.max_images),
+        1,
+        u64::from(spec.max_images),
     )?
-    .unwrap_or(1.0) as u64;
+    .unwrap_or(1);
     let (lo, hi) = spec.cfg_range.unwrap_or((1.1, 10.0));
-    number(
-        &config,
+    in_range(
+        config.cfg_scale,
         cfg_pointer,
         "cfgScale",
         f64::from(lo),
         f64::from(hi),
     )?;
-    let seed =
-        number(&config, cfg_pointer, "seed", 0.0, spec.seed_max as f64)?.unwrap_or(0.0) as u64;
-    if let Some(q) = config.get("quality")
-        && !matches!(q.as_str(), Some("standard" | "premium"))
-    {
-        return Err(BedrockError::malformed(
-            &format!("{cfg_pointer}/quality"),
-            "expected one of [standard, premium]",
-        ));
-    }
+    let seed = int_in_range(config.seed, cfg_pointer, "seed", 0, spec.seed_max)?.unwrap_or(0);
 
-    let image = image_field(spec, params, &pointer, "image", limits)?
+    let image = image_field(spec, params.image.as_deref(), &pointer, "image", limits)?
         .ok_or_else(|| BedrockError::malformed(&pointer, "required key [image] not found"))?;
     if image.color().has_alpha() && image.to_rgba8().pixels().any(|p| p[3] < 255) {
         return Err(BedrockError::malformed(
@@ -661,7 +700,14 @@ fn titan(spec: &ModelSpec, obj: &Map<String, Value>, limits: &DecodeLimits) -> R
     }
     let rgb = image.to_rgb8();
     let (w, h) = rgb.dimensions();
-    let mut mask = match image_field(spec, params, &pointer, "maskImage", limits)? {
+    let mask_image = image_field(
+        spec,
+        params.mask_image.as_deref(),
+        &pointer,
+        "maskImage",
+        limits,
+    )?;
+    let mut mask = match mask_image {
         Some(m) => {
             if (m.width(), m.height()) != (w, h) {
                 return Err(BedrockError::malformed(
@@ -703,178 +749,47 @@ fn titan(spec: &ModelSpec, obj: &Map<String, Value>, limits: &DecodeLimits) -> R
     })
 }
 
-/// The fields of one Stability tool as AWS's Stability AI Image Services page lists them:
-/// (allowed, required).
-fn stability_fields(family: Family) -> (&'static [&'static str], &'static [&'static str]) {
-    match family {
-        Family::StabilityInpaint => (
-            &[
-                "image",
-                "prompt",
-                "mask",
-                "negative_prompt",
-                "grow_mask",
-                "seed",
-                "output_format",
-                "style_preset",
-            ],
-            &["image", "prompt"],
-        ),
-        Family::StabilityErase => (
-            &["image", "mask", "grow_mask", "seed", "output_format"],
-            &["image"],
-        ),
-        Family::StabilityOutpaint => (
-            &[
-                "image",
-                "left",
-                "right",
-                "up",
-                "down",
-                "prompt",
-                "creativity",
-                "seed",
-                "output_format",
-                "style_preset",
-            ],
-            &["image"],
-        ),
-        Family::StabilitySearchRecolor => (
-            &[
-                "image",
-                "prompt",
-                "select_prompt",
-                "negative_prompt",
-                "grow_mask",
-                "seed",
-                "output_format",
-                "style_preset",
-            ],
-            &["image", "prompt", "select_prompt"],
-        ),
-        Family::StabilityRemoveBackground | Family::StabilityFastUpscale => {
-            (&["image", "output_format"], &["image"])
-        }
-        Family::StabilityConservativeUpscale => (
-            &[
-                "image",
-                "prompt",
-                "creativity",
-                "negative_prompt",
-                "seed",
-                "output_format",
-            ],
-            &["image", "prompt"],
-        ),
-        Family::StabilityCreativeUpscale => (
-            &[
-                "image",
-                "prompt",
-                "creativity",
-                "negative_prompt",
-                "seed",
-                "output_format",
-                "style_preset",
-            ],
-            &["image", "prompt"],
-        ),
-        _ => (
-            &[
-                "image",
-                "prompt",
-                "search_prompt",
-                "negative_prompt",
-                "grow_mask",
-                "seed",
-                "output_format",
-                "style_preset",
-            ],
-            &["image", "prompt", "search_prompt"],
-        ),
-    }
-}
-
-/// A text field of a Stability tool: 0..=max characters (an empty prompt is allowed).
-fn stability_text(obj: &Map<String, Value>, key: &str, max: Option<usize>) -> R<Option<String>> {
-    match obj.get(key) {
-        None => Ok(None),
-        Some(Value::String(s)) => {
-            let n = s.chars().count();
-            if let Some(max) = max
-                && n > max
-            {
-                return Err(BedrockError::malformed(
-                    &format!("#/{key}"),
-                    format!("expected maxLength: {max}, actual: {n}"),
-                ));
-            }
-            Ok(Some(s.clone()))
-        }
-        Some(_) => Err(BedrockError::malformed(
-            &format!("#/{key}"),
-            "expected type: String",
-        )),
-    }
-}
-
-/// A whole-number field in `lo..=hi`.
-fn integer(obj: &Map<String, Value>, key: &str, lo: u64, hi: u64) -> R<Option<u64>> {
-    match obj.get(key) {
-        None => Ok(None),
-        Some(v) if v.is_u64() || v.is_i64() => {
-            number(obj, "#", key, lo as f64, hi as f64).map(|n| n.map(|n| n as u64))
-        }
-        Some(_) => Err(BedrockError::malformed(
-            &format!("#/{key}"),
-            "expected type: Integer",
-        )),
-    }
-}
-
-fn stability(spec: &ModelSpec, obj: &Map<String, Value>, limits: &DecodeLimits) -> R<Invocation> {
-    let (allowed, required) = stability_fields(spec.family);
-    check_keys(obj, "#", allowed, required)?;
-    let max = spec.max_prompt_chars;
-    for k in [
-        "prompt",
-        "negative_prompt",
-        "search_prompt",
-        "select_prompt",
+fn stability(spec: &ModelSpec, r: StabilityRequest, limits: &DecodeLimits) -> R<Invocation> {
+    // a text field of a Stability tool: 0..=max characters (an empty prompt is allowed)
+    let max = spec.max_prompt_chars.or(Some(10_000));
+    for (k, v) in [
+        ("prompt", &r.prompt),
+        ("negative_prompt", &r.negative_prompt),
+        ("search_prompt", &r.search_prompt),
+        ("select_prompt", &r.select_prompt),
     ] {
-        stability_text(obj, k, max.or(Some(10_000)))?;
+        text_len(v.as_deref(), "#", k, 0, max)?;
     }
-    let seed = integer(obj, "seed", 0, spec.seed_max)?.unwrap_or(0);
+    let seed = int_in_range(r.seed, "#", "seed", 0, spec.seed_max)?.unwrap_or(0);
     let (grow_max, grow_default) = spec.grow_mask.unwrap_or((0, 0));
-    let grow = integer(obj, "grow_mask", 0, u64::from(grow_max))?.unwrap_or(u64::from(grow_default))
-        as u32;
+    let grow = int_in_range(r.grow_mask, "#", "grow_mask", 0, u64::from(grow_max))?
+        .unwrap_or(u64::from(grow_default)) as u32;
     if let Some((lo, hi)) = spec.creativity {
-        number(obj, "#", "creativity", f64::from(lo), f64::from(hi))?;
+        in_range(
+            r.creativity,
+            "#",
+            "creativity",
+            f64::from(lo),
+            f64::from(hi),
+        )?;
     }
-    match obj.get("style_preset") {
-        None => {}
-        Some(Value::String(p)) if model::STYLE_PRESETS.contains(&p.as_str()) => {}
-        Some(other) => {
-            return Err(BedrockError::malformed(
-                "#/style_preset",
-                format!(
-                    "{other} is not a valid enum value (expected one of [{}])",
-                    model::STYLE_PRESETS.join(", ")
-                ),
-            ));
-        }
+    if let Some(p) = &r.style_preset
+        && !model::STYLE_PRESETS.contains(&p.as_str())
+    {
+        return Err(BedrockError::malformed(
+            "#/style_preset",
+            format!(
+                "{p:?} is not a valid enum value (expected one of [{}])",
+                model::STYLE_PRESETS.join(", ")
+            ),
+        ));
     }
-    let format = match obj.get("output_format").map(|v| v.as_str()) {
-        None | Some(Some("png")) => image::ImageFormat::Png,
-        Some(Some("jpeg")) => image::ImageFormat::Jpeg,
-        Some(Some("webp")) => image::ImageFormat::WebP,
-        Some(_) => {
-            return Err(BedrockError::malformed(
-                "#/output_format",
-                "expected one of [png, jpeg, webp]",
-            ));
-        }
+    let format = match r.output_format {
+        None | Some(OutputFormat::Png) => image::ImageFormat::Png,
+        Some(OutputFormat::Jpeg) => image::ImageFormat::Jpeg,
+        Some(OutputFormat::Webp) => image::ImageFormat::WebP,
     };
-    let image = image_field(spec, obj, "#", "image", limits)?
+    let image = image_field(spec, r.image.as_deref(), "#", "image", limits)?
         .ok_or_else(|| BedrockError::malformed("#", "required key [image] not found"))?;
     let (w, h) = (image.width(), image.height());
     let op = match spec.family {
@@ -893,9 +808,17 @@ fn stability(spec: &ModelSpec, obj: &Map<String, Value>, limits: &DecodeLimits) 
     let (canvas, mask) = match spec.family {
         Family::StabilityOutpaint => {
             let mut side = [0u32; 4];
-            for (i, k) in ["left", "right", "up", "down"].iter().enumerate() {
-                side[i] = integer(obj, k, 0, u64::from(spec.max_extend.unwrap_or(2000)))?
-                    .unwrap_or(0) as u32;
+            let max = u64::from(spec.max_extend.unwrap_or(2000));
+            for (i, (k, v)) in [
+                ("left", r.left),
+                ("right", r.right),
+                ("up", r.up),
+                ("down", r.down),
+            ]
+            .into_iter()
+            .enumerate()
+            {
+                side[i] = int_in_range(v, "#", k, 0, max)?.unwrap_or(0) as u32;
             }
             if side.iter().all(|&v| v == 0) {
                 return Err(BedrockError::malformed(
@@ -924,7 +847,7 @@ fn stability(spec: &ModelSpec, obj: &Map<String, Value>, limits: &DecodeLimits) 
         | Family::StabilityConservativeUpscale
         | Family::StabilityCreativeUpscale => (image.to_rgb8(), GrayImage::new(w, h)),
         _ => {
-            let mask = match image_field(spec, obj, "#", "mask", limits)? {
+            let mask = match image_field(spec, r.mask.as_deref(), "#", "mask", limits)? {
                 // "In the event the mask is a different size than the image parameter, it will
                 // be automatically resized."
                 Some(m) => {
@@ -965,6 +888,7 @@ fn stability(spec: &ModelSpec, obj: &Map<String, Value>, limits: &DecodeLimits) 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn b64_png(w: u32, h: u32) -> String {
         let img = DynamicImage::ImageRgb8(RgbImage::from_fn(w, h, |x, y| {

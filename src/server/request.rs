@@ -10,9 +10,11 @@
 //! Everything beyond `prompt`, `base_image`, `mask`, `model` and `canvas_config` is an imgedit
 //! extension with the original Lambda's behaviour as the default.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-use crate::job::{Anchor, CanvasSize, CanvasSpec, Extend, Length, Mode, Quality};
+use crate::job::{CanvasSize, CanvasSpec, Extend, Length, Mode, Quality};
+use crate::wire::image_edit::{CanvasConfig, ExtendSides, ImageEditRequest, REQUEST_KEYS};
+use crate::wire::{self, Problem, WireError};
 
 /// Images the original Lambda always asked for.
 pub const DEFAULT_NUM_IMAGES: u32 = 2;
@@ -67,37 +69,12 @@ pub struct EditRequest {
 }
 
 /// The top-level fields of the contract.
-pub const TOP_KEYS: &[&str] = &[
-    "prompt",
-    "base_image",
-    "mask",
-    "model",
-    "canvas_config",
-    "num_images",
-    "seed",
-    "cfg_scale",
-    "quality",
-];
-const PROMPT_KEYS: &[&str] = &["text", "mode", "negative_text"];
-const CANVAS_KEYS: &[&str] = &["width", "height", "anchor", "extend"];
+pub const TOP_KEYS: &[&str] = REQUEST_KEYS;
 
-fn check_keys(obj: &Map<String, Value>, at: &str, allowed: &[&str]) -> Result<(), FieldError> {
-    match obj.keys().find(|k| !allowed.contains(&k.as_str())) {
-        Some(k) => Err(FieldError::new(
-            &join(at, k),
-            format!("unknown field (expected one of: {})", allowed.join(", ")),
-        )),
-        None => Ok(()),
-    }
-}
-
-fn join(at: &str, key: &str) -> String {
-    if at.is_empty() {
-        key.to_string()
-    } else {
-        format!("{at}.{key}")
-    }
-}
+/// The largest `num_images` the body may name (the model's own limit is checked later).
+const MAX_NUM_IMAGES: u64 = 100;
+/// The largest canvas side or growth, in pixels.
+const MAX_CANVAS_PX: u64 = 65_535;
 
 fn type_name(v: &Value) -> &'static str {
     match v {
@@ -110,36 +87,63 @@ fn type_name(v: &Value) -> &'static str {
     }
 }
 
-fn opt_str<'a>(
-    obj: &'a Map<String, Value>,
-    at: &str,
-    key: &str,
-) -> Result<Option<&'a str>, FieldError> {
-    match obj.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s)),
-        Some(v) => Err(FieldError::new(
-            &join(at, key),
-            format!("expected a string, got {}", type_name(v)),
-        )),
+/// The largest whole number a field of the body takes.
+fn max_of(field: &str) -> Option<u64> {
+    match field {
+        "num_images" => Some(MAX_NUM_IMAGES),
+        "seed" => Some(u64::from(u32::MAX)),
+        "canvas_config.width" | "canvas_config.height" => Some(MAX_CANVAS_PX),
+        f if f.starts_with("canvas_config.extend[") || f.starts_with("canvas_config.extend.") => {
+            Some(MAX_CANVAS_PX)
+        }
+        _ => None,
     }
 }
 
-fn opt_uint(
-    obj: &Map<String, Value>,
-    at: &str,
-    key: &str,
-    max: u64,
-) -> Result<Option<u64>, FieldError> {
-    match obj.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(v) => match v.as_u64() {
-            Some(n) if n <= max => Ok(Some(n)),
-            _ => Err(FieldError::new(
-                &join(at, key),
-                format!("expected a whole number from 0 to {max}, got {v}"),
-            )),
-        },
+/// A value that does not fit the wire struct, in this contract's words.
+fn field_error(e: WireError) -> FieldError {
+    let at = e.dotted();
+    match e.problem {
+        Problem::UnknownField { expected, .. } => FieldError::new(
+            &at,
+            format!("unknown field (expected one of: {})", expected.join(", ")),
+        ),
+        Problem::MissingField(f) => FieldError::new(&join(&at, &f), "missing"),
+        Problem::Type { expected, got } if expected.starts_with("one of [") => {
+            FieldError::new(&at, format!("{got:?} is not {expected}"))
+        }
+        Problem::Type { got, .. } if max_of(&at).is_some() => {
+            let max = max_of(&at).unwrap_or(0);
+            FieldError::new(
+                &at,
+                format!("expected a whole number from 0 to {max}, got {got}"),
+            )
+        }
+        Problem::Type { expected, got } => FieldError::new(
+            &at,
+            format!("expected {}, got {got}", wire::plain_type(&expected)),
+        ),
+        Problem::Other(m) => FieldError::new(&at, m),
+    }
+}
+
+fn join(at: &str, key: &str) -> String {
+    if at.is_empty() {
+        key.to_string()
+    } else {
+        format!("{at}.{key}")
+    }
+}
+
+/// `value` if it is at most `max`, else the error for `field`.
+fn at_most(field: &str, value: u64, max: u64) -> Result<u64, FieldError> {
+    if value <= max {
+        Ok(value)
+    } else {
+        Err(FieldError::new(
+            field,
+            format!("expected a whole number from 0 to {max}, got {value}"),
+        ))
     }
 }
 
@@ -158,90 +162,44 @@ pub fn parse(body: &[u8]) -> Result<EditRequest, FieldError> {
             format!("the body is not valid JSON ({e}); send a JSON object"),
         )
     })?;
-    let obj = match v {
-        Value::Object(o) => o,
-        other => {
-            return Err(FieldError::new(
-                "",
-                format!("the body must be a JSON object, got {}", type_name(&other)),
-            ));
-        }
-    };
-    check_keys(&obj, "", TOP_KEYS)?;
+    if !v.is_object() {
+        return Err(FieldError::new(
+            "",
+            format!("the body must be a JSON object, got {}", type_name(&v)),
+        ));
+    }
+    let r: ImageEditRequest = wire::from_value(v).map_err(field_error)?;
 
-    let prompt = match obj.get("prompt") {
-        Some(Value::Object(p)) => p,
-        None | Some(Value::Null) => {
-            return Err(FieldError::new(
-                "prompt",
-                "missing: send {\"text\": \"...\", \"mode\": \"INPAINTING\"}",
-            ));
-        }
-        Some(v) => {
-            return Err(FieldError::new(
-                "prompt",
-                format!(
-                    "expected an object with text and mode, got {}",
-                    type_name(v)
-                ),
-            ));
-        }
+    let Some(prompt) = r.prompt else {
+        return Err(FieldError::new(
+            "prompt",
+            "missing: send {\"text\": \"...\", \"mode\": \"INPAINTING\"}",
+        ));
     };
-    check_keys(prompt, "prompt", PROMPT_KEYS)?;
-    let text = opt_str(prompt, "prompt", "text")?
-        .ok_or_else(|| FieldError::new("prompt.text", "missing"))?
-        .to_string();
-    let negative_text = opt_str(prompt, "prompt", "negative_text")?
-        .filter(|s| !s.is_empty())
-        .map(str::to_string);
-    let (mode, wire_mode) = match opt_str(prompt, "prompt", "mode")? {
-        None => (Mode::Inpaint, "INPAINTING"),
-        Some(m) => match m.to_ascii_lowercase().replace('_', "-").as_str() {
-            "inpainting" | "inpaint" => (Mode::Inpaint, "INPAINTING"),
-            "outpainting" | "outpaint" => (Mode::Outpaint, "OUTPAINTING"),
-            "precise-outpaint" | "precise-outpainting" => {
-                (Mode::PreciseOutpaint, "precise-outpaint")
-            }
-            _ => {
-                return Err(FieldError::new(
-                    "prompt.mode",
-                    format!(
-                        "{m:?} is not a mode (expected INPAINTING, OUTPAINTING or precise-outpaint)"
-                    ),
-                ));
-            }
-        },
-    };
+    let text = prompt
+        .text
+        .ok_or_else(|| FieldError::new("prompt.text", "missing"))?;
+    let negative_text = prompt.negative_text.filter(|s| !s.is_empty());
+    let mode = prompt.mode.map_or(Mode::Inpaint, |m| m.0);
 
-    let base_image = opt_str(&obj, "", "base_image")?
-        .filter(|s| !s.is_empty())
-        .ok_or_else(|| {
-            FieldError::new(
-                "base_image",
-                "missing: send the image as a data URL or base64 (PNG or JPEG)",
-            )
-        })?
-        .to_string();
-    let mask = opt_str(&obj, "", "mask")?
-        .filter(|s| !s.is_empty())
-        .map(str::to_string);
+    let base_image = r.base_image.filter(|s| !s.is_empty()).ok_or_else(|| {
+        FieldError::new(
+            "base_image",
+            "missing: send the image as a data URL or base64 (PNG or JPEG)",
+        )
+    })?;
+    let mask = r.mask.filter(|s| !s.is_empty());
     if mask.is_none() && mode == Mode::Inpaint {
         return Err(FieldError::new(
             "mask",
             "missing: INPAINTING needs a mask (black = the region to change, white = keep)",
         ));
     }
-    let model = opt_str(&obj, "", "model")?.unwrap_or("titan").to_string();
+    let model = r.model.unwrap_or_else(|| "titan".to_string());
 
-    let canvas = match obj.get("canvas_config") {
-        None | Some(Value::Null) => None,
-        Some(Value::Object(c)) => parse_canvas(c)?,
-        Some(v) => {
-            return Err(FieldError::new(
-                "canvas_config",
-                format!("expected an object, got {}", type_name(v)),
-            ));
-        }
+    let canvas = match r.canvas_config {
+        None => None,
+        Some(c) => parse_canvas(&c)?,
     };
     if canvas.is_some() && mode == Mode::Inpaint {
         return Err(FieldError::new(
@@ -256,42 +214,29 @@ pub fn parse(body: &[u8]) -> Result<EditRequest, FieldError> {
         (c, _, _) => c,
     };
 
-    let num_images =
-        opt_uint(&obj, "", "num_images", 100)?.map_or(DEFAULT_NUM_IMAGES, |n| n as u32);
+    let num_images = match r.num_images {
+        None => DEFAULT_NUM_IMAGES,
+        Some(n) => at_most("num_images", n, MAX_NUM_IMAGES)? as u32,
+    };
     if num_images == 0 {
         return Err(FieldError::new("num_images", "must be at least 1, got 0"));
     }
-    let seed = opt_uint(&obj, "", "seed", u64::from(u32::MAX))?;
-    let cfg_scale = match obj.get("cfg_scale") {
-        None | Some(Value::Null) => None,
-        Some(v) => match v.as_f64() {
-            Some(f) if f.is_finite() && (f as f32).is_finite() => Some(f as f32),
-            Some(_) => {
-                return Err(FieldError::new("cfg_scale", format!("{v} is out of range")));
-            }
-            None => {
-                return Err(FieldError::new(
-                    "cfg_scale",
-                    format!("expected a number, got {v}"),
-                ));
-            }
-        },
-    };
-    let quality = match opt_str(&obj, "", "quality")? {
-        None | Some("premium") => Quality::Premium,
-        Some("standard") => Quality::Standard,
-        Some(q) => {
-            return Err(FieldError::new(
-                "quality",
-                format!("{q:?} is not a quality (expected standard or premium)"),
-            ));
+    let seed = r
+        .seed
+        .map(|s| at_most("seed", s, u64::from(u32::MAX)))
+        .transpose()?;
+    let cfg_scale = match r.cfg_scale {
+        None => None,
+        Some(f) if f.is_finite() && (f as f32).is_finite() => Some(f as f32),
+        Some(f) => {
+            return Err(FieldError::new("cfg_scale", format!("{f} is out of range")));
         }
     };
     Ok(EditRequest {
         text,
         negative_text,
         mode,
-        wire_mode,
+        wire_mode: mode.wire_name(),
         base_image,
         mask,
         model,
@@ -299,57 +244,35 @@ pub fn parse(body: &[u8]) -> Result<EditRequest, FieldError> {
         num_images,
         seed,
         cfg_scale,
-        quality,
+        quality: r.quality.unwrap_or(Quality::Premium),
     })
 }
 
 /// `canvas_config`: `{"width": W, "height": H, "anchor": "center"}` (the canvas size and where the
 /// original sits) or `{"extend": [left, top, right, bottom]}` / `{"extend": {"left": .., ...}}` in
 /// pixels. An empty object means "not given".
-fn parse_canvas(c: &Map<String, Value>) -> Result<Option<CanvasSpec>, FieldError> {
-    check_keys(c, "canvas_config", CANVAS_KEYS)?;
-    let side = |key: &str| opt_uint(c, "canvas_config", key, 65_535);
-    let (w, h) = (side("width")?, side("height")?);
-    let anchor = match opt_str(c, "canvas_config", "anchor")? {
-        None => Anchor::default(),
-        Some(a) => <Anchor as clap::ValueEnum>::from_str(&a.replace('_', "-"), true).map_err(|_| {
-            FieldError::new(
-                "canvas_config.anchor",
-                format!("{a:?} is not an anchor (expected center, top-left, top, top-right, left, right, bottom-left, bottom or bottom-right)"),
-            )
-        })?,
+fn parse_canvas(c: &CanvasConfig) -> Result<Option<CanvasSpec>, FieldError> {
+    let side = |key: &str, v: Option<u64>| {
+        v.map(|n| at_most(&format!("canvas_config.{key}"), n, MAX_CANVAS_PX))
+            .transpose()
     };
-    let extend = match c.get("extend") {
-        None | Some(Value::Null) => None,
-        Some(Value::Array(a)) if a.len() == 4 => {
+    let (w, h) = (side("width", c.width)?, side("height", c.height)?);
+    let anchor = c.anchor.unwrap_or_default();
+    let extend = match c.extend {
+        None => None,
+        Some(e) => {
             let mut px = [0u32; 4];
-            for (i, v) in a.iter().enumerate() {
-                px[i] = v.as_u64().filter(|n| *n <= 65_535).ok_or_else(|| {
-                    FieldError::new(
-                        &format!("canvas_config.extend[{i}]"),
-                        format!("expected a pixel count from 0 to 65535, got {v}"),
-                    )
-                })? as u32;
+            for (i, v) in e.sides().into_iter().enumerate() {
+                let at = match e {
+                    ExtendSides::List(_) => format!("canvas_config.extend[{i}]"),
+                    ExtendSides::Named(_) => format!(
+                        "canvas_config.extend.{}",
+                        ["left", "top", "right", "bottom"][i]
+                    ),
+                };
+                px[i] = at_most(&at, v, MAX_CANVAS_PX)? as u32;
             }
             Some(px)
-        }
-        Some(Value::Object(o)) => {
-            check_keys(
-                o,
-                "canvas_config.extend",
-                &["left", "top", "right", "bottom"],
-            )?;
-            let mut px = [0u32; 4];
-            for (i, k) in ["left", "top", "right", "bottom"].iter().enumerate() {
-                px[i] = opt_uint(o, "canvas_config.extend", k, 65_535)?.unwrap_or(0) as u32;
-            }
-            Some(px)
-        }
-        Some(v) => {
-            return Err(FieldError::new(
-                "canvas_config.extend",
-                format!("expected [left, top, right, bottom] in pixels, got {v}"),
-            ));
         }
     };
     match (w, h, extend) {
@@ -385,6 +308,7 @@ fn parse_canvas(c: &Map<String, Value>) -> Result<Option<CanvasSpec>, FieldError
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::job::Anchor;
 
     fn body(v: serde_json::Value) -> Vec<u8> {
         serde_json::to_vec(&v).unwrap()

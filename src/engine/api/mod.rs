@@ -35,6 +35,10 @@ use crate::auth::cache::TokenCache;
 use crate::error::{Error, Result, error_chain};
 use crate::image_io::{self, DecodeLimits};
 use crate::job::Mode;
+use crate::wire::{
+    self, Problem,
+    image_edit::{ImageEditError, ImageEditResponse},
+};
 
 /// The model the original Lambda calls for `"titan"`; its limits are the API's.
 pub const API_MODEL: &str = "amazon.titan-image-generator-v2:0";
@@ -156,7 +160,7 @@ fn with_ids(error: Error, call: &ServiceCall) -> Error {
 
 /// The answer's ids: `request_id` from its body (or `x-request-id`), API Gateway's from
 /// `x-amzn-RequestId`.
-fn ids_of(headers: &reqwest::header::HeaderMap, body: &Value) -> ServiceCall {
+fn ids_of(headers: &reqwest::header::HeaderMap, request_id: Option<&str>) -> ServiceCall {
     let header = |name: &str| {
         headers
             .get(name)
@@ -165,9 +169,7 @@ fn ids_of(headers: &reqwest::header::HeaderMap, body: &Value) -> ServiceCall {
             .map(str::to_string)
     };
     ServiceCall {
-        request_id: body
-            .get("request_id")
-            .and_then(Value::as_str)
+        request_id: request_id
             .filter(|v| !v.is_empty())
             .map(str::to_string)
             .or_else(|| header("x-request-id")),
@@ -183,18 +185,12 @@ fn classify(
     retry_after: Option<Duration>,
     mode: Mode,
 ) -> Failure {
-    let v: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
-    let text = v
-        .get("error")
-        .or_else(|| v.get("message"))
-        .or_else(|| v.get("Message"))
-        .and_then(Value::as_str)
+    let answer: ImageEditError = serde_json::from_slice(body).unwrap_or_default();
+    let text = answer
+        .text()
         .map(str::to_string)
         .unwrap_or_else(|| String::from_utf8_lossy(&body[..body.len().min(300)]).into_owned());
-    let explicit_code = v
-        .get("error_code")
-        .and_then(Value::as_str)
-        .map(str::to_string);
+    let explicit_code = answer.error_code;
     let from_text = botocore_code(&text).map(str::to_string);
     let botocore = status == 500 && explicit_code.is_none() && from_text.is_some();
     let code = explicit_code.or(from_text);
@@ -304,8 +300,10 @@ impl ApiEngine {
                         .map(|s| Duration::from_secs(s.min(30)));
                     match resp.bytes().await {
                         Ok(bytes) => {
-                            let v: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-                            let call = ids_of(&headers, &v);
+                            // the ids only: the images are skipped, not copied
+                            let ids: ImageEditError =
+                                serde_json::from_slice(&bytes).unwrap_or_default();
+                            let call = ids_of(&headers, ids.request_id.as_deref());
                             tracing::debug!(
                                 status,
                                 request_id = call.request_id.as_deref().unwrap_or("-"),
@@ -334,7 +332,7 @@ impl ApiEngine {
                         }
                         // a connection dropped mid-answer is worth another try
                         Err(e) => {
-                            let call = ids_of(&headers, &Value::Null);
+                            let call = ids_of(&headers, None);
                             Failure {
                                 retryable: true,
                                 error: with_ids(
@@ -484,21 +482,20 @@ fn read_response(job: &PreparedJob, win: Window, bytes: &[u8], first: usize) -> 
             format!("the API's answer is not JSON: {e}"),
         )
     })?;
-    let images = match v.get("images") {
-        None | Some(Value::Null) => Vec::new(),
-        Some(Value::Array(a)) => a.clone(),
-        Some(_) => {
-            return Err(Error::service(
-                "MalformedResponse",
-                "the API's answer has \"images\" that is not a list",
-            ));
-        }
-    };
-    let seeds: Option<Vec<u64>> = v
-        .get("seeds")
-        .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(Value::as_u64).collect());
-    let original = seeds.is_none() && v.get("model_id").is_none_or(Value::is_null);
+    let answer: ImageEditResponse = wire::from_value(v).map_err(|e| {
+        let what = match &e.problem {
+            Problem::Type { expected, .. } => format!("that is not {}", wire::plain_type(expected)),
+            Problem::Other(m) => format!("that does not fit: {m}"),
+            Problem::UnknownField { .. } | Problem::MissingField(_) => "that does not fit".into(),
+        };
+        Error::service(
+            "MalformedResponse",
+            format!("the API's answer has \"{}\" {what}", e.dotted()),
+        )
+    })?;
+    let images = answer.images.clone().unwrap_or_default();
+    let seeds = answer.seeds.as_ref();
+    let original = answer.is_original();
     let asked = job.seeds.get(first..).unwrap_or_default();
     let expected = if original {
         asked.len().min(ORIGINAL_IMAGES_PER_CALL)
@@ -512,8 +509,8 @@ fn read_response(job: &PreparedJob, win: Window, bytes: &[u8], first: usize) -> 
     };
     for (i, &asked_seed) in asked.iter().take(expected).enumerate() {
         let Some(item) = images.get(i) else {
-            let reason = match v.get("error").and_then(Value::as_str) {
-                Some(e) => e.to_string(),
+            let reason = match &answer.error {
+                Some(e) => e.clone(),
                 None if original => format!(
                     "the API returned {} image{} where it always makes {ORIGINAL_IMAGES_PER_CALL} (Bedrock's output filter withholds images, and this API does not pass on why)",
                     images.len(),
@@ -527,20 +524,14 @@ fn read_response(job: &PreparedJob, win: Window, bytes: &[u8], first: usize) -> 
             });
             continue;
         };
-        let s = item.as_str().ok_or_else(|| {
-            Error::service("MalformedResponse", format!("images[{i}] is not a string"))
-        })?;
-        let bytes = image_io::decode_base64_or_data_url(s, &format!("images[{i}]"))
+        let bytes = image_io::decode_base64_or_data_url(item, &format!("images[{i}]"))
             .map_err(|e| Error::service("MalformedResponse", format!("the API's {e}")))?;
         let decoded: RgbImage = image_io::decode_bytes(&bytes, &format!("images[{i}]"), &limits)
             .map_err(|e| Error::service("MalformedResponse", format!("the API's {e}")))?
             .image
             .to_rgb8();
         // The seed the API says it used, else the one asked for (unconfirmed when original).
-        let seed = seeds
-            .as_ref()
-            .and_then(|s| s.get(i).copied())
-            .unwrap_or(asked_seed);
+        let seed = seeds.and_then(|s| s.get(i).copied()).unwrap_or(asked_seed);
         out.images.push(Generated {
             image: fit::paste_back(&win, &job.image, &decoded),
             seed,
@@ -557,12 +548,9 @@ impl Engine for ApiEngine {
 
     fn plan(&self, job: &PreparedJob) -> Result<Option<Value>> {
         let body = build_body(job)?;
-        let mut shown = body.json.clone();
-        for key in ["base_image", "mask"] {
-            if let Some(s) = shown.get(key).and_then(Value::as_str) {
-                let n = s.len();
-                shown[key] = json!(format!("<{n} characters>"));
-            }
+        let mut shown = body.request.clone();
+        for s in [&mut shown.base_image, &mut shown.mask].into_iter().flatten() {
+            *s = format!("<{} characters>", s.len());
         }
         Ok(Some(json!({
             "url": self.settings.url,
@@ -602,17 +590,15 @@ impl Engine for ApiEngine {
             ));
         }
         let window = body.window;
-        let mut request = body.json;
+        let mut request = body.request;
         let mut out = EngineOutput::default();
         let mut next = 0;
         let mut calls_planned = 1;
         while next < images {
             if next > 0 {
                 // a further call, for the images the original's fixed 2 per call left out
-                if let Some(o) = request.as_object_mut() {
-                    o.insert("num_images".into(), json!(images - next));
-                    o.insert("seed".into(), json!(job.seeds[next]));
-                }
+                request.num_images = Some((images - next) as u64);
+                request.seed = job.seeds.get(next).copied();
             }
             let bytes = serde_json::to_vec(&request)
                 .map_err(|e| Error::Engine(format!("cannot serialise the request: {e}")))?;

@@ -2,7 +2,6 @@
 //! fitted to the model's limits and to Lambda's 6 MB payload limit.
 
 use image::{DynamicImage, ImageFormat};
-use serde_json::{Value, json};
 
 use super::{API_MODEL, PAYLOAD_LIMIT_BYTES};
 use crate::engine::PreparedJob;
@@ -12,13 +11,13 @@ use crate::error::{Error, Result};
 use crate::image_io;
 use crate::job::Mode;
 use crate::model::Family;
+use crate::wire::image_edit::{CanvasConfig, EditPrompt, ImageEditRequest, WireMode};
 
-/// The contract's name for a mode.
-fn wire_mode(mode: Mode) -> Result<(&'static str, TitanTask)> {
+/// The Titan task of a mode `/image-edit` does; other modes are a usage error.
+fn titan_task(mode: Mode) -> Result<TitanTask> {
     match mode {
-        Mode::Inpaint => Ok(("INPAINTING", TitanTask::Inpainting)),
-        Mode::Outpaint => Ok(("OUTPAINTING", TitanTask::Outpainting)),
-        Mode::PreciseOutpaint => Ok(("precise-outpaint", TitanTask::Outpainting)),
+        Mode::Inpaint => Ok(TitanTask::Inpainting),
+        Mode::Outpaint | Mode::PreciseOutpaint => Ok(TitanTask::Outpainting),
         other => Err(Error::Usage(format!(
             "the /image-edit API does inpaint, outpaint and precise-outpaint, not {}",
             other.cli_name()
@@ -28,7 +27,7 @@ fn wire_mode(mode: Mode) -> Result<(&'static str, TitanTask)> {
 
 /// What the request carries besides the images.
 pub(super) struct Body {
-    pub(super) json: Value,
+    pub(super) request: ImageEditRequest,
     pub(super) window: Window,
     /// The image went as JPEG because PNG would have broken the payload limit.
     pub(super) jpeg: bool,
@@ -81,36 +80,31 @@ fn scaled(win: &Window, factor: f64, min_side: u32) -> Window {
 
 /// The request for one window: PNG if it fits the payload limit, else the image as JPEG.
 fn body_for(job: &PreparedJob, window: Window) -> Result<Body> {
-    let (mode, task) = wire_mode(job.mode)?;
+    let task = titan_task(job.mode)?;
     let (img, mask) = fit::crop(&window, &job.image, &job.mask);
     let model_mask = polarity::to_model(Family::Titan, task, &mask);
     let mask_png = image_io::encode(&DynamicImage::ImageRgb8(model_mask), ImageFormat::Png)?;
     let image = DynamicImage::ImageRgb8(img);
-    let mut prompt = json!({
-        "text": job.prompt.clone().unwrap_or_default(),
-        "mode": mode,
-    });
-    if let (Some(n), Some(o)) = (&job.negative, prompt.as_object_mut()) {
-        o.insert("negative_text".into(), json!(n));
-    }
     let model = if job.model.id == API_MODEL || job.model.family == Family::Local {
         "titan".to_string()
     } else {
         job.model.id.to_string()
     };
-    let mut body = json!({
-        "prompt": prompt,
-        "base_image": "",
-        "mask": data_url("image/png", &mask_png),
-        "model": model,
-        "canvas_config": {},
-        "num_images": job.seeds.len(),
-        "seed": job.seeds.first().copied().unwrap_or(0),
-        "quality": job.quality.unwrap_or(crate::job::Quality::Premium),
-    });
-    if let (Some(c), Some(o)) = (job.cfg_scale, body.as_object_mut()) {
-        o.insert("cfg_scale".into(), json!(c));
-    }
+    let mut body = ImageEditRequest {
+        base_image: Some(String::new()),
+        canvas_config: Some(CanvasConfig::default()),
+        cfg_scale: job.cfg_scale.map(f64::from),
+        mask: Some(data_url("image/png", &mask_png)),
+        model: Some(model),
+        num_images: Some(job.seeds.len() as u64),
+        prompt: Some(EditPrompt {
+            mode: Some(WireMode(job.mode)),
+            negative_text: job.negative.clone(),
+            text: Some(job.prompt.clone().unwrap_or_default()),
+        }),
+        quality: Some(job.quality.unwrap_or(crate::job::Quality::Premium)),
+        seed: Some(job.seeds.first().copied().unwrap_or(0)),
+    };
     let overhead = serde_json::to_vec(&body).map(|v| v.len()).unwrap_or(0);
     let b64_len = |n: usize| n.div_ceil(3) * 4;
     let png = image_io::encode(&image, ImageFormat::Png)?;
@@ -125,11 +119,9 @@ fn body_for(job: &PreparedJob, window: Window) -> Result<Body> {
         )
     };
     let size = overhead + b64_len(bytes.len()) + 32;
-    if let Some(o) = body.as_object_mut() {
-        o.insert("base_image".into(), json!(data_url(mime, &bytes)));
-    }
+    body.base_image = Some(data_url(mime, &bytes));
     Ok(Body {
-        json: body,
+        request: body,
         window,
         jpeg,
         bytes: size,

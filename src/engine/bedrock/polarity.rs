@@ -9,8 +9,9 @@ use crate::model::Family;
 const BLACK: Rgb<u8> = Rgb([0, 0, 0]);
 const WHITE: Rgb<u8> = Rgb([255, 255, 255]);
 
-/// Which task a Titan/Nova mask is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Which task a Titan/Nova mask is for; on the wire, Titan's `taskType`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum TitanTask {
     Inpainting,
     Outpainting,

@@ -2,7 +2,7 @@
 //! the JSON shapes. A new family is a new arm here plus a `ModelSpec` row.
 
 use image::{DynamicImage, GrayImage, ImageFormat, RgbImage};
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 
 use super::fit::{self, Outpaint};
 use super::polarity::{self, TitanTask};
@@ -12,6 +12,12 @@ use crate::image_io;
 use crate::input_err;
 use crate::job::{Mode, OutputFormat};
 use crate::model::{BEDROCK_MAX_BODY_BYTES, Family, ModelSpec};
+use crate::wire::Problem;
+pub use crate::wire::bedrock::INFERENCE_ERROR;
+use crate::wire::bedrock::{
+    ImageGenerationConfig, OutPaintingMode, StabilityRequest, StabilityResponse, TitanParams,
+    TitanRequest, TitanResponse, takes_seed,
+};
 
 /// One InvokeModel call: its body and the seeds of the images it asks for.
 #[derive(Debug, Clone)]
@@ -55,12 +61,18 @@ fn image_b64(spec: &ModelSpec, img: &RgbImage) -> Result<String> {
     }
 }
 
-/// Puts a text field, leaving it out when empty: Bedrock refuses `""` (Nova: 1..1024 characters)
+/// A text field's value, `None` when empty: Bedrock refuses `""` (Nova: 1..1024 characters)
 /// where leaving the field out means "none".
-fn put_text(map: &mut Map<String, Value>, key: &str, v: &Option<String>) {
-    if let Some(v) = v.as_deref().filter(|v| !v.trim().is_empty()) {
-        map.insert(key.into(), Value::String(v.to_string()));
-    }
+fn text(v: &Option<String>) -> Option<String> {
+    v.as_deref()
+        .filter(|v| !v.trim().is_empty())
+        .map(str::to_string)
+}
+
+/// A wire struct as the body's JSON.
+fn to_body<T: serde::Serialize>(body: &T) -> Result<Value> {
+    serde_json::to_value(body)
+        .map_err(|e| Error::Engine(format!("cannot serialise the request: {e}")))
 }
 
 /// Builds the calls for a job whose canvas window is `image`/`mask` (already fitted).
@@ -93,60 +105,42 @@ pub fn build_requests(
 
 fn titan_request(job: &PreparedJob, image: &RgbImage, mask: &GrayImage) -> Result<Request> {
     let spec = job.model;
-    let (task, key) = if job.mode.is_outpaint() {
-        (TitanTask::Outpainting, "outPaintingParams")
+    let task = if job.mode.is_outpaint() {
+        TitanTask::Outpainting
     } else {
-        (TitanTask::Inpainting, "inPaintingParams")
+        TitanTask::Inpainting
     };
-    let mut params = Map::new();
-    params.insert("image".into(), Value::String(image_b64(spec, image)?));
-    put_text(&mut params, "text", &job.prompt);
-    put_text(&mut params, "negativeText", &job.negative);
-    match job.mask_prompt.as_deref().filter(|t| !t.trim().is_empty()) {
-        Some(text) => {
-            params.insert("maskPrompt".into(), Value::String(text.to_string()));
-        }
+    let mut params = TitanParams {
+        image: Some(image_b64(spec, image)?),
+        text: text(&job.prompt),
+        negative_text: text(&job.negative),
+        ..TitanParams::default()
+    };
+    match text(&job.mask_prompt) {
+        Some(t) => params.mask_prompt = Some(t),
         None => {
             let m = polarity::to_model(spec.family, task, mask);
-            params.insert(
-                "maskImage".into(),
-                Value::String(png_b64(&DynamicImage::ImageRgb8(m))?),
-            );
+            params.mask_image = Some(png_b64(&DynamicImage::ImageRgb8(m))?);
         }
     }
     if task == TitanTask::Outpainting {
-        let mode = if job.mode == Mode::PreciseOutpaint {
-            "PRECISE"
+        params.out_painting_mode = Some(if job.mode == Mode::PreciseOutpaint {
+            OutPaintingMode::Precise
         } else {
-            "DEFAULT"
-        };
-        params.insert("outPaintingMode".into(), Value::String(mode.into()));
+            OutPaintingMode::Default
+        });
     }
-    let seed = job.seeds.first().copied().unwrap_or(0);
-    let mut config = Map::new();
-    config.insert("numberOfImages".into(), json!(job.seeds.len()));
-    config.insert("seed".into(), json!(seed));
-    if let Some(c) = job.cfg_scale.or(spec.default_cfg) {
-        config.insert("cfgScale".into(), json!(c));
-    }
-    config.insert("quality".into(), json!(job.quality.unwrap_or_default()));
-    let task_type = if task == TitanTask::Outpainting {
-        "OUTPAINTING"
-    } else {
-        "INPAINTING"
+    let config = ImageGenerationConfig {
+        number_of_images: Some(job.seeds.len() as i64),
+        seed: Some(job.seeds.first().copied().unwrap_or(0) as i64),
+        cfg_scale: job.cfg_scale.or(spec.default_cfg).map(f64::from),
+        quality: Some(job.quality.unwrap_or_default()),
+        ..ImageGenerationConfig::default()
     };
     Ok(Request {
-        body: json!({ "taskType": task_type, key: params, "imageGenerationConfig": config }),
+        body: to_body(&TitanRequest::new(task, params, config))?,
         seeds: job.seeds.clone(),
     })
-}
-
-/// Whether a Stability tool takes `seed` (background removal and fast upscale do not).
-fn takes_seed(family: Family) -> bool {
-    !matches!(
-        family,
-        Family::StabilityRemoveBackground | Family::StabilityFastUpscale
-    )
 }
 
 /// Formats tried for the input image, in order, until the request body fits.
@@ -241,76 +235,61 @@ fn stability_request(
     seed: u64,
 ) -> Result<Request> {
     let spec = job.model;
-    let mut body = Map::new();
-    let mask_b64 = || -> Result<Value> {
+    let mask_b64 = || -> Result<Option<String>> {
         let m = polarity::to_model(spec.family, TitanTask::Inpainting, mask);
-        Ok(Value::String(png_b64(&DynamicImage::ImageRgb8(m))?))
+        Ok(Some(png_b64(&DynamicImage::ImageRgb8(m))?))
     };
-    body.insert("image".into(), Value::String(image_b64.to_string()));
+    let mut body = StabilityRequest {
+        image: Some(image_b64.to_string()),
+        ..StabilityRequest::default()
+    };
     match (spec.family, plan) {
         (Family::StabilityOutpaint, Some(o)) => {
-            for (k, v) in [
-                ("left", o.left),
-                ("right", o.right),
-                ("up", o.up),
-                ("down", o.down),
-            ] {
-                body.insert(k.into(), json!(v));
-            }
-            put_text(&mut body, "prompt", &job.prompt);
+            body.left = Some(i64::from(o.left));
+            body.right = Some(i64::from(o.right));
+            body.up = Some(i64::from(o.up));
+            body.down = Some(i64::from(o.down));
+            body.prompt = text(&job.prompt);
         }
-        (Family::StabilityErase, _) => {
-            body.insert("mask".into(), mask_b64()?);
-        }
+        (Family::StabilityErase, _) => body.mask = mask_b64()?,
         (Family::StabilitySearchReplace, _) => {
-            put_text(&mut body, "prompt", &job.prompt);
+            body.prompt = text(&job.prompt);
             // --mask-prompt ("find the region from text") is search-and-replace's search_prompt
-            put_text(
-                &mut body,
-                "search_prompt",
-                &job.search.clone().or_else(|| job.mask_prompt.clone()),
-            );
-            put_text(&mut body, "negative_prompt", &job.negative);
+            body.search_prompt = text(&job.search.clone().or_else(|| job.mask_prompt.clone()));
+            body.negative_prompt = text(&job.negative);
         }
         (Family::StabilitySearchRecolor, _) => {
-            put_text(&mut body, "prompt", &job.prompt);
-            put_text(&mut body, "select_prompt", &job.tool.select);
-            put_text(&mut body, "negative_prompt", &job.negative);
+            body.prompt = text(&job.prompt);
+            body.select_prompt = text(&job.tool.select);
+            body.negative_prompt = text(&job.negative);
         }
         (Family::StabilityRemoveBackground | Family::StabilityFastUpscale, _) => {}
         (Family::StabilityConservativeUpscale | Family::StabilityCreativeUpscale, _) => {
             // the prompt is required; an empty one is allowed (0..10,000 characters)
-            body.insert(
-                "prompt".into(),
-                Value::String(job.prompt.clone().unwrap_or_default()),
-            );
-            put_text(&mut body, "negative_prompt", &job.negative);
+            body.prompt = Some(job.prompt.clone().unwrap_or_default());
+            body.negative_prompt = text(&job.negative);
         }
         _ => {
-            body.insert("mask".into(), mask_b64()?);
-            put_text(&mut body, "prompt", &job.prompt);
-            put_text(&mut body, "negative_prompt", &job.negative);
+            body.mask = mask_b64()?;
+            body.prompt = text(&job.prompt);
+            body.negative_prompt = text(&job.negative);
         }
     }
     if let Some((_, default)) = spec.grow_mask {
-        body.insert(
-            "grow_mask".into(),
-            json!(job.tool.grow_mask.unwrap_or(default)),
-        );
+        body.grow_mask = Some(i64::from(job.tool.grow_mask.unwrap_or(default)));
     }
-    if let (Some(_), Some(c)) = (spec.creativity, job.tool.creativity) {
-        body.insert("creativity".into(), json!(c));
+    if spec.creativity.is_some() {
+        body.creativity = job.tool.creativity.map(f64::from);
     }
     if spec.style_preset {
-        put_text(&mut body, "style_preset", &job.tool.style_preset);
+        body.style_preset = text(&job.tool.style_preset);
     }
     if takes_seed(spec.family) {
-        body.insert("seed".into(), json!(seed));
+        body.seed = Some(seed as i64);
     }
-    let format = job.tool.output_format.unwrap_or(OutputFormat::Png);
-    body.insert("output_format".into(), json!(format.wire_name()));
+    body.output_format = Some(job.tool.output_format.unwrap_or(OutputFormat::Png));
     Ok(Request {
-        body: Value::Object(body),
+        body: to_body(&body)?,
         seeds: vec![seed],
     })
 }
@@ -319,11 +298,8 @@ fn malformed(what: &str) -> Error {
     Error::Engine(format!("Bedrock returned a malformed response: {what}"))
 }
 
-fn decode_image(b64: &Value, i: usize) -> Result<DynamicImage> {
-    let s = b64
-        .as_str()
-        .ok_or_else(|| malformed(&format!("images[{i}] is not a string")))?;
-    let bytes = image_io::decode_base64_or_data_url(s, &format!("images[{i}]"))
+fn decode_image(b64: &str, i: usize) -> Result<DynamicImage> {
+    let bytes = image_io::decode_base64_or_data_url(b64, &format!("images[{i}]"))
         .map_err(|e| malformed(&e.to_string()))?;
     let decoded = image_io::decode_bytes(
         &bytes,
@@ -334,64 +310,53 @@ fn decode_image(b64: &Value, i: usize) -> Result<DynamicImage> {
     Ok(decoded.image)
 }
 
-/// Stability's `finish_reasons` value for a model failure (retried, unlike a filter).
-pub const INFERENCE_ERROR: &str = "Inference error";
+/// A response body as `T`, or a malformed-response error naming the field that does not fit.
+fn response<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T> {
+    let v: Value =
+        serde_json::from_slice(body).map_err(|e| malformed(&format!("not JSON ({e})")))?;
+    crate::wire::from_value(v).map_err(|e| {
+        let what = match &e.problem {
+            Problem::Type { expected, got } => {
+                format!("is {got}, not {}", crate::wire::plain_type(expected))
+            }
+            Problem::Other(m) => m.clone(),
+            Problem::UnknownField { .. } | Problem::MissingField(_) => "does not fit".into(),
+        };
+        malformed(&format!("\"{}\" {what}", e.dotted()))
+    })
+}
 
 /// Parses one response body; images the model withheld are listed with the reason. A content
 /// filter's verdict is a withheld image whatever the shape (Titan's `error`, Stability's
 /// `finish_reasons`, with or without `images`), so it takes the same path as a 400 block.
 pub fn parse_response(family: Family, body: &[u8], req: &Request) -> Result<Parsed> {
-    let v: Value =
-        serde_json::from_slice(body).map_err(|e| malformed(&format!("not JSON ({e})")))?;
-    let images = match v.get("images") {
-        None | Some(Value::Null) => Vec::new(),
-        Some(Value::Array(a)) => a.clone(),
-        Some(_) => return Err(malformed("\"images\" is not a list")),
-    };
     let mut out = Parsed::default();
     match family {
         Family::Titan | Family::NovaCanvas => {
-            let error = v
-                .get("error")
-                .and_then(Value::as_str)
-                .filter(|e| !e.is_empty());
-            for (i, img) in images.iter().enumerate() {
+            let r: TitanResponse = response(body)?;
+            let error = r.error.filter(|e| !e.is_empty());
+            for (i, img) in r.images.unwrap_or_default().iter().enumerate() {
                 out.images.push((
                     decode_image(img, i)?,
                     req.seeds.first().copied().unwrap_or(0),
                 ));
             }
             let asked = req.seeds.len();
-            let reason = error
-                .map(str::to_string)
-                .unwrap_or_else(|| "withheld by the content filter".into());
+            let reason = error.unwrap_or_else(|| "withheld by the content filter".into());
             for _ in out.images.len()..asked {
                 out.withheld.push((None, reason.clone()));
             }
         }
         _ => {
-            let reasons = v
-                .get("finish_reasons")
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default();
-            let seeds = v
-                .get("seeds")
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default();
+            let r: StabilityResponse = response(body)?;
+            let reasons = r.finish_reasons.unwrap_or_default();
+            let seeds = r.seeds.unwrap_or_default();
+            let images = r.images.unwrap_or_default();
             let mut next_image = images.iter().enumerate();
             for (i, &asked_seed) in req.seeds.iter().enumerate() {
-                // The doc types seeds as strings; its examples send numbers.
-                let seed = seeds
-                    .get(i)
-                    .and_then(|v| {
-                        v.as_u64()
-                            .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
-                    })
-                    .unwrap_or(asked_seed);
-                match reasons.get(i).and_then(Value::as_str) {
-                    Some(reason) => out.withheld.push((Some(seed), reason.to_string())),
+                let seed = seeds.get(i).map_or(asked_seed, |s| s.0);
+                match reasons.get(i).cloned().flatten() {
+                    Some(reason) => out.withheld.push((Some(seed), reason)),
                     None => match next_image.next() {
                         Some((k, img)) => out.images.push((decode_image(img, k)?, seed)),
                         None => out
@@ -427,6 +392,7 @@ pub fn redacted(body: &Value) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn req(seeds: &[u64]) -> Request {
         Request {
@@ -681,6 +647,7 @@ mod doc_fixtures {
     use super::*;
     use crate::job::{Placement, ToolOptions};
     use crate::model;
+    use serde_json::{Map, json};
 
     fn fixture() -> Value {
         let path = concat!(
