@@ -520,22 +520,9 @@ fn in_range(value: Option<f64>, pointer: &str, key: &str, lo: f64, hi: f64) -> R
 
 /// A whole number in `lo..=hi`.
 fn int_in_range(value: Option<i64>, pointer: &str, key: &str, lo: u64, hi: u64) -> R<Option<u64>> {
-    let Some(v) = value else {
-        return Ok(None);
-    };
-    if v < 0 || (v as u64) < lo {
-        return Err(BedrockError::malformed(
-            &format!("{pointer}/{key}"),
-            format!("{v} is not greater or equal to {lo}"),
-        ));
-    }
-    if v as u64 > hi {
-        return Err(BedrockError::malformed(
-            &format!("{pointer}/{key}"),
-            format!("{v} is not less or equal to {hi}"),
-        ));
-    }
-    Ok(Some(v as u64))
+    // f64 holds every limit exactly (the largest is Stability's seed, 4,294,967,294)
+    let n = in_range(value.map(|v| v as f64), pointer, key, lo as f64, hi as f64)?;
+    Ok(n.map(|n| n as u64))
 }
 
 fn image_field(

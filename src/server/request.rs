@@ -110,7 +110,22 @@ fn field_error(e: WireError) -> FieldError {
         ),
         Problem::MissingField(f) => FieldError::new(&join(&at, &f), "missing"),
         Problem::Type { expected, got } if expected.starts_with("one of [") => {
-            FieldError::new(&at, format!("{got:?} is not {expected}"))
+            let names: Vec<&str> = expected
+                .trim_start_matches("one of [")
+                .trim_end_matches(']')
+                .split(", ")
+                .collect();
+            let list = match names.split_last() {
+                Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+                _ => names.join(""),
+            };
+            let what = match at.as_str() {
+                "prompt.mode" => "a mode",
+                "quality" => "a quality",
+                "canvas_config.anchor" => "an anchor",
+                _ => "a value",
+            };
+            FieldError::new(&at, format!("{got:?} is not {what} (expected {list})"))
         }
         Problem::Type { got, .. } if max_of(&at).is_some() => {
             let max = max_of(&at).unwrap_or(0);
@@ -424,6 +439,31 @@ mod tests {
             let e = parse(&body(v.clone())).unwrap_err();
             assert_eq!(e.field, field, "{v}: {e}");
         }
+        let e = parse(&body(serde_json::json!({"prompt": {"text": "x", "mode": "PAINT"}, "base_image": "A", "mask": "B"}))).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "prompt.mode: \"PAINT\" is not a mode (expected INPAINTING, OUTPAINTING or precise-outpaint)"
+        );
+        let e = parse(&body(serde_json::json!({"prompt": {"text": "x"}, "base_image": "A", "mask": "B", "seed": -1}))).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "seed: expected a whole number from 0 to 4294967295, got -1"
+        );
+        let e = parse(&body(
+            serde_json::json!({"prompt": {"text": 3}, "base_image": "A", "mask": "B"}),
+        ))
+        .unwrap_err();
+        assert_eq!(e.to_string(), "prompt.text: expected a string, got 3");
+        let e = parse(&body(serde_json::json!({"prompt": {"text": "x", "colour": 1}, "base_image": "A", "mask": "B"}))).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "prompt.colour: unknown field (expected one of: mode, negative_text, text)"
+        );
+        let e = parse(&body(serde_json::json!({"prompt": {"text": "x", "mode": "OUTPAINTING"}, "base_image": "A", "canvas_config": {"extend": [1, 2, 70000, 0]}}))).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "canvas_config.extend[2]: expected a whole number from 0 to 65535, got 70000"
+        );
         assert_eq!(parse(b"").unwrap_err().field, "");
         assert!(
             parse(b"{nope")

@@ -549,7 +549,10 @@ impl Engine for ApiEngine {
     fn plan(&self, job: &PreparedJob) -> Result<Option<Value>> {
         let body = build_body(job)?;
         let mut shown = body.request.clone();
-        for s in [&mut shown.base_image, &mut shown.mask].into_iter().flatten() {
+        for s in [&mut shown.base_image, &mut shown.mask]
+            .into_iter()
+            .flatten()
+        {
             *s = format!("<{} characters>", s.len());
         }
         Ok(Some(json!({

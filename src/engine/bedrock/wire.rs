@@ -685,8 +685,16 @@ mod doc_fixtures {
         r[0].body.as_object().unwrap().clone()
     }
 
-    /// Every field the client sends is one the doc lists for the tool, with the doc's type.
+    /// Every field the client sends is one the doc lists for the tool, with the doc's type, and
+    /// one the server's table (the same one) allows; every field it requires is sent.
     fn assert_fields(id: &str, body: &Map<String, Value>) {
+        let tool = crate::wire::bedrock::stability_fields(model::find(id).unwrap().family);
+        for k in body.keys() {
+            assert!(tool.allowed.contains(&k.as_str()), "{id}: {k} not allowed");
+        }
+        for k in tool.required {
+            assert!(body.contains_key(*k), "{id}: {k} required");
+        }
         let f = fixture();
         let types = f["field_types"][id].as_object().unwrap();
         for (k, v) in body {
