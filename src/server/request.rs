@@ -1,12 +1,8 @@
-//! The `/image-edit` request body: parsing and field validation, independent of HTTP so that tests
-//! and fuzzers can drive it directly.
+//! The `/image-edit` request body: read into the wire struct the `api` engine writes
+//! ([`ImageEditRequest`]), then checked field by field, independent of HTTP so that tests and
+//! fuzzers can drive it directly. Every error names the field's path (`prompt.mode`,
+//! `canvas_config.extend[2]`), the rule and the value.
 //!
-//! ```json
-//! { "prompt": { "text": "...", "mode": "INPAINTING", "negative_text": "..." },
-//!   "base_image": "data:image/jpeg;base64,...", "mask": "data:image/png;base64,..." | null,
-//!   "model": "titan", "canvas_config": { "extend": [0, 0, 256, 0] },
-//!   "num_images": 2, "seed": 42, "cfg_scale": 8.0, "quality": "premium" }
-//! ```
 //! Everything beyond `prompt`, `base_image`, `mask`, `model` and `canvas_config` is an imgedit
 //! extension with the original Lambda's behaviour as the default.
 

@@ -36,7 +36,10 @@ pub fn botocore_code(text: &str) -> Option<&str> {
 pub(super) fn is_precise_outpaint_defect(mode: Mode, code: &str, text: &str) -> bool {
     mode == Mode::PreciseOutpaint
         && code == "ValidationException"
-        && (text.contains("taskType") || text.to_ascii_lowercase().contains("precise-outpaint"))
+        && (text.contains("taskType")
+            || text
+                .to_ascii_lowercase()
+                .contains(Mode::PreciseOutpaint.wire_name()))
 }
 
 pub(super) const PRECISE_OUTPAINT_HINT: &str = "This API cannot do precise-outpaint: it is the original /image-edit Lambda, which passes the mode to Titan as its taskType, and Bedrock refuses that. Use --mode outpaint against this API (the seam may be blended), or deploy imgedit serve, which does precise-outpaint";
