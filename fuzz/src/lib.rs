@@ -10,15 +10,18 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use image::DynamicImage;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use imgedit::config::Config;
 use imgedit::error::Error;
 use imgedit::image_io::{self, DecodeLimits};
-use imgedit::job::{Anchor, CanvasSize, CanvasSpec, Extend, Length, Placement, Quality};
+use imgedit::job::{Anchor, CanvasSize, CanvasSpec, Extend, Length, Placement};
 use imgedit::mask::{self, Mask, Shape};
 use imgedit::model::{self, Family};
 use imgedit::server::{bedrock, request};
+use imgedit::wire::image_edit::{
+    CanvasConfig, EditPrompt, ExtendSides, ImageEditRequest, WireMode,
+};
 
 /// Decode limits for the image targets: big enough for any real mask, small enough that a
 /// decompression bomb stays far below libFuzzer's 2 GB RSS limit.
@@ -424,36 +427,43 @@ pub fn image_edit_request(data: &[u8]) {
     );
 }
 
-/// The body a client would send for `r`.
+/// The body a client would send for `r`, in the wire struct the `api` engine sends.
 fn edit_request_json(r: &request::EditRequest) -> Value {
-    let canvas = match r.canvas {
-        Some(CanvasSpec::Size(CanvasSize(w, h), a)) => {
-            let a = clap::ValueEnum::to_possible_value(&a).map(|v| v.get_name().to_string());
-            json!({"width": w, "height": h, "anchor": a})
-        }
+    let canvas_config = match r.canvas {
+        Some(CanvasSpec::Size(CanvasSize(w, h), a)) => Some(CanvasConfig {
+            width: Some(u64::from(w)),
+            height: Some(u64::from(h)),
+            anchor: Some(a),
+            extend: None,
+        }),
         Some(CanvasSpec::Extend(Extend(sides))) => match sides.map(|l| match l {
-            Length::Px(p) => Some(p),
+            Length::Px(p) => Some(u64::from(p)),
             Length::Percent(_) => None,
         }) {
-            [Some(l), Some(t), Some(r), Some(b)] => json!({"extend": [l, t, r, b]}),
-            _ => Value::Null,
+            [Some(l), Some(t), Some(r), Some(b)] => Some(CanvasConfig {
+                extend: Some(ExtendSides::List([l, t, r, b])),
+                ..CanvasConfig::default()
+            }),
+            _ => None,
         },
-        None => Value::Null,
+        None => None,
     };
-    json!({
-        "prompt": {"text": r.text, "mode": r.wire_mode, "negative_text": r.negative_text},
-        "base_image": r.base_image,
-        "mask": r.mask,
-        "model": r.model,
-        "canvas_config": canvas,
-        "num_images": r.num_images,
-        "seed": r.seed,
-        "cfg_scale": r.cfg_scale,
-        "quality": match r.quality {
-            Quality::Standard => "standard",
-            Quality::Premium => "premium",
-        },
-    })
+    let body = ImageEditRequest {
+        base_image: Some(r.base_image.clone()),
+        canvas_config,
+        cfg_scale: r.cfg_scale.map(f64::from),
+        mask: r.mask.clone(),
+        model: Some(r.model.clone()),
+        num_images: Some(u64::from(r.num_images)),
+        prompt: Some(EditPrompt {
+            mode: Some(WireMode(r.mode)),
+            negative_text: r.negative_text.clone(),
+            text: Some(r.text.clone()),
+        }),
+        quality: Some(r.quality),
+        seed: r.seed,
+    };
+    serde_json::to_value(&body).expect("a wire struct serialises")
 }
 
 /// `[model, body...]`: the Bedrock endpoint's validation of an InvokeModel body for the model
