@@ -629,42 +629,17 @@ impl JobOptions {
 }
 
 impl EditJob {
-    /// The settings the rules look at.
-    pub fn params(&self) -> crate::rules::Params<'_> {
-        crate::rules::Params {
-            model: self.model,
-            mode: self.mode,
-            source: (self.source.width(), self.source.height()),
-            canvas: (self.placement.canvas_width, self.placement.canvas_height),
-            prompt: self.prompt.as_deref(),
-            negative: self.negative.as_deref(),
-            search: self.search.as_deref(),
-            mask_prompt: self.mask_prompt.as_deref(),
-            tool: &self.tool,
-            num_images: self.num_images,
-            seed: Some(self.seed),
-            cfg_scale: self.cfg_scale,
+    /// Checks the finished mask against the model (the settings were checked by
+    /// [`JobOptions::check`] before it was made): the first violation, as an error.
+    fn validate(&self) -> Result<()> {
+        let canvas = (self.placement.canvas_width, self.placement.canvas_height);
+        match crate::rules::check_mask(self.model, self.mask.as_raw(), canvas) {
+            None => Ok(()),
+            Some(mut v) => {
+                v.subject = Some(self.source_name.clone());
+                Err(Error::Invalid(Box::new(v)))
+            }
         }
-    }
-
-    /// Every rule of the model's `ModelSpec` the job breaks ([`crate::rules`]).
-    pub fn violations(&self) -> Vec<crate::rules::Violation> {
-        let (cw, ch) = (self.placement.canvas_width, self.placement.canvas_height);
-        let mut all = crate::rules::check(&self.params());
-        all.extend(crate::rules::check_mask(
-            self.model,
-            self.mask.as_raw(),
-            (cw, ch),
-        ));
-        for v in &mut all {
-            v.subject = Some(self.source_name.clone());
-        }
-        all
-    }
-
-    /// Checks the job against its model's `ModelSpec`: the first violation, as an error.
-    pub fn validate(&self) -> Result<()> {
-        Error::invalid(self.violations())
     }
 
     /// Whether `path` (written as `format`) can hold this job's result: background removal keeps
