@@ -102,7 +102,14 @@ pub fn finish(
     sink: Sink<'_>,
     record: &mut EditRecord,
 ) -> Result<Finished> {
-    let result = generated.and_then(|out| deliver(job, &out, sink, record));
+    let result = generated.and_then(|out| {
+        record.request_ids = out
+            .calls
+            .iter()
+            .filter_map(|c| c.request_id.clone())
+            .collect();
+        deliver(job, &out, sink, record)
+    });
     match &result {
         Ok(f) => match &f.withheld {
             None => record.success = true,

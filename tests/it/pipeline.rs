@@ -270,6 +270,13 @@ fn a_withheld_image_is_logged_the_same_way_by_all_three() {
             "{who}: {r}"
         );
         assert_eq!(r["mode"], "INPAINTING", "{who}: {r}");
+        if who != "server" {
+            // the api engine's calls are named by the API's ids, which its log is keyed by
+            assert!(
+                !r["request_ids"].as_array().unwrap().is_empty(),
+                "{who}: {r}"
+            );
+        }
     }
 }
 
