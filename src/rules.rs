@@ -157,7 +157,7 @@ impl Violation {
                 format!("{name} does not apply to this model ({limit})")
             }
             Rule::Unsupported => {
-                format!("{name} {value} is not something this model does ({limit})")
+                format!("{name} {value}: not done by this model ({limit})")
             }
             Rule::OneOf => format!("{name} {value:?} is not one of {limit}"),
             Rule::ImageSize => format!("{name} is {value}; the model takes {limit}"),
