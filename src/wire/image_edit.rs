@@ -262,8 +262,9 @@ pub struct ImageEditResponse {
     pub model_used: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
+    /// The seed of each image; `null` where the engine could not confirm it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub seeds: Option<Vec<u64>>,
+    pub seeds: Option<Vec<Option<u64>>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub withheld: Option<Vec<WithheldImage>>,
 }

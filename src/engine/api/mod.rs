@@ -531,7 +531,9 @@ fn read_response(job: &PreparedJob, win: Window, bytes: &[u8], first: usize) -> 
             .image
             .to_rgb8();
         // The seed the API says it used, else the one asked for (unconfirmed when original).
-        let seed = seeds.and_then(|s| s.get(i).copied()).unwrap_or(asked_seed);
+        let seed = seeds
+            .and_then(|s| s.get(i).copied().flatten())
+            .unwrap_or(asked_seed);
         out.images.push(Generated {
             image: fit::paste_back(&win, &job.image, &decoded),
             seed,
