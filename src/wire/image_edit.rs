@@ -294,6 +294,20 @@ pub struct ImageEditError {
     pub model_attempted: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
+    /// The broken model rule of a 400, as `rules::Violation` serialises it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub violation: Option<WireViolation>,
+}
+
+/// `rules::Violation` on the wire: the field (by the rule set's name), the rule, the limit, the
+/// value given and the model whose limit it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WireViolation {
+    pub field: String,
+    pub limit: String,
+    pub model: String,
+    pub rule: String,
+    pub value: String,
 }
 
 impl ImageEditError {
@@ -368,6 +382,21 @@ mod tests {
     }
 
     #[test]
+    fn the_rule_sets_violations_read_as_wire_violations() {
+        let v = crate::rules::Violation {
+            field: crate::rules::Field::Prompt,
+            rule: crate::rules::Rule::MaxChars,
+            limit: "512".into(),
+            value: "600".into(),
+            model: "m".into(),
+            subject: None,
+        };
+        let wire: WireViolation =
+            serde_json::from_value(serde_json::to_value(&v).unwrap()).unwrap();
+        assert_eq!((wire.limit.as_str(), wire.value.as_str()), ("512", "600"));
+    }
+
+    #[test]
     fn keys_serialise_sorted_as_a_json_value_would() {
         let r = ImageEditRequest {
             base_image: Some("b".into()),
@@ -396,6 +425,7 @@ mod tests {
             message: Some("m".into()),
             model_attempted: Some("x".into()),
             request_id: Some("r".into()),
+            violation: None,
         };
         let bytes = serde_json::to_string(&e).unwrap();
         assert_eq!(bytes, serde_json::to_value(&e).unwrap().to_string());

@@ -23,3 +23,4 @@ mod secrets;
 mod server;
 mod tls;
 mod tui;
+mod wire;
