@@ -71,7 +71,7 @@ fn bench(c: &mut Criterion) {
         serde_json::to_vec(&serde_json::json!({ "images": [image_io::base64_encode(&png)] }))
             .unwrap();
     let req = wire::Request {
-        body: serde_json::Value::Null,
+        body: wire::Body::Stability(Default::default()),
         seeds: vec![1],
     };
     let dir = std::env::temp_dir().join(format!("imgedit-bench-{}", std::process::id()));

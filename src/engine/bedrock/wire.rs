@@ -19,10 +19,43 @@ use crate::wire::bedrock::{
     TitanRequest, TitanResponse, takes_seed,
 };
 
+/// One InvokeModel body, in its family's wire struct.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(untagged)]
+pub enum Body {
+    Titan(TitanRequest),
+    Stability(StabilityRequest),
+}
+
+impl Body {
+    /// The size of the body as sent, in bytes, counted without writing it out.
+    pub fn size(&self) -> usize {
+        struct Count(usize);
+        impl std::io::Write for Count {
+            fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+                self.0 += buf.len();
+                Ok(buf.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let mut n = Count(0);
+        // a struct of strings and numbers: serialising cannot fail
+        let _ = serde_json::to_writer(&mut n, self);
+        n.0
+    }
+
+    /// The body as JSON, for tests and `--dry-run`.
+    pub fn json(&self) -> Value {
+        serde_json::to_value(self).unwrap_or(Value::Null)
+    }
+}
+
 /// One InvokeModel call: its body and the seeds of the images it asks for.
 #[derive(Debug, Clone)]
 pub struct Request {
-    pub body: Value,
+    pub body: Body,
     pub seeds: Vec<u64>,
 }
 
@@ -69,12 +102,6 @@ fn text(v: &Option<String>) -> Option<String> {
         .map(str::to_string)
 }
 
-/// A wire struct as the body's JSON.
-fn to_body<T: serde::Serialize>(body: &T) -> Result<Value> {
-    serde_json::to_value(body)
-        .map_err(|e| Error::Engine(format!("cannot serialise the request: {e}")))
-}
-
 /// Builds the calls for a job whose canvas window is `image`/`mask` (already fitted).
 pub fn build_requests(
     job: &PreparedJob,
@@ -92,7 +119,7 @@ pub fn build_requests(
         _ => stability_requests(job, image, mask)?,
     };
     for r in &requests {
-        let size = r.body.to_string().len();
+        let size = r.body.size();
         if size > BEDROCK_MAX_BODY_BYTES {
             return Err(input_err!(
                 "{}: request body: {size} bytes, the limit is {BEDROCK_MAX_BODY_BYTES}",
@@ -138,7 +165,7 @@ fn titan_request(job: &PreparedJob, image: &RgbImage, mask: &GrayImage) -> Resul
         ..ImageGenerationConfig::default()
     };
     Ok(Request {
-        body: to_body(&TitanRequest::new(task, params, config))?,
+        body: Body::Titan(TitanRequest::new(task, params, config)),
         seeds: job.seeds.clone(),
     })
 }
@@ -203,11 +230,7 @@ fn stability_requests_within(
             .iter()
             .map(|&seed| stability_request(job, &b64, plan, mask, seed))
             .collect::<Result<Vec<_>>>()?;
-        let largest = requests
-            .iter()
-            .map(|r| r.body.to_string().len())
-            .max()
-            .unwrap_or(0);
+        let largest = requests.iter().map(|r| r.body.size()).max().unwrap_or(0);
         if largest <= limit {
             if format != ImageFormat::Png {
                 tracing::debug!(
@@ -289,7 +312,7 @@ fn stability_request(
     }
     body.output_format = Some(job.tool.output_format.unwrap_or(OutputFormat::Png));
     Ok(Request {
-        body: to_body(&body)?,
+        body: Body::Stability(body),
         seeds: vec![seed],
     })
 }
@@ -371,12 +394,14 @@ pub fn parse_response(family: Family, body: &[u8], req: &Request) -> Result<Pars
 }
 
 /// The body with long base64 fields shortened, for `--dry-run`.
-pub fn redacted(body: &Value) -> Value {
+pub fn redacted<T: serde::Serialize>(body: &T) -> Value {
+    redact(&serde_json::to_value(body).unwrap_or(Value::Null))
+}
+
+fn redact(body: &Value) -> Value {
     match body {
-        Value::Object(m) => {
-            Value::Object(m.iter().map(|(k, v)| (k.clone(), redacted(v))).collect())
-        }
-        Value::Array(a) => Value::Array(a.iter().map(redacted).collect()),
+        Value::Object(m) => Value::Object(m.iter().map(|(k, v)| (k.clone(), redact(v))).collect()),
+        Value::Array(a) => Value::Array(a.iter().map(redact).collect()),
         // base64 only: a long prompt (any UTF-8) is shown as it is
         Value::String(s)
             if s.len() > 120
@@ -396,7 +421,7 @@ mod tests {
 
     fn req(seeds: &[u64]) -> Request {
         Request {
-            body: Value::Null,
+            body: Body::Stability(StabilityRequest::default()),
             seeds: seeds.to_vec(),
         }
     }
@@ -458,6 +483,18 @@ mod tests {
     }
 
     #[test]
+    fn a_bodys_size_is_the_length_of_what_is_sent() {
+        let body = Body::Stability(StabilityRequest {
+            image: Some("A".repeat(1000)),
+            prompt: Some("日本".into()),
+            seed: Some(7),
+            ..StabilityRequest::default()
+        });
+        assert_eq!(body.size(), serde_json::to_vec(&body).unwrap().len());
+        assert_eq!(body.json()["seed"], 7);
+    }
+
+    #[test]
     fn redaction_shortens_base64_only() {
         let long_prompt = format!("a{}", "日本".repeat(100));
         let v =
@@ -512,7 +549,7 @@ mod polarity_fixtures {
     fn sent_mask(id: &str, mode: Mode) -> ([u8; 3], [u8; 3]) {
         let j = job(id, mode);
         let reqs = build_requests(&j, &j.image, &j.mask).unwrap();
-        let body = &reqs[0].body;
+        let body = &reqs[0].body.json();
         let b64 = body
             .pointer("/inPaintingParams/maskImage")
             .or_else(|| body.pointer("/outPaintingParams/maskImage"))
@@ -598,7 +635,7 @@ mod polarity_fixtures {
         let job = opts.build(source, "in.png").unwrap();
         let prepared = crate::pipeline::prepare(&job);
         let reqs = build_requests(&prepared, &prepared.image, &prepared.mask).unwrap();
-        let body = &reqs[0].body;
+        let body = &reqs[0].body.json();
         let b64 = body
             .pointer("/inPaintingParams/maskImage")
             .or_else(|| body.get("mask"))
@@ -632,11 +669,17 @@ mod polarity_fixtures {
     fn titan_outpainting_modes_are_named() {
         let j = job("amazon.titan-image-generator-v1", Mode::PreciseOutpaint);
         let r = build_requests(&j, &j.image, &j.mask).unwrap();
-        assert_eq!(r[0].body["taskType"], "OUTPAINTING");
-        assert_eq!(r[0].body["outPaintingParams"]["outPaintingMode"], "PRECISE");
+        assert_eq!(r[0].body.json()["taskType"], "OUTPAINTING");
+        assert_eq!(
+            r[0].body.json()["outPaintingParams"]["outPaintingMode"],
+            "PRECISE"
+        );
         let j = job("amazon.titan-image-generator-v1", Mode::Outpaint);
         let r = build_requests(&j, &j.image, &j.mask).unwrap();
-        assert_eq!(r[0].body["outPaintingParams"]["outPaintingMode"], "DEFAULT");
+        assert_eq!(
+            r[0].body.json()["outPaintingParams"]["outPaintingMode"],
+            "DEFAULT"
+        );
     }
 }
 
@@ -682,7 +725,7 @@ mod doc_fixtures {
 
     fn body(job: &PreparedJob) -> Map<String, Value> {
         let r = build_requests(job, &job.image, &job.mask).unwrap();
-        r[0].body.as_object().unwrap().clone()
+        r[0].body.json().as_object().unwrap().clone()
     }
 
     /// Every field the client sends is one the doc lists for the tool, with the doc's type, and
@@ -805,7 +848,7 @@ mod doc_fixtures {
         );
         j.prompt = Some("  ".into());
         let r = build_requests(&j, &j.image, &j.mask).unwrap();
-        assert!(r[0].body["inPaintingParams"].get("text").is_none());
+        assert!(r[0].body.json()["inPaintingParams"].get("text").is_none());
     }
 
     #[test]
@@ -825,7 +868,7 @@ mod doc_fixtures {
         let png = png_b64(&DynamicImage::ImageRgb8(RgbImage::new(8, 8))).unwrap();
         let text = v.to_string().replace("\"...\"", &format!("\"{png}\""));
         let req = Request {
-            body: Value::Null,
+            body: Body::Stability(StabilityRequest::default()),
             seeds: seeds.to_vec(),
         };
         parse_response(Family::StabilityInpaint, text.as_bytes(), &req).unwrap()
@@ -869,7 +912,8 @@ mod doc_fixtures {
         });
         let sent = |limit: usize| -> Vec<u8> {
             let r = stability_requests_within(&j, &j.image, &j.mask, limit).unwrap();
-            image_io::decode_base64_or_data_url(r[0].body["image"].as_str().unwrap(), "i").unwrap()
+            image_io::decode_base64_or_data_url(r[0].body.json()["image"].as_str().unwrap(), "i")
+                .unwrap()
         };
         let png = sent(usize::MAX);
         assert!(png.starts_with(b"\x89PNG"));
