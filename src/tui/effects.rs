@@ -3,7 +3,6 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::sync::mpsc;
 
 use ratatui_image::picker::Picker;
@@ -261,7 +260,7 @@ async fn run_job(
     record.generation_time_ms = started.elapsed().as_millis() as u64;
     let log = LocalLog::new(default_log_path(data_dir));
     let generated = match generated {
-        Ok(g) if !req.cancel.load(Ordering::Relaxed) => g,
+        Ok(g) if !req.cancel.is_cancelled() => g,
         Ok(_) => return Err("cancelled".into()),
         Err(e) => {
             record.fail(&e.to_string());

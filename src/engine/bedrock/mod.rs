@@ -120,14 +120,18 @@ impl BedrockEngine {
         let mut attempt = 1;
         loop {
             tracing::debug!(model = spec.id, region = %region, attempt, bytes = body.len(), "InvokeModel");
-            let sent = client
-                .invoke_model()
-                .model_id(spec.id)
-                .content_type("application/json")
-                .accept("application/json")
-                .body(Blob::new(body.clone()))
-                .send()
-                .await;
+            // raced with the cancel token: a cancelled run drops the call at once
+            let sent = ctx
+                .unless_cancelled(
+                    client
+                        .invoke_model()
+                        .model_id(spec.id)
+                        .content_type("application/json")
+                        .accept("application/json")
+                        .body(Blob::new(body.clone()))
+                        .send(),
+                )
+                .await?;
             let err = match sent {
                 Ok(out) => {
                     tracing::debug!(
@@ -146,7 +150,7 @@ impl BedrockEngine {
             let subscribing = failure.code == "AccessDeniedException"
                 && spec.profile_prefix.is_some()
                 && !self.answered.load(Ordering::Relaxed)
-                && !ctx.cancel.load(Ordering::Relaxed);
+                && !ctx.is_cancelled();
             if subscribing {
                 let delay = super::backoff(self.settings.retry_base, attempt.min(6));
                 if started.elapsed() + delay < self.settings.access_wait {
@@ -169,7 +173,7 @@ impl BedrockEngine {
                 "ModelTimeoutException" => self.settings.max_attempts.min(2),
                 _ => self.settings.max_attempts,
             };
-            if !failure.retryable || attempt >= max || ctx.cancel.load(Ordering::Relaxed) {
+            if !failure.retryable || attempt >= max || ctx.is_cancelled() {
                 let mut e = failure.error;
                 if failure.retryable && attempt > 1 {
                     let advice = if failure.code.contains("Throttl") {
@@ -467,7 +471,8 @@ impl Engine for BedrockEngine {
         let spec = job.model;
         let (win, img, mask) = window(job)?;
         let requests = wire::build_requests(job, &img, &mask)?;
-        let (_, region) = self.client().await?;
+        // loading the AWS config may fetch credentials (SSO, a process): cancellable too
+        let (_, region) = ctx.unless_cancelled(self.client()).await??;
         if let Some(w) = pre_call_warning(spec, job.mode, region) {
             (ctx.status)(w);
         }
@@ -559,7 +564,7 @@ impl BedrockEngine {
                 .withheld
                 .iter()
                 .any(|(_, r)| r == wire::INFERENCE_ERROR);
-            if !failed || attempt >= max || ctx.cancel.load(Ordering::Relaxed) {
+            if !failed || attempt >= max || ctx.is_cancelled() {
                 return Ok(parsed);
             }
             let delay = super::backoff(self.settings.retry_base, attempt);
