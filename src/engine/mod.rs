@@ -392,4 +392,27 @@ mod tests {
         assert_eq!(call("r", 0).describe().as_deref(), Some("request id r"));
         assert_eq!(ServiceCall::default().describe(), None);
     }
+
+    #[tokio::test]
+    async fn a_backoff_sleep_ends_when_the_run_is_cancelled() {
+        let ctx = RunContext::default();
+        let token = ctx.cancel.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            token.cancel();
+        });
+        let t = std::time::Instant::now();
+        let r = ctx.sleep_unless_cancelled(Duration::from_secs(30)).await;
+        assert_eq!(r.unwrap_err().to_string(), "cancelled");
+        assert!(t.elapsed() < Duration::from_secs(1), "{:?}", t.elapsed());
+        assert!(ctx.is_cancelled());
+        // uncancelled, the sleep is whole
+        let fresh = RunContext::default();
+        let t = std::time::Instant::now();
+        fresh
+            .sleep_unless_cancelled(Duration::from_millis(30))
+            .await
+            .unwrap();
+        assert!(t.elapsed() >= Duration::from_millis(30));
+    }
 }
