@@ -1325,3 +1325,62 @@ fn tui_recolor_and_upscale_in_tmux() {
         "the upscale is the new size: {sizes:?}"
     );
 }
+
+/// Esc in the TUI stops a bedrock run at once while Bedrock has not answered (the stand-in holds
+/// every answer for 20 s): the call is raced with the cancel token, not checked after it.
+#[test]
+fn tui_esc_cancels_a_bedrock_call_at_once() {
+    use crate::tui::{Tmux, sample_path};
+    use std::time::{Duration, Instant};
+    if std::process::Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_err()
+    {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "tmux is needed for this test on CI"
+        );
+        eprintln!("tmux is not installed: tui_esc_cancels_a_bedrock_call_at_once skipped");
+        return;
+    }
+    let server = stand_in(&["delay-ms=20000"]);
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("sample.png");
+    std::fs::copy(sample_path(), &input).unwrap();
+    let bin = assert_cmd::cargo::cargo_bin("imgedit");
+    let command = format!(
+        "env -u IMGEDIT_GRAPHICS -u AWS_PROFILE -u AWS_BEARER_TOKEN_BEDROCK IMGEDIT_CONFIG_DIR={c} IMGEDIT_DATA_DIR={d} AWS_ENDPOINT_URL_BEDROCK_RUNTIME={url} AWS_ACCESS_KEY_ID=AKIDIMGEDITTEST AWS_SECRET_ACCESS_KEY=x AWS_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true AWS_CONFIG_FILE={c}/none AWS_SHARED_CREDENTIALS_FILE={c}/none {bin} tui --engine bedrock --graphics halfblocks {img} 2>{log}; sleep 5",
+        log = dir.path().join("stderr.log").display(),
+        c = dir.path().join("config").display(),
+        d = dir.path().join("data").display(),
+        url = server.url,
+        bin = bin.display(),
+        img = input.display(),
+    );
+    let tmux = Tmux {
+        socket: format!("imgedit-cancel-{}", std::process::id()),
+        log: dir.path().join("stderr.log"),
+    };
+    tmux.start(dir.path(), &command);
+    tmux.wait_for("opened", Duration::from_secs(20));
+    tmux.send(&["i"]); // the whole image is the selection
+    tmux.send(&["p"]);
+    tmux.text("green grass");
+    tmux.send(&["Enter"]);
+    tmux.wait_for("green grass", Duration::from_secs(10));
+    tmux.send(&["Enter"]);
+    tmux.wait_for("running", Duration::from_secs(10));
+    // the point of the test: a call in flight that the stand-in holds unanswered
+    std::thread::sleep(Duration::from_millis(500));
+    let t = Instant::now();
+    tmux.send(&["Escape"]);
+    let screen = tmux.wait_for("cancelled", Duration::from_secs(10));
+    let took = t.elapsed();
+    assert!(
+        took < Duration::from_secs(3),
+        "cancelling took {took:?} (the stand-in answers after 20 s):\n{screen}"
+    );
+    assert!(!screen.contains("result ready"), "{screen}");
+    tmux.send(&["q"]);
+}
