@@ -1,6 +1,7 @@
 //! The integration tests, in one binary to keep link times down.
 
 mod bedrock;
+mod cancel;
 mod cli_edit;
 mod cli_errors;
 mod cli_misc;
