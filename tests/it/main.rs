@@ -1,6 +1,7 @@
 //! The integration tests, in one binary to keep link times down.
 
 mod bedrock;
+mod cancel;
 mod cli_edit;
 mod cli_errors;
 mod cli_misc;
@@ -20,7 +21,12 @@ mod original_lambda;
 mod pipeline;
 mod release;
 mod secrets;
-mod server;
+mod server_api;
+mod server_auth;
+mod server_edit;
+mod server_limits;
+mod server_load;
+mod server_log;
 mod tls;
 mod tui;
 mod wire;

@@ -8,8 +8,7 @@ use serde_json::{Value, json};
 
 use imgedit::wire::image_edit::{ImageEditError, ImageEditResponse};
 
-use crate::common::Sandbox;
-use crate::server::{browser_body, edit_url, photo, post, serve, titan_mask};
+use crate::common::{Sandbox, browser_body, edit_url, photo, post, serve, titan_mask};
 
 /// `v` read as `T` and written back is `v` again.
 fn round_trips<T: DeserializeOwned + Serialize>(v: &Value) -> T {
