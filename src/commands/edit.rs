@@ -1,8 +1,12 @@
 //! `imgedit edit`: argument glue over the library's job, engine and pipeline.
 
+mod batch;
+
+use std::collections::HashSet;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -67,7 +71,25 @@ struct Ctx<'a> {
     log: LocalLog,
     rt: &'a tokio::runtime::Runtime,
     bar: ProgressBar,
-    index: usize,
+}
+
+/// What a batch decided for one item before it runs.
+struct ItemPlan {
+    /// Where its outputs go (planned in input order, so names match a run of one at a time).
+    outputs: Vec<PathBuf>,
+    /// Its first seed.
+    seed: u64,
+    /// Whether `outputs` may be replaced: names a killed run of the same batch reserved.
+    replace: bool,
+    /// Where the engine reports throttling.
+    pushback: Arc<dyn Fn(crate::batch::Pushback) + Send + Sync>,
+    /// Set when the item must give up (Ctrl-C).
+    cancel: Arc<AtomicBool>,
+}
+
+/// A random seed every model accepts, short enough to read back and retype.
+fn random_seed(model: &ModelSpec) -> u64 {
+    u64::from(rand::random::<u32>()) % model.seed_max.min(i32::MAX as u64 - 1).saturating_add(1)
 }
 
 /// Runs `imgedit edit`; returns the exit code.
@@ -106,41 +128,32 @@ pub fn run(args: &EditArgs, rt: &tokio::runtime::Runtime) -> Result<u8> {
         );
     }
 
-    let bar = progress_bar(args, items.len());
-    let mut ctx = Ctx {
+    let ctx = Ctx {
         args,
         config: &config,
         engine,
         model,
         log: LocalLog::new(default_log_path(&paths.data_dir)),
         rt,
-        bar,
-        index: 0,
+        bar: if batch {
+            batch::progress(args, items.len())
+        } else {
+            progress_bar(args, items.len())
+        },
     };
-    let (mut ok, mut failed, mut last_code) = (0usize, 0usize, exit::OK);
-    for (i, item) in items.iter().enumerate() {
-        ctx.index = i;
+    if batch {
+        return batch::run(&ctx, kind, &items);
+    }
+    let mut code = exit::OK;
+    for item in &items {
         ctx.bar.set_message(item.display().to_string());
-        match edit_one(&ctx, item) {
-            Ok(()) => ok += 1,
-            Err(e) => {
-                failed += 1;
-                last_code = e.exit_code();
-                ctx.bar.suspend(|| eprintln!("error: {e}"));
-            }
+        if let Err(e) = edit_one(&ctx, item, None) {
+            code = e.exit_code();
+            ctx.bar.suspend(|| eprintln!("error: {e}"));
         }
-        ctx.bar.set_position((i as u64 + 1) * STEPS);
     }
     ctx.bar.finish_and_clear();
-    if batch && !args.quiet {
-        let verb = if args.dry_run { "checked" } else { "edited" };
-        eprintln!("{ok} {verb}, {failed} failed, {} in all", items.len());
-    }
-    Ok(match (failed, batch) {
-        (0, _) => exit::OK,
-        (_, true) => exit::PARTIAL,
-        (_, false) => last_code,
-    })
+    Ok(code)
 }
 
 const STEPS: u64 = 1000;
@@ -261,7 +274,14 @@ fn mask_in_dir(dir: &Path, image: &Path) -> Result<PathBuf> {
     ))
 }
 
-fn output_targets(args: &EditArgs, input: &Path, n: u32) -> Result<Target> {
+/// Where the `n` results of `input` go; `reserved` holds names planned for other items of a
+/// batch, taken like existing files.
+fn output_targets(
+    args: &EditArgs,
+    input: &Path,
+    n: u32,
+    reserved: &HashSet<PathBuf>,
+) -> Result<Target> {
     let numbered = |base: &Path| -> Vec<PathBuf> {
         if n == 1 {
             return vec![base.to_path_buf()];
@@ -292,7 +312,8 @@ fn output_targets(args: &EditArgs, input: &Path, n: u32) -> Result<Target> {
             };
             // The first run of free numbers, so repeated runs never collide.
             let mut start = 1;
-            while !args.force && (start..start + n).any(|i| name(i).exists()) {
+            let taken = |p: PathBuf| reserved.contains(&p) || (!args.force && p.exists());
+            while (start..start + n).any(|i| taken(name(i))) {
                 start += 1;
             }
             return Ok(Target::Files((start..start + n).map(name).collect()));
@@ -310,7 +331,12 @@ fn ms(since: Instant) -> u64 {
     since.elapsed().as_millis() as u64
 }
 
-fn edit_one(ctx: &Ctx<'_>, input: &Path) -> Result<()> {
+/// Edits one input; returns each output written with its confirmed seed.
+fn edit_one(
+    ctx: &Ctx<'_>,
+    input: &Path,
+    plan: Option<&ItemPlan>,
+) -> Result<Vec<(String, Option<u64>)>> {
     let args = ctx.args;
     let t0 = Instant::now();
     let name = input.display().to_string();
@@ -341,15 +367,10 @@ fn edit_one(ctx: &Ctx<'_>, input: &Path) -> Result<()> {
         (None, Some(c)) => Some(CanvasSpec::Size(c, args.anchor)),
         (None, None) => None,
     };
-    let seed = args.seed.unwrap_or_else(|| {
-        // A random seed every model accepts, short enough to read back and retype.
-        u64::from(rand::random::<u32>())
-            % ctx
-                .model
-                .seed_max
-                .min(i32::MAX as u64 - 1)
-                .saturating_add(1)
-    });
+    let seed = plan
+        .map(|p| p.seed)
+        .or(args.seed)
+        .unwrap_or_else(|| random_seed(ctx.model));
     let options = JobOptions {
         selection: Selection {
             mask: None,
@@ -389,7 +410,11 @@ fn edit_one(ctx: &Ctx<'_>, input: &Path) -> Result<()> {
         },
     };
     let job = options.build(decoded.image, &name)?;
-    let target = output_targets(args, input, job.num_images)?;
+    let target = match plan {
+        Some(p) => Target::Files(p.outputs.clone()),
+        None => output_targets(args, input, job.num_images, &HashSet::new())?,
+    };
+    let force = args.force || plan.is_some_and(|p| p.replace);
     if let Target::Files(files) = &target {
         for f in files {
             job.check_output(f, image_io::format_for_path(f)?)?;
@@ -432,7 +457,7 @@ fn edit_one(ctx: &Ctx<'_>, input: &Path) -> Result<()> {
                 pretty(&plan)
             }
         );
-        return Ok(());
+        return Ok(Vec::new());
     }
 
     if let Some(path) = &args.save_mask {
@@ -443,11 +468,12 @@ fn edit_one(ctx: &Ctx<'_>, input: &Path) -> Result<()> {
     let bar = ctx.bar.clone();
     let status_bar = ctx.bar.clone();
     let quiet = args.quiet;
-    let base = ctx.index as u64 * STEPS;
-    let run_ctx = RunContext {
+    let in_batch = plan.is_some();
+    let mut run_ctx = RunContext {
         progress: Arc::new(move |p: EngineProgress| {
-            if let Some(step) = (p.done * STEPS).checked_div(p.total) {
-                bar.set_position(base + step);
+            // a batch's bar counts items
+            if !in_batch && let Some(step) = (p.done * STEPS).checked_div(p.total) {
+                bar.set_position(step);
             }
         }),
         status: Arc::new(move |line: String| {
@@ -457,6 +483,10 @@ fn edit_one(ctx: &Ctx<'_>, input: &Path) -> Result<()> {
         }),
         ..RunContext::default()
     };
+    if let Some(p) = plan {
+        run_ctx.pushback = Arc::clone(&p.pushback);
+        run_ctx.cancel = Arc::clone(&p.cancel);
+    }
     let mut record = EditRecord::new(
         job.model.id,
         job.prompt.as_deref().unwrap_or(""),
@@ -466,7 +496,18 @@ fn edit_one(ctx: &Ctx<'_>, input: &Path) -> Result<()> {
     record.image_base64_size_bytes = input_bytes;
     record.mask_base64_size_bytes = mask_bytes;
     let t_engine = Instant::now();
-    let generated = ctx.rt.block_on(ctx.engine.run(&prepared, &run_ctx));
+    let generated = ctx.rt.block_on(async {
+        // a call in flight is dropped at once when the batch cancels its items
+        let cancelled = async {
+            while !run_ctx.cancel.load(Ordering::Relaxed) {
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+        };
+        tokio::select! {
+            r = ctx.engine.run(&prepared, &run_ctx) => r,
+            () = cancelled => Err(Error::Engine("cancelled".into())),
+        }
+    });
     record.generation_time_ms = ms(t_engine);
     let mut withheld = None;
     let mut seed_note = None;
@@ -481,7 +522,7 @@ fn edit_one(ctx: &Ctx<'_>, input: &Path) -> Result<()> {
         seed_note.clone_from(&out.seed_note);
         let t_write = Instant::now();
         let images = pipeline::finish_output(&job, &out);
-        write_outputs(ctx, &job, &out, &images, &target, &mut record)
+        write_outputs(ctx, &job, &out, &images, &target, force, &mut record)
             .map(|reports| (reports, ms(t_write)))
     });
     match (&result, &withheld) {
@@ -494,6 +535,8 @@ fn edit_one(ctx: &Ctx<'_>, input: &Path) -> Result<()> {
             .suspend(|| eprintln!("warning: the edit was not recorded in the history: {e}"));
     }
     let (reports, write_ms) = result?;
+    let written: Vec<(String, Option<u64>)> =
+        reports.iter().map(|r| (r.path.clone(), r.seed)).collect();
     let timings = Timings {
         decode: decode_ms,
         engine: record.generation_time_ms,
@@ -531,7 +574,7 @@ fn edit_one(ctx: &Ctx<'_>, input: &Path) -> Result<()> {
     if let Some(w) = withheld {
         return Err(Error::Engine(w));
     }
-    Ok(())
+    Ok(written)
 }
 
 fn write_outputs<'a>(
@@ -540,6 +583,7 @@ fn write_outputs<'a>(
     out: &engine::EngineOutput,
     images: &[image::DynamicImage],
     target: &Target,
+    force: bool,
     record: &mut EditRecord,
 ) -> Result<Vec<OutputReport<'a>>> {
     let engine_name = ctx.engine.kind().as_str();
@@ -588,7 +632,7 @@ fn write_outputs<'a>(
                 encoded.push(image_io::encode(img, image_io::format_for_path(path)?)?);
             }
             for (i, ((path, bytes), img)) in files.iter().zip(&encoded).zip(images).enumerate() {
-                image_io::write_atomic(path, bytes, ctx.args.force)?;
+                image_io::write_atomic(path, bytes, force)?;
                 tracing::debug!(path = %path.display(), bytes = bytes.len(), "wrote");
                 record.output_images_size_bytes += bytes.len() as u64;
                 record.outputs.push(path.clone());

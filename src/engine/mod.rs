@@ -92,6 +92,9 @@ pub struct RunContext {
     /// One-line status messages, such as "throttled, retry 2 of 5 in 1.3 s".
     pub status: Arc<dyn Fn(String) + Send + Sync>,
     pub cancel: Arc<AtomicBool>,
+    /// Called before each retry of a throttled call (the service asking to slow down), so that
+    /// a batch can lower the number of items in flight.
+    pub pushback: Arc<dyn Fn(crate::batch::Pushback) + Send + Sync>,
 }
 
 impl Default for RunContext {
@@ -100,6 +103,7 @@ impl Default for RunContext {
             progress: Arc::new(|_| {}),
             status: Arc::new(|_| {}),
             cancel: Arc::new(AtomicBool::new(false)),
+            pushback: Arc::new(|_| {}),
         }
     }
 }

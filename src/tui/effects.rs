@@ -249,6 +249,7 @@ async fn run_job(
             let _ = stx.send(Action::JobStatus { job: id, text });
         }),
         cancel: req.cancel.clone(),
+        ..RunContext::default()
     };
     let mut record = EditRecord::new(
         model.id,
