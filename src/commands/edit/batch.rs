@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use super::{Ctx, ItemPlan, Target, edit_one, output_targets};
 use crate::batch::journal::{self, Entry, Journal, Request, Resume};
@@ -49,26 +49,32 @@ fn request(args: &EditArgs, kind: EngineKind, model_id: &str, items: &[PathBuf])
         ("--invert-mask", Value::from(args.invert_mask)),
         ("--grow", Value::from(args.grow)),
         ("--shrink", Value::from(args.shrink)),
-        ("--feather", debug(&args.feather)),
+        ("--feather", json!(args.feather)),
         ("--fit-mask", Value::from(args.fit_mask)),
-        ("--mode", debug(&args.mode)),
-        ("--extend", debug(&args.extend)),
-        ("--canvas", debug(&args.canvas)),
-        ("--anchor", debug(&args.anchor)),
+        ("--mode", json!(args.mode)),
+        (
+            "--extend",
+            args.extend.as_ref().map_or(Value::Null, |v| debug(v)),
+        ),
+        (
+            "--canvas",
+            args.canvas.as_ref().map_or(Value::Null, |v| debug(v)),
+        ),
+        ("--anchor", json!(args.anchor)),
         ("--prompt", text(&args.prompt)),
         ("--negative", text(&args.negative)),
         ("--num-images", Value::from(args.num_images)),
-        ("--seed", debug(&args.seed)),
-        ("--cfg-scale", debug(&args.cfg_scale)),
-        ("--quality", debug(&args.quality)),
+        ("--seed", json!(args.seed)),
+        ("--cfg-scale", json!(args.cfg_scale)),
+        ("--quality", json!(args.quality)),
         ("--mask-prompt", text(&args.mask_prompt)),
         ("--search", text(&args.search)),
-        ("--grow-mask", debug(&args.grow_mask)),
+        ("--grow-mask", json!(args.grow_mask)),
         ("--select", text(&args.select)),
-        ("--upscaler", debug(&args.upscaler)),
+        ("--upscaler", json!(args.upscaler)),
         ("--style-preset", text(&args.style_preset)),
-        ("--creativity", debug(&args.creativity)),
-        ("--output-format", debug(&args.output_format)),
+        ("--creativity", json!(args.creativity)),
+        ("--output-format", json!(args.output_format)),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))
