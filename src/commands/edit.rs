@@ -193,6 +193,11 @@ fn check_flags(args: &EditArgs, batch: bool) -> Result<()> {
             "-o names one file; for several images use --output-dir DIR".into(),
         ));
     }
+    if !batch && args.resume {
+        return Err(Error::Usage(
+            "--resume finishes a batch (several images or a directory), not one image".into(),
+        ));
+    }
     if batch && args.save_mask.is_some() {
         return Err(Error::Usage(
             "--save-mask takes one image, not a batch".into(),

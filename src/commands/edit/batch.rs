@@ -298,7 +298,8 @@ pub(super) fn run(ctx: &Ctx<'_>, kind: EngineKind, items: &[PathBuf]) -> Result<
             })?;
         }
         let r = edit_one(ctx, &t.input, Some(&plan));
-        if r.is_err() && !stop.requested() {
+        // a throttled item goes back to the queue: not a failure (yet)
+        if r.as_ref().is_err_and(|e| !crate::batch::is_throttle(e)) && !stop.requested() {
             failed.fetch_add(1, Ordering::Relaxed);
         }
         bar.inc(u64::from(r.is_ok()));
