@@ -244,7 +244,7 @@ pub(super) fn run(ctx: &Ctx<'_>, kind: EngineKind, items: &[PathBuf]) -> Result<
                     Target::Stdout => Vec::new(),
                 };
                 reserved.extend(targets.iter().cloned());
-                let seed = args.seed.unwrap_or_else(|| super::random_seed(ctx.model));
+                let seed = args.seed.unwrap_or_else(|| ctx.model.random_seed());
                 (targets, seed, false)
             }
         };
@@ -299,8 +299,14 @@ pub(super) fn run(ctx: &Ctx<'_>, kind: EngineKind, items: &[PathBuf]) -> Result<
         }
         let r = edit_one(ctx, &t.input, Some(&plan));
         // a throttled item goes back to the queue: not a failure (yet)
-        if r.as_ref().is_err_and(|e| !crate::batch::is_throttle(e)) && !stop.requested() {
+        if let Err(e) = &r
+            && !crate::batch::is_throttle(e)
+            && !stop.requested()
+        {
             failed.fetch_add(1, Ordering::Relaxed);
+            if args.json {
+                println!("{}", super::failure_json(&t.input, e));
+            }
         }
         bar.inc(u64::from(r.is_ok()));
         show(bar);
@@ -394,6 +400,9 @@ fn dry_run(ctx: &Ctx<'_>, kind: EngineKind, items: &[PathBuf], started: Instant)
         match edit_one(ctx, input, None) {
             Ok(_) => summary.done += 1,
             Err(e) => {
+                if args.json {
+                    println!("{}", super::failure_json(input, &e));
+                }
                 eprintln!("error: {e}");
                 summary.failed.push(Failure {
                     input: key(input),
