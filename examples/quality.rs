@@ -17,9 +17,9 @@
 //! extends the eight 512 photos to 640. `--out DIR` saves every result.
 
 use image::{GrayImage, Rgb, RgbImage, imageops};
+use imgedit::engine::CancellationToken;
 use imgedit::engine::local::{LocalParams, inpaint};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
 type Res<T> = Result<T, Box<dyn std::error::Error>>;
@@ -260,7 +260,7 @@ fn main() -> Res<()> {
             }
         }
         let t = Instant::now();
-        let out = inpaint(&input, &mask, &params, &|_| {}, &AtomicBool::new(false))?;
+        let out = inpaint(&input, &mask, &params, &|_| {}, &CancellationToken::new())?;
         let secs = t.elapsed().as_secs_f64();
         if let Some(d) = &out_dir {
             std::fs::create_dir_all(d)?;

@@ -18,6 +18,8 @@ use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use tokio_util::sync::CancellationToken;
+
 use crate::error::{Error, Result};
 use limiter::{CapChange, Limiter, Permit, RateLimit};
 
@@ -76,7 +78,7 @@ impl Default for Settings {
 #[derive(Debug, Default)]
 pub struct Stop {
     requested: AtomicBool,
-    cancel: Arc<AtomicBool>,
+    cancel: CancellationToken,
 }
 
 impl Stop {
@@ -89,15 +91,15 @@ impl Stop {
         self.requested.load(Ordering::SeqCst)
     }
 
-    /// The items in flight give up (their engines see the cancel flag).
+    /// The items in flight give up (their engines watch the token).
     pub fn cancel_in_flight(&self) {
         self.request();
-        self.cancel.store(true, Ordering::SeqCst);
+        self.cancel.cancel();
     }
 
-    /// The flag the engines of items in flight watch.
-    pub fn cancel_flag(&self) -> Arc<AtomicBool> {
-        Arc::clone(&self.cancel)
+    /// The token the runs of items in flight watch.
+    pub fn cancel_token(&self) -> CancellationToken {
+        self.cancel.clone()
     }
 }
 

@@ -6,7 +6,6 @@ use std::collections::HashSet;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -84,8 +83,8 @@ struct ItemPlan {
     replace: bool,
     /// Where the engine reports throttling.
     pushback: Arc<dyn Fn(crate::batch::Pushback) + Send + Sync>,
-    /// Set when the item must give up (Ctrl-C).
-    cancel: Arc<AtomicBool>,
+    /// Cancelled when the item must give up (Ctrl-C).
+    cancel: tokio_util::sync::CancellationToken,
 }
 
 /// Runs `imgedit edit`; returns the exit code.
@@ -484,22 +483,15 @@ fn edit_one(
     };
     if let Some(p) = plan {
         run_ctx.pushback = Arc::clone(&p.pushback);
-        run_ctx.cancel = Arc::clone(&p.cancel);
+        run_ctx.cancel = p.cancel.clone();
     }
     let mut record = finish::record_for(&job, ctx.engine.kind(), sizes);
     let t_engine = Instant::now();
-    let generated = ctx.rt.block_on(async {
-        // a call in flight is dropped at once when the batch cancels its items
-        let cancelled = async {
-            while !run_ctx.cancel.load(Ordering::Relaxed) {
-                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-            }
-        };
-        tokio::select! {
-            r = ctx.engine.run(&prepared, &run_ctx) => r,
-            () = cancelled => Err(Error::Engine("cancelled".into())),
-        }
-    });
+    // a call in flight is dropped at once when the batch cancels its items
+    let generated = ctx
+        .rt
+        .block_on(run_ctx.unless_cancelled(ctx.engine.run(&prepared, &run_ctx)))
+        .and_then(|r| r);
     record.generation_time_ms = ms(t_engine);
     let sink = match &target {
         Target::Stdout => Sink::Memory,

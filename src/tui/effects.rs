@@ -3,7 +3,6 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::sync::mpsc;
 
 use ratatui_image::picker::Picker;
@@ -301,7 +300,7 @@ async fn run_job(
     let started = std::time::Instant::now();
     let generated = engine.run(&prepared, &ctx).await;
     record.generation_time_ms = started.elapsed().as_millis() as u64;
-    if generated.is_ok() && req.cancel.load(Ordering::Relaxed) {
+    if generated.is_ok() && req.cancel.is_cancelled() {
         return Err("cancelled".into());
     }
     let log = LocalLog::new(default_log_path(data_dir));

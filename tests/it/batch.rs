@@ -2,7 +2,6 @@
 //! time), throttling that backs off and loses no item, the journal, and resuming after Ctrl-C and
 //! after SIGKILL at random moments with every input written exactly once.
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command as StdCommand, Stdio};
 use std::time::{Duration, Instant};
@@ -15,46 +14,15 @@ use crate::common::*;
 
 const TITAN_V1: &str = "amazon.titan-image-generator-v1";
 
-/// A running `imgedit serve --bedrock`, killed on drop.
-struct Server {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn serve(faults: &[&str]) -> Server {
-    let mut cmd = StdCommand::new(assert_cmd::cargo::cargo_bin("imgedit"));
-    cmd.args([
-        "serve",
-        "--bedrock",
-        "--listen",
-        "127.0.0.1:0",
-        "--max-concurrent",
-        "16",
-    ]);
-    for f in faults {
-        cmd.arg(format!("--fault={f}"));
-    }
-    let mut child = cmd
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let first = lines.next().expect("server printed nothing").unwrap();
-    let url = first
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .unwrap_or_else(|| panic!("no address in {first:?}"))
-        .to_string();
-    std::thread::spawn(move || for _ in lines {});
-    Server { child, url }
+/// `imgedit serve --bedrock` (the shared harness) with room for every item in flight at once.
+fn serve_bedrock(faults: &[&str]) -> Server {
+    let mut args = vec![
+        "--bedrock".to_string(),
+        "--max-concurrent".to_string(),
+        "16".to_string(),
+    ];
+    args.extend(faults.iter().map(|f| format!("--fault={f}")));
+    serve_alone(&args.iter().map(String::as_str).collect::<Vec<_>>())
 }
 
 /// The environment that points the bedrock engine at `server` with throwaway credentials.
@@ -174,7 +142,7 @@ fn last_json(stdout: &[u8]) -> serde_json::Value {
 
 #[test]
 fn jobs_4_writes_the_same_bytes_as_jobs_1() {
-    let server = serve(&[]);
+    let server = serve_bedrock(&[]);
     let sb = photos(8);
     std::fs::create_dir_all(sb.path("out4")).unwrap();
     let one = edit(
@@ -226,7 +194,7 @@ fn jobs_4_writes_the_same_bytes_as_jobs_1() {
 fn throttling_a_third_of_the_answers_backs_off_and_loses_no_item() {
     // 12 items: 6 throttled answers and 12 good ones, each engine giving up after 2 attempts
     // so that some items also go back to the queue
-    let server = serve(&["throttle=6"]);
+    let server = serve_bedrock(&["throttle=6"]);
     let sb = photos(12);
     let out = edit(
         &sb,
@@ -307,26 +275,19 @@ fn dry_run_counts_the_calls_and_the_price() {
     assert!(outputs(&sb.path("out")).is_empty());
 }
 
-fn wait_for(what: &str, limit: Duration, mut f: impl FnMut() -> bool) {
-    let t = Instant::now();
-    while !f() {
-        assert!(t.elapsed() < limit, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
 fn pngs(dir: &Path) -> usize {
     outputs(dir).iter().filter(|n| n.ends_with(".png")).count()
 }
 
 #[test]
 fn ctrl_c_stops_within_2_s_says_how_to_resume_and_resume_finishes() {
-    let server = serve(&["delay-ms=400"]);
+    let server = serve_bedrock(&["delay-ms=400"]);
     let sb = photos(10);
     let mut child = spawn_edit(&sb, &server, &["--output-dir", "out", "-j", "2"]);
-    wait_for("a first output", Duration::from_secs(60), || {
-        pngs(&sb.path("out")) >= 1
-    });
+    assert!(
+        wait_until(Duration::from_secs(60), || pngs(&sb.path("out")) >= 1),
+        "no output within 60 s"
+    );
     unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
     let sent = Instant::now();
     let status = loop {
@@ -359,7 +320,7 @@ fn ctrl_c_stops_within_2_s_says_how_to_resume_and_resume_finishes() {
 
 #[test]
 fn sigkill_at_random_moments_then_resume_writes_each_input_once() {
-    let server = serve(&["delay-ms=150"]);
+    let server = serve_bedrock(&["delay-ms=150"]);
     let sb = photos(10);
     let mut seed = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

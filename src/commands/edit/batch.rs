@@ -288,7 +288,7 @@ pub(super) fn run(ctx: &Ctx<'_>, kind: EngineKind, items: &[PathBuf]) -> Result<
             seed: t.seed,
             replace: t.replace,
             pushback: item.pushback(),
-            cancel: stop.cancel_flag(),
+            cancel: stop.cancel_token(),
         };
         if let Some(j) = &journal {
             j.append(&Entry::Started {
