@@ -357,3 +357,70 @@ fn sigkill_at_random_moments_then_resume_writes_each_input_once() {
     edit(&sb, &server, &args).assert().success();
     exactly_once(&sb.path("out"), 10);
 }
+
+#[test]
+fn an_unfinished_batch_is_never_silently_restarted_and_bad_flags_say_why() {
+    let sb = photos(3);
+    let run = |args: &[&str]| {
+        let mut c = sb.cmd();
+        c.args(["edit", "in", "--rect", "4,4,8,8", "--output-dir", "out"])
+            .args(args);
+        c
+    };
+    // a batch whose middle item fails (its mask is missing) stays unfinished
+    std::fs::create_dir_all(sb.path("masks")).unwrap();
+    for i in [0, 2] {
+        DynamicImage::ImageLuma8(rect_mask(40 + i, 40, 4, 4, 8, 8))
+            .save(sb.path(&format!("masks/p{i:02}.png")))
+            .unwrap();
+    }
+    run(&["--mask-dir", "masks", "--json"])
+        .assert()
+        .code(6)
+        .stdout(predicate::str::contains(r#""input":"in/p01.png""#))
+        .stderr(
+            predicate::str::contains("failed: in/p01.png").and(predicate::str::contains(
+                "to finish the batch: imgedit edit in --rect",
+            )),
+        );
+    run(&["--mask-dir", "masks"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "holds an unfinished batch (2 of 3 done",
+        ));
+    // the missing mask appears: --resume sends only that item
+    DynamicImage::ImageLuma8(rect_mask(41, 40, 4, 4, 8, 8))
+        .save(sb.path("masks/p01.png"))
+        .unwrap();
+    run(&["--mask-dir", "masks", "--resume"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "1 edited, 0 failed, 3 in all, 2 skipped (done before)",
+        ));
+    exactly_once(&sb.path("out"), 3);
+    sb.cmd()
+        .args([
+            "edit",
+            "in/p00.png",
+            "--rect",
+            "4,4,8,8",
+            "--output-dir",
+            "out",
+            "--resume",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--resume finishes a batch"));
+    for (flag, value, says) in [
+        ("--jobs", "0", "0 is not in 1..=64"),
+        ("--max-rate", "0", "expected calls per second"),
+        ("--max-rate", "fast", "expected calls per second"),
+    ] {
+        run(&[flag, value])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(says));
+    }
+}
