@@ -120,6 +120,15 @@ pub const STABILITY_REGIONS: &[&str] = &["us-east-1", "us-east-2", "us-west-2"];
 /// Largest InvokeModel request body Bedrock accepts, in bytes.
 pub const BEDROCK_MAX_BODY_BYTES: usize = 25_000_000;
 
+/// Batches: items in flight by default on the cloud engines (each waits seconds on the network).
+pub const BATCH_JOBS_CLOUD: u32 = 4;
+/// Batches: items in flight by default on the local engine: its fill already spreads over the
+/// cores, so a second item keeps them busy while the first decodes or encodes, and two large
+/// photos fit in memory where more might not.
+pub const BATCH_JOBS_LOCAL: u32 = 2;
+/// Batches: the most `--jobs` allows.
+pub const BATCH_JOBS_MAX: u32 = 64;
+
 impl ModelSpec {
     /// Whether an image of `w` x `h` meets this model's size rules.
     pub fn accepts_size(&self, w: u32, h: u32) -> bool {

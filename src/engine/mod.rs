@@ -94,6 +94,9 @@ pub struct RunContext {
     /// Cancelled by whoever runs the job (the TUI's cancel key, a server whose client went away);
     /// async engines race their calls with it, the local engine polls it between iterations.
     pub cancel: CancellationToken,
+    /// Called before each retry of a throttled call (the service asking to slow down), so that
+    /// a batch can lower the number of items in flight.
+    pub pushback: Arc<dyn Fn(crate::batch::Pushback) + Send + Sync>,
 }
 
 impl Default for RunContext {
@@ -102,6 +105,7 @@ impl Default for RunContext {
             progress: Arc::new(|_| {}),
             status: Arc::new(|_| {}),
             cancel: CancellationToken::new(),
+            pushback: Arc::new(|_| {}),
         }
     }
 }

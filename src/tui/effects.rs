@@ -293,6 +293,7 @@ async fn run_job(
             let _ = stx.send(Action::JobStatus { job: id, text });
         }),
         cancel: req.cancel.clone(),
+        ..RunContext::default()
     };
     let sizes = finish::InputSizes::of_files(Some(&req.source_path), None);
     let mut record = finish::record_for(&job, req.engine, sizes);

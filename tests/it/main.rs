@@ -1,5 +1,6 @@
 //! The integration tests, in one binary to keep link times down.
 
+mod batch;
 mod bedrock;
 mod cancel;
 mod cli_edit;

@@ -396,6 +396,14 @@ impl ApiEngine {
                 }
                 return Err(failure.error);
             }
+            if let Error::Service { code, .. } = &failure.error
+                && (failure.retry_after.is_some() || crate::batch::is_throttle_code(code))
+            {
+                (ctx.pushback)(crate::batch::Pushback {
+                    code: code.clone(),
+                    retry_after: failure.retry_after,
+                });
+            }
             let delay = failure
                 .retry_after
                 .unwrap_or_else(|| backoff(base, attempt));

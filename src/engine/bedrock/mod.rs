@@ -188,6 +188,12 @@ impl BedrockEngine {
                 }
                 return Err(e);
             }
+            if crate::batch::is_throttle_code(&failure.code) {
+                (ctx.pushback)(crate::batch::Pushback {
+                    code: failure.code.clone(),
+                    retry_after: None,
+                });
+            }
             let delay = super::backoff(self.settings.retry_base, attempt);
             (ctx.status)(format!(
                 "{}: retry {attempt} of {} in {:.1} s",
