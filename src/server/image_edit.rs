@@ -10,7 +10,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use image::DynamicImage;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::body::{self, BodyError};
 use super::faults::Injected;
@@ -27,6 +27,7 @@ use crate::mask::Mask;
 use crate::model::{Family, ModelSpec};
 use crate::pipeline;
 use crate::record::{EditRecord, base64_decoded_size};
+use crate::wire::image_edit::{ImageEditError, ImageEditResponse, WireViolation, WithheldImage};
 
 /// AWS Lambda's synchronous payload limit, the default body limit.
 pub const LAMBDA_MAX_BODY_BYTES: usize = 6 * 1024 * 1024;
@@ -157,9 +158,18 @@ fn now() -> String {
 /// A failed request: status, JSON body, and what the log records.
 struct Failure {
     status: StatusCode,
-    body: Value,
+    body: Box<ImageEditError>,
     retry_after: Option<u64>,
     log_message: String,
+}
+
+/// An `/image-edit` error body with `error` and `error_code`.
+fn coded(error: impl Into<String>, code: &str) -> Box<ImageEditError> {
+    Box::new(ImageEditError {
+        error: Some(error.into()),
+        error_code: Some(code.into()),
+        ..ImageEditError::default()
+    })
 }
 
 impl Failure {
@@ -167,11 +177,11 @@ impl Failure {
         let text = e.to_string();
         Failure {
             status: StatusCode::BAD_REQUEST,
-            body: if e.field.is_empty() {
-                json!({ "error": text })
-            } else {
-                json!({ "error": text, "field": e.field })
-            },
+            body: Box::new(ImageEditError {
+                error: Some(text.clone()),
+                field: Some(e.field).filter(|f| !f.is_empty()),
+                ..ImageEditError::default()
+            }),
             retry_after: None,
             log_message: text,
         }
@@ -181,7 +191,12 @@ impl Failure {
         let text = v.json_message();
         Failure {
             status: StatusCode::BAD_REQUEST,
-            body: json!({ "error": text, "field": v.field.json(), "violation": v }),
+            body: Box::new(ImageEditError {
+                error: Some(text.clone()),
+                field: Some(v.field.json().into()),
+                violation: Some(WireViolation::from(v)),
+                ..ImageEditError::default()
+            }),
             retry_after: None,
             log_message: text,
         }
@@ -190,7 +205,10 @@ impl Failure {
     fn unauthorized(reason: &TokenError) -> Self {
         Failure {
             status: StatusCode::UNAUTHORIZED,
-            body: json!({ "message": "Unauthorized" }),
+            body: Box::new(ImageEditError {
+                message: Some("Unauthorized".into()),
+                ..ImageEditError::default()
+            }),
             retry_after: None,
             log_message: format!("unauthorized: {reason}"),
         }
@@ -223,7 +241,10 @@ fn engine_failure(e: &Error, model: &ModelSpec) -> Failure {
         retry_after: (status == StatusCode::TOO_MANY_REQUESTS
             || status == StatusCode::SERVICE_UNAVAILABLE)
             .then_some(2),
-        body: json!({ "error": text, "error_code": code, "model_attempted": model.id }),
+        body: Box::new(ImageEditError {
+            model_attempted: Some(model.id.into()),
+            ..*coded(text.clone(), &code)
+        }),
         status,
         log_message: text,
     }
@@ -276,10 +297,8 @@ pub async fn handle(State(state): State<Arc<AppState>>, req: Request) -> Respons
         Err(f) => {
             record.fail(&f.log_message);
             let mut body = f.body;
-            if f.status != StatusCode::UNAUTHORIZED
-                && let Some(o) = body.as_object_mut()
-            {
-                o.insert("request_id".into(), json!(request_id));
+            if f.status != StatusCode::UNAUTHORIZED {
+                body.request_id = Some(request_id.clone());
             }
             let mut resp = (f.status, axum::Json(body)).into_response();
             if let Some(s) = f.retry_after {
@@ -337,7 +356,7 @@ fn injected(fault: Injected) -> Result<Response, Failure> {
     };
     Err(Failure {
         status,
-        body: json!({ "error": message, "error_code": code }),
+        body: coded(message, code),
         retry_after: (status == StatusCode::TOO_MANY_REQUESTS).then_some(1),
         log_message: format!("injected fault: {code}"),
     })
@@ -348,7 +367,7 @@ async fn process(
     req: Request,
     body_timeout: Duration,
     record: &mut EditRecord,
-) -> Result<Value, Failure> {
+) -> Result<ImageEditResponse, Failure> {
     if let Some(auth) = &svc.auth {
         let header = req
             .headers()
@@ -364,10 +383,13 @@ async fn process(
         body::discard(req).await;
         return Err(Failure {
             status: StatusCode::SERVICE_UNAVAILABLE,
-            body: json!({
-                "error": format!("the server is busy ({} edits running); retry in a moment", svc.concurrency.max),
-                "error_code": "ServerBusy",
-            }),
+            body: coded(
+                format!(
+                    "the server is busy ({} edits running); retry in a moment",
+                    svc.concurrency.max
+                ),
+                "ServerBusy",
+            ),
             retry_after: Some(1),
             log_message: "server busy".into(),
         });
@@ -423,25 +445,32 @@ async fn process(
         .collect();
     let seeds: Vec<Option<u64>> = finished.images.iter().map(|im| im.seed).collect();
     let (withheld, withheld_message) = (finished.withheld_detail, finished.withheld);
-    let mut body = json!({
-        "images": images,
-        "model_used": r.model,
-        "model_id": record.model_id,
-        "request_id": record.id,
-        "generation_time_ms": record.generation_time_ms,
-        "seeds": seeds,
+    let withheld_images = (!withheld.is_empty()).then(|| {
+        withheld
+            .iter()
+            .map(|w| WithheldImage {
+                reason: w.reason.clone(),
+                seed: w.seed,
+            })
+            .collect()
     });
-    if let (Some(msg), Some(o)) = (withheld_message, body.as_object_mut()) {
-        o.insert("withheld".into(), json!(withheld));
-        o.insert("error".into(), json!(msg));
-    }
+    let body = ImageEditResponse {
+        error: withheld_message,
+        generation_time_ms: Some(record.generation_time_ms),
+        images: Some(images),
+        model_id: Some(record.model_id.clone()),
+        model_used: Some(r.model.clone()),
+        request_id: Some(record.id.clone()),
+        seeds: Some(seeds),
+        withheld: withheld_images,
+    };
     Ok(body)
 }
 
 fn internal(msg: &str) -> Failure {
     Failure {
         status: StatusCode::INTERNAL_SERVER_ERROR,
-        body: json!({ "error": format!("internal error: {msg}"), "error_code": "InternalError" }),
+        body: coded(format!("internal error: {msg}"), "InternalError"),
         retry_after: None,
         log_message: format!("internal error: {msg}"),
     }
@@ -456,10 +485,12 @@ fn too_large(size: Option<usize>, limit: usize) -> Failure {
     let what = BodyError::TooLarge { size, limit };
     Failure {
         status: StatusCode::PAYLOAD_TOO_LARGE,
-        body: json!({
-            "error": format!("{what} (AWS Lambda's 6 MB payload limit). Send a smaller image: the browser client scales to 768 px and JPEG q=0.7"),
-            "error_code": "PayloadTooLarge",
-        }),
+        body: coded(
+            format!(
+                "{what} (AWS Lambda's 6 MB payload limit). Send a smaller image: the browser client scales to 768 px and JPEG q=0.7"
+            ),
+            "PayloadTooLarge",
+        ),
         retry_after: None,
         log_message: format!("request body over {limit} bytes"),
     }
@@ -471,7 +502,7 @@ fn body_failure(e: BodyError) -> Failure {
         BodyError::TooLarge { size, limit } => too_large(size, limit),
         BodyError::Timeout(_) => Failure {
             status: StatusCode::REQUEST_TIMEOUT,
-            body: json!({ "error": e.to_string(), "error_code": "RequestTimeout" }),
+            body: coded(e.to_string(), "RequestTimeout"),
             retry_after: None,
             log_message: e.to_string(),
         },

@@ -310,6 +310,24 @@ pub struct WireViolation {
     pub value: String,
 }
 
+impl From<&crate::rules::Violation> for WireViolation {
+    fn from(v: &crate::rules::Violation) -> Self {
+        // the rule set's own names for the field and the rule (its serde names)
+        let name = |x: serde_json::Result<serde_json::Value>| {
+            x.ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default()
+        };
+        WireViolation {
+            field: name(serde_json::to_value(v.field)),
+            limit: v.limit.clone(),
+            model: v.model.clone(),
+            rule: name(serde_json::to_value(v.rule)),
+            value: v.value.clone(),
+        }
+    }
+}
+
 impl ImageEditError {
     /// The error's text, whichever key carries it.
     pub fn text(&self) -> Option<&str> {
