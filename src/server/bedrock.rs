@@ -794,7 +794,7 @@ fn stability(spec: &ModelSpec, r: StabilityRequest, limits: &DecodeLimits) -> R<
     let (canvas, mask) = match spec.family {
         Family::StabilityOutpaint => {
             let mut side = [0u32; 4];
-            let max = u64::from(spec.max_extend.unwrap_or(2000));
+            let max = spec.max_extend.map_or(u64::from(u32::MAX), u64::from);
             for (i, (k, v)) in [
                 ("left", r.left),
                 ("right", r.right),
