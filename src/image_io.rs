@@ -338,13 +338,23 @@ fn write_atomic_with(path: &Path, bytes: &[u8], force: bool, private: bool) -> R
     result
 }
 
+/// Removes the `.NAME.PID.RAND.tmp` files that killed writers left in `dir`, whatever NAME is (a
+/// resumed batch, whose finished outputs are not written again).
+pub fn remove_all_stale_temporaries(dir: &Path) {
+    remove_stale_temporaries(dir, "");
+}
+
 /// Removes `.NAME.PID.RAND.tmp` files that a killed writer of `name` left in `dir` (Linux, where
-/// `/proc` tells whether PID still runs; elsewhere they stay, hidden and harmless).
+/// `/proc` tells whether PID still runs; elsewhere they stay, hidden and harmless). An empty
+/// `file_name` matches every NAME.
 fn remove_stale_temporaries(dir: &Path, file_name: &str) {
     if !cfg!(target_os = "linux") {
         return;
     }
-    let prefix = format!(".{file_name}.");
+    let prefix = match file_name {
+        "" => ".".to_string(),
+        name => format!(".{name}."),
+    };
     let Ok(entries) = fs::read_dir(dir) else {
         return;
     };
@@ -356,10 +366,14 @@ fn remove_stale_temporaries(dir: &Path, file_name: &str) {
         else {
             continue;
         };
-        let mut parts = rest.split('.');
-        let (Some(pid), Some(rand), None) = (parts.next(), parts.next(), parts.next()) else {
+        // NAME may hold dots itself: PID and RAND are the last two parts
+        let mut parts = rest.rsplit('.');
+        let (Some(rand), Some(pid)) = (parts.next(), parts.next()) else {
             continue;
         };
+        if !file_name.is_empty() && parts.next().is_some() {
+            continue;
+        }
         let numeric = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
         if numeric(pid) && numeric(rand) && !Path::new("/proc").join(pid).exists() {
             let _ = fs::remove_file(e.path());
@@ -449,6 +463,12 @@ mod tests {
             "only the same output's temporaries are touched"
         );
         assert_eq!(fs::read(dir.path().join("x.png")).unwrap(), b"whole");
+        // a resumed batch sweeps every output's: the dead writer's go, the live one's stays
+        let dotted = dir.path().join(".a.b.png.999999999.4.tmp");
+        fs::write(&dotted, b"half").unwrap();
+        remove_all_stale_temporaries(dir.path());
+        assert!(!other.exists() && !dotted.exists());
+        assert!(live.exists());
     }
 
     #[test]

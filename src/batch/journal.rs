@@ -227,7 +227,12 @@ impl Journal {
             created: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             request: request.clone(),
         };
-        let tmp = dir.join(format!(".{FILE_NAME}.{}.tmp", std::process::id()));
+        // named like image_io's temporaries, so a resumed batch sweeps a killed run's away
+        let tmp = dir.join(format!(
+            ".{FILE_NAME}.{}.{}.tmp",
+            std::process::id(),
+            rand::random::<u32>()
+        ));
         let write = || -> std::io::Result<()> {
             let mut f = File::create(&tmp)?;
             f.write_all(line(&first)?.as_bytes())?;

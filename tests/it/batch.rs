@@ -132,6 +132,13 @@ fn exactly_once(dir: &Path, n: usize) {
     expected.push("imgedit-batch.jsonl".into());
     expected.sort();
     assert_eq!(outputs(dir), expected);
+    // and no half-written temporary a killed run left behind
+    let hidden: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert_eq!(hidden, Vec::<String>::new());
 }
 
 fn last_json(stdout: &[u8]) -> serde_json::Value {

@@ -197,6 +197,9 @@ pub(super) fn run(ctx: &Ctx<'_>, kind: EngineKind, items: &[PathBuf]) -> Result<
     let (journal, known) = match &args.output_dir {
         Some(dir) => {
             let (j, state) = open_journal(args, dir, &asked)?;
+            // a killed run's half-written outputs (hidden temporaries) go, whether or not their
+            // item is written again
+            crate::image_io::remove_all_stale_temporaries(dir);
             (Some(j), state)
         }
         None if args.resume => {
