@@ -197,6 +197,27 @@ impl std::fmt::Display for Cancelled {
 
 impl std::error::Error for Cancelled {}
 
+/// The part of the image that [`inpaint`] reads and may change for `mask`: the hole's bounding
+/// box plus the source margin, clamped to the image, as `[x, y, width, height]`; `None` when the
+/// mask selects nothing (or its size differs from `size`). Running [`inpaint`] on this crop of the
+/// image and mask gives the same pixels as running it on the whole image, so callers with large
+/// images can copy only the crop.
+pub fn input_region(mask: &GrayImage, size: (u32, u32), params: &LocalParams) -> Option<[u32; 4]> {
+    if mask.dimensions() != size {
+        return None;
+    }
+    let (w, h) = (mask.width() as usize, mask.height() as usize);
+    let bb = bbox(mask.as_raw(), w, h)?;
+    let c = expand(bb, source_margin(bb, params), w, h);
+    Some([c.x0 as u32, c.y0 as u32, c.w() as u32, c.h() as u32])
+}
+
+fn source_margin(bb: pyramid::Rect, params: &LocalParams) -> usize {
+    params
+        .min_source_margin
+        .max((params.source_margin.max(0.0) * bb.w().max(bb.h()) as f32) as usize)
+}
+
 /// Fill every pixel whose mask value is > 0 ("may change"); pixels with mask 0
 /// come back bit-identical. `mask` must have the image's size (a mismatched
 /// mask returns the image unchanged in release builds).
@@ -221,21 +242,19 @@ pub fn inpaint(
     let Some(bb) = bbox(m, w, h) else {
         return Ok(out);
     };
-    let margin = params
-        .min_source_margin
-        .max((params.source_margin.max(0.0) * bb.w().max(bb.h()) as f32) as usize);
-    let crop = expand(bb, margin, w, h);
+    let crop = expand(bb, source_margin(bb, params), w, h);
     let mut base = crop_level(image.as_raw(), m, w, crop);
     base.add_texture_channel(params.texture_weight, params.texture_radius);
     let result = run_pyramid(base, params, progress, cancel)?;
     let buf: &mut [u8] = &mut out;
+    let cw = crop.w();
     for y in 0..crop.h() {
-        for x in 0..crop.w() {
-            let si = (crop.y0 + y) * w + crop.x0 + x;
-            if m[si] != 0 {
-                let di = y * crop.w() + x;
-                buf[si * 3..si * 3 + 3].copy_from_slice(&result.img[di * CH..di * CH + 3]);
-            }
+        let row = (crop.y0 + y) * w + crop.x0;
+        let mrow = &m[row..row + cw];
+        let drow = &mut buf[row * 3..(row + cw) * 3];
+        let srow = &result.img[y * cw * CH..(y + 1) * cw * CH];
+        for (x, _) in mrow.iter().enumerate().filter(|(_, v)| **v != 0) {
+            drow[x * 3..x * 3 + 3].copy_from_slice(&srow[x * CH..x * CH + 3]);
         }
     }
     Ok(out)
