@@ -81,6 +81,7 @@ Register-ArgumentCompleter -Native -CommandName 'imgedit' -ScriptBlock {
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output file (format from the extension; "-" writes PNG to stdout). With -n > 1: OUT-1.png, OUT-2.png, ...')
             [CompletionResult]::new('--output-format', '--output-format', [CompletionResultType]::ParameterName, 'Format a Stability tool returns (its output_format) [default: the -o file''s, else png]')
             [CompletionResult]::new('--output-dir', '--output-dir', [CompletionResultType]::ParameterName, 'Directory for outputs (batches); names are STEM-edit-N.png')
+            [CompletionResult]::new('--jpeg-quality', '--jpeg-quality', [CompletionResultType]::ParameterName, 'Quality of JPEG output files, 1-100 [default: 95]')
             [CompletionResult]::new('--log-file', '--log-file', [CompletionResultType]::ParameterName, 'Append log lines to this file instead of stderr (needed with the TUI)')
             [CompletionResult]::new('--invert-mask', '--invert-mask', [CompletionResultType]::ParameterName, 'Change what is NOT selected')
             [CompletionResult]::new('--fit-mask', '--fit-mask', [CompletionResultType]::ParameterName, 'Scale a mask whose size differs from the image instead of failing')

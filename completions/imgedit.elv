@@ -77,6 +77,7 @@ set edit:completion:arg-completer[imgedit] = {|@words|
             cand --output 'Output file (format from the extension; "-" writes PNG to stdout). With -n > 1: OUT-1.png, OUT-2.png, ...'
             cand --output-format 'Format a Stability tool returns (its output_format) [default: the -o file''s, else png]'
             cand --output-dir 'Directory for outputs (batches); names are STEM-edit-N.png'
+            cand --jpeg-quality 'Quality of JPEG output files, 1-100 [default: 95]'
             cand --log-file 'Append log lines to this file instead of stderr (needed with the TUI)'
             cand --invert-mask 'Change what is NOT selected'
             cand --fit-mask 'Scale a mask whose size differs from the image instead of failing'

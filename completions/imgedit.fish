@@ -107,6 +107,7 @@ complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l output-format -
 jpeg\t''
 webp\t''"
 complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l output-dir -d 'Directory for outputs (batches); names are STEM-edit-N.png' -r -F
+complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l jpeg-quality -d 'Quality of JPEG output files, 1-100 [default: 95]' -r
 complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l log-file -d 'Append log lines to this file instead of stderr (needed with the TUI)' -r -F
 complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l invert-mask -d 'Change what is NOT selected'
 complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l fit-mask -d 'Scale a mask whose size differs from the image instead of failing'

@@ -27,6 +27,10 @@ pub enum Error {
     /// A file or value the user gave breaks a rule; the message names it, the rule and the value.
     #[error("{0}")]
     Input(String),
+    /// An edit breaks a rule of its model; the front end renders the violation in its own words
+    /// (this message is the command line's).
+    #[error("{}", .0.cli_message())]
+    Invalid(Box<crate::rules::Violation>),
     /// Reading or writing a file failed.
     #[error("{path}: {source}")]
     Io {
@@ -54,6 +58,11 @@ impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Usage(_) => exit::USAGE,
+            Error::Invalid(v) => match (v.rule, v.field) {
+                (crate::rules::Rule::Unsupported, _)
+                | (crate::rules::Rule::OneOf, crate::rules::Field::Upscaler) => exit::USAGE,
+                _ => exit::INPUT,
+            },
             Error::Input(_) | Error::Io { .. } | Error::OutputExists(_) => exit::INPUT,
             Error::Engine(_) => exit::ENGINE,
             Error::Auth(_) => exit::AUTH,
@@ -75,6 +84,14 @@ impl Error {
         Error::Service {
             code: code.into(),
             message: message.into(),
+        }
+    }
+
+    /// The first violation as an error (None when there is none).
+    pub fn invalid(mut violations: Vec<crate::rules::Violation>) -> Result<()> {
+        match violations.is_empty() {
+            true => Ok(()),
+            false => Err(Error::Invalid(Box::new(violations.swap_remove(0)))),
         }
     }
 

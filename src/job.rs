@@ -436,10 +436,44 @@ impl JobOptions {
         }
     }
 
+    /// Checks the settings against the model's rules for a `width x height` source, before any
+    /// image work: the front ends' early check (the TUI's run key, the server before masks).
+    pub fn check(&self, width: u32, height: u32) -> Result<()> {
+        let mode = self.effective_mode()?;
+        let canvas = match self.canvas {
+            Some(spec) => {
+                let p = Placement::resolve(spec, width, height)?;
+                (p.canvas_width, p.canvas_height)
+            }
+            None => (width, height),
+        };
+        Error::invalid(crate::rules::check(&crate::rules::Params {
+            model: self.model,
+            mode,
+            source: (width, height),
+            canvas,
+            prompt: self.prompt.as_deref(),
+            negative: self.negative.as_deref(),
+            search: self.search.as_deref(),
+            mask_prompt: self.mask_prompt.as_deref(),
+            tool: &self.tool,
+            num_images: self.num_images,
+            seed: Some(self.seed),
+            cfg_scale: self.cfg_scale,
+        }))
+    }
+
     /// Resolves the selection against `source` and validates everything against the model.
     pub fn build(&self, source: DynamicImage, source_name: &str) -> Result<EditJob> {
         let mode = self.effective_mode()?;
         let (w, h) = (source.width(), source.height());
+        self.check(w, h).map_err(|e| match e {
+            Error::Invalid(mut v) => {
+                v.subject = Some(source_name.to_string());
+                Error::Invalid(v)
+            }
+            other => other,
+        })?;
         let sel = &self.selection;
 
         let mut base = Mask::new(w, h);
@@ -595,178 +629,17 @@ impl JobOptions {
 }
 
 impl EditJob {
-    /// Checks the job against its model's `ModelSpec`; errors name the model, field, limit and value.
-    pub fn validate(&self) -> Result<()> {
-        let m = self.model;
-        let (cw, ch) = (self.placement.canvas_width, self.placement.canvas_height);
-        if !m.supports(self.mode) {
-            let hint = crate::model::active_for(self.mode)
-                .map(|a| format!("; --engine bedrock --model {} does", a.id))
-                .unwrap_or_default();
-            return Err(Error::Usage(format!(
-                "{}: the model does not do --mode {}{hint}",
-                m.id,
-                self.mode.cli_name()
-            )));
-        }
-        let (sw, sh) = (self.source.width(), self.source.height());
-        if self.mode.replaces_image() && !m.accepts_size(sw, sh) {
-            return Err(input_err!(
-                "{}: {} is {sw}x{sh}; {} takes sides {}..{} px, {}..{} pixels{} (checked before any call)",
-                m.id,
-                self.source_name,
-                m.name,
-                m.min_side,
-                m.max_side.map_or("any".to_string(), |v| v.to_string()),
-                m.min_pixels,
-                m.max_pixels.map_or("any".to_string(), |v| v.to_string()),
-                m.max_aspect
-                    .map_or(String::new(), |a| format!(", aspect 1:{a} to {a}:1"))
-            ));
-        }
-        if let (Some(want), Some(have)) = (self.tool.upscaler, m.upscaler)
-            && want != have
-        {
-            return Err(Error::Usage(format!(
-                "--upscaler {} does not match --model {} (the {} upscaler); drop one of them",
-                want.cli_name(),
-                m.id,
-                have.cli_name()
-            )));
-        }
-        if let Some(c) = self.tool.creativity {
-            match m.creativity {
-                Some((lo, hi)) if !(lo..=hi).contains(&c) => {
-                    return Err(input_err!(
-                        "{}: --creativity must be {lo}..{hi}, got {c}",
-                        m.id
-                    ));
-                }
-                Some(_) => {}
-                None => {
-                    return Err(Error::Usage(format!(
-                        "{}: --creativity applies to outpainting and the conservative and creative upscalers, not to this model",
-                        m.id
-                    )));
-                }
+    /// Checks the finished mask against the model (the settings were checked by
+    /// [`JobOptions::check`] before it was made): the first violation, as an error.
+    fn validate(&self) -> Result<()> {
+        let canvas = (self.placement.canvas_width, self.placement.canvas_height);
+        match crate::rules::check_mask(self.model, self.mask.as_raw(), canvas) {
+            None => Ok(()),
+            Some(mut v) => {
+                v.subject = Some(self.source_name.clone());
+                Err(Error::Invalid(Box::new(v)))
             }
         }
-        if let Some(p) = &self.tool.style_preset {
-            if !m.style_preset {
-                return Err(Error::Usage(format!(
-                    "{}: --style-preset applies to Stability's inpaint, outpaint, replace, recolor and creative upscale tools, not to this model",
-                    m.id
-                )));
-            }
-            if !crate::model::STYLE_PRESETS.contains(&p.as_str()) {
-                return Err(input_err!(
-                    "--style-preset {p:?} is not one of {}",
-                    crate::model::STYLE_PRESETS.join(", ")
-                ));
-            }
-        }
-        if let Some(g) = self.tool.grow_mask {
-            match m.grow_mask {
-                Some((max, _)) if g > max => {
-                    return Err(input_err!(
-                        "{}: --grow-mask must be 0..{max}, got {g}",
-                        m.id
-                    ));
-                }
-                Some(_) => {}
-                None => {
-                    return Err(Error::Usage(format!(
-                        "{}: --grow-mask applies to the Stability tools that take a mask (inpaint, erase, replace), not to this model",
-                        m.id
-                    )));
-                }
-            }
-        }
-        if self.mask_prompt.is_some() && !m.supports_mask_prompt() {
-            return Err(Error::Usage(format!(
-                "{}: --mask-prompt needs a model that finds regions from text (Titan or Nova Canvas)",
-                m.id
-            )));
-        }
-        if m.prompt_required(self.mode)
-            && self.prompt.as_deref().is_none_or(|p| p.trim().is_empty())
-        {
-            return Err(input_err!(
-                "{}: --prompt is required for --mode {}",
-                m.id,
-                self.mode.cli_name()
-            ));
-        }
-        for (field, text) in [
-            ("--search", &self.search),
-            ("--select", &self.tool.select),
-            ("--mask-prompt", &self.mask_prompt),
-        ] {
-            if let (Some(max), Some(t)) = (m.max_prompt_chars, text)
-                && t.chars().count() > max
-            {
-                return Err(input_err!(
-                    "{}: {field} is {} characters, the limit is {max}",
-                    m.id,
-                    t.chars().count()
-                ));
-            }
-        }
-        if self.num_images == 0 || self.num_images > m.max_images {
-            return Err(input_err!(
-                "{}: --num-images must be 1..{}, got {}",
-                m.id,
-                m.max_images,
-                self.num_images
-            ));
-        }
-        if let Some(max) = m.max_prompt_chars {
-            for (field, text) in [("--prompt", &self.prompt), ("--negative", &self.negative)] {
-                if let Some(t) = text {
-                    let n = t.chars().count();
-                    if n > max {
-                        return Err(input_err!(
-                            "{}: {field} is {n} characters, the limit is {max}",
-                            m.id
-                        ));
-                    }
-                }
-            }
-        }
-        if m.fills_from_known_pixels() && self.mask.as_raw().iter().all(|&v| v > 0) {
-            return Err(input_err!(
-                "{}: the selection covers every pixel ({cw}x{ch}), so the local engine has nothing to fill from: leave part of the image unselected (--invert-mask flips a mask), or use a generative engine (--engine bedrock or api)",
-                self.source_name
-            ));
-        }
-        // The Stability tools' inputs are fitted (a small image or window is scaled up to the
-        // 64 px minimum, and the result scaled back), so only the others refuse a small image.
-        if cw.min(ch) < m.min_side && m.profile_prefix.is_none() {
-            return Err(input_err!(
-                "{}: the image is {cw}x{ch}, each side must be at least {} px",
-                m.id,
-                m.min_side
-            ));
-        }
-        if let (Some(lo_hi), Some(cfg)) = (m.cfg_range, self.cfg_scale)
-            && !(lo_hi.0..=lo_hi.1).contains(&cfg)
-        {
-            return Err(input_err!(
-                "{}: --cfg-scale must be {}..{}, got {cfg}",
-                m.id,
-                lo_hi.0,
-                lo_hi.1
-            ));
-        }
-        if self.seed > m.seed_max {
-            return Err(input_err!(
-                "{}: --seed must be 0..{}, got {}",
-                m.id,
-                m.seed_max,
-                self.seed
-            ));
-        }
-        Ok(())
     }
 
     /// Whether `path` (written as `format`) can hold this job's result: background removal keeps

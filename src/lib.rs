@@ -11,6 +11,7 @@ pub mod config_import;
 pub mod engine;
 pub mod error;
 pub mod files;
+pub mod finish;
 pub mod image_io;
 pub mod job;
 pub mod logging;
@@ -18,6 +19,7 @@ pub mod mask;
 pub mod model;
 pub mod pipeline;
 pub mod record;
+pub mod rules;
 pub mod server;
 pub mod tui;
 

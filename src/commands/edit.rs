@@ -12,12 +12,13 @@ use crate::cli::EditArgs;
 use crate::config::{Config, Paths};
 use crate::engine::{self, EngineKind, EngineProgress, RunContext};
 use crate::error::{Error, Result, exit};
+use crate::finish::{self, InputSizes, Sink};
 use crate::image_io;
 use crate::job::{CanvasSpec, JobOptions, OutputFormat, Selection, ToolOptions};
 use crate::mask;
 use crate::model::ModelSpec;
 use crate::pipeline;
-use crate::record::{EditRecord, LocalLog, default_log_path};
+use crate::record::{LocalLog, default_log_path};
 
 const IMAGE_EXTENSIONS: &[&str] = &["png", "jpg", "jpeg", "webp", "gif"];
 
@@ -126,6 +127,9 @@ pub fn run(args: &EditArgs, rt: &tokio::runtime::Runtime) -> Result<u8> {
             Err(e) => {
                 failed += 1;
                 last_code = e.exit_code();
+                if args.json {
+                    println!("{}", failure_json(item, &e));
+                }
                 ctx.bar.suspend(|| eprintln!("error: {e}"));
             }
         }
@@ -321,11 +325,10 @@ fn edit_one(ctx: &Ctx<'_>, input: &Path) -> Result<()> {
             ctx.bar.suspend(|| eprintln!("note: {note}"));
         }
     }
-    let input_bytes = std::fs::metadata(input).map(|m| m.len()).unwrap_or(0);
     let decode_ms = ms(t0);
     // the input's colour profile goes into the output files
     let encode_opts = image_io::EncodeOptions {
-        jpeg_quality: None,
+        jpeg_quality: args.jpeg_quality,
         icc_profile: decoded.icc_profile,
     };
 
@@ -336,25 +339,13 @@ fn edit_one(ctx: &Ctx<'_>, input: &Path) -> Result<()> {
         Some(dir) => Some(mask_in_dir(dir, input)?),
         None => args.mask.clone(),
     };
-    let mask_bytes = mask_file
-        .as_deref()
-        .and_then(|m| std::fs::metadata(m).ok())
-        .map(|m| m.len())
-        .unwrap_or(0);
+    let sizes = InputSizes::of_files(Some(input), mask_file.as_deref());
     let canvas = match (args.extend, args.canvas) {
         (Some(e), _) => Some(CanvasSpec::Extend(e)),
         (None, Some(c)) => Some(CanvasSpec::Size(c, args.anchor)),
         (None, None) => None,
     };
-    let seed = args.seed.unwrap_or_else(|| {
-        // A random seed every model accepts, short enough to read back and retype.
-        u64::from(rand::random::<u32>())
-            % ctx
-                .model
-                .seed_max
-                .min(i32::MAX as u64 - 1)
-                .saturating_add(1)
-    });
+    let seed = args.seed.unwrap_or_else(|| ctx.model.random_seed());
     let options = JobOptions {
         selection: Selection {
             mask: None,
@@ -462,54 +453,58 @@ fn edit_one(ctx: &Ctx<'_>, input: &Path) -> Result<()> {
         }),
         ..RunContext::default()
     };
-    let mut record = EditRecord::new(
-        job.model.id,
-        job.prompt.as_deref().unwrap_or(""),
-        job.mode.wire_name(),
-    );
-    record.engine = Some(engine_name.to_string());
-    record.image_base64_size_bytes = input_bytes;
-    record.mask_base64_size_bytes = mask_bytes;
+    let mut record = finish::record_for(&job, ctx.engine.kind(), sizes);
     let t_engine = Instant::now();
     let generated = ctx.rt.block_on(ctx.engine.run(&prepared, &run_ctx));
     // the engine's copy of the canvas is not needed for compositing: free it before the output
     // is made (a 48 MP photo's canvas and mask are about 190 MB)
     drop(prepared);
     record.generation_time_ms = ms(t_engine);
-    let mut withheld = None;
-    let mut seed_note = None;
-    let result = generated.and_then(|out| {
-        if out.images.is_empty() {
-            return Err(Error::Engine(
-                out.withheld_message()
-                    .unwrap_or_else(|| "the engine returned no image".into()),
-            ));
-        }
-        withheld = out.withheld_message();
-        seed_note.clone_from(&out.seed_note);
-        let t_write = Instant::now();
-        let images = pipeline::finish_output(&job, &out);
-        write_outputs(ctx, &job, &out, &images, &target, &encode_opts, &mut record)
-            .map(|reports| (reports, ms(t_write)))
-    });
-    match (&result, &withheld) {
-        (Ok(_), None) => record.success = true,
-        (Ok(_), Some(w)) => record.fail(w),
-        (Err(e), _) => record.fail(&e.to_string()),
-    }
+    let sink = match &target {
+        Target::Stdout => Sink::Memory,
+        Target::Files(paths) => Sink::Files {
+            paths,
+            force: args.force,
+        },
+    };
+    let result = finish::finish_with(&job, generated, sink, &encode_opts, &mut record);
     if let Err(e) = ctx.log.append(&record) {
         ctx.bar
             .suspend(|| eprintln!("warning: the edit was not recorded in the history: {e}"));
     }
-    let (reports, write_ms) = result?;
+    let finished = result?;
+    if let (Target::Stdout, Some(first)) = (&target, finished.images.first()) {
+        let bytes = first.bytes.as_deref().unwrap_or_default();
+        let mut out = std::io::stdout().lock();
+        out.write_all(bytes)
+            .and_then(|()| out.flush())
+            .map_err(|e| Error::io("<stdout>", e))?;
+    }
     let timings = Timings {
         decode: decode_ms,
         engine: record.generation_time_ms,
-        write: write_ms,
+        write: finished.write_ms,
         total: ms(t0),
     };
-    for mut r in reports {
-        r.timings_ms = timings;
+    for im in &finished.images {
+        let path = im
+            .path
+            .as_ref()
+            .map_or_else(|| "-".to_string(), |p| p.display().to_string());
+        let r = OutputReport {
+            input: job.source_name.clone(),
+            path,
+            engine: engine_name,
+            model: job.model.id,
+            mode: job.mode.wire_name(),
+            seed: im.seed,
+            width: im.image.width(),
+            height: im.image.height(),
+            timings_ms: timings,
+            request_id: im.request_id.clone(),
+            gateway_request_id: im.gateway_request_id.clone(),
+            note: finished.seed_note.clone(),
+        };
         if args.json {
             println!("{}", serde_json::to_string(&r).unwrap_or_default());
         } else if !args.quiet && r.path != "-" {
@@ -530,83 +525,30 @@ fn edit_one(ctx: &Ctx<'_>, input: &Path) -> Result<()> {
             });
         }
     }
-    if let Some(note) = &seed_note
+    if let Some(note) = &finished.seed_note
         && !args.quiet
         && !args.json
     {
         ctx.bar.suspend(|| eprintln!("note: {note}"));
     }
-    if let Some(w) = withheld {
+    if let Some(w) = finished.withheld {
         return Err(Error::Engine(w));
     }
     Ok(())
 }
 
-fn write_outputs<'a>(
-    ctx: &'a Ctx<'_>,
-    job: &crate::job::EditJob,
-    out: &engine::EngineOutput,
-    images: &[image::DynamicImage],
-    target: &Target,
-    encode_opts: &image_io::EncodeOptions,
-    record: &mut EditRecord,
-) -> Result<Vec<OutputReport<'a>>> {
-    let engine_name = ctx.engine.kind().as_str();
-    let generated = &out.images;
-    let report = |path: String, i: usize, img: &image::DynamicImage| {
-        let call = out.call_for(i);
-        OutputReport {
-            input: job.source_name.clone(),
-            path,
-            engine: engine_name,
-            model: job.model.id,
-            mode: job.mode.wire_name(),
-            seed: out.confirmed_seed(i),
-            width: img.width(),
-            height: img.height(),
-            timings_ms: Timings {
-                decode: 0,
-                engine: 0,
-                write: 0,
-                total: 0,
-            },
-            request_id: call.and_then(|c| c.request_id.clone()),
-            gateway_request_id: call.and_then(|c| c.gateway_request_id.clone()),
-            note: out.seed_note.clone(),
-        }
-    };
-    let mut reports = Vec::new();
-    match target {
-        Target::Stdout => {
-            let img = images
-                .first()
-                .filter(|_| !generated.is_empty())
-                .ok_or_else(|| Error::Engine("the engine returned no image".into()))?;
-            let bytes = image_io::encode_with(img, image::ImageFormat::Png, encode_opts)?;
-            record.output_images_size_bytes = bytes.len() as u64;
-            let mut out = std::io::stdout().lock();
-            out.write_all(&bytes)
-                .and_then(|()| out.flush())
-                .map_err(|e| Error::io("<stdout>", e))?;
-            reports.push(report("-".into(), 0, img));
-        }
-        Target::Files(files) => {
-            // Encode everything first so a failure leaves no partial set of files.
-            let mut encoded = Vec::with_capacity(files.len());
-            for (path, img) in files.iter().zip(images) {
-                let format = image_io::format_for_path(path)?;
-                encoded.push(image_io::encode_with(img, format, encode_opts)?);
-            }
-            for (i, ((path, bytes), img)) in files.iter().zip(&encoded).zip(images).enumerate() {
-                image_io::write_atomic(path, bytes, ctx.args.force)?;
-                tracing::debug!(path = %path.display(), bytes = bytes.len(), "wrote");
-                record.output_images_size_bytes += bytes.len() as u64;
-                record.outputs.push(path.clone());
-                reports.push(report(path.display().to_string(), i, img));
-            }
-        }
+/// The `--json` line of an item that failed: its input, the message and exit code, and for a
+/// broken rule the violation as data (field, rule, limit, value).
+fn failure_json(input: &Path, e: &Error) -> String {
+    let mut v = serde_json::json!({
+        "input": input.display().to_string(),
+        "error": e.to_string(),
+        "exit_code": e.exit_code(),
+    });
+    if let (Error::Invalid(violation), Some(o)) = (e, v.as_object_mut()) {
+        o.insert("violation".into(), serde_json::json!(violation));
     }
-    Ok(reports)
+    v.to_string()
 }
 
 fn pretty(v: &serde_json::Value) -> String {

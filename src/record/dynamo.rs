@@ -317,6 +317,7 @@ pub fn from_item(item: &HashMap<String, AttributeValue>) -> Option<EditRecord> {
         },
         engine: None,
         outputs: Vec::new(),
+        request_ids: Vec::new(),
     })
 }
 

@@ -42,6 +42,10 @@ pub struct EditRecord {
     pub engine: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub outputs: Vec<PathBuf>,
+    /// The remote service's ids of the calls that delivered the images (the `/image-edit` API's
+    /// `request_id`, the key of its own log item), to find an edit in the service's log.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub request_ids: Vec<String>,
 }
 
 fn truncate(s: &str, max: usize) -> String {
@@ -65,6 +69,7 @@ impl EditRecord {
             error_message: None,
             engine: None,
             outputs: Vec::new(),
+            request_ids: Vec::new(),
         }
     }
 

@@ -20,6 +20,7 @@ use super::{AppState, Concurrency};
 use crate::engine::bedrock::polarity::{self, TitanTask};
 use crate::engine::{Engine, RunContext};
 use crate::error::Error;
+use crate::finish::{self, InputSizes, Sink};
 use crate::image_io::{self, DecodeLimits};
 use crate::job::{JobOptions, Mode, Selection};
 use crate::mask::Mask;
@@ -176,6 +177,16 @@ impl Failure {
         }
     }
 
+    fn violation(v: &crate::rules::Violation) -> Self {
+        let text = v.json_message();
+        Failure {
+            status: StatusCode::BAD_REQUEST,
+            body: json!({ "error": text, "field": v.field.json(), "violation": v }),
+            retry_after: None,
+            log_message: text,
+        }
+    }
+
     fn unauthorized(reason: &TokenError) -> Self {
         Failure {
             status: StatusCode::UNAUTHORIZED,
@@ -261,10 +272,7 @@ pub async fn handle(State(state): State<Arc<AppState>>, req: Request) -> Respons
         None => process(svc, req, state.body_timeout, &mut record).await,
     };
     let (status, mut resp) = match outcome {
-        Ok(body) => {
-            record.success = record.error_message.is_none();
-            (StatusCode::OK, axum::Json(body).into_response())
-        }
+        Ok(body) => (StatusCode::OK, axum::Json(body).into_response()),
         Err(f) => {
             record.fail(&f.log_message);
             let mut body = f.body;
@@ -381,42 +389,37 @@ async fn process(
         Ok(v) => v,
         Err(f) => return Err(f),
     };
-    record.model_id = job.model.id.to_string();
-    record.prompt = r
-        .text
-        .chars()
-        .take(crate::record::PROMPT_MAX_CHARS)
-        .collect();
-    record.mode = r.wire_mode.to_string();
-    record.image_base64_size_bytes = payload_size(&r.base_image);
-    record.mask_base64_size_bytes = r.mask.as_deref().map_or(0, payload_size);
+    let sizes = InputSizes {
+        image_bytes: payload_size(&r.base_image),
+        mask_bytes: r.mask.as_deref().map_or(0, payload_size),
+    };
+    let mut started = finish::record_for(&job, svc.engine.kind(), sizes);
+    (started.id, started.timestamp) = (record.id.clone(), record.timestamp.clone());
+    // the mode as the request named it (precise-outpaint with a mask runs as a hard-edged outpaint)
+    started.mode = r.wire_mode.to_string();
+    *record = started;
 
     let prepared = pipeline::prepare(&job);
     let t_model = Instant::now();
-    let out = svc.engine.run(&prepared, &RunContext::default()).await;
+    let generated = svc.engine.run(&prepared, &RunContext::default()).await;
     record.generation_time_ms = t_model.elapsed().as_millis() as u64;
-    let out = out.map_err(|e| engine_failure(&e, job.model))?;
-    let withheld = out.withheld.clone();
-    let withheld_message = out.withheld_message();
-    let seeds: Vec<u64> = out.images.iter().map(|g| g.seed).collect();
-    let (images, total_bytes) = tokio::task::spawn_blocking(move || {
-        let finished = pipeline::finish(&job, &out.images);
-        let mut images = Vec::with_capacity(finished.len());
-        let mut total = 0u64;
-        for img in &finished {
-            let png = image_io::encode(img, image::ImageFormat::Png)?;
-            total += png.len() as u64;
-            images.push(image_io::base64_encode(&png));
-        }
-        Ok::<_, Error>((images, total))
+    let model = job.model;
+    let mut rec = record.clone();
+    let (finished, rec) = tokio::task::spawn_blocking(move || {
+        let f = finish::finish(&job, generated, Sink::Memory, &mut rec);
+        (f, rec)
     })
     .await
-    .map_err(|e| internal(&e.to_string()))?
     .map_err(|e| internal(&e.to_string()))?;
-    record.output_images_size_bytes = total_bytes;
-    if let Some(w) = &withheld_message {
-        record.fail(w);
-    }
+    *record = rec;
+    let finished = finished.map_err(|e| engine_failure(&e, model))?;
+    let images: Vec<String> = finished
+        .images
+        .iter()
+        .map(|im| image_io::base64_encode(im.bytes.as_deref().unwrap_or_default()))
+        .collect();
+    let seeds: Vec<Option<u64>> = finished.images.iter().map(|im| im.seed).collect();
+    let (withheld, withheld_message) = (finished.withheld_detail, finished.withheld);
     let mut body = json!({
         "images": images,
         "model_used": r.model,
@@ -492,54 +495,6 @@ fn build_job(
     // A Stability tool does one mode; its living siblings serve the others.
     let model = crate::model::for_mode(named, job_mode);
     let field = |f: &str, m: String| Failure::field(FieldError::new(f, m));
-    if let Some(max) = model.max_prompt_chars {
-        for (f, t) in [
-            ("prompt.text", Some(&r.text)),
-            ("prompt.negative_text", r.negative_text.as_ref()),
-        ] {
-            if let Some(t) = t {
-                let n = t.chars().count();
-                if n > max {
-                    return Err(field(
-                        f,
-                        format!("is {n} characters; {} allows at most {max}", model.id),
-                    ));
-                }
-            }
-        }
-    }
-    if model.prompt_required(job_mode) && r.text.trim().is_empty() {
-        return Err(field(
-            "prompt.text",
-            format!("is empty; {} needs a prompt for {}", model.id, r.wire_mode),
-        ));
-    }
-    if r.num_images > model.max_images {
-        return Err(field(
-            "num_images",
-            format!(
-                "must be 1..{} for {}, got {}",
-                model.max_images, model.id, r.num_images
-            ),
-        ));
-    }
-    if let (Some((lo, hi)), Some(c)) = (model.cfg_range, r.cfg_scale)
-        && !(lo..=hi).contains(&c)
-    {
-        return Err(field(
-            "cfg_scale",
-            format!("must be {lo}..{hi} for {}, got {c}", model.id),
-        ));
-    }
-    if let Some(s) = r.seed
-        && s > model.seed_max
-    {
-        return Err(field(
-            "seed",
-            format!("must be 0..{} for {}, got {s}", model.seed_max, model.id),
-        ));
-    }
-
     let decode = |f: &str, s: &str| -> Result<DynamicImage, Failure> {
         let bytes = image_io::decode_base64_or_data_url(s, f)
             .map_err(|e| field(f, strip_field(&e.to_string(), f)))?;
@@ -549,6 +504,26 @@ fn build_job(
     };
     let source = decode("base_image", &r.base_image)?;
     let (w, h) = (source.width(), source.height());
+    let mut options = JobOptions {
+        selection: Selection::default(),
+        mode: Some(job_mode),
+        canvas: r.canvas,
+        prompt: Some(r.text.clone()).filter(|t| !t.is_empty()),
+        negative: r.negative_text.clone(),
+        mask_prompt: None,
+        search: None,
+        num_images: r.num_images,
+        seed: r.seed.unwrap_or_else(|| model.random_seed()),
+        cfg_scale: r
+            .cfg_scale
+            .or(Some(request::DEFAULT_CFG_SCALE).filter(|_| model.cfg_range.is_some())),
+        quality: Some(r.quality),
+        model,
+        limits: *limits,
+        tool: Default::default(),
+    };
+    // The model's rules before the mask is decoded, named as this API names its fields.
+    options.check(w, h).map_err(|e| job_failure(e, r))?;
     let mut mode = r.mode;
     let mut feather = None;
     let selection_mask = match &r.mask {
@@ -590,36 +565,34 @@ fn build_job(
             Some(m)
         }
     };
-    let options = JobOptions {
-        selection: Selection {
-            mask: selection_mask,
-            feather,
-            ..Selection::default()
-        },
-        mode: Some(mode),
-        canvas: r.canvas,
-        prompt: Some(r.text.clone()).filter(|t| !t.is_empty()),
-        negative: r.negative_text.clone(),
-        mask_prompt: None,
-        search: None,
-        num_images: r.num_images,
-        seed: r.seed.unwrap_or_else(|| model.random_seed()),
-        cfg_scale: r
-            .cfg_scale
-            .or(Some(request::DEFAULT_CFG_SCALE).filter(|_| model.cfg_range.is_some())),
-        quality: Some(r.quality),
-        model,
-        limits: *limits,
-        tool: Default::default(),
+    options.selection = Selection {
+        mask: selection_mask,
+        feather,
+        ..Selection::default()
     };
-    options.build(source, "base_image").map_err(|e| {
-        let f = if r.canvas.is_some() {
-            "canvas_config"
-        } else {
-            "base_image"
-        };
-        field(f, strip_field(&e.to_string(), "base_image"))
-    })
+    options.mode = Some(mode);
+    options
+        .build(source, "base_image")
+        .map_err(|e| job_failure(e, r))
+}
+
+/// A job the library refused, as this API answers it: a broken rule names its JSON field and
+/// carries the violation as data; other refusals blame the canvas or the image.
+fn job_failure(e: Error, r: &EditRequest) -> Failure {
+    match e {
+        Error::Invalid(v) => Failure::violation(&v),
+        e => {
+            let f = if r.canvas.is_some() {
+                "canvas_config"
+            } else {
+                "base_image"
+            };
+            Failure::field(FieldError::new(
+                f,
+                strip_field(&e.to_string(), "base_image"),
+            ))
+        }
+    }
 }
 
 fn strip_field(msg: &str, f: &str) -> String {

@@ -166,6 +166,8 @@ pub struct RunRequest {
     pub job: u64,
     pub source: Arc<DynamicImage>,
     pub source_name: String,
+    /// The file the source came from (its size goes in the request log).
+    pub source_path: PathBuf,
     pub mask: Option<Mask>,
     pub mode: Mode,
     pub extend: [u32; 4],

@@ -310,6 +310,10 @@ pub struct App {
     pub next_id: u64,
     pub next_number: u32,
     pub quit: bool,
+    /// Retired models the account still has (the config's `living_models`).
+    pub living_models: Vec<String>,
+    /// The rule the last run broke, shown in the status line.
+    pub violation: Option<crate::rules::Violation>,
 }
 
 impl App {
@@ -356,6 +360,8 @@ impl App {
             next_id: 1,
             next_number: 1,
             quit: false,
+            living_models: Vec::new(),
+            violation: None,
         }
     }
 

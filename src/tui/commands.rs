@@ -150,7 +150,19 @@ pub fn command(app: &mut App, c: Command) -> Vec<Effect> {
             );
         }
         C::EditSeed => open_input(app, InputPurpose::Seed, app.params.seed.to_string()),
-        C::MoreImages => app.params.num_images = app.params.num_images % 5 + 1,
+        C::MoreImages => {
+            // up to what the chosen model makes per request
+            let max = crate::engine::resolve_model_for(
+                app.params.engine,
+                app.params.model.as_deref(),
+                None,
+                Some(app.params.mode),
+                Some(app.params.upscaler),
+                &app.living_models,
+            )
+            .map_or(1, crate::rules::max_images);
+            app.params.num_images = app.params.num_images % max + 1;
+        }
         C::SeedLock => {
             app.params.seed_locked = !app.params.seed_locked;
             app.set_status(if app.params.seed_locked {
@@ -420,8 +432,13 @@ fn run(app: &mut App) -> Vec<Effect> {
         _ => Some((*doc.mask).clone()),
     };
     let text = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_string());
-    let (source, source_name, doc_id) =
-        (doc.source.clone(), doc.path.display().to_string(), doc.id);
+    let (source, source_name, source_path, doc_id) = (
+        doc.source.clone(),
+        doc.path.display().to_string(),
+        doc.path.clone(),
+        doc.id,
+    );
+    let source_size = (doc.source.width(), doc.source.height());
     let (prompt, negative) = (text(&app.params.prompt), text(&app.params.negative));
     // in recolor mode the mask prompt names what to recolour
     let (mask_prompt, select) = match mode {
@@ -437,6 +454,7 @@ fn run(app: &mut App) -> Vec<Effect> {
         job: id,
         source,
         source_name,
+        source_path,
         mask,
         mode,
         extend,
@@ -455,6 +473,25 @@ fn run(app: &mut App) -> Vec<Effect> {
         first_number: app.next_number,
         cancel: cancel.clone(),
     };
+    // The model's rules, checked here so a broken one is a panel line at once, not a failed run.
+    let checked = super::effects::job_options(
+        &request,
+        &app.living_models,
+        crate::image_io::DecodeLimits::default(),
+    )
+    .and_then(|o| o.check(source_size.0, source_size.1));
+    match checked {
+        Ok(()) => app.violation = None,
+        Err(crate::error::Error::Invalid(v)) => {
+            app.set_error(v.tui_message());
+            app.violation = Some(*v);
+            return vec![];
+        }
+        Err(e) => {
+            app.set_error(e.to_string());
+            return vec![];
+        }
+    }
     app.job = Some(RunningJob {
         id,
         doc: doc_id,

@@ -13,11 +13,12 @@ use super::action::{Action, Effect, LoadedImage, ResultReady, RunRequest, Writte
 use super::render::{self, CanvasRequest, ThumbRequest};
 use crate::engine::{self, EngineProgress, EngineSettings, RunContext};
 use crate::error::Error;
+use crate::finish;
 use crate::image_io::{self, DecodeLimits};
 use crate::job::{CanvasSpec, Extend, JobOptions, Length, Selection};
 use crate::mask;
 use crate::pipeline;
-use crate::record::{EditRecord, LocalLog, default_log_path};
+use crate::record::{LocalLog, default_log_path};
 
 /// A request for the encoder thread.
 pub enum EncodeJob {
@@ -58,6 +59,7 @@ pub struct Runner {
     pub data_dir: PathBuf,
     pub limits: DecodeLimits,
     pub settings: EngineSettings,
+    pub engines: Engines,
 }
 
 impl Runner {
@@ -129,9 +131,10 @@ impl Runner {
             Effect::Run(req) => {
                 let data_dir = self.data_dir.clone();
                 let settings = self.settings.clone();
+                let engines = self.engines.clone();
                 self.rt.spawn(async move {
                     let id = req.job;
-                    let result = run_job(*req, &tx, &data_dir, limits, &settings).await;
+                    let result = run_job(*req, &tx, &data_dir, limits, &settings, &engines).await;
                     let _ = tx.send(Action::JobEnded { job: id, result });
                 });
             }
@@ -179,27 +182,24 @@ pub fn complete_path(text: &str) -> Vec<String> {
     out
 }
 
-async fn run_job(
-    req: RunRequest,
-    tx: &UnboundedSender<Action>,
-    data_dir: &Path,
+/// The job's options for a run request: the one construction that the run key's check (in
+/// `update`) and the run itself share.
+pub fn job_options(
+    req: &RunRequest,
+    living_models: &[String],
     limits: DecodeLimits,
-    settings: &EngineSettings,
-) -> Result<usize, String> {
+) -> Result<JobOptions, Error> {
     let model = engine::resolve_model_for(
         req.engine,
         req.model.as_deref(),
         None,
         crate::job::implied_mode(Some(req.mode), req.mask_prompt.is_some(), false),
         req.upscaler,
-        &settings.living_models,
-    )
-    .map_err(|e| e.to_string())?;
-    let engine = engine::create_with(req.engine, settings).map_err(|e| e.to_string())?;
-    let seed = req.seed.unwrap_or_else(|| model.random_seed());
+        living_models,
+    )?;
     let canvas =
         (req.extend != [0; 4]).then(|| CanvasSpec::Extend(Extend(req.extend.map(Length::Px))));
-    let options = JobOptions {
+    Ok(JobOptions {
         selection: Selection {
             mask: req.mask.clone(),
             ..Default::default()
@@ -211,7 +211,7 @@ async fn run_job(
         mask_prompt: req.mask_prompt.clone(),
         search: None,
         num_images: req.num_images,
-        seed,
+        seed: req.seed.unwrap_or_else(|| model.random_seed()),
         cfg_scale: req.cfg_scale,
         quality: req.quality,
         model,
@@ -221,7 +221,52 @@ async fn run_job(
             upscaler: req.upscaler,
             ..Default::default()
         },
-    };
+    })
+}
+
+/// The engines made so far, kept across runs (an AWS client is slow to make and holds its
+/// connections and credentials).
+#[derive(Default, Clone)]
+pub struct Engines(Arc<std::sync::Mutex<Vec<MadeEngine>>>);
+
+type MadeEngine = (engine::EngineKind, Arc<dyn engine::Engine>);
+
+impl Engines {
+    fn get(
+        &self,
+        kind: engine::EngineKind,
+        settings: &EngineSettings,
+    ) -> Result<Arc<dyn engine::Engine>, Error> {
+        let mut made = self
+            .0
+            .lock()
+            .map_err(|_| Error::Engine("the engine cache was poisoned".into()))?;
+        if let Some((_, e)) = made.iter().find(|(k, _)| *k == kind) {
+            return Ok(e.clone());
+        }
+        let e: Arc<dyn engine::Engine> = Arc::from(engine::create_with(kind, settings)?);
+        made.push((kind, e.clone()));
+        Ok(e)
+    }
+
+    /// How many engines were made.
+    pub fn count(&self) -> usize {
+        self.0.lock().map_or(0, |m| m.len())
+    }
+}
+
+async fn run_job(
+    req: RunRequest,
+    tx: &UnboundedSender<Action>,
+    data_dir: &Path,
+    limits: DecodeLimits,
+    settings: &EngineSettings,
+    engines: &Engines,
+) -> Result<usize, String> {
+    let options = job_options(&req, &settings.living_models, limits).map_err(|e| e.to_string())?;
+    let engine = engines
+        .get(req.engine, settings)
+        .map_err(|e| e.to_string())?;
     let source = req.source.clone();
     let name = req.source_name.clone();
     let (job, prepared) = tokio::task::spawn_blocking(move || {
@@ -250,82 +295,54 @@ async fn run_job(
         }),
         cancel: req.cancel.clone(),
     };
-    let mut record = EditRecord::new(
-        model.id,
-        job.prompt.as_deref().unwrap_or(""),
-        job.mode.wire_name(),
-    );
-    record.engine = Some(req.engine.as_str().to_string());
+    let sizes = finish::InputSizes::of_files(Some(&req.source_path), None);
+    let mut record = finish::record_for(&job, req.engine, sizes);
     let started = std::time::Instant::now();
     let generated = engine.run(&prepared, &ctx).await;
     record.generation_time_ms = started.elapsed().as_millis() as u64;
-    let log = LocalLog::new(default_log_path(data_dir));
-    let generated = match generated {
-        Ok(g) if !req.cancel.load(Ordering::Relaxed) => g,
-        Ok(_) => return Err("cancelled".into()),
-        Err(e) => {
-            record.fail(&e.to_string());
-            let _ = log.append(&record);
-            return Err(e.to_string());
-        }
-    };
-    let warning = generated.withheld_message();
-    let seeds: Vec<Option<u64>> = (0..generated.images.len())
-        .map(|i| generated.confirmed_seed(i))
-        .collect();
-    let request_ids: Vec<Option<String>> = (0..generated.images.len())
-        .map(|i| generated.call_for(i).and_then(|c| c.request_id.clone()))
-        .collect();
-    let n = generated.images.len();
-    if let Some(w) = warning {
-        let _ = tx.send(Action::JobStatus { job: id, text: w });
+    if generated.is_ok() && req.cancel.load(Ordering::Relaxed) {
+        return Err("cancelled".into());
     }
+    let log = LocalLog::new(default_log_path(data_dir));
     let tx = tx.clone();
-    let work_dir = req.work_dir.clone();
-    let first = req.first_number;
+    let (work_dir, first) = (req.work_dir.clone(), req.first_number);
     tokio::task::spawn_blocking(move || {
-        let mut dir_ok =
-            std::fs::create_dir_all(&work_dir).map_err(|e| format!("{}: {e}", work_dir.display()));
-        let finished = pipeline::finish_output(&job, &generated);
-        for (i, image) in finished.into_iter().enumerate() {
-            let number = first + i as u32;
-            let path = work_dir.join(format!("result-{number}.png"));
-            let written = dir_ok.clone().and_then(|()| {
-                image_io::encode(&image, image::ImageFormat::Png)
-                    .and_then(|bytes| {
-                        record.output_images_size_bytes += bytes.len() as u64;
-                        image_io::write_atomic(&path, &bytes, false)
-                    })
-                    .map_err(|e| e.to_string())
+        let n = match &generated {
+            Ok(g) => g.images.len().max(g.withheld.len()) as u32,
+            Err(_) => 0,
+        };
+        let paths: Vec<PathBuf> = (first..first + n)
+            .map(|number| work_dir.join(format!("result-{number}.png")))
+            .collect();
+        let finished = finish::finish(
+            &job,
+            generated,
+            finish::Sink::BestEffort { paths: &paths },
+            &mut record,
+        );
+        let _ = log.append(&record);
+        let finished = finished.map_err(|e| e.to_string())?;
+        if let Some(w) = &finished.withheld {
+            let _ = tx.send(Action::JobStatus {
+                job: id,
+                text: w.clone(),
             });
-            let (work_path, warning) = match written {
-                Ok(()) => {
-                    record.outputs.push(path.clone());
-                    (Some(path), None)
-                }
-                Err(e) => (
-                    None,
-                    Some(format!("result {number} kept in memory only: {e}")),
-                ),
-            };
-            if warning.is_some() {
-                dir_ok = Err("work folder unavailable".into());
-            }
+        }
+        let count = finished.images.len();
+        for (i, im) in finished.images.into_iter().enumerate() {
             let ready = ResultReady {
                 job: id,
-                number,
-                image,
-                seed: seeds.get(i).copied().flatten(),
-                request_id: request_ids.get(i).cloned().flatten(),
-                work_path,
-                warning,
+                number: first + i as u32,
+                image: im.image,
+                seed: im.seed,
+                request_id: im.request_id,
+                work_path: im.path,
+                warning: im.warning,
             };
             let _ = tx.send(Action::ResultReady(Box::new(ready)));
         }
-        record.success = true;
-        let _ = log.append(&record);
+        Ok(count)
     })
     .await
-    .map_err(|e| e.to_string())?;
-    Ok(n)
+    .map_err(|e| e.to_string())?
 }

@@ -71,6 +71,7 @@ pub fn run(args: &TuiArgs, rt: &tokio::runtime::Runtime) -> Result<u8> {
         params,
     );
     app.pending_mask = args.mask.clone();
+    app.living_models = config.living_models.clone();
     let runner = effects::Runner {
         tx: tx.clone(),
         rt: rt.handle().clone(),
@@ -83,6 +84,7 @@ pub fn run(args: &TuiArgs, rt: &tokio::runtime::Runtime) -> Result<u8> {
             api: config.api_settings(&paths, None, std::env::var("IMGEDIT_TOKEN").ok()),
             living_models: config.living_models.clone(),
         },
+        engines: effects::Engines::default(),
     };
     let mut pending: Vec<Effect> = args.image.iter().cloned().map(Effect::OpenImage).collect();
     if args.image.is_none() && args.mask.is_some() {

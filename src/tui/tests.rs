@@ -367,7 +367,7 @@ fn drags_are_throttled_to_one_encoding_in_flight() {
 
 #[test]
 fn mask_prompt_cfg_quality_and_model_reach_the_request() {
-    let mut app = app_with_image(60, 40, ProtocolType::Halfblocks);
+    let mut app = app_with_image(320, 320, ProtocolType::Halfblocks);
     let typed = |app: &mut App, command: Command, text: &str| {
         cmd(app, command);
         for c in text.chars() {
@@ -375,6 +375,8 @@ fn mask_prompt_cfg_quality_and_model_reach_the_request() {
         }
         key(app, KeyCode::Enter, KeyModifiers::NONE);
     };
+    app.params.engine = crate::engine::EngineKind::Bedrock;
+    app.living_models = vec!["amazon.nova-canvas-v1:0".into()];
     typed(&mut app, Command::EditMaskPrompt, "the dog");
     typed(&mut app, Command::EditCfg, "7.5");
     typed(&mut app, Command::EditModel, "amazon.nova-canvas-v1:0");
@@ -383,7 +385,10 @@ fn mask_prompt_cfg_quality_and_model_reach_the_request() {
     // a mask prompt stands in for a drawn selection
     let fx = cmd(&mut app, Command::Run);
     let Some(Effect::Run(req)) = fx.into_iter().next() else {
-        panic!("Run starts a job with a mask prompt and no drawn mask")
+        panic!(
+            "Run starts a job with a mask prompt and no drawn mask: {}",
+            app.status.text
+        )
     };
     assert_eq!(req.mask_prompt.as_deref(), Some("the dog"));
     assert_eq!(req.cfg_scale, Some(7.5));
@@ -415,7 +420,7 @@ fn request_ids_move_to_the_front_of_a_status_message() {
 
 #[test]
 fn recolor_and_upscale_requests_carry_their_fields() {
-    let mut app = app_with_image(60, 40, ProtocolType::Halfblocks);
+    let mut app = app_with_image(80, 64, ProtocolType::Halfblocks);
     let typed = |app: &mut App, command: Command, text: &str| {
         cmd(app, command);
         for c in text.chars() {
@@ -423,6 +428,7 @@ fn recolor_and_upscale_requests_carry_their_fields() {
         }
         key(app, KeyCode::Enter, KeyModifiers::NONE);
     };
+    app.params.engine = crate::engine::EngineKind::Bedrock;
     for _ in 0..3 {
         key(&mut app, KeyCode::Tab, KeyModifiers::NONE);
     }
@@ -432,7 +438,7 @@ fn recolor_and_upscale_requests_carry_their_fields() {
     typed(&mut app, Command::EditMaskPrompt, "the jacket");
     typed(&mut app, Command::EditPrompt, "bright red");
     let Some(Effect::Run(req)) = cmd(&mut app, Command::Run).into_iter().next() else {
-        panic!("Run starts a recolour")
+        panic!("Run starts a recolour: {}", app.status.text)
     };
     assert_eq!(
         (req.select.as_deref(), req.mask_prompt.as_deref()),
@@ -443,7 +449,10 @@ fn recolor_and_upscale_requests_carry_their_fields() {
     key(&mut app, KeyCode::Tab, KeyModifiers::NONE);
     key(&mut app, KeyCode::Tab, KeyModifiers::NONE);
     let Some(Effect::Run(req)) = cmd(&mut app, Command::Run).into_iter().next() else {
-        panic!("Run starts an upscale without a selection")
+        panic!(
+            "Run starts an upscale without a selection: {}",
+            app.status.text
+        )
     };
     assert_eq!(
         (req.mode, req.upscaler, req.mask.is_none()),

@@ -128,3 +128,41 @@ fn a_large_jpeg_keeps_its_colour_profile_and_quality() {
         "re-encoded JPEG is only {psnr:.1} dB from its input"
     );
 }
+
+#[test]
+fn jpeg_quality_sets_the_output_quality_and_is_checked() {
+    let sb = Sandbox::new();
+    let src = image::imageops::crop_imm(&photo(), 0, 0, 320, 240).to_image();
+    sb.save("small.png", &DynamicImage::ImageRgb8(src));
+    let run = |out: &str, extra: &[&str]| {
+        sb.cmd()
+            .args([
+                "edit",
+                "small.png",
+                "--rect",
+                "100,80,40,30",
+                "--seed",
+                "1",
+                "-q",
+            ])
+            .args(["-o", out])
+            .args(extra)
+            .assert()
+    };
+    run("default.jpg", &[]).success();
+    run("low.jpg", &["--jpeg-quality", "40"]).success();
+    let size = |f: &str| std::fs::metadata(sb.path(f)).unwrap().len();
+    assert!(
+        size("low.jpg") * 2 < size("default.jpg"),
+        "{} vs {}",
+        size("low.jpg"),
+        size("default.jpg")
+    );
+    let out = run("bad.jpg", &["--jpeg-quality", "0"]).failure();
+    let err = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(
+        err.contains("--jpeg-quality") && err.contains("'0'"),
+        "{err}"
+    );
+    assert!(!sb.path("bad.jpg").exists());
+}

@@ -18,6 +18,7 @@ mod large;
 mod limits;
 mod mfa;
 mod original_lambda;
+mod pipeline;
 mod release;
 mod secrets;
 mod server;

@@ -736,6 +736,7 @@ fn the_tui_shows_unconfirmed_seeds_request_ids_and_the_warning() {
             },
             ..Default::default()
         },
+        engines: Default::default(),
     };
     let mut app = crate::tui::with_rect();
     app.work_dir = Some(dir.path().join("work"));

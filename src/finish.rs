@@ -1,0 +1,381 @@
+//! The end of every edit, for the CLI, the TUI and the server alike: composite each result into
+//! the source at its resolution, encode, write (all or nothing, atomically), and fill the one
+//! request-log record. The caller writes the record to its sink (a local file, DynamoDB).
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use image::{DynamicImage, ImageFormat};
+
+use crate::engine::{EngineKind, EngineOutput, Withheld};
+use crate::error::{Error, Result};
+use crate::image_io;
+use crate::job::EditJob;
+use crate::pipeline;
+use crate::record::EditRecord;
+
+/// The sizes of what the edit received, as the request log counts them: the bytes of the encoded
+/// image and mask (a file's length, or an `/image-edit` field's decoded base64 payload).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct InputSizes {
+    pub image_bytes: u64,
+    pub mask_bytes: u64,
+}
+
+impl InputSizes {
+    /// The lengths of the files an edit read (0 for a file that is gone or none).
+    pub fn of_files(image: Option<&std::path::Path>, mask: Option<&std::path::Path>) -> Self {
+        let len = |p: Option<&std::path::Path>| {
+            p.and_then(|p| std::fs::metadata(p).ok())
+                .map_or(0, |m| m.len())
+        };
+        InputSizes {
+            image_bytes: len(image),
+            mask_bytes: len(mask),
+        }
+    }
+}
+
+/// The request-log record of `job`, before it runs: the one definition of each field.
+pub fn record_for(job: &EditJob, engine: EngineKind, sizes: InputSizes) -> EditRecord {
+    let mut r = EditRecord::new(
+        job.model.id,
+        job.prompt.as_deref().unwrap_or(""),
+        job.mode.wire_name(),
+    );
+    r.engine = Some(engine.as_str().to_string());
+    r.image_base64_size_bytes = sizes.image_bytes;
+    r.mask_base64_size_bytes = sizes.mask_bytes;
+    r
+}
+
+/// Where the finished images go.
+#[derive(Debug, Clone, Copy)]
+pub enum Sink<'a> {
+    /// Each image to its path, in the format its extension names; every image is encoded before
+    /// the first is written, each write is atomic, and an existing file is refused unless `force`.
+    Files { paths: &'a [PathBuf], force: bool },
+    /// PNG bytes kept in memory (standard output, an HTTP response).
+    Memory,
+    /// Each image to its path as PNG, best effort: a failed write keeps the image in memory with
+    /// a warning (the TUI's work folder).
+    BestEffort { paths: &'a [PathBuf] },
+}
+
+/// One finished image.
+#[derive(Debug, Clone)]
+pub struct FinishedImage {
+    pub image: DynamicImage,
+    /// Where it was written, if it was.
+    pub path: Option<PathBuf>,
+    /// The encoded bytes, for [`Sink::Memory`].
+    pub bytes: Option<Vec<u8>>,
+    /// The seed it was made with, when the engine knows it was used.
+    pub seed: Option<u64>,
+    /// The remote API's id for the call that made it, and API Gateway's.
+    pub request_id: Option<String>,
+    pub gateway_request_id: Option<String>,
+    /// Why it was not written ([`Sink::BestEffort`]).
+    pub warning: Option<String>,
+}
+
+/// What an edit delivered.
+#[derive(Debug, Clone)]
+pub struct Finished {
+    pub images: Vec<FinishedImage>,
+    /// "1 of 2 images were withheld: ...", when the service withheld some or all of them.
+    pub withheld: Option<String>,
+    pub withheld_detail: Vec<Withheld>,
+    /// Why the seeds are not confirmed, when they are not.
+    pub seed_note: Option<String>,
+    /// Composite, encode and write, in milliseconds.
+    pub write_ms: u64,
+}
+
+/// Finishes a run of `job`: the engine's outcome becomes images at `sink` and the record says
+/// what happened. The record is a success only when every image asked for arrived and was kept;
+/// withheld images make it a failure with the reason, whoever the front end is. An engine error,
+/// or no image and nothing withheld, is an error (and recorded as one).
+pub fn finish(
+    job: &EditJob,
+    generated: Result<EngineOutput>,
+    sink: Sink<'_>,
+    record: &mut EditRecord,
+) -> Result<Finished> {
+    finish_with(
+        job,
+        generated,
+        sink,
+        &image_io::EncodeOptions::default(),
+        record,
+    )
+}
+
+/// [`finish`] with encoder settings: the input's ICC profile (kept in JPEG and PNG outputs) and
+/// the JPEG quality.
+pub fn finish_with(
+    job: &EditJob,
+    generated: Result<EngineOutput>,
+    sink: Sink<'_>,
+    encode: &image_io::EncodeOptions,
+    record: &mut EditRecord,
+) -> Result<Finished> {
+    let result = generated.and_then(|out| {
+        record.request_ids = out
+            .calls
+            .iter()
+            .filter_map(|c| c.request_id.clone())
+            .collect();
+        deliver(job, &out, sink, encode, record)
+    });
+    match &result {
+        Ok(f) => match &f.withheld {
+            None => record.success = true,
+            Some(w) => record.fail(w),
+        },
+        Err(e) => record.fail(&e.to_string()),
+    }
+    result
+}
+
+fn deliver(
+    job: &EditJob,
+    out: &EngineOutput,
+    sink: Sink<'_>,
+    encode: &image_io::EncodeOptions,
+    record: &mut EditRecord,
+) -> Result<Finished> {
+    let withheld = out.withheld_message();
+    if out.images.is_empty() && withheld.is_none() {
+        return Err(Error::Engine("the engine returned no image".into()));
+    }
+    let started = Instant::now();
+    let composed = pipeline::finish_output(job, out);
+    let made = |i: usize, image: DynamicImage| {
+        let call = out.call_for(i);
+        FinishedImage {
+            image,
+            path: None,
+            bytes: None,
+            seed: out.confirmed_seed(i),
+            request_id: call.and_then(|c| c.request_id.clone()),
+            gateway_request_id: call.and_then(|c| c.gateway_request_id.clone()),
+            warning: None,
+        }
+    };
+    let mut images: Vec<FinishedImage> = composed
+        .into_iter()
+        .enumerate()
+        .map(|(i, img)| made(i, img))
+        .collect();
+    record.output_images_size_bytes = 0;
+    match sink {
+        Sink::Memory => {
+            for im in &mut images {
+                let png = image_io::encode_with(&im.image, ImageFormat::Png, encode)?;
+                record.output_images_size_bytes += png.len() as u64;
+                im.bytes = Some(png);
+            }
+        }
+        Sink::Files { paths, force } => {
+            if paths.len() < images.len() {
+                return Err(Error::Engine(format!(
+                    "{} images arrived for {} output paths",
+                    images.len(),
+                    paths.len()
+                )));
+            }
+            // Encode everything first so a failure leaves no partial set of files.
+            let mut encoded = Vec::with_capacity(images.len());
+            for (path, im) in paths.iter().zip(&images) {
+                let format = image_io::format_for_path(path)?;
+                encoded.push(image_io::encode_with(&im.image, format, encode)?);
+            }
+            for ((path, bytes), im) in paths.iter().zip(&encoded).zip(&mut images) {
+                image_io::write_atomic(path, bytes, force)?;
+                tracing::debug!(path = %path.display(), bytes = bytes.len(), "wrote");
+                record.output_images_size_bytes += bytes.len() as u64;
+                record.outputs.push(path.clone());
+                im.path = Some(path.clone());
+            }
+        }
+        Sink::BestEffort { paths } => {
+            let mut broken: Option<String> = None;
+            for (i, im) in images.iter_mut().enumerate() {
+                let Some(path) = paths.get(i) else {
+                    im.warning = Some("kept in memory only: no path for it".into());
+                    continue;
+                };
+                let written = match &broken {
+                    Some(e) => Err(e.clone()),
+                    None => path
+                        .parent()
+                        .map_or(Ok(()), |d| {
+                            std::fs::create_dir_all(d).map_err(|e| Error::io(d, e))
+                        })
+                        .and_then(|()| image_io::encode_with(&im.image, ImageFormat::Png, encode))
+                        .and_then(|bytes| {
+                            image_io::write_atomic(path, &bytes, false)?;
+                            Ok(bytes.len() as u64)
+                        })
+                        .map_err(|e| e.to_string()),
+                };
+                match written {
+                    Ok(n) => {
+                        record.output_images_size_bytes += n;
+                        record.outputs.push(path.clone());
+                        im.path = Some(path.clone());
+                    }
+                    Err(e) => {
+                        im.warning = Some(format!("kept in memory only: {e}"));
+                        broken = Some(e);
+                    }
+                }
+            }
+        }
+    }
+    Ok(Finished {
+        images,
+        withheld,
+        withheld_detail: out.withheld.clone(),
+        seed_note: out.seed_note.clone(),
+        write_ms: started.elapsed().as_millis() as u64,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::Generated;
+    use crate::image_io::DecodeLimits;
+    use crate::job::{JobOptions, Selection};
+    use crate::mask::Shape;
+    use image::{Rgb, RgbImage};
+
+    fn job() -> EditJob {
+        JobOptions {
+            selection: Selection {
+                shapes: vec![Shape::parse_rect("2,2,3,3").unwrap()],
+                ..Default::default()
+            },
+            mode: None,
+            canvas: None,
+            prompt: Some("a cat".into()),
+            negative: None,
+            mask_prompt: None,
+            search: None,
+            num_images: 2,
+            seed: 5,
+            cfg_scale: None,
+            quality: None,
+            model: crate::model::local(),
+            limits: DecodeLimits::default(),
+            tool: Default::default(),
+        }
+        .build(
+            DynamicImage::ImageRgb8(RgbImage::from_pixel(9, 7, Rgb([1, 2, 3]))),
+            "t.png",
+        )
+        .unwrap()
+    }
+
+    fn output(images: usize, withheld: usize) -> EngineOutput {
+        EngineOutput {
+            images: (0..images)
+                .map(|i| Generated {
+                    image: RgbImage::from_pixel(9, 7, Rgb([200, 0, 0])),
+                    seed: 5 + i as u64,
+                })
+                .collect(),
+            withheld: (0..withheld)
+                .map(|_| Withheld {
+                    seed: Some(6),
+                    reason: "Filter reason: output image".into(),
+                })
+                .collect(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_withheld_image_fails_the_record_whatever_the_sink() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = vec![dir.path().join("a.png"), dir.path().join("b.png")];
+        let work = vec![dir.path().join("w/1.png"), dir.path().join("w/2.png")];
+        for sink in [
+            Sink::Memory,
+            Sink::Files {
+                paths: &paths,
+                force: false,
+            },
+            Sink::BestEffort { paths: &work },
+        ] {
+            let j = job();
+            let mut rec = record_for(&j, EngineKind::Local, InputSizes::default());
+            let f = finish(&j, Ok(output(1, 1)), sink, &mut rec).unwrap();
+            assert_eq!(f.images.len(), 1);
+            assert!(!rec.success, "{sink:?}");
+            assert_eq!(rec.error_message.as_deref(), f.withheld.as_deref());
+            assert!(rec.output_images_size_bytes > 0, "{sink:?}");
+        }
+    }
+
+    #[test]
+    fn files_are_all_or_nothing_and_the_record_counts_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let j = job();
+        let good = vec![dir.path().join("a.png"), dir.path().join("b.jpg")];
+        let mut rec = record_for(&j, EngineKind::Local, InputSizes::default());
+        let f = finish(
+            &j,
+            Ok(output(2, 0)),
+            Sink::Files {
+                paths: &good,
+                force: false,
+            },
+            &mut rec,
+        )
+        .unwrap();
+        assert!(rec.success);
+        assert_eq!(rec.outputs, good);
+        let on_disk: u64 = good.iter().map(|p| p.metadata().unwrap().len()).sum();
+        assert_eq!(rec.output_images_size_bytes, on_disk);
+        assert_eq!(f.images[1].seed, Some(6));
+        // the second path's format is unknown: nothing is written, the record says why
+        let bad = vec![dir.path().join("c.png"), dir.path().join("d.xyz")];
+        let mut rec = record_for(&j, EngineKind::Local, InputSizes::default());
+        let e = finish(
+            &j,
+            Ok(output(2, 0)),
+            Sink::Files {
+                paths: &bad,
+                force: false,
+            },
+            &mut rec,
+        );
+        assert!(e.is_err());
+        assert!(!bad[0].exists());
+        assert!(!rec.success && rec.error_message.is_some());
+    }
+
+    #[test]
+    fn an_engine_error_and_an_empty_answer_are_failures() {
+        let j = job();
+        let mut rec = record_for(&j, EngineKind::Local, InputSizes::default());
+        let e = finish(
+            &j,
+            Err(Error::Engine("boom".into())),
+            Sink::Memory,
+            &mut rec,
+        );
+        assert!(e.is_err());
+        assert_eq!(rec.error_message.as_deref(), Some("boom"));
+        let mut rec = record_for(&j, EngineKind::Local, InputSizes::default());
+        assert!(finish(&j, Ok(output(0, 0)), Sink::Memory, &mut rec).is_err());
+        assert!(!rec.success);
+        // everything withheld is delivered as such (the server answers it), and recorded as failed
+        let mut rec = record_for(&j, EngineKind::Local, InputSizes::default());
+        let f = finish(&j, Ok(output(0, 2)), Sink::Memory, &mut rec).unwrap();
+        assert!(f.images.is_empty() && f.withheld.is_some() && !rec.success);
+    }
+}
