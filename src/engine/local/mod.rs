@@ -290,9 +290,9 @@ fn run_pyramid(
     // Thin holes need few levels: stop once the hole's depth (largest
     // distance to a known pixel) would drop below `min_hole_depth`.
     let wl = &pyr[work];
-    let depth = pyramid::hole_distance(&wl.hole, wl.w, wl.h)
-        .into_iter()
-        .fold(0.0f32, f32::max);
+    // kept for the finest level's loop below (the hole masks never change)
+    let mut work_dist = Some(pyramid::hole_distance(&wl.hole, wl.w, wl.h));
+    let depth = work_dist.iter().flatten().copied().fold(0.0f32, f32::max);
     let by_depth = (depth / p.min_hole_depth.max(0.5)).max(1.0).log2().floor() as usize;
     let mut coarsest = (work + p.max_levels.max(1) - 1)
         .min(work + by_depth)
@@ -363,7 +363,10 @@ fn run_pyramid(
             p.coarse_locality
         };
         let loc = locality * (1u64 << k.min(30)) as f32;
-        let hole_dist = pyramid::hole_distance(&lvl.hole, lvl.w, lvl.h);
+        let hole_dist = match work_dist.take_if(|_| k == work) {
+            Some(d) => d,
+            None => pyramid::hole_distance(&lvl.hole, lvl.w, lvl.h),
+        };
         let anchor = anchor_src.as_ref().map(|c| {
             let min_depth = p.anchor_depth / (1u64 << k.min(30)) as f32;
             pyramid::texture_anchor(c, lvl, &hole_dist, min_depth, p.texture_anchor)
