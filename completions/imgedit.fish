@@ -108,6 +108,8 @@ jpeg\t''
 webp\t''"
 complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l output-dir -d 'Directory for outputs (batches); names are STEM-edit-N.png' -r -F
 complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l jpeg-quality -d 'Quality of JPEG output files, 1-100 [default: 95]' -r
+complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -s j -l jobs -d 'Batches: items in flight at most; throttling answers lower it, successes raise it back [default: 4 for bedrock and api, 2 for local]' -r
+complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l max-rate -d 'Batches: calls to the service per second at most (a known quota), e.g. 2 or 0.5' -r
 complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l log-file -d 'Append log lines to this file instead of stderr (needed with the TUI)' -r -F
 complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l invert-mask -d 'Change what is NOT selected'
 complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l fit-mask -d 'Scale a mask whose size differs from the image instead of failing'
@@ -115,6 +117,7 @@ complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l force -d 'Overw
 complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l json -d 'Print one JSON object per output on stdout (messages stay on stderr)'
 complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l dry-run -d 'Validate everything and print what would be done; write nothing'
 complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -s q -l quiet -d 'No progress bar or notes on stderr (errors are still printed)'
+complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l resume -d 'Batches: finish the batch whose journal (imgedit-batch.jsonl) is in --output-dir: skip what is done, redo the rest; refused when the flags differ'
 complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -s v -l verbose -d 'Log what imgedit does to stderr: -v its own steps (requests, attempts, timings), -vv also the AWS SDK\'s and HTTP client\'s debug lines. IMGEDIT_LOG sets a full filter. Passwords, tokens and keys are never logged'
 complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -s V -l version -d 'Print version'

@@ -22,9 +22,9 @@
 //! PSNR beside imgedit's.
 
 use image::{GrayImage, Rgb, RgbImage, imageops};
+use imgedit::engine::CancellationToken;
 use imgedit::engine::local::{LocalParams, inpaint};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
 type Res<T> = Result<T, Box<dyn std::error::Error>>;
@@ -302,7 +302,7 @@ fn main() -> Res<()> {
             }
         }
         let t = Instant::now();
-        let out = inpaint(&input, &mask, &params, &|_| {}, &AtomicBool::new(false))?;
+        let out = inpaint(&input, &mask, &params, &|_| {}, &CancellationToken::new())?;
         let secs = t.elapsed().as_secs_f64();
         let pm = match &pm_python {
             Some(py) => Some(patchmatch(py, &input, &mask)?),

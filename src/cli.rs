@@ -239,6 +239,26 @@ pub struct EditArgs {
     /// No progress bar or notes on stderr (errors are still printed)
     #[arg(long, short = 'q', help_heading = "Output")]
     pub quiet: bool,
+
+    /// Batches: items in flight at most; throttling answers lower it, successes raise it back [default: 4 for bedrock and api, 2 for local]
+    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u32).range(1..=i64::from(crate::model::BATCH_JOBS_MAX)), help_heading = "Batch")]
+    pub jobs: Option<u32>,
+    /// Batches: calls to the service per second at most (a known quota), e.g. 2 or 0.5
+    #[arg(long, value_name = "R", value_parser = parse_rate, help_heading = "Batch")]
+    pub max_rate: Option<f64>,
+    /// Batches: finish the batch whose journal (imgedit-batch.jsonl) is in --output-dir: skip what is done, redo the rest; refused when the flags differ
+    #[arg(long, help_heading = "Batch", requires = "output_dir")]
+    pub resume: bool,
+}
+
+/// A `--max-rate` value: a positive number of calls per second.
+fn parse_rate(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(r) if r.is_finite() && r > 0.0 => Ok(r),
+        _ => Err(format!(
+            "{s:?}: expected calls per second, a number above 0 (e.g. 2 or 0.5)"
+        )),
+    }
 }
 
 /// How the TUI draws images.

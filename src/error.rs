@@ -16,6 +16,8 @@ pub mod exit {
     pub const AUTH: u8 = 5;
     /// Some items of a batch failed (the others were written).
     pub const PARTIAL: u8 = 6;
+    /// A batch stopped by Ctrl-C before its end (128 + SIGINT, as shells report it).
+    pub const INTERRUPTED: u8 = 130;
 }
 
 /// Everything that can go wrong in the library, each variant mapped to one exit code.

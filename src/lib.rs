@@ -4,6 +4,7 @@
 //! (the CLI here, later the TUI and the server) goes through it.
 
 pub mod auth;
+pub mod batch;
 pub mod cli;
 pub mod commands;
 pub mod config;

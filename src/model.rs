@@ -120,6 +120,15 @@ pub const STABILITY_REGIONS: &[&str] = &["us-east-1", "us-east-2", "us-west-2"];
 /// Largest InvokeModel request body Bedrock accepts, in bytes.
 pub const BEDROCK_MAX_BODY_BYTES: usize = 25_000_000;
 
+/// Batches: items in flight by default on the cloud engines (each waits seconds on the network).
+pub const BATCH_JOBS_CLOUD: u32 = 4;
+/// Batches: items in flight by default on the local engine: its fill already spreads over the
+/// cores, so a second item keeps them busy while the first decodes or encodes, and two large
+/// photos fit in memory where more might not.
+pub const BATCH_JOBS_LOCAL: u32 = 2;
+/// Batches: the most `--jobs` allows.
+pub const BATCH_JOBS_MAX: u32 = 64;
+
 impl ModelSpec {
     /// Whether an image of `w` x `h` meets this model's size rules.
     pub fn accepts_size(&self, w: u32, h: u32) -> bool {
@@ -515,18 +524,17 @@ pub fn resolve(id: &str, family: Option<Family>) -> Result<&'static ModelSpec, S
     if let Some(why) = refused_profile(id) {
         return Err(why);
     }
-    let leak = |spec: &ModelSpec, family: Family| -> &'static ModelSpec {
-        let id: &'static str = Box::leak(id.to_string().into_boxed_str());
-        Box::leak(Box::new(ModelSpec {
-            id,
+    let under_id = |spec: &ModelSpec, family: Family| -> &'static ModelSpec {
+        intern(format!("resolve\0{id}\0{family:?}"), || ModelSpec {
+            id: leak_str(id),
             family,
             ..spec.clone()
-        }))
+        })
     };
     match (find(id), family) {
         (Some(spec), None) if spec.id == id => Ok(spec),
-        (Some(spec), None) => Ok(leak(spec, spec.family)),
-        (Some(spec), Some(f)) if spec.family == f => Ok(leak(spec, f)),
+        (Some(spec), None) => Ok(under_id(spec, spec.family)),
+        (Some(spec), Some(f)) if spec.family == f => Ok(under_id(spec, f)),
         (Some(spec), Some(_)) => Err(format!(
             "--model {id} is a {:?} model; drop --model-family or pick a matching one",
             spec.family
@@ -534,9 +542,8 @@ pub fn resolve(id: &str, family: Option<Family>) -> Result<&'static ModelSpec, S
         // An id imgedit does not know: the family's limits, but none of the template's facts.
         (None, Some(f)) => {
             let t = template_for(f);
-            let id: &'static str = Box::leak(id.to_string().into_boxed_str());
-            Ok(Box::leak(Box::new(ModelSpec {
-                id,
+            Ok(intern(format!("resolve\0{id}\0{f:?}"), || ModelSpec {
+                id: leak_str(id),
                 family: f,
                 lifecycle: Lifecycle::Unknown,
                 end_of_life: None,
@@ -546,7 +553,7 @@ pub fn resolve(id: &str, family: Option<Family>) -> Result<&'static ModelSpec, S
                     &[]
                 },
                 ..t.clone()
-            })))
+            }))
         }
         (None, None) => Err(format!(
             "--model {id}: unknown model id; pass --model-family (titan, nova-canvas, stability-inpaint, stability-outpaint, stability-erase, stability-search-replace, stability-search-recolor, stability-remove-background, stability-fast-upscale, stability-conservative-upscale, stability-creative-upscale) to say how to talk to it"
@@ -566,10 +573,42 @@ pub fn treat_as_living(spec: &'static ModelSpec, living: &[String]) -> &'static 
     if spec.lifecycle.is_living() || !listed {
         return spec;
     }
-    Box::leak(Box::new(ModelSpec {
-        lifecycle: Lifecycle::Active,
-        ..spec.clone()
-    }))
+    // keyed by the row's address: a table row or a spec interned above, both fixed for good
+    intern(format!("living\0{:p}", spec as *const ModelSpec), || {
+        ModelSpec {
+            lifecycle: Lifecycle::Active,
+            ..spec.clone()
+        }
+    })
+}
+
+/// Specs made at run time (an unknown id, a table row under a profile id, a row treated as
+/// living), made once per key and kept for the life of the process: asking again for the same id
+/// gives the same `&'static ModelSpec` and costs no memory.
+fn interned() -> &'static std::sync::Mutex<std::collections::HashMap<String, &'static ModelSpec>> {
+    static SPECS: std::sync::OnceLock<
+        std::sync::Mutex<std::collections::HashMap<String, &'static ModelSpec>>,
+    > = std::sync::OnceLock::new();
+    SPECS.get_or_init(Default::default)
+}
+
+/// The spec stored under `key`, made by `make` on first use (only then is anything leaked).
+fn intern(key: String, make: impl FnOnce() -> ModelSpec) -> &'static ModelSpec {
+    // a poisoned lock only means another thread panicked while holding it; the map is still whole
+    let mut map = interned()
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(spec) = map.get(&key) {
+        return spec;
+    }
+    let spec: &'static ModelSpec = Box::leak(Box::new(make()));
+    map.insert(key, spec);
+    spec
+}
+
+/// An id's text kept for the life of the process (called once per interned spec).
+fn leak_str(s: &str) -> &'static str {
+    Box::leak(s.to_string().into_boxed_str())
 }
 
 /// Checks the ids of a `living_models` list: each must be a cloud model imgedit knows.
@@ -744,5 +783,39 @@ mod tests {
             for_mode(inpaint, Mode::Outpaint).id,
             "us.stability.stable-outpaint-v1:0"
         );
+    }
+
+    #[test]
+    fn an_unknown_id_asked_for_again_is_the_same_spec_and_costs_nothing_more() {
+        let id = "acme.test-interning-model-v9";
+        let first = resolve(id, Some(Family::Titan)).unwrap();
+        assert_eq!((first.id, first.family), (id, Family::Titan));
+        assert_eq!(first.lifecycle, Lifecycle::Unknown);
+        let entries = || interned().lock().unwrap().len();
+        let before = entries();
+        for _ in 0..1000 {
+            let again = resolve(id, Some(Family::Titan)).unwrap();
+            assert!(std::ptr::eq(first, again), "a second spec for {id}");
+        }
+        // other tests may intern their own ids meanwhile, but not 1000 of them
+        assert!(entries() < before + 10, "{before} -> {}", entries());
+        // another family is another spec, itself made once
+        let nova = resolve(id, Some(Family::NovaCanvas)).unwrap();
+        assert!(!std::ptr::eq(first, nova));
+        assert_eq!(nova.family, Family::NovaCanvas);
+        assert!(std::ptr::eq(
+            nova,
+            resolve(id, Some(Family::NovaCanvas)).unwrap()
+        ));
+        // a table row under a profile id, and that row treated as living, likewise
+        let prefixed = resolve("us.amazon.titan-image-generator-v1", None).unwrap();
+        assert!(std::ptr::eq(
+            prefixed,
+            resolve("us.amazon.titan-image-generator-v1", None).unwrap()
+        ));
+        let living = vec!["amazon.titan-image-generator-v1".to_string()];
+        let a = treat_as_living(prefixed, &living);
+        assert_eq!(a.lifecycle, Lifecycle::Active);
+        assert!(std::ptr::eq(a, treat_as_living(prefixed, &living)));
     }
 }

@@ -1,5 +1,8 @@
 //! `imgedit edit`: argument glue over the library's job, engine and pipeline.
 
+mod batch;
+
+use std::collections::HashSet;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -68,7 +71,20 @@ struct Ctx<'a> {
     log: LocalLog,
     rt: &'a tokio::runtime::Runtime,
     bar: ProgressBar,
-    index: usize,
+}
+
+/// What a batch decided for one item before it runs.
+struct ItemPlan {
+    /// Where its outputs go (planned in input order, so names match a run of one at a time).
+    outputs: Vec<PathBuf>,
+    /// Its first seed.
+    seed: u64,
+    /// Whether `outputs` may be replaced: names a killed run of the same batch reserved.
+    replace: bool,
+    /// Where the engine reports throttling.
+    pushback: Arc<dyn Fn(crate::batch::Pushback) + Send + Sync>,
+    /// Cancelled when the item must give up (Ctrl-C).
+    cancel: tokio_util::sync::CancellationToken,
 }
 
 /// Runs `imgedit edit`; returns the exit code.
@@ -107,44 +123,35 @@ pub fn run(args: &EditArgs, rt: &tokio::runtime::Runtime) -> Result<u8> {
         );
     }
 
-    let bar = progress_bar(args, items.len());
-    let mut ctx = Ctx {
+    let ctx = Ctx {
         args,
         config: &config,
         engine,
         model,
         log: LocalLog::new(default_log_path(&paths.data_dir)),
         rt,
-        bar,
-        index: 0,
+        bar: if batch {
+            batch::progress(args, items.len())
+        } else {
+            progress_bar(args, items.len())
+        },
     };
-    let (mut ok, mut failed, mut last_code) = (0usize, 0usize, exit::OK);
-    for (i, item) in items.iter().enumerate() {
-        ctx.index = i;
+    if batch {
+        return batch::run(&ctx, kind, &items);
+    }
+    let mut code = exit::OK;
+    for item in &items {
         ctx.bar.set_message(item.display().to_string());
-        match edit_one(&ctx, item) {
-            Ok(()) => ok += 1,
-            Err(e) => {
-                failed += 1;
-                last_code = e.exit_code();
-                if args.json {
-                    println!("{}", failure_json(item, &e));
-                }
-                ctx.bar.suspend(|| eprintln!("error: {e}"));
+        if let Err(e) = edit_one(&ctx, item, None) {
+            code = e.exit_code();
+            if args.json {
+                println!("{}", failure_json(item, &e));
             }
+            ctx.bar.suspend(|| eprintln!("error: {e}"));
         }
-        ctx.bar.set_position((i as u64 + 1) * STEPS);
     }
     ctx.bar.finish_and_clear();
-    if batch && !args.quiet {
-        let verb = if args.dry_run { "checked" } else { "edited" };
-        eprintln!("{ok} {verb}, {failed} failed, {} in all", items.len());
-    }
-    Ok(match (failed, batch) {
-        (0, _) => exit::OK,
-        (_, true) => exit::PARTIAL,
-        (_, false) => last_code,
-    })
+    Ok(code)
 }
 
 const STEPS: u64 = 1000;
@@ -182,6 +189,11 @@ fn check_flags(args: &EditArgs, batch: bool) -> Result<()> {
     if batch && args.output.is_some() {
         return Err(Error::Usage(
             "-o names one file; for several images use --output-dir DIR".into(),
+        ));
+    }
+    if !batch && args.resume {
+        return Err(Error::Usage(
+            "--resume finishes a batch (several images or a directory), not one image".into(),
         ));
     }
     if batch && args.save_mask.is_some() {
@@ -265,7 +277,14 @@ fn mask_in_dir(dir: &Path, image: &Path) -> Result<PathBuf> {
     ))
 }
 
-fn output_targets(args: &EditArgs, input: &Path, n: u32) -> Result<Target> {
+/// Where the `n` results of `input` go; `reserved` holds names planned for other items of a
+/// batch, taken like existing files.
+fn output_targets(
+    args: &EditArgs,
+    input: &Path,
+    n: u32,
+    reserved: &HashSet<PathBuf>,
+) -> Result<Target> {
     let numbered = |base: &Path| -> Vec<PathBuf> {
         if n == 1 {
             return vec![base.to_path_buf()];
@@ -296,7 +315,8 @@ fn output_targets(args: &EditArgs, input: &Path, n: u32) -> Result<Target> {
             };
             // The first run of free numbers, so repeated runs never collide.
             let mut start = 1;
-            while !args.force && (start..start + n).any(|i| name(i).exists()) {
+            let taken = |p: PathBuf| reserved.contains(&p) || (!args.force && p.exists());
+            while (start..start + n).any(|i| taken(name(i))) {
                 start += 1;
             }
             return Ok(Target::Files((start..start + n).map(name).collect()));
@@ -314,7 +334,12 @@ fn ms(since: Instant) -> u64 {
     since.elapsed().as_millis() as u64
 }
 
-fn edit_one(ctx: &Ctx<'_>, input: &Path) -> Result<()> {
+/// Edits one input; returns each output written with its confirmed seed.
+fn edit_one(
+    ctx: &Ctx<'_>,
+    input: &Path,
+    plan: Option<&ItemPlan>,
+) -> Result<Vec<(String, Option<u64>)>> {
     let args = ctx.args;
     let t0 = Instant::now();
     let name = input.display().to_string();
@@ -345,7 +370,10 @@ fn edit_one(ctx: &Ctx<'_>, input: &Path) -> Result<()> {
         (None, Some(c)) => Some(CanvasSpec::Size(c, args.anchor)),
         (None, None) => None,
     };
-    let seed = args.seed.unwrap_or_else(|| ctx.model.random_seed());
+    let seed = plan
+        .map(|p| p.seed)
+        .or(args.seed)
+        .unwrap_or_else(|| ctx.model.random_seed());
     let options = JobOptions {
         selection: Selection {
             mask: None,
@@ -385,7 +413,11 @@ fn edit_one(ctx: &Ctx<'_>, input: &Path) -> Result<()> {
         },
     };
     let job = options.build(decoded.image, &name)?;
-    let target = output_targets(args, input, job.num_images)?;
+    let target = match plan {
+        Some(p) => Target::Files(p.outputs.clone()),
+        None => output_targets(args, input, job.num_images, &HashSet::new())?,
+    };
+    let force = args.force || plan.is_some_and(|p| p.replace);
     if let Target::Files(files) = &target {
         for f in files {
             job.check_output(f, image_io::format_for_path(f)?)?;
@@ -428,7 +460,7 @@ fn edit_one(ctx: &Ctx<'_>, input: &Path) -> Result<()> {
                 pretty(&plan)
             }
         );
-        return Ok(());
+        return Ok(Vec::new());
     }
 
     if let Some(path) = &args.save_mask {
@@ -439,11 +471,12 @@ fn edit_one(ctx: &Ctx<'_>, input: &Path) -> Result<()> {
     let bar = ctx.bar.clone();
     let status_bar = ctx.bar.clone();
     let quiet = args.quiet;
-    let base = ctx.index as u64 * STEPS;
-    let run_ctx = RunContext {
+    let in_batch = plan.is_some();
+    let mut run_ctx = RunContext {
         progress: Arc::new(move |p: EngineProgress| {
-            if let Some(step) = (p.done * STEPS).checked_div(p.total) {
-                bar.set_position(base + step);
+            // a batch's bar counts items
+            if !in_batch && let Some(step) = (p.done * STEPS).checked_div(p.total) {
+                bar.set_position(step);
             }
         }),
         status: Arc::new(move |line: String| {
@@ -453,19 +486,24 @@ fn edit_one(ctx: &Ctx<'_>, input: &Path) -> Result<()> {
         }),
         ..RunContext::default()
     };
+    if let Some(p) = plan {
+        run_ctx.pushback = Arc::clone(&p.pushback);
+        run_ctx.cancel = p.cancel.clone();
+    }
     let mut record = finish::record_for(&job, ctx.engine.kind(), sizes);
     let t_engine = Instant::now();
-    let generated = ctx.rt.block_on(ctx.engine.run(&prepared, &run_ctx));
+    // a call in flight is dropped at once when the batch cancels its items
+    let generated = ctx
+        .rt
+        .block_on(run_ctx.unless_cancelled(ctx.engine.run(&prepared, &run_ctx)))
+        .and_then(|r| r);
     // the engine's copy of the canvas is not needed for compositing: free it before the output
     // is made (a 48 MP photo's canvas and mask are about 190 MB)
     drop(prepared);
     record.generation_time_ms = ms(t_engine);
     let sink = match &target {
         Target::Stdout => Sink::Memory,
-        Target::Files(paths) => Sink::Files {
-            paths,
-            force: args.force,
-        },
+        Target::Files(paths) => Sink::Files { paths, force },
     };
     let result = finish::finish_with(&job, generated, sink, &encode_opts, &mut record);
     if let Err(e) = ctx.log.append(&record) {
@@ -486,6 +524,7 @@ fn edit_one(ctx: &Ctx<'_>, input: &Path) -> Result<()> {
         write: finished.write_ms,
         total: ms(t0),
     };
+    let mut written = Vec::with_capacity(finished.images.len());
     for im in &finished.images {
         let path = im
             .path
@@ -505,6 +544,7 @@ fn edit_one(ctx: &Ctx<'_>, input: &Path) -> Result<()> {
             gateway_request_id: im.gateway_request_id.clone(),
             note: finished.seed_note.clone(),
         };
+        written.push((r.path.clone(), r.seed));
         if args.json {
             println!("{}", serde_json::to_string(&r).unwrap_or_default());
         } else if !args.quiet && r.path != "-" {
@@ -534,7 +574,7 @@ fn edit_one(ctx: &Ctx<'_>, input: &Path) -> Result<()> {
     if let Some(w) = finished.withheld {
         return Err(Error::Engine(w));
     }
-    Ok(())
+    Ok(written)
 }
 
 /// The `--json` line of an item that failed: its input, the message and exit code, and for a

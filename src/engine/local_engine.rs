@@ -1,7 +1,5 @@
 //! The `Engine` implementation over the embedded classical engine in `local/`.
 
-use std::sync::atomic::Ordering;
-
 use async_trait::async_trait;
 
 use super::local::{self, LocalParams};
@@ -120,11 +118,11 @@ fn fill_seeds(
                 total: images as u64 * per_image,
             });
         };
-        if ctx.cancel.load(Ordering::Relaxed) {
-            return Err(Error::Engine("cancelled".into()));
+        if ctx.is_cancelled() {
+            return Err(super::cancelled());
         }
         let image = local::inpaint(image, mask, &params, &report, &ctx.cancel)
-            .map_err(|_| Error::Engine("cancelled".into()))?;
+            .map_err(|_| super::cancelled())?;
         out.push(Generated { image, seed });
     }
     Ok(out)

@@ -7,12 +7,12 @@ pub mod local;
 mod local_engine;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use image::{GrayImage, RgbImage};
 use serde::Serialize;
+pub use tokio_util::sync::CancellationToken;
 
 use crate::error::{Error, Result};
 use crate::job::{Mode, Placement, Quality};
@@ -91,7 +91,12 @@ pub struct RunContext {
     pub progress: Arc<dyn Fn(EngineProgress) + Send + Sync>,
     /// One-line status messages, such as "throttled, retry 2 of 5 in 1.3 s".
     pub status: Arc<dyn Fn(String) + Send + Sync>,
-    pub cancel: Arc<AtomicBool>,
+    /// Cancelled by whoever runs the job (the TUI's cancel key, a server whose client went away);
+    /// async engines race their calls with it, the local engine polls it between iterations.
+    pub cancel: CancellationToken,
+    /// Called before each retry of a throttled call (the service asking to slow down), so that
+    /// a batch can lower the number of items in flight.
+    pub pushback: Arc<dyn Fn(crate::batch::Pushback) + Send + Sync>,
 }
 
 impl Default for RunContext {
@@ -99,7 +104,8 @@ impl Default for RunContext {
         RunContext {
             progress: Arc::new(|_| {}),
             status: Arc::new(|_| {}),
-            cancel: Arc::new(AtomicBool::new(false)),
+            cancel: CancellationToken::new(),
+            pushback: Arc::new(|_| {}),
         }
     }
 }
@@ -107,15 +113,30 @@ impl Default for RunContext {
 impl RunContext {
     /// Sleeps for `d`, returning early with "cancelled" when the run is cancelled.
     pub async fn sleep_unless_cancelled(&self, d: Duration) -> Result<()> {
-        let deadline = Instant::now() + d;
-        while Instant::now() < deadline {
-            if self.cancel.load(Ordering::Relaxed) {
-                return Err(Error::Engine("cancelled".into()));
-            }
-            tokio::time::sleep(Duration::from_millis(50).min(deadline - Instant::now())).await;
-        }
-        Ok(())
+        self.unless_cancelled(tokio::time::sleep(d)).await
     }
+
+    /// Runs `fut` to its end, or stops it (dropping it) as soon as the run is cancelled and
+    /// returns "cancelled".
+    pub async fn unless_cancelled<T>(
+        &self,
+        fut: impl std::future::Future<Output = T>,
+    ) -> Result<T> {
+        tokio::select! {
+            biased;
+            () = self.cancel.cancelled() => Err(cancelled()),
+            v = fut => Ok(v),
+        }
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.cancel.is_cancelled()
+    }
+}
+
+/// The error of a cancelled run.
+pub fn cancelled() -> Error {
+    Error::Engine("cancelled".into())
 }
 
 /// Exponential backoff with jitter for the cloud engines' retries: between half and all of
@@ -374,5 +395,28 @@ mod tests {
         assert_eq!(out.confirmed_seed(1), None);
         assert_eq!(call("r", 0).describe().as_deref(), Some("request id r"));
         assert_eq!(ServiceCall::default().describe(), None);
+    }
+
+    #[tokio::test]
+    async fn a_backoff_sleep_ends_when_the_run_is_cancelled() {
+        let ctx = RunContext::default();
+        let token = ctx.cancel.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            token.cancel();
+        });
+        let t = std::time::Instant::now();
+        let r = ctx.sleep_unless_cancelled(Duration::from_secs(30)).await;
+        assert_eq!(r.unwrap_err().to_string(), "cancelled");
+        assert!(t.elapsed() < Duration::from_secs(1), "{:?}", t.elapsed());
+        assert!(ctx.is_cancelled());
+        // uncancelled, the sleep is whole
+        let fresh = RunContext::default();
+        let t = std::time::Instant::now();
+        fresh
+            .sleep_unless_cancelled(Duration::from_millis(30))
+            .await
+            .unwrap();
+        assert!(t.elapsed() >= Duration::from_millis(30));
     }
 }

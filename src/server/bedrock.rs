@@ -2,7 +2,6 @@
 //! answered by the local engine: offline development and tests through the real AWS SDK.
 
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
 
 use axum::extract::{Path, Request, State};
 use axum::http::{HeaderValue, StatusCode};
@@ -485,7 +484,7 @@ fn centre_region(w: u32, h: u32) -> GrayImage {
 }
 
 fn fill(image: &RgbImage, mask: &GrayImage, seed: u64) -> R<RgbImage> {
-    let cancel = AtomicBool::new(false);
+    let cancel = tokio_util::sync::CancellationToken::new();
     let params = LocalParams {
         seed,
         ..LocalParams::default()

@@ -401,7 +401,10 @@ async fn process(
 
     let prepared = pipeline::prepare(&job);
     let t_model = Instant::now();
-    let generated = svc.engine.run(&prepared, &RunContext::default()).await;
+    // a request dropped mid-run (client gone, a timeout) cancels its run, the local engine's too
+    let run = RunContext::default();
+    let _cancel_when_dropped = run.cancel.clone().drop_guard();
+    let generated = svc.engine.run(&prepared, &run).await;
     record.generation_time_ms = t_model.elapsed().as_millis() as u64;
     let model = job.model;
     let mut rec = record.clone();

@@ -3,13 +3,12 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
 
 use crossterm::event::Event;
 use image::DynamicImage;
 use ratatui_image::protocol::Protocol;
 
-use crate::engine::EngineKind;
+use crate::engine::{CancellationToken, EngineKind};
 use crate::job::Mode;
 use crate::mask::Mask;
 
@@ -188,7 +187,7 @@ pub struct RunRequest {
     pub model: Option<String>,
     pub work_dir: PathBuf,
     pub first_number: u32,
-    pub cancel: Arc<AtomicBool>,
+    pub cancel: CancellationToken,
 }
 
 /// I/O and slow work that `update` asks for; the runner turns each into actions later.

@@ -3,14 +3,13 @@
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
 
 use image::{DynamicImage, RgbImage};
 use ratatui::layout::Rect;
 use ratatui_image::picker::ProtocolType;
 use ratatui_image::protocol::Protocol;
 
-use crate::engine::EngineKind;
+use crate::engine::{CancellationToken, EngineKind};
 use crate::job::Mode;
 use crate::mask::Mask;
 
@@ -236,7 +235,7 @@ pub struct RunningJob {
     pub total: u64,
     pub images: u32,
     pub received: u32,
-    pub cancel: Arc<AtomicBool>,
+    pub cancel: CancellationToken,
     /// The engine's warnings, repeated when the job ends (its status line would hide them).
     pub warnings: Vec<String>,
 }

@@ -2,13 +2,12 @@
 
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::action::{Command, Effect, RunRequest};
 use super::app::{App, InputPurpose, Overlay, RunningJob, Show, TextInput, Tool};
 use super::tools;
 use super::update::{ensure_view, fit_zoom};
-use crate::engine::EngineKind;
+use crate::engine::{CancellationToken, EngineKind};
 use crate::job::Mode;
 use crate::mask::{Mask, Shape};
 
@@ -271,7 +270,7 @@ pub fn command(app: &mut App, c: Command) -> Vec<Effect> {
                 app.overlay = Some(Overlay::ConfirmQuit);
             } else {
                 if let Some(j) = &app.job {
-                    j.cancel.store(true, Ordering::Relaxed);
+                    j.cancel.cancel();
                 }
                 app.quit = true;
             }
@@ -449,7 +448,7 @@ fn run(app: &mut App) -> Vec<Effect> {
     };
     let upscaler = (mode == Mode::Upscale).then_some(app.params.upscaler);
     let id = app.fresh_id();
-    let cancel = Arc::new(AtomicBool::new(false));
+    let cancel = CancellationToken::new();
     let request = RunRequest {
         job: id,
         source,
@@ -521,7 +520,7 @@ fn cancel(app: &mut App) -> Vec<Effect> {
     } else if app.gesture.take().is_some() {
         app.set_status("drag cancelled");
     } else if let Some(j) = &app.job {
-        j.cancel.store(true, Ordering::Relaxed);
+        j.cancel.cancel();
         app.set_status("cancelling…");
     } else if app.show != Show::Edit {
         app.show = Show::Edit;

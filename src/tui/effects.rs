@@ -3,7 +3,6 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::sync::mpsc;
 
 use ratatui_image::picker::Picker;
@@ -294,13 +293,14 @@ async fn run_job(
             let _ = stx.send(Action::JobStatus { job: id, text });
         }),
         cancel: req.cancel.clone(),
+        ..RunContext::default()
     };
     let sizes = finish::InputSizes::of_files(Some(&req.source_path), None);
     let mut record = finish::record_for(&job, req.engine, sizes);
     let started = std::time::Instant::now();
     let generated = engine.run(&prepared, &ctx).await;
     record.generation_time_ms = started.elapsed().as_millis() as u64;
-    if generated.is_ok() && req.cancel.load(Ordering::Relaxed) {
+    if generated.is_ok() && req.cancel.is_cancelled() {
         return Err("cancelled".into());
     }
     let log = LocalLog::new(default_log_path(data_dir));

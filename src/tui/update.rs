@@ -82,10 +82,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         Action::ResultReady(r) => result_ready(app, *r),
         Action::JobEnded { job, result } => {
             if app.job.as_ref().is_some_and(|j| j.id == job) {
-                let cancelled = app
-                    .job
-                    .as_ref()
-                    .is_some_and(|j| j.cancel.load(std::sync::atomic::Ordering::Relaxed));
+                let cancelled = app.job.as_ref().is_some_and(|j| j.cancel.is_cancelled());
                 let warnings = app.job.take().map(|j| j.warnings).unwrap_or_default();
                 match result {
                     Ok(n) => {
@@ -126,7 +123,7 @@ pub fn ids_first(text: &str) -> String {
 
 fn opened(app: &mut App, img: LoadedImage) -> Vec<Effect> {
     if let Some(j) = &app.job {
-        j.cancel.store(true, std::sync::atomic::Ordering::Relaxed);
+        j.cancel.cancel();
     }
     let (w, h) = (img.image.width(), img.image.height());
     let id = app.fresh_id();

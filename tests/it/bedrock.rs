@@ -1,62 +1,24 @@
 //! The bedrock engine through the real AWS SDK, over HTTP, against `imgedit serve --bedrock` on
 //! 127.0.0.1 (started by each test, with its own faults).
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command as StdCommand, Stdio};
-
 use assert_cmd::Command;
 use image::{DynamicImage, GenericImageView};
 use predicates::prelude::*;
 
 use crate::common::*;
 
-/// A running `imgedit serve --bedrock`, killed on drop.
-struct Server {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn serve(faults: &[&str]) -> Server {
+/// `imgedit serve --bedrock` with these faults (the shared harness, in a home of its own).
+fn stand_in(faults: &[&str]) -> Server {
     let args: Vec<String> = faults.iter().map(|f| format!("--fault={f}")).collect();
-    serve_with(&args.iter().map(String::as_str).collect::<Vec<_>>())
+    stand_in_with(&args.iter().map(String::as_str).collect::<Vec<_>>())
 }
 
 /// `imgedit serve --bedrock` with more arguments.
-fn serve_with(extra: &[&str]) -> Server {
-    let mut cmd = StdCommand::new(assert_cmd::cargo::cargo_bin("imgedit"));
+fn stand_in_with(extra: &[&str]) -> Server {
     // room for the client's 5 calls at once (`-n 5`); the limit itself is tested in exposure.rs
-    cmd.args([
-        "serve",
-        "--bedrock",
-        "--listen",
-        "127.0.0.1:0",
-        "--max-concurrent",
-        "8",
-    ]);
-    cmd.args(extra);
-    let mut child = cmd
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let mut lines = BufReader::new(stderr).lines();
-    let first = lines.next().expect("server printed nothing").unwrap();
-    let url = first
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .unwrap_or_else(|| panic!("no address in {first:?}"))
-        .to_string();
-    // keep draining stderr so the server never blocks on a full pipe
-    std::thread::spawn(move || for _ in lines {});
-    Server { child, url }
+    let mut args = vec!["--bedrock", "--max-concurrent", "8"];
+    args.extend_from_slice(extra);
+    serve_alone(&args)
 }
 
 /// `imgedit edit --engine bedrock` pointed at the server with throwaway credentials.
@@ -94,7 +56,7 @@ const NOVA: &str = "amazon.nova-canvas-v1:0";
 
 #[test]
 fn titan_inpaint_two_images_with_seeds() {
-    let server = serve(&[]);
+    let server = stand_in(&[]);
     let sb = sandbox_with(64, 64);
     let out = edit(&sb, &server)
         .args([
@@ -141,7 +103,7 @@ fn titan_inpaint_two_images_with_seeds() {
 
 #[test]
 fn titan_outpaint_default_and_precise() {
-    let server = serve(&[]);
+    let server = stand_in(&[]);
     let sb = sandbox_with(64, 48);
     edit(&sb, &server)
         .args([
@@ -181,7 +143,7 @@ fn titan_outpaint_default_and_precise() {
 
 #[test]
 fn outpaint_without_prompt_is_refused_before_any_request() {
-    let server = serve(&["throttle=100"]);
+    let server = stand_in(&["throttle=100"]);
     let sb = sandbox_with(64, 48);
     edit(&sb, &server)
         .args([
@@ -197,7 +159,7 @@ fn outpaint_without_prompt_is_refused_before_any_request() {
 
 #[test]
 fn nova_canvas_is_refused_past_its_end_of_life() {
-    let server = serve(&[]);
+    let server = stand_in(&[]);
     let sb = sandbox_with(320, 320);
     edit(&sb, &server)
         .args([
@@ -228,7 +190,7 @@ fn nova_canvas_is_refused_past_its_end_of_life() {
 
 #[test]
 fn stability_inpaint_erase_replace_and_outpaint() {
-    let server = serve(&[]);
+    let server = stand_in(&[]);
     let sb = sandbox_with(96, 96);
     edit(&sb, &server)
         .args([
@@ -292,7 +254,7 @@ fn stability_inpaint_erase_replace_and_outpaint() {
 
 #[test]
 fn throttled_twice_then_success_shows_the_retries() {
-    let server = serve(&["throttle=2"]);
+    let server = stand_in(&["throttle=2"]);
     let sb = sandbox_with(64, 64);
     edit(&sb, &server)
         .args([
@@ -310,7 +272,7 @@ fn throttled_twice_then_success_shows_the_retries() {
 
 #[test]
 fn server_error_then_success() {
-    let server = serve(&["error500=1"]);
+    let server = stand_in(&["error500=1"]);
     let sb = sandbox_with(64, 64);
     edit(&sb, &server)
         .args([
@@ -323,7 +285,7 @@ fn server_error_then_success() {
 
 #[test]
 fn throttling_storm_gives_up_after_bounded_attempts() {
-    let server = serve(&["throttle=100"]);
+    let server = stand_in(&["throttle=100"]);
     let sb = sandbox_with(64, 64);
     let started = std::time::Instant::now();
     edit(&sb, &server)
@@ -374,7 +336,7 @@ fn list(sb: &Sandbox) -> Vec<String> {
 
 #[test]
 fn a_connection_dropped_mid_response_is_retried() {
-    let server = serve(&["drop=1"]);
+    let server = stand_in(&["drop=1"]);
     let sb = sandbox_with(64, 64);
     edit(&sb, &server)
         .args([
@@ -389,7 +351,7 @@ fn a_connection_dropped_mid_response_is_retried() {
 
 #[test]
 fn connections_that_keep_dropping_give_up_and_keep_the_old_output() {
-    let server = serve(&["drop=100"]);
+    let server = stand_in(&["drop=100"]);
     let sb = sandbox_with(64, 64);
     let err =
         fails_and_keeps_the_old_output(&sb, &server, &[("IMGEDIT_BEDROCK_MAX_ATTEMPTS", "3")]);
@@ -400,7 +362,7 @@ fn connections_that_keep_dropping_give_up_and_keep_the_old_output() {
 #[test]
 fn malformed_json_or_base64_fails_cleanly() {
     for fault in ["malformed=1", "bad-base64=1"] {
-        let server = serve(&[fault]);
+        let server = stand_in(&[fault]);
         let sb = sandbox_with(64, 64);
         let err = fails_and_keeps_the_old_output(&sb, &server, &[]);
         assert!(err.contains("malformed response"), "{fault}: {err}");
@@ -412,7 +374,7 @@ fn malformed_json_or_base64_fails_cleanly() {
 
 #[test]
 fn a_slow_upstream_times_out_after_bounded_attempts() {
-    let server = serve(&["delay-ms=5000"]);
+    let server = stand_in(&["delay-ms=5000"]);
     let sb = sandbox_with(64, 64);
     let started = std::time::Instant::now();
     let err = fails_and_keeps_the_old_output(
@@ -435,7 +397,7 @@ fn a_slow_upstream_times_out_after_bounded_attempts() {
 
 #[test]
 fn a_400_is_not_retried() {
-    let server = serve(&[]);
+    let server = stand_in(&[]);
     let sb = sandbox_with(64, 64);
     edit(&sb, &server)
         .args([
@@ -462,7 +424,7 @@ fn a_400_is_not_retried() {
 
 #[test]
 fn a_filtered_image_is_reported_not_hidden() {
-    let server = serve(&["filter=1"]);
+    let server = stand_in(&["filter=1"]);
     let sb = sandbox_with(64, 64);
     edit(&sb, &server)
         .args([
@@ -482,7 +444,7 @@ fn a_filtered_image_is_reported_not_hidden() {
 fn a_retired_model_is_sent_and_its_refusal_names_the_date_and_a_living_model() {
     let titan_v2 = "amazon.titan-image-generator-v2:0";
     // the emulator refuses it as Bedrock does after end of life (404 ResourceNotFoundException)
-    let server = serve(&[]);
+    let server = stand_in(&[]);
     let sb = sandbox_with(64, 64);
     let refusal =
         "reached end of life on 2026-06-30; use us.stability.stable-image-inpaint-v1:0 instead";
@@ -515,7 +477,7 @@ fn a_retired_model_is_sent_and_its_refusal_names_the_date_and_a_living_model() {
         );
     assert!(!sb.path("l.png").exists());
     // a Legacy refusal (the injected fault) keeps its own message
-    let server = serve(&[&format!("legacy={TITAN_V1}")]);
+    let server = stand_in(&[&format!("legacy={TITAN_V1}")]);
     edit(&sb, &server)
         .env("IMGEDIT_LIVING_MODELS", TITAN_V1)
         .args([
@@ -530,7 +492,7 @@ fn a_retired_model_is_sent_and_its_refusal_names_the_date_and_a_living_model() {
 
 #[test]
 fn a_retired_model_the_account_still_has_can_be_marked_living() {
-    let server = serve(&[]);
+    let server = stand_in(&[]);
     let sb = sandbox_with(64, 64);
     let args = ["in.png", "--model", TITAN_V1, "--rect", "8,8,8,8"];
     // by default: sent as asked, with a warning
@@ -583,7 +545,7 @@ fn a_retired_model_the_account_still_has_can_be_marked_living() {
 
 #[test]
 fn without_model_every_mode_gets_a_living_us_profile() {
-    let server = serve(&[]);
+    let server = stand_in(&[]);
     let sb = sandbox_with(96, 96);
     // the example: --extend implies outpainting, and the outpainting tool is picked
     let out = edit(&sb, &server)
@@ -646,7 +608,7 @@ fn without_model_every_mode_gets_a_living_us_profile() {
 
 #[test]
 fn stability_ids_take_only_the_us_profile_and_bare_ids_work() {
-    let server = serve(&[]);
+    let server = stand_in(&[]);
     let sb = sandbox_with(64, 64);
     edit(&sb, &server)
         .args([
@@ -687,7 +649,7 @@ fn stability_ids_take_only_the_us_profile_and_bare_ids_work() {
 
 #[test]
 fn a_region_without_the_profiles_warns_and_an_invalid_id_says_where_to_go() {
-    let server = serve(&[]);
+    let server = stand_in(&[]);
     let sb = sandbox_with(64, 64);
     edit(&sb, &server)
         .env("AWS_REGION", "eu-central-1")
@@ -760,7 +722,7 @@ fn readme_and_config_init_name_no_retired_model_as_a_default() {
 
 #[test]
 fn malformed_response_is_an_error_and_writes_nothing() {
-    let server = serve(&["malformed=1"]);
+    let server = stand_in(&["malformed=1"]);
     let sb = sandbox_with(64, 64);
     edit(&sb, &server)
         .args([
@@ -840,7 +802,7 @@ fn validation_names_model_field_limit_and_value() {
 
 #[test]
 fn a_large_photo_keeps_its_size_and_its_pixels() {
-    let server = serve(&[]);
+    let server = stand_in(&[]);
     let sb = Sandbox::new();
     let big = image::RgbImage::from_fn(6000, 4000, |x, y| {
         image::Rgb([(x % 251) as u8, (y % 241) as u8, 90])
@@ -895,7 +857,7 @@ fn missing_region_is_a_usage_error() {
 
 #[test]
 fn a_bedrock_api_key_works_without_aws_credentials() {
-    let server = serve(&[]);
+    let server = stand_in(&[]);
     let sb = sandbox_with(64, 64);
     edit(&sb, &server)
         .env_remove("AWS_ACCESS_KEY_ID")
@@ -911,7 +873,7 @@ fn a_bedrock_api_key_works_without_aws_credentials() {
 
 #[test]
 fn no_credentials_is_an_authentication_error() {
-    let server = serve(&[]);
+    let server = stand_in(&[]);
     let sb = sandbox_with(64, 64);
     edit(&sb, &server)
         .env_remove("AWS_ACCESS_KEY_ID")
@@ -929,7 +891,7 @@ fn no_credentials_is_an_authentication_error() {
 #[test]
 fn stability_makes_one_call_per_seed_for_n_images() {
     // the three calls go at once: the emulator's default limit (the CPU count) may be lower
-    let server = serve(&[]);
+    let server = stand_in(&[]);
     let sb = sandbox_with(96, 96);
     let out = edit(&sb, &server)
         .args([
@@ -970,7 +932,7 @@ fn stability_makes_one_call_per_seed_for_n_images() {
 
 #[test]
 fn the_first_calls_access_denied_is_retried_while_the_subscription_is_set_up() {
-    let server = serve(&["access-denied=2"]);
+    let server = stand_in(&["access-denied=2"]);
     let sb = sandbox_with(64, 64);
     edit(&sb, &server)
         .args(["in.png", "--rect", "8,8,8,8", "-p", "x", "-o", "a.png"])
@@ -980,7 +942,7 @@ fn the_first_calls_access_denied_is_retried_while_the_subscription_is_set_up() {
             "AWS Marketplace subscription to us.stability.stable-image-inpaint-v1:0 may still be being set up",
         ));
     // denied for longer than the wait: the advice names Marketplace, not the retired console page
-    let server = serve(&["access-denied=1000"]);
+    let server = stand_in(&["access-denied=1000"]);
     edit(&sb, &server)
         .env("IMGEDIT_BEDROCK_ACCESS_WAIT_SECS", "1")
         .args(["in.png", "--rect", "8,8,8,8", "-p", "x", "-o", "d.png"])
@@ -996,7 +958,7 @@ fn the_first_calls_access_denied_is_retried_while_the_subscription_is_set_up() {
 
 #[test]
 fn an_inference_error_is_retried_and_a_filter_is_reported() {
-    let server = serve(&["inference-error=1"]);
+    let server = stand_in(&["inference-error=1"]);
     let sb = sandbox_with(64, 64);
     edit(&sb, &server)
         .args(["in.png", "--rect", "8,8,8,8", "-p", "x", "-o", "i.png"])
@@ -1004,7 +966,7 @@ fn an_inference_error_is_retried_and_a_filter_is_reported() {
         .success()
         .stderr(predicate::str::contains("Inference error: retry 1 of 2"));
     // the filtered shape without images: reported, exit 4, nothing written
-    let server = serve(&["filter=1"]);
+    let server = stand_in(&["filter=1"]);
     edit(&sb, &server)
         .args([
             "in.png", "--mode", "erase", "--rect", "8,8,8,8", "-o", "f.png",
@@ -1066,7 +1028,7 @@ fn grow_mask_is_checked_and_sent() {
 /// canvas imgedit writes.
 #[test]
 fn stability_outpaint_geometry_examples() {
-    let server = serve(&[]);
+    let server = stand_in(&[]);
     // a canvas wider than 2.5:1 is fine: the limits apply to the image sent
     let sb = sandbox_with(200, 200);
     edit(&sb, &server)
@@ -1110,7 +1072,7 @@ fn stability_outpaint_geometry_examples() {
 
 #[test]
 fn recolor_and_mask_prompt_use_the_search_tools() {
-    let server = serve(&[]);
+    let server = stand_in(&[]);
     let sb = sandbox_with(96, 96);
     let out = edit(&sb, &server)
         .args([
@@ -1195,7 +1157,7 @@ fn recolor_and_mask_prompt_use_the_search_tools() {
 
 #[test]
 fn remove_background_keeps_alpha_and_refuses_jpeg() {
-    let server = serve(&[]);
+    let server = stand_in(&[]);
     let sb = sandbox_with(96, 96);
     edit(&sb, &server)
         .args(["in.png", "--mode", "remove-background", "-o", "cut.png"])
@@ -1216,7 +1178,7 @@ fn remove_background_keeps_alpha_and_refuses_jpeg() {
 
 #[test]
 fn upscale_returns_the_new_size_and_checks_each_tools_limits() {
-    let server = serve(&[]);
+    let server = stand_in(&[]);
     let sb = sandbox_with(64, 64);
     for (upscaler, id) in [
         ("fast", "us.stability.stable-fast-upscale-v1:0"),
@@ -1250,7 +1212,7 @@ fn upscale_returns_the_new_size_and_checks_each_tools_limits() {
         );
     }
     // the fast upscaler takes at most 1536 px a side, checked before any call
-    let server = serve(&["throttle=100"]);
+    let server = stand_in(&["throttle=100"]);
     let big = sandbox_with(1600, 100);
     edit(&big, &server)
         .args(["in.png", "--mode", "upscale", "-o", "u.png"])
@@ -1286,7 +1248,11 @@ fn upscale_returns_the_new_size_and_checks_each_tools_limits() {
 fn tui_recolor_and_upscale_in_tmux() {
     use crate::tui::{Tmux, sample_path};
     use std::time::Duration;
-    if StdCommand::new("tmux").arg("-V").output().is_err() {
+    if std::process::Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_err()
+    {
         assert!(
             std::env::var_os("CI").is_none(),
             "tmux is needed for this test on CI"
@@ -1294,7 +1260,7 @@ fn tui_recolor_and_upscale_in_tmux() {
         eprintln!("tmux is not installed: tui_recolor_and_upscale_in_tmux skipped");
         return;
     }
-    let server = serve(&[]);
+    let server = stand_in(&[]);
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("sample.png");
     std::fs::copy(sample_path(), &input).unwrap();
@@ -1358,4 +1324,63 @@ fn tui_recolor_and_upscale_in_tmux() {
         sizes.contains(&(w * 4, h * 4)),
         "the upscale is the new size: {sizes:?}"
     );
+}
+
+/// Esc in the TUI stops a bedrock run at once while Bedrock has not answered (the stand-in holds
+/// every answer for 20 s): the call is raced with the cancel token, not checked after it.
+#[test]
+fn tui_esc_cancels_a_bedrock_call_at_once() {
+    use crate::tui::{Tmux, sample_path};
+    use std::time::{Duration, Instant};
+    if std::process::Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_err()
+    {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "tmux is needed for this test on CI"
+        );
+        eprintln!("tmux is not installed: tui_esc_cancels_a_bedrock_call_at_once skipped");
+        return;
+    }
+    let server = stand_in(&["delay-ms=20000"]);
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("sample.png");
+    std::fs::copy(sample_path(), &input).unwrap();
+    let bin = assert_cmd::cargo::cargo_bin("imgedit");
+    let command = format!(
+        "env -u IMGEDIT_GRAPHICS -u AWS_PROFILE -u AWS_BEARER_TOKEN_BEDROCK IMGEDIT_CONFIG_DIR={c} IMGEDIT_DATA_DIR={d} AWS_ENDPOINT_URL_BEDROCK_RUNTIME={url} AWS_ACCESS_KEY_ID=AKIDIMGEDITTEST AWS_SECRET_ACCESS_KEY=x AWS_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true AWS_CONFIG_FILE={c}/none AWS_SHARED_CREDENTIALS_FILE={c}/none {bin} tui --engine bedrock --graphics halfblocks {img} 2>{log}; sleep 5",
+        log = dir.path().join("stderr.log").display(),
+        c = dir.path().join("config").display(),
+        d = dir.path().join("data").display(),
+        url = server.url,
+        bin = bin.display(),
+        img = input.display(),
+    );
+    let tmux = Tmux {
+        socket: format!("imgedit-cancel-{}", std::process::id()),
+        log: dir.path().join("stderr.log"),
+    };
+    tmux.start(dir.path(), &command);
+    tmux.wait_for("opened", Duration::from_secs(20));
+    tmux.send(&["i"]); // the whole image is the selection
+    tmux.send(&["p"]);
+    tmux.text("green grass");
+    tmux.send(&["Enter"]);
+    tmux.wait_for("green grass", Duration::from_secs(10));
+    tmux.send(&["Enter"]);
+    tmux.wait_for("running", Duration::from_secs(10));
+    // the point of the test: a call in flight that the stand-in holds unanswered
+    std::thread::sleep(Duration::from_millis(500));
+    let t = Instant::now();
+    tmux.send(&["Escape"]);
+    let screen = tmux.wait_for("cancelled", Duration::from_secs(10));
+    let took = t.elapsed();
+    assert!(
+        took < Duration::from_secs(3),
+        "cancelling took {took:?} (the stand-in answers after 20 s):\n{screen}"
+    );
+    assert!(!screen.contains("result ready"), "{screen}");
+    tmux.send(&["q"]);
 }

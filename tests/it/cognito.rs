@@ -321,8 +321,16 @@ fn logout_everywhere_ends_the_session() {
     let sb = Sandbox::new();
     pool.login(&sb, &[], &format!("{PASSWORD}\n")).success();
     let saved = std::fs::read(sb.path("config/tokens/default.json")).unwrap();
-    // GlobalSignOut revokes tokens issued before it; the emulator compares whole seconds.
-    std::thread::sleep(std::time::Duration::from_millis(1100));
+    // GlobalSignOut revokes tokens issued before it; the emulator compares whole seconds: wait
+    // until the second the tokens were issued in (at the latest, this one) has passed.
+    let unix = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+    };
+    let issued = unix();
+    assert!(wait_until(std::time::Duration::from_secs(3), || unix() > issued));
     pool.cmd(&sb)
         .args(["logout", "--everywhere"])
         .assert()

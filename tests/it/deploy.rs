@@ -27,7 +27,6 @@ use image::{DynamicImage, RgbImage};
 use serde_json::{Value, json};
 
 use crate::common::*;
-use crate::server::{Answer, browser_body, photo, post, rt, send_async, titan_mask};
 
 const PASSWORD: &str = "Deploy-Test-Passw0rd";
 const ORIGIN: &str = "https://editor.example.com";

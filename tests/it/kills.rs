@@ -62,8 +62,9 @@ fn spawn(sb: &Sandbox, args: &[&str]) -> std::process::Child {
         .unwrap()
 }
 
-/// Checks a folder of outputs: every visible file is a whole PNG of `size`; the only other files
-/// are hidden temporaries of a killed writer (`.NAME.PID.RAND.tmp`). Returns the visible names.
+/// Checks a folder of outputs: every visible file is a whole PNG of `size` or a batch journal that
+/// reads; the only other files are hidden temporaries of a killed writer (`.NAME.PID.RAND.tmp`).
+/// Returns the names of the PNGs.
 fn whole_outputs(dir: &Path, size: (u32, u32)) -> Vec<String> {
     let mut names = Vec::new();
     let Ok(entries) = std::fs::read_dir(dir) else {
@@ -78,6 +79,12 @@ fn whole_outputs(dir: &Path, size: (u32, u32)) -> Vec<String> {
                 "unexpected hidden file {}",
                 path.display()
             );
+            continue;
+        }
+        if name == imgedit::batch::journal::FILE_NAME {
+            // the batch's journal reads back whatever the moment of the kill
+            imgedit::batch::journal::read(&path)
+                .unwrap_or_else(|e| panic!("{} is damaged: {e}", path.display()));
             continue;
         }
         let bytes = std::fs::read(&path).unwrap();

@@ -7,7 +7,6 @@ use base64::Engine as _;
 use serde_json::{Value, json};
 
 use crate::common::*;
-use crate::server::{browser_body, decode_b64_image, titan_mask};
 use imgedit::engine::LocalEngine;
 use imgedit::server::image_edit::EditService;
 use imgedit::server::{AppState, lambda};

@@ -1,6 +1,8 @@
 //! The integration tests, in one binary to keep link times down.
 
+mod batch;
 mod bedrock;
+mod cancel;
 mod cli_edit;
 mod cli_errors;
 mod cli_misc;
@@ -21,6 +23,11 @@ mod original_lambda;
 mod pipeline;
 mod release;
 mod secrets;
-mod server;
+mod server_api;
+mod server_auth;
+mod server_edit;
+mod server_limits;
+mod server_load;
+mod server_log;
 mod tls;
 mod tui;

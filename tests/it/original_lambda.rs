@@ -360,8 +360,8 @@ fn seeds_the_original_ignores_are_reported_as_unconfirmed() {
 #[test]
 fn an_api_that_returns_seeds_still_reports_them() {
     let sb = sandbox_with_photo();
-    let s = crate::server::serve(&sb, &["--no-auth", "--no-log"], &[]);
-    let a = edit(&sb, &crate::server::edit_url(&s))
+    let s = crate::common::serve(&sb, &["--no-auth", "--no-log"], &[]);
+    let a = edit(&sb, &crate::common::edit_url(&s))
         .args(["in.png", "--model", "local", "--rect", "10,10,20,20"])
         .args(["--seed", "5", "-n", "2", "-o", "s.png", "--json"])
         .assert()
@@ -719,7 +719,7 @@ fn the_tui_shows_unconfirmed_seeds_request_ids_and_the_warning() {
 
     let api = Original::start();
     let dir = tempfile::tempdir().unwrap();
-    let rt = crate::server::rt();
+    let rt = crate::common::rt();
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let (etx, _erx) = std::sync::mpsc::channel();
     let runner = Runner {

@@ -7,8 +7,9 @@ use std::time::Duration;
 use image::DynamicImage;
 use serde_json::{Value, json};
 
-use crate::common::{Sandbox, textured};
-use crate::server::{Server, browser_body, edit_url, photo, post, serve, titan_mask};
+use crate::common::{
+    Sandbox, Server, browser_body, edit_url, photo, post, serve, textured, titan_mask,
+};
 
 /// The violation as data: what every front end must agree on.
 fn rule_of(v: &Value) -> (String, String, String, String) {
@@ -287,7 +288,7 @@ fn run_tui_job(url: &str, data_dir: &std::path::Path) {
     use imgedit::tui::action::{Action, Command, Effect};
     use imgedit::tui::effects::Runner;
 
-    let rt = crate::server::rt();
+    let rt = crate::common::rt();
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let (etx, _erx) = std::sync::mpsc::channel();
     let runner = Runner {

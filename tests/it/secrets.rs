@@ -9,7 +9,6 @@ use image::DynamicImage;
 
 use crate::cognito::{PASSWORD, Pool, cache, provision_with, walk};
 use crate::common::*;
-use crate::server::{bedrock_backed_with, edit_url, post, small_request};
 
 const AWS_SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY";
 

@@ -8,7 +8,6 @@
 //! Lambda's 6 MB payload limit.
 
 use std::path::PathBuf;
-use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
@@ -285,14 +284,7 @@ impl ApiEngine {
                 .header(reqwest::header::AUTHORIZATION, token)
                 .body(body.to_vec())
                 .send();
-            let result = tokio::select! {
-                r = send => r,
-                () = async {
-                    while !ctx.cancel.load(Ordering::Relaxed) {
-                        tokio::time::sleep(Duration::from_millis(100)).await;
-                    }
-                } => return Err(Error::Engine("cancelled".into())),
-            };
+            let result = ctx.unless_cancelled(send).await?;
             let failure = match result {
                 Ok(resp) => {
                     let status = resp.status().as_u16();
@@ -302,7 +294,7 @@ impl ApiEngine {
                         .and_then(|v| v.to_str().ok())
                         .and_then(|v| v.trim().parse::<u64>().ok())
                         .map(|s| Duration::from_secs(s.min(30)));
-                    match resp.bytes().await {
+                    match ctx.unless_cancelled(resp.bytes()).await? {
                         Ok(bytes) => {
                             let v: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
                             let call = ids_of(&headers, &v);
@@ -405,6 +397,14 @@ impl ApiEngine {
                     ));
                 }
                 return Err(failure.error);
+            }
+            if let Error::Service { code, .. } = &failure.error
+                && (failure.retry_after.is_some() || crate::batch::is_throttle_code(code))
+            {
+                (ctx.pushback)(crate::batch::Pushback {
+                    code: code.clone(),
+                    retry_after: failure.retry_after,
+                });
             }
             let delay = failure
                 .retry_after
@@ -619,7 +619,7 @@ impl Engine for ApiEngine {
             let call = self.call(job, &url, &token, bytes, window, next, ctx);
             let (delivered, call) = match call.await {
                 Ok(v) => v,
-                Err(e) if next == 0 || ctx.cancel.load(Ordering::Relaxed) => return Err(e),
+                Err(e) if next == 0 || ctx.is_cancelled() => return Err(e),
                 Err(e) => {
                     // keep what earlier calls delivered (and were billed for)
                     let left = images - next;

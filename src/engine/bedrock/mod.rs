@@ -120,14 +120,18 @@ impl BedrockEngine {
         let mut attempt = 1;
         loop {
             tracing::debug!(model = spec.id, region = %region, attempt, bytes = body.len(), "InvokeModel");
-            let sent = client
-                .invoke_model()
-                .model_id(spec.id)
-                .content_type("application/json")
-                .accept("application/json")
-                .body(Blob::new(body.clone()))
-                .send()
-                .await;
+            // raced with the cancel token: a cancelled run drops the call at once
+            let sent = ctx
+                .unless_cancelled(
+                    client
+                        .invoke_model()
+                        .model_id(spec.id)
+                        .content_type("application/json")
+                        .accept("application/json")
+                        .body(Blob::new(body.clone()))
+                        .send(),
+                )
+                .await?;
             let err = match sent {
                 Ok(out) => {
                     tracing::debug!(
@@ -146,7 +150,7 @@ impl BedrockEngine {
             let subscribing = failure.code == "AccessDeniedException"
                 && spec.profile_prefix.is_some()
                 && !self.answered.load(Ordering::Relaxed)
-                && !ctx.cancel.load(Ordering::Relaxed);
+                && !ctx.is_cancelled();
             if subscribing {
                 let delay = super::backoff(self.settings.retry_base, attempt.min(6));
                 if started.elapsed() + delay < self.settings.access_wait {
@@ -169,7 +173,7 @@ impl BedrockEngine {
                 "ModelTimeoutException" => self.settings.max_attempts.min(2),
                 _ => self.settings.max_attempts,
             };
-            if !failure.retryable || attempt >= max || ctx.cancel.load(Ordering::Relaxed) {
+            if !failure.retryable || attempt >= max || ctx.is_cancelled() {
                 let mut e = failure.error;
                 if failure.retryable && attempt > 1 {
                     let advice = if failure.code.contains("Throttl") {
@@ -183,6 +187,12 @@ impl BedrockEngine {
                     ));
                 }
                 return Err(e);
+            }
+            if crate::batch::is_throttle_code(&failure.code) {
+                (ctx.pushback)(crate::batch::Pushback {
+                    code: failure.code.clone(),
+                    retry_after: None,
+                });
             }
             let delay = super::backoff(self.settings.retry_base, attempt);
             (ctx.status)(format!(
@@ -467,7 +477,8 @@ impl Engine for BedrockEngine {
         let spec = job.model;
         let (win, img, mask) = window(job)?;
         let requests = wire::build_requests(job, &img, &mask)?;
-        let (_, region) = self.client().await?;
+        // loading the AWS config may fetch credentials (SSO, a process): cancellable too
+        let (_, region) = ctx.unless_cancelled(self.client()).await??;
         if let Some(w) = pre_call_warning(spec, job.mode, region) {
             (ctx.status)(w);
         }
@@ -559,7 +570,7 @@ impl BedrockEngine {
                 .withheld
                 .iter()
                 .any(|(_, r)| r == wire::INFERENCE_ERROR);
-            if !failed || attempt >= max || ctx.cancel.load(Ordering::Relaxed) {
+            if !failed || attempt >= max || ctx.is_cancelled() {
                 return Ok(parsed);
             }
             let delay = super::backoff(self.settings.retry_base, attempt);
@@ -658,6 +669,83 @@ mod tests {
             pre_call_warning(t, Mode::Inpaint, "us-east-1")
                 .unwrap()
                 .contains("retired")
+        );
+    }
+
+    /// A run against a Bedrock endpoint that takes the request and never answers (an in-test
+    /// listener on 127.0.0.1) stops as soon as it is cancelled, with "cancelled", not when the
+    /// read timeout ends.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_cancelled_run_stops_at_once_while_bedrock_is_silent() {
+        use aws_sdk_bedrockruntime::config::{BehaviorVersion, Credentials, Region};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let (seen_tx, mut seen_rx) = tokio::sync::mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((conn, _)) = listener.accept().await {
+                let _ = seen_tx.send(());
+                held.push(conn); // read nothing, answer nothing, close nothing
+            }
+        });
+        let conf = aws_sdk_bedrockruntime::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .endpoint_url(&url)
+            .region(Region::new("us-east-1"))
+            .credentials_provider(Credentials::new("AKIDIMGEDITTEST", "x", None, None, "test"))
+            .build();
+        let engine = BedrockEngine {
+            settings: BedrockSettings {
+                max_attempts: 5,
+                read_timeout: Duration::from_secs(60),
+                ..BedrockSettings::default()
+            },
+            client: OnceCell::new_with(Some((Client::from_conf(conf), "us-east-1".into()))),
+            answered: AtomicBool::new(false),
+        };
+        let spec = crate::model::find("us.stability.stable-image-inpaint-v1:0").unwrap();
+        assert!(spec.lifecycle.is_living());
+        let (w, h) = (320u32, 320u32);
+        let job = PreparedJob {
+            image: RgbImage::new(w, h),
+            mask: GrayImage::from_fn(w, h, |x, _| image::Luma([if x < 160 { 255 } else { 0 }])),
+            mode: Mode::Inpaint,
+            prompt: Some("grass".into()),
+            negative: None,
+            mask_prompt: None,
+            search: None,
+            seeds: vec![1],
+            cfg_scale: None,
+            quality: None,
+            model: spec,
+            placement: crate::job::Placement::identity(w, h),
+            source_size: (w, h),
+            tool: Default::default(),
+        };
+        let ctx = RunContext::default();
+        let token = ctx.cancel.clone();
+        let run = tokio::spawn(async move { engine.run(&job, &ctx).await });
+        // the request has reached the silent server: cancel it there
+        tokio::time::timeout(Duration::from_secs(20), seen_rx.recv())
+            .await
+            .expect("the engine never connected")
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert!(!run.is_finished(), "the run ended before it was cancelled");
+        let cancelled_at = Instant::now();
+        token.cancel();
+        let out = tokio::time::timeout(Duration::from_secs(5), run)
+            .await
+            .expect("the cancelled run did not stop within 5 s")
+            .unwrap();
+        let took = cancelled_at.elapsed();
+        match out {
+            Err(e) => assert_eq!(e.to_string(), crate::engine::cancelled().to_string()),
+            Ok(_) => panic!("a silent server gave images"),
+        }
+        assert!(
+            took < Duration::from_secs(1),
+            "stopped {took:?} after the cancel"
         );
     }
 }

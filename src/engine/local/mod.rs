@@ -49,7 +49,7 @@ mod vote;
 use image::{GrayImage, RgbImage};
 use nnf::{Ctx, Field, derive};
 use pyramid::{CH, Level, bbox, crop_level, expand, patch_masks};
-use std::sync::atomic::{AtomicBool, Ordering};
+use tokio_util::sync::CancellationToken;
 
 /// Tuning knobs of the engine. `Default` gives the recommended settings.
 #[derive(Debug, Clone)]
@@ -226,7 +226,7 @@ pub fn inpaint(
     mask: &GrayImage,
     params: &LocalParams,
     progress: &(dyn Fn(Progress) + Sync),
-    cancel: &AtomicBool,
+    cancel: &CancellationToken,
 ) -> Result<RgbImage, Cancelled> {
     debug_assert_eq!(
         image.dimensions(),
@@ -269,7 +269,7 @@ fn run_pyramid(
     base: Level,
     p: &LocalParams,
     progress: &(dyn Fn(Progress) + Sync),
-    cancel: &AtomicBool,
+    cancel: &CancellationToken,
 ) -> Result<Level, Cancelled> {
     let mut pyr = vec![base];
     loop {
@@ -474,13 +474,13 @@ fn ctx_of<'a>(l: &'a Level, r: usize, m: &'a pyramid::PatchMasks, locality: f32)
 
 fn check(
     progress: &(dyn Fn(Progress) + Sync),
-    cancel: &AtomicBool,
+    cancel: &CancellationToken,
     level: usize,
     levels: usize,
     iteration: usize,
     iterations: usize,
 ) -> Result<(), Cancelled> {
-    if cancel.load(Ordering::Relaxed) {
+    if cancel.is_cancelled() {
         return Err(Cancelled);
     }
     progress(Progress {
@@ -489,7 +489,7 @@ fn check(
         iteration,
         iterations,
     });
-    if cancel.load(Ordering::Relaxed) {
+    if cancel.is_cancelled() {
         return Err(Cancelled);
     }
     Ok(())

@@ -2,7 +2,7 @@
 
 use super::*;
 use image::{Luma, Rgb};
-use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 fn no_progress(_: Progress) {}
 
@@ -11,7 +11,7 @@ fn run(img: &RgbImage, mask: &GrayImage, seed: u64) -> RgbImage {
         seed,
         ..LocalParams::default()
     };
-    inpaint(img, mask, &p, &no_progress, &AtomicBool::new(false)).expect("not cancelled")
+    inpaint(img, mask, &p, &no_progress, &CancellationToken::new()).expect("not cancelled")
 }
 
 /// Colourful periodic texture, period 8 px in both directions.
@@ -157,11 +157,11 @@ fn cancel_from_progress_stops_promptly() {
     let gt = checker(128, 128);
     let mask = rect_mask(128, 128, 40, 40, 40);
     let input = zero_hole(&gt, &mask);
-    let cancel = AtomicBool::new(false);
+    let cancel = CancellationToken::new();
     let calls = AtomicUsize::new(0);
     let cb = |_: Progress| {
         calls.fetch_add(1, Ordering::SeqCst);
-        cancel.store(true, Ordering::SeqCst);
+        cancel.cancel();
     };
     let r = inpaint(&input, &mask, &LocalParams::default(), &cb, &cancel);
     assert_eq!(r, Err(Cancelled));
@@ -181,7 +181,7 @@ fn progress_reports_levels_and_iterations() {
         &mask,
         &LocalParams::default(),
         &cb,
-        &AtomicBool::new(false),
+        &CancellationToken::new(),
     )
     .expect("ok");
     let seen = seen.into_inner().expect("lock");
@@ -278,7 +278,7 @@ fn downscaled_work_level_for_huge_crops() {
         max_work_pixels: 2_000,
         ..LocalParams::default()
     };
-    let out = inpaint(&input, &mask, &p, &no_progress, &AtomicBool::new(false)).expect("ok");
+    let out = inpaint(&input, &mask, &p, &no_progress, &CancellationToken::new()).expect("ok");
     let mut filled = 0;
     for ((a, b), m) in input.pixels().zip(out.pixels()).zip(mask.pixels()) {
         if m[0] == 0 {
@@ -289,7 +289,7 @@ fn downscaled_work_level_for_huge_crops() {
     }
     assert!(filled > 30 * 30 * 9 / 10, "hole not filled: {filled}");
     // Still far better than nothing, and deterministic.
-    let again = inpaint(&input, &mask, &p, &no_progress, &AtomicBool::new(false)).expect("ok");
+    let again = inpaint(&input, &mask, &p, &no_progress, &CancellationToken::new()).expect("ok");
     assert_eq!(out, again);
 }
 
