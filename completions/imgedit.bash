@@ -341,7 +341,7 @@ _imgedit() {
             return 0
             ;;
         imgedit__subcmd__edit)
-            opts="-p -n -o -q -j -v -h -V --mask --mask-dir --rect --polygon --ellipse --invert-mask --grow --shrink --feather --fit-mask --save-mask --mode --extend --canvas --anchor --prompt --negative --num-images --seed --cfg-scale --quality --mask-prompt --search --grow-mask --select --upscaler --style-preset --creativity --engine --model --model-family --region --api-url --token --profile --output --output-format --output-dir --force --json --dry-run --quiet --jobs --max-rate --resume --verbose --log-file --help --version"
+            opts="-p -n -o -q -j -v -h -V --mask --mask-dir --rect --polygon --ellipse --invert-mask --grow --shrink --feather --fit-mask --save-mask --mode --extend --canvas --anchor --prompt --negative --num-images --seed --cfg-scale --quality --mask-prompt --search --grow-mask --select --upscaler --style-preset --creativity --engine --model --model-family --region --api-url --token --profile --output --output-format --output-dir --jpeg-quality --force --json --dry-run --quiet --jobs --max-rate --resume --verbose --log-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -500,6 +500,10 @@ _imgedit() {
                     return 0
                     ;;
                 --output-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jpeg-quality)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -77,6 +77,7 @@ set edit:completion:arg-completer[imgedit] = {|@words|
             cand --output 'Output file (format from the extension; "-" writes PNG to stdout). With -n > 1: OUT-1.png, OUT-2.png, ...'
             cand --output-format 'Format a Stability tool returns (its output_format) [default: the -o file''s, else png]'
             cand --output-dir 'Directory for outputs (batches); names are STEM-edit-N.png'
+            cand --jpeg-quality 'Quality of JPEG output files, 1-100 [default: 95]'
             cand -j 'Batches: items in flight at most; throttling answers lower it, successes raise it back [default: 4 for bedrock and api, 2 for local]'
             cand --jobs 'Batches: items in flight at most; throttling answers lower it, successes raise it back [default: 4 for bedrock and api, 2 for local]'
             cand --max-rate 'Batches: calls to the service per second at most (a known quota), e.g. 2 or 0.5'

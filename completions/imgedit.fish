@@ -107,6 +107,7 @@ complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l output-format -
 jpeg\t''
 webp\t''"
 complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l output-dir -d 'Directory for outputs (batches); names are STEM-edit-N.png' -r -F
+complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l jpeg-quality -d 'Quality of JPEG output files, 1-100 [default: 95]' -r
 complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -s j -l jobs -d 'Batches: items in flight at most; throttling answers lower it, successes raise it back [default: 4 for bedrock and api, 2 for local]' -r
 complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l max-rate -d 'Batches: calls to the service per second at most (a known quota), e.g. 2 or 0.5' -r
 complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l log-file -d 'Append log lines to this file instead of stderr (needed with the TUI)' -r -F

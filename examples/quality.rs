@@ -1,7 +1,8 @@
 //! Quality/speed benchmark of the local inpainting engine.
 //!
 //! `cargo run --release --example quality -- MANIFEST [--only SUBSTR] [--sheet OUT.png]
-//!  [--seed S] [--tile PX] [--canvas PX] [--out DIR] [--set NAME=VALUE ...]`
+//!  [--seed S] [--tile PX] [--canvas PX] [--out DIR] [--set NAME=VALUE ...]
+//!  [--patchmatch PYTHON]`
 //!
 //! For every case of the manifest (paths relative to its directory) the hole
 //! pixels of the input are zeroed, the engine fills them and we report:
@@ -15,6 +16,10 @@
 //! image is centred on a PX x PX canvas whose border is the hole (kind
 //! `outpaintPX`, no ground truth); e.g. `--only outpaint_gt --canvas 640`
 //! extends the eight 512 photos to 640. `--out DIR` saves every result.
+//! `--patchmatch PYTHON` also fills every case with PatchMatch (pypatchmatch, patch size 3,
+//! through `scripts/bench_large.py`; PYTHON is an interpreter that has `cv2` and `patchmatch`,
+//! e.g. `target/bench-venv/bin/python` after `scripts/bench-large`) and reports its fill time and
+//! PSNR beside imgedit's.
 
 use image::{GrayImage, Rgb, RgbImage, imageops};
 use imgedit::engine::CancellationToken;
@@ -32,6 +37,41 @@ struct Row {
     ssim: Option<f64>,
     texture: f64,
     seam: Option<f64>,
+    /// PatchMatch's fill time and PSNR in the hole (with `--patchmatch`).
+    pm_secs: Option<f64>,
+    pm_psnr: Option<f64>,
+}
+
+/// Fills `input` (hole zeroed) with pypatchmatch through `scripts/bench_large.py`; returns the
+/// result and the fill time the script measured (interpreter start-up excluded).
+fn patchmatch(python: &str, input: &RgbImage, mask: &GrayImage) -> Res<(RgbImage, f64)> {
+    let dir = std::env::temp_dir().join(format!("imgedit-quality-pm-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let (i, m, o) = (
+        dir.join("in.png"),
+        dir.join("mask.png"),
+        dir.join("out.png"),
+    );
+    input.save(&i)?;
+    mask.save(&m)?;
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/bench_large.py");
+    let out = std::process::Command::new(python)
+        .arg(script)
+        .arg("patchmatch-files")
+        .args([&i, &m, &o])
+        .output()?;
+    if !out.status.success() {
+        return Err(format!("patchmatch: {}", String::from_utf8_lossy(&out.stderr)).into());
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let ms: f64 = text
+        .split_whitespace()
+        .find_map(|t| t.strip_prefix("fill="))
+        .ok_or("patchmatch printed no fill time")?
+        .parse()?;
+    let res = image::open(&o)?.to_rgb8();
+    std::fs::remove_dir_all(&dir)?;
+    Ok((res, ms / 1000.0))
 }
 
 fn luma(img: &RgbImage) -> Vec<f64> {
@@ -185,6 +225,7 @@ fn main() -> Res<()> {
     let mut canvas: Option<u32> = None;
     let mut out_dir: Option<PathBuf> = None;
     let mut params = LocalParams::default();
+    let mut pm_python: Option<String> = None;
     let mut i = 0;
     while i < args.len() {
         let a = args[i].as_str();
@@ -202,6 +243,7 @@ fn main() -> Res<()> {
             "--canvas" => canvas = Some(val()?.parse()?),
             "--out" => out_dir = Some(PathBuf::from(val()?)),
             "--set" => set_param(&mut params, &val()?)?,
+            "--patchmatch" => pm_python = Some(val()?),
             _ if manifest.is_none() && !a.starts_with("--") => manifest = Some(PathBuf::from(a)),
             _ => return Err(format!("unexpected argument {a}").into()),
         }
@@ -218,8 +260,8 @@ fn main() -> Res<()> {
     let mut rows = Vec::new();
     let mut tiles: Vec<[RgbImage; 3]> = Vec::new();
     println!(
-        "{:<24} {:<12} {:>7} {:>7} {:>6} {:>7} {:>6}",
-        "id", "kind", "time_s", "psnr", "ssim", "texture", "seam"
+        "{:<24} {:<12} {:>7} {:>7} {:>6} {:>7} {:>6} {:>7} {:>7}",
+        "id", "kind", "time_s", "psnr", "ssim", "texture", "seam", "pm_s", "pm_psnr"
     );
     for c in cases {
         let id = c["id"].as_str().unwrap_or("?").to_string();
@@ -262,6 +304,15 @@ fn main() -> Res<()> {
         let t = Instant::now();
         let out = inpaint(&input, &mask, &params, &|_| {}, &CancellationToken::new())?;
         let secs = t.elapsed().as_secs_f64();
+        let pm = match &pm_python {
+            Some(py) => Some(patchmatch(py, &input, &mask)?),
+            None => None,
+        };
+        let pm_secs = pm.as_ref().map(|p| p.1);
+        let pm_psnr = match (&pm, &gt) {
+            (Some((res, _)), Some(gt)) => Some(psnr(res, gt, &hole)),
+            _ => None,
+        };
         if let Some(d) = &out_dir {
             std::fs::create_dir_all(d)?;
             out.save(d.join(format!("{id}.png")))?;
@@ -302,6 +353,8 @@ fn main() -> Res<()> {
                 ssim: Some(ssim(&lo, &lg, w, (x0, y0, x1, y1))),
                 texture: mean_over(&go, &hole) / mean_over(&gg, &hole).max(1e-9),
                 seam: Some(mean_over(&go, &band) / mean_over(&gg, &band).max(1e-9)),
+                pm_secs,
+                pm_psnr,
             }
         } else {
             let known: Vec<bool> = hole.iter().map(|m| !m).collect();
@@ -313,18 +366,22 @@ fn main() -> Res<()> {
                 ssim: None,
                 texture: mean_over(&go, &hole) / mean_over(&go, &known).max(1e-9),
                 seam: None,
+                pm_secs,
+                pm_psnr,
             }
         };
         let f = |v: Option<f64>, p: usize| v.map_or("-".to_string(), |v| format!("{v:.p$}"));
         println!(
-            "{:<24} {:<12} {:>7.3} {:>7} {:>6} {:>7.3} {:>6}",
+            "{:<24} {:<12} {:>7.3} {:>7} {:>6} {:>7.3} {:>6} {:>7} {:>7}",
             row.id,
             row.kind,
             row.secs,
             f(row.psnr, 2),
             f(row.ssim, 3),
             row.texture,
-            f(row.seam, 3)
+            f(row.seam, 3),
+            f(row.pm_secs, 3),
+            f(row.pm_psnr, 2)
         );
         rows.push(row);
         if sheet.is_some() {
@@ -337,8 +394,8 @@ fn main() -> Res<()> {
 
     println!("\nmedians per kind (texture for `outpaint`: hole vs known region of the result)");
     println!(
-        "{:<12} {:>3} {:>7} {:>7} {:>6} {:>7} {:>6}",
-        "kind", "n", "time_s", "psnr", "ssim", "texture", "seam"
+        "{:<12} {:>3} {:>7} {:>7} {:>6} {:>7} {:>6} {:>7} {:>7} {:>7}",
+        "kind", "n", "time_s", "psnr", "ssim", "texture", "seam", "pm_s", "pm_psnr", "t/pm_t"
     );
     let mut kinds: Vec<String> = rows.iter().map(|r| r.kind.clone()).collect();
     kinds.dedup();
@@ -355,14 +412,17 @@ fn main() -> Res<()> {
             }
         };
         println!(
-            "{:<12} {:>3} {:>7} {:>7} {:>6} {:>7} {:>6}",
+            "{:<12} {:>3} {:>7} {:>7} {:>6} {:>7} {:>6} {:>7} {:>7} {:>7}",
             k,
             rs.len(),
             m(&|r| Some(r.secs)),
             m(&|r| r.psnr),
             m(&|r| r.ssim),
             m(&|r| Some(r.texture)),
-            m(&|r| r.seam)
+            m(&|r| r.seam),
+            m(&|r| r.pm_secs),
+            m(&|r| r.pm_psnr),
+            m(&|r| r.pm_secs.map(|p| r.secs / p.max(1e-9)))
         );
     }
     println!(

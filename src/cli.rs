@@ -224,6 +224,9 @@ pub struct EditArgs {
         conflicts_with = "output"
     )]
     pub output_dir: Option<PathBuf>,
+    /// Quality of JPEG output files, 1-100 [default: 95]
+    #[arg(long, value_name = "Q", value_parser = clap::value_parser!(u8).range(1..=100), help_heading = "Output")]
+    pub jpeg_quality: Option<u8>,
     /// Overwrite existing output files
     #[arg(long, help_heading = "Output")]
     pub force: bool,

@@ -102,13 +102,31 @@ pub fn finish(
     sink: Sink<'_>,
     record: &mut EditRecord,
 ) -> Result<Finished> {
+    finish_with(
+        job,
+        generated,
+        sink,
+        &image_io::EncodeOptions::default(),
+        record,
+    )
+}
+
+/// [`finish`] with encoder settings: the input's ICC profile (kept in JPEG and PNG outputs) and
+/// the JPEG quality.
+pub fn finish_with(
+    job: &EditJob,
+    generated: Result<EngineOutput>,
+    sink: Sink<'_>,
+    encode: &image_io::EncodeOptions,
+    record: &mut EditRecord,
+) -> Result<Finished> {
     let result = generated.and_then(|out| {
         record.request_ids = out
             .calls
             .iter()
             .filter_map(|c| c.request_id.clone())
             .collect();
-        deliver(job, &out, sink, record)
+        deliver(job, &out, sink, encode, record)
     });
     match &result {
         Ok(f) => match &f.withheld {
@@ -124,6 +142,7 @@ fn deliver(
     job: &EditJob,
     out: &EngineOutput,
     sink: Sink<'_>,
+    encode: &image_io::EncodeOptions,
     record: &mut EditRecord,
 ) -> Result<Finished> {
     let withheld = out.withheld_message();
@@ -153,7 +172,7 @@ fn deliver(
     match sink {
         Sink::Memory => {
             for im in &mut images {
-                let png = image_io::encode(&im.image, ImageFormat::Png)?;
+                let png = image_io::encode_with(&im.image, ImageFormat::Png, encode)?;
                 record.output_images_size_bytes += png.len() as u64;
                 im.bytes = Some(png);
             }
@@ -169,10 +188,8 @@ fn deliver(
             // Encode everything first so a failure leaves no partial set of files.
             let mut encoded = Vec::with_capacity(images.len());
             for (path, im) in paths.iter().zip(&images) {
-                encoded.push(image_io::encode(
-                    &im.image,
-                    image_io::format_for_path(path)?,
-                )?);
+                let format = image_io::format_for_path(path)?;
+                encoded.push(image_io::encode_with(&im.image, format, encode)?);
             }
             for ((path, bytes), im) in paths.iter().zip(&encoded).zip(&mut images) {
                 image_io::write_atomic(path, bytes, force)?;
@@ -196,7 +213,7 @@ fn deliver(
                         .map_or(Ok(()), |d| {
                             std::fs::create_dir_all(d).map_err(|e| Error::io(d, e))
                         })
-                        .and_then(|()| image_io::encode(&im.image, ImageFormat::Png))
+                        .and_then(|()| image_io::encode_with(&im.image, ImageFormat::Png, encode))
                         .and_then(|bytes| {
                             image_io::write_atomic(path, &bytes, false)?;
                             Ok(bytes.len() as u64)

@@ -17,19 +17,90 @@ impl Engine for LocalEngine {
     }
 
     async fn run(&self, job: &PreparedJob, ctx: &RunContext) -> Result<EngineOutput> {
-        let job = job.clone();
+        // The engine reads and changes only the hole's region (its bounding box plus the
+        // source margin): copy that crop to the worker, not the whole canvas.
+        let size = job.image.dimensions();
+        let region = local::input_region(&job.mask, size, &LocalParams::default());
+        let Some([x, y, w, h]) = region else {
+            // nothing selected (or a mask of another size): every result is the input
+            let images = job
+                .seeds
+                .iter()
+                .map(|&seed| Generated {
+                    image: job.image.clone(),
+                    seed,
+                })
+                .collect();
+            return Ok(EngineOutput {
+                images,
+                ..EngineOutput::default()
+            });
+        };
+        let started = std::time::Instant::now();
+        let image = image::imageops::crop_imm(&job.image, x, y, w, h).to_image();
+        let mask = image::imageops::crop_imm(&job.mask, x, y, w, h).to_image();
+        let seeds = job.seeds.clone();
         let ctx = ctx.clone();
-        tokio::task::spawn_blocking(move || run_blocking(&job, &ctx))
+        let filled = tokio::task::spawn_blocking(move || fill_seeds(&image, &mask, &seeds, &ctx))
             .await
-            .map_err(|e| Error::Engine(format!("local engine crashed: {e}")))?
+            .map_err(|e| Error::Engine(format!("local engine crashed: {e}")))??;
+        tracing::debug!(
+            stage = "engine",
+            ms = started.elapsed().as_secs_f64() * 1e3,
+            region = format!("{w}x{h}+{x}+{y}"),
+            "local engine filled the hole's region"
+        );
+        let images = filled
+            .into_iter()
+            .map(|g| Generated {
+                image: paste_filled(&job.image, &job.mask, &g.image, x, y),
+                seed: g.seed,
+            })
+            .collect();
+        Ok(EngineOutput {
+            images,
+            ..EngineOutput::default()
+        })
     }
 }
 
-/// Runs the embedded engine on the current thread, one seed after another.
-pub fn run_blocking(job: &PreparedJob, ctx: &RunContext) -> Result<EngineOutput> {
-    let images = job.seeds.len();
+/// `image` with the pixels under `mask` (non-zero) taken from `filled`, a crop whose top-left
+/// corner sits at (`x0`, `y0`).
+fn paste_filled(
+    image: &image::RgbImage,
+    mask: &image::GrayImage,
+    filled: &image::RgbImage,
+    x0: u32,
+    y0: u32,
+) -> image::RgbImage {
+    let mut out = image.clone();
+    let w = image.width() as usize;
+    let (cw, ch) = (filled.width() as usize, filled.height() as usize);
+    let (x0, y0) = (x0 as usize, y0 as usize);
+    let (m, src) = (mask.as_raw(), filled.as_raw());
+    let dst: &mut [u8] = &mut out;
+    for y in 0..ch {
+        let row = (y0 + y) * w + x0;
+        let mrow = &m[row..row + cw];
+        let drow = &mut dst[row * 3..(row + cw) * 3];
+        let srow = &src[y * cw * 3..(y + 1) * cw * 3];
+        for (x, _) in mrow.iter().enumerate().filter(|(_, v)| **v != 0) {
+            drow[x * 3..x * 3 + 3].copy_from_slice(&srow[x * 3..x * 3 + 3]);
+        }
+    }
+    out
+}
+
+/// One filled image per seed, on the current thread, one seed after another.
+fn fill_seeds(
+    image: &image::RgbImage,
+    mask: &image::GrayImage,
+    seeds: &[u64],
+    ctx: &RunContext,
+) -> Result<Vec<Generated>> {
+    let images = seeds.len();
     let mut out = Vec::with_capacity(images);
-    for (i, &seed) in job.seeds.iter().enumerate() {
+    for (i, &seed) in seeds.iter().enumerate() {
         let params = LocalParams {
             seed,
             ..LocalParams::default()
@@ -50,12 +121,9 @@ pub fn run_blocking(job: &PreparedJob, ctx: &RunContext) -> Result<EngineOutput>
         if ctx.is_cancelled() {
             return Err(super::cancelled());
         }
-        let image = local::inpaint(&job.image, &job.mask, &params, &report, &ctx.cancel)
+        let image = local::inpaint(image, mask, &params, &report, &ctx.cancel)
             .map_err(|_| super::cancelled())?;
         out.push(Generated { image, seed });
     }
-    Ok(EngineOutput {
-        images: out,
-        ..EngineOutput::default()
-    })
+    Ok(out)
 }

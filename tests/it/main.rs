@@ -16,6 +16,7 @@ mod fuzz_corpus;
 mod kills;
 #[cfg(feature = "lambda")]
 mod lambda;
+mod large;
 mod limits;
 mod mfa;
 mod original_lambda;

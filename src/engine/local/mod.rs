@@ -197,6 +197,27 @@ impl std::fmt::Display for Cancelled {
 
 impl std::error::Error for Cancelled {}
 
+/// The part of the image that [`inpaint`] reads and may change for `mask`: the hole's bounding
+/// box plus the source margin, clamped to the image, as `[x, y, width, height]`; `None` when the
+/// mask selects nothing (or its size differs from `size`). Running [`inpaint`] on this crop of the
+/// image and mask gives the same pixels as running it on the whole image, so callers with large
+/// images can copy only the crop.
+pub fn input_region(mask: &GrayImage, size: (u32, u32), params: &LocalParams) -> Option<[u32; 4]> {
+    if mask.dimensions() != size {
+        return None;
+    }
+    let (w, h) = (mask.width() as usize, mask.height() as usize);
+    let bb = bbox(mask.as_raw(), w, h)?;
+    let c = expand(bb, source_margin(bb, params), w, h);
+    Some([c.x0 as u32, c.y0 as u32, c.w() as u32, c.h() as u32])
+}
+
+fn source_margin(bb: pyramid::Rect, params: &LocalParams) -> usize {
+    params
+        .min_source_margin
+        .max((params.source_margin.max(0.0) * bb.w().max(bb.h()) as f32) as usize)
+}
+
 /// Fill every pixel whose mask value is > 0 ("may change"); pixels with mask 0
 /// come back bit-identical. `mask` must have the image's size (a mismatched
 /// mask returns the image unchanged in release builds).
@@ -221,21 +242,19 @@ pub fn inpaint(
     let Some(bb) = bbox(m, w, h) else {
         return Ok(out);
     };
-    let margin = params
-        .min_source_margin
-        .max((params.source_margin.max(0.0) * bb.w().max(bb.h()) as f32) as usize);
-    let crop = expand(bb, margin, w, h);
+    let crop = expand(bb, source_margin(bb, params), w, h);
     let mut base = crop_level(image.as_raw(), m, w, crop);
     base.add_texture_channel(params.texture_weight, params.texture_radius);
     let result = run_pyramid(base, params, progress, cancel)?;
     let buf: &mut [u8] = &mut out;
+    let cw = crop.w();
     for y in 0..crop.h() {
-        for x in 0..crop.w() {
-            let si = (crop.y0 + y) * w + crop.x0 + x;
-            if m[si] != 0 {
-                let di = y * crop.w() + x;
-                buf[si * 3..si * 3 + 3].copy_from_slice(&result.img[di * CH..di * CH + 3]);
-            }
+        let row = (crop.y0 + y) * w + crop.x0;
+        let mrow = &m[row..row + cw];
+        let drow = &mut buf[row * 3..(row + cw) * 3];
+        let srow = &result.img[y * cw * CH..(y + 1) * cw * CH];
+        for (x, _) in mrow.iter().enumerate().filter(|(_, v)| **v != 0) {
+            drow[x * 3..x * 3 + 3].copy_from_slice(&srow[x * CH..x * CH + 3]);
         }
     }
     Ok(out)
@@ -271,9 +290,9 @@ fn run_pyramid(
     // Thin holes need few levels: stop once the hole's depth (largest
     // distance to a known pixel) would drop below `min_hole_depth`.
     let wl = &pyr[work];
-    let depth = pyramid::hole_distance(&wl.hole, wl.w, wl.h)
-        .into_iter()
-        .fold(0.0f32, f32::max);
+    // kept for the finest level's loop below (the hole masks never change)
+    let mut work_dist = Some(pyramid::hole_distance(&wl.hole, wl.w, wl.h));
+    let depth = work_dist.iter().flatten().copied().fold(0.0f32, f32::max);
     let by_depth = (depth / p.min_hole_depth.max(0.5)).max(1.0).log2().floor() as usize;
     let mut coarsest = (work + p.max_levels.max(1) - 1)
         .min(work + by_depth)
@@ -344,7 +363,10 @@ fn run_pyramid(
             p.coarse_locality
         };
         let loc = locality * (1u64 << k.min(30)) as f32;
-        let hole_dist = pyramid::hole_distance(&lvl.hole, lvl.w, lvl.h);
+        let hole_dist = match work_dist.take_if(|_| k == work) {
+            Some(d) => d,
+            None => pyramid::hole_distance(&lvl.hole, lvl.w, lvl.h),
+        };
         let anchor = anchor_src.as_ref().map(|c| {
             let min_depth = p.anchor_depth / (1u64 << k.min(30)) as f32;
             pyramid::texture_anchor(c, lvl, &hole_dist, min_depth, p.texture_anchor)

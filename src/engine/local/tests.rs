@@ -292,3 +292,29 @@ fn downscaled_work_level_for_huge_crops() {
     let again = inpaint(&input, &mask, &p, &no_progress, &CancellationToken::new()).expect("ok");
     assert_eq!(out, again);
 }
+
+/// The engine on the crop `input_region` names gives the same pixels as on the whole image, so
+/// callers may copy only that crop out of a large photo.
+#[test]
+fn the_input_region_alone_gives_the_same_fill() {
+    let (w, h) = (420, 300);
+    let img = checker(w, h);
+    let mask = rect_mask(w, h, 250, 90, 40);
+    let p = LocalParams::default();
+    let [x, y, cw, ch] = input_region(&mask, (w, h), &p).expect("a hole");
+    // 40 px hole + 64 px margin on each side, clamped to the image
+    assert_eq!([x, y, cw, ch], [186, 26, 168, 168]);
+    let whole = run(&img, &mask, 5);
+    let sub = image::imageops::crop_imm(&img, x, y, cw, ch).to_image();
+    let sub_mask = image::imageops::crop_imm(&mask, x, y, cw, ch).to_image();
+    let part = run(&sub, &sub_mask, 5);
+    for (px, py, p) in part.enumerate_pixels() {
+        assert_eq!(
+            p,
+            whole.get_pixel(x + px, y + py),
+            "({px}, {py}) of the region"
+        );
+    }
+    assert_eq!(input_region(&GrayImage::new(w, h), (w, h), &p), None);
+    assert_eq!(input_region(&mask, (w + 1, h), &p), None);
+}
