@@ -45,6 +45,10 @@ pub struct Decoded {
     /// The embedded ICC colour profile, if any: written into JPEG and PNG outputs by
     /// [`encode_with`] so colours look the same as in the input.
     pub icc_profile: Option<Vec<u8>>,
+    /// The EXIF orientation (2..=8) the image was stored with; `image` is already upright.
+    /// JPEG outputs are written back in this orientation with the same tag (see
+    /// [`EncodeOptions::exif_orientation`]). None: no tag, or 1 (stored upright).
+    pub exif_orientation: Option<u8>,
 }
 
 impl DecodeLimits {
@@ -102,6 +106,9 @@ pub fn decode_bytes(bytes: &[u8], name: &str, limits: &DecodeLimits) -> Result<D
         ));
     }
     let orientation = decoder.orientation().ok();
+    let exif_orientation = orientation
+        .map(image::metadata::Orientation::to_exif)
+        .filter(|&o| o != 1);
     let icc_profile = decoder
         .icc_profile()
         .ok()
@@ -148,6 +155,7 @@ pub fn decode_bytes(bytes: &[u8], name: &str, limits: &DecodeLimits) -> Result<D
         format,
         notes,
         icc_profile,
+        exif_orientation,
     })
 }
 
@@ -268,6 +276,40 @@ pub struct EncodeOptions {
     pub jpeg_quality: Option<u8>,
     /// ICC colour profile to embed (JPEG and PNG), usually the input's.
     pub icc_profile: Option<Vec<u8>>,
+    /// EXIF orientation (2..=8) for JPEG outputs, usually the input's: the upright image is
+    /// written in that stored orientation with the same Orientation tag, so viewers show it
+    /// upright and the tag is what the input had. PNG outputs are written upright with no tag.
+    pub exif_orientation: Option<u8>,
+}
+
+/// `upright` turned back into the orientation a file with EXIF orientation `stored` keeps its
+/// pixels in: the inverse of what reading applies (rotations by 90 degrees swap; the flips and
+/// transposes are their own inverse).
+fn to_stored_orientation(
+    upright: &image::RgbImage,
+    stored: image::metadata::Orientation,
+) -> image::RgbImage {
+    use image::metadata::Orientation as O;
+    let inverse = match stored {
+        O::Rotate90 => O::Rotate270,
+        O::Rotate270 => O::Rotate90,
+        other => other,
+    };
+    let mut img = DynamicImage::ImageRgb8(upright.clone());
+    img.apply_orientation(inverse);
+    img.into_rgb8()
+}
+
+/// A JPEG APP1 segment's data: a minimal EXIF block holding only the Orientation tag.
+fn exif_orientation_segment(orientation: u8) -> Vec<u8> {
+    let mut d = b"Exif\0\0".to_vec();
+    // TIFF header, big endian, first IFD at offset 8
+    d.extend_from_slice(&[b'M', b'M', 0, 42, 0, 0, 0, 8]);
+    // one entry: tag 0x0112 Orientation, type SHORT (3), count 1, the value left-aligned
+    d.extend_from_slice(&[0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, orientation, 0, 0]);
+    // no next IFD
+    d.extend_from_slice(&[0, 0, 0, 0]);
+    d
 }
 
 /// Encodes an image in memory; JPEG drops alpha (flattened over white).
@@ -298,11 +340,6 @@ pub fn encode_with(
                 ));
             }
             let (w, h) = (image.width(), image.height());
-            let (Ok(w16), Ok(h16)) = (u16::try_from(w), u16::try_from(h)) else {
-                return Err(fail(&format_args!(
-                    "{w}x{h} is larger than JPEG allows (65535 pixels a side); write a PNG instead"
-                )));
-            };
             let owned;
             let rgb = match image {
                 DynamicImage::ImageRgb8(rgb) => rgb,
@@ -311,9 +348,31 @@ pub fn encode_with(
                     &owned
                 }
             };
+            let stored = opts
+                .exif_orientation
+                .and_then(image::metadata::Orientation::from_exif)
+                .filter(|&o| o != image::metadata::Orientation::NoTransforms);
+            let turned;
+            let rgb = match stored {
+                Some(o) => {
+                    turned = to_stored_orientation(rgb, o);
+                    &turned
+                }
+                None => rgb,
+            };
+            let (Ok(w16), Ok(h16)) = (u16::try_from(rgb.width()), u16::try_from(rgb.height()))
+            else {
+                return Err(fail(&format_args!(
+                    "{w}x{h} is larger than JPEG allows (65535 pixels a side); write a PNG instead"
+                )));
+            };
             // about 1.5 bits a pixel at quality 95: one allocation for most photos
             let mut out = Vec::with_capacity(rgb.as_raw().len() / 5);
             let mut enc = jpeg_encoder::Encoder::new(&mut out, quality);
+            if let Some(o) = stored {
+                enc.add_app_segment(1, exif_orientation_segment(o.to_exif()))
+                    .map_err(|e| fail(&e))?;
+            }
             if let Some(icc) = opts.icc_profile.as_deref() {
                 enc.add_icc_profile(icc).map_err(|e| fail(&e))?;
             }
@@ -600,6 +659,7 @@ mod tests {
         let opts = EncodeOptions {
             jpeg_quality: None,
             icc_profile: Some(icc.clone()),
+            ..EncodeOptions::default()
         };
         let bytes = encode_with(&img, ImageFormat::Jpeg, &opts).unwrap();
         let back = decode_bytes(&bytes, "out.jpg", &DecodeLimits::default()).unwrap();
@@ -629,6 +689,7 @@ mod tests {
         let low = EncodeOptions {
             jpeg_quality: Some(30),
             icc_profile: None,
+            ..EncodeOptions::default()
         };
         let small = encode_with(&img, ImageFormat::Jpeg, &low).unwrap();
         assert!(small.len() < bytes.len() - icc.len());
@@ -643,12 +704,57 @@ mod tests {
     }
 
     #[test]
+    fn jpeg_output_keeps_the_exif_orientation_and_shows_the_same_picture() {
+        // not square, so a wrong turn shows in the size too
+        let upright = image::RgbImage::from_fn(48, 32, |x, y| {
+            image::Rgb([(x * 5) as u8, (y * 7) as u8, if x < 24 { 40 } else { 220 }])
+        });
+        let img = DynamicImage::ImageRgb8(upright.clone());
+        for o in 1..=8u8 {
+            let opts = EncodeOptions {
+                exif_orientation: Some(o),
+                ..EncodeOptions::default()
+            };
+            let bytes = encode_with(&img, ImageFormat::Jpeg, &opts).unwrap();
+            let back = decode_bytes(&bytes, "out.jpg", &DecodeLimits::default()).unwrap();
+            // 1 (upright) is written with no tag, as read
+            let tag = (o != 1).then_some(o);
+            assert_eq!(back.exif_orientation, tag, "orientation {o}");
+            let back = back.image.to_rgb8();
+            assert_eq!(back.dimensions(), upright.dimensions(), "orientation {o}");
+            let worst = back
+                .as_raw()
+                .iter()
+                .zip(upright.as_raw())
+                .map(|(a, b)| a.abs_diff(*b))
+                .max()
+                .unwrap();
+            assert!(worst <= 24, "orientation {o}: off by {worst}");
+            // the pixels are stored turned: for 5..=8 the stored frame is 32x48
+            let raw = image::load_from_memory_with_format(&bytes, ImageFormat::Jpeg).unwrap();
+            let stored = (raw.width(), raw.height());
+            let turned = if o >= 5 { (32, 48) } else { (48, 32) };
+            assert_eq!(stored, turned, "orientation {o}");
+        }
+        // PNG outputs stay upright with no tag
+        let opts = EncodeOptions {
+            exif_orientation: Some(6),
+            ..EncodeOptions::default()
+        };
+        let png = encode_with(&img, ImageFormat::Png, &opts).unwrap();
+        let png = decode_bytes(&png, "out.png", &DecodeLimits::default()).unwrap();
+        assert_eq!(png.exif_orientation, None);
+        assert_eq!(png.image.to_rgb8(), upright);
+    }
+
+    #[test]
     fn a_jpeg_quality_out_of_range_is_refused() {
         let img = DynamicImage::ImageRgb8(image::RgbImage::new(8, 8));
         for q in [0, 101] {
             let opts = EncodeOptions {
                 jpeg_quality: Some(q),
                 icc_profile: None,
+                ..EncodeOptions::default()
             };
             let e = encode_with(&img, ImageFormat::Jpeg, &opts)
                 .unwrap_err()

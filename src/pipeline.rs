@@ -1,6 +1,8 @@
 //! The stages between an `EditJob` and files: prepare the engine's input, then composite each
 //! result back into the untouched source at its original resolution.
 
+use std::sync::Arc;
+
 use image::{DynamicImage, Rgb, RgbImage, Rgba, RgbaImage};
 
 use crate::engine::{Generated, PreparedJob};
@@ -18,6 +20,47 @@ pub fn prepare(job: &EditJob) -> PreparedJob {
         image::imageops::replace(&mut canvas, &rgb, i64::from(p.x), i64::from(p.y));
         canvas
     };
+    prepared(job, Arc::new(image))
+}
+
+/// Like [`prepare`], without a copy of the source when the engine's input is the source itself
+/// (an RGB source on a canvas of its own size, as every inpainting of a JPEG): its pixels move
+/// into the prepared job, and `job.source` is an empty image until [`restore`] gives them back.
+/// For a 48 MP photo this saves a 144 MB copy while the engine runs.
+pub fn prepare_lent(job: &mut EditJob) -> PreparedJob {
+    let p = job.placement;
+    let lendable = matches!(&job.source, DynamicImage::ImageRgb8(rgb)
+        if p.is_identity(rgb.width(), rgb.height()));
+    if !lendable {
+        return prepare(job);
+    }
+    let size = (job.source.width(), job.source.height());
+    let DynamicImage::ImageRgb8(rgb) = std::mem::replace(
+        &mut job.source,
+        DynamicImage::ImageRgb8(RgbImage::new(0, 0)),
+    ) else {
+        // checked above
+        return prepare(job);
+    };
+    let mut out = prepared(job, Arc::new(rgb));
+    out.source_size = size;
+    out
+}
+
+/// Gives back to `job` the source pixels [`prepare_lent`] moved into `prepared` (a no-op when
+/// nothing was lent). The pixels are moved back, or copied when an engine still holds them.
+pub fn restore(job: &mut EditJob, prepared: PreparedJob) {
+    let lent = job.source.width() == 0
+        && job.source.height() == 0
+        && (prepared.image.width(), prepared.image.height()) == prepared.source_size
+        && prepared.source_size != (0, 0);
+    if lent {
+        let rgb = Arc::try_unwrap(prepared.image).unwrap_or_else(|shared| (*shared).clone());
+        job.source = DynamicImage::ImageRgb8(rgb);
+    }
+}
+
+fn prepared(job: &EditJob, image: Arc<RgbImage>) -> PreparedJob {
     PreparedJob {
         image,
         mask: job.mask.0.clone(),
@@ -206,6 +249,35 @@ mod tests {
         }
         .build(source, "t.png")
         .unwrap()
+    }
+
+    #[test]
+    fn a_lent_source_is_the_engines_input_and_comes_back_unchanged() {
+        let src = RgbImage::from_fn(9, 7, |x, y| Rgb([x as u8 * 20, y as u8 * 30, 7]));
+        let mut j = job(DynamicImage::ImageRgb8(src.clone()), Some(1));
+        let copied = prepare(&j);
+        let lent = prepare_lent(&mut j);
+        // the same input as a copy, without one
+        assert_eq!(*lent.image, *copied.image);
+        assert_eq!(lent.mask, copied.mask);
+        assert_eq!(lent.source_size, (9, 7));
+        assert_eq!(j.source.width(), 0);
+        restore(&mut j, lent);
+        assert_eq!(j.source, DynamicImage::ImageRgb8(src.clone()));
+        // an engine still holding the pixels: they come back as a copy
+        let lent = prepare_lent(&mut j);
+        let held = std::sync::Arc::clone(&lent.image);
+        restore(&mut j, lent);
+        assert_eq!(j.source, DynamicImage::ImageRgb8(src));
+        assert_eq!(*held, *copied.image);
+        // a source with alpha is flattened into a copy, and the job keeps its source
+        let rgba = DynamicImage::ImageRgba8(RgbaImage::from_pixel(9, 7, Rgba([10, 20, 30, 128])));
+        let mut j = job(rgba.clone(), None);
+        let p = prepare_lent(&mut j);
+        assert_eq!(j.source, rgba);
+        assert_eq!(*p.image, *prepare(&j).image);
+        restore(&mut j, p);
+        assert_eq!(j.source, rgba);
     }
 
     #[test]

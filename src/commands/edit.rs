@@ -351,10 +351,11 @@ fn edit_one(
         }
     }
     let decode_ms = ms(t0);
-    // the input's colour profile goes into the output files
+    // the input's colour profile goes into the output files, and its EXIF orientation into JPEGs
     let encode_opts = image_io::EncodeOptions {
         jpeg_quality: args.jpeg_quality,
         icc_profile: decoded.icc_profile,
+        exif_orientation: decoded.exif_orientation,
     };
 
     let mut shapes = args.rect.clone();
@@ -412,7 +413,7 @@ fn edit_one(
             upscaler: args.upscaler,
         },
     };
-    let job = options.build(decoded.image, &name)?;
+    let mut job = options.build(decoded.image, &name)?;
     let target = match plan {
         Some(p) => Target::Files(p.outputs.clone()),
         None => output_targets(args, input, job.num_images, &HashSet::new())?,
@@ -467,7 +468,9 @@ fn edit_one(
         mask::save_mask(&job.mask, path, args.force)?;
     }
 
-    let prepared = pipeline::prepare(&job);
+    // the engine's input shares the source's pixels (no full-size copy while the engine runs);
+    // `restore` gives them back to the job for compositing
+    let prepared = pipeline::prepare_lent(&mut job);
     let bar = ctx.bar.clone();
     let status_bar = ctx.bar.clone();
     let quiet = args.quiet;
@@ -497,9 +500,9 @@ fn edit_one(
         .rt
         .block_on(run_ctx.unless_cancelled(ctx.engine.run(&prepared, &run_ctx)))
         .and_then(|r| r);
-    // the engine's copy of the canvas is not needed for compositing: free it before the output
-    // is made (a 48 MP photo's canvas and mask are about 190 MB)
-    drop(prepared);
+    // the source's pixels back to the job, and the engine's copy of the mask freed before the
+    // output is made (a 48 MP photo's mask is 48 MB)
+    pipeline::restore(&mut job, prepared);
     record.generation_time_ms = ms(t_engine);
     let sink = match &target {
         Target::Stdout => Sink::Memory,

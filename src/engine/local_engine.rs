@@ -27,7 +27,7 @@ impl Engine for LocalEngine {
                 .seeds
                 .iter()
                 .map(|&seed| Generated {
-                    image: job.image.clone(),
+                    image: (*job.image).clone(),
                     seed,
                 })
                 .collect();
@@ -37,7 +37,7 @@ impl Engine for LocalEngine {
             });
         };
         let started = std::time::Instant::now();
-        let image = image::imageops::crop_imm(&job.image, x, y, w, h).to_image();
+        let image = image::imageops::crop_imm(&*job.image, x, y, w, h).to_image();
         let mask = image::imageops::crop_imm(&job.mask, x, y, w, h).to_image();
         let seeds = job.seeds.clone();
         let ctx = ctx.clone();

@@ -30,7 +30,7 @@ async fn silent_server() -> (String, tokio::sync::mpsc::UnboundedReceiver<()>) {
 fn job() -> PreparedJob {
     let (w, h) = (256u32, 256u32);
     PreparedJob {
-        image: crate::common::textured(w, h),
+        image: crate::common::textured(w, h).into(),
         mask: GrayImage::from_fn(w, h, |x, _| Luma([if x < 128 { 255 } else { 0 }])),
         mode: Mode::Inpaint,
         prompt: Some("grass".into()),

@@ -213,6 +213,59 @@ fn every_exif_orientation_is_applied() {
     }
 }
 
+/// A JPEG decoded as a viewer shows it (EXIF orientation applied), with its orientation tag.
+fn upright_jpeg(p: &std::path::Path) -> (RgbImage, u8) {
+    use image::ImageDecoder as _;
+    let mut dec = image::ImageReader::open(p)
+        .unwrap()
+        .with_guessed_format()
+        .unwrap()
+        .into_decoder()
+        .unwrap();
+    let o = dec.orientation().unwrap();
+    let mut img = DynamicImage::from_decoder(dec).unwrap();
+    img.apply_orientation(o);
+    (img.to_rgb8(), o.to_exif())
+}
+
+#[test]
+fn a_jpeg_with_an_exif_orientation_is_written_with_the_same_orientation() {
+    // stored 64x40 with orientation 6 (rotate 90 clockwise to show): shown 40x64
+    let stored = RgbImage::from_fn(64, 40, |x, y| {
+        Rgb([(x * 4) as u8, (y * 6) as u8, if x < 32 { 60 } else { 190 }])
+    });
+    let sb = Sandbox::new();
+    std::fs::write(sb.path("in.jpg"), jpeg_bytes(&stored, Some(6))).unwrap();
+    let rect = (10, 20, 12, 12);
+    let r = format!("{},{},{},{}", rect.0, rect.1, rect.2, rect.3);
+    for out in ["out.jpg", "out.png"] {
+        sb.cmd()
+            .args(["edit", "in.jpg", "--rect", &r, "--seed", "1", "-o", out])
+            .assert()
+            .success();
+    }
+    let (input, tag_in) = upright_jpeg(&sb.path("in.jpg"));
+    let (jpeg, tag) = upright_jpeg(&sb.path("out.jpg"));
+    assert_eq!((tag_in, tag), (6, 6), "the JPEG output keeps orientation 6");
+    // stored turned back, as the input was
+    let raw = load_rgb(&sb.path("out.jpg"));
+    assert_eq!(raw.dimensions(), (64, 40));
+    // shown as the edited upright result (the PNG output: upright, no tag), as far as JPEG allows
+    let png = load_rgb(&sb.path("out.png"));
+    assert_eq!(jpeg.dimensions(), (40, 64));
+    let diff: u64 = jpeg
+        .as_raw()
+        .iter()
+        .zip(png.as_raw())
+        .map(|(a, b)| u64::from(a.abs_diff(*b)))
+        .sum();
+    let mean = diff as f64 / jpeg.as_raw().len() as f64;
+    assert!(mean < 2.0, "mean difference {mean} from the upright result");
+    // outside the selection the picture is the input's
+    same_outside(&input, &jpeg, rect, 12);
+    same_outside(&input, &png, rect, 0);
+}
+
 #[test]
 fn a_mask_claiming_a_huge_size_is_refused_by_name_before_decoding() {
     let sb = Sandbox::new();

@@ -436,13 +436,13 @@ fn window(job: &PreparedJob) -> Result<(fit::Window, RgbImage, GrayImage)> {
             send_w: w,
             send_h: h,
         };
-        return Ok((whole, job.image.clone(), job.mask.clone()));
+        return Ok((whole, (*job.image).clone(), job.mask.clone()));
     }
     if job.model.family == crate::model::Family::StabilityOutpaint {
         let plan = fit::outpaint(job.model, &job.placement, job.source_size)?;
         return Ok((
             plan.window(&job.placement),
-            job.image.clone(),
+            (*job.image).clone(),
             job.mask.clone(),
         ));
     }
@@ -707,7 +707,7 @@ mod tests {
         assert!(spec.lifecycle.is_living());
         let (w, h) = (320u32, 320u32);
         let job = PreparedJob {
-            image: RgbImage::new(w, h),
+            image: RgbImage::new(w, h).into(),
             mask: GrayImage::from_fn(w, h, |x, _| image::Luma([if x < 160 { 255 } else { 0 }])),
             mode: Mode::Inpaint,
             prompt: Some("grass".into()),

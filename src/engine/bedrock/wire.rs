@@ -188,7 +188,7 @@ fn stability_input(job: &PreparedJob, image: &RgbImage) -> Result<(RgbImage, Opt
     let plan = fit::outpaint(job.model, &job.placement, job.source_size)?;
     let (sw, sh) = job.source_size;
     let p = job.placement;
-    let src = image::imageops::crop_imm(&job.image, p.x, p.y, sw, sh).to_image();
+    let src = image::imageops::crop_imm(&*job.image, p.x, p.y, sw, sh).to_image();
     let src = if (plan.input_w, plan.input_h) == (sw, sh) {
         src
     } else {
@@ -528,7 +528,7 @@ mod polarity_fixtures {
         // generate = the left half, keep = the right half
         let mask = GrayImage::from_fn(w, h, |x, _| image::Luma([if x < 32 { 255 } else { 0 }]));
         PreparedJob {
-            image: RgbImage::new(w, h),
+            image: RgbImage::new(w, h).into(),
             mask,
             mode,
             prompt: Some("p".into()),
@@ -706,7 +706,7 @@ mod doc_fixtures {
             image::Luma([if x < cw / 2 && y < ch / 2 { 255 } else { 0 }])
         });
         PreparedJob {
-            image: RgbImage::from_fn(cw, ch, |x, y| image::Rgb([x as u8, y as u8, 9])),
+            image: RgbImage::from_fn(cw, ch, |x, y| image::Rgb([x as u8, y as u8, 9])).into(),
             mask,
             mode,
             prompt: Some("artificer of time and space".into()),
@@ -906,10 +906,10 @@ mod doc_fixtures {
         let id = "us.stability.stable-image-inpaint-v1:0";
         let mut j = prepared(id, Mode::Inpaint, (256, 256), Placement::identity(256, 256));
         // noise: PNG cannot compress it
-        j.image = RgbImage::from_fn(256, 256, |x, y| {
+        j.image = std::sync::Arc::new(RgbImage::from_fn(256, 256, |x, y| {
             let n = (x.wrapping_mul(2654435761) ^ y.wrapping_mul(40503)).rotate_left(7);
             image::Rgb([n as u8, (n >> 8) as u8, (n >> 16) as u8])
-        });
+        }));
         let sent = |limit: usize| -> Vec<u8> {
             let r = stability_requests_within(&j, &j.image, &j.mask, limit).unwrap();
             image_io::decode_base64_or_data_url(r[0].body.json()["image"].as_str().unwrap(), "i")
