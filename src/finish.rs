@@ -120,13 +120,13 @@ pub fn finish_with(
     encode: &image_io::EncodeOptions,
     record: &mut EditRecord,
 ) -> Result<Finished> {
-    let result = generated.and_then(|out| {
+    let result = generated.and_then(|mut out| {
         record.request_ids = out
             .calls
             .iter()
             .filter_map(|c| c.request_id.clone())
             .collect();
-        deliver(job, &out, sink, encode, record)
+        deliver(job, &mut out, sink, encode, record)
     });
     match &result {
         Ok(f) => match &f.withheld {
@@ -140,7 +140,7 @@ pub fn finish_with(
 
 fn deliver(
     job: &EditJob,
-    out: &EngineOutput,
+    out: &mut EngineOutput,
     sink: Sink<'_>,
     encode: &image_io::EncodeOptions,
     record: &mut EditRecord,
@@ -150,7 +150,8 @@ fn deliver(
         return Err(Error::Engine("the engine returned no image".into()));
     }
     let started = Instant::now();
-    let composed = pipeline::finish_output(job, out);
+    // each result is composited in its own buffer (no second full-size image)
+    let composed = pipeline::finish_output_owned(job, out);
     let made = |i: usize, image: DynamicImage| {
         let call = out.call_for(i);
         FinishedImage {
