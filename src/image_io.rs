@@ -289,15 +289,28 @@ fn to_stored_orientation(
     upright: &image::RgbImage,
     stored: image::metadata::Orientation,
 ) -> image::RgbImage {
+    use image::imageops as ops;
     use image::metadata::Orientation as O;
-    let inverse = match stored {
-        O::Rotate90 => O::Rotate270,
-        O::Rotate270 => O::Rotate90,
-        other => other,
-    };
-    let mut img = DynamicImage::ImageRgb8(upright.clone());
-    img.apply_orientation(inverse);
-    img.into_rgb8()
+    // one new buffer, made from `upright` directly (no copy of it first)
+    match stored {
+        O::NoTransforms => upright.clone(),
+        O::Rotate90 => ops::rotate270(upright),
+        O::Rotate180 => ops::rotate180(upright),
+        O::Rotate270 => ops::rotate90(upright),
+        O::FlipHorizontal => ops::flip_horizontal(upright),
+        O::FlipVertical => ops::flip_vertical(upright),
+        // a transpose and an anti-transpose: each its own inverse, made as reading makes it
+        O::Rotate90FlipH => {
+            let mut t = ops::rotate90(upright);
+            ops::flip_horizontal_in_place(&mut t);
+            t
+        }
+        O::Rotate270FlipH => {
+            let mut t = ops::rotate270(upright);
+            ops::flip_horizontal_in_place(&mut t);
+            t
+        }
+    }
 }
 
 /// A JPEG APP1 segment's data: a minimal EXIF block holding only the Orientation tag.
