@@ -135,9 +135,9 @@ pub(super) fn patch_pixels(w: usize, h: usize, r: usize, p: (usize, usize)) -> u
 
 impl Ctx<'_> {
     #[inline]
-    fn dist(&self, i: usize, q: u32, bound: u32) -> u32 {
+    fn dist(&self, p: (usize, usize), q: u32, bound: u32) -> u32 {
         let q = q as usize;
-        let (p, q) = ((i % self.w, i / self.w), (q % self.w, q / self.w));
+        let q = (q % self.w, q / self.w);
         let pen = if self.locality > 0.0 {
             let d = (p.0.abs_diff(q.0).pow(2) + p.1.abs_diff(q.1).pow(2)) as f32;
             (d.sqrt() * self.locality) as u32
@@ -171,7 +171,7 @@ pub(super) fn init_random(ctx: &Ctx, seed: u64) -> Field {
                 if ctx.target[i] {
                     let q = ctx.random_valid(&mut rng);
                     nrow[x] = q;
-                    drow[x] = ctx.dist(i, q, u32::MAX);
+                    drow[x] = ctx.dist((x, y), q, u32::MAX);
                 }
             }
         });
@@ -188,7 +188,7 @@ pub(super) fn recompute_dist(ctx: &Ctx, f: &mut Field) {
         .for_each(|(y, (drow, nrow))| {
             for x in 0..w {
                 if nrow[x] != NONE {
-                    drow[x] = ctx.dist(y * w + x, nrow[x], u32::MAX);
+                    drow[x] = ctx.dist((x, y), nrow[x], u32::MAX);
                 }
             }
         });
@@ -226,7 +226,7 @@ pub(super) fn upsample_field(coarse: &Field, cw: usize, ch: usize, ctx: &Ctx, se
                     q = ctx.random_valid(&mut rng);
                 }
                 nrow[x] = q;
-                drow[x] = ctx.dist(i, q, u32::MAX);
+                drow[x] = ctx.dist((x, y), q, u32::MAX);
             }
         });
     Field { nnf, dist }
@@ -263,7 +263,7 @@ pub(super) fn pm_pass(ctx: &Ctx, f: &mut Field, forward: bool, seed: u64, max_ra
                     let mut bd = dist[li];
                     let consider = |q: u32, best: &mut u32, bd: &mut u32| {
                         if q != *best && ctx.valid[q as usize] {
-                            let d = ctx.dist(i, q, *bd);
+                            let d = ctx.dist((x, y), q, *bd);
                             if d < *bd {
                                 *best = q;
                                 *bd = d;
