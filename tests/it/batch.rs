@@ -26,26 +26,10 @@ fn serve_bedrock(faults: &[&str]) -> Server {
 }
 
 /// The environment that points the bedrock engine at `server` with throwaway credentials.
-fn bedrock_env(sb: &Sandbox, server: &Server) -> Vec<(String, String)> {
-    [
-        ("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", server.url.clone()),
-        ("AWS_ACCESS_KEY_ID", "AKIDIMGEDITTEST".into()),
-        ("AWS_SECRET_ACCESS_KEY", "imgedit-test-secret".into()),
-        ("AWS_REGION", "us-east-1".into()),
-        ("AWS_EC2_METADATA_DISABLED", "true".into()),
-        (
-            "AWS_CONFIG_FILE",
-            sb.path("no-aws-config").display().to_string(),
-        ),
-        (
-            "AWS_SHARED_CREDENTIALS_FILE",
-            sb.path("no-aws-credentials").display().to_string(),
-        ),
-        ("IMGEDIT_BEDROCK_RETRY_BASE_MS", "10".into()),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v))
-    .collect()
+fn bedrock_env(sb: &Sandbox, server: &Server) -> Vec<(&'static str, String)> {
+    let mut env = crate::common::bedrock_client_env(sb, &server.url);
+    env.push(("IMGEDIT_BEDROCK_RETRY_BASE_MS", "10".into()));
+    env
 }
 
 /// `imgedit edit in --engine bedrock --model TITAN_V1 --rect ... ARGS` against `server`.

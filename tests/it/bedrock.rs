@@ -24,13 +24,7 @@ fn stand_in_with(extra: &[&str]) -> Server {
 /// `imgedit edit --engine bedrock` pointed at the server with throwaway credentials.
 fn edit(sb: &Sandbox, server: &Server) -> Command {
     let mut c = sb.cmd();
-    c.env("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", &server.url)
-        .env("AWS_ACCESS_KEY_ID", "AKIDIMGEDITTEST")
-        .env("AWS_SECRET_ACCESS_KEY", "imgedit-test-secret")
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_CONFIG_FILE", sb.path("no-aws-config"))
-        .env("AWS_SHARED_CREDENTIALS_FILE", sb.path("no-aws-credentials"))
+    c.envs(crate::common::bedrock_client_env(sb, &server.url))
         .env_remove("AWS_PROFILE")
         .env_remove("AWS_BEARER_TOKEN_BEDROCK")
         .env("IMGEDIT_BEDROCK_RETRY_BASE_MS", "10")

@@ -469,3 +469,23 @@ pub fn small_request() -> Value {
     b["num_images"] = json!(1);
     b
 }
+
+/// The environment that points an AWS SDK client (the bedrock engine) at the emulated Bedrock at
+/// `url`, with throwaway credentials and no AWS files or instance metadata from the machine.
+pub fn bedrock_client_env(sb: &Sandbox, url: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", url.to_string()),
+        ("AWS_ACCESS_KEY_ID", "AKIDIMGEDITTEST".into()),
+        ("AWS_SECRET_ACCESS_KEY", "imgedit-test-secret".into()),
+        ("AWS_REGION", "us-east-1".into()),
+        ("AWS_EC2_METADATA_DISABLED", "true".into()),
+        (
+            "AWS_CONFIG_FILE",
+            sb.path("no-aws-config").display().to_string(),
+        ),
+        (
+            "AWS_SHARED_CREDENTIALS_FILE",
+            sb.path("no-aws-credentials").display().to_string(),
+        ),
+    ]
+}

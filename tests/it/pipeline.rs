@@ -158,24 +158,11 @@ fn a_multibyte_prompt_over_a_living_models_limit_is_counted_in_characters_everyw
     );
 }
 
-/// Environment for a client of the emulated Bedrock at `upstream`.
+/// Environment for a client of the emulated Bedrock at `upstream`, one attempt per call.
 fn bedrock_env(sb: &Sandbox, upstream: &Server) -> Vec<(&'static str, String)> {
-    vec![
-        ("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", upstream.url.clone()),
-        ("AWS_ACCESS_KEY_ID", "AKIDIMGEDITTEST".into()),
-        ("AWS_SECRET_ACCESS_KEY", "imgedit-test-secret".into()),
-        ("AWS_REGION", "us-east-1".into()),
-        ("AWS_EC2_METADATA_DISABLED", "true".into()),
-        (
-            "AWS_CONFIG_FILE",
-            sb.path("no-aws-config").display().to_string(),
-        ),
-        (
-            "AWS_SHARED_CREDENTIALS_FILE",
-            sb.path("no-aws-credentials").display().to_string(),
-        ),
-        ("IMGEDIT_BEDROCK_MAX_ATTEMPTS", "1".into()),
-    ]
+    let mut env = crate::common::bedrock_client_env(sb, &upstream.url);
+    env.push(("IMGEDIT_BEDROCK_MAX_ATTEMPTS", "1".into()));
+    env
 }
 
 /// An `/image-edit` server on the Bedrock engine, in front of an emulated Bedrock whose first
