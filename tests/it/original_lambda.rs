@@ -713,55 +713,15 @@ fn throttled_500s_are_retried_once_after_a_longer_wait() {
 
 #[test]
 fn the_tui_shows_unconfirmed_seeds_request_ids_and_the_warning() {
-    use imgedit::engine::{EngineKind, EngineSettings, api::ApiSettings};
-    use imgedit::tui::action::{Action, Command, Effect};
-    use imgedit::tui::effects::Runner;
-
     let api = Original::start();
     let dir = tempfile::tempdir().unwrap();
-    let rt = crate::common::rt();
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let (etx, _erx) = std::sync::mpsc::channel();
-    let runner = Runner {
-        tx,
-        rt: rt.handle().clone(),
-        encoder: etx,
-        data_dir: dir.path().to_path_buf(),
-        limits: imgedit::image_io::DecodeLimits::default(),
-        settings: EngineSettings {
-            api: ApiSettings {
-                url: Some(api.url.clone()),
-                token: Some("t".into()),
-                ..Default::default()
-            },
-            ..Default::default()
-        },
-        engines: Default::default(),
-    };
+    let mut runner = crate::tui::ApiRunner::new(&api.url, dir.path());
     let mut app = crate::tui::with_rect();
     app.work_dir = Some(dir.path().join("work"));
-    app.params.engine = EngineKind::Api;
+    app.params.engine = imgedit::engine::EngineKind::Api;
     app.params.model = None;
     app.params.num_images = 2;
-    // one job to its end: every action it sends goes through update
-    let mut run = |app: &mut imgedit::tui::app::App| {
-        let fx = crate::tui::step(app, Action::Cmd(Command::Run));
-        let Some(Effect::Run(req)) = fx.into_iter().next() else {
-            panic!("Run starts a job: {}", app.status.text)
-        };
-        runner.start(Effect::Run(req));
-        loop {
-            let action = rt
-                .block_on(async { tokio::time::timeout(Duration::from_secs(60), rx.recv()).await })
-                .unwrap()
-                .unwrap();
-            let end = matches!(action, Action::JobEnded { .. });
-            crate::tui::step(app, action);
-            if end {
-                break;
-            }
-        }
-    };
+    let mut run = |app: &mut imgedit::tui::app::App| runner.run(app);
     run(&mut app);
     let log = api.log();
     assert_eq!(log.len(), 1);

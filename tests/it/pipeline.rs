@@ -2,8 +2,6 @@
 //! value) whether it comes from the command line, `/image-edit` or the TUI, each in its own
 //! words; and a withheld image is logged the same way by all three.
 
-use std::time::Duration;
-
 use image::DynamicImage;
 use serde_json::{Value, json};
 
@@ -271,50 +269,12 @@ fn a_withheld_image_is_logged_the_same_way_by_all_three() {
 /// One TUI job on the sample with a rectangle, two images, through the api engine at `url`, to
 /// its end; the history goes to `data_dir`.
 fn run_tui_job(url: &str, data_dir: &std::path::Path) {
-    use imgedit::engine::{EngineKind, EngineSettings, api::ApiSettings};
-    use imgedit::tui::action::{Action, Command, Effect};
-    use imgedit::tui::effects::Runner;
-
-    let rt = crate::common::rt();
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let (etx, _erx) = std::sync::mpsc::channel();
-    let runner = Runner {
-        tx,
-        rt: rt.handle().clone(),
-        encoder: etx,
-        data_dir: data_dir.to_path_buf(),
-        limits: imgedit::image_io::DecodeLimits::default(),
-        settings: EngineSettings {
-            api: ApiSettings {
-                url: Some(url.to_string()),
-                token: Some("t".into()),
-                ..Default::default()
-            },
-            ..Default::default()
-        },
-        engines: Default::default(),
-    };
     let mut app = crate::tui::with_rect();
     app.work_dir = Some(data_dir.join("work"));
-    app.params.engine = EngineKind::Api;
+    app.params.engine = imgedit::engine::EngineKind::Api;
     app.params.num_images = 2;
     app.params.prompt = "a cat".into();
-    let fx = crate::tui::step(&mut app, Action::Cmd(Command::Run));
-    let Some(Effect::Run(req)) = fx.into_iter().next() else {
-        panic!("Run starts a job: {}", app.status.text)
-    };
-    runner.start(Effect::Run(req));
-    loop {
-        let action = rt
-            .block_on(async { tokio::time::timeout(Duration::from_secs(60), rx.recv()).await })
-            .unwrap()
-            .unwrap();
-        let end = matches!(action, Action::JobEnded { .. });
-        crate::tui::step(&mut app, action);
-        if end {
-            break;
-        }
-    }
+    crate::tui::ApiRunner::new(url, data_dir).run(&mut app);
 }
 
 /// Text built from pieces of 1 to 4 bytes (and a combining mark), of a length near `around`

@@ -492,3 +492,65 @@ impl std::io::Write for Counter {
         Ok(())
     }
 }
+
+/// The TUI's effect runner with the api engine at `url` (token "t"), its history in `data_dir`:
+/// the real runner, driven in-process.
+pub(crate) struct ApiRunner {
+    rt: tokio::runtime::Runtime,
+    rx: tokio::sync::mpsc::UnboundedReceiver<Action>,
+    runner: imgedit::tui::effects::Runner,
+    _encoder: std::sync::mpsc::Receiver<imgedit::tui::effects::EncodeJob>,
+}
+
+impl ApiRunner {
+    pub(crate) fn new(url: &str, data_dir: &Path) -> Self {
+        use imgedit::engine::{EngineSettings, api::ApiSettings};
+        let rt = crate::common::rt();
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let (etx, erx) = std::sync::mpsc::channel();
+        let runner = imgedit::tui::effects::Runner {
+            tx,
+            rt: rt.handle().clone(),
+            encoder: etx,
+            data_dir: data_dir.to_path_buf(),
+            limits: imgedit::image_io::DecodeLimits::default(),
+            settings: EngineSettings {
+                api: ApiSettings {
+                    url: Some(url.to_string()),
+                    token: Some("t".into()),
+                    ..Default::default()
+                },
+                ..Default::default()
+            },
+            engines: Default::default(),
+        };
+        ApiRunner {
+            rt,
+            rx,
+            runner,
+            _encoder: erx,
+        }
+    }
+
+    /// Presses Run and takes the job to its end: every action it sends goes through update.
+    pub(crate) fn run(&mut self, app: &mut App) {
+        let fx = step(app, Action::Cmd(Command::Run));
+        let Some(Effect::Run(req)) = fx.into_iter().next() else {
+            panic!("Run starts a job: {}", app.status.text)
+        };
+        self.runner.start(Effect::Run(req));
+        loop {
+            let rx = &mut self.rx;
+            let action = self
+                .rt
+                .block_on(async { tokio::time::timeout(Duration::from_secs(60), rx.recv()).await })
+                .unwrap()
+                .unwrap();
+            let end = matches!(action, Action::JobEnded { .. });
+            step(app, action);
+            if end {
+                break;
+            }
+        }
+    }
+}
