@@ -93,7 +93,8 @@ pub struct Finished {
 }
 
 /// Finishes a run of `job`: the engine's outcome becomes images at `sink` and the record says
-/// what happened. The record is a success only when every image asked for arrived and was kept;
+/// what happened. Every image keeps the source file's metadata (`job.metadata`: colour profile,
+/// EXIF orientation and fields, as [`image_io::encode_with`] writes them per format). The record is a success only when every image asked for arrived and was kept;
 /// withheld images make it a failure with the reason, whoever the front end is. An engine error,
 /// or no image and nothing withheld, is an error (and recorded as one).
 pub fn finish(
@@ -102,24 +103,21 @@ pub fn finish(
     sink: Sink<'_>,
     record: &mut EditRecord,
 ) -> Result<Finished> {
-    finish_with(
-        job,
-        generated,
-        sink,
-        &image_io::EncodeOptions::default(),
-        record,
-    )
+    finish_with(job, generated, sink, None, record)
 }
 
-/// [`finish`] with encoder settings: the input's ICC profile (kept in JPEG and PNG outputs) and
-/// the JPEG quality.
+/// [`finish`] with a JPEG quality for JPEG files (None: the default).
 pub fn finish_with(
     job: &EditJob,
     generated: Result<EngineOutput>,
     sink: Sink<'_>,
-    encode: &image_io::EncodeOptions,
+    jpeg_quality: Option<u8>,
     record: &mut EditRecord,
 ) -> Result<Finished> {
+    let encode = &image_io::EncodeOptions {
+        jpeg_quality,
+        metadata: job.metadata.clone(),
+    };
     let result = generated.and_then(|mut out| {
         record.request_ids = out
             .calls

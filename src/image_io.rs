@@ -35,6 +35,23 @@ impl Default for DecodeLimits {
     }
 }
 
+/// What of an input file's metadata its outputs keep (see [`encode_with`] for what each output
+/// format gets).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Metadata {
+    /// The embedded ICC colour profile, if any: written into JPEG and PNG outputs so colours look
+    /// the same as in the input.
+    pub icc_profile: Option<Vec<u8>>,
+    /// The EXIF orientation (2..=8) the image was stored with; the decoded image is already
+    /// upright. JPEG outputs are written back in this orientation with the same tag. None: no
+    /// tag, or 1 (stored upright).
+    pub exif_orientation: Option<u8>,
+    /// The input's EXIF block (a TIFF structure: camera, date, GPS, exposure...), its embedded
+    /// thumbnail removed (see [`crate::exif::without_thumbnail`]). None: the input had none, or
+    /// one that could not be read (a note says so).
+    pub exif: Option<Vec<u8>>,
+}
+
 /// A decoded image together with what the user should be told about the decoding.
 #[derive(Debug, Clone)]
 pub struct Decoded {
@@ -42,13 +59,8 @@ pub struct Decoded {
     pub format: ImageFormat,
     /// Notes such as "16-bit PNG converted to 8 bits"; printed once on stderr by the CLI.
     pub notes: Vec<String>,
-    /// The embedded ICC colour profile, if any: written into JPEG and PNG outputs by
-    /// [`encode_with`] so colours look the same as in the input.
-    pub icc_profile: Option<Vec<u8>>,
-    /// The EXIF orientation (2..=8) the image was stored with; `image` is already upright.
-    /// JPEG outputs are written back in this orientation with the same tag (see
-    /// [`EncodeOptions::exif_orientation`]). None: no tag, or 1 (stored upright).
-    pub exif_orientation: Option<u8>,
+    /// The colour profile, orientation and EXIF fields that outputs of this image keep.
+    pub metadata: Metadata,
 }
 
 impl DecodeLimits {
@@ -115,6 +127,28 @@ pub fn decode_bytes(bytes: &[u8], name: &str, limits: &DecodeLimits) -> Result<D
         .flatten()
         .filter(|p| !p.is_empty());
     let mut notes = Vec::new();
+    let exif = decoder
+        .exif_metadata()
+        .ok()
+        .flatten()
+        .filter(|b| !b.is_empty())
+        .and_then(|b| match crate::exif::without_thumbnail(&b) {
+            Ok(kept) => {
+                if kept.len() > crate::exif::MAX_JPEG_EXIF_BYTES {
+                    notes.push(format!(
+                        "{name}: its EXIF block ({} bytes) is larger than a JPEG can hold: JPEG outputs keep only its orientation",
+                        kept.len()
+                    ));
+                }
+                Some(kept)
+            }
+            Err(why) => {
+                notes.push(format!(
+                    "{name}: its EXIF block is not kept in the outputs (only its orientation is): {why}"
+                ));
+                None
+            }
+        });
     if is_animated(bytes, format) {
         notes.push(format!(
             "{name}: animated {}: only the first frame is used",
@@ -154,8 +188,11 @@ pub fn decode_bytes(bytes: &[u8], name: &str, limits: &DecodeLimits) -> Result<D
         image,
         format,
         notes,
-        icc_profile,
-        exif_orientation,
+        metadata: Metadata {
+            icc_profile,
+            exif_orientation,
+            exif,
+        },
     })
 }
 
@@ -274,12 +311,18 @@ pub const DEFAULT_JPEG_QUALITY: u8 = 95;
 pub struct EncodeOptions {
     /// JPEG quality 1..=100 (None: [`DEFAULT_JPEG_QUALITY`]).
     pub jpeg_quality: Option<u8>,
-    /// ICC colour profile to embed (JPEG and PNG), usually the input's.
-    pub icc_profile: Option<Vec<u8>>,
-    /// EXIF orientation (2..=8) for JPEG outputs, usually the input's: the upright image is
-    /// written in that stored orientation with the same Orientation tag, so viewers show it
-    /// upright and the tag is what the input had. PNG outputs are written upright with no tag.
-    pub exif_orientation: Option<u8>,
+    /// What of the input's metadata to keep, usually all of it.
+    pub metadata: Metadata,
+}
+
+impl EncodeOptions {
+    /// The default settings, keeping `metadata`.
+    pub fn keeping(metadata: Metadata) -> Self {
+        EncodeOptions {
+            jpeg_quality: None,
+            metadata,
+        }
+    }
 }
 
 /// `upright` turned back into the orientation a file with EXIF orientation `stored` keeps its
@@ -325,6 +368,58 @@ fn exif_orientation_segment(orientation: u8) -> Vec<u8> {
     d
 }
 
+/// The APP1 segment of a JPEG output whose pixels are stored `width` x `height` in EXIF
+/// `orientation`: the input's EXIF block with its Orientation tag and pixel size set to match,
+/// or, when there is none that fits (none, over a segment's size, or without an Orientation tag
+/// while the pixels are turned), a block holding only the orientation. None: nothing to write.
+fn jpeg_exif_segment(
+    meta: &Metadata,
+    orientation: u8,
+    (width, height): (u32, u32),
+) -> Option<Vec<u8>> {
+    let kept = meta
+        .exif
+        .as_deref()
+        .filter(|b| b.len() <= crate::exif::MAX_JPEG_EXIF_BYTES)
+        .and_then(|b| {
+            let mut b = b.to_vec();
+            if !crate::exif::set_orientation(&mut b, orientation) && orientation != 1 {
+                return None;
+            }
+            crate::exif::set_dimensions(&mut b, width, height);
+            Some(b)
+        });
+    match kept {
+        Some(block) => {
+            let mut d = b"Exif\0\0".to_vec();
+            d.extend_from_slice(&block);
+            Some(d)
+        }
+        None if orientation != 1 => Some(exif_orientation_segment(orientation)),
+        None => None,
+    }
+}
+
+/// Writes a PNG or WebP output, whose pixels are upright, with the input's colour profile and its
+/// EXIF block, that block's Orientation set to 1 (where it has the tag) and its pixel size to the
+/// output's.
+fn write_upright(
+    image: &DynamicImage,
+    mut enc: impl image::ImageEncoder,
+    meta: &Metadata,
+) -> std::result::Result<(), String> {
+    if let Some(icc) = &meta.icc_profile {
+        enc.set_icc_profile(icc.clone())
+            .map_err(|e| e.to_string())?;
+    }
+    if let Some(mut exif) = meta.exif.clone() {
+        crate::exif::set_orientation(&mut exif, 1);
+        crate::exif::set_dimensions(&mut exif, image.width(), image.height());
+        enc.set_exif_metadata(exif).map_err(|e| e.to_string())?;
+    }
+    image.write_with_encoder(enc).map_err(|e| e.to_string())
+}
+
 /// Encodes an image in memory; JPEG drops alpha (flattened over white).
 pub fn encode(image: &DynamicImage, format: ImageFormat) -> Result<Vec<u8>> {
     encode_with(image, format, &EncodeOptions::default())
@@ -361,7 +456,8 @@ pub fn encode_with(
                     &owned
                 }
             };
-            let stored = opts
+            let meta = &opts.metadata;
+            let stored = meta
                 .exif_orientation
                 .and_then(image::metadata::Orientation::from_exif)
                 .filter(|&o| o != image::metadata::Orientation::NoTransforms);
@@ -382,11 +478,11 @@ pub fn encode_with(
             // about 1.5 bits a pixel at quality 95: one allocation for most photos
             let mut out = Vec::with_capacity(rgb.as_raw().len() / 5);
             let mut enc = jpeg_encoder::Encoder::new(&mut out, quality);
-            if let Some(o) = stored {
-                enc.add_app_segment(1, exif_orientation_segment(o.to_exif()))
-                    .map_err(|e| fail(&e))?;
+            let orientation = stored.map_or(1, image::metadata::Orientation::to_exif);
+            if let Some(app1) = jpeg_exif_segment(meta, orientation, rgb.dimensions()) {
+                enc.add_app_segment(1, app1).map_err(|e| fail(&e))?;
             }
-            if let Some(icc) = opts.icc_profile.as_deref() {
+            if let Some(icc) = meta.icc_profile.as_deref() {
                 enc.add_icc_profile(icc).map_err(|e| fail(&e))?;
             }
             enc.encode(rgb.as_raw(), w16, h16, jpeg_encoder::ColorType::Rgb)
@@ -394,14 +490,15 @@ pub fn encode_with(
             out
         }
         ImageFormat::Png => {
-            use image::ImageEncoder as _;
-            use image::codecs::png::PngEncoder;
             let mut out = Vec::new();
-            let mut enc = PngEncoder::new(&mut out);
-            if let Some(icc) = &opts.icc_profile {
-                enc.set_icc_profile(icc.clone()).map_err(|e| fail(&e))?;
-            }
-            image.write_with_encoder(enc).map_err(|e| fail(&e))?;
+            let enc = image::codecs::png::PngEncoder::new(&mut out);
+            write_upright(image, enc, &opts.metadata).map_err(|e| fail(&e))?;
+            out
+        }
+        ImageFormat::WebP => {
+            let mut out = Vec::new();
+            let enc = image::codecs::webp::WebPEncoder::new_lossless(&mut out);
+            write_upright(image, enc, &opts.metadata).map_err(|e| fail(&e))?;
             out
         }
         _ => {
@@ -669,14 +766,13 @@ mod tests {
             image::Rgb([(x * 4) as u8, (y * 5) as u8, ((x * y) % 251) as u8])
         }));
         let icc: Vec<u8> = (0..3000u32).map(|i| (i % 251) as u8).collect();
-        let opts = EncodeOptions {
-            jpeg_quality: None,
+        let opts = EncodeOptions::keeping(Metadata {
             icc_profile: Some(icc.clone()),
-            ..EncodeOptions::default()
-        };
+            ..Metadata::default()
+        });
         let bytes = encode_with(&img, ImageFormat::Jpeg, &opts).unwrap();
         let back = decode_bytes(&bytes, "out.jpg", &DecodeLimits::default()).unwrap();
-        assert_eq!(back.icc_profile.as_deref(), Some(&icc[..]));
+        assert_eq!(back.metadata.icc_profile.as_deref(), Some(&icc[..]));
         // quality 95 by default; a low quality is smaller and further off
         let err = |b: &DynamicImage| {
             let (a, b) = (img.to_rgb8(), b.to_rgb8());
@@ -701,18 +797,17 @@ mod tests {
         );
         let low = EncodeOptions {
             jpeg_quality: Some(30),
-            icc_profile: None,
             ..EncodeOptions::default()
         };
         let small = encode_with(&img, ImageFormat::Jpeg, &low).unwrap();
         assert!(small.len() < bytes.len() - icc.len());
         let small = decode_bytes(&small, "low.jpg", &DecodeLimits::default()).unwrap();
-        assert!(small.icc_profile.is_none());
+        assert!(small.metadata.icc_profile.is_none());
         assert!(err(&small.image) > err(&back.image));
         // the PNG path carries the profile too
         let png = encode_with(&img, ImageFormat::Png, &opts).unwrap();
         let png = decode_bytes(&png, "out.png", &DecodeLimits::default()).unwrap();
-        assert_eq!(png.icc_profile.as_deref(), Some(&icc[..]));
+        assert_eq!(png.metadata.icc_profile.as_deref(), Some(&icc[..]));
         assert_eq!(png.image.to_rgb8(), img.to_rgb8());
     }
 
@@ -724,15 +819,15 @@ mod tests {
         });
         let img = DynamicImage::ImageRgb8(upright.clone());
         for o in 1..=8u8 {
-            let opts = EncodeOptions {
+            let opts = EncodeOptions::keeping(Metadata {
                 exif_orientation: Some(o),
-                ..EncodeOptions::default()
-            };
+                ..Metadata::default()
+            });
             let bytes = encode_with(&img, ImageFormat::Jpeg, &opts).unwrap();
             let back = decode_bytes(&bytes, "out.jpg", &DecodeLimits::default()).unwrap();
             // 1 (upright) is written with no tag, as read
             let tag = (o != 1).then_some(o);
-            assert_eq!(back.exif_orientation, tag, "orientation {o}");
+            assert_eq!(back.metadata.exif_orientation, tag, "orientation {o}");
             let back = back.image.to_rgb8();
             assert_eq!(back.dimensions(), upright.dimensions(), "orientation {o}");
             let worst = back
@@ -750,14 +845,103 @@ mod tests {
             assert_eq!(stored, turned, "orientation {o}");
         }
         // PNG outputs stay upright with no tag
-        let opts = EncodeOptions {
+        let opts = EncodeOptions::keeping(Metadata {
             exif_orientation: Some(6),
-            ..EncodeOptions::default()
-        };
+            ..Metadata::default()
+        });
         let png = encode_with(&img, ImageFormat::Png, &opts).unwrap();
         let png = decode_bytes(&png, "out.png", &DecodeLimits::default()).unwrap();
-        assert_eq!(png.exif_orientation, None);
+        assert_eq!(png.metadata.exif_orientation, None);
         assert_eq!(png.image.to_rgb8(), upright);
+    }
+
+    /// A JPEG of `img` with `exif` (a TIFF block) in an APP1 segment after SOI.
+    fn jpeg_with_exif(img: &image::RgbImage, exif: &[u8]) -> Vec<u8> {
+        let mut plain = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut plain, 95)
+            .encode_image(img)
+            .unwrap();
+        let mut out = plain[..2].to_vec();
+        out.extend_from_slice(&[0xFF, 0xE1]);
+        out.extend_from_slice(&((exif.len() + 8) as u16).to_be_bytes());
+        out.extend_from_slice(b"Exif\0\0");
+        out.extend_from_slice(exif);
+        out.extend_from_slice(&plain[2..]);
+        out
+    }
+
+    #[test]
+    fn outputs_keep_every_exif_field_but_the_thumbnail() {
+        use crate::exif::tests::block;
+        let limits = DecodeLimits::default();
+        // stored 40x24 with orientation 6: shown 24x40
+        let stored =
+            image::RgbImage::from_fn(40, 24, |x, y| image::Rgb([x as u8 * 6, y as u8 * 9, 80]));
+        for le in [true, false] {
+            let (exif, thumb) = block(le);
+            let input = jpeg_with_exif(&stored, &exif);
+            let d = decode_bytes(&input, "in.jpg", &limits).unwrap();
+            assert!(d.notes.is_empty(), "{:?}", d.notes);
+            assert_eq!(d.metadata.exif_orientation, Some(6));
+            let kept = d.metadata.exif.clone().unwrap();
+            assert_eq!(crate::exif::next_ifd(&kept), Some(0));
+            assert_eq!((d.image.width(), d.image.height()), (24, 40));
+            let opts = EncodeOptions::keeping(d.metadata.clone());
+            // JPEG: the block as it was (thumbnail gone), orientation 6, pixels stored 40x24
+            let jpeg = encode_with(&d.image, ImageFormat::Jpeg, &opts).unwrap();
+            let mut dec = image::codecs::jpeg::JpegDecoder::new(Cursor::new(&jpeg)).unwrap();
+            let back = dec.exif_metadata().unwrap().unwrap();
+            assert_eq!(crate::exif::orientation(&back), Some(6));
+            assert_eq!(crate::exif::next_ifd(&back), Some(0));
+            assert!(back.windows(6).any(|w| w == b"Canon\0"), "Make kept");
+            assert_eq!(back.len(), exif.len());
+            assert!(
+                back[thumb.clone()].iter().all(|&b| b == 0),
+                "thumbnail gone"
+            );
+            assert_eq!(dec.dimensions(), (40, 24));
+            // PNG: upright, the same fields with orientation 1
+            let png = encode_with(&d.image, ImageFormat::Png, &opts).unwrap();
+            let mut dec = image::codecs::png::PngDecoder::new(Cursor::new(&png)).unwrap();
+            let back = dec.exif_metadata().unwrap().unwrap();
+            assert_eq!(crate::exif::orientation(&back), Some(1));
+            assert!(back.windows(6).any(|w| w == b"Canon\0"), "Make kept");
+            let again = decode_bytes(&png, "out.png", &limits).unwrap();
+            assert_eq!(again.metadata.exif_orientation, None);
+            assert_eq!((again.image.width(), again.image.height()), (24, 40));
+            // and a PNG input's eXIf goes on into a JPEG output, turned back
+            let jpeg = encode_with(
+                &again.image,
+                ImageFormat::Jpeg,
+                &EncodeOptions::keeping(again.metadata),
+            )
+            .unwrap();
+            let mut dec = image::codecs::jpeg::JpegDecoder::new(Cursor::new(&jpeg)).unwrap();
+            let back = dec.exif_metadata().unwrap().unwrap();
+            assert_eq!(crate::exif::orientation(&back), Some(1));
+            assert!(back.windows(6).any(|w| w == b"Canon\0"));
+        }
+        // a truncated block: a note, no EXIF fields, but the orientation the decoder read
+        let (exif, _) = block(false);
+        let d = decode_bytes(&jpeg_with_exif(&stored, &exif[..100]), "cut.jpg", &limits).unwrap();
+        assert!(d.metadata.exif.is_none());
+        assert!(
+            d.notes
+                .iter()
+                .any(|n| n.starts_with("cut.jpg: its EXIF block") && n.contains("second IFD")),
+            "{:?}",
+            d.notes
+        );
+        assert_eq!(d.metadata.exif_orientation, Some(6));
+        let jpeg = encode_with(
+            &d.image,
+            ImageFormat::Jpeg,
+            &EncodeOptions::keeping(d.metadata),
+        )
+        .unwrap();
+        let back = decode_bytes(&jpeg, "out.jpg", &limits).unwrap();
+        assert_eq!(back.metadata.exif_orientation, Some(6));
+        assert!(!jpeg.windows(5).any(|w| w == b"Canon"));
     }
 
     #[test]
@@ -766,7 +950,6 @@ mod tests {
         for q in [0, 101] {
             let opts = EncodeOptions {
                 jpeg_quality: Some(q),
-                icc_profile: None,
                 ..EncodeOptions::default()
             };
             let e = encode_with(&img, ImageFormat::Jpeg, &opts)

@@ -7,7 +7,7 @@ use image::DynamicImage;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::image_io::DecodeLimits;
+use crate::image_io::{DecodeLimits, Metadata};
 use crate::input_err;
 use crate::mask::{self, Mask, Shape};
 use crate::model::ModelSpec;
@@ -394,6 +394,10 @@ pub struct EditJob {
     pub quality: Option<Quality>,
     pub model: &'static ModelSpec,
     pub tool: ToolOptions,
+    /// The source file's colour profile, EXIF orientation and EXIF fields, which every output
+    /// keeps (`finish` encodes with them, whoever the front end is). Empty from
+    /// [`JobOptions::build`]; the front end sets the decoded file's.
+    pub metadata: Metadata,
 }
 
 /// Everything except the source image that a job needs.
@@ -622,6 +626,7 @@ impl JobOptions {
             quality: self.quality,
             model: self.model,
             tool: self.tool.clone(),
+            metadata: Metadata::default(),
         };
         job.validate()?;
         Ok(job)

@@ -11,6 +11,7 @@ pub mod config;
 pub mod config_import;
 pub mod engine;
 pub mod error;
+pub mod exif;
 pub mod files;
 pub mod finish;
 pub mod image_io;

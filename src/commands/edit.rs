@@ -351,12 +351,6 @@ fn edit_one(
         }
     }
     let decode_ms = ms(t0);
-    // the input's colour profile goes into the output files, and its EXIF orientation into JPEGs
-    let encode_opts = image_io::EncodeOptions {
-        jpeg_quality: args.jpeg_quality,
-        icc_profile: decoded.icc_profile,
-        exif_orientation: decoded.exif_orientation,
-    };
 
     let mut shapes = args.rect.clone();
     shapes.extend(args.polygon.iter().cloned());
@@ -414,6 +408,8 @@ fn edit_one(
         },
     };
     let mut job = options.build(decoded.image, &name)?;
+    // the outputs keep the input's colour profile, EXIF orientation and fields
+    job.metadata = decoded.metadata;
     let target = match plan {
         Some(p) => Target::Files(p.outputs.clone()),
         None => output_targets(args, input, job.num_images, &HashSet::new())?,
@@ -508,7 +504,7 @@ fn edit_one(
         Target::Stdout => Sink::Memory,
         Target::Files(paths) => Sink::Files { paths, force },
     };
-    let result = finish::finish_with(&job, generated, sink, &encode_opts, &mut record);
+    let result = finish::finish_with(&job, generated, sink, args.jpeg_quality, &mut record);
     if let Err(e) = ctx.log.append(&record) {
         ctx.bar
             .suspend(|| eprintln!("warning: the edit was not recorded in the history: {e}"));

@@ -18,6 +18,7 @@ mod kills;
 mod lambda;
 mod large;
 mod limits;
+mod metadata;
 mod mfa;
 mod original_lambda;
 mod pipeline;
