@@ -9,7 +9,6 @@ use std::time::{Duration, Instant};
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use image::DynamicImage;
 use serde_json::json;
 
 use super::body::{self, BodyError};
@@ -529,14 +528,15 @@ fn build_job(
     // A Stability tool does one mode; its living siblings serve the others.
     let model = crate::model::for_mode(named, job_mode);
     let field = |f: &str, m: String| Failure::field(FieldError::new(f, m));
-    let decode = |f: &str, s: &str| -> Result<DynamicImage, Failure> {
+    let decode = |f: &str, s: &str| -> Result<image_io::Decoded, Failure> {
         let bytes = image_io::decode_base64_or_data_url(s, f)
             .map_err(|e| field(f, strip_field(&e.to_string(), f)))?;
         image_io::decode_bytes(&bytes, f, limits)
-            .map(|d| d.image)
             .map_err(|e| field(f, strip_field(&e.to_string(), f)))
     };
-    let source = decode("base_image", &r.base_image)?;
+    let decoded = decode("base_image", &r.base_image)?;
+    // the answer keeps the image's colour profile (a Display-P3 phone photo) and EXIF fields
+    let (source, metadata) = (decoded.image, decoded.metadata);
     let (w, h) = (source.width(), source.height());
     let mut options = JobOptions {
         selection: Selection::default(),
@@ -563,7 +563,7 @@ fn build_job(
     let selection_mask = match &r.mask {
         None => None,
         Some(m) => {
-            let img = decode("mask", m)?;
+            let img = decode("mask", m)?.image;
             if (img.width(), img.height()) != (w, h) {
                 return Err(field(
                     "mask",
@@ -605,9 +605,11 @@ fn build_job(
         ..Selection::default()
     };
     options.mode = Some(mode);
-    options
+    let mut job = options
         .build(source, "base_image")
-        .map_err(|e| job_failure(e, r))
+        .map_err(|e| job_failure(e, r))?;
+    job.metadata = metadata;
+    Ok(job)
 }
 
 /// A job the library refused, as this API answers it: a broken rule names its JSON field and

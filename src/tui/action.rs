@@ -9,6 +9,7 @@ use image::DynamicImage;
 use ratatui_image::protocol::Protocol;
 
 use crate::engine::{CancellationToken, EngineKind};
+use crate::image_io::Metadata;
 use crate::job::Mode;
 use crate::mask::Mask;
 
@@ -110,6 +111,8 @@ pub struct LoadedImage {
     pub image: DynamicImage,
     pub work_dir: PathBuf,
     pub notes: Vec<String>,
+    /// The file's colour profile and EXIF fields, which results and saved files keep.
+    pub metadata: Metadata,
 }
 
 /// A result as it arrives from a job.
@@ -167,6 +170,8 @@ pub struct RunRequest {
     pub source_name: String,
     /// The file the source came from (its size goes in the request log).
     pub source_path: PathBuf,
+    /// The source file's metadata, kept in the results.
+    pub metadata: Arc<Metadata>,
     pub mask: Option<Mask>,
     pub mode: Mode,
     pub extend: [u32; 4],
@@ -207,6 +212,8 @@ pub enum Effect {
         path: PathBuf,
         image: Arc<DynamicImage>,
         result: u64,
+        /// The source file's metadata, kept in the saved file.
+        metadata: Arc<Metadata>,
     },
     Complete(String),
     Run(Box<RunRequest>),

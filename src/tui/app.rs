@@ -122,6 +122,8 @@ pub struct Doc {
     pub id: u64,
     pub path: PathBuf,
     pub source: Arc<DynamicImage>,
+    /// The source file's colour profile and EXIF fields, which every result keeps.
+    pub metadata: Arc<crate::image_io::Metadata>,
     pub display: Arc<RgbImage>,
     /// The size of the source; 255 = change.
     pub mask: Arc<Mask>,

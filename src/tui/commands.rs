@@ -437,6 +437,7 @@ fn run(app: &mut App) -> Vec<Effect> {
         doc.path.clone(),
         doc.id,
     );
+    let metadata = doc.metadata.clone();
     let source_size = (doc.source.width(), doc.source.height());
     let (prompt, negative) = (text(&app.params.prompt), text(&app.params.negative));
     // in recolor mode the mask prompt names what to recolour
@@ -454,6 +455,7 @@ fn run(app: &mut App) -> Vec<Effect> {
         source,
         source_name,
         source_path,
+        metadata,
         mask,
         mode,
         extend,

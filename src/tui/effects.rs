@@ -82,6 +82,7 @@ impl Runner {
                         image: d.image,
                         work_dir: work_root.join(work_folder_name()),
                         notes: d.notes,
+                        metadata: d.metadata,
                     });
                     let _ = tx.send(Action::ImageLoaded(loaded.map_err(|e| e.to_string())));
                 });
@@ -110,10 +111,13 @@ impl Runner {
                 path,
                 image,
                 result,
+                metadata,
             } => {
                 self.rt.spawn_blocking(move || {
+                    // the source file's colour profile and EXIF fields, as `finish` writes them
+                    let opts = image_io::EncodeOptions::keeping((*metadata).clone());
                     let r = image_io::format_for_path(&path)
-                        .and_then(|f| image_io::encode(&image, f))
+                        .and_then(|f| image_io::encode_with(&image, f, &opts))
                         .and_then(|bytes| image_io::write_atomic(&path, &bytes, false))
                         .map(|()| path);
                     let _ = tx.send(Action::Written {
@@ -268,8 +272,10 @@ async fn run_job(
         .map_err(|e| e.to_string())?;
     let source = req.source.clone();
     let name = req.source_name.clone();
+    let metadata = req.metadata.clone();
     let (job, prepared) = tokio::task::spawn_blocking(move || {
-        let job = options.build((*source).clone(), &name)?;
+        let mut job = options.build((*source).clone(), &name)?;
+        job.metadata = (*metadata).clone();
         let prepared = pipeline::prepare(&job);
         Ok::<_, Error>((job, prepared))
     })

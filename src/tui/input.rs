@@ -140,11 +140,12 @@ fn submit(app: &mut App) -> Vec<Effect> {
             }
         }
         InputPurpose::SaveResult => {
-            if let Some(r) = app.selected_result() {
+            if let (Some(r), Some(d)) = (app.selected_result(), &app.doc) {
                 fx.push(Effect::SaveImage {
                     path,
                     image: r.image.clone(),
                     result: r.id,
+                    metadata: d.metadata.clone(),
                 });
             }
         }

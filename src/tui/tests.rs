@@ -33,6 +33,7 @@ fn app_with_image(w: u32, h: u32, graphics: ProtocolType) -> App {
             image: img,
             work_dir: PathBuf::from("/nonexistent/work"),
             notes: vec![],
+            metadata: Default::default(),
         })),
     );
     assert!(fx.is_empty());

@@ -132,6 +132,7 @@ fn opened(app: &mut App, img: LoadedImage) -> Vec<Effect> {
         id,
         path: img.path.clone(),
         source: Arc::new(img.image),
+        metadata: Arc::new(img.metadata),
         display,
         mask: Arc::new(crate::mask::Mask::new(w, h)),
         results: Vec::new(),

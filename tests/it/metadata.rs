@@ -200,3 +200,111 @@ fn a_malformed_exif_block_is_dropped_with_a_note_and_the_orientation_kept() {
     let o = image::metadata::Orientation::from_exif_chunk(&exif).unwrap();
     assert_eq!(o.to_exif(), 6);
 }
+
+/// The mask file of a `w` x `h` image selecting the 8x8 square at (10, 20) (white = change).
+fn mask_png(w: u32, h: u32) -> Vec<u8> {
+    let m = image::GrayImage::from_fn(w, h, |x, y| {
+        let inside = (10..18).contains(&x) && (20..28).contains(&y);
+        image::Luma([if inside { 255 } else { 0 }])
+    });
+    let mut buf = Cursor::new(Vec::new());
+    image::DynamicImage::ImageLuma8(m)
+        .write_to(&mut buf, image::ImageFormat::Png)
+        .unwrap();
+    buf.into_inner()
+}
+
+#[test]
+fn tui_results_and_saves_keep_the_colour_profile_and_exif() {
+    use imgedit::tui::action::{Action, Command, Effect};
+    use imgedit::tui::app::{App, Overlay, Params};
+    let sb = Sandbox::new();
+    // stored 64x40 with orientation 6: shown 40x64
+    let block = exif_block(true, 6);
+    let input = jpeg_with_exif(&textured(64, 40), &block, Some(icc()));
+    std::fs::write(sb.path("in.jpg"), input).unwrap();
+    std::fs::write(sb.path("mask.png"), mask_png(40, 64)).unwrap();
+
+    // the local engine (the default); the URL is never called
+    let mut runner = crate::tui::ApiRunner::new("http://127.0.0.1:9", &sb.path("data"));
+    let mut app = App::new(
+        (100, 35),
+        ratatui_image::picker::ProtocolType::Halfblocks,
+        (10, 20),
+        Params::default(),
+    );
+    runner.perform(&mut app, Effect::OpenImage(sb.path("in.jpg")));
+    assert!(app.status.text.starts_with("opened"), "{}", app.status.text);
+    let mask = Effect::LoadMask {
+        path: sb.path("mask.png"),
+        width: 40,
+        height: 64,
+    };
+    runner.perform(&mut app, mask);
+    runner.run(&mut app);
+    let doc = app.doc.as_ref().unwrap();
+    assert_eq!(doc.results.len(), 1, "{}", app.status.text);
+
+    // the result kept in the work folder: a PNG with the profile and the fields, Orientation 1
+    let work = doc.results[0].work_path.clone().unwrap();
+    let got = read_back(&std::fs::read(&work).unwrap());
+    assert_eq!(got.icc, Some(icc()), "{}", work.display());
+    assert_eq!(got.exif.as_deref(), Some(&expected(&block, true, 1)[..]));
+    assert_eq!(got.size, (40, 64));
+
+    // saved as a JPEG (`s`, a path, Enter): stored turned back with Orientation 6, as the input
+    step_save(&mut runner, &mut app, &sb.path("saved.jpg"));
+    let got = read_back(&std::fs::read(sb.path("saved.jpg")).unwrap());
+    assert_eq!(got.icc, Some(icc()));
+    assert_eq!(got.exif.as_deref(), Some(&expected(&block, true, 6)[..]));
+    assert_eq!(got.size, (64, 40));
+
+    /// Presses `s`, types `path` and Enter, and runs the save it asks for.
+    fn step_save(runner: &mut crate::tui::ApiRunner, app: &mut App, path: &std::path::Path) {
+        use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+        crate::tui::step(app, Action::Cmd(Command::SaveResult));
+        let Some(Overlay::Input(input)) = app.overlay.as_mut() else {
+            panic!("no file name prompt: {}", app.status.text)
+        };
+        input.text = path.display().to_string();
+        input.cursor = input.text.chars().count();
+        let enter = Event::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
+        let fx = crate::tui::step(app, Action::Term(enter));
+        let save = fx
+            .into_iter()
+            .find(|e| matches!(e, Effect::SaveImage { .. }))
+            .expect("Enter saves");
+        runner.perform(app, save);
+        assert!(app.status.text.contains("saved"), "{}", app.status.text);
+    }
+}
+
+#[test]
+fn image_edit_answers_keep_the_colour_profile_and_exif() {
+    use crate::common::{browser_body, edit_url, post, serve, short, titan_mask};
+    let sb = Sandbox::new();
+    let s = serve(&sb, &["--no-auth"], &[]);
+    // a phone photo: stored 64x40 with orientation 6, an ICC profile (Display P3 on an iPhone)
+    let block = exif_block(false, 6);
+    let jpeg = jpeg_with_exif(&textured(64, 40), &block, Some(icc()));
+    // the Titan mask (black = change) in shown coordinates, 40x64
+    let mask = titan_mask(40, 64, 10, 20, 8, 8);
+    let a = post(
+        &edit_url(&s),
+        None,
+        &browser_body("a stone", "INPAINTING", &jpeg, Some(&mask)),
+    );
+    assert_eq!(a.status, 200, "{}", short(&a.body));
+    let v = a.json();
+    let png = {
+        use base64::Engine as _;
+        let b = v["images"][0].as_str().unwrap();
+        base64::engine::general_purpose::STANDARD.decode(b).unwrap()
+    };
+    // the contract's answer is a PNG: the profile in iCCP, the fields in eXIf with Orientation 1
+    assert_eq!(&png[1..4], b"PNG");
+    let got = read_back(&png);
+    assert_eq!(got.icc, Some(icc()));
+    assert_eq!(got.exif.as_deref(), Some(&expected(&block, false, 1)[..]));
+    assert_eq!(got.size, (40, 64));
+}

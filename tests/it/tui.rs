@@ -101,6 +101,7 @@ pub(crate) fn loaded_app() -> App {
         image,
         work_dir: PathBuf::from("work"),
         notes: vec![],
+        metadata: Default::default(),
     };
     step(&mut app, Action::ImageLoaded(Ok(loaded)));
     app
@@ -435,6 +436,7 @@ fn tui_result_to_screen_timings() {
             image: src.clone(),
             work_dir: "w".into(),
             notes: vec![],
+            metadata: Default::default(),
         };
         update(&mut app, Action::ImageLoaded(Ok(loaded)));
         update(&mut app, Action::Cmd(Command::InvertMask));
@@ -530,6 +532,19 @@ impl ApiRunner {
             runner,
             _encoder: erx,
         }
+    }
+
+    /// Starts an effect that answers with one action (open, load a mask, save) and applies that
+    /// action; the other effects it leads to are returned.
+    pub(crate) fn perform(&mut self, app: &mut App, effect: Effect) -> Vec<Effect> {
+        self.runner.start(effect);
+        let rx = &mut self.rx;
+        let action = self
+            .rt
+            .block_on(async { tokio::time::timeout(Duration::from_secs(60), rx.recv()).await })
+            .unwrap()
+            .unwrap();
+        step(app, action)
     }
 
     /// Presses Run and takes the job to its end: every action it sends goes through update.
