@@ -521,18 +521,21 @@ pub fn encode_with(
 pub fn flatten(image: &DynamicImage) -> image::RgbImage {
     match image {
         DynamicImage::ImageRgb8(rgb) => rgb.clone(),
-        other => {
-            let rgba = other.to_rgba8();
-            let mut rgb = image::RgbImage::new(rgba.width(), rgba.height());
-            for (d, s) in rgb.pixels_mut().zip(rgba.pixels()) {
-                let a = u32::from(s[3]);
-                for c in 0..3 {
-                    d[c] = ((u32::from(s[c]) * a + 255 * (255 - a) + 127) / 255) as u8;
-                }
-            }
-            rgb
+        DynamicImage::ImageRgba8(rgba) => flatten_rgba(rgba),
+        other => flatten_rgba(&other.to_rgba8()),
+    }
+}
+
+/// RGBA composited over white.
+pub fn flatten_rgba(rgba: &image::RgbaImage) -> image::RgbImage {
+    let mut rgb = image::RgbImage::new(rgba.width(), rgba.height());
+    for (d, s) in rgb.pixels_mut().zip(rgba.pixels()) {
+        let a = u32::from(s[3]);
+        for c in 0..3 {
+            d[c] = ((u32::from(s[c]) * a + 255 * (255 - a) + 127) / 255) as u8;
         }
     }
+    rgb
 }
 
 /// Writes `bytes` to `path` atomically: a temporary file in the same directory, then a rename.

@@ -2,8 +2,9 @@
 //! share one path from inputs to a validated job.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
-use image::DynamicImage;
+use image::{DynamicImage, RgbImage, RgbaImage};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
@@ -373,10 +374,70 @@ impl Selection {
 /// Feather width used at the seam of `--mode outpaint` when none is given.
 pub const OUTPAINT_SEAM_PX: u32 = 8;
 
+/// The source pixels of a job, shared and never copied: for an RGB source on a canvas of its own
+/// size (every inpainting of a JPEG) the engine's input is this same buffer, and the TUI shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Source {
+    Rgb(Arc<RgbImage>),
+    /// With alpha: kept outside the mask, flattened over white for the engine.
+    Rgba(Arc<RgbaImage>),
+}
+
+impl Source {
+    /// Takes an 8-bit RGB or RGBA image's pixels as they are (moved, not copied); other pixel
+    /// types are converted (the decoder gives only these two).
+    pub fn new(image: DynamicImage) -> Self {
+        match image {
+            DynamicImage::ImageRgb8(rgb) => Source::Rgb(Arc::new(rgb)),
+            DynamicImage::ImageRgba8(rgba) => Source::Rgba(Arc::new(rgba)),
+            other if other.color().has_alpha() => Source::Rgba(Arc::new(other.to_rgba8())),
+            other => Source::Rgb(Arc::new(other.to_rgb8())),
+        }
+    }
+
+    pub fn width(&self) -> u32 {
+        self.dimensions().0
+    }
+
+    pub fn height(&self) -> u32 {
+        self.dimensions().1
+    }
+
+    pub fn dimensions(&self) -> (u32, u32) {
+        match self {
+            Source::Rgb(p) => p.dimensions(),
+            Source::Rgba(p) => p.dimensions(),
+        }
+    }
+
+    /// The pixels as RGB, as the engines and the screen take them: this same buffer for an RGB
+    /// source; with alpha, a new buffer flattened over white.
+    pub fn flat(&self) -> Arc<RgbImage> {
+        match self {
+            Source::Rgb(p) => Arc::clone(p),
+            Source::Rgba(p) => Arc::new(crate::image_io::flatten_rgba(p)),
+        }
+    }
+
+    /// A copy as a `DynamicImage`.
+    pub fn to_image(&self) -> DynamicImage {
+        match self {
+            Source::Rgb(p) => DynamicImage::ImageRgb8((**p).clone()),
+            Source::Rgba(p) => DynamicImage::ImageRgba8((**p).clone()),
+        }
+    }
+}
+
+impl From<DynamicImage> for Source {
+    fn from(image: DynamicImage) -> Self {
+        Source::new(image)
+    }
+}
+
 /// A validated edit: the source, the final mask on the output canvas, and the engine settings.
 #[derive(Debug, Clone)]
 pub struct EditJob {
-    pub source: DynamicImage,
+    pub source: Source,
     pub source_name: String,
     pub placement: Placement,
     /// On the output canvas: 255 = generate, 0 = keep, between = blend.
@@ -468,7 +529,9 @@ impl JobOptions {
     }
 
     /// Resolves the selection against `source` and validates everything against the model.
-    pub fn build(&self, source: DynamicImage, source_name: &str) -> Result<EditJob> {
+    /// `source` is moved in, or shared (a [`Source`]'s pixels are never copied).
+    pub fn build(&self, source: impl Into<Source>, source_name: &str) -> Result<EditJob> {
+        let source = source.into();
         let mode = self.effective_mode()?;
         let (w, h) = (source.width(), source.height());
         self.check(w, h).map_err(|e| match e {

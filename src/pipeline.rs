@@ -5,59 +5,25 @@ use std::sync::Arc;
 
 use image::{DynamicImage, Rgb, RgbImage, Rgba, RgbaImage};
 
+use crate::job::Source;
+
 use crate::engine::{Generated, PreparedJob};
-use crate::image_io;
 use crate::job::EditJob;
 
-/// Builds the engine's input: the source flattened to RGB and placed on the output canvas.
+/// Builds the engine's input: the source flattened to RGB and placed on the output canvas. For an
+/// RGB source on a canvas of its own size (every inpainting of a JPEG) that is the source's own
+/// buffer, shared: no copy of the image for any front end (144 MB saved for a 48 MP photo).
 pub fn prepare(job: &EditJob) -> PreparedJob {
     let p = job.placement;
-    let rgb = image_io::flatten(&job.source);
+    let rgb = job.source.flat();
     let image = if p.is_identity(rgb.width(), rgb.height()) {
         rgb
     } else {
         let mut canvas = RgbImage::new(p.canvas_width, p.canvas_height);
-        image::imageops::replace(&mut canvas, &rgb, i64::from(p.x), i64::from(p.y));
-        canvas
+        image::imageops::replace(&mut canvas, &*rgb, i64::from(p.x), i64::from(p.y));
+        Arc::new(canvas)
     };
-    prepared(job, Arc::new(image))
-}
-
-/// Like [`prepare`], without a copy of the source when the engine's input is the source itself
-/// (an RGB source on a canvas of its own size, as every inpainting of a JPEG): its pixels move
-/// into the prepared job, and `job.source` is an empty image until [`restore`] gives them back.
-/// For a 48 MP photo this saves a 144 MB copy while the engine runs.
-pub fn prepare_lent(job: &mut EditJob) -> PreparedJob {
-    let p = job.placement;
-    let lendable = matches!(&job.source, DynamicImage::ImageRgb8(rgb)
-        if p.is_identity(rgb.width(), rgb.height()));
-    if !lendable {
-        return prepare(job);
-    }
-    let size = (job.source.width(), job.source.height());
-    let DynamicImage::ImageRgb8(rgb) = std::mem::replace(
-        &mut job.source,
-        DynamicImage::ImageRgb8(RgbImage::new(0, 0)),
-    ) else {
-        // checked above
-        return prepare(job);
-    };
-    let mut out = prepared(job, Arc::new(rgb));
-    out.source_size = size;
-    out
-}
-
-/// Gives back to `job` the source pixels [`prepare_lent`] moved into `prepared` (a no-op when
-/// nothing was lent). The pixels are moved back, or copied when an engine still holds them.
-pub fn restore(job: &mut EditJob, prepared: PreparedJob) {
-    let lent = job.source.width() == 0
-        && job.source.height() == 0
-        && (prepared.image.width(), prepared.image.height()) == prepared.source_size
-        && prepared.source_size != (0, 0);
-    if lent {
-        let rgb = Arc::try_unwrap(prepared.image).unwrap_or_else(|shared| (*shared).clone());
-        job.source = DynamicImage::ImageRgb8(rgb);
-    }
+    prepared(job, image)
 }
 
 fn prepared(job: &EditJob, image: Arc<RgbImage>) -> PreparedJob {
@@ -113,8 +79,8 @@ fn composite_pixels(job: &EditJob, result: &RgbImage) -> DynamicImage {
             .enumerate()
             .filter(|(_, r)| r.iter().any(|&a| a != 0));
         match &job.source {
-            DynamicImage::ImageRgb8(src) => {
-                let mut out = src.clone();
+            Source::Rgb(src) => {
+                let mut out = (**src).clone();
                 let buf: &mut [u8] = &mut out;
                 for (y, mrow) in rows {
                     for (x, &a) in mrow.iter().enumerate().filter(|(_, a)| **a != 0) {
@@ -126,8 +92,8 @@ fn composite_pixels(job: &EditJob, result: &RgbImage) -> DynamicImage {
                 }
                 return DynamicImage::ImageRgb8(out);
             }
-            DynamicImage::ImageRgba8(src) => {
-                let mut out = src.clone();
+            Source::Rgba(src) => {
+                let mut out = (**src).clone();
                 let buf: &mut [u8] = &mut out;
                 for (y, mrow) in rows {
                     for (x, &a) in mrow.iter().enumerate().filter(|(_, a)| **a != 0) {
@@ -140,14 +106,13 @@ fn composite_pixels(job: &EditJob, result: &RgbImage) -> DynamicImage {
                 }
                 return DynamicImage::ImageRgba8(out);
             }
-            _ => {}
         }
     }
     let inside = |x: u32, y: u32| -> Option<(u32, u32)> {
         (x >= p.x && y >= p.y && x < p.x + sw && y < p.y + sh).then(|| (x - p.x, y - p.y))
     };
     match &job.source {
-        DynamicImage::ImageRgba8(src) => {
+        Source::Rgba(src) => {
             let mut out = RgbaImage::new(p.canvas_width, p.canvas_height);
             for (x, y, px) in out.enumerate_pixels_mut() {
                 let a = mask.get_pixel(x, y).0[0];
@@ -171,15 +136,7 @@ fn composite_pixels(job: &EditJob, result: &RgbImage) -> DynamicImage {
             }
             DynamicImage::ImageRgba8(out)
         }
-        other => {
-            let owned;
-            let src = match other {
-                DynamicImage::ImageRgb8(s) => s,
-                _ => {
-                    owned = other.to_rgb8();
-                    &owned
-                }
-            };
+        Source::Rgb(src) => {
             let mut out = RgbImage::new(p.canvas_width, p.canvas_height);
             for (x, y, px) in out.enumerate_pixels_mut() {
                 let a = mask.get_pixel(x, y).0[0];
@@ -237,7 +194,7 @@ fn composite_owned(job: &EditJob, mut result: RgbImage) -> DynamicImage {
     let started = std::time::Instant::now();
     let mask = &job.mask.0;
     let (sw, sh) = (job.source.width(), job.source.height());
-    let DynamicImage::ImageRgb8(src) = &job.source else {
+    let Source::Rgb(src) = &job.source else {
         return composite(job, &result);
     };
     if !job.placement.is_identity(sw, sh)
@@ -309,32 +266,53 @@ mod tests {
     }
 
     #[test]
-    fn a_lent_source_is_the_engines_input_and_comes_back_unchanged() {
+    fn an_rgb_source_is_the_engines_input_without_a_copy() {
         let src = RgbImage::from_fn(9, 7, |x, y| Rgb([x as u8 * 20, y as u8 * 30, 7]));
-        let mut j = job(DynamicImage::ImageRgb8(src.clone()), Some(1));
-        let copied = prepare(&j);
-        let lent = prepare_lent(&mut j);
-        // the same input as a copy, without one
-        assert_eq!(*lent.image, *copied.image);
-        assert_eq!(lent.mask, copied.mask);
-        assert_eq!(lent.source_size, (9, 7));
-        assert_eq!(j.source.width(), 0);
-        restore(&mut j, lent);
-        assert_eq!(j.source, DynamicImage::ImageRgb8(src.clone()));
-        // an engine still holding the pixels: they come back as a copy
-        let lent = prepare_lent(&mut j);
-        let held = std::sync::Arc::clone(&lent.image);
-        restore(&mut j, lent);
-        assert_eq!(j.source, DynamicImage::ImageRgb8(src));
-        assert_eq!(*held, *copied.image);
-        // a source with alpha is flattened into a copy, and the job keeps its source
-        let rgba = DynamicImage::ImageRgba8(RgbaImage::from_pixel(9, 7, Rgba([10, 20, 30, 128])));
-        let mut j = job(rgba.clone(), None);
-        let p = prepare_lent(&mut j);
-        assert_eq!(j.source, rgba);
-        assert_eq!(*p.image, *prepare(&j).image);
-        restore(&mut j, p);
-        assert_eq!(j.source, rgba);
+        let shared = std::sync::Arc::new(src.clone());
+        let j = job(DynamicImage::ImageRgb8(src.clone()), Some(1));
+        let Source::Rgb(own) = &j.source else {
+            panic!("an RGB source")
+        };
+        // the engine's input is the job's buffer itself, for a moved-in source and a shared one
+        let p = prepare(&j);
+        assert!(Arc::ptr_eq(&p.image, own));
+        assert_eq!(*p.image, src);
+        assert_eq!(p.source_size, (9, 7));
+        let options = JobOptions {
+            selection: Selection {
+                shapes: vec![Shape::parse_rect("2,2,3,3").unwrap()],
+                ..Default::default()
+            },
+            mode: None,
+            canvas: None,
+            prompt: None,
+            negative: None,
+            mask_prompt: None,
+            search: None,
+            num_images: 1,
+            seed: 0,
+            cfg_scale: None,
+            quality: None,
+            model: crate::model::local(),
+            limits: DecodeLimits::default(),
+            tool: Default::default(),
+        };
+        let j2 = options
+            .build(Source::Rgb(Arc::clone(&shared)), "t.png")
+            .unwrap();
+        assert!(Arc::ptr_eq(&prepare(&j2).image, &shared));
+        // the source is unchanged while and after the engine holds it; compositing reads it
+        let res = RgbImage::from_pixel(9, 7, Rgb([255, 0, 255]));
+        let out = composite(&j, &res).to_rgb8();
+        assert_eq!(out.get_pixel(0, 0), src.get_pixel(0, 0));
+        drop(p);
+        assert_eq!(j.source, Source::Rgb(Arc::new(src)));
+        // a source with alpha is flattened into a new buffer, and the job keeps its source
+        let rgba = RgbaImage::from_pixel(9, 7, Rgba([10, 20, 30, 128]));
+        let j = job(DynamicImage::ImageRgba8(rgba.clone()), None);
+        let p = prepare(&j);
+        assert_eq!(p.image.get_pixel(0, 0).0, [132, 137, 142]);
+        assert_eq!(j.source, Source::Rgba(Arc::new(rgba)));
     }
 
     #[test]

@@ -464,9 +464,8 @@ fn edit_one(
         mask::save_mask(&job.mask, path, args.force)?;
     }
 
-    // the engine's input shares the source's pixels (no full-size copy while the engine runs);
-    // `restore` gives them back to the job for compositing
-    let prepared = pipeline::prepare_lent(&mut job);
+    // the engine's input shares the source's pixels (no full-size copy while the engine runs)
+    let prepared = pipeline::prepare(&job);
     let bar = ctx.bar.clone();
     let status_bar = ctx.bar.clone();
     let quiet = args.quiet;
@@ -496,9 +495,8 @@ fn edit_one(
         .rt
         .block_on(run_ctx.unless_cancelled(ctx.engine.run(&prepared, &run_ctx)))
         .and_then(|r| r);
-    // the source's pixels back to the job, and the engine's copy of the mask freed before the
-    // output is made (a 48 MP photo's mask is 48 MB)
-    pipeline::restore(&mut job, prepared);
+    // the engine's copy of the mask freed before the output is made (a 48 MP photo's is 48 MB)
+    drop(prepared);
     record.generation_time_ms = ms(t_engine);
     let sink = match &target {
         Target::Stdout => Sink::Memory,

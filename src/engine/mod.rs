@@ -54,7 +54,8 @@ impl std::str::FromStr for EngineKind {
 #[derive(Debug, Clone)]
 pub struct PreparedJob {
     /// The output canvas with the source placed on it; pixels under the mask are undefined.
-    /// Shared, not copied, when the canvas is the source itself (see `pipeline::prepare_lent`).
+    /// The job's own source buffer, shared, when the canvas is the source itself and it is RGB
+    /// (see `pipeline::prepare`).
     pub image: Arc<RgbImage>,
     /// 255 = generate, 0 = keep (values between: generate, then blend).
     pub mask: GrayImage,

@@ -166,7 +166,8 @@ impl std::fmt::Debug for Encoded {
 #[derive(Debug, Clone)]
 pub struct RunRequest {
     pub job: u64,
-    pub source: Arc<DynamicImage>,
+    /// The document's source, shared (the job and the engine's input use the same pixels).
+    pub source: crate::job::Source,
     pub source_name: String,
     /// The file the source came from (its size goes in the request log).
     pub source_path: PathBuf,

@@ -121,9 +121,11 @@ pub struct Doc {
     /// Changes when another file is opened, so late results of an old job are dropped.
     pub id: u64,
     pub path: PathBuf,
-    pub source: Arc<DynamicImage>,
+    /// Shared with every job run on it (never copied for the engine).
+    pub source: crate::job::Source,
     /// The source file's colour profile and EXIF fields, which every result keeps.
     pub metadata: Arc<crate::image_io::Metadata>,
+    /// The source as the screen shows it: the source's own pixels when it has no alpha.
     pub display: Arc<RgbImage>,
     /// The size of the source; 255 = change.
     pub mask: Arc<Mask>,

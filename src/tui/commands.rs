@@ -374,7 +374,11 @@ fn use_result(app: &mut App) {
         if (doc.mask.width(), doc.mask.height()) != (w, h) {
             doc.mask = Arc::new(Mask::new(w, h));
         }
-        doc.source = r.image.clone();
+        // an RGB result's screen copy is its pixels (flattening RGB changes nothing): shared
+        doc.source = match &*r.image {
+            image::DynamicImage::ImageRgb8(_) => crate::job::Source::Rgb(r.display.clone()),
+            other => crate::job::Source::new(other.clone()),
+        };
         doc.display = r.display.clone();
     }
     if app.params.mode.is_outpaint() {

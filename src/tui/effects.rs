@@ -274,7 +274,7 @@ async fn run_job(
     let name = req.source_name.clone();
     let metadata = req.metadata.clone();
     let (job, prepared) = tokio::task::spawn_blocking(move || {
-        let mut job = options.build((*source).clone(), &name)?;
+        let mut job = options.build(source, &name)?;
         job.metadata = (*metadata).clone();
         let prepared = pipeline::prepare(&job);
         Ok::<_, Error>((job, prepared))

@@ -127,11 +127,12 @@ fn opened(app: &mut App, img: LoadedImage) -> Vec<Effect> {
     }
     let (w, h) = (img.image.width(), img.image.height());
     let id = app.fresh_id();
-    let display = Arc::new(image_io::flatten(&img.image));
+    let source = crate::job::Source::new(img.image);
+    let display = source.flat();
     app.doc = Some(Doc {
         id,
         path: img.path.clone(),
-        source: Arc::new(img.image),
+        source,
         metadata: Arc::new(img.metadata),
         display,
         mask: Arc::new(crate::mask::Mask::new(w, h)),
