@@ -131,7 +131,7 @@ pub fn without_thumbnail(block: &[u8]) -> Result<Vec<u8>, String> {
     let block = block.strip_prefix(b"Exif\0\0").unwrap_or(block);
     let t = Tiff::new(block)?;
     let le = t.le;
-    let (_, _, next_at) = t.first_ifd()?;
+    let (ifd0_at, _, next_at) = t.first_ifd()?;
     let next = t.u32_at(next_at).unwrap_or(0) as usize;
     // what to zero: the thumbnail's bytes, then the IFD that describes them
     let mut zeroed: Vec<(usize, usize)> = Vec::new();
@@ -162,6 +162,16 @@ pub fn without_thumbnail(block: &[u8]) -> Result<Vec<u8>, String> {
             zeroed.push((from, len));
         }
         zeroed.push((next, ifd1_end + 4 - next));
+    }
+    // what is zeroed must leave the header and the first IFD whole
+    let overlaps = |(from, len): (usize, usize), (start, end): (usize, usize)| {
+        from < end && start < from + len
+    };
+    if zeroed
+        .iter()
+        .any(|&z| overlaps(z, (0, 8)) || overlaps(z, (ifd0_at, next_at + 4)))
+    {
+        return Err("its thumbnail or second IFD overlaps its header or first IFD".into());
     }
     let mut out = block.to_vec();
     for (from, len) in zeroed {
@@ -366,10 +376,32 @@ pub(crate) mod tests {
         let mut far = b.clone();
         far[96..100].copy_from_slice(&u32::MAX.to_be_bytes());
         assert!(why(&far).contains("thumbnail"));
+        // IFD1 or the thumbnail on top of IFD0 or the header: zeroing them would break the block
+        let mut onto = b.clone();
+        onto[46..50].copy_from_slice(&8u32.to_be_bytes());
+        assert!(why(&onto).contains("overlaps"), "{}", why(&onto));
+        let mut onto = b.clone();
+        onto[96..100].copy_from_slice(&0u32.to_be_bytes());
+        assert!(why(&onto).contains("overlaps"), "{}", why(&onto));
         // an entry count that claims more entries than there are bytes
         let mut many = b.clone();
         many[8..10].copy_from_slice(&u16::MAX.to_be_bytes());
         assert!(why(&many).contains("first IFD"));
+        // every byte of a good block set to every value: an answer, never a panic
+        for le in [true, false] {
+            let (b, _) = block(le);
+            for at in 0..b.len() {
+                for v in 0..=255u8 {
+                    let mut m = b.clone();
+                    m[at] = v;
+                    if let Ok(mut k) = without_thumbnail(&m) {
+                        assert_eq!(next_ifd(&k), Some(0), "byte {at} = {v}");
+                        let _ = set_orientation(&mut k, 8);
+                        set_dimensions(&mut k, u32::MAX, 0);
+                    }
+                }
+            }
+        }
         // every prefix of a good block: an answer, never a panic; and the setters never panic
         for le in [true, false] {
             let (b, _) = block(le);
