@@ -39,8 +39,8 @@ impl Default for DecodeLimits {
 /// format gets).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Metadata {
-    /// The embedded ICC colour profile, if any: written into JPEG and PNG outputs so colours look
-    /// the same as in the input.
+    /// The embedded ICC colour profile, if any: written into JPEG, PNG and WebP outputs so
+    /// colours look the same as in the input.
     pub icc_profile: Option<Vec<u8>>,
     /// The EXIF orientation (2..=8) the image was stored with; the decoded image is already
     /// upright. JPEG outputs are written back in this orientation with the same tag. None: no
