@@ -211,6 +211,11 @@ fn set_param(p: &mut LocalParams, kv: &str) -> Res<()> {
         "poisson_band" => p.poisson_band = v.parse()?,
         "poisson_sweeps" => p.poisson_sweeps = v.parse()?,
         "anchor_depth" => p.anchor_depth = v.parse()?,
+        "structure_depth" => p.structure_depth = v.parse()?,
+        "structure_side" => p.structure_side = v.parse()?,
+        "structure_weight" => p.structure_weight = v.parse()?,
+        "explore_fine" => p.explore_fine = v.parse()?,
+        "max_passes" => p.max_passes = v.parse()?,
         _ => return Err(format!("unknown parameter {k}").into()),
     }
     Ok(())

@@ -116,6 +116,46 @@ pub(super) fn diffuse_fill(l: &mut Level, max_sweeps: usize) {
     }
 }
 
+/// [`diffuse_fill`] with barriers: `labels` (one per pixel) split the level into regions, and
+/// the hole pixels of each region are filled only from the known pixels of the same region (so
+/// an edge continued through the hole stays an edge). A region without known pixels gets the
+/// plain fill.
+pub(super) fn diffuse_fill_regions(l: &mut Level, labels: &[u8], max_sweeps: usize) {
+    let mut plain = l.clone();
+    diffuse_fill(&mut plain, max_sweeps);
+    let mut done = vec![false; 256];
+    for i in 0..l.w * l.h {
+        let lab = labels[i];
+        if l.hole[i] == 0 || done[lab as usize] {
+            continue;
+        }
+        done[lab as usize] = true;
+        let hole: Vec<u8> = l
+            .hole
+            .iter()
+            .zip(labels)
+            .map(|(&m, &k)| u8::from(m != 0 || k != lab))
+            .collect();
+        let has_known = hole.contains(&0);
+        let mut region = Level {
+            w: l.w,
+            h: l.h,
+            img: l.img.clone(),
+            hole,
+        };
+        if !has_known {
+            continue;
+        }
+        diffuse_fill(&mut region, max_sweeps);
+        for j in 0..l.w * l.h {
+            if l.hole[j] != 0 && labels[j] == lab {
+                plain.img[j * CH..j * CH + CH].copy_from_slice(&region.img[j * CH..j * CH + CH]);
+            }
+        }
+    }
+    l.img = plain.img;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -136,6 +176,33 @@ mod tests {
         assert!((mid - 100).abs() < 30, "mid {mid}");
         assert_eq!(l.img[(2 * w + w - 1) * CH], 200);
         assert_eq!(l.img[2 * w * CH], 0);
+    }
+
+    #[test]
+    fn regions_are_filled_from_their_own_side_only() {
+        // dark above row 8, bright below, a hole over the middle columns of every row
+        let (w, h) = (24, 16);
+        let mut img = vec![0u8; w * h * CH];
+        let mut hole = vec![0u8; w * h];
+        for y in 0..h {
+            for x in 0..w {
+                let v = if y < 8 { 20 } else { 220 };
+                img[(y * w + x) * CH..][..3].fill(v);
+                hole[y * w + x] = u8::from((6..18).contains(&x));
+            }
+        }
+        let labels: Vec<u8> = (0..w * h).map(|i| u8::from(i / w >= 8)).collect();
+        let mut plain = Level { w, h, img, hole };
+        let mut split = plain.clone();
+        diffuse_fill(&mut plain, 300);
+        diffuse_fill_regions(&mut split, &labels, 300);
+        let at = |l: &Level, x: usize, y: usize| l.img[(y * w + x) * CH];
+        // next to the edge, in the middle of the hole: the plain fill blurs across it
+        assert!(at(&plain, 12, 7) > 60, "plain {}", at(&plain, 12, 7));
+        assert_eq!(at(&split, 12, 7), 20);
+        assert_eq!(at(&split, 12, 8), 220);
+        // known pixels are untouched
+        assert_eq!(at(&split, 0, 7), 20);
     }
 
     #[test]

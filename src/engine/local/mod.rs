@@ -44,6 +44,7 @@ mod diffuse;
 mod nnf;
 mod poisson;
 mod pyramid;
+mod structure;
 mod vote;
 
 use image::{GrayImage, RgbImage};
@@ -139,6 +140,23 @@ pub struct LocalParams {
     /// Guidance where neighbours copy from different sources: their mean
     /// gradient (0) .. the stronger one (1).
     pub poisson_mix: f32,
+    /// Structure recovery (`structure.rs`) for holes at least this deep (largest distance of a
+    /// hole pixel to a known pixel, in pixels of the level the engine works on): straight edges crossing the hole
+    /// are continued through it as barriers of the coarsest level's fill. 0 disables it.
+    pub structure_depth: f32,
+    /// Structure is looked for on the finest level where the hole's bounding box is at most
+    /// this many pixels on its larger side (coarser levels see fewer texture edges).
+    pub structure_side: usize,
+    /// Weight of the structure guide in matching, per squared pixel of difference between a
+    /// target's and a source's signed distance to a continued edge (0: the edges only shape the
+    /// coarsest level's fill).
+    pub structure_weight: u32,
+    /// Whether the finest level's PatchMatch also tries one uniformly random source per target
+    /// and pass when coarser levels ran before it (they always do: that is where distant
+    /// sources are found; a level that runs alone always explores).
+    pub explore_fine: bool,
+    /// Most PatchMatch passes per EM iteration that `pm_budget` gives a coarse level.
+    pub max_passes: usize,
 }
 
 impl Default for LocalParams {
@@ -154,7 +172,7 @@ impl Default for LocalParams {
             iters_fine: 2,
             pm_passes: 1,
             pm_budget: 30_000,
-            fine_budget: 64_000,
+            fine_budget: 48_000,
             source_margin: 1.0,
             min_source_margin: 64,
             max_work_pixels: 8_000_000,
@@ -172,6 +190,11 @@ impl Default for LocalParams {
             poisson_band: 16.0,
             poisson_sweeps: 30,
             poisson_mix: 0.5,
+            structure_depth: 16.0,
+            structure_side: 160,
+            structure_weight: 2000,
+            explore_fine: false,
+            max_passes: 4,
         }
     }
 }
@@ -309,7 +332,23 @@ fn run_pyramid(
         coarsest -= 1;
     }
     let levels = coarsest - work + 1;
-    diffuse::diffuse_fill(&mut pyr[coarsest], 200);
+    let segments = if p.structure_depth > 0.0 && depth >= p.structure_depth {
+        structure_at(&pyr[work..=coarsest], p.structure_side)
+    } else {
+        Vec::new()
+    };
+    // the segments on level `k`
+    let segments_on = |k: usize| -> Vec<structure::Segment> {
+        let factor = (1u64 << (k - work).min(30)) as f32;
+        segments.iter().map(|s| s.on_level(factor)).collect()
+    };
+    if segments.is_empty() {
+        diffuse::diffuse_fill(&mut pyr[coarsest], 200);
+    } else {
+        let c = &pyr[coarsest];
+        let labels = structure::labels(&segments_on(coarsest), c.w, c.h);
+        diffuse::diffuse_fill_regions(&mut pyr[coarsest], &labels, 200);
+    }
     // Texture level of the surroundings, diffused into the hole (coarsest level).
     let anchor_src = (p.texture_anchor > 0.0).then(|| pyr[coarsest].clone());
 
@@ -347,7 +386,7 @@ fn run_pyramid(
         let side = lvl.w.max(lvl.h);
         // Small holes get extra PatchMatch passes within a fixed work budget.
         let extra = if li + 1 < levels {
-            (p.pm_budget / n_targets).min(4)
+            (p.pm_budget / n_targets).min(p.max_passes)
         } else {
             0
         };
@@ -378,8 +417,14 @@ fn run_pyramid(
                 }
             }
         };
+        let guide = if segments.is_empty() || p.structure_weight == 0 {
+            Vec::new()
+        } else {
+            structure::guide(&segments_on(k), lvl.w, lvl.h, (r + 1) as f32)
+        };
+        let guide = (&guide[..], p.structure_weight);
         let mut f = {
-            let ctx = ctx_of(lvl, r, &masks, loc);
+            let ctx = ctx_of(lvl, r, &masks, loc, guide);
             match field.take() {
                 Some((cf, cw, ch)) => {
                     let f = nnf::upsample_field(&cf, cw, ch, &ctx, derive(level_seed, 0xF1E1D));
@@ -405,7 +450,7 @@ fn run_pyramid(
         };
         for it in 0..iters {
             check(progress, cancel, li, levels, it, iters)?;
-            let ctx = ctx_of(lvl, r, &masks, loc);
+            let ctx = ctx_of(lvl, r, &masks, loc, guide);
             let it_seed = derive(level_seed, 1000 + it as u64);
             nnf::recompute_dist(&ctx, &mut f);
             for pass in 0..passes {
@@ -415,6 +460,7 @@ fn run_pyramid(
                     (it + pass) % 2 == 0,
                     derive(it_seed, pass as u64),
                     search_radius,
+                    li + 1 < levels || levels <= 2 || p.explore_fine,
                 );
             }
             let wts = vote::weights(
@@ -459,7 +505,27 @@ fn run_pyramid(
     Ok(pyr.swap_remove(0))
 }
 
-fn ctx_of<'a>(l: &'a Level, r: usize, m: &'a pyramid::PatchMasks, locality: f32) -> Ctx<'a> {
+/// The straight edges crossing the hole, found on the finest of `levels` (finest first) where
+/// the hole's bounding box is at most `side` pixels, in the coordinates of the first.
+fn structure_at(levels: &[Level], side: usize) -> Vec<structure::Segment> {
+    let Some(k) = levels
+        .iter()
+        .position(|l| bbox(&l.hole, l.w, l.h).is_some_and(|b| b.w().max(b.h()) <= side.max(8)))
+    else {
+        return Vec::new();
+    };
+    let found = structure::find(&levels[k]);
+    let factor = 1.0 / (1u64 << k.min(30)) as f32;
+    found.iter().map(|s| s.on_level(factor)).collect()
+}
+
+fn ctx_of<'a>(
+    l: &'a Level,
+    r: usize,
+    m: &'a pyramid::PatchMasks,
+    locality: f32,
+    (guide, guide_weight): (&'a [[i8; 4]], u32),
+) -> Ctx<'a> {
     Ctx {
         w: l.w,
         h: l.h,
@@ -469,6 +535,8 @@ fn ctx_of<'a>(l: &'a Level, r: usize, m: &'a pyramid::PatchMasks, locality: f32)
         valid_list: &m.valid_list,
         target: &m.target,
         locality,
+        guide,
+        guide_weight,
     }
 }
 
@@ -536,7 +604,7 @@ pub mod bench_api {
             diffuse::diffuse_fill(&mut level, 50);
             let r = odd_radius(patch_size);
             let masks = patch_masks(&level.hole, w, h, r);
-            let field = nnf::init_random(&ctx_of(&level, r, &masks, 0.0), seed);
+            let field = nnf::init_random(&ctx_of(&level, r, &masks, 0.0, (&[], 0)), seed);
             Prepared {
                 level,
                 masks,
@@ -547,19 +615,20 @@ pub mod bench_api {
 
         /// One PatchMatch pass (propagation + random search).
         pub fn pm_pass(&mut self, seed: u64) {
-            let ctx = ctx_of(&self.level, self.r, &self.masks, 0.0);
+            let ctx = ctx_of(&self.level, self.r, &self.masks, 0.0, (&[], 0));
             nnf::pm_pass(
                 &ctx,
                 &mut self.field,
                 seed.is_multiple_of(2),
                 seed,
                 usize::MAX,
+                true,
             );
         }
 
         /// One weighted vote; returns the new image buffer.
         pub fn vote(&self) -> Vec<u8> {
-            let ctx = ctx_of(&self.level, self.r, &self.masks, 0.0);
+            let ctx = ctx_of(&self.level, self.r, &self.masks, 0.0, (&[], 0));
             let d = pyramid::hole_distance(&self.level.hole, self.level.w, self.level.h);
             let wts = vote::weights(&ctx, &self.field, &d, 0.75, 1.0, 1.3);
             vote::vote(&ctx, &self.field, &wts, &self.level.hole)

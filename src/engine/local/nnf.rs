@@ -58,6 +58,10 @@ pub(super) struct Ctx<'a> {
     /// Cost added per pixel of displacement between target and source
     /// (prefers nearby sources); 0 disables it.
     pub locality: f32,
+    /// Structure guide per pixel (`structure::guide`), empty for none: matching adds
+    /// `guide_weight` times the squared difference of the target's and the source's.
+    pub guide: &'a [[i8; 4]],
+    pub guide_weight: u32,
 }
 
 /// Dense nearest-neighbour field: for every target centre the index
@@ -104,6 +108,30 @@ pub(super) fn patch_dist(
     bound: u32,
 ) -> u32 {
     let (px, py) = p;
+    // Whole patches (nearly every target) take a path whose row length is known at compile
+    // time, so the byte loop is unrolled and vectorised; clipped ones take the general one.
+    if px >= r && py >= r && px + r < w && py + r < h {
+        match r {
+            3 => return patch_dist_fixed::<7, { 7 * CH }>(img, w, p, q, bound),
+            2 => return patch_dist_fixed::<5, { 5 * CH }>(img, w, p, q, bound),
+            _ => {}
+        }
+    }
+    patch_dist_clipped(img, w, h, r, p, q, bound)
+}
+
+/// [`patch_dist`] for any patch: the target clipped to the image.
+#[inline]
+fn patch_dist_clipped(
+    img: &[u8],
+    w: usize,
+    h: usize,
+    r: usize,
+    p: (usize, usize),
+    q: (usize, usize),
+    bound: u32,
+) -> u32 {
+    let (px, py) = p;
     let (qx, qy) = q;
     let y0 = py.saturating_sub(r);
     let y1 = (py + r).min(h - 1);
@@ -124,6 +152,40 @@ pub(super) fn patch_dist(
     acc
 }
 
+/// [`patch_dist`] for an unclipped `S x S` patch (`L = S * CH` bytes a row).
+#[inline]
+fn patch_dist_fixed<const S: usize, const L: usize>(
+    img: &[u8],
+    w: usize,
+    p: (usize, usize),
+    q: (usize, usize),
+    bound: u32,
+) -> u32 {
+    let r = S / 2;
+    let (t0, s0) = ((p.1 - r) * w + p.0 - r, (q.1 - r) * w + q.0 - r);
+    let mut acc = 0u32;
+    for row in 0..S {
+        let (Some(t), Some(s)) = (
+            img.get((t0 + row * w) * CH..)
+                .and_then(|t| t.first_chunk::<L>()),
+            img.get((s0 + row * w) * CH..)
+                .and_then(|s| s.first_chunk::<L>()),
+        ) else {
+            return u32::MAX;
+        };
+        let mut sum = 0i32;
+        for i in 0..L {
+            let d = t[i] as i32 - s[i] as i32;
+            sum += d * d;
+        }
+        acc += sum as u32;
+        if acc >= bound {
+            return acc;
+        }
+    }
+    acc
+}
+
 /// Number of pixels in the (clipped) patch centred at `p`.
 #[inline]
 pub(super) fn patch_pixels(w: usize, h: usize, r: usize, p: (usize, usize)) -> u32 {
@@ -136,14 +198,24 @@ pub(super) fn patch_pixels(w: usize, h: usize, r: usize, p: (usize, usize)) -> u
 impl Ctx<'_> {
     #[inline]
     fn dist(&self, p: (usize, usize), q: u32, bound: u32) -> u32 {
-        let q = q as usize;
-        let q = (q % self.w, q / self.w);
-        let pen = if self.locality > 0.0 {
+        // 32-bit division: noticeably cheaper than 64-bit in this, the hottest, path
+        let w = self.w as u32;
+        let qi = q as usize;
+        let q = ((q % w) as usize, (q / w) as usize);
+        let mut pen = if self.locality > 0.0 {
             let d = (p.0.abs_diff(q.0).pow(2) + p.1.abs_diff(q.1).pow(2)) as f32;
             (d.sqrt() * self.locality) as u32
         } else {
             0
         };
+        if let (Some(gp), Some(gq)) = (self.guide.get(p.1 * self.w + p.0), self.guide.get(qi)) {
+            let d2: u32 = gp
+                .iter()
+                .zip(gq)
+                .map(|(a, b)| (*a as i32 - *b as i32).pow(2) as u32)
+                .sum();
+            pen = pen.saturating_add(d2.saturating_mul(self.guide_weight));
+        }
         if pen >= bound {
             return pen;
         }
@@ -234,8 +306,16 @@ pub(super) fn upsample_field(coarse: &Field, cw: usize, ch: usize, ctx: &Ctx, se
 
 /// One PatchMatch pass (propagation + random search) over every target.
 /// `forward` selects the scan order; `seed` must differ per pass; the random
-/// search starts at `max_radius` (clamped to the level size) and halves.
-pub(super) fn pm_pass(ctx: &Ctx, f: &mut Field, forward: bool, seed: u64, max_radius: usize) {
+/// search starts at `max_radius` (clamped to the level size) and halves; `explore` adds one
+/// uniformly random source per target.
+pub(super) fn pm_pass(
+    ctx: &Ctx,
+    f: &mut Field,
+    forward: bool,
+    seed: u64,
+    max_radius: usize,
+    explore: bool,
+) {
     let w = ctx.w;
     let h = ctx.h;
     let prev = f.nnf.clone();
@@ -308,8 +388,10 @@ pub(super) fn pm_pass(ctx: &Ctx, f: &mut Field, forward: bool, seed: u64, max_ra
                         rad /= 2;
                     }
                     // One global exploration sample.
-                    let g = ctx.random_valid(&mut rng);
-                    consider(g, &mut best, &mut bd);
+                    if explore {
+                        let g = ctx.random_valid(&mut rng);
+                        consider(g, &mut best, &mut bd);
+                    }
                     nnf[li] = best;
                     dist[li] = bd;
                 }
@@ -331,6 +413,31 @@ mod tests {
         assert_eq!(patch_dist(&img, w, h, 1, (1, 1), (4, 4), u32::MAX), 100);
         assert_eq!(patch_pixels(w, h, 1, (0, 0)), 4);
         assert!(patch_dist(&img, w, h, 1, (1, 1), (4, 4), 50) >= 50);
+    }
+
+    #[test]
+    fn whole_patches_take_the_fixed_path_with_the_same_sums() {
+        let (w, h) = (23, 19);
+        let mut rng = Rng::new(7);
+        let img: Vec<u8> = (0..w * h * CH).map(|_| rng.below(256) as u8).collect();
+        for r in [2, 3] {
+            for py in 0..h {
+                for px in 0..w {
+                    let q = (
+                        r + rng.below((w - 2 * r) as u32) as usize,
+                        r + rng.below((h - 2 * r) as u32) as usize,
+                    );
+                    let full = patch_dist_clipped(&img, w, h, r, (px, py), q, u32::MAX);
+                    assert_eq!(patch_dist(&img, w, h, r, (px, py), q, u32::MAX), full);
+                    let bound = full / 2 + 1;
+                    let early = patch_dist(&img, w, h, r, (px, py), q, bound);
+                    assert!(
+                        early <= full && (early >= bound || early == full),
+                        "{early} {bound} {full}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]
