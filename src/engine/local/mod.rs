@@ -172,7 +172,7 @@ impl Default for LocalParams {
             iters_fine: 2,
             pm_passes: 1,
             pm_budget: 30_000,
-            fine_budget: 48_000,
+            fine_budget: 64_000,
             source_margin: 1.0,
             min_source_margin: 64,
             max_work_pixels: 8_000_000,

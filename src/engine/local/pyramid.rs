@@ -43,23 +43,40 @@ impl Level {
             (77 * p[0] as i32 + 150 * p[1] as i32 + 29 * p[2] as i32) >> 8
         };
         let known = |i: usize| self.hole[i] == 0;
-        // gradient (or None) per pixel, then a summed-area table of value and count
-        let mut sv = vec![0f32; (w + 1) * (h + 1)];
-        let mut sc = vec![0u32; (w + 1) * (h + 1)];
-        for y in 0..h {
-            let (mut rv, mut rc) = (0f32, 0u32);
-            for x in 0..w {
-                let i = y * w + x;
-                let (xm, xp) = (y * w + x.saturating_sub(1), y * w + (x + 1).min(w - 1));
-                let (ym, yp) = (y.saturating_sub(1) * w + x, (y + 1).min(h - 1) * w + x);
-                if known(i) && known(xm) && known(xp) && known(ym) && known(yp) {
-                    let gx = (luma(xp) - luma(xm)) as f32 * 0.5;
-                    let gy = (luma(yp) - luma(ym)) as f32 * 0.5;
-                    rv += (gx * gx + gy * gy).sqrt();
-                    rc += 1;
+        // gradient (or None) per pixel, then a summed-area table of value and count. The row
+        // prefix sums are independent (in parallel); the table adds them up row by row (the
+        // same additions in the same order as a single pass, so the same bytes).
+        let stride = w + 1;
+        let mut sv = vec![0f32; stride * (h + 1)];
+        let mut sc = vec![0u32; stride * (h + 1)];
+        sv[stride..]
+            .par_chunks_mut(stride)
+            .zip(sc[stride..].par_chunks_mut(stride))
+            .enumerate()
+            .for_each(|(y, (vrow, crow))| {
+                let (mut rv, mut rc) = (0f32, 0u32);
+                for x in 0..w {
+                    let i = y * w + x;
+                    let (xm, xp) = (y * w + x.saturating_sub(1), y * w + (x + 1).min(w - 1));
+                    let (ym, yp) = (y.saturating_sub(1) * w + x, (y + 1).min(h - 1) * w + x);
+                    if known(i) && known(xm) && known(xp) && known(ym) && known(yp) {
+                        let gx = (luma(xp) - luma(xm)) as f32 * 0.5;
+                        let gy = (luma(yp) - luma(ym)) as f32 * 0.5;
+                        rv += (gx * gx + gy * gy).sqrt();
+                        rc += 1;
+                    }
+                    vrow[x + 1] = rv;
+                    crow[x + 1] = rc;
                 }
-                sv[(y + 1) * (w + 1) + x + 1] = sv[y * (w + 1) + x + 1] + rv;
-                sc[(y + 1) * (w + 1) + x + 1] = sc[y * (w + 1) + x + 1] + rc;
+            });
+        for y in 1..h {
+            let (above, row) = sv.split_at_mut((y + 1) * stride);
+            for (d, a) in row[..stride].iter_mut().zip(&above[y * stride..]) {
+                *d += *a;
+            }
+            let (above, row) = sc.split_at_mut((y + 1) * stride);
+            for (d, a) in row[..stride].iter_mut().zip(&above[y * stride..]) {
+                *d += *a;
             }
         }
         // rows are independent here: in parallel (the same bytes whatever the thread count)
