@@ -86,7 +86,7 @@ pub(super) fn guide(segments: &[Segment], w: usize, h: usize, reach: f32) -> Vec
         .take(4)
         .map(|s| {
             let (dx, dy) = (s.b.0 - s.a.0, s.b.1 - s.a.1);
-            let len = dx.hypot(dy).max(1e-6);
+            let len = (dx * dx + dy * dy).sqrt().max(1e-6);
             (s.a, (dx / len, dy / len))
         })
         .collect();
@@ -145,7 +145,8 @@ pub(super) fn find(l: &Level) -> Vec<Segment> {
                 (v(1, -1) + 2.0 * v(1, 0) + v(1, 1) - v(-1, -1) - 2.0 * v(-1, 0) - v(-1, 1)) / 8.0;
             let gy =
                 (v(-1, 1) + 2.0 * v(0, 1) + v(1, 1) - v(-1, -1) - 2.0 * v(0, -1) - v(1, -1)) / 8.0;
-            let m = gx.hypot(gy);
+            // not f32::hypot: hypotf needs glibc 2.35, newer than the Lambda runtime's (scripts/lambda-zip)
+            let m = (gx * gx + gy * gy).sqrt();
             grad[i] = (gx, gy, m);
             if m >= MIN_EDGE {
                 in_ring.push(i);
@@ -277,7 +278,7 @@ fn pair(l: &Level, cs: &[Crossing]) -> Vec<Segment> {
         for j in i + 1..cs.len() {
             let (a, b) = (cs[i], cs[j]);
             let v = (b.c.0 - a.c.0, b.c.1 - a.c.1);
-            let len = v.0.hypot(v.1);
+            let len = (v.0 * v.0 + v.1 * v.1).sqrt();
             if len < 8.0 {
                 continue;
             }
