@@ -241,6 +241,10 @@ mod tests {
     use crate::mask::Shape;
 
     fn job(source: DynamicImage, feather: Option<u32>) -> EditJob {
+        options(feather).build(source, "t.png").unwrap()
+    }
+
+    fn options(feather: Option<u32>) -> JobOptions {
         JobOptions {
             selection: Selection {
                 shapes: vec![Shape::parse_rect("2,2,3,3").unwrap()],
@@ -261,8 +265,6 @@ mod tests {
             limits: DecodeLimits::default(),
             tool: Default::default(),
         }
-        .build(source, "t.png")
-        .unwrap()
     }
 
     #[test]
@@ -278,26 +280,7 @@ mod tests {
         assert!(Arc::ptr_eq(&p.image, own));
         assert_eq!(*p.image, src);
         assert_eq!(p.source_size, (9, 7));
-        let options = JobOptions {
-            selection: Selection {
-                shapes: vec![Shape::parse_rect("2,2,3,3").unwrap()],
-                ..Default::default()
-            },
-            mode: None,
-            canvas: None,
-            prompt: None,
-            negative: None,
-            mask_prompt: None,
-            search: None,
-            num_images: 1,
-            seed: 0,
-            cfg_scale: None,
-            quality: None,
-            model: crate::model::local(),
-            limits: DecodeLimits::default(),
-            tool: Default::default(),
-        };
-        let j2 = options
+        let j2 = options(None)
             .build(Source::Rgb(Arc::clone(&shared)), "t.png")
             .unwrap();
         assert!(Arc::ptr_eq(&prepare(&j2).image, &shared));
