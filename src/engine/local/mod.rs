@@ -88,7 +88,8 @@ pub struct LocalParams {
     /// Minimum source margin in pixels.
     pub min_source_margin: usize,
     /// Largest crop (in pixels) processed at full resolution; bigger crops are
-    /// solved on a power-of-two downscale and upsampled into the hole.
+    /// solved on a power-of-two downscale and upsampled into the hole. With the default
+    /// margin a square hole up to about 940 px on a side is filled at full resolution.
     pub max_work_pixels: usize,
     /// Quantile of match errors used as sigma^2 of the vote weights.
     pub vote_percentile: f32,
@@ -173,9 +174,9 @@ impl Default for LocalParams {
             pm_passes: 1,
             pm_budget: 30_000,
             fine_budget: 64_000,
-            source_margin: 1.0,
+            source_margin: 0.6,
             min_source_margin: 64,
-            max_work_pixels: 8_000_000,
+            max_work_pixels: 4_300_000,
             vote_percentile: 0.75,
             vote_sharpness: 1.0,
             confidence_gamma: 3.0,
