@@ -121,39 +121,49 @@ pub(super) fn diffuse_fill(l: &mut Level, max_sweeps: usize) {
 /// an edge continued through the hole stays an edge). A region without known pixels gets the
 /// plain fill.
 pub(super) fn diffuse_fill_regions(l: &mut Level, labels: &[u8], max_sweeps: usize) {
-    let mut plain = l.clone();
-    diffuse_fill(&mut plain, max_sweeps);
-    let mut done = vec![false; 256];
+    let mut filled = l.img.clone();
+    let mut seen = [false; 256];
+    // regions whose hole pixels have no known pixel of their own to be filled from
+    let mut orphan = [false; 256];
+    let copy_region = |to: &mut [u8], from: &[u8], lab: u8| {
+        for j in 0..l.w * l.h {
+            if l.hole[j] != 0 && labels[j] == lab {
+                to[j * CH..j * CH + CH].copy_from_slice(&from[j * CH..j * CH + CH]);
+            }
+        }
+    };
     for i in 0..l.w * l.h {
         let lab = labels[i];
-        if l.hole[i] == 0 || done[lab as usize] {
+        if l.hole[i] == 0 || std::mem::replace(&mut seen[lab as usize], true) {
             continue;
         }
-        done[lab as usize] = true;
         let hole: Vec<u8> = l
             .hole
             .iter()
             .zip(labels)
             .map(|(&m, &k)| u8::from(m != 0 || k != lab))
             .collect();
-        let has_known = hole.contains(&0);
+        if !hole.contains(&0) {
+            orphan[lab as usize] = true;
+            continue;
+        }
         let mut region = Level {
             w: l.w,
             h: l.h,
             img: l.img.clone(),
             hole,
         };
-        if !has_known {
-            continue;
-        }
         diffuse_fill(&mut region, max_sweeps);
-        for j in 0..l.w * l.h {
-            if l.hole[j] != 0 && labels[j] == lab {
-                plain.img[j * CH..j * CH + CH].copy_from_slice(&region.img[j * CH..j * CH + CH]);
-            }
+        copy_region(&mut filled, &region.img, lab);
+    }
+    if orphan.contains(&true) {
+        let mut plain = l.clone();
+        diffuse_fill(&mut plain, max_sweeps);
+        for lab in (0..=255u8).filter(|&k| orphan[k as usize]) {
+            copy_region(&mut filled, &plain.img, lab);
         }
     }
-    l.img = plain.img;
+    l.img = filled;
 }
 
 #[cfg(test)]
@@ -203,6 +213,27 @@ mod tests {
         assert_eq!(at(&split, 12, 8), 220);
         // known pixels are untouched
         assert_eq!(at(&split, 0, 7), 20);
+    }
+
+    #[test]
+    fn a_region_without_known_pixels_gets_the_plain_fill() {
+        let (w, h) = (12, 6);
+        let mut img = vec![0u8; w * h * CH];
+        let mut hole = vec![1u8; w * h];
+        for y in 0..h {
+            hole[y * w] = 0;
+            img[y * w * CH..][..3].fill(200);
+        }
+        // label 1: the right half, all of it hole
+        let labels: Vec<u8> = (0..w * h).map(|i| u8::from(i % w >= 6)).collect();
+        let mut plain = Level { w, h, img, hole };
+        let mut split = plain.clone();
+        diffuse_fill(&mut plain, 100);
+        diffuse_fill_regions(&mut split, &labels, 100);
+        for i in (0..w * h).filter(|i| i % w >= 6) {
+            assert_eq!(split.img[i * CH..][..CH], plain.img[i * CH..][..CH]);
+        }
+        assert_eq!(split.img[(2 * w + 3) * CH], 200);
     }
 
     #[test]
