@@ -142,8 +142,9 @@ pub struct LocalParams {
     /// gradient (0) .. the stronger one (1).
     pub poisson_mix: f32,
     /// Structure recovery (`structure.rs`) for holes at least this deep (largest distance of a
-    /// hole pixel to a known pixel, in pixels of the level the engine works on): straight edges crossing the hole
-    /// are continued through it as barriers of the coarsest level's fill. 0 disables it.
+    /// hole pixel to a known pixel, in pixels of the level the engine works on): straight edges
+    /// crossing the hole are continued through it, as barriers of the coarsest level's fill and
+    /// as a guide in matching (`structure_weight`). 0 disables it.
     pub structure_depth: f32,
     /// Structure is looked for on the finest level where the hole's bounding box is at most
     /// this many pixels on its larger side (coarser levels see fewer texture edges).
@@ -392,6 +393,9 @@ fn run_pyramid(
             0
         };
         let passes = p.pm_passes.max(1).max(extra);
+        // The global random sample: always on coarse levels, and on the finest when it runs
+        // (nearly) alone.
+        let explore = li + 1 < levels || levels <= 2 || p.explore_fine;
         let search_radius = if li == 0 {
             side
         } else {
@@ -461,7 +465,7 @@ fn run_pyramid(
                     (it + pass) % 2 == 0,
                     derive(it_seed, pass as u64),
                     search_radius,
-                    li + 1 < levels || levels <= 2 || p.explore_fine,
+                    explore,
                 );
             }
             let wts = vote::weights(
