@@ -538,13 +538,17 @@ impl ApiRunner {
     /// action; the other effects it leads to are returned.
     pub(crate) fn perform(&mut self, app: &mut App, effect: Effect) -> Vec<Effect> {
         self.runner.start(effect);
+        let action = self.next_action();
+        step(app, action)
+    }
+
+    /// The next action the runner sends (within 60 s).
+    fn next_action(&mut self) -> Action {
         let rx = &mut self.rx;
-        let action = self
-            .rt
+        self.rt
             .block_on(async { tokio::time::timeout(Duration::from_secs(60), rx.recv()).await })
             .unwrap()
-            .unwrap();
-        step(app, action)
+            .unwrap()
     }
 
     /// Presses Run and takes the job to its end: every action it sends goes through update.
@@ -555,12 +559,7 @@ impl ApiRunner {
         };
         self.runner.start(Effect::Run(req));
         loop {
-            let rx = &mut self.rx;
-            let action = self
-                .rt
-                .block_on(async { tokio::time::timeout(Duration::from_secs(60), rx.recv()).await })
-                .unwrap()
-                .unwrap();
+            let action = self.next_action();
             let end = matches!(action, Action::JobEnded { .. });
             step(app, action);
             if end {
