@@ -161,29 +161,129 @@ fn patch_dist_fixed<const S: usize, const L: usize>(
     q: (usize, usize),
     bound: u32,
 ) -> u32 {
+    let rows = fixed_rows::<S, L>(img, w, p, q);
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: SSE2 is part of the x86_64 baseline: every x86_64 CPU has it.
+    return unsafe { sse2::rows_ssd(rows, bound) };
+    #[cfg(not(target_arch = "x86_64"))]
+    return rows_ssd(rows, bound);
+}
+
+/// The row pairs (target, source) of the unclipped `S x S` patches centred at `p` and `q`;
+/// `None` for a row outside `img`.
+#[inline]
+fn fixed_rows<const S: usize, const L: usize>(
+    img: &[u8],
+    w: usize,
+    p: (usize, usize),
+    q: (usize, usize),
+) -> impl Iterator<Item = Option<(&[u8; L], &[u8; L])>> {
     let r = S / 2;
     let (t0, s0) = ((p.1 - r) * w + p.0 - r, (q.1 - r) * w + q.0 - r);
+    (0..S).map(move |row| {
+        img.get((t0 + row * w) * CH..)
+            .and_then(|t| t.first_chunk::<L>())
+            .zip(
+                img.get((s0 + row * w) * CH..)
+                    .and_then(|s| s.first_chunk::<L>()),
+            )
+    })
+}
+
+/// The sum of squared differences of the row pairs, stopping once it reaches `bound`
+/// (`u32::MAX` for a missing row). The portable form: x86_64 runs [`sse2::rows_ssd`].
+#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
+#[inline]
+fn rows_ssd<'a, const L: usize>(
+    rows: impl Iterator<Item = Option<(&'a [u8; L], &'a [u8; L])>>,
+    bound: u32,
+) -> u32 {
     let mut acc = 0u32;
-    for row in 0..S {
-        let (Some(t), Some(s)) = (
-            img.get((t0 + row * w) * CH..)
-                .and_then(|t| t.first_chunk::<L>()),
-            img.get((s0 + row * w) * CH..)
-                .and_then(|s| s.first_chunk::<L>()),
-        ) else {
+    for row in rows {
+        let Some((t, s)) = row else {
             return u32::MAX;
         };
-        let mut sum = 0i32;
-        for i in 0..L {
-            let d = t[i] as i32 - s[i] as i32;
-            sum += d * d;
-        }
-        acc += sum as u32;
+        // |d| fits a u16 and so does its square: the narrow form vectorises best
+        acc += t
+            .iter()
+            .zip(s)
+            .map(|(a, b)| {
+                let d = a.abs_diff(*b) as u16;
+                (d * d) as u32
+            })
+            .sum::<u32>();
         if acc >= bound {
             return acc;
         }
     }
     acc
+}
+
+/// The SSE2 form of [`rows_ssd`]: |t - s| on 16 bytes at once, widened to 16 bits, squared
+/// and summed in pairs (`pmaddwd`). The same sums in 35 instructions a 7-pixel row, against 57
+/// for LLVM's code of the portable form and 87 for the 32-bit form this replaced.
+#[cfg(target_arch = "x86_64")]
+mod sse2 {
+    use std::arch::x86_64::*;
+
+    /// [`super::rows_ssd`].
+    #[inline]
+    #[target_feature(enable = "sse2")]
+    pub(super) fn rows_ssd<'a, const L: usize>(
+        rows: impl Iterator<Item = Option<(&'a [u8; L], &'a [u8; L])>>,
+        bound: u32,
+    ) -> u32 {
+        let mut acc = _mm_setzero_si128();
+        for row in rows {
+            let Some((t, s)) = row else {
+                return u32::MAX;
+            };
+            let mut i = 0;
+            while i < L {
+                acc = _mm_add_epi32(acc, sq(load(&t[i..]), load(&s[i..])));
+                i += 16;
+            }
+            let sum = hsum(acc);
+            if sum >= bound {
+                return sum;
+            }
+        }
+        hsum(acc)
+    }
+
+    /// Up to 16 bytes of `b` in a vector, zeros after its end (the same in both operands, so
+    /// they add nothing).
+    #[inline]
+    #[target_feature(enable = "sse2")]
+    fn load(b: &[u8]) -> __m128i {
+        let half = |b: &[u8]| {
+            let mut a = [0u8; 8];
+            let n = b.len().min(8);
+            a[..n].copy_from_slice(&b[..n]);
+            i64::from_le_bytes(a)
+        };
+        let n = b.len().min(8);
+        let m = b.len().min(16);
+        _mm_set_epi64x(half(&b[n..m]), half(&b[..n]))
+    }
+
+    /// Per 32-bit lane, the sum of the squared differences of four bytes of `a` and `b`.
+    #[inline]
+    #[target_feature(enable = "sse2")]
+    fn sq(a: __m128i, b: __m128i) -> __m128i {
+        let z = _mm_setzero_si128();
+        let d = _mm_or_si128(_mm_subs_epu8(a, b), _mm_subs_epu8(b, a));
+        let (lo, hi) = (_mm_unpacklo_epi8(d, z), _mm_unpackhi_epi8(d, z));
+        _mm_add_epi32(_mm_madd_epi16(lo, lo), _mm_madd_epi16(hi, hi))
+    }
+
+    #[inline]
+    #[target_feature(enable = "sse2")]
+    fn hsum(v: __m128i) -> u32 {
+        let v = _mm_add_epi32(v, _mm_shuffle_epi32::<0b01_00_11_10>(v));
+        let v = _mm_add_epi32(v, _mm_shuffle_epi32::<0b10_11_00_01>(v));
+        _mm_cvtsi128_si32(v) as u32
+    }
 }
 
 /// Number of pixels in the (clipped) patch centred at `p`.
@@ -202,24 +302,39 @@ impl Ctx<'_> {
         let w = self.w as u32;
         let qi = q as usize;
         let q = ((q % w) as usize, (q / w) as usize);
-        let mut pen = if self.locality > 0.0 {
-            let d = (p.0.abs_diff(q.0).pow(2) + p.1.abs_diff(q.1).pow(2)) as f32;
-            (d.sqrt() * self.locality) as u32
-        } else {
-            0
-        };
+        let mut pen = 0u32;
         if let (Some(gp), Some(gq)) = (self.guide.get(p.1 * self.w + p.0), self.guide.get(qi)) {
             let d2: u32 = gp
                 .iter()
                 .zip(gq)
                 .map(|(a, b)| (*a as i32 - *b as i32).pow(2) as u32)
                 .sum();
-            pen = pen.saturating_add(d2.saturating_mul(self.guide_weight));
+            pen = d2.saturating_mul(self.guide_weight);
+            if pen >= bound {
+                return pen;
+            }
         }
-        if pen >= bound {
-            return pen;
+        // The locality term without its square root first: a lower bound (the larger axis
+        // distance, less a margin for rounding) that is enough to reject most candidates.
+        let (dx, dy) = (p.0.abs_diff(q.0), p.1.abs_diff(q.1));
+        let near = if self.locality > 0.0 {
+            (dx.max(dy) as f32 * self.locality * 0.999) as u32
+        } else {
+            0
+        };
+        let rest = bound - pen;
+        if near >= rest {
+            return bound;
         }
-        pen + patch_dist(self.img, self.w, self.h, self.r, p, q, bound - pen)
+        let ssd = patch_dist(self.img, self.w, self.h, self.r, p, q, rest - near);
+        if ssd >= rest - near {
+            return bound;
+        }
+        if self.locality > 0.0 {
+            let d = (dx * dx + dy * dy) as f32;
+            pen = pen.saturating_add((d.sqrt() * self.locality) as u32);
+        }
+        pen.saturating_add(ssd)
     }
 
     #[inline]
@@ -429,6 +544,13 @@ mod tests {
                     );
                     let full = patch_dist_clipped(&img, w, h, r, (px, py), q, u32::MAX);
                     assert_eq!(patch_dist(&img, w, h, r, (px, py), q, u32::MAX), full);
+                    if px >= r && py >= r && px + r < w && py + r < h {
+                        let rows = |p| match r {
+                            3 => rows_ssd(fixed_rows::<7, 28>(&img, w, p, q), u32::MAX),
+                            _ => rows_ssd(fixed_rows::<5, 20>(&img, w, p, q), u32::MAX),
+                        };
+                        assert_eq!(rows((px, py)), full, "the portable form");
+                    }
                     let bound = full / 2 + 1;
                     let early = patch_dist(&img, w, h, r, (px, py), q, bound);
                     assert!(
