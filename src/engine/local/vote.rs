@@ -111,40 +111,155 @@ pub(super) fn vote_best(ctx: &Ctx, f: &Field, wts: &[f32], hole: &[u8]) -> Vec<u
 
 /// [`vote_best`] that also returns, per pixel, the index of the copied source
 /// pixel ([`NONE`] for known pixels and pixels without a vote).
+///
+/// The highest weight over a pixel's `(2r + 1)^2` window is found in two passes, along each
+/// row and then down the column, over the hole's bounding box only. Ties go to the first
+/// target in row-major order, as a scan of the whole window would give.
 pub(super) fn vote_best_src(ctx: &Ctx, f: &Field, wts: &[f32], hole: &[u8]) -> (Vec<u8>, Vec<u32>) {
     let (w, h, r) = (ctx.w, ctx.h, ctx.r);
     let img = ctx.img;
     let mut out = img.to_vec();
     let mut src = vec![NONE; w * h];
-    out.par_chunks_mut(w * CH)
-        .zip(src.par_chunks_mut(w))
+    let Some((x0, y0, x1, y1)) = bounding_box(hole, w) else {
+        return (out, src);
+    };
+    // the best target of each row window: (weight, its column), for the rows the hole's
+    // windows reach and the hole's columns
+    let (ry0, ry1) = (y0.saturating_sub(r), (y1 + r).min(h - 1));
+    let bw = x1 - x0 + 1;
+    let mut row_best = vec![(f32::NEG_INFINITY, u32::MAX); bw * (ry1 - ry0 + 1)];
+    row_best
+        .par_chunks_mut(bw)
         .enumerate()
-        .for_each(|(y, (row, srow))| {
-            let py0 = y.saturating_sub(r);
-            let py1 = (y + r).min(h - 1);
-            for x in 0..w {
-                if hole[y * w + x] == 0 {
-                    continue;
-                }
-                let px0 = x.saturating_sub(r);
-                let px1 = (x + r).min(w - 1);
-                let mut best = (f32::NEG_INFINITY, usize::MAX);
-                for py in py0..=py1 {
-                    for px in px0..=px1 {
-                        let pi = py * w + px;
-                        let q = f.nnf[pi];
-                        if q == NONE || wts[pi] <= best.0 {
-                            continue;
-                        }
-                        let q = q as usize;
-                        best = (wts[pi], (q / w + y - py) * w + q % w + x - px);
+        .for_each(|(k, cells)| {
+            let py = ry0 + k;
+            for (j, cell) in cells.iter_mut().enumerate() {
+                let x = x0 + j;
+                for px in x.saturating_sub(r)..=(x + r).min(w - 1) {
+                    let pi = py * w + px;
+                    if f.nnf[pi] != NONE && wts[pi] > cell.0 {
+                        *cell = (wts[pi], px as u32);
                     }
-                }
-                if best.1 != usize::MAX {
-                    row[x * CH..x * CH + CH].copy_from_slice(&img[best.1 * CH..best.1 * CH + CH]);
-                    srow[x] = best.1 as u32;
                 }
             }
         });
+    out.par_chunks_mut(w * CH)
+        .zip(src.par_chunks_mut(w))
+        .enumerate()
+        .skip(y0)
+        .take(y1 - y0 + 1)
+        .for_each(|(y, (row, srow))| {
+            for x in x0..=x1 {
+                if hole[y * w + x] == 0 {
+                    continue;
+                }
+                let mut best = (f32::NEG_INFINITY, usize::MAX);
+                for py in y.saturating_sub(r)..=(y + r).min(h - 1) {
+                    let (wt, px) = row_best[(py - ry0) * bw + x - x0];
+                    if px != u32::MAX && wt > best.0 {
+                        best = (wt, py * w + px as usize);
+                    }
+                }
+                if best.1 == usize::MAX {
+                    continue;
+                }
+                let (pi, q) = (best.1, f.nnf[best.1] as usize);
+                // source pixel = q + (x - px, y - py)
+                let s = (q / w + y - pi / w) * w + q % w + x - pi % w;
+                row[x * CH..x * CH + CH].copy_from_slice(&img[s * CH..s * CH + CH]);
+                srow[x] = s as u32;
+            }
+        });
     (out, src)
+}
+
+/// The inclusive box `(x0, y0, x1, y1)` of the non-zero entries of a `w`-wide mask.
+fn bounding_box(mask: &[u8], w: usize) -> Option<(usize, usize, usize, usize)> {
+    let mut b: Option<(usize, usize, usize, usize)> = None;
+    for (y, row) in mask.chunks_exact(w).enumerate() {
+        let (Some(a), Some(z)) = (
+            row.iter().position(|&v| v != 0),
+            row.iter().rposition(|&v| v != 0),
+        ) else {
+            continue;
+        };
+        b = Some(match b {
+            None => (a, y, z, y),
+            Some((x0, y0, x1, _)) => (x0.min(a), y0, x1.max(z), y),
+        });
+    }
+    b
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::local::nnf::Rng;
+
+    /// The two-pass window maximum picks what a scan of each whole window picks, ties included
+    /// (weights from four values), on a hole that touches the borders.
+    #[test]
+    fn the_two_pass_vote_copies_what_a_whole_window_scan_picks() {
+        let (w, h, r) = (23, 17, 3);
+        let mut rng = Rng::new(11);
+        let img: Vec<u8> = (0..w * h * CH).map(|_| rng.below(256) as u8).collect();
+        let hole: Vec<u8> = (0..w * h)
+            .map(|i| {
+                let (x, y) = (i % w, i / w);
+                u8::from((x < 9 && y > 4) || (x + y) % 5 == 0) * 255
+            })
+            .collect();
+        let mut f = Field {
+            nnf: vec![NONE; w * h],
+            dist: vec![0; w * h],
+        };
+        let mut wts = vec![0.0f32; w * h];
+        for i in 0..w * h {
+            if rng.below(10) < 7 {
+                let (qx, qy) = (
+                    r + rng.below((w - 2 * r) as u32) as usize,
+                    r + rng.below((h - 2 * r) as u32) as usize,
+                );
+                f.nnf[i] = (qy * w + qx) as u32;
+                wts[i] = -(rng.below(4) as f32);
+            }
+        }
+        let no_bool: Vec<bool> = vec![false; w * h];
+        let ctx = Ctx {
+            w,
+            h,
+            r,
+            img: &img,
+            valid: &no_bool,
+            valid_list: &[],
+            target: &no_bool,
+            locality: 0.0,
+            guide: &[],
+            guide_weight: 0,
+        };
+        let (out, src) = vote_best_src(&ctx, &f, &wts, &hole);
+        let mut picked = 0;
+        for y in 0..h {
+            for x in 0..w {
+                let i = y * w + x;
+                let mut best = (f32::NEG_INFINITY, NONE);
+                if hole[i] != 0 {
+                    for py in y.saturating_sub(r)..=(y + r).min(h - 1) {
+                        for px in x.saturating_sub(r)..=(x + r).min(w - 1) {
+                            let pi = py * w + px;
+                            let q = f.nnf[pi] as usize;
+                            if f.nnf[pi] != NONE && wts[pi] > best.0 {
+                                best = (wts[pi], ((q / w + y - py) * w + q % w + x - px) as u32);
+                            }
+                        }
+                    }
+                }
+                assert_eq!(src[i], best.1, "({x}, {y})");
+                let s = if best.1 == NONE { i } else { best.1 as usize };
+                picked += usize::from(best.1 != NONE);
+                assert_eq!(out[i * CH..][..CH], img[s * CH..][..CH], "({x}, {y})");
+            }
+        }
+        assert!(picked > 100, "{picked}");
+    }
 }
