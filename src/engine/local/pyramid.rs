@@ -253,19 +253,22 @@ pub(super) fn patch_masks(hole: &[u8], w: usize, h: usize, r: usize) -> PatchMas
     };
     let mut valid = vec![false; w * h];
     let mut target = vec![false; w * h];
-    for y in 0..h {
-        let y0 = y.saturating_sub(r);
-        let y1 = (y + r + 1).min(h);
-        for x in 0..w {
-            let x0 = x.saturating_sub(r);
-            let x1 = (x + r + 1).min(w);
-            let c = count(x0, y0, x1, y1);
-            let i = y * w + x;
-            target[i] = c > 0;
-            let inside = x >= r && y >= r && x + r < w && y + r < h;
-            valid[i] = inside && c == 0;
-        }
-    }
+    valid
+        .par_chunks_mut(w)
+        .zip(target.par_chunks_mut(w))
+        .enumerate()
+        .for_each(|(y, (vrow, trow))| {
+            let y0 = y.saturating_sub(r);
+            let y1 = (y + r + 1).min(h);
+            for x in 0..w {
+                let x0 = x.saturating_sub(r);
+                let x1 = (x + r + 1).min(w);
+                let c = count(x0, y0, x1, y1);
+                trow[x] = c > 0;
+                let inside = x >= r && y >= r && x + r < w && y + r < h;
+                vrow[x] = inside && c == 0;
+            }
+        });
     let valid_list = valid
         .iter()
         .enumerate()
@@ -287,8 +290,12 @@ pub(super) fn hole_distance(hole: &[u8], w: usize, h: usize) -> Vec<f32> {
         .iter()
         .map(|&m| if m != 0 { big } else { 0.0 })
         .collect();
-    for y in 0..h {
-        for x in 0..w {
+    // Known pixels stay 0, so the sweeps need only the hole's box: the same distances.
+    let Some(b) = bbox(hole, w, h) else {
+        return d;
+    };
+    for y in b.y0..b.y1 {
+        for x in b.x0..b.x1 {
             let i = y * w + x;
             let mut v = d[i];
             if x > 0 {
@@ -306,8 +313,8 @@ pub(super) fn hole_distance(hole: &[u8], w: usize, h: usize) -> Vec<f32> {
             d[i] = v;
         }
     }
-    for y in (0..h).rev() {
-        for x in (0..w).rev() {
+    for y in (b.y0..b.y1).rev() {
+        for x in (b.x0..b.x1).rev() {
             let i = y * w + x;
             let mut v = d[i];
             if x + 1 < w {

@@ -4,7 +4,7 @@
 //! bit-deterministic.
 
 use super::nnf::{Ctx, Field, NONE, patch_pixels};
-use super::pyramid::CH;
+use super::pyramid::{CH, bbox};
 use rayon::prelude::*;
 
 /// Per-target vote log-weights `-k * d / (2 * sigma^2)`, where `d` is the
@@ -120,9 +120,10 @@ pub(super) fn vote_best_src(ctx: &Ctx, f: &Field, wts: &[f32], hole: &[u8]) -> (
     let img = ctx.img;
     let mut out = img.to_vec();
     let mut src = vec![NONE; w * h];
-    let Some((x0, y0, x1, y1)) = bounding_box(hole, w) else {
+    let Some(bb) = bbox(hole, w, h) else {
         return (out, src);
     };
+    let (x0, y0, x1, y1) = (bb.x0, bb.y0, bb.x1 - 1, bb.y1 - 1);
     // the best target of each row window: (weight, its column), for the rows the hole's
     // windows reach and the hole's columns
     let (ry0, ry1) = (y0.saturating_sub(r), (y1 + r).min(h - 1));
@@ -171,24 +172,6 @@ pub(super) fn vote_best_src(ctx: &Ctx, f: &Field, wts: &[f32], hole: &[u8]) -> (
             }
         });
     (out, src)
-}
-
-/// The inclusive box `(x0, y0, x1, y1)` of the non-zero entries of a `w`-wide mask.
-fn bounding_box(mask: &[u8], w: usize) -> Option<(usize, usize, usize, usize)> {
-    let mut b: Option<(usize, usize, usize, usize)> = None;
-    for (y, row) in mask.chunks_exact(w).enumerate() {
-        let (Some(a), Some(z)) = (
-            row.iter().position(|&v| v != 0),
-            row.iter().rposition(|&v| v != 0),
-        ) else {
-            continue;
-        };
-        b = Some(match b {
-            None => (a, y, z, y),
-            Some((x0, y0, x1, _)) => (x0.min(a), y0, x1.max(z), y),
-        });
-    }
-    b
 }
 
 #[cfg(test)]
