@@ -303,8 +303,8 @@ impl Ctx<'_> {
         self.dist_at(p, ((q % w) as usize, (q / w) as usize), bound)
     }
 
-    /// [`Ctx::dist`] of a source given as `(x, y)`: the hottest path, where a division per
-    /// candidate cost about a tenth of the time.
+    /// [`Ctx::dist`] of a source given as `(x, y)`. PatchMatch's candidates come with their
+    /// coordinates: a division per candidate cost 3% of the instructions and more of the time.
     #[inline]
     fn dist_at(&self, p: (usize, usize), q: (usize, usize), bound: u32) -> u32 {
         let mut pen = 0u32;
