@@ -475,19 +475,13 @@ pub fn encode_with(
                     "{w}x{h} is larger than JPEG allows (65535 pixels a side); write a PNG instead"
                 )));
             };
-            // about 1.5 bits a pixel at quality 95: one allocation for most photos
-            let mut out = Vec::with_capacity(rgb.as_raw().len() / 5);
-            let mut enc = jpeg_encoder::Encoder::new(&mut out, quality);
             let orientation = stored.map_or(1, image::metadata::Orientation::to_exif);
-            if let Some(app1) = jpeg_exif_segment(meta, orientation, rgb.dimensions()) {
-                enc.add_app_segment(1, app1).map_err(|e| fail(&e))?;
-            }
-            if let Some(icc) = meta.icc_profile.as_deref() {
-                enc.add_icc_profile(icc).map_err(|e| fail(&e))?;
-            }
-            enc.encode(rgb.as_raw(), w16, h16, jpeg_encoder::ColorType::Rgb)
-                .map_err(|e| fail(&e))?;
-            out
+            let extras = crate::jpeg::Extras {
+                app1: jpeg_exif_segment(meta, orientation, rgb.dimensions()),
+                icc: meta.icc_profile.as_deref(),
+            };
+            crate::jpeg::encode_rgb(rgb.as_raw(), w16, h16, quality, extras)
+                .map_err(|e| fail(&e))?
         }
         ImageFormat::Png => {
             let mut out = Vec::new();

@@ -16,6 +16,7 @@ pub mod files;
 pub mod finish;
 pub mod image_io;
 pub mod job;
+pub mod jpeg;
 pub mod logging;
 pub mod mask;
 pub mod model;

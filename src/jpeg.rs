@@ -1,0 +1,218 @@
+//! Baseline JPEG encoding on every core: the image is cut into strips of whole MCU rows,
+//! each strip is encoded on its own (`jpeg-encoder`, SIMD), and the strips are joined with
+//! restart markers.
+//!
+//! A restart marker resets the DC predictions and byte-aligns the entropy-coded data, so a
+//! strip encoded alone is exactly the stretch between two markers of the whole image encoded
+//! with that restart interval. The joined file is byte for byte what `jpeg-encoder` writes for
+//! the whole image with `set_restart_interval(strip MCUs)`: the strip size is fixed, never
+//! taken from the thread count, so the bytes do not depend on it either.
+
+use jpeg_encoder::{ColorType, Encoder, SamplingFactor};
+use rayon::prelude::*;
+
+/// Rows of pixels a strip aims at: 12 strips for a 12 MP photo, 24 for 48 MP.
+const STRIP_ROWS: usize = 256;
+
+/// What to write besides the pixels.
+#[derive(Default)]
+pub struct Extras<'a> {
+    /// An APP1 (EXIF) segment's body.
+    pub app1: Option<Vec<u8>>,
+    /// An ICC profile.
+    pub icc: Option<&'a [u8]>,
+}
+
+/// Encodes `rgb` (`w x h`, 3 bytes a pixel) at `quality` (1-100): 4:4:4 at 90 and above,
+/// 4:2:0 below (`jpeg-encoder`'s own choice, made here because strips follow MCU rows).
+pub fn encode_rgb(
+    rgb: &[u8],
+    w: u16,
+    h: u16,
+    quality: u8,
+    extras: Extras,
+) -> Result<Vec<u8>, String> {
+    let sampling = sampling_for(quality);
+    let (mcu_w, mcu_h) = match sampling {
+        SamplingFactor::F_2_2 => (16, 16),
+        _ => (8, 8),
+    };
+    let mcus_a_row = usize::from(w).div_ceil(mcu_w).max(1);
+    // MCU rows a strip: the restart interval (MCUs) must fit 16 bits
+    let k = (STRIP_ROWS / mcu_h)
+        .min(usize::from(u16::MAX) / mcus_a_row)
+        .max(1);
+    let strip = k * mcu_h;
+    let row_bytes = usize::from(w) * 3;
+    let strips: Vec<(usize, usize)> = (0..usize::from(h))
+        .step_by(strip)
+        .map(|y| (y, (y + strip).min(usize::from(h))))
+        .collect();
+    let encode = |(y0, y1): (usize, usize), interval: Option<u16>, extras: Option<&Extras>| {
+        // about 1.5 bits a pixel at quality 95: one allocation for most photos
+        let mut out = Vec::with_capacity((y1 - y0) * row_bytes / 5);
+        let mut enc = Encoder::new(&mut out, quality);
+        enc.set_sampling_factor(sampling);
+        if let Some(i) = interval {
+            enc.set_restart_interval(i);
+        }
+        if let Some(x) = extras {
+            if let Some(app1) = &x.app1 {
+                enc.add_app_segment(1, app1.clone())?;
+            }
+            if let Some(icc) = x.icc {
+                enc.add_icc_profile(icc)?;
+            }
+        }
+        let rows = (y1 - y0) as u16;
+        let data = rgb.get(y0 * row_bytes..y1 * row_bytes).unwrap_or_default();
+        enc.encode(data, w, rows, ColorType::Rgb)?;
+        Ok(out)
+    };
+    let encode = |s, interval, extras| {
+        encode(s, interval, extras).map_err(|e: jpeg_encoder::EncodingError| e.to_string())
+    };
+    let needed = row_bytes * usize::from(h);
+    if rgb.len() < needed {
+        return Err(format!(
+            "{} bytes of pixels for {w}x{h} RGB, which needs {needed}",
+            rgb.len()
+        ));
+    }
+    if strips.len() < 2 {
+        return encode((0, usize::from(h)), None, Some(&extras));
+    }
+    let parts = strips
+        .par_iter()
+        .enumerate()
+        .map(|(i, &s)| encode(s, None, (i == 0).then_some(&extras)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let interval = (k * mcus_a_row) as u16;
+    join(&parts, h, interval).ok_or_else(|| "a strip is not a baseline JPEG".to_string())
+}
+
+/// The subsampling `jpeg-encoder` picks for `quality`.
+fn sampling_for(quality: u8) -> SamplingFactor {
+    if quality < 90 {
+        SamplingFactor::F_2_2
+    } else {
+        SamplingFactor::F_1_1
+    }
+}
+
+/// Joins strips (whole JPEG files, the first with the wanted header) into one image `h` rows
+/// high with a restart marker every `interval` MCUs. `None` when a strip is not a baseline
+/// JPEG as `jpeg-encoder` writes them.
+fn join(parts: &[Vec<u8>], h: u16, interval: u16) -> Option<Vec<u8>> {
+    let first = parts.first()?;
+    let (sof, sos, _) = segments(first)?;
+    let mut out = Vec::with_capacity(parts.iter().map(Vec::len).sum::<usize>() + 8 * parts.len());
+    out.extend_from_slice(&first[..sos]);
+    // the frame's height: the whole image's (SOF: marker, length, precision, then height)
+    out.get_mut(sof + 5..sof + 7)?
+        .copy_from_slice(&h.to_be_bytes());
+    out.extend_from_slice(&[0xFF, 0xDD, 0, 4]);
+    out.extend_from_slice(&interval.to_be_bytes());
+    for (i, part) in parts.iter().enumerate() {
+        let (_, sos, data) = segments(part)?;
+        if i == 0 {
+            out.extend_from_slice(&part[sos..data]);
+        } else {
+            // restart markers RST0-RST7, in turn
+            out.extend_from_slice(&[0xFF, 0xD0 + ((i - 1) % 8) as u8]);
+        }
+        // the entropy-coded data, up to the closing EOI
+        let end = part.len().checked_sub(2)?;
+        (part.get(end..)? == [0xFF, 0xD9]).then_some(())?;
+        out.extend_from_slice(part.get(data..end)?);
+    }
+    out.extend_from_slice(&[0xFF, 0xD9]);
+    Some(out)
+}
+
+/// Offsets in a baseline JPEG of its SOF0 marker, its SOS marker and the first byte after the
+/// SOS header (the entropy-coded data).
+fn segments(jpeg: &[u8]) -> Option<(usize, usize, usize)> {
+    (jpeg.get(..2)? == [0xFF, 0xD8]).then_some(())?;
+    let (mut pos, mut sof) = (2, None);
+    loop {
+        let [0xFF, marker, hi, lo] = *jpeg.get(pos..pos + 4)? else {
+            return None;
+        };
+        let next = pos + 2 + usize::from(u16::from_be_bytes([hi, lo]));
+        match marker {
+            0xC0 => sof = Some(pos),
+            0xDA => return Some((sof?, pos, next)),
+            _ => {}
+        }
+        pos = next;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn photo(w: usize, h: usize) -> Vec<u8> {
+        // smooth gradients with some texture, so every strip has real AC data
+        (0..w * h * 3)
+            .map(|i| {
+                let (p, c) = (i / 3, i % 3);
+                let (x, y) = (p % w, p / w);
+                ((x * (c + 1) + y * 2 + (x * y) % 7 * 9) % 256) as u8
+            })
+            .collect()
+    }
+
+    /// The joined strips are the bytes `jpeg-encoder` writes for the whole image with the same
+    /// restart interval: at both subsamplings, with a partial last MCU row, with extras, and with
+    /// more strips than the eight restart markers.
+    #[test]
+    fn strips_join_to_the_whole_encode_with_restarts() {
+        for (w, h, q) in [
+            (300usize, 1000usize, 95u8),
+            (333, 777, 80),
+            (40, 530, 90),
+            (24, 2600, 95),
+        ] {
+            let rgb = photo(w, h);
+            let icc = [7u8; 40];
+            let extras = || Extras {
+                app1: Some(b"Exif\0\0MM\0*\0\0\0\x08\0\0".to_vec()),
+                icc: Some(&icc),
+            };
+            let joined = encode_rgb(&rgb, w as u16, h as u16, q, extras()).unwrap();
+            let mcu = if q < 90 { 16 } else { 8 };
+            let interval = (STRIP_ROWS / mcu * w.div_ceil(mcu)) as u16;
+            let mut whole = Vec::new();
+            let mut enc = Encoder::new(&mut whole, q);
+            enc.set_restart_interval(interval);
+            enc.add_app_segment(1, extras().app1.unwrap()).unwrap();
+            enc.add_icc_profile(&icc).unwrap();
+            enc.encode(&rgb, w as u16, h as u16, ColorType::Rgb)
+                .unwrap();
+            assert_eq!(joined.len(), whole.len(), "{w}x{h} q{q}");
+            assert!(joined == whole, "{w}x{h} q{q}: the bytes differ");
+            let back = image::load_from_memory(&joined).unwrap().to_rgb8();
+            assert_eq!(back.dimensions(), (w as u32, h as u32));
+        }
+    }
+
+    #[test]
+    fn one_strip_is_a_plain_encode() {
+        let rgb = photo(64, 100);
+        let got = encode_rgb(&rgb, 64, 100, 95, Extras::default()).unwrap();
+        let mut plain = Vec::new();
+        Encoder::new(&mut plain, 95)
+            .encode(&rgb, 64, 100, ColorType::Rgb)
+            .unwrap();
+        assert!(got == plain);
+    }
+
+    #[test]
+    fn short_pixel_data_is_an_error_not_a_panic() {
+        let rgb = photo(64, 600);
+        let e = encode_rgb(&rgb[..1000], 64, 600, 95, Extras::default()).unwrap_err();
+        assert_eq!(e, "1000 bytes of pixels for 64x600 RGB, which needs 115200");
+    }
+}
