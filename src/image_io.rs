@@ -428,8 +428,9 @@ pub fn encode(image: &DynamicImage, format: ImageFormat) -> Result<Vec<u8>> {
 /// Encodes an image in memory with the given options; JPEG drops alpha (flattened over white).
 ///
 /// JPEG goes through the SIMD encoder of the `jpeg-encoder` crate (baseline, 4:4:4 chroma at
-/// quality 90 and above, the standard tables scaled by quality: the same output as before, about
-/// ten times faster); PNG uses the `png` crate's fast compression with adaptive filters.
+/// quality 90 and above, the standard tables scaled by quality), in strips on every core joined
+/// with restart markers ([`crate::jpeg`]); PNG uses the `png` crate's fast compression with
+/// adaptive filters.
 pub fn encode_with(
     image: &DynamicImage,
     format: ImageFormat,
