@@ -164,9 +164,10 @@ fn patch_dist_fixed<const S: usize, const L: usize>(
     let rows = fixed_rows::<S, L>(img, w, p, q);
     #[cfg(target_arch = "x86_64")]
     // SAFETY: SSE2 is part of the x86_64 baseline: every x86_64 CPU has it.
-    return unsafe { sse2::rows_ssd(rows, bound) };
+    let sum = unsafe { sse2::rows_ssd(rows, bound) };
     #[cfg(not(target_arch = "x86_64"))]
-    return rows_ssd(rows, bound);
+    let sum = rows_ssd(rows, bound);
+    sum
 }
 
 /// The row pairs (target, source) of the unclipped `S x S` patches centred at `p` and `q`;
