@@ -44,18 +44,19 @@ pub fn encode_rgb(
         .max(1);
     let strip = k * mcu_h;
     let row_bytes = usize::from(w) * 3;
-    let strips: Vec<(usize, usize)> = (0..usize::from(h))
-        .step_by(strip)
-        .map(|y| (y, (y + strip).min(usize::from(h))))
-        .collect();
-    let encode = |(y0, y1): (usize, usize), interval: Option<u16>, extras: Option<&Extras>| {
+    let needed = row_bytes * usize::from(h);
+    if rgb.len() < needed {
+        return Err(format!(
+            "{} bytes of pixels for {w}x{h} RGB, which needs {needed}",
+            rgb.len()
+        ));
+    }
+    // rows y0..y1 alone, with the extras (the first strip) or without
+    let encode = |(y0, y1): (usize, usize), extras: Option<&Extras>| {
         // about 1.5 bits a pixel at quality 95: one allocation for most photos
         let mut out = Vec::with_capacity((y1 - y0) * row_bytes / 5);
         let mut enc = Encoder::new(&mut out, quality);
         enc.set_sampling_factor(sampling);
-        if let Some(i) = interval {
-            enc.set_restart_interval(i);
-        }
         if let Some(x) = extras {
             if let Some(app1) = &x.app1 {
                 enc.add_app_segment(1, app1.clone())?;
@@ -64,29 +65,23 @@ pub fn encode_rgb(
                 enc.add_icc_profile(icc)?;
             }
         }
-        let rows = (y1 - y0) as u16;
-        let data = rgb.get(y0 * row_bytes..y1 * row_bytes).unwrap_or_default();
-        enc.encode(data, w, rows, ColorType::Rgb)?;
-        Ok(out)
+        let data = &rgb[y0 * row_bytes..y1 * row_bytes];
+        enc.encode(data, w, (y1 - y0) as u16, ColorType::Rgb)?;
+        Ok::<_, jpeg_encoder::EncodingError>(out)
     };
-    let encode = |s, interval, extras| {
-        encode(s, interval, extras).map_err(|e: jpeg_encoder::EncodingError| e.to_string())
-    };
-    let needed = row_bytes * usize::from(h);
-    if rgb.len() < needed {
-        return Err(format!(
-            "{} bytes of pixels for {w}x{h} RGB, which needs {needed}",
-            rgb.len()
-        ));
-    }
+    let strips: Vec<(usize, usize)> = (0..usize::from(h))
+        .step_by(strip)
+        .map(|y| (y, (y + strip).min(usize::from(h))))
+        .collect();
     if strips.len() < 2 {
-        return encode((0, usize::from(h)), None, Some(&extras));
+        return encode((0, usize::from(h)), Some(&extras)).map_err(|e| e.to_string());
     }
     let parts = strips
         .par_iter()
         .enumerate()
-        .map(|(i, &s)| encode(s, None, (i == 0).then_some(&extras)))
-        .collect::<Result<Vec<_>, _>>()?;
+        .map(|(i, &s)| encode(s, (i == 0).then_some(&extras)))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| e.to_string())?;
     let interval = (k * mcus_a_row) as u16;
     join(&parts, h, interval).ok_or_else(|| "a strip is not a baseline JPEG".to_string())
 }
