@@ -4,12 +4,14 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use image::{DynamicImage, Rgb, RgbImage};
-use imgedit::engine::PreparedJob;
+use imgedit::edit::engine::PreparedJob;
+use imgedit::edit::job::{JobOptions, Selection};
+use imgedit::edit::options::Mode;
+use imgedit::edit::{model, prepare as pipeline};
 use imgedit::engine::bedrock::{fit, wire};
+use imgedit::image_io;
 use imgedit::image_io::DecodeLimits;
-use imgedit::job::{JobOptions, Mode, Selection};
 use imgedit::mask::Shape;
-use imgedit::{image_io, model, pipeline};
 
 fn photo(w: u32, h: u32) -> RgbImage {
     RgbImage::from_fn(w, h, |x, y| {
@@ -22,7 +24,7 @@ fn photo(w: u32, h: u32) -> RgbImage {
     })
 }
 
-fn job() -> imgedit::job::EditJob {
+fn job() -> imgedit::edit::job::EditJob {
     JobOptions {
         selection: Selection {
             shapes: vec![Shape::parse_rect("300,300,300,200").unwrap()],

@@ -22,7 +22,7 @@
 //! PSNR beside imgedit's.
 
 use image::{GrayImage, Rgb, RgbImage, imageops};
-use imgedit::engine::CancellationToken;
+use imgedit::edit::engine::CancellationToken;
 use imgedit::engine::local::{LocalParams, inpaint};
 use std::path::{Path, PathBuf};
 use std::time::Instant;

@@ -4,10 +4,10 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::EngineKind;
+use crate::edit::engine::EngineKind;
+use crate::error::input_err;
 use crate::error::{Error, Result};
 use crate::image_io::DecodeLimits;
-use crate::input_err;
 
 /// Cognito settings for the `api` engine and `imgedit login`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -82,7 +82,10 @@ impl Paths {
 impl Config {
     /// Reads the file (missing = defaults), then applies the environment.
     pub fn load(path: &Path) -> Result<Config> {
-        let mut cfg = match crate::files::read_text_if_exists(path, crate::files::SMALL_TEXT)? {
+        let mut cfg = match crate::image_io::files::read_text_if_exists(
+            path,
+            crate::image_io::files::SMALL_TEXT,
+        )? {
             Some(text) => Config::parse(&text, path)?,
             None => Config::default(),
         };
@@ -94,7 +97,7 @@ impl Config {
     pub fn parse(text: &str, path: &Path) -> Result<Config> {
         let cfg: Config = toml::from_str(text)
             .map_err(|e| input_err!("{}: {}", path.display(), e.to_string().trim_end()))?;
-        crate::model::check_living(&cfg.living_models)
+        crate::edit::model::check_living(&cfg.living_models)
             .map_err(|e| input_err!("{}: {e}", path.display()))?;
         Ok(cfg)
     }
@@ -113,7 +116,7 @@ impl Config {
                 .filter(|s| !s.is_empty())
                 .map(str::to_string)
                 .collect();
-            crate::model::check_living(&ids)
+            crate::edit::model::check_living(&ids)
                 .map_err(|e| input_err!("IMGEDIT_LIVING_MODELS: {e}"))?;
             self.living_models = ids;
         }

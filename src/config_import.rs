@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use crate::error::Result;
-use crate::input_err;
+use crate::error::input_err;
 
 /// Turns a JavaScript object literal into JSON: comments dropped, keys quoted, single-quoted
 /// strings converted, trailing commas removed.

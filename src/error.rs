@@ -2,6 +2,8 @@
 
 use std::path::PathBuf;
 
+use crate::violation::{Field, Rule, Violation};
+
 /// Process exit codes, documented in `imgedit edit --help` and the README.
 pub mod exit {
     /// Everything worked.
@@ -29,10 +31,10 @@ pub enum Error {
     /// A file or value the user gave breaks a rule; the message names it, the rule and the value.
     #[error("{0}")]
     Input(String),
-    /// An edit breaks a rule of its model; the front end renders the violation in its own words
-    /// (this message is the command line's).
-    #[error("{}", .0.cli_message())]
-    Invalid(Box<crate::rules::Violation>),
+    /// An edit breaks a rule (its model's, or the edit's own); each front end renders the
+    /// violation in its own words (this message names no front end's).
+    #[error("{0}")]
+    Invalid(Box<Violation>),
     /// Reading or writing a file failed.
     #[error("{path}: {source}")]
     Io {
@@ -40,8 +42,8 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
-    /// An output file exists and `--force` was not given.
-    #[error("{0} already exists (use --force to overwrite it)")]
+    /// An output file exists and overwriting was not asked for.
+    #[error("{0} already exists")]
     OutputExists(PathBuf),
     /// The engine failed or was cancelled.
     #[error("{0}")]
@@ -61,8 +63,8 @@ impl Error {
         match self {
             Error::Usage(_) => exit::USAGE,
             Error::Invalid(v) => match (v.rule, v.field) {
-                (crate::rules::Rule::Unsupported, _)
-                | (crate::rules::Rule::OneOf, crate::rules::Field::Upscaler) => exit::USAGE,
+                (Rule::Unsupported | Rule::Needs | Rule::Conflicts, _)
+                | (Rule::OneOf, Field::Upscaler) => exit::USAGE,
                 _ => exit::INPUT,
             },
             Error::Input(_) | Error::Io { .. } | Error::OutputExists(_) => exit::INPUT,
@@ -73,10 +75,15 @@ impl Error {
         }
     }
 
-    /// The same error with `note` appended to its message; a service error keeps its code.
+    /// The same error with `note` appended to its message; a service error keeps its code,
+    /// and the other kinds keep their exit code.
     pub fn with_note(self, note: &str) -> Self {
         match self {
             Error::Service { code, message } => Error::service(code, message + note),
+            Error::Auth(m) => Error::Auth(m + note),
+            Error::Input(m) => Error::Input(m + note),
+            Error::Usage(m) => Error::Usage(m + note),
+            Error::Engine(m) => Error::Engine(m + note),
             other => Error::Engine(format!("{other}{note}")),
         }
     }
@@ -89,8 +96,13 @@ impl Error {
         }
     }
 
+    /// A broken rule as an error.
+    pub fn violation(v: Violation) -> Self {
+        Error::Invalid(Box::new(v))
+    }
+
     /// The first violation as an error (None when there is none).
-    pub fn invalid(mut violations: Vec<crate::rules::Violation>) -> Result<()> {
+    pub fn invalid(mut violations: Vec<Violation>) -> Result<()> {
         match violations.is_empty() {
             true => Ok(()),
             false => Err(Error::Invalid(Box::new(violations.swap_remove(0)))),
@@ -127,7 +139,7 @@ pub fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
 }
 
 /// Builds an [`Error::Input`] from format arguments.
-#[macro_export]
 macro_rules! input_err {
     ($($arg:tt)*) => { $crate::error::Error::Input(format!($($arg)*)) };
 }
+pub(crate) use input_err;

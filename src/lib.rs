@@ -5,26 +5,21 @@
 
 pub mod auth;
 pub mod batch;
+pub mod choice;
 pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod config_import;
+pub mod edit;
 pub mod engine;
 pub mod error;
-pub mod exif;
-pub mod files;
-pub mod finish;
 pub mod image_io;
-pub mod job;
-pub mod jpeg;
 pub mod logging;
 pub mod mask;
-pub mod model;
-pub mod pipeline;
 pub mod record;
-pub mod rules;
 pub mod server;
 pub mod tui;
+pub mod violation;
 pub mod wire;
 
 use std::process::ExitCode;
@@ -50,7 +45,7 @@ pub fn main_entry() -> ExitCode {
     match run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", cli::words::error(&e));
             ExitCode::from(e.exit_code())
         }
     }

@@ -13,11 +13,12 @@ use image::DynamicImage;
 use serde_json::Value;
 
 use imgedit::config::Config;
+use imgedit::edit::job::{CanvasSize, CanvasSpec, Extend, Length, Placement};
+use imgedit::edit::model::{self, Family};
+use imgedit::edit::options::Anchor;
 use imgedit::error::Error;
 use imgedit::image_io::{self, DecodeLimits};
-use imgedit::job::{Anchor, CanvasSize, CanvasSpec, Extend, Length, Placement};
 use imgedit::mask::{self, Mask, Shape};
-use imgedit::model::{self, Family};
 use imgedit::server::{bedrock, request};
 use imgedit::wire::image_edit::{
     CanvasConfig, EditPrompt, ExtendSides, ImageEditRequest, WireMode,
@@ -299,7 +300,7 @@ fn winding_inside(pts: &[(f64, f64)], px: f64, py: f64) -> Option<bool> {
 }
 
 fn extend(s: &str, w: u32, h: u32) {
-    let e = match s.parse::<Extend>() {
+    let e = match imgedit::cli::values::extend(s) {
         Ok(e) => e,
         Err(e) => {
             assert!(
@@ -319,7 +320,7 @@ fn extend(s: &str, w: u32, h: u32) {
 }
 
 fn canvas(s: &str, w: u32, h: u32, anchor: u8) {
-    let c = match s.parse::<CanvasSize>() {
+    let c = match imgedit::cli::values::canvas(s) {
         Ok(c) => c,
         Err(e) => {
             assert!(
@@ -330,7 +331,7 @@ fn canvas(s: &str, w: u32, h: u32, anchor: u8) {
         }
     };
     assert!((1..=65_535).contains(&c.0) && (1..=65_535).contains(&c.1));
-    let anchors = <Anchor as clap::ValueEnum>::value_variants();
+    let anchors = <Anchor as imgedit::choice::Choice>::ALL;
     let anchor = anchors[usize::from(anchor) % anchors.len()];
     let p = Placement::resolve(CanvasSpec::Size(c, anchor), w, h);
     assert_eq!(p.is_ok(), c.0 >= w && c.1 >= h, "{c:?} for {w}x{h}: {p:?}");

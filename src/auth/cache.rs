@@ -65,7 +65,10 @@ impl TokenCache {
     }
 
     pub fn load(&self) -> Result<Option<Tokens>> {
-        match crate::files::read_if_exists(&self.path, crate::files::SMALL_TEXT)? {
+        match crate::image_io::files::read_if_exists(
+            &self.path,
+            crate::image_io::files::SMALL_TEXT,
+        )? {
             Some(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| {
                 Error::Auth(format!(
                     "{}: unreadable token cache ({e}); run imgedit login",

@@ -20,14 +20,16 @@ use crate::error::{Error, Result};
 pub const REFRESH_MARGIN_SECS: i64 = 300;
 
 /// How to sign in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum AuthFlow {
-    /// USER_SRP_AUTH: the password never leaves this machine
+    /// USER_SRP_AUTH: the password never leaves this machine.
     #[default]
     Srp,
-    /// USER_PASSWORD_AUTH: the password is sent to Cognito over TLS
+    /// USER_PASSWORD_AUTH: the password is sent to Cognito over TLS.
     Password,
 }
+
+crate::choice::choice!(AuthFlow { Srp => "srp", Password => "password" });
 
 /// The user pool and app client.
 #[derive(Clone)]

@@ -306,7 +306,7 @@ fn line(entry: &Entry) -> std::io::Result<String> {
 /// Reads a journal. A torn last line is dropped (`torn`); any other line that is not a journal
 /// entry is an error naming the file and the line.
 pub fn read(path: &Path) -> Result<State> {
-    let bytes = crate::files::read_bounded(path, JOURNAL_LIMIT)?;
+    let bytes = crate::image_io::files::read_bounded(path, JOURNAL_LIMIT)?;
     let mut state: Option<State> = None;
     let mut offset = 0u64;
     let mut torn = false;
@@ -325,7 +325,7 @@ pub fn read(path: &Path) -> Result<State> {
                 torn = true;
                 break;
             }
-            return Err(crate::input_err!(
+            return Err(crate::error::input_err!(
                 "{}: line {} is not a journal entry; the journal is damaged (move it away to start the batch over)",
                 path.display(),
                 i + 1
@@ -343,7 +343,7 @@ pub fn read(path: &Path) -> Result<State> {
                 None,
             ) => {
                 if version > VERSION {
-                    return Err(crate::input_err!(
+                    return Err(crate::error::input_err!(
                         "{}: journal version {version}, this imgedit reads up to {VERSION}",
                         path.display()
                     ));
@@ -357,7 +357,7 @@ pub fn read(path: &Path) -> Result<State> {
                 });
             }
             (_, None) | (Entry::Batch { .. }, Some(_)) => {
-                return Err(crate::input_err!(
+                return Err(crate::error::input_err!(
                     "{}: line {} is not where a journal has it (the first line says what was asked, and only it)",
                     path.display(),
                     i + 1
@@ -393,7 +393,7 @@ pub fn read(path: &Path) -> Result<State> {
         }
     }
     let mut state = state.ok_or_else(|| {
-        crate::input_err!(
+        crate::error::input_err!(
             "{}: not an imgedit batch journal (no first line saying what was asked)",
             path.display()
         )
@@ -404,7 +404,7 @@ pub fn read(path: &Path) -> Result<State> {
 }
 
 /// The largest journal read back: about a million items.
-const JOURNAL_LIMIT: crate::files::ReadLimit = crate::files::ReadLimit {
+const JOURNAL_LIMIT: crate::image_io::files::ReadLimit = crate::image_io::files::ReadLimit {
     max_bytes: 1 << 30,
     max_stream_bytes: 1 << 30,
     raise: "a journal holds a few hundred bytes an item; check that the output directory is the batch's",

@@ -20,17 +20,9 @@ use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
+use crate::edit::engine::Pushback;
 use crate::error::{Error, Result};
 use limiter::{CapChange, Limiter, Permit, RateLimit};
-
-/// A service's request to slow down, as an engine saw it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Pushback {
-    /// The service's error code (`ThrottlingException`, `HTTP429`, ...).
-    pub code: String,
-    /// How long the service asked to wait (`Retry-After`), if it said.
-    pub retry_after: Option<Duration>,
-}
 
 /// Service error codes that mean "slow down": the call may succeed later, at a lower rate.
 pub fn is_throttle_code(code: &str) -> bool {

@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::engine::EngineKind;
+use crate::edit::engine::EngineKind;
+use crate::edit::model::{Family, ModelSpec};
 use crate::error::exit;
-use crate::model::{Family, ModelSpec};
 
 /// One failed item.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -255,16 +255,16 @@ mod tests {
 
     #[test]
     fn the_estimate_counts_calls_and_images_from_the_model_table() {
-        let stab = crate::model::find("us.stability.stable-image-inpaint-v1:0").unwrap();
+        let stab = crate::edit::model::find("us.stability.stable-image-inpaint-v1:0").unwrap();
         let e = Estimate::new(EngineKind::Bedrock, stab, 1000, 2);
         assert_eq!((e.calls, e.images), (2000, 2000));
         let expected = (2000.0 * stab.price_per_image_usd * 100.0).round() / 100.0;
         assert_eq!(e.estimated_price_usd, expected);
         assert!(e.text().starts_with("1000 items: 2000 calls to bedrock us.stability.stable-image-inpaint-v1:0, 2000 images, about $"), "{}", e.text());
-        let titan = crate::model::find("amazon.titan-image-generator-v2:0").unwrap();
+        let titan = crate::edit::model::find("amazon.titan-image-generator-v2:0").unwrap();
         let e = Estimate::new(EngineKind::Bedrock, titan, 10, 3);
         assert_eq!((e.calls, e.images), (10, 30));
-        let local = Estimate::new(EngineKind::Local, crate::model::local(), 5, 1);
+        let local = Estimate::new(EngineKind::Local, crate::edit::model::local(), 5, 1);
         assert_eq!((local.calls, local.estimated_price_usd), (0, 0.0));
         assert!(local.text().contains("no charge"));
     }

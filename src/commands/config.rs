@@ -26,9 +26,12 @@ pub fn run(cmd: &ConfigCommand) -> Result<()> {
 }
 
 fn import(paths: &Paths, file: &std::path::Path, force: bool) -> Result<()> {
-    let text = crate::files::read_text(file, crate::files::SMALL_TEXT)?;
+    let text = crate::image_io::files::read_text(file, crate::image_io::files::SMALL_TEXT)?;
     let found = crate::config_import::parse_workshop_config(&text, &file.display().to_string())?;
-    let existing = crate::files::read_text_if_exists(&paths.config_file, crate::files::SMALL_TEXT)?;
+    let existing = crate::image_io::files::read_text_if_exists(
+        &paths.config_file,
+        crate::image_io::files::SMALL_TEXT,
+    )?;
     if existing.is_some() && !force {
         return Err(Error::OutputExists(paths.config_file.clone()));
     }

@@ -12,16 +12,20 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 
 use crate::cli::EditArgs;
+use crate::cli::words;
 use crate::config::{Config, Paths};
-use crate::engine::{self, EngineKind, EngineProgress, RunContext};
+use crate::edit::engine::{EngineKind, EngineProgress, RunContext};
+use crate::edit::finish::{self, InputSizes, Sink};
+use crate::edit::job::{CanvasSpec, JobOptions, Selection};
+use crate::edit::model::ModelSpec;
+use crate::edit::options::{OutputFormat, ToolOptions};
+use crate::edit::prepare;
+use crate::edit::run::{self, Delivery};
+use crate::engine::{self};
 use crate::error::{Error, Result, exit};
-use crate::finish::{self, InputSizes, Sink};
 use crate::image_io;
-use crate::job::{CanvasSpec, JobOptions, OutputFormat, Selection, ToolOptions};
 use crate::mask;
-use crate::model::ModelSpec;
-use crate::pipeline;
-use crate::record::{LocalLog, default_log_path};
+use crate::record::{LocalLog, RecordSink, default_log_path};
 
 const IMAGE_EXTENSIONS: &[&str] = &["png", "jpg", "jpeg", "webp", "gif"];
 
@@ -66,9 +70,9 @@ enum Target {
 struct Ctx<'a> {
     args: &'a EditArgs,
     config: &'a Config,
-    engine: Box<dyn engine::Engine>,
+    engine: Box<dyn crate::edit::engine::Engine>,
     model: &'static ModelSpec,
-    log: LocalLog,
+    log: RecordSink,
     rt: &'a tokio::runtime::Runtime,
     bar: ProgressBar,
 }
@@ -82,7 +86,7 @@ struct ItemPlan {
     /// Whether `outputs` may be replaced: names a killed run of the same batch reserved.
     replace: bool,
     /// Where the engine reports throttling.
-    pushback: Arc<dyn Fn(crate::batch::Pushback) + Send + Sync>,
+    pushback: Arc<dyn Fn(crate::edit::engine::Pushback) + Send + Sync>,
     /// Cancelled when the item must give up (Ctrl-C).
     cancel: tokio_util::sync::CancellationToken,
 }
@@ -128,7 +132,7 @@ pub fn run(args: &EditArgs, rt: &tokio::runtime::Runtime) -> Result<u8> {
         config: &config,
         engine,
         model,
-        log: LocalLog::new(default_log_path(&paths.data_dir)),
+        log: RecordSink::Local(LocalLog::new(default_log_path(&paths.data_dir))),
         rt,
         bar: if batch {
             batch::progress(args, items.len())
@@ -147,7 +151,7 @@ pub fn run(args: &EditArgs, rt: &tokio::runtime::Runtime) -> Result<u8> {
             if args.json {
                 println!("{}", failure_json(item, &e));
             }
-            ctx.bar.suspend(|| eprintln!("error: {e}"));
+            ctx.bar.suspend(|| eprintln!("error: {}", words::error(&e)));
         }
     }
     ctx.bar.finish_and_clear();
@@ -158,8 +162,8 @@ const STEPS: u64 = 1000;
 
 /// `--mode`, or the mode the other flags imply (`--extend`/`--canvas`: outpaint), so the default
 /// model is one that does it.
-fn implied_mode(args: &EditArgs) -> Option<crate::job::Mode> {
-    crate::job::implied_mode(
+fn implied_mode(args: &EditArgs) -> Option<crate::edit::options::Mode> {
+    crate::edit::options::implied_mode(
         args.mode,
         args.mask_prompt.is_some(),
         args.extend.is_some() || args.canvas.is_some(),
@@ -214,7 +218,7 @@ fn check_flags(args: &EditArgs, batch: bool) -> Result<()> {
     if let Some(dir) = &args.mask_dir
         && !dir.is_dir()
     {
-        return Err(crate::input_err!(
+        return Err(crate::error::input_err!(
             "--mask-dir {}: not a directory",
             dir.display()
         ));
@@ -222,7 +226,7 @@ fn check_flags(args: &EditArgs, batch: bool) -> Result<()> {
     if let Some(dir) = &args.output_dir
         && !dir.is_dir()
     {
-        return Err(crate::input_err!(
+        return Err(crate::error::input_err!(
             "--output-dir {}: not a directory",
             dir.display()
         ));
@@ -242,7 +246,7 @@ fn expand_inputs(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
                 .collect();
             files.sort();
             if files.is_empty() {
-                return Err(crate::input_err!(
+                return Err(crate::error::input_err!(
                     "{}: the directory holds no PNG, JPEG, WebP or GIF file",
                     p.display()
                 ));
@@ -270,7 +274,7 @@ fn mask_in_dir(dir: &Path, image: &Path) -> Result<PathBuf> {
             return Ok(candidate);
         }
     }
-    Err(crate::input_err!(
+    Err(crate::error::input_err!(
         "{}: no mask named {stem}.png (or .jpg, .webp) in {}",
         image.display(),
         dir.display()
@@ -447,7 +451,7 @@ fn edit_one(
                 Target::Files(f) => f.iter().map(|p| p.display().to_string()).collect(),
             },
             "save_mask": args.save_mask,
-            "engine_plan": ctx.engine.plan(&pipeline::prepare(&job))?,
+            "engine_plan": ctx.engine.plan(&prepare::prepare(&job))?,
         });
         println!(
             "{}",
@@ -464,8 +468,6 @@ fn edit_one(
         mask::save_mask(&job.mask, path, args.force)?;
     }
 
-    // the engine's input shares the source's pixels (no full-size copy while the engine runs)
-    let prepared = pipeline::prepare(&job);
     let bar = ctx.bar.clone();
     let status_bar = ctx.bar.clone();
     let quiet = args.quiet;
@@ -488,26 +490,31 @@ fn edit_one(
         run_ctx.pushback = Arc::clone(&p.pushback);
         run_ctx.cancel = p.cancel.clone();
     }
-    let mut record = finish::record_for(&job, ctx.engine.kind(), sizes);
-    let t_engine = Instant::now();
-    // a call in flight is dropped at once when the batch cancels its items
-    let generated = ctx
-        .rt
-        .block_on(run_ctx.unless_cancelled(ctx.engine.run(&prepared, &run_ctx)))
-        .and_then(|r| r);
-    // the engine's copy of the mask freed before the output is made (a 48 MP photo's is 48 MB)
-    drop(prepared);
-    record.generation_time_ms = ms(t_engine);
-    let sink = match &target {
-        Target::Stdout => Sink::Memory,
-        Target::Files(paths) => Sink::Files { paths, force },
+    let delivery = Delivery {
+        record: finish::record_for(&job, ctx.engine.kind(), sizes),
+        sink: match &target {
+            Target::Stdout => Sink::Memory,
+            Target::Files(paths) => Sink::Files {
+                paths: paths.clone(),
+                force,
+            },
+        },
+        jpeg_quality: args.jpeg_quality,
     };
-    let result = finish::finish_with(&job, generated, sink, args.jpeg_quality, &mut record);
-    if let Err(e) = ctx.log.append(&record) {
+    // a call in flight is dropped at once when the batch cancels its items
+    let job = Arc::new(job);
+    let outcome = ctx.rt.block_on(run::run(
+        Arc::clone(&job),
+        ctx.engine.as_ref(),
+        &run_ctx,
+        &ctx.log,
+        delivery,
+    ));
+    if let Some(e) = &outcome.log_error {
         ctx.bar
             .suspend(|| eprintln!("warning: the edit was not recorded in the history: {e}"));
     }
-    let finished = result?;
+    let finished = outcome.finished?;
     if let (Target::Stdout, Some(first)) = (&target, finished.images.first()) {
         let bytes = first.bytes.as_deref().unwrap_or_default();
         let mut out = std::io::stdout().lock();
@@ -517,7 +524,7 @@ fn edit_one(
     }
     let timings = Timings {
         decode: decode_ms,
-        engine: record.generation_time_ms,
+        engine: outcome.record.generation_time_ms,
         write: finished.write_ms,
         total: ms(t0),
     };
@@ -579,7 +586,7 @@ fn edit_one(
 fn failure_json(input: &Path, e: &Error) -> String {
     let mut v = serde_json::json!({
         "input": input.display().to_string(),
-        "error": e.to_string(),
+        "error": words::error(e),
         "exit_code": e.exit_code(),
     });
     if let (Error::Invalid(violation), Some(o)) = (e, v.as_object_mut()) {

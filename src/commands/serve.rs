@@ -3,21 +3,24 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::choice::Choice;
 use crate::cli::ServeArgs;
 use crate::config::{Config, Paths};
-use crate::engine::{self, EngineKind, EngineSettings};
+use crate::edit::engine::EngineKind;
+use crate::edit::model::{self, ModelSpec};
+use crate::edit::options::Mode;
+use crate::engine::{self, EngineSettings};
 use crate::error::{Error, Result};
-use crate::job::Mode;
-use crate::model::{self, ModelSpec};
+use crate::record::RecordSink;
 use crate::record::{LocalLog, default_log_path};
 use crate::server::bedrock::BedrockService;
-use crate::server::image_edit::{Cors, EditService, RecordSink};
+use crate::server::image_edit::{Cors, EditService};
 use crate::server::jwt::{JwtConfig, JwtVerifier};
 use crate::server::{self, AppState, Concurrency, ConnLimits, faults::FaultPlan, faults::Faults};
 
 /// The model `"titan"` maps to on `--engine bedrock`: the original Lambda's Titan v2 reached end
 /// of life on 2026-06-30, so a living Stability tool (its siblings serve the other modes).
-pub const ORIGINAL_MODEL: &str = crate::model::STABILITY_INPAINT_ID;
+pub const ORIGINAL_MODEL: &str = crate::edit::model::STABILITY_INPAINT_ID;
 
 /// Runs the server until Ctrl-C (or the Lambda runtime's end).
 pub fn run(args: &ServeArgs, rt: &tokio::runtime::Runtime) -> Result<()> {
@@ -61,6 +64,7 @@ pub fn run(args: &ServeArgs, rt: &tokio::runtime::Runtime) -> Result<()> {
             concurrency: args
                 .max_concurrent
                 .map_or_else(Concurrency::cpus, Concurrency::new),
+            engine: Arc::new(engine::LocalEngine),
         }),
         edit,
     });
@@ -156,7 +160,7 @@ pub fn serve_model(
         return Err(Error::Usage(format!(
             "--model {}: the /image-edit API needs a model that does inpainting and outpainting (a Stability AI tool, whose siblings serve the other modes, or Titan or Nova Canvas); it does not do {}",
             spec.id,
-            missing.cli_name()
+            missing.name()
         )));
     }
     Ok(spec)
@@ -276,7 +280,7 @@ async fn auth(args: &ServeArgs, config: &Config) -> Result<Option<Arc<JwtVerifie
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Lifecycle;
+    use crate::edit::model::Lifecycle;
 
     #[test]
     fn a_retired_model_listed_in_living_models_is_served_as_living() {

@@ -3,7 +3,9 @@
 use async_trait::async_trait;
 
 use super::local::{self, LocalParams};
-use super::{Engine, EngineKind, EngineOutput, EngineProgress, Generated, PreparedJob, RunContext};
+use crate::edit::engine::{
+    Engine, EngineKind, EngineOutput, EngineProgress, Generated, PreparedJob, RunContext,
+};
 use crate::error::{Error, Result};
 
 /// The embedded PatchMatch engine: offline, deterministic per seed, prompts ignored.
@@ -119,10 +121,10 @@ fn fill_seeds(
             });
         };
         if ctx.is_cancelled() {
-            return Err(super::cancelled());
+            return Err(crate::edit::engine::cancelled());
         }
         let image = local::inpaint(image, mask, &params, &report, &ctx.cancel)
-            .map_err(|_| super::cancelled())?;
+            .map_err(|_| crate::edit::engine::cancelled())?;
         out.push(Generated { image, seed });
     }
     Ok(out)

@@ -6,8 +6,8 @@ use image::{DynamicImage, GrayImage};
 
 use super::Mask;
 use crate::error::Result;
+use crate::error::input_err;
 use crate::image_io::{self, DecodeLimits};
-use crate::input_err;
 
 /// Strengths this close to 0 or 255 are noise (a JPEG mask's ringing, a soft brush's long tail),
 /// not partial strength: they snap to 0 or 255, so that a hard mask stays hard.
@@ -56,7 +56,7 @@ pub fn load_mask_file(
     fit: bool,
     limits: &DecodeLimits,
 ) -> Result<Mask> {
-    let bytes = crate::files::read_bounded(path, limits.read_limit())?;
+    let bytes = crate::image_io::files::read_bounded(path, limits.read_limit())?;
     let name = path.display().to_string();
     load_mask_bytes(&bytes, &name, image_name, width, height, fit, limits)
 }

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 
 /// The largest history file read: about half a million edits.
-pub const HISTORY_LIMIT: crate::files::ReadLimit = crate::files::ReadLimit {
+pub const HISTORY_LIMIT: crate::image_io::files::ReadLimit = crate::image_io::files::ReadLimit {
     max_bytes: 256 << 20,
     max_stream_bytes: 64 << 20,
     raise: "move the file aside to start a new history",
@@ -86,6 +86,39 @@ pub fn base64_decoded_size(b64: &str) -> u64 {
     (b64.len() as u64 * 3 / 4).saturating_sub(padding)
 }
 
+/// Where request log entries go: nowhere, the local JSON-lines file, or DynamoDB.
+pub enum RecordSink {
+    None,
+    Local(LocalLog),
+    Dynamo(Box<dynamo::DynamoLog>),
+}
+
+impl RecordSink {
+    /// Writes a record; what a failure means (a warning, a status line) is the caller's to say.
+    pub async fn write(&self, record: &EditRecord) -> Result<()> {
+        match self {
+            RecordSink::None => Ok(()),
+            RecordSink::Local(log) => {
+                let log = log.clone();
+                let r = record.clone();
+                tokio::task::spawn_blocking(move || log.append(&r))
+                    .await
+                    .unwrap_or_else(|e| Err(Error::Engine(e.to_string())))
+            }
+            RecordSink::Dynamo(d) => d.put(record).await,
+        }
+    }
+
+    /// Where records go, in words.
+    pub fn describe(&self) -> String {
+        match self {
+            RecordSink::None => "off".into(),
+            RecordSink::Local(l) => l.path.display().to_string(),
+            RecordSink::Dynamo(d) => format!("DynamoDB table {}", d.table()),
+        }
+    }
+}
+
 /// The local request log: one JSON object per line.
 #[derive(Debug, Clone)]
 pub struct LocalLog {
@@ -116,7 +149,7 @@ impl LocalLog {
     /// Reads every record (the file within [`HISTORY_LIMIT`]); unreadable lines are skipped and
     /// counted.
     pub fn read_all(&self) -> Result<(Vec<EditRecord>, usize)> {
-        let Some(bytes) = crate::files::read_if_exists(&self.path, HISTORY_LIMIT)? else {
+        let Some(bytes) = crate::image_io::files::read_if_exists(&self.path, HISTORY_LIMIT)? else {
             return Ok((Vec::new(), 0));
         };
         let mut records = Vec::new();

@@ -11,11 +11,12 @@ use serde_json::{Map, Value};
 
 use super::faults::Injected;
 use super::{AppState, Concurrency, body};
-use crate::engine::bedrock::polarity::{self, TitanTask};
-use crate::engine::local::{self, LocalParams};
+use crate::edit::engine::{Engine, PreparedJob, RunContext};
+use crate::edit::job::Placement;
+use crate::edit::model::{self, BEDROCK_MAX_BODY_BYTES, Family, ModelSpec};
+use crate::edit::options::{Mode, OutputFormat, ToolOptions};
+use crate::edit::polarity::{self, TitanTask};
 use crate::image_io::{self, DecodeLimits};
-use crate::job::OutputFormat;
-use crate::model::{self, BEDROCK_MAX_BODY_BYTES, Family, ModelSpec};
 use crate::wire::bedrock::{
     BedrockErrorBody, INFERENCE_ERROR, OutPaintingMode, Seed, StabilityRequest, StabilityResponse,
     TitanRequest, TitanResponse, stability_fields,
@@ -75,6 +76,8 @@ type R<T> = Result<T, BedrockError>;
 pub struct BedrockService {
     /// Invocations at once; beyond it a request gets 503 ServiceUnavailableException.
     pub concurrency: Concurrency,
+    /// What paints the answers (the local engine), run through the `Engine` trait.
+    pub engine: Arc<dyn Engine>,
 }
 
 /// The handler.
@@ -160,7 +163,10 @@ pub async fn invoke(
         Answer::Normal
     };
     let limits = state.limits;
-    let result = tokio::task::spawn_blocking(move || handle(spec, &body, answer, &limits)).await;
+    let engine = Arc::clone(&svc.engine);
+    let result =
+        tokio::task::spawn_blocking(move || handle(spec, &body, answer, &limits, engine.as_ref()))
+            .await;
     match result {
         Ok(Ok(v)) => axum::Json(v).into_response(),
         Ok(Err(e)) => e.into_response(),
@@ -232,13 +238,16 @@ pub enum Answer {
     InferenceError,
 }
 
+/// Validates the body and paints the answer with `engine`; runs on a blocking thread of the
+/// server's runtime (the engine's run is awaited there).
 fn handle(
     spec: &'static ModelSpec,
     body: &[u8],
     answer: Answer,
     limits: &DecodeLimits,
+    engine: &dyn Engine,
 ) -> R<Value> {
-    execute(validate(spec, body, limits)?, answer)
+    execute(validate(spec, body, limits)?, answer, engine)
 }
 
 /// A validated InvokeModel body: what the local engine is asked to paint.
@@ -352,7 +361,7 @@ fn answer_json<T: serde::Serialize>(answer: &T) -> R<Value> {
 
 /// Paints a validated request with the local engine; `filter` withholds an image as Bedrock's
 /// content filter would.
-fn execute(inv: Invocation, answer: Answer) -> R<Value> {
+fn execute(inv: Invocation, answer: Answer, engine: &dyn Engine) -> R<Value> {
     let filter = answer == Answer::Filtered;
     if inv.stability {
         // seed 0 (or none) = random; the response reports the seed used
@@ -422,7 +431,7 @@ fn execute(inv: Invocation, answer: Answer) -> R<Value> {
         if let Some(img) = done {
             return delivered(image_b64(&img, inv.format)?);
         }
-        let filled = fill(&inv.image, &inv.mask, seed)?;
+        let filled = fill(engine, &inv.image, &inv.mask, seed)?;
         // grey in a Stability mask is partial strength
         let out = RgbImage::from_fn(filled.width(), filled.height(), |x, y| {
             let a = u32::from(inv.mask.get_pixel(x, y).0[0]);
@@ -435,7 +444,7 @@ fn execute(inv: Invocation, answer: Answer) -> R<Value> {
     }
     let mut images = Vec::new();
     for i in 0..inv.count {
-        let out = fill(&inv.image, &inv.mask, inv.seed.wrapping_add(i))?;
+        let out = fill(engine, &inv.image, &inv.mask, inv.seed.wrapping_add(i))?;
         images.push(encode_b64(&out, inv.format)?);
     }
     let error = (filter && images.pop().is_some())
@@ -564,19 +573,40 @@ fn centre_region(w: u32, h: u32) -> GrayImage {
     })
 }
 
-fn fill(image: &RgbImage, mask: &GrayImage, seed: u64) -> R<RgbImage> {
-    let cancel = tokio_util::sync::CancellationToken::new();
-    let params = LocalParams {
-        seed,
-        ..LocalParams::default()
-    };
-    local::inpaint(image, mask, &params, &|_| {}, &cancel).map_err(|_| {
+/// `image` with the pixels under `mask` painted by `engine`, as an inpainting with `seed`.
+fn fill(engine: &dyn Engine, image: &RgbImage, mask: &GrayImage, seed: u64) -> R<RgbImage> {
+    let failed = |e: String| {
         BedrockError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "InternalServerException",
-            "cancelled",
+            e,
         )
-    })
+    };
+    let job = PreparedJob {
+        image: Arc::new(image.clone()),
+        mask: mask.clone(),
+        mode: Mode::Inpaint,
+        prompt: None,
+        negative: None,
+        mask_prompt: None,
+        search: None,
+        seeds: vec![seed],
+        cfg_scale: None,
+        quality: None,
+        model: model::local(),
+        placement: Placement::identity(image.width(), image.height()),
+        source_size: image.dimensions(),
+        tool: ToolOptions::default(),
+    };
+    let runtime = tokio::runtime::Handle::try_current().map_err(|e| failed(e.to_string()))?;
+    let out = runtime
+        .block_on(engine.run(&job, &RunContext::default()))
+        .map_err(|e| failed(e.to_string()))?;
+    out.images
+        .into_iter()
+        .next()
+        .map(|g| g.image)
+        .ok_or_else(|| failed("the engine returned no image".into()))
 }
 
 fn encode_b64(img: &RgbImage, format: image::ImageFormat) -> R<String> {
@@ -721,7 +751,7 @@ fn titan(spec: &ModelSpec, r: TitanRequest, limits: &DecodeLimits) -> R<Invocati
     };
     if task == TitanTask::Outpainting && !precise {
         let mut m = crate::mask::Mask(mask);
-        m.feather(crate::job::OUTPAINT_SEAM_PX);
+        m.feather(crate::edit::job::OUTPAINT_SEAM_PX);
         mask = m.0;
     }
     Ok(Invocation {
@@ -874,6 +904,29 @@ fn stability(spec: &ModelSpec, r: StabilityRequest, limits: &DecodeLimits) -> R<
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// [`handle`] on a blocking thread of a runtime, painting with the local engine.
+    fn handled(spec: &'static ModelSpec, body: &[u8], answer: Answer) -> R<Value> {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let body = body.to_vec();
+        rt.block_on(async move {
+            tokio::task::spawn_blocking(move || {
+                handle(
+                    spec,
+                    &body,
+                    answer,
+                    &DecodeLimits::default(),
+                    &crate::engine::LocalEngine,
+                )
+            })
+            .await
+        })
+        .unwrap()
+    }
     use serde_json::json;
 
     fn b64_png(w: u32, h: u32) -> String {
@@ -891,7 +944,7 @@ mod tests {
 
     fn err(spec_id: &str, body: &[u8]) -> BedrockError {
         let spec = model::find(spec_id).unwrap();
-        handle(spec, body, Answer::Normal, &DecodeLimits::default()).unwrap_err()
+        handled(spec, body, Answer::Normal).unwrap_err()
     }
 
     const TITAN: &str = "amazon.titan-image-generator-v1";
@@ -1041,7 +1094,7 @@ mod tests {
             json!({"image": enc(&img), "maskImage": enc(&mask)}),
             json!({"numberOfImages": 2, "seed": 3}),
         );
-        let v = handle(spec, &body, Answer::Normal, &DecodeLimits::default()).unwrap();
+        let v = handled(spec, &body, Answer::Normal).unwrap();
         let images = v["images"].as_array().unwrap();
         assert_eq!(images.len(), 2);
         let out = image_io::decode_bytes(
@@ -1088,13 +1141,8 @@ mod tests {
 
     fn ok(spec_id: &str, body: &Value) -> Value {
         let spec = model::find(spec_id).unwrap();
-        handle(
-            spec,
-            body.to_string().as_bytes(),
-            Answer::Normal,
-            &DecodeLimits::default(),
-        )
-        .unwrap_or_else(|e| panic!("{spec_id}: {}", e.message))
+        handled(spec, body.to_string().as_bytes(), Answer::Normal)
+            .unwrap_or_else(|e| panic!("{spec_id}: {}", e.message))
     }
 
     #[test]
@@ -1182,34 +1230,16 @@ mod tests {
     fn stability_answers_in_the_docs_shapes() {
         let spec = model::find("us.stability.stable-image-erase-object-v1:0").unwrap();
         let body = json!({"image": b64_png(64, 64), "mask": b64_png(64, 64)}).to_string();
-        let v = handle(
-            spec,
-            body.as_bytes(),
-            Answer::Normal,
-            &DecodeLimits::default(),
-        )
-        .unwrap();
+        let v = handled(spec, body.as_bytes(), Answer::Normal).unwrap();
         // seed 0 (omitted) is random, and the seed used is reported
         assert!(v["seeds"][0].as_u64().unwrap() > 0);
         assert_eq!(v["finish_reasons"], json!([null]));
-        let v = handle(
-            spec,
-            body.as_bytes(),
-            Answer::Filtered,
-            &DecodeLimits::default(),
-        )
-        .unwrap();
+        let v = handled(spec, body.as_bytes(), Answer::Filtered).unwrap();
         assert_eq!(
             v,
             json!({"finish_reasons": ["Filter reason: output image"]})
         );
-        let v = handle(
-            spec,
-            body.as_bytes(),
-            Answer::InferenceError,
-            &DecodeLimits::default(),
-        )
-        .unwrap();
+        let v = handled(spec, body.as_bytes(), Answer::InferenceError).unwrap();
         assert_eq!(v["finish_reasons"], json!(["Inference error"]));
         assert!(v.get("images").is_none());
     }

@@ -16,59 +16,24 @@ use super::faults::Injected;
 use super::jwt::{JwtVerifier, TokenError};
 use super::request::{self, EditRequest, FieldError};
 use super::{AppState, Concurrency};
-use crate::engine::bedrock::polarity::{self, TitanTask};
-use crate::engine::{Engine, RunContext};
+use crate::edit::engine::{Engine, RunContext};
+use crate::edit::finish::{self, InputSizes, Sink};
+use crate::edit::job::{JobOptions, Selection};
+use crate::edit::model::{Family, ModelSpec};
+use crate::edit::options::Mode;
+use crate::edit::polarity::{self, TitanTask};
+use crate::edit::run::{self, Delivery};
 use crate::error::Error;
-use crate::finish::{self, InputSizes, Sink};
 use crate::image_io::{self, DecodeLimits};
-use crate::job::{JobOptions, Mode, Selection};
 use crate::mask::Mask;
-use crate::model::{Family, ModelSpec};
-use crate::pipeline;
-use crate::record::{EditRecord, base64_decoded_size};
-use crate::wire::image_edit::{ImageEditError, ImageEditResponse, WireViolation, WithheldImage};
+use crate::record::{EditRecord, RecordSink, base64_decoded_size};
+use crate::violation::Violation;
+use crate::wire::image_edit::{
+    ImageEditError, ImageEditResponse, WireViolation, WithheldImage, json_field, violation_message,
+};
 
 /// AWS Lambda's synchronous payload limit, the default body limit.
 pub const LAMBDA_MAX_BODY_BYTES: usize = 6 * 1024 * 1024;
-
-/// Where request log entries go. A failed write is logged and never fails the edit.
-pub enum RecordSink {
-    None,
-    Local(crate::record::LocalLog),
-    Dynamo(Box<crate::record::dynamo::DynamoLog>),
-}
-
-impl RecordSink {
-    /// Writes a record; failures are reported on stderr and swallowed.
-    pub async fn write(&self, record: &EditRecord) {
-        let result = match self {
-            RecordSink::None => Ok(()),
-            RecordSink::Local(log) => {
-                let log = log.clone();
-                let r = record.clone();
-                tokio::task::spawn_blocking(move || log.append(&r))
-                    .await
-                    .unwrap_or_else(|e| Err(Error::Engine(e.to_string())))
-            }
-            RecordSink::Dynamo(d) => d.put(record).await,
-        };
-        if let Err(e) = result {
-            eprintln!(
-                "{} request {}: warning: the request log write failed: {e}",
-                now(),
-                record.id
-            );
-        }
-    }
-
-    pub fn describe(&self) -> String {
-        match self {
-            RecordSink::None => "off".into(),
-            RecordSink::Local(l) => l.path.display().to_string(),
-            RecordSink::Dynamo(d) => format!("DynamoDB table {}", d.table()),
-        }
-    }
-}
 
 /// Request headers a browser may send. The original sample's client sends
 /// `Access-Control-Allow-Origin` and `Access-Control-Allow-Headers` as request headers (its
@@ -150,6 +115,22 @@ impl EditService {
     }
 }
 
+/// Writes the log entry of a request that did not run; a failure is reported on stderr and
+/// never fails the request.
+async fn log_record(log: &RecordSink, record: &EditRecord) {
+    if let Err(e) = log.write(record).await {
+        warn_log_failed(record, &e);
+    }
+}
+
+fn warn_log_failed(record: &EditRecord, e: &Error) {
+    eprintln!(
+        "{} request {}: warning: the request log write failed: {e}",
+        now(),
+        record.id
+    );
+}
+
 fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
@@ -186,13 +167,13 @@ impl Failure {
         }
     }
 
-    fn violation(v: &crate::rules::Violation) -> Self {
-        let text = v.json_message();
+    fn violation(v: &Violation) -> Self {
+        let text = violation_message(v);
         Failure {
             status: StatusCode::BAD_REQUEST,
             body: Box::new(ImageEditError {
                 error: Some(text.clone()),
-                field: Some(v.field.json().into()),
+                field: Some(json_field(v.field).into()),
                 violation: Some(WireViolation::from(v)),
                 ..ImageEditError::default()
             }),
@@ -271,6 +252,7 @@ pub async fn handle(State(state): State<Arc<AppState>>, req: Request) -> Respons
     let started = Instant::now();
     let request_id = uuid::Uuid::new_v4().to_string();
     let origin = req.headers().get(header::ORIGIN).cloned();
+    let mut logged = false;
     let mut record = EditRecord::new("unknown", "", "");
     record.id = request_id.clone();
     record.engine = Some(svc.engine.kind().as_str().to_string());
@@ -283,13 +265,13 @@ pub async fn handle(State(state): State<Arc<AppState>>, req: Request) -> Respons
                 Ok(resp) => {
                     record.fail(&format!("injected fault: {fault:?}"));
                     eprintln!("{} request {request_id}: injected fault {fault:?}", now());
-                    svc.log.write(&record).await;
+                    log_record(&svc.log, &record).await;
                     return resp;
                 }
                 Err(f) => Err(f),
             }
         }
-        None => process(svc, req, state.body_timeout, &mut record).await,
+        None => process(svc, req, state.body_timeout, &mut record, &mut logged).await,
     };
     let (status, mut resp) = match outcome {
         Ok(body) => (StatusCode::OK, axum::Json(body).into_response()),
@@ -328,7 +310,9 @@ pub async fn handle(State(state): State<Arc<AppState>>, req: Request) -> Respons
             .map(|m| format!(" error={m:?}"))
             .unwrap_or_default()
     );
-    svc.log.write(&record).await;
+    if !logged {
+        log_record(&svc.log, &record).await;
+    }
     resp
 }
 
@@ -361,11 +345,14 @@ fn injected(fault: Injected) -> Result<Response, Failure> {
     })
 }
 
+/// Answers one request; `record` is filled as it goes, and `logged` is set once the run has
+/// written it to the request log.
 async fn process(
     svc: &EditService,
     req: Request,
     body_timeout: Duration,
     record: &mut EditRecord,
+    logged: &mut bool,
 ) -> Result<ImageEditResponse, Failure> {
     if let Some(auth) = &svc.auth {
         let header = req
@@ -418,25 +405,31 @@ async fn process(
     (started.id, started.timestamp) = (record.id.clone(), record.timestamp.clone());
     // the mode as the request named it (precise-outpaint with a mask runs as a hard-edged outpaint)
     started.mode = r.wire_mode.to_string();
-    *record = started;
+    *record = started.clone();
 
-    let prepared = pipeline::prepare(&job);
-    let t_model = Instant::now();
     // a request dropped mid-run (client gone, a timeout) cancels its run, the local engine's too
-    let run = RunContext::default();
-    let _cancel_when_dropped = run.cancel.clone().drop_guard();
-    let generated = svc.engine.run(&prepared, &run).await;
-    record.generation_time_ms = t_model.elapsed().as_millis() as u64;
+    let run_ctx = RunContext::default();
+    let _cancel_when_dropped = run_ctx.cancel.clone().drop_guard();
     let model = job.model;
-    let mut rec = record.clone();
-    let (finished, rec) = tokio::task::spawn_blocking(move || {
-        let f = finish::finish(&job, generated, Sink::Memory, &mut rec);
-        (f, rec)
-    })
-    .await
-    .map_err(|e| internal(&e.to_string()))?;
-    *record = rec;
-    let finished = finished.map_err(|e| engine_failure(&e, model))?;
+    let delivery = Delivery {
+        record: started,
+        sink: Sink::Memory,
+        jpeg_quality: None,
+    };
+    let outcome = run::run(
+        Arc::new(job),
+        svc.engine.as_ref(),
+        &run_ctx,
+        &svc.log,
+        delivery,
+    )
+    .await;
+    *record = outcome.record;
+    *logged = true;
+    if let Some(e) = &outcome.log_error {
+        warn_log_failed(record, e);
+    }
+    let finished = outcome.finished.map_err(|e| engine_failure(&e, model))?;
     let images: Vec<String> = finished
         .images
         .iter()
@@ -514,7 +507,7 @@ fn build_job(
     r: &EditRequest,
     configured: &'static ModelSpec,
     limits: &DecodeLimits,
-) -> Result<crate::job::EditJob, Failure> {
+) -> Result<crate::edit::job::EditJob, Failure> {
     let named = resolve_model(&r.model, configured).map_err(Failure::field)?;
     // Titan's OUTPAINTING on an unchanged canvas regenerates the mask's white part: for a
     // Stability tool (whose outpainting only enlarges) that is inpainting.
@@ -526,7 +519,7 @@ fn build_job(
         r.mode
     };
     // A Stability tool does one mode; its living siblings serve the others.
-    let model = crate::model::for_mode(named, job_mode);
+    let model = crate::edit::model::for_mode(named, job_mode);
     let field = |f: &str, m: String| Failure::field(FieldError::new(f, m));
     let decode = |f: &str, s: &str| -> Result<image_io::Decoded, Failure> {
         let bytes = image_io::decode_base64_or_data_url(s, f)
@@ -557,7 +550,7 @@ fn build_job(
         tool: Default::default(),
     };
     // The model's rules before the mask is decoded, named as this API names its fields.
-    options.check(w, h).map_err(|e| job_failure(e, r))?;
+    options.check(w, h).map_err(job_failure)?;
     let mut mode = r.mode;
     let mut feather = None;
     let selection_mask = match &r.mask {
@@ -605,29 +598,20 @@ fn build_job(
         ..Selection::default()
     };
     options.mode = Some(mode);
-    let mut job = options
-        .build(source, "base_image")
-        .map_err(|e| job_failure(e, r))?;
+    let mut job = options.build(source, "base_image").map_err(job_failure)?;
     job.metadata = metadata;
     Ok(job)
 }
 
 /// A job the library refused, as this API answers it: a broken rule names its JSON field and
-/// carries the violation as data; other refusals blame the canvas or the image.
-fn job_failure(e: Error, r: &EditRequest) -> Failure {
+/// carries the violation as data; what is left (the pixels themselves) is the image's.
+fn job_failure(e: Error) -> Failure {
     match e {
         Error::Invalid(v) => Failure::violation(&v),
-        e => {
-            let f = if r.canvas.is_some() {
-                "canvas_config"
-            } else {
-                "base_image"
-            };
-            Failure::field(FieldError::new(
-                f,
-                strip_field(&e.to_string(), "base_image"),
-            ))
-        }
+        e => Failure::field(FieldError::new(
+            "base_image",
+            strip_field(&e.to_string(), "base_image"),
+        )),
     }
 }
 

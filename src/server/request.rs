@@ -8,7 +8,9 @@
 
 use serde_json::Value;
 
-use crate::job::{CanvasSize, CanvasSpec, Extend, Length, Mode, Quality};
+use crate::edit::job::{CanvasSize, CanvasSpec, Extend, Length};
+
+use crate::edit::options::{Mode, Quality};
 use crate::wire::image_edit::{CanvasConfig, ExtendSides, ImageEditRequest, REQUEST_KEYS};
 use crate::wire::{self, Problem, WireError};
 
@@ -313,7 +315,7 @@ fn parse_canvas(c: &CanvasConfig) -> Result<Option<CanvasSpec>, FieldError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::job::Anchor;
+    use crate::edit::options::Anchor;
 
     fn body(v: serde_json::Value) -> Vec<u8> {
         serde_json::to_vec(&v).unwrap()

@@ -8,9 +8,9 @@ use crossterm::event::Event;
 use image::DynamicImage;
 use ratatui_image::protocol::Protocol;
 
-use crate::engine::{CancellationToken, EngineKind};
+use crate::edit::engine::{CancellationToken, EngineKind};
+use crate::edit::options::Mode;
 use crate::image_io::Metadata;
-use crate::job::Mode;
 use crate::mask::Mask;
 
 use super::render::{CanvasRequest, ThumbRequest};
@@ -167,7 +167,7 @@ impl std::fmt::Debug for Encoded {
 pub struct RunRequest {
     pub job: u64,
     /// The document's source, shared (the job and the engine's input use the same pixels).
-    pub source: crate::job::Source,
+    pub source: crate::edit::job::Source,
     pub source_name: String,
     /// The file the source came from (its size goes in the request log).
     pub source_path: PathBuf,
@@ -183,9 +183,9 @@ pub struct RunRequest {
     /// What to recolour, for recolor mode.
     pub select: Option<String>,
     /// Which upscaler, for upscale mode.
-    pub upscaler: Option<crate::job::Upscaler>,
+    pub upscaler: Option<crate::edit::options::Upscaler>,
     pub cfg_scale: Option<f32>,
-    pub quality: Option<crate::job::Quality>,
+    pub quality: Option<crate::edit::options::Quality>,
     pub num_images: u32,
     /// None = pick a random seed.
     pub seed: Option<u64>,

@@ -9,8 +9,8 @@ use ratatui::layout::Rect;
 use ratatui_image::picker::ProtocolType;
 use ratatui_image::protocol::Protocol;
 
-use crate::engine::{CancellationToken, EngineKind};
-use crate::job::Mode;
+use crate::edit::engine::{CancellationToken, EngineKind};
+use crate::edit::options::Mode;
 use crate::mask::Mask;
 
 use super::render::Preview;
@@ -122,7 +122,7 @@ pub struct Doc {
     pub id: u64,
     pub path: PathBuf,
     /// Shared with every job run on it (never copied for the engine).
-    pub source: crate::job::Source,
+    pub source: crate::edit::job::Source,
     /// The source file's colour profile and EXIF fields, which every result keeps.
     pub metadata: Arc<crate::image_io::Metadata>,
     /// The source as the screen shows it: the source's own pixels when it has no alpha.
@@ -144,10 +144,10 @@ pub struct Params {
     /// search-and-replace); in recolor mode, what to recolour.
     pub mask_prompt: String,
     /// The upscaler of upscale mode (the mode cycle steps through them).
-    pub upscaler: crate::job::Upscaler,
+    pub upscaler: crate::edit::options::Upscaler,
     /// None = the model's default.
     pub cfg_scale: Option<f32>,
-    pub quality: crate::job::Quality,
+    pub quality: crate::edit::options::Quality,
     pub num_images: u32,
     pub seed: u64,
     pub seed_locked: bool,
@@ -164,9 +164,9 @@ impl Default for Params {
             prompt: String::new(),
             negative: String::new(),
             mask_prompt: String::new(),
-            upscaler: crate::job::Upscaler::Fast,
+            upscaler: crate::edit::options::Upscaler::Fast,
             cfg_scale: None,
-            quality: crate::job::Quality::Standard,
+            quality: crate::edit::options::Quality::Standard,
             num_images: 1,
             seed: 0,
             seed_locked: false,
@@ -316,7 +316,7 @@ pub struct App {
     /// Retired models the account still has (the config's `living_models`).
     pub living_models: Vec<String>,
     /// The rule the last run broke, shown in the status line.
-    pub violation: Option<crate::rules::Violation>,
+    pub violation: Option<crate::violation::Violation>,
 }
 
 impl App {

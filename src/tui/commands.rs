@@ -7,8 +7,9 @@ use super::action::{Command, Effect, RunRequest};
 use super::app::{App, InputPurpose, Overlay, RunningJob, Show, TextInput, Tool};
 use super::tools;
 use super::update::{ensure_view, fit_zoom};
-use crate::engine::{CancellationToken, EngineKind};
-use crate::job::Mode;
+use crate::choice::Choice;
+use crate::edit::engine::{CancellationToken, EngineKind};
+use crate::edit::options::Mode;
 use crate::mask::{Mask, Shape};
 
 /// Engines the picker offers, in order.
@@ -72,7 +73,7 @@ pub fn command(app: &mut App, c: Command) -> Vec<Effect> {
             }
         }
         C::NextMode => {
-            use crate::job::Upscaler as U;
+            use crate::edit::options::Upscaler as U;
             // the cloud tools follow the local modes; upscale steps through its upscalers
             let (mode, upscaler) = match (app.params.mode, app.params.upscaler) {
                 (Mode::Inpaint, u) => (Mode::Outpaint, u),
@@ -96,7 +97,7 @@ pub fn command(app: &mut App, c: Command) -> Vec<Effect> {
             } else if app.params.mode == Mode::Upscale {
                 app.set_status(format!(
                     "mode: upscale, {} upscaler (Bedrock; the result is the new size)",
-                    app.params.upscaler.cli_name()
+                    app.params.upscaler.name()
                 ));
             } else {
                 app.set_status(format!("mode: {}", mode_name(app.params.mode)));
@@ -141,8 +142,8 @@ pub fn command(app: &mut App, c: Command) -> Vec<Effect> {
         }
         C::ToggleQuality => {
             app.params.quality = match app.params.quality {
-                crate::job::Quality::Standard => crate::job::Quality::Premium,
-                crate::job::Quality::Premium => crate::job::Quality::Standard,
+                crate::edit::options::Quality::Standard => crate::edit::options::Quality::Premium,
+                crate::edit::options::Quality::Premium => crate::edit::options::Quality::Standard,
             };
             app.set_status(
                 format!("quality {:?} (Titan, Nova Canvas)", app.params.quality).to_lowercase(),
@@ -159,7 +160,7 @@ pub fn command(app: &mut App, c: Command) -> Vec<Effect> {
                 Some(app.params.upscaler),
                 &app.living_models,
             )
-            .map_or(1, crate::rules::max_images);
+            .map_or(1, crate::edit::rules::max_images);
             app.params.num_images = app.params.num_images % max + 1;
         }
         C::SeedLock => {
@@ -376,8 +377,8 @@ fn use_result(app: &mut App) {
         }
         // an RGB result's screen copy is its pixels (flattening RGB changes nothing): shared
         doc.source = match &*r.image {
-            image::DynamicImage::ImageRgb8(_) => crate::job::Source::Rgb(r.display.clone()),
-            other => crate::job::Source::new(other.clone()),
+            image::DynamicImage::ImageRgb8(_) => crate::edit::job::Source::Rgb(r.display.clone()),
+            other => crate::edit::job::Source::new(other.clone()),
         };
         doc.display = r.display.clone();
     }
@@ -488,12 +489,12 @@ fn run(app: &mut App) -> Vec<Effect> {
     match checked {
         Ok(()) => app.violation = None,
         Err(crate::error::Error::Invalid(v)) => {
-            app.set_error(v.tui_message());
+            app.set_error(super::words::violation(&v));
             app.violation = Some(*v);
             return vec![];
         }
         Err(e) => {
-            app.set_error(e.to_string());
+            app.set_error(super::words::error(&e));
             return vec![];
         }
     }
@@ -561,13 +562,13 @@ pub(crate) fn open_input(app: &mut App, purpose: InputPurpose, text: String) {
 
 /// The mode as `--mode` spells it.
 pub fn mode_name(m: Mode) -> &'static str {
-    m.cli_name()
+    m.name()
 }
 
 /// The mode as the panel shows it: upscale names its upscaler.
 pub fn mode_label(p: &super::app::Params) -> String {
     if p.mode == Mode::Upscale {
-        format!("upscale {}", p.upscaler.cli_name())
+        format!("upscale {}", p.upscaler.name())
     } else {
         mode_name(p.mode).to_string()
     }

@@ -10,14 +10,16 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use super::action::{Action, Effect, LoadedImage, ResultReady, RunRequest, Written};
 use super::render::{self, CanvasRequest, ThumbRequest};
-use crate::engine::{self, EngineProgress, EngineSettings, RunContext};
+use super::words;
+use crate::edit::engine::{EngineProgress, RunContext};
+use crate::edit::finish;
+use crate::edit::job::{CanvasSpec, Extend, JobOptions, Length, Selection};
+use crate::edit::run::{self, Delivery};
+use crate::engine::{self, EngineSettings};
 use crate::error::Error;
-use crate::finish;
 use crate::image_io::{self, DecodeLimits};
-use crate::job::{CanvasSpec, Extend, JobOptions, Length, Selection};
 use crate::mask;
-use crate::pipeline;
-use crate::record::{LocalLog, default_log_path};
+use crate::record::{LocalLog, RecordSink, default_log_path};
 
 /// A request for the encoder thread.
 pub enum EncodeJob {
@@ -84,7 +86,7 @@ impl Runner {
                         notes: d.notes,
                         metadata: d.metadata,
                     });
-                    let _ = tx.send(Action::ImageLoaded(loaded.map_err(|e| e.to_string())));
+                    let _ = tx.send(Action::ImageLoaded(loaded.map_err(|e| words::error(&e))));
                 });
             }
             Effect::LoadMask {
@@ -95,7 +97,7 @@ impl Runner {
                 self.rt.spawn_blocking(move || {
                     let name = "the image";
                     let m = mask::load_mask_file(&path, name, width, height, false, &limits);
-                    let _ = tx.send(Action::MaskLoaded(m.map_err(|e| e.to_string())));
+                    let _ = tx.send(Action::MaskLoaded(m.map_err(|e| words::error(&e))));
                 });
             }
             Effect::SaveMask { path, mask } => {
@@ -103,7 +105,7 @@ impl Runner {
                     let r = mask::save_mask(&mask, &path, false).map(|()| path);
                     let _ = tx.send(Action::Written {
                         what: Written::Mask,
-                        result: r.map_err(|e| e.to_string()),
+                        result: r.map_err(|e| words::error(&e)),
                     });
                 });
             }
@@ -122,7 +124,7 @@ impl Runner {
                         .map(|()| path);
                     let _ = tx.send(Action::Written {
                         what: Written::Result(result),
-                        result: r.map_err(|e| e.to_string()),
+                        result: r.map_err(|e| words::error(&e)),
                     });
                 });
             }
@@ -196,7 +198,7 @@ pub fn job_options(
         req.engine,
         req.model.as_deref(),
         None,
-        crate::job::implied_mode(Some(req.mode), req.mask_prompt.is_some(), false),
+        crate::edit::options::implied_mode(Some(req.mode), req.mask_prompt.is_some(), false),
         req.upscaler,
         living_models,
     )?;
@@ -219,7 +221,7 @@ pub fn job_options(
         quality: req.quality,
         model,
         limits,
-        tool: crate::job::ToolOptions {
+        tool: crate::edit::options::ToolOptions {
             select: req.select.clone(),
             upscaler: req.upscaler,
             ..Default::default()
@@ -232,14 +234,17 @@ pub fn job_options(
 #[derive(Default, Clone)]
 pub struct Engines(Arc<std::sync::Mutex<Vec<MadeEngine>>>);
 
-type MadeEngine = (engine::EngineKind, Arc<dyn engine::Engine>);
+type MadeEngine = (
+    crate::edit::engine::EngineKind,
+    Arc<dyn crate::edit::engine::Engine>,
+);
 
 impl Engines {
     fn get(
         &self,
-        kind: engine::EngineKind,
+        kind: crate::edit::engine::EngineKind,
         settings: &EngineSettings,
-    ) -> Result<Arc<dyn engine::Engine>, Error> {
+    ) -> Result<Arc<dyn crate::edit::engine::Engine>, Error> {
         let mut made = self
             .0
             .lock()
@@ -247,7 +252,8 @@ impl Engines {
         if let Some((_, e)) = made.iter().find(|(k, _)| *k == kind) {
             return Ok(e.clone());
         }
-        let e: Arc<dyn engine::Engine> = Arc::from(engine::create_with(kind, settings)?);
+        let e: Arc<dyn crate::edit::engine::Engine> =
+            Arc::from(engine::create_with(kind, settings)?);
         made.push((kind, e.clone()));
         Ok(e)
     }
@@ -266,22 +272,22 @@ async fn run_job(
     settings: &EngineSettings,
     engines: &Engines,
 ) -> Result<usize, String> {
-    let options = job_options(&req, &settings.living_models, limits).map_err(|e| e.to_string())?;
+    let options =
+        job_options(&req, &settings.living_models, limits).map_err(|e| words::error(&e))?;
     let engine = engines
         .get(req.engine, settings)
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| words::error(&e))?;
     let source = req.source.clone();
     let name = req.source_name.clone();
     let metadata = req.metadata.clone();
-    let (job, prepared) = tokio::task::spawn_blocking(move || {
+    let job = tokio::task::spawn_blocking(move || {
         let mut job = options.build(source, &name)?;
         job.metadata = (*metadata).clone();
-        let prepared = pipeline::prepare(&job);
-        Ok::<_, Error>((job, prepared))
+        Ok::<_, Error>(job)
     })
     .await
     .map_err(|e| e.to_string())?
-    .map_err(|e| e.to_string())?;
+    .map_err(|e| words::error(&e))?;
 
     let ptx = tx.clone();
     let stx = tx.clone();
@@ -301,54 +307,46 @@ async fn run_job(
         cancel: req.cancel.clone(),
         ..RunContext::default()
     };
+    let first = req.first_number;
+    let paths: Vec<PathBuf> = (first..first + job.num_images)
+        .map(|number| req.work_dir.join(format!("result-{number}.png")))
+        .collect();
     let sizes = finish::InputSizes::of_files(Some(&req.source_path), None);
-    let mut record = finish::record_for(&job, req.engine, sizes);
-    let started = std::time::Instant::now();
-    let generated = engine.run(&prepared, &ctx).await;
-    record.generation_time_ms = started.elapsed().as_millis() as u64;
-    if generated.is_ok() && req.cancel.is_cancelled() {
-        return Err("cancelled".into());
+    let delivery = Delivery {
+        record: finish::record_for(&job, req.engine, sizes),
+        sink: finish::Sink::BestEffort { paths },
+        jpeg_quality: None,
+    };
+    let log = RecordSink::Local(LocalLog::new(default_log_path(data_dir)));
+    let outcome = run::run(Arc::new(job), engine.as_ref(), &ctx, &log, delivery).await;
+    if let Some(e) = &outcome.log_error {
+        let _ = tx.send(Action::JobStatus {
+            job: id,
+            text: format!(
+                "warning: the edit was not recorded in the history: {}",
+                words::error(e)
+            ),
+        });
     }
-    let log = LocalLog::new(default_log_path(data_dir));
-    let tx = tx.clone();
-    let (work_dir, first) = (req.work_dir.clone(), req.first_number);
-    tokio::task::spawn_blocking(move || {
-        let n = match &generated {
-            Ok(g) => g.images.len().max(g.withheld.len()) as u32,
-            Err(_) => 0,
+    let finished = outcome.finished.map_err(|e| words::error(&e))?;
+    if let Some(w) = &finished.withheld {
+        let _ = tx.send(Action::JobStatus {
+            job: id,
+            text: w.clone(),
+        });
+    }
+    let count = finished.images.len();
+    for (i, im) in finished.images.into_iter().enumerate() {
+        let ready = ResultReady {
+            job: id,
+            number: first + i as u32,
+            image: im.image,
+            seed: im.seed,
+            request_id: im.request_id,
+            work_path: im.path,
+            warning: im.warning,
         };
-        let paths: Vec<PathBuf> = (first..first + n)
-            .map(|number| work_dir.join(format!("result-{number}.png")))
-            .collect();
-        let finished = finish::finish(
-            &job,
-            generated,
-            finish::Sink::BestEffort { paths: &paths },
-            &mut record,
-        );
-        let _ = log.append(&record);
-        let finished = finished.map_err(|e| e.to_string())?;
-        if let Some(w) = &finished.withheld {
-            let _ = tx.send(Action::JobStatus {
-                job: id,
-                text: w.clone(),
-            });
-        }
-        let count = finished.images.len();
-        for (i, im) in finished.images.into_iter().enumerate() {
-            let ready = ResultReady {
-                job: id,
-                number: first + i as u32,
-                image: im.image,
-                seed: im.seed,
-                request_id: im.request_id,
-                work_path: im.path,
-                warning: im.warning,
-            };
-            let _ = tx.send(Action::ResultReady(Box::new(ready)));
-        }
-        Ok(count)
-    })
-    .await
-    .map_err(|e| e.to_string())?
+        let _ = tx.send(Action::ResultReady(Box::new(ready)));
+    }
+    Ok(count)
 }

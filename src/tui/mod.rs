@@ -17,6 +17,7 @@ pub mod tools;
 pub mod update;
 pub mod view;
 pub mod viewport;
+pub mod words;
 
 #[cfg(test)]
 mod tests;
@@ -30,7 +31,7 @@ use ratatui::backend::CrosstermBackend;
 
 use crate::cli::TuiArgs;
 use crate::config::{Config, Paths};
-use crate::engine::EngineKind;
+use crate::edit::engine::EngineKind;
 use crate::error::{Error, Result, exit};
 
 use action::{Action, Effect};

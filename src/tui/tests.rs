@@ -11,7 +11,7 @@ use ratatui_image::picker::ProtocolType;
 use super::action::{Action, Command, Effect, LoadedImage, ResultReady};
 use super::app::{App, Params, Show};
 use super::update::{ensure_view, update};
-use crate::job::Mode;
+use crate::edit::options::Mode;
 use crate::mask::{Mask, Shape};
 
 fn params() -> Params {
@@ -285,7 +285,7 @@ fn mode_switches_extend_the_canvas_and_shape_the_request() {
         (Mode::PreciseOutpaint, [10, 0, 0, 5], true)
     );
     // then the Bedrock tools: recolor, the three upscalers, background removal
-    use crate::job::Upscaler;
+    use crate::edit::options::Upscaler;
     let mut cycle = Vec::new();
     for _ in 0..5 {
         key(&mut app, KeyCode::Tab, KeyModifiers::NONE);
@@ -373,13 +373,13 @@ fn mask_prompt_cfg_quality_and_model_reach_the_request() {
         }
         key(app, KeyCode::Enter, KeyModifiers::NONE);
     };
-    app.params.engine = crate::engine::EngineKind::Bedrock;
+    app.params.engine = crate::edit::engine::EngineKind::Bedrock;
     app.living_models = vec!["amazon.nova-canvas-v1:0".into()];
     typed(&mut app, Command::EditMaskPrompt, "the dog");
     typed(&mut app, Command::EditCfg, "7.5");
     typed(&mut app, Command::EditModel, "amazon.nova-canvas-v1:0");
     cmd(&mut app, Command::ToggleQuality);
-    assert_eq!(app.params.quality, crate::job::Quality::Premium);
+    assert_eq!(app.params.quality, crate::edit::options::Quality::Premium);
     // a mask prompt stands in for a drawn selection
     let fx = cmd(&mut app, Command::Run);
     let Some(Effect::Run(req)) = fx.into_iter().next() else {
@@ -390,7 +390,7 @@ fn mask_prompt_cfg_quality_and_model_reach_the_request() {
     };
     assert_eq!(req.mask_prompt.as_deref(), Some("the dog"));
     assert_eq!(req.cfg_scale, Some(7.5));
-    assert_eq!(req.quality, Some(crate::job::Quality::Premium));
+    assert_eq!(req.quality, Some(crate::edit::options::Quality::Premium));
     assert_eq!(req.model.as_deref(), Some("amazon.nova-canvas-v1:0"));
     // a bad cfg is refused with a message and changes nothing
     app.job = None;
@@ -426,7 +426,7 @@ fn recolor_and_upscale_requests_carry_their_fields() {
         }
         key(app, KeyCode::Enter, KeyModifiers::NONE);
     };
-    app.params.engine = crate::engine::EngineKind::Bedrock;
+    app.params.engine = crate::edit::engine::EngineKind::Bedrock;
     for _ in 0..3 {
         key(&mut app, KeyCode::Tab, KeyModifiers::NONE);
     }
@@ -456,7 +456,7 @@ fn recolor_and_upscale_requests_carry_their_fields() {
         (req.mode, req.upscaler, req.mask.is_none()),
         (
             Mode::Upscale,
-            Some(crate::job::Upscaler::Conservative),
+            Some(crate::edit::options::Upscaler::Conservative),
             true
         )
     );

@@ -95,7 +95,11 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                         parts.push(ready);
                         app.set_status(parts.join("; "));
                     }
-                    Err(_) if cancelled => app.set_status("cancelled"),
+                    Err(_) if cancelled => {
+                        let mut parts = warnings;
+                        parts.insert(0, "cancelled".into());
+                        app.set_status(parts.join("; "));
+                    }
                     Err(e) => app.set_error(ids_first(&e)),
                 }
             }
@@ -127,7 +131,7 @@ fn opened(app: &mut App, img: LoadedImage) -> Vec<Effect> {
     }
     let (w, h) = (img.image.width(), img.image.height());
     let id = app.fresh_id();
-    let source = crate::job::Source::new(img.image);
+    let source = crate::edit::job::Source::new(img.image);
     let display = source.flat();
     app.doc = Some(Doc {
         id,

@@ -7,9 +7,9 @@
 use serde::{Deserialize, Serialize};
 
 use super::image_edit::value_name;
-use crate::engine::bedrock::polarity::TitanTask;
-use crate::job::{OutputFormat, Quality};
-use crate::model::Family;
+use crate::edit::model::Family;
+use crate::edit::options::{OutputFormat, Quality};
+use crate::edit::polarity::TitanTask;
 
 /// Titan's and Nova's `outPaintingMode`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

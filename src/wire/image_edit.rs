@@ -13,7 +13,9 @@ use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::ser::Serializer;
 use serde::{Deserialize, Serialize};
 
-use crate::job::{Anchor, Mode, Quality};
+use crate::choice::Choice;
+use crate::edit::options::{Anchor, Mode, Quality};
+use crate::violation::{Field, Violation, Words};
 
 /// The modes `/image-edit` does, in the contract's order.
 pub const MODES: [Mode; 3] = [Mode::Inpaint, Mode::Outpaint, Mode::PreciseOutpaint];
@@ -26,9 +28,9 @@ pub fn mode_named(name: &str) -> Option<Mode> {
     MODES.into_iter().find(|m| {
         let wire = m.wire_name().to_ascii_lowercase();
         n == wire
-            || n == m.cli_name()
+            || n == m.name()
             || wire.strip_suffix("ing").is_some_and(|w| n == w)
-            || n.strip_suffix("ing").is_some_and(|s| s == m.cli_name())
+            || n.strip_suffix("ing").is_some_and(|s| s == m.name())
     })
 }
 
@@ -61,38 +63,27 @@ impl<'de> Deserialize<'de> for WireMode {
     }
 }
 
-/// A `clap::ValueEnum` as its value name: the one spelling of `quality`, `anchor` and
-/// `output_format` values, on the command line and on the wire.
+/// A [`Choice`] as its one spelling: how `quality`, `anchor` and `output_format` values are
+/// written on the wire (read in any case, `_` for `-`).
 pub(crate) mod value_name {
     use super::*;
-    use clap::ValueEnum;
+    use crate::choice::Choice;
 
-    fn name<T: ValueEnum>(v: &T) -> String {
-        v.to_possible_value()
-            .map(|p| p.get_name().to_string())
-            .unwrap_or_default()
-    }
-
-    pub fn serialize<T: ValueEnum, S: Serializer>(v: &Option<T>, s: S) -> Result<S::Ok, S::Error> {
+    pub fn serialize<T: Choice, S: Serializer>(v: &Option<T>, s: S) -> Result<S::Ok, S::Error> {
         match v {
-            Some(v) => s.serialize_str(&name(v)),
+            Some(v) => s.serialize_str(v.name()),
             None => s.serialize_none(),
         }
     }
 
-    pub fn deserialize<'de, T: ValueEnum, D: Deserializer<'de>>(
-        d: D,
-    ) -> Result<Option<T>, D::Error> {
+    pub fn deserialize<'de, T: Choice, D: Deserializer<'de>>(d: D) -> Result<Option<T>, D::Error> {
         let Some(s) = Option::<String>::deserialize(d)? else {
             return Ok(None);
         };
-        T::from_str(&s.replace('_', "-"), true)
-            .map(Some)
-            .map_err(|_| {
-                let names: Vec<String> = T::value_variants().iter().map(name).collect();
-                let names: Vec<&str> = names.iter().map(String::as_str).collect();
-                unknown_variant(&s, &names)
-            })
+        T::parse(&s).map(Some).ok_or_else(|| {
+            let names: Vec<&str> = T::ALL.iter().map(|v| v.name()).collect();
+            unknown_variant(&s, &names)
+        })
     }
 }
 
@@ -294,12 +285,12 @@ pub struct ImageEditError {
     pub model_attempted: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
-    /// The broken model rule of a 400, as `rules::Violation` serialises it.
+    /// The broken rule of a 400, as `Violation` serialises it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub violation: Option<WireViolation>,
 }
 
-/// `rules::Violation` on the wire: the field (by the rule set's name), the rule, the limit, the
+/// A `Violation` on the wire: the field (by the rule set's name), the rule, the limit, the
 /// value given and the model whose limit it is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WireViolation {
@@ -310,8 +301,8 @@ pub struct WireViolation {
     pub value: String,
 }
 
-impl From<&crate::rules::Violation> for WireViolation {
-    fn from(v: &crate::rules::Violation) -> Self {
+impl From<&Violation> for WireViolation {
+    fn from(v: &Violation) -> Self {
         // the rule set's own names for the field and the rule (its serde names)
         let name = |x: serde_json::Result<serde_json::Value>| {
             x.ok()
@@ -320,11 +311,58 @@ impl From<&crate::rules::Violation> for WireViolation {
         };
         WireViolation {
             field: name(serde_json::to_value(v.field)),
-            limit: v.limit.clone(),
+            limit: v.limit.to_string(),
             model: v.model.clone(),
             rule: name(serde_json::to_value(v.rule)),
             value: v.value.clone(),
         }
+    }
+}
+
+/// The request body's name (a JSON path) for what a violation is about.
+pub fn json_field(field: Field) -> &'static str {
+    match field {
+        Field::Mode => "prompt.mode",
+        Field::Prompt => "prompt.text",
+        Field::Negative => "prompt.negative_text",
+        Field::Search => "search",
+        Field::Select => "select",
+        Field::MaskPrompt => "mask_prompt",
+        Field::NumImages => "num_images",
+        Field::Seed => "seed",
+        Field::CfgScale => "cfg_scale",
+        Field::Creativity => "creativity",
+        Field::StylePreset => "style_preset",
+        Field::GrowMask => "grow_mask",
+        Field::Upscaler => "upscaler",
+        Field::Image => "base_image",
+        Field::Selection => "mask",
+        Field::Extend | Field::Canvas => "canvas_config",
+        Field::OutputFormat => "output_format",
+    }
+}
+
+/// `/image-edit`'s words: settings by their JSON paths, modes as `prompt.mode` spells them.
+pub struct JsonFields;
+
+impl Words for JsonFields {
+    fn field(&self, field: Field) -> String {
+        json_field(field).to_string()
+    }
+    fn mode(&self, name: &str) -> String {
+        match Mode::parse(name) {
+            Some(m) => format!("prompt.mode {}", m.wire_name()),
+            None => format!("prompt.mode {name}"),
+        }
+    }
+}
+
+/// A violation as a 400's text: the JSON field first (clients key on it), the model last.
+pub fn violation_message(v: &Violation) -> String {
+    let sentence = v.sentence(&JsonFields);
+    match v.model.as_str() {
+        "" => sentence,
+        model => format!("{sentence} (model {model})"),
     }
 }
 
@@ -347,7 +385,7 @@ mod tests {
     fn mode_names_are_the_contracts_with_their_aliases() {
         for m in MODES {
             assert_eq!(mode_named(m.wire_name()), Some(m));
-            assert_eq!(mode_named(m.cli_name()), Some(m));
+            assert_eq!(mode_named(m.name()), Some(m));
             let v = serde_json::to_value(WireMode(m)).unwrap();
             assert_eq!(v, json!(m.wire_name()));
         }
@@ -401,13 +439,10 @@ mod tests {
 
     #[test]
     fn the_rule_sets_violations_read_as_wire_violations() {
-        let v = crate::rules::Violation {
-            field: crate::rules::Field::Prompt,
-            rule: crate::rules::Rule::MaxChars,
-            limit: "512".into(),
-            value: "600".into(),
+        use crate::violation::{Limit, Rule};
+        let v = Violation {
             model: "m".into(),
-            subject: None,
+            ..Violation::new(Field::Prompt, Rule::MaxChars, Limit::Chars(512), "600")
         };
         let wire: WireViolation =
             serde_json::from_value(serde_json::to_value(&v).unwrap()).unwrap();

@@ -7,9 +7,10 @@
 use std::time::{Duration, Instant};
 
 use image::{GrayImage, Luma};
+use imgedit::edit::engine::{Engine, PreparedJob, RunContext};
+use imgedit::edit::job::Placement;
+use imgedit::edit::options::Mode;
 use imgedit::engine::api::{API_MODEL, ApiEngine, ApiSettings};
-use imgedit::engine::{Engine, PreparedJob, RunContext};
-use imgedit::job::{Mode, Placement};
 
 /// A listener that accepts connections and holds them unanswered; its URL, and a channel that
 /// gets one message per connection.
@@ -40,7 +41,7 @@ fn job() -> PreparedJob {
         seeds: vec![1],
         cfg_scale: None,
         quality: None,
-        model: imgedit::model::find(API_MODEL).unwrap(),
+        model: imgedit::edit::model::find(API_MODEL).unwrap(),
         placement: Placement::identity(w, h),
         source_size: (w, h),
         tool: Default::default(),

@@ -15,7 +15,7 @@ fn state() -> Arc<AppState> {
     Arc::new(AppState {
         edit: Some(EditService::new(
             Box::new(LocalEngine),
-            imgedit::model::local(),
+            imgedit::edit::model::local(),
         )),
         ..AppState::default()
     })
@@ -127,12 +127,13 @@ fn loaded_state() -> Arc<AppState> {
     Arc::new(AppState {
         edit: Some(EditService::new(
             Box::new(LocalEngine),
-            imgedit::model::local(),
+            imgedit::edit::model::local(),
         )),
         faults: imgedit::server::faults::Faults::new(plan.clone()),
         fault_control: true,
         bedrock: Some(imgedit::server::bedrock::BedrockService {
             concurrency: imgedit::server::Concurrency::new(1),
+            engine: std::sync::Arc::new(LocalEngine),
         }),
         ..AppState::default()
     })

@@ -718,7 +718,7 @@ fn the_tui_shows_unconfirmed_seeds_request_ids_and_the_warning() {
     let mut runner = crate::tui::ApiRunner::new(&api.url, dir.path());
     let mut app = crate::tui::with_rect();
     app.work_dir = Some(dir.path().join("work"));
-    app.params.engine = imgedit::engine::EngineKind::Api;
+    app.params.engine = imgedit::edit::engine::EngineKind::Api;
     app.params.model = None;
     app.params.num_images = 2;
     let mut run = |app: &mut imgedit::tui::app::App| runner.run(app);

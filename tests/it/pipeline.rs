@@ -140,7 +140,7 @@ fn a_multibyte_prompt_over_a_living_models_limit_is_counted_in_characters_everyw
     let api = serve(&sb, &["--no-auth", "--no-log", "--engine", "bedrock"], &env);
     let (srv, _) = server_violation(&api, &long, json!({"num_images": 1}));
     let (tui, tui_text) = tui_violation(|app| {
-        app.params.engine = imgedit::engine::EngineKind::Bedrock;
+        app.params.engine = imgedit::edit::engine::EngineKind::Bedrock;
         app.params.prompt = long.clone();
     });
     let want = (
@@ -271,7 +271,7 @@ fn a_withheld_image_is_logged_the_same_way_by_all_three() {
 fn run_tui_job(url: &str, data_dir: &std::path::Path) {
     let mut app = crate::tui::with_rect();
     app.work_dir = Some(data_dir.join("work"));
-    app.params.engine = imgedit::engine::EngineKind::Api;
+    app.params.engine = imgedit::edit::engine::EngineKind::Api;
     app.params.num_images = 2;
     app.params.prompt = "a cat".into();
     crate::tui::ApiRunner::new(url, data_dir).run(&mut app);
@@ -292,12 +292,13 @@ fn multibyte(rng: &mut impl rand::Rng, around: usize) -> String {
 /// redaction or a status line panic; lengths are counted in characters.
 #[test]
 fn multibyte_text_anywhere_never_panics_and_is_counted_in_characters() {
-    use imgedit::job::{JobOptions, Selection, ToolOptions};
+    use imgedit::edit::job::{JobOptions, Selection};
+    use imgedit::edit::options::ToolOptions;
     use rand::{Rng, SeedableRng};
     let mut rng = rand::rngs::StdRng::seed_from_u64(15);
     let limits = imgedit::image_io::DecodeLimits::default();
     for case in 0..300 {
-        for model in imgedit::model::MODELS {
+        for model in imgedit::edit::model::MODELS {
             let around = match case % 4 {
                 0 => model.max_prompt_chars.unwrap_or(512),
                 1 => 24,
@@ -327,9 +328,13 @@ fn multibyte_text_anywhere_never_panics_and_is_counted_in_characters() {
             };
             match options.check(64, 64) {
                 Err(imgedit::error::Error::Invalid(v)) => {
-                    let (cli, json, tui) = (v.cli_message(), v.json_message(), v.tui_message());
+                    let (cli, json, tui) = (
+                        imgedit::cli::words::violation(&v),
+                        imgedit::wire::image_edit::violation_message(&v),
+                        imgedit::tui::words::violation(&v),
+                    );
                     assert!(!cli.is_empty() && !json.is_empty() && !tui.is_empty());
-                    if v.rule == imgedit::rules::Rule::MaxChars {
+                    if v.rule == imgedit::violation::Rule::MaxChars {
                         assert_eq!(v.value, chars.to_string(), "{cli}");
                     }
                 }

@@ -15,9 +15,10 @@ use crate::batch::journal::{self, Entry, Journal, Request, Resume};
 use crate::batch::summary::{Estimate, Failure, Summary};
 use crate::batch::{Batch, Settings, Stop};
 use crate::cli::EditArgs;
-use crate::engine::EngineKind;
+use crate::cli::words;
+use crate::edit::engine::EngineKind;
+use crate::edit::model;
 use crate::error::{Error, Result};
-use crate::model;
 
 /// How long the items in flight get to finish after Ctrl-C before they are cancelled.
 const GRACE: Duration = Duration::from_millis(1500);
@@ -323,11 +324,11 @@ pub(super) fn run(ctx: &Ctx<'_>, kind: EngineKind, items: &[PathBuf]) -> Result<
                 Err(_) if stop.requested() => return r,
                 Err(e) => Entry::Failed {
                     input: key(&t.input),
-                    reason: e.to_string(),
+                    reason: words::error(&e),
                 },
             };
             if let Err(e) = j.append(&entry) {
-                bar.suspend(|| eprintln!("warning: {e}"));
+                bar.suspend(|| eprintln!("warning: {}", words::error(&e)));
             }
         }
         r
@@ -339,7 +340,7 @@ pub(super) fn run(ctx: &Ctx<'_>, kind: EngineKind, items: &[PathBuf]) -> Result<
             Some(Err(e)) => {
                 summary.failed.push(Failure {
                     input: key(&t.input),
-                    reason: e.to_string(),
+                    reason: words::error(&e),
                     code: e.exit_code(),
                 });
             }
@@ -406,10 +407,10 @@ fn dry_run(ctx: &Ctx<'_>, kind: EngineKind, items: &[PathBuf], started: Instant)
                 if args.json {
                     println!("{}", super::failure_json(input, &e));
                 }
-                eprintln!("error: {e}");
+                eprintln!("error: {}", words::error(&e));
                 summary.failed.push(Failure {
                     input: key(input),
-                    reason: e.to_string(),
+                    reason: words::error(&e),
                     code: e.exit_code(),
                 });
             }

@@ -25,15 +25,17 @@ use self::original::{
 };
 use self::request::build_body;
 use super::bedrock::fit::{self, Window};
-use super::{
-    Engine, EngineKind, EngineOutput, EngineProgress, Generated, PreparedJob, RunContext,
-    ServiceCall, Withheld, backoff, env_u64, is_retryable_code,
-};
+use super::env_u64;
+use super::retry::{backoff, is_retryable_code};
 use crate::auth::CognitoSettings;
 use crate::auth::cache::TokenCache;
+use crate::edit::engine::{
+    Engine, EngineKind, EngineOutput, EngineProgress, Generated, PreparedJob, RunContext,
+    ServiceCall, Withheld,
+};
+use crate::edit::options::Mode;
 use crate::error::{Error, Result, error_chain};
 use crate::image_io::{self, DecodeLimits};
-use crate::job::Mode;
 use crate::wire::{
     self, Problem,
     image_edit::{ImageEditError, ImageEditResponse},
@@ -399,7 +401,7 @@ impl ApiEngine {
             if let Error::Service { code, .. } = &failure.error
                 && (failure.retry_after.is_some() || crate::batch::is_throttle_code(code))
             {
-                (ctx.pushback)(crate::batch::Pushback {
+                (ctx.pushback)(crate::edit::engine::Pushback {
                     code: code.clone(),
                     retry_after: failure.retry_after,
                 });

@@ -5,8 +5,8 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::engine::{PreparedJob, RunContext};
-use crate::job::{Mode, Quality};
+use crate::edit::engine::{PreparedJob, RunContext};
+use crate::edit::options::{Mode, Quality};
 
 /// Images the original Lambda asks Titan for on every call.
 pub const ORIGINAL_IMAGES_PER_CALL: usize = 2;

@@ -4,13 +4,14 @@
 use image::{DynamicImage, ImageFormat};
 
 use super::{API_MODEL, PAYLOAD_LIMIT_BYTES};
-use crate::engine::PreparedJob;
+use crate::choice::Choice;
+use crate::edit::engine::PreparedJob;
+use crate::edit::model::Family;
+use crate::edit::options::Mode;
+use crate::edit::polarity::{self, TitanTask};
 use crate::engine::bedrock::fit::{self, Window};
-use crate::engine::bedrock::polarity::{self, TitanTask};
 use crate::error::{Error, Result};
 use crate::image_io;
-use crate::job::Mode;
-use crate::model::Family;
 use crate::wire::image_edit::{CanvasConfig, EditPrompt, ImageEditRequest, WireMode};
 
 /// The Titan task of a mode `/image-edit` does; other modes are a usage error.
@@ -20,7 +21,7 @@ fn titan_task(mode: Mode) -> Result<TitanTask> {
         Mode::Outpaint | Mode::PreciseOutpaint => Ok(TitanTask::Outpainting),
         other => Err(Error::Usage(format!(
             "the /image-edit API does inpaint, outpaint and precise-outpaint, not {}",
-            other.cli_name()
+            other.name()
         ))),
     }
 }
@@ -102,7 +103,10 @@ fn body_for(job: &PreparedJob, window: Window) -> Result<Body> {
             negative_text: job.negative.clone(),
             text: Some(job.prompt.clone().unwrap_or_default()),
         }),
-        quality: Some(job.quality.unwrap_or(crate::job::Quality::Premium)),
+        quality: Some(
+            job.quality
+                .unwrap_or(crate::edit::options::Quality::Premium),
+        ),
         seed: Some(job.seeds.first().copied().unwrap_or(0)),
     };
     let overhead = serde_json::to_vec(&body).map(|v| v.len()).unwrap_or(0);

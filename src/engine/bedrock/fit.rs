@@ -5,10 +5,10 @@
 use image::imageops::{self, FilterType};
 use image::{GrayImage, RgbImage};
 
+use crate::edit::job::Placement;
+use crate::edit::model::ModelSpec;
 use crate::error::Result;
-use crate::input_err;
-use crate::job::Placement;
-use crate::model::ModelSpec;
+use crate::error::input_err;
 
 /// The part of the canvas sent to the model and the size it is sent at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -294,7 +294,7 @@ pub fn paste_back(win: &Window, canvas: &RgbImage, result: &RgbImage) -> RgbImag
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model;
+    use crate::edit::model;
 
     fn mask_with_box(w: u32, h: u32, x: u32, y: u32, s: u32) -> GrayImage {
         GrayImage::from_fn(w, h, |px, py| {

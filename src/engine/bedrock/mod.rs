@@ -2,7 +2,6 @@
 //! credential chain, bounded retries that the user can see, and errors a person can act on.
 
 pub mod fit;
-pub mod polarity;
 pub mod wire;
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -16,12 +15,12 @@ use image::{GrayImage, RgbImage};
 use serde_json::{Value, json};
 use tokio::sync::OnceCell;
 
-use super::{
+use crate::edit::engine::{
     Engine, EngineKind, EngineOutput, EngineProgress, Generated, PreparedJob, RunContext, Withheld,
 };
+use crate::edit::model::{Lifecycle, ModelSpec};
+use crate::edit::options::Mode;
 use crate::error::{Error, Result};
-use crate::job::Mode;
-use crate::model::{Lifecycle, ModelSpec};
 
 /// Where and how to call Bedrock.
 #[derive(Debug, Clone)]
@@ -152,7 +151,7 @@ impl BedrockEngine {
                 && !self.answered.load(Ordering::Relaxed)
                 && !ctx.is_cancelled();
             if subscribing {
-                let delay = super::backoff(self.settings.retry_base, attempt.min(6));
+                let delay = super::retry::backoff(self.settings.retry_base, attempt.min(6));
                 if started.elapsed() + delay < self.settings.access_wait {
                     (ctx.status)(format!(
                         "AccessDeniedException: the AWS Marketplace subscription to {} may still be being set up (it can take a few minutes on first use); retry {attempt} in {:.1} s, for up to {} s",
@@ -189,12 +188,12 @@ impl BedrockEngine {
                 return Err(e);
             }
             if crate::batch::is_throttle_code(&failure.code) {
-                (ctx.pushback)(crate::batch::Pushback {
+                (ctx.pushback)(crate::edit::engine::Pushback {
                     code: failure.code.clone(),
                     retry_after: None,
                 });
             }
-            let delay = super::backoff(self.settings.retry_base, attempt);
+            let delay = super::retry::backoff(self.settings.retry_base, attempt);
             (ctx.status)(format!(
                 "{}: retry {attempt} of {} in {:.1} s",
                 failure.code,
@@ -224,7 +223,7 @@ where
             let e = se.err();
             let code = e.code().unwrap_or("Unknown").to_string();
             let msg = e.message().unwrap_or("").to_string();
-            let retryable = super::is_retryable_code(&code);
+            let retryable = super::retry::is_retryable_code(&code);
             let message = match code.as_str() {
                 "AccessDeniedException" => format!(
                     "access denied to {id} in {region}: Bedrock grants access to a model on its first call, through AWS Marketplace (the console's Model access page is retired). The caller needs bedrock:InvokeModel on the model and aws-marketplace:Subscribe, aws-marketplace:Unsubscribe and aws-marketplace:ViewSubscriptions, and the account a valid payment method; setting up a subscription can take up to 15 minutes. Bedrock said: {msg}"
@@ -340,7 +339,7 @@ fn refuses_the_id(msg: &str) -> bool {
 
 /// The living model to use instead of `spec` for `mode`.
 fn replacement(spec: &ModelSpec, mode: Mode) -> Option<&'static str> {
-    crate::model::active_for(mode)
+    crate::edit::model::active_for(mode)
         .map(|m| m.id)
         .or(spec.successor)
 }
@@ -349,7 +348,7 @@ fn replacement(spec: &ModelSpec, mode: Mode) -> Option<&'static str> {
 /// form or Region.
 fn model_refused(spec: &ModelSpec, mode: Mode, region: &str, msg: &str) -> String {
     let id = spec.id;
-    let instead = replacement(spec, mode).unwrap_or(crate::model::STABILITY_INPAINT_ID);
+    let instead = replacement(spec, mode).unwrap_or(crate::edit::model::STABILITY_INPAINT_ID);
     let retired = || {
         let when = match (spec.end_of_life, spec.lifecycle) {
             (Some(d), _) => format!("reached end of life on {d}"),
@@ -384,7 +383,7 @@ fn model_refused(spec: &ModelSpec, mode: Mode, region: &str, msg: &str) -> Strin
         return retired();
     }
     let regions = if spec.regions.is_empty() {
-        crate::model::STABILITY_REGIONS
+        crate::edit::model::STABILITY_REGIONS
     } else {
         spec.regions
     };
@@ -402,7 +401,7 @@ fn model_refused(spec: &ModelSpec, mode: Mode, region: &str, msg: &str) -> Strin
 /// A line to show before calling `spec` in `region`, when the call is likely to fail.
 pub fn pre_call_warning(spec: &ModelSpec, mode: Mode, region: &str) -> Option<String> {
     if spec.lifecycle == Lifecycle::EndOfLife {
-        let instead = replacement(spec, mode).unwrap_or(crate::model::STABILITY_INPAINT_ID);
+        let instead = replacement(spec, mode).unwrap_or(crate::edit::model::STABILITY_INPAINT_ID);
         let when = spec.end_of_life.map_or_else(
             || "is treated as retired".to_string(),
             |d| format!("reached end of life on {d}"),
@@ -438,7 +437,7 @@ fn window(job: &PreparedJob) -> Result<(fit::Window, RgbImage, GrayImage)> {
         };
         return Ok((whole, (*job.image).clone(), job.mask.clone()));
     }
-    if job.model.family == crate::model::Family::StabilityOutpaint {
+    if job.model.family == crate::edit::model::Family::StabilityOutpaint {
         let plan = fit::outpaint(job.model, &job.placement, job.source_size)?;
         return Ok((
             plan.window(&job.placement),
@@ -573,7 +572,7 @@ impl BedrockEngine {
             if !failed || attempt >= max || ctx.is_cancelled() {
                 return Ok(parsed);
             }
-            let delay = super::backoff(self.settings.retry_base, attempt);
+            let delay = super::retry::backoff(self.settings.retry_base, attempt);
             (ctx.status)(format!(
                 "{}: retry {attempt} of {} in {:.1} s",
                 wire::INFERENCE_ERROR,
@@ -592,14 +591,14 @@ mod tests {
 
     #[test]
     fn a_retired_model_names_its_date_and_a_living_replacement() {
-        let spec = crate::model::find("amazon.nova-canvas-v1:0").unwrap();
+        let spec = crate::edit::model::find("amazon.nova-canvas-v1:0").unwrap();
         let m = model_refused(spec, Mode::Outpaint, "us-east-1", "gone");
         assert!(
             m.contains("amazon.nova-canvas-v1:0")
                 && m.contains("reached end of life on 2026-09-30; use us.stability.stable-outpaint-v1:0 instead"),
             "{m}"
         );
-        let spec = crate::model::find("amazon.titan-image-generator-v2:0").unwrap();
+        let spec = crate::edit::model::find("amazon.titan-image-generator-v2:0").unwrap();
         let m = model_refused(spec, Mode::Inpaint, "us-east-1", "x");
         assert!(
             m.contains("reached end of life on 2026-06-30; use us.stability.stable-image-inpaint-v1:0 instead"),
@@ -610,17 +609,17 @@ mod tests {
     #[test]
     fn bedrocks_end_of_life_refusal_is_explained_for_a_model_marked_living() {
         let eol = "This model version has reached the end of its life. Please refer to the AWS documentation for more details.";
-        let v2 = crate::model::find("amazon.titan-image-generator-v2:0").unwrap();
-        let living = crate::model::treat_as_living(v2, &[v2.id.to_string()]);
+        let v2 = crate::edit::model::find("amazon.titan-image-generator-v2:0").unwrap();
+        let living = crate::edit::model::treat_as_living(v2, &[v2.id.to_string()]);
         let m = model_refused(living, Mode::Inpaint, "us-east-1", eol);
         assert!(
             m.contains("reached end of life on 2026-06-30; use us.stability.stable-image-inpaint-v1:0 instead")
                 && m.contains(eol),
             "{m}"
         );
-        let unknown = crate::model::resolve(
+        let unknown = crate::edit::model::resolve(
             "amazon.titan-image-generator-v9",
-            Some(crate::model::Family::Titan),
+            Some(crate::edit::model::Family::Titan),
         )
         .unwrap();
         let m = model_refused(unknown, Mode::Inpaint, "us-east-1", eol);
@@ -635,7 +634,8 @@ mod tests {
 
     #[test]
     fn the_id_refusals_map_to_one_message_with_regions_and_the_us_form() {
-        let bare = crate::model::resolve("stability.stable-image-erase-object-v1:0", None).unwrap();
+        let bare =
+            crate::edit::model::resolve("stability.stable-image-erase-object-v1:0", None).unwrap();
         let texts = [
             "The provided model identifier is invalid.",
             "Invocation of model ID stability.stable-image-erase-object-v1:0 with on-demand throughput isn't supported. Retry your request with the ID or ARN of an inference profile that contains this model.",
@@ -657,14 +657,14 @@ mod tests {
 
     #[test]
     fn warnings_before_the_call() {
-        let s = crate::model::find("us.stability.stable-image-inpaint-v1:0").unwrap();
+        let s = crate::edit::model::find("us.stability.stable-image-inpaint-v1:0").unwrap();
         assert!(pre_call_warning(s, Mode::Inpaint, "us-west-2").is_none());
         let w = pre_call_warning(s, Mode::Inpaint, "eu-central-1").unwrap();
         assert!(
             w.contains("us-east-1, us-east-2, us-west-2") && w.contains("eu-central-1"),
             "{w}"
         );
-        let t = crate::model::find("amazon.titan-image-generator-v1").unwrap();
+        let t = crate::edit::model::find("amazon.titan-image-generator-v1").unwrap();
         assert!(
             pre_call_warning(t, Mode::Inpaint, "us-east-1")
                 .unwrap()
@@ -703,7 +703,7 @@ mod tests {
             client: OnceCell::new_with(Some((Client::from_conf(conf), "us-east-1".into()))),
             answered: AtomicBool::new(false),
         };
-        let spec = crate::model::find("us.stability.stable-image-inpaint-v1:0").unwrap();
+        let spec = crate::edit::model::find("us.stability.stable-image-inpaint-v1:0").unwrap();
         assert!(spec.lifecycle.is_living());
         let (w, h) = (320u32, 320u32);
         let job = PreparedJob {
@@ -718,7 +718,7 @@ mod tests {
             cfg_scale: None,
             quality: None,
             model: spec,
-            placement: crate::job::Placement::identity(w, h),
+            placement: crate::edit::job::Placement::identity(w, h),
             source_size: (w, h),
             tool: Default::default(),
         };
@@ -740,7 +740,7 @@ mod tests {
             .unwrap();
         let took = cancelled_at.elapsed();
         match out {
-            Err(e) => assert_eq!(e.to_string(), crate::engine::cancelled().to_string()),
+            Err(e) => assert_eq!(e.to_string(), crate::edit::engine::cancelled().to_string()),
             Ok(_) => panic!("a silent server gave images"),
         }
         assert!(

@@ -5,13 +5,13 @@ use image::{DynamicImage, GrayImage, ImageFormat, RgbImage};
 use serde_json::Value;
 
 use super::fit::{self, Outpaint};
-use super::polarity::{self, TitanTask};
-use crate::engine::PreparedJob;
+use crate::edit::engine::PreparedJob;
+use crate::edit::model::{BEDROCK_MAX_BODY_BYTES, Family, ModelSpec};
+use crate::edit::options::{Mode, OutputFormat};
+use crate::edit::polarity::{self, TitanTask};
+use crate::error::input_err;
 use crate::error::{Error, Result};
 use crate::image_io;
-use crate::input_err;
-use crate::job::{Mode, OutputFormat};
-use crate::model::{BEDROCK_MAX_BODY_BYTES, Family, ModelSpec};
 use crate::wire::Problem;
 pub use crate::wire::bedrock::INFERENCE_ERROR;
 use crate::wire::bedrock::{
@@ -519,8 +519,9 @@ mod tests {
 #[cfg(test)]
 mod polarity_fixtures {
     use super::*;
-    use crate::job::{Placement, Quality};
-    use crate::model;
+    use crate::edit::job::Placement;
+    use crate::edit::model;
+    use crate::edit::options::Quality;
 
     fn job(id: &str, mode: Mode) -> PreparedJob {
         let spec = model::find(id).unwrap();
@@ -606,7 +607,8 @@ mod polarity_fixtures {
     /// The mask sent for a mask file of `values` (one per 32-pixel column band of a 128x64 image),
     /// read as a user's `--mask FILE --feather 0` is: file -> job -> prepared job -> body.
     fn sent_for_file(id: &str, values: [u8; 4]) -> Vec<[u8; 3]> {
-        use crate::job::{JobOptions, Selection, ToolOptions};
+        use crate::edit::job::{JobOptions, Selection};
+        use crate::edit::options::ToolOptions;
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("mask.png");
         let file = GrayImage::from_fn(128, 64, |x, _| image::Luma([values[x as usize / 32]]));
@@ -633,7 +635,7 @@ mod polarity_fixtures {
         };
         let source = image::DynamicImage::ImageRgb8(RgbImage::new(128, 64));
         let job = opts.build(source, "in.png").unwrap();
-        let prepared = crate::pipeline::prepare(&job);
+        let prepared = crate::edit::prepare::prepare(&job);
         let reqs = build_requests(&prepared, &prepared.image, &prepared.mask).unwrap();
         let body = &reqs[0].body.json();
         let b64 = body
@@ -688,8 +690,9 @@ mod polarity_fixtures {
 #[cfg(test)]
 mod doc_fixtures {
     use super::*;
-    use crate::job::{Placement, ToolOptions};
-    use crate::model;
+    use crate::edit::job::Placement;
+    use crate::edit::model;
+    use crate::edit::options::ToolOptions;
     use serde_json::{Map, json};
 
     fn fixture() -> Value {

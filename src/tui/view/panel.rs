@@ -95,7 +95,7 @@ fn lines(app: &App, width: usize) -> Vec<Vec<Part>> {
     } else {
         clip(&p.mask_prompt, width.saturating_sub(16))
     };
-    let label = if p.mode == crate::job::Mode::Recolor {
+    let label = if p.mode == crate::edit::options::Mode::Recolor {
         "Select (j)      "
     } else {
         "Mask prompt (j) "

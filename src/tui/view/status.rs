@@ -41,7 +41,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         .model
         .as_deref()
         .unwrap_or(match app.params.engine {
-            crate::engine::EngineKind::Local => "local",
+            crate::edit::engine::EngineKind::Local => "local",
             _ => "default",
         });
     let info = format!(

@@ -4,7 +4,7 @@
 
 use image::{GrayImage, Rgb, RgbImage};
 
-use crate::model::Family;
+use crate::edit::model::Family;
 
 const BLACK: Rgb<u8> = Rgb([0, 0, 0]);
 const WHITE: Rgb<u8> = Rgb([255, 255, 255]);

@@ -1,5 +1,9 @@
 //! Decoding with limits, encoding by extension, atomic writes, base64 and data URLs.
 
+pub mod exif;
+pub mod files;
+pub mod jpeg;
+
 use std::fs;
 use std::io::{BufReader, Cursor, Write};
 use std::path::{Path, PathBuf};
@@ -7,8 +11,8 @@ use std::path::{Path, PathBuf};
 use base64::Engine as _;
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader};
 
+use crate::error::input_err;
 use crate::error::{Error, Result};
-use crate::input_err;
 
 /// Limits applied before and while decoding, so a decompression bomb is an error, not an OOM kill.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -47,7 +51,7 @@ pub struct Metadata {
     /// tag, or 1 (stored upright).
     pub exif_orientation: Option<u8>,
     /// The input's EXIF block (a TIFF structure: camera, date, GPS, exposure...), its embedded
-    /// thumbnail removed (see [`crate::exif::without_thumbnail`]). None: the input had none, or
+    /// thumbnail removed (see [`crate::image_io::exif::without_thumbnail`]). None: the input had none, or
     /// one that could not be read (a note says so).
     pub exif: Option<Vec<u8>>,
 }
@@ -65,8 +69,8 @@ pub struct Decoded {
 
 impl DecodeLimits {
     /// How much of an image or mask file may be read.
-    pub fn read_limit(&self) -> crate::files::ReadLimit {
-        crate::files::ReadLimit {
+    pub fn read_limit(&self) -> crate::image_io::files::ReadLimit {
+        crate::image_io::files::ReadLimit {
             max_bytes: self.max_file_bytes,
             max_stream_bytes: self.max_stream_bytes,
             raise: "raise limits.max_file_bytes, or limits.max_stream_bytes for a pipe, in the config",
@@ -76,7 +80,7 @@ impl DecodeLimits {
 
 /// Reads and decodes an image file, applying EXIF orientation and the limits.
 pub fn load_image(path: &Path, limits: &DecodeLimits) -> Result<Decoded> {
-    let bytes = crate::files::read_bounded(path, limits.read_limit())?;
+    let bytes = crate::image_io::files::read_bounded(path, limits.read_limit())?;
     decode_bytes(&bytes, &path.display().to_string(), limits)
 }
 
@@ -132,9 +136,9 @@ pub fn decode_bytes(bytes: &[u8], name: &str, limits: &DecodeLimits) -> Result<D
         .ok()
         .flatten()
         .filter(|b| !b.is_empty())
-        .and_then(|b| match crate::exif::without_thumbnail(&b) {
+        .and_then(|b| match crate::image_io::exif::without_thumbnail(&b) {
             Ok(kept) => {
-                if kept.len() > crate::exif::MAX_JPEG_EXIF_BYTES {
+                if kept.len() > crate::image_io::exif::MAX_JPEG_EXIF_BYTES {
                     notes.push(format!(
                         "{name}: its EXIF block ({} bytes) is larger than a JPEG can hold: JPEG outputs keep only its orientation",
                         kept.len()
@@ -380,13 +384,13 @@ fn jpeg_exif_segment(
     let kept = meta
         .exif
         .as_deref()
-        .filter(|b| b.len() <= crate::exif::MAX_JPEG_EXIF_BYTES)
+        .filter(|b| b.len() <= crate::image_io::exif::MAX_JPEG_EXIF_BYTES)
         .and_then(|b| {
             let mut b = b.to_vec();
-            if !crate::exif::set_orientation(&mut b, orientation) && orientation != 1 {
+            if !crate::image_io::exif::set_orientation(&mut b, orientation) && orientation != 1 {
                 return None;
             }
-            crate::exif::set_dimensions(&mut b, width, height);
+            crate::image_io::exif::set_dimensions(&mut b, width, height);
             Some(b)
         });
     match kept {
@@ -413,8 +417,8 @@ fn write_upright(
             .map_err(|e| e.to_string())?;
     }
     if let Some(mut exif) = meta.exif.clone() {
-        crate::exif::set_orientation(&mut exif, 1);
-        crate::exif::set_dimensions(&mut exif, image.width(), image.height());
+        crate::image_io::exif::set_orientation(&mut exif, 1);
+        crate::image_io::exif::set_dimensions(&mut exif, image.width(), image.height());
         enc.set_exif_metadata(exif).map_err(|e| e.to_string())?;
     }
     image.write_with_encoder(enc).map_err(|e| e.to_string())
@@ -429,7 +433,7 @@ pub fn encode(image: &DynamicImage, format: ImageFormat) -> Result<Vec<u8>> {
 ///
 /// JPEG goes through the SIMD encoder of the `jpeg-encoder` crate (baseline, 4:4:4 chroma at
 /// quality 90 and above, the standard tables scaled by quality), in strips on every core joined
-/// with restart markers ([`crate::jpeg`]); PNG uses the `png` crate's fast compression with
+/// with restart markers ([`crate::image_io::jpeg`]); PNG uses the `png` crate's fast compression with
 /// adaptive filters.
 pub fn encode_with(
     image: &DynamicImage,
@@ -477,11 +481,11 @@ pub fn encode_with(
                 )));
             };
             let orientation = stored.map_or(1, image::metadata::Orientation::to_exif);
-            let extras = crate::jpeg::Extras {
+            let extras = crate::image_io::jpeg::Extras {
                 app1: jpeg_exif_segment(meta, orientation, rgb.dimensions()),
                 icc: meta.icc_profile.as_deref(),
             };
-            crate::jpeg::encode_rgb(rgb.as_raw(), w16, h16, quality, extras)
+            crate::image_io::jpeg::encode_rgb(rgb.as_raw(), w16, h16, quality, extras)
                 .map_err(|e| fail(&e))?
         }
         ImageFormat::Png => {
@@ -870,7 +874,7 @@ mod tests {
 
     #[test]
     fn outputs_keep_every_exif_field_but_the_thumbnail() {
-        use crate::exif::tests::block;
+        use crate::image_io::exif::tests::block;
         let limits = DecodeLimits::default();
         // stored 40x24 with orientation 6: shown 24x40
         let stored =
@@ -882,15 +886,15 @@ mod tests {
             assert!(d.notes.is_empty(), "{:?}", d.notes);
             assert_eq!(d.metadata.exif_orientation, Some(6));
             let kept = d.metadata.exif.clone().unwrap();
-            assert_eq!(crate::exif::next_ifd(&kept), Some(0));
+            assert_eq!(crate::image_io::exif::next_ifd(&kept), Some(0));
             assert_eq!((d.image.width(), d.image.height()), (24, 40));
             let opts = EncodeOptions::keeping(d.metadata.clone());
             // JPEG: the block as it was (thumbnail gone), orientation 6, pixels stored 40x24
             let jpeg = encode_with(&d.image, ImageFormat::Jpeg, &opts).unwrap();
             let mut dec = image::codecs::jpeg::JpegDecoder::new(Cursor::new(&jpeg)).unwrap();
             let back = dec.exif_metadata().unwrap().unwrap();
-            assert_eq!(crate::exif::orientation(&back), Some(6));
-            assert_eq!(crate::exif::next_ifd(&back), Some(0));
+            assert_eq!(crate::image_io::exif::orientation(&back), Some(6));
+            assert_eq!(crate::image_io::exif::next_ifd(&back), Some(0));
             assert!(back.windows(6).any(|w| w == b"Canon\0"), "Make kept");
             assert_eq!(back.len(), exif.len());
             assert!(
@@ -902,7 +906,7 @@ mod tests {
             let png = encode_with(&d.image, ImageFormat::Png, &opts).unwrap();
             let mut dec = image::codecs::png::PngDecoder::new(Cursor::new(&png)).unwrap();
             let back = dec.exif_metadata().unwrap().unwrap();
-            assert_eq!(crate::exif::orientation(&back), Some(1));
+            assert_eq!(crate::image_io::exif::orientation(&back), Some(1));
             assert!(back.windows(6).any(|w| w == b"Canon\0"), "Make kept");
             let again = decode_bytes(&png, "out.png", &limits).unwrap();
             assert_eq!(again.metadata.exif_orientation, None);
@@ -916,7 +920,7 @@ mod tests {
             .unwrap();
             let mut dec = image::codecs::jpeg::JpegDecoder::new(Cursor::new(&jpeg)).unwrap();
             let back = dec.exif_metadata().unwrap().unwrap();
-            assert_eq!(crate::exif::orientation(&back), Some(1));
+            assert_eq!(crate::image_io::exif::orientation(&back), Some(1));
             assert!(back.windows(6).any(|w| w == b"Canon\0"));
         }
         // a truncated block: a note, no EXIF fields, but the orientation the decoder read

@@ -7,11 +7,11 @@ use std::time::Instant;
 
 use image::{DynamicImage, ImageFormat};
 
-use crate::engine::{EngineKind, EngineOutput, Withheld};
+use crate::edit::engine::{EngineKind, EngineOutput, Withheld};
+use crate::edit::job::EditJob;
+use crate::edit::prepare;
 use crate::error::{Error, Result};
 use crate::image_io;
-use crate::job::EditJob;
-use crate::pipeline;
 use crate::record::EditRecord;
 
 /// The sizes of what the edit received, as the request log counts them: the bytes of the encoded
@@ -50,16 +50,16 @@ pub fn record_for(job: &EditJob, engine: EngineKind, sizes: InputSizes) -> EditR
 }
 
 /// Where the finished images go.
-#[derive(Debug, Clone, Copy)]
-pub enum Sink<'a> {
+#[derive(Debug, Clone)]
+pub enum Sink {
     /// Each image to its path, in the format its extension names; every image is encoded before
     /// the first is written, each write is atomic, and an existing file is refused unless `force`.
-    Files { paths: &'a [PathBuf], force: bool },
+    Files { paths: Vec<PathBuf>, force: bool },
     /// PNG bytes kept in memory (standard output, an HTTP response).
     Memory,
     /// Each image to its path as PNG, best effort: a failed write keeps the image in memory with
     /// a warning (the TUI's work folder).
-    BestEffort { paths: &'a [PathBuf] },
+    BestEffort { paths: Vec<PathBuf> },
 }
 
 /// One finished image.
@@ -100,7 +100,7 @@ pub struct Finished {
 pub fn finish(
     job: &EditJob,
     generated: Result<EngineOutput>,
-    sink: Sink<'_>,
+    sink: &Sink,
     record: &mut EditRecord,
 ) -> Result<Finished> {
     finish_with(job, generated, sink, None, record)
@@ -110,7 +110,7 @@ pub fn finish(
 pub fn finish_with(
     job: &EditJob,
     generated: Result<EngineOutput>,
-    sink: Sink<'_>,
+    sink: &Sink,
     jpeg_quality: Option<u8>,
     record: &mut EditRecord,
 ) -> Result<Finished> {
@@ -139,7 +139,7 @@ pub fn finish_with(
 fn deliver(
     job: &EditJob,
     out: &mut EngineOutput,
-    sink: Sink<'_>,
+    sink: &Sink,
     encode: &image_io::EncodeOptions,
     record: &mut EditRecord,
 ) -> Result<Finished> {
@@ -149,7 +149,7 @@ fn deliver(
     }
     let started = Instant::now();
     // each result is composited in its own buffer (no second full-size image)
-    let composed = pipeline::finish_output_owned(job, out);
+    let composed = prepare::finish_output_owned(job, out);
     let made = |i: usize, image: DynamicImage| {
         let call = out.call_for(i);
         FinishedImage {
@@ -177,6 +177,7 @@ fn deliver(
             }
         }
         Sink::Files { paths, force } => {
+            let force = *force;
             if paths.len() < images.len() {
                 return Err(Error::Engine(format!(
                     "{} images arrived for {} output paths",
@@ -245,9 +246,9 @@ fn deliver(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::Generated;
+    use crate::edit::engine::Generated;
+    use crate::edit::job::{JobOptions, Selection};
     use crate::image_io::DecodeLimits;
-    use crate::job::{JobOptions, Selection};
     use crate::mask::Shape;
     use image::{Rgb, RgbImage};
 
@@ -267,7 +268,7 @@ mod tests {
             seed: 5,
             cfg_scale: None,
             quality: None,
-            model: crate::model::local(),
+            model: crate::edit::model::local(),
             limits: DecodeLimits::default(),
             tool: Default::default(),
         }
@@ -304,14 +305,16 @@ mod tests {
         for sink in [
             Sink::Memory,
             Sink::Files {
-                paths: &paths,
+                paths: paths.clone(),
                 force: false,
             },
-            Sink::BestEffort { paths: &work },
+            Sink::BestEffort {
+                paths: work.clone(),
+            },
         ] {
             let j = job();
             let mut rec = record_for(&j, EngineKind::Local, InputSizes::default());
-            let f = finish(&j, Ok(output(1, 1)), sink, &mut rec).unwrap();
+            let f = finish(&j, Ok(output(1, 1)), &sink, &mut rec).unwrap();
             assert_eq!(f.images.len(), 1);
             assert!(!rec.success, "{sink:?}");
             assert_eq!(rec.error_message.as_deref(), f.withheld.as_deref());
@@ -328,8 +331,8 @@ mod tests {
         let f = finish(
             &j,
             Ok(output(2, 0)),
-            Sink::Files {
-                paths: &good,
+            &Sink::Files {
+                paths: good.clone(),
                 force: false,
             },
             &mut rec,
@@ -346,8 +349,8 @@ mod tests {
         let e = finish(
             &j,
             Ok(output(2, 0)),
-            Sink::Files {
-                paths: &bad,
+            &Sink::Files {
+                paths: bad.clone(),
                 force: false,
             },
             &mut rec,
@@ -364,17 +367,17 @@ mod tests {
         let e = finish(
             &j,
             Err(Error::Engine("boom".into())),
-            Sink::Memory,
+            &Sink::Memory,
             &mut rec,
         );
         assert!(e.is_err());
         assert_eq!(rec.error_message.as_deref(), Some("boom"));
         let mut rec = record_for(&j, EngineKind::Local, InputSizes::default());
-        assert!(finish(&j, Ok(output(0, 0)), Sink::Memory, &mut rec).is_err());
+        assert!(finish(&j, Ok(output(0, 0)), &Sink::Memory, &mut rec).is_err());
         assert!(!rec.success);
         // everything withheld is delivered as such (the server answers it), and recorded as failed
         let mut rec = record_for(&j, EngineKind::Local, InputSizes::default());
-        let f = finish(&j, Ok(output(0, 2)), Sink::Memory, &mut rec).unwrap();
+        let f = finish(&j, Ok(output(0, 2)), &Sink::Memory, &mut rec).unwrap();
         assert!(f.images.is_empty() && f.withheld.is_some() && !rec.success);
     }
 }

@@ -5,10 +5,10 @@ use std::sync::Arc;
 
 use image::{DynamicImage, Rgb, RgbImage, Rgba, RgbaImage};
 
-use crate::job::Source;
+use crate::edit::job::Source;
 
-use crate::engine::{Generated, PreparedJob};
-use crate::job::EditJob;
+use crate::edit::engine::{Generated, PreparedJob};
+use crate::edit::job::EditJob;
 
 /// Builds the engine's input: the source flattened to RGB and placed on the output canvas. For an
 /// RGB source on a canvas of its own size (every inpainting of a JPEG) that is the source's own
@@ -164,7 +164,7 @@ fn composite_pixels(job: &EditJob, result: &RgbImage) -> DynamicImage {
 
 /// The images to write for an engine's output: each result composited into the source, or,
 /// for modes whose result replaces the image (upscale, background removal), the results as made.
-pub fn finish_output(job: &EditJob, out: &crate::engine::EngineOutput) -> Vec<DynamicImage> {
+pub fn finish_output(job: &EditJob, out: &crate::edit::engine::EngineOutput) -> Vec<DynamicImage> {
     if job.mode.replaces_image() {
         return out.replacing.clone();
     }
@@ -177,7 +177,7 @@ pub fn finish_output(job: &EditJob, out: &crate::engine::EngineOutput) -> Vec<Dy
 /// second full-size image per result (144 MB for a 48 MP photo).
 pub fn finish_output_owned(
     job: &EditJob,
-    out: &mut crate::engine::EngineOutput,
+    out: &mut crate::edit::engine::EngineOutput,
 ) -> Vec<DynamicImage> {
     if job.mode.replaces_image() {
         return out.replacing.clone();
@@ -236,8 +236,8 @@ pub fn finish(job: &EditJob, results: &[Generated]) -> Vec<DynamicImage> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::edit::job::{JobOptions, Selection};
     use crate::image_io::DecodeLimits;
-    use crate::job::{JobOptions, Selection};
     use crate::mask::Shape;
 
     fn job(source: DynamicImage, feather: Option<u32>) -> EditJob {
@@ -261,7 +261,7 @@ mod tests {
             seed: 0,
             cfg_scale: None,
             quality: None,
-            model: crate::model::local(),
+            model: crate::edit::model::local(),
             limits: DecodeLimits::default(),
             tool: Default::default(),
         }
@@ -309,7 +309,7 @@ mod tests {
             job(DynamicImage::ImageRgb8(src.clone()), None),
             job(rgba, Some(1)),
         ] {
-            let mut out = crate::engine::EngineOutput {
+            let mut out = crate::edit::engine::EngineOutput {
                 images: vec![Generated {
                     image: res.clone(),
                     seed: 5,
@@ -353,8 +353,9 @@ mod tests {
 #[cfg(test)]
 mod seam {
     use super::*;
+    use crate::edit::job::{JobOptions, Selection};
+    use crate::edit::options::ToolOptions;
     use crate::image_io::DecodeLimits;
-    use crate::job::{JobOptions, Selection, ToolOptions};
     use crate::mask::{Mask, Shape};
 
     /// What the tool returns per the doc: its picture (a flat colour here) blended into the
@@ -390,7 +391,7 @@ mod seam {
             seed: 1,
             cfg_scale: None,
             quality: None,
-            model: crate::model::find("us.stability.stable-image-inpaint-v1:0").unwrap(),
+            model: crate::edit::model::find("us.stability.stable-image-inpaint-v1:0").unwrap(),
             limits: DecodeLimits::default(),
             tool: ToolOptions::default(),
         }

@@ -4,9 +4,13 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::engine::EngineKind;
-use crate::job::{Anchor, CanvasSize, Extend, Mode, OutputFormat, Quality, Upscaler};
+use crate::edit::engine::EngineKind;
+use crate::edit::job::{CanvasSize, Extend};
+use crate::edit::options::{Anchor, Mode, OutputFormat, Quality, Upscaler};
 use crate::mask::Shape;
+
+pub mod values;
+pub mod words;
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -120,21 +124,22 @@ pub struct EditArgs {
     pub save_mask: Option<PathBuf>,
 
     /// What to do [default: inpaint, or outpaint with --extend/--canvas]
-    #[arg(long, value_enum, help_heading = "Generation")]
+    #[arg(long, value_parser = values::choice(values::mode_help), help_heading = "Generation")]
     pub mode: Option<Mode>,
     /// Outpaint: add borders L,T,R,B (or one value for all), in pixels or percent like 25%
     #[arg(
         long,
         value_name = "L,T,R,B",
+        value_parser = values::extend,
         help_heading = "Generation",
         conflicts_with = "canvas"
     )]
     pub extend: Option<Extend>,
     /// Outpaint: the new canvas size
-    #[arg(long, value_name = "WxH", help_heading = "Generation")]
+    #[arg(long, value_name = "WxH", value_parser = values::canvas, help_heading = "Generation")]
     pub canvas: Option<CanvasSize>,
     /// Outpaint: where the original sits on --canvas
-    #[arg(long, value_enum, default_value_t = Anchor::Center, help_heading = "Generation", requires = "canvas")]
+    #[arg(long, value_parser = values::choice(values::no_help::<Anchor>), default_value = "center", help_heading = "Generation", requires = "canvas")]
     pub anchor: Anchor,
     /// What to generate (ignored by the local engine)
     #[arg(long, short = 'p', help_heading = "Generation")]
@@ -158,7 +163,7 @@ pub struct EditArgs {
     #[arg(long, help_heading = "Generation")]
     pub cfg_scale: Option<f32>,
     /// Image quality (Titan, Nova Canvas)
-    #[arg(long, value_enum, help_heading = "Generation")]
+    #[arg(long, value_parser = values::choice(values::no_help::<Quality>), help_heading = "Generation")]
     pub quality: Option<Quality>,
     /// Let the model find the region to change from text, e.g. "the dog" (Stability search-and-replace; Titan, Nova Canvas)
     #[arg(long, value_name = "TEXT", help_heading = "Selection")]
@@ -173,7 +178,7 @@ pub struct EditArgs {
     #[arg(long, value_name = "TEXT", help_heading = "Generation")]
     pub select: Option<String>,
     /// With --mode upscale: which Stability upscaler [default: fast]
-    #[arg(long, value_enum, help_heading = "Generation")]
+    #[arg(long, value_parser = values::choice(values::upscaler_help), help_heading = "Generation")]
     pub upscaler: Option<Upscaler>,
     /// Stability: a style preset (3d-model, analog-film, anime, cinematic, comic-book, digital-art, enhance, fantasy-art, isometric, line-art, low-poly, modeling-compound, neon-punk, origami, photographic, pixel-art, tile-texture)
     #[arg(long, value_name = "NAME", help_heading = "Generation")]
@@ -183,7 +188,7 @@ pub struct EditArgs {
     pub creativity: Option<f32>,
 
     /// Engine [default: from the config, else local]
-    #[arg(long, value_enum, help_heading = "Engine")]
+    #[arg(long, value_parser = values::choice(values::engine_help), help_heading = "Engine")]
     pub engine: Option<EngineKind>,
     /// Model id for the engine, e.g. us.stability.stable-image-inpaint-v1:0 (bare stability.* ids work too) [default: from the config, else the living model for the mode]
     #[arg(long, help_heading = "Engine")]
@@ -214,7 +219,7 @@ pub struct EditArgs {
     #[arg(short = 'o', long, value_name = "OUT", help_heading = "Output")]
     pub output: Option<PathBuf>,
     /// Format a Stability tool returns (its output_format) [default: the -o file's, else png]
-    #[arg(long, value_enum, help_heading = "Output")]
+    #[arg(long, value_parser = values::choice(values::no_help::<OutputFormat>), help_heading = "Output")]
     pub output_format: Option<OutputFormat>,
     /// Directory for outputs (batches); names are STEM-edit-N.png
     #[arg(
@@ -241,7 +246,7 @@ pub struct EditArgs {
     pub quiet: bool,
 
     /// Batches: items in flight at most; throttling answers lower it, successes raise it back [default: 4 for bedrock and api, 2 for local]
-    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u32).range(1..=i64::from(crate::model::BATCH_JOBS_MAX)), help_heading = "Batch")]
+    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u32).range(1..=i64::from(crate::edit::model::BATCH_JOBS_MAX)), help_heading = "Batch")]
     pub jobs: Option<u32>,
     /// Batches: calls to the service per second at most (a known quota), e.g. 2 or 0.5
     #[arg(long, value_name = "R", value_parser = parse_rate, help_heading = "Batch")]
@@ -281,7 +286,7 @@ pub struct TuiArgs {
     #[arg(long, value_name = "FILE")]
     pub mask: Option<PathBuf>,
     /// Engine [default: from the config, else local]
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = values::choice(values::engine_help))]
     pub engine: Option<EngineKind>,
     /// Model id for the engine [default: from the config]
     #[arg(long)]
@@ -306,7 +311,7 @@ pub struct ServeArgs {
     #[arg(long)]
     pub fault_control: bool,
     /// Engine behind /image-edit [default: from the config, else local]
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = values::choice(values::engine_help))]
     pub engine: Option<EngineKind>,
     /// Model that "titan" maps to [default: local for the local engine, us.stability.stable-image-inpaint-v1:0 for bedrock]
     #[arg(long)]
@@ -373,7 +378,7 @@ pub struct LoginArgs {
     #[arg(long)]
     pub password_stdin: bool,
     /// srp: the password never leaves this machine; password: USER_PASSWORD_AUTH
-    #[arg(long, value_enum, default_value_t = crate::auth::AuthFlow::Srp)]
+    #[arg(long, value_parser = values::choice(values::auth_flow_help), default_value = "srp")]
     pub auth_flow: crate::auth::AuthFlow,
     /// Name of the token cache, for several accounts
     #[arg(long, default_value = "default")]

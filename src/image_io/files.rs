@@ -6,8 +6,8 @@ use std::io::Read;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use crate::error::input_err;
 use crate::error::{Error, Result};
-use crate::input_err;
 
 /// How much of one file may be read, and what the error says to raise it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -90,7 +90,7 @@ pub struct ModelSpec {
     /// Whether the tool takes `style_preset`.
     pub style_preset: bool,
     /// The upscaler this model is, for `--mode upscale`.
-    pub upscaler: Option<crate::job::Upscaler>,
+    pub upscaler: Option<crate::edit::options::Upscaler>,
 }
 
 /// The `style_preset` values the Stability tools accept.
@@ -155,7 +155,7 @@ impl ModelSpec {
     }
 
     /// Whether `mode` needs a prompt on this model.
-    pub fn prompt_required(&self, mode: crate::job::Mode) -> bool {
+    pub fn prompt_required(&self, mode: crate::edit::options::Mode) -> bool {
         match self.family {
             Family::Local | Family::StabilityErase => false,
             Family::Titan | Family::NovaCanvas => mode.is_outpaint(),
@@ -186,8 +186,8 @@ impl ModelSpec {
     }
 
     /// Which `--mode`s this model's family serves.
-    pub fn supports(&self, mode: crate::job::Mode) -> bool {
-        use crate::job::Mode;
+    pub fn supports(&self, mode: crate::edit::options::Mode) -> bool {
+        use crate::edit::options::Mode;
         match self.family {
             Family::Local => !matches!(mode, Mode::Replace) && !mode.model_selects(),
             Family::Titan | Family::NovaCanvas => {
@@ -392,7 +392,7 @@ pub static MODELS: &[ModelSpec] = &[
         max_aspect: None,
         grow_mask: None,
         style_preset: false,
-        upscaler: Some(crate::job::Upscaler::Fast),
+        upscaler: Some(crate::edit::options::Upscaler::Fast),
         ..STABILITY_BASE
     },
     ModelSpec {
@@ -402,7 +402,7 @@ pub static MODELS: &[ModelSpec] = &[
         grow_mask: None,
         style_preset: false,
         creativity: Some((0.1, 0.5)),
-        upscaler: Some(crate::job::Upscaler::Conservative),
+        upscaler: Some(crate::edit::options::Upscaler::Conservative),
         ..STABILITY_BASE
     },
     ModelSpec {
@@ -413,7 +413,7 @@ pub static MODELS: &[ModelSpec] = &[
         max_aspect: None,
         grow_mask: None,
         creativity: Some((0.1, 0.5)),
-        upscaler: Some(crate::job::Upscaler::Creative),
+        upscaler: Some(crate::edit::options::Upscaler::Creative),
         ..STABILITY_BASE
     },
 ];
@@ -487,7 +487,7 @@ pub fn template_for(family: Family) -> &'static ModelSpec {
 }
 
 /// The living cloud model that does `mode`: the default, and the suggestion in errors.
-pub fn active_for(mode: crate::job::Mode) -> Option<&'static ModelSpec> {
+pub fn active_for(mode: crate::edit::options::Mode) -> Option<&'static ModelSpec> {
     MODELS
         .iter()
         .find(|m| m.lifecycle.is_living() && m.family != Family::Local && m.supports(mode))
@@ -495,10 +495,10 @@ pub fn active_for(mode: crate::job::Mode) -> Option<&'static ModelSpec> {
 
 /// The living model for `mode`, and for `--mode upscale` the upscaler asked for.
 pub fn active_for_tool(
-    mode: crate::job::Mode,
-    upscaler: Option<crate::job::Upscaler>,
+    mode: crate::edit::options::Mode,
+    upscaler: Option<crate::edit::options::Upscaler>,
 ) -> Option<&'static ModelSpec> {
-    if mode == crate::job::Mode::Upscale {
+    if mode == crate::edit::options::Mode::Upscale {
         let want = upscaler.unwrap_or_default();
         return MODELS
             .iter()
@@ -509,7 +509,7 @@ pub fn active_for_tool(
 
 /// The model for `mode` when `spec` was configured as the default for a set of modes: `spec`
 /// itself when it does `mode`, else the living sibling of the same provider that does.
-pub fn for_mode(spec: &'static ModelSpec, mode: crate::job::Mode) -> &'static ModelSpec {
+pub fn for_mode(spec: &'static ModelSpec, mode: crate::edit::options::Mode) -> &'static ModelSpec {
     if spec.supports(mode) || spec.profile_prefix.is_none() {
         return spec;
     }
@@ -734,7 +734,7 @@ mod tests {
 
     #[test]
     fn defaults_are_living_us_profiles() {
-        use crate::job::Mode;
+        use crate::edit::options::Mode;
         for mode in [
             Mode::Inpaint,
             Mode::Outpaint,
@@ -763,7 +763,7 @@ mod tests {
             find("amazon.nova-canvas-v1:0").unwrap().end_of_life,
             Some("2026-09-30")
         );
-        use crate::job::Upscaler;
+        use crate::edit::options::Upscaler;
         for (u, id) in [
             (None, "us.stability.stable-fast-upscale-v1:0"),
             (

@@ -1,0 +1,91 @@
+//! One run of an edit, the same for every front end: prepare the job for the engine, run it
+//! (timed, and stopped by the run's cancel token), [`finish`](super::finish) the outcome into
+//! images, and write the request-log record. The command line, the TUI and the server each call
+//! [`run`]; what they do with the [`Outcome`] (print, show, answer) is theirs.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use super::engine::{Engine, RunContext};
+use super::finish::{self, Finished, Sink};
+use super::job::EditJob;
+use super::prepare;
+use crate::error::{Error, Result};
+use crate::record::{EditRecord, RecordSink};
+
+/// How a run ends its work.
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    /// The record as the front end starts it ([`finish::record_for`], plus its own fields).
+    pub record: EditRecord,
+    /// Where the images go.
+    pub sink: Sink,
+    /// JPEG quality for JPEG files (None: the default).
+    pub jpeg_quality: Option<u8>,
+}
+
+/// What a run came to.
+#[derive(Debug)]
+pub struct Outcome {
+    /// The images (or why there are none); recorded either way.
+    pub finished: Result<Finished>,
+    /// The record as it was written (or as it would have been).
+    pub record: EditRecord,
+    /// Why the record could not be written, when it could not: the front end says so.
+    pub log_error: Option<Error>,
+}
+
+/// Runs `job` on `engine`: prepare, engine run (timed, cancelled through `ctx`), finish into
+/// `delivery.sink`, and the record written to `log`, whatever the outcome (a failure, a cancel).
+pub async fn run(
+    job: Arc<EditJob>,
+    engine: &dyn Engine,
+    ctx: &RunContext,
+    log: &RecordSink,
+    delivery: Delivery,
+) -> Outcome {
+    let Delivery {
+        mut record,
+        sink,
+        jpeg_quality,
+    } = delivery;
+    let prepared = blocking({
+        let job = Arc::clone(&job);
+        move || prepare::prepare(&job)
+    })
+    .await;
+    let started = Instant::now();
+    let generated = match prepared {
+        // the engine's copy of the canvas and mask is dropped before the output is made
+        Ok(prepared) => ctx
+            .unless_cancelled(engine.run(&prepared, ctx))
+            .await
+            .and_then(|r| r),
+        Err(e) => Err(e),
+    };
+    record.generation_time_ms = started.elapsed().as_millis() as u64;
+    let kept = record.clone();
+    let (finished, record) = blocking(move || {
+        let f = finish::finish_with(&job, generated, &sink, jpeg_quality, &mut record);
+        (f, record)
+    })
+    .await
+    .unwrap_or_else(|e| {
+        let mut record = kept;
+        record.fail(&e.to_string());
+        (Err(e), record)
+    });
+    let log_error = log.write(&record).await.err();
+    Outcome {
+        finished,
+        record,
+        log_error,
+    }
+}
+
+/// Image work off the async workers.
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| Error::Engine(format!("the edit's worker stopped: {e}")))
+}
