@@ -258,6 +258,9 @@ impl Violation {
             ),
             Rule::Needs if value.is_empty() => format!("{limit} needs {name}"),
             Rule::Needs => format!("{limit} needs {name} ({value})"),
+            Rule::Conflicts if matches!(self.limit, Limit::Modes(_)) => {
+                format!("{name} works only with {limit}, not {value}")
+            }
             Rule::Conflicts if value.is_empty() => format!("{name} does not go with {limit}"),
             Rule::Conflicts => format!("{name} does not go with {limit}: {value}"),
             Rule::TooLarge => {
@@ -277,6 +280,11 @@ impl Violation {
             Limit::Mode(m) => w.mode(m),
             Limit::Setting(field, None) => w.field(*field),
             Limit::Setting(field, Some(m)) => format!("{} with {}", w.field(*field), w.mode(m)),
+            Limit::Modes(modes) if self.rule == Rule::Conflicts => modes
+                .iter()
+                .map(|m| w.mode(m))
+                .collect::<Vec<_>>()
+                .join(" or "),
             other => other.to_string(),
         }
     }

@@ -350,7 +350,11 @@ fn placement_contains(p: imgedit::error::Result<Placement>, w: u32, h: u32) {
                 "{p:?}"
             );
         }
-        Err(e) => assert!(e.to_string().starts_with("--"), "{e}"),
+        // the command line's words name the flag
+        Err(e) => {
+            let text = imgedit::cli::words::error(&e);
+            assert!(text.starts_with("--"), "{text}");
+        }
     }
 }
 

@@ -12,7 +12,7 @@ use crate::error::exit;
 
 /// One failed item.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Failure {
+pub struct FailedItem {
     pub input: String,
     pub reason: String,
     /// The exit code the error alone would have given.
@@ -28,7 +28,7 @@ pub struct Summary {
     pub done: usize,
     /// Items a resumed run found finished before.
     pub skipped: usize,
-    pub failed: Vec<Failure>,
+    pub failed: Vec<FailedItem>,
     /// Items not finished because the run was interrupted (not started, or cancelled).
     pub unfinished: usize,
     pub interrupted: bool,
@@ -212,7 +212,7 @@ mod tests {
             total: 10,
             done: 6,
             skipped: 2,
-            failed: vec![Failure {
+            failed: vec![FailedItem {
                 input: "in/b.png".into(),
                 reason: "no mask named b.png".into(),
                 code: 3,

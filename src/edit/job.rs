@@ -266,10 +266,13 @@ impl JobOptions {
         }
         match (self.mode, self.canvas.is_some()) {
             (Some(m), true) if !m.is_outpaint() => Err(Error::violation(Violation::new(
-                Field::Canvas,
+                match self.canvas {
+                    Some(CanvasSpec::Size(..)) => Field::Canvas,
+                    _ => Field::Extend,
+                },
                 Rule::Conflicts,
-                Limit::Mode(m.name()),
-                "a larger canvas is for outpaint and precise-outpaint",
+                Limit::Modes(vec![Mode::Outpaint.name(), Mode::PreciseOutpaint.name()]),
+                m.name(),
             ))),
             (Some(m), _) => Ok(m),
             (None, true) => Ok(Mode::Outpaint),

@@ -136,7 +136,7 @@ fn now() -> String {
 }
 
 /// A failed request: status, JSON body, and what the log records.
-struct Failure {
+struct Refused {
     status: StatusCode,
     body: Box<ImageEditError>,
     retry_after: Option<u64>,
@@ -152,10 +152,10 @@ fn coded(error: impl Into<String>, code: &str) -> Box<ImageEditError> {
     })
 }
 
-impl Failure {
+impl Refused {
     fn field(e: FieldError) -> Self {
         let text = e.to_string();
-        Failure {
+        Refused {
             status: StatusCode::BAD_REQUEST,
             body: Box::new(ImageEditError {
                 error: Some(text.clone()),
@@ -169,7 +169,7 @@ impl Failure {
 
     fn violation(v: &Violation) -> Self {
         let text = violation_message(v);
-        Failure {
+        Refused {
             status: StatusCode::BAD_REQUEST,
             body: Box::new(ImageEditError {
                 error: Some(text.clone()),
@@ -183,7 +183,7 @@ impl Failure {
     }
 
     fn unauthorized(reason: &TokenError) -> Self {
-        Failure {
+        Refused {
             status: StatusCode::UNAUTHORIZED,
             body: Box::new(ImageEditError {
                 message: Some("Unauthorized".into()),
@@ -196,7 +196,7 @@ impl Failure {
 }
 
 /// Maps an engine error to the HTTP class the caller can act on, keeping the service's code.
-fn engine_failure(e: &Error, model: &ModelSpec) -> Failure {
+fn engine_failure(e: &Error, model: &ModelSpec) -> Refused {
     let (status, code) = match e {
         Error::Service { code, .. } => {
             let status = match code.as_str() {
@@ -217,7 +217,7 @@ fn engine_failure(e: &Error, model: &ModelSpec) -> Failure {
         _ => (StatusCode::INTERNAL_SERVER_ERROR, "EngineError".to_string()),
     };
     let text = e.to_string();
-    Failure {
+    Refused {
         retry_after: (status == StatusCode::TOO_MANY_REQUESTS
             || status == StatusCode::SERVICE_UNAVAILABLE)
             .then_some(2),
@@ -318,7 +318,7 @@ pub async fn handle(State(state): State<Arc<AppState>>, req: Request) -> Respons
 
 /// What `serve --fault` makes /image-edit answer: the original Lambda's error shapes (a botocore
 /// text in a 500, as the original sends), or a broken 200 (`Ok`: sent as it is).
-fn injected(fault: Injected) -> Result<Response, Failure> {
+fn injected(fault: Injected) -> Result<Response, Refused> {
     let (status, code, message) = match fault {
         Injected::Throttle => (
             StatusCode::TOO_MANY_REQUESTS,
@@ -337,7 +337,7 @@ fn injected(fault: Injected) -> Result<Response, Failure> {
         ),
         Injected::Broken(b) => return Ok(b.response()),
     };
-    Err(Failure {
+    Err(Refused {
         status,
         body: coded(message, code),
         retry_after: (status == StatusCode::TOO_MANY_REQUESTS).then_some(1),
@@ -353,7 +353,7 @@ async fn process(
     body_timeout: Duration,
     record: &mut EditRecord,
     logged: &mut bool,
-) -> Result<ImageEditResponse, Failure> {
+) -> Result<ImageEditResponse, Refused> {
     if let Some(auth) = &svc.auth {
         let header = req
             .headers()
@@ -361,13 +361,13 @@ async fn process(
             .and_then(|v| v.to_str().ok());
         if let Err(e) = auth.verify_header(header).await {
             body::discard(req).await;
-            return Err(Failure::unauthorized(&e));
+            return Err(Refused::unauthorized(&e));
         }
     }
     // Beyond the limit, answer at once instead of queueing: the caller retries after a pause.
     let Some(_permit) = svc.concurrency.try_enter() else {
         body::discard(req).await;
-        return Err(Failure {
+        return Err(Refused {
             status: StatusCode::SERVICE_UNAVAILABLE,
             body: coded(
                 format!(
@@ -386,8 +386,8 @@ async fn process(
 
     let limits = svc.limits;
     let model = svc.model;
-    let parsed = tokio::task::spawn_blocking(move || -> Result<_, Failure> {
-        let r = request::parse(&body).map_err(Failure::field)?;
+    let parsed = tokio::task::spawn_blocking(move || -> Result<_, Refused> {
+        let r = request::parse(&body).map_err(Refused::field)?;
         let job = build_job(&r, model, &limits)?;
         Ok((r, job))
     })
@@ -459,8 +459,8 @@ async fn process(
     Ok(body)
 }
 
-fn internal(msg: &str) -> Failure {
-    Failure {
+fn internal(msg: &str) -> Refused {
+    Refused {
         status: StatusCode::INTERNAL_SERVER_ERROR,
         body: coded(format!("internal error: {msg}"), "InternalError"),
         retry_after: None,
@@ -473,9 +473,9 @@ fn payload_size(s: &str) -> u64 {
     base64_decoded_size(image_io::base64_payload(s).unwrap_or(s))
 }
 
-fn too_large(size: Option<usize>, limit: usize) -> Failure {
+fn too_large(size: Option<usize>, limit: usize) -> Refused {
     let what = BodyError::TooLarge { size, limit };
-    Failure {
+    Refused {
         status: StatusCode::PAYLOAD_TOO_LARGE,
         body: coded(
             format!(
@@ -489,16 +489,16 @@ fn too_large(size: Option<usize>, limit: usize) -> Failure {
 }
 
 /// A body that was not read, as `/image-edit` answers it.
-fn body_failure(e: BodyError) -> Failure {
+fn body_failure(e: BodyError) -> Refused {
     match e {
         BodyError::TooLarge { size, limit } => too_large(size, limit),
-        BodyError::Timeout(_) => Failure {
+        BodyError::Timeout(_) => Refused {
             status: StatusCode::REQUEST_TIMEOUT,
             body: coded(e.to_string(), "RequestTimeout"),
             retry_after: None,
             log_message: e.to_string(),
         },
-        BodyError::Broken(_) => Failure::field(FieldError::new("body", e.to_string())),
+        BodyError::Broken(_) => Refused::field(FieldError::new("body", e.to_string())),
     }
 }
 
@@ -507,8 +507,8 @@ fn build_job(
     r: &EditRequest,
     configured: &'static ModelSpec,
     limits: &DecodeLimits,
-) -> Result<crate::edit::job::EditJob, Failure> {
-    let named = resolve_model(&r.model, configured).map_err(Failure::field)?;
+) -> Result<crate::edit::job::EditJob, Refused> {
+    let named = resolve_model(&r.model, configured).map_err(Refused::field)?;
     // Titan's OUTPAINTING on an unchanged canvas regenerates the mask's white part: for a
     // Stability tool (whose outpainting only enlarges) that is inpainting.
     let stability_same_canvas =
@@ -520,8 +520,8 @@ fn build_job(
     };
     // A Stability tool does one mode; its living siblings serve the others.
     let model = crate::edit::model::for_mode(named, job_mode);
-    let field = |f: &str, m: String| Failure::field(FieldError::new(f, m));
-    let decode = |f: &str, s: &str| -> Result<image_io::Decoded, Failure> {
+    let field = |f: &str, m: String| Refused::field(FieldError::new(f, m));
+    let decode = |f: &str, s: &str| -> Result<image_io::Decoded, Refused> {
         let bytes = image_io::decode_base64_or_data_url(s, f)
             .map_err(|e| field(f, strip_field(&e.to_string(), f)))?;
         image_io::decode_bytes(&bytes, f, limits)
@@ -605,10 +605,10 @@ fn build_job(
 
 /// A job the library refused, as this API answers it: a broken rule names its JSON field and
 /// carries the violation as data; what is left (the pixels themselves) is the image's.
-fn job_failure(e: Error) -> Failure {
+fn job_failure(e: Error) -> Refused {
     match e {
-        Error::Invalid(v) => Failure::violation(&v),
-        e => Failure::field(FieldError::new(
+        Error::Invalid(v) => Refused::violation(&v),
+        e => Refused::field(FieldError::new(
             "base_image",
             strip_field(&e.to_string(), "base_image"),
         )),

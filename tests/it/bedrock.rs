@@ -1106,7 +1106,7 @@ fn recolor_and_mask_prompt_use_the_search_tools() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains(
-            "--mode recolor needs --select TEXT",
+            "--mode recolor needs --select (what to recolour)",
         ));
     edit(&sb, &server)
         .args(["in.png", "--mode", "recolor", "--select", "a", "-p", "b"])

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use super::{Ctx, ItemPlan, Target, edit_one, output_targets};
 use crate::batch::journal::{self, Entry, Journal, Request, Resume};
-use crate::batch::summary::{Estimate, Failure, Summary};
+use crate::batch::summary::{Estimate, FailedItem, Summary};
 use crate::batch::{Batch, Settings, Stop};
 use crate::cli::EditArgs;
 use crate::cli::words;
@@ -338,7 +338,7 @@ pub(super) fn run(ctx: &Ctx<'_>, kind: EngineKind, items: &[PathBuf]) -> Result<
             Some(Ok(_)) => summary.done += 1,
             Some(Err(_)) | None if stop.requested() => summary.unfinished += 1,
             Some(Err(e)) => {
-                summary.failed.push(Failure {
+                summary.failed.push(FailedItem {
                     input: key(&t.input),
                     reason: words::error(&e),
                     code: e.exit_code(),
@@ -408,7 +408,7 @@ fn dry_run(ctx: &Ctx<'_>, kind: EngineKind, items: &[PathBuf], started: Instant)
                     println!("{}", super::failure_json(input, &e));
                 }
                 eprintln!("error: {}", words::error(&e));
-                summary.failed.push(Failure {
+                summary.failed.push(FailedItem {
                     input: key(input),
                     reason: words::error(&e),
                     code: e.exit_code(),

@@ -26,7 +26,7 @@ use self::original::{
 use self::request::build_body;
 use super::bedrock::fit::{self, Window};
 use super::env_u64;
-use super::retry::{backoff, is_retryable_code};
+use super::retry::{Failed, Policy, is_retryable_code, with_retries};
 use crate::auth::CognitoSettings;
 use crate::auth::cache::TokenCache;
 use crate::edit::engine::{
@@ -132,7 +132,7 @@ impl ApiEngine {
 }
 
 /// An error answer from the API, classified.
-struct Failure {
+struct Refusal {
     retryable: bool,
     error: Error,
     retry_after: Option<Duration>,
@@ -141,20 +141,22 @@ struct Failure {
     botocore: bool,
 }
 
-/// `note` appended to an error's message, keeping its kind (and so its exit code).
-fn append(error: Error, note: &str) -> Error {
-    match error {
-        Error::Auth(m) => Error::Auth(m + note),
-        Error::Input(m) => Error::Input(m + note),
-        Error::Usage(m) => Error::Usage(m + note),
-        other => other.with_note(note),
+impl Refusal {
+    /// A failure other than an error answer: no Retry-After, not botocore's.
+    fn plain(retryable: bool, error: Error) -> Self {
+        Refusal {
+            retryable,
+            error,
+            retry_after: None,
+            botocore: false,
+        }
     }
 }
 
 /// The error with the call's ids appended, so that it can be matched to the API's log.
 fn with_ids(error: Error, call: &ServiceCall) -> Error {
     match call.describe() {
-        Some(ids) => append(error, &format!(" [{ids}]")),
+        Some(ids) => error.with_note(&format!(" [{ids}]")),
         None => error,
     }
 }
@@ -185,7 +187,7 @@ fn classify(
     explicit_token: bool,
     retry_after: Option<Duration>,
     mode: Mode,
-) -> Failure {
+) -> Refusal {
     let answer: ImageEditError = serde_json::from_slice(body).unwrap_or_default();
     let text = answer
         .text()
@@ -195,7 +197,7 @@ fn classify(
     let from_text = botocore_code(&text).map(str::to_string);
     let botocore = status == 500 && explicit_code.is_none() && from_text.is_some();
     let code = explicit_code.or(from_text);
-    let fail = |retryable: bool, error: Error| Failure {
+    let fail = |retryable: bool, error: Error| Refusal {
         retryable,
         error,
         retry_after,
@@ -272,159 +274,147 @@ impl ApiEngine {
         ctx: &RunContext,
     ) -> Result<Answer> {
         let started = Instant::now();
-        let mut attempt = 1;
-        loop {
+        let policy = Policy {
+            max_attempts: self.max_attempts,
+            base: self.retry_base,
+        };
+        with_retries(policy, ctx, |attempt| async move {
             tracing::debug!(url, attempt, bytes = body.len(), "POST /image-edit");
-            let send = self
-                .http
-                .post(url)
-                .header(reqwest::header::CONTENT_TYPE, "application/json")
-                .header(reqwest::header::AUTHORIZATION, token)
-                .body(body.to_vec())
-                .send();
-            let result = ctx.unless_cancelled(send).await?;
-            let failure = match result {
-                Ok(resp) => {
-                    let status = resp.status().as_u16();
-                    let headers = resp.headers().clone();
-                    let retry_after = headers
-                        .get(reqwest::header::RETRY_AFTER)
-                        .and_then(|v| v.to_str().ok())
-                        .and_then(|v| v.trim().parse::<u64>().ok())
-                        .map(|s| Duration::from_secs(s.min(30)));
-                    match ctx.unless_cancelled(resp.bytes()).await? {
-                        Ok(bytes) => {
-                            // the ids only: the images are skipped, not copied
-                            let ids: ImageEditError =
-                                serde_json::from_slice(&bytes).unwrap_or_default();
-                            let call = ids_of(&headers, ids.request_id.as_deref());
-                            tracing::debug!(
-                                status,
-                                request_id = call.request_id.as_deref().unwrap_or("-"),
-                                gateway_request_id =
-                                    call.gateway_request_id.as_deref().unwrap_or("-"),
-                                ms = started.elapsed().as_millis() as u64,
-                                "answer from /image-edit"
-                            );
-                            if status == 200 {
-                                return Ok(Answer {
-                                    bytes: bytes.to_vec(),
-                                    call,
-                                });
-                            }
-                            let f = classify(
-                                status,
-                                &bytes,
-                                self.settings.token.is_some(),
-                                retry_after,
-                                mode,
-                            );
-                            Failure {
-                                error: with_ids(f.error, &call),
-                                ..f
-                            }
-                        }
-                        // a connection dropped mid-answer is worth another try
-                        Err(e) => {
-                            let call = ids_of(&headers, None);
-                            Failure {
-                                retryable: true,
-                                error: with_ids(
-                                    Error::service(
-                                        "ConnectionError",
-                                        format!("{url}: the answer broke off: {}", error_chain(&e)),
-                                    ),
-                                    &call,
-                                ),
-                                retry_after: None,
-                                botocore: false,
-                            }
-                        }
-                    }
-                }
-                Err(e) if e.is_timeout() => Failure {
-                    retryable: false,
-                    error: Error::service(
+            match self.attempt(url, token, body, mode, ctx, started).await {
+                Ok(Ok(answer)) => Ok(answer),
+                Ok(Err(refusal)) => Err(self.failed(refusal)),
+                Err(cancelled) => Err(Failed::new(cancelled, false)),
+            }
+        })
+        .await
+    }
+
+    /// One POST and its answer: the answer, or why it failed (an error: the run was cancelled).
+    async fn attempt(
+        &self,
+        url: &str,
+        token: &str,
+        body: &[u8],
+        mode: Mode,
+        ctx: &RunContext,
+        started: Instant,
+    ) -> Result<std::result::Result<Answer, Refusal>> {
+        let send = self
+            .http
+            .post(url)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .header(reqwest::header::AUTHORIZATION, token)
+            .body(body.to_vec())
+            .send();
+        let resp = match ctx.unless_cancelled(send).await? {
+            Ok(resp) => resp,
+            Err(e) if e.is_timeout() => {
+                return Ok(Err(Refusal::plain(
+                    false,
+                    Error::service(
                         "RequestTimeout",
                         format!(
                             "{url}: no answer in time ({}); API Gateway itself stops after {GATEWAY_TIMEOUT_SECS} s",
                             error_chain(&e)
                         ),
                     ),
-                    retry_after: None,
-                    botocore: false,
-                },
-                Err(e) => Failure {
-                    // refused, or reset before the answer began
-                    retryable: e.is_connect() || e.is_request(),
-                    error: Error::service(
+                )));
+            }
+            // refused, or reset before the answer began
+            Err(e) => {
+                return Ok(Err(Refusal::plain(
+                    e.is_connect() || e.is_request(),
+                    Error::service(
                         "ConnectionError",
                         format!("cannot reach {url}: {}", error_chain(&e)),
                     ),
-                    retry_after: None,
-                    botocore: false,
-                },
-            };
-            // The original Lambda's botocore retried Bedrock up to ORIGINAL_BEDROCK_ATTEMPTS
-            // times before this 500, logging each as a failure: another try multiplies that.
-            let (max_attempts, base) = if failure.botocore {
-                (
-                    self.max_attempts.min(ORIGINAL_MAX_ATTEMPTS),
-                    self.retry_base.saturating_mul(ORIGINAL_BACKOFF_FACTOR),
-                )
-            } else {
-                (self.max_attempts, self.retry_base)
-            };
-            if !failure.retryable || attempt >= max_attempts {
-                if failure.retryable && failure.botocore {
-                    return Err(append(
-                        failure.error,
-                        &format!(
-                            " (gave up after {attempt} attempt{} in {:.1} s: this API retries Bedrock up to {ORIGINAL_BEDROCK_ATTEMPTS} times itself before answering, so imgedit retries such answers at most {})",
-                            plural(attempt as usize),
-                            started.elapsed().as_secs_f64(),
-                            times(ORIGINAL_MAX_ATTEMPTS - 1),
-                        ),
-                    ));
-                }
-                if failure.retryable && attempt > 1 {
-                    return Err(append(
-                        failure.error,
-                        &format!(
-                            " (gave up after {attempt} attempts in {:.1} s)",
-                            started.elapsed().as_secs_f64()
-                        ),
-                    ));
-                }
-                return Err(failure.error);
+                )));
             }
-            if let Error::Service { code, .. } = &failure.error
-                && (failure.retry_after.is_some() || crate::batch::is_throttle_code(code))
-            {
-                (ctx.pushback)(crate::edit::engine::Pushback {
-                    code: code.clone(),
-                    retry_after: failure.retry_after,
-                });
+        };
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let retry_after = headers
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(|s| Duration::from_secs(s.min(30)));
+        let bytes = match ctx.unless_cancelled(resp.bytes()).await? {
+            Ok(bytes) => bytes,
+            // a connection dropped mid-answer is worth another try
+            Err(e) => {
+                let call = ids_of(&headers, None);
+                return Ok(Err(Refusal::plain(
+                    true,
+                    with_ids(
+                        Error::service(
+                            "ConnectionError",
+                            format!("{url}: the answer broke off: {}", error_chain(&e)),
+                        ),
+                        &call,
+                    ),
+                )));
             }
-            let delay = failure
-                .retry_after
-                .unwrap_or_else(|| backoff(base, attempt));
-            let why = if failure.botocore {
+        };
+        // the ids only: the images are skipped, not copied
+        let ids: ImageEditError = serde_json::from_slice(&bytes).unwrap_or_default();
+        let call = ids_of(&headers, ids.request_id.as_deref());
+        tracing::debug!(
+            status,
+            request_id = call.request_id.as_deref().unwrap_or("-"),
+            gateway_request_id = call.gateway_request_id.as_deref().unwrap_or("-"),
+            ms = started.elapsed().as_millis() as u64,
+            "answer from /image-edit"
+        );
+        if status == 200 {
+            return Ok(Ok(Answer {
+                bytes: bytes.to_vec(),
+                call,
+            }));
+        }
+        let r = classify(
+            status,
+            &bytes,
+            self.settings.token.is_some(),
+            retry_after,
+            mode,
+        );
+        Ok(Err(Refusal {
+            error: with_ids(r.error, &call),
+            ..r
+        }))
+    }
+
+    /// A refusal as the retry policy takes it. The original Lambda's botocore retried Bedrock up
+    /// to ORIGINAL_BEDROCK_ATTEMPTS times before its 500, logging each as a failure: another try
+    /// multiplies that, so such answers get fewer tries after longer waits.
+    fn failed(&self, r: Refusal) -> Failed {
+        if !r.botocore {
+            return Failed {
+                retry_after: r.retry_after,
+                ..Failed::new(r.error, r.retryable)
+            };
+        }
+        let said = format!(
+            "{} (this API already tried Bedrock up to {ORIGINAL_BEDROCK_ATTEMPTS} times and logged each as a failed request: imgedit retries such answers at most {}, after a longer wait)",
+            r.error,
+            times(ORIGINAL_MAX_ATTEMPTS - 1),
+        );
+        Failed {
+            retry_after: r.retry_after,
+            policy: Some(Policy {
+                max_attempts: self.max_attempts.min(ORIGINAL_MAX_ATTEMPTS),
+                base: self.retry_base.saturating_mul(ORIGINAL_BACKOFF_FACTOR),
+            }),
+            said,
+            gave_up: Some(Box::new(|attempt, spent| {
                 format!(
-                    " (this API already tried Bedrock up to {ORIGINAL_BEDROCK_ATTEMPTS} times and logged each as a failed request: imgedit retries such answers at most {}, after a longer wait)",
+                    " (gave up after {attempt} attempt{} in {:.1} s: this API retries Bedrock up to {ORIGINAL_BEDROCK_ATTEMPTS} times itself before answering, so imgedit retries such answers at most {})",
+                    plural(attempt as usize),
+                    spent.as_secs_f64(),
                     times(ORIGINAL_MAX_ATTEMPTS - 1),
                 )
-            } else {
-                String::new()
-            };
-            (ctx.status)(format!(
-                "{}{why}: retry {attempt} of {} in {:.1} s",
-                failure.error,
-                max_attempts - 1,
-                delay.as_secs_f64()
-            ));
-            ctx.sleep_unless_cancelled(delay).await?;
-            attempt += 1;
+            })),
+            ..Failed::new(r.error, r.retryable)
         }
     }
 }

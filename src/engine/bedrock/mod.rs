@@ -15,6 +15,7 @@ use image::{GrayImage, RgbImage};
 use serde_json::{Value, json};
 use tokio::sync::OnceCell;
 
+use super::retry::{Failed, Policy, with_retries};
 use crate::edit::engine::{
     Engine, EngineKind, EngineOutput, EngineProgress, Generated, PreparedJob, RunContext, Withheld,
 };
@@ -116,103 +117,115 @@ impl BedrockEngine {
     ) -> Result<Vec<u8>> {
         let (client, region) = self.client().await?;
         let started = Instant::now();
-        let mut attempt = 1;
-        loop {
-            tracing::debug!(model = spec.id, region = %region, attempt, bytes = body.len(), "InvokeModel");
-            // raced with the cancel token: a cancelled run drops the call at once
-            let sent = ctx
-                .unless_cancelled(
-                    client
-                        .invoke_model()
-                        .model_id(spec.id)
-                        .content_type("application/json")
-                        .accept("application/json")
-                        .body(Blob::new(body.clone()))
-                        .send(),
+        let policy = Policy {
+            max_attempts: self.settings.max_attempts,
+            base: self.settings.retry_base,
+        };
+        with_retries(policy, ctx, |attempt| {
+            let (client, body) = (&client, &body);
+            async move {
+                tracing::debug!(model = spec.id, region = %region, attempt, bytes = body.len(), "InvokeModel");
+                // raced with the cancel token: a cancelled run drops the call at once
+                let sent = ctx
+                    .unless_cancelled(
+                        client
+                            .invoke_model()
+                            .model_id(spec.id)
+                            .content_type("application/json")
+                            .accept("application/json")
+                            .body(Blob::new(body.clone()))
+                            .send(),
+                    )
+                    .await
+                    .map_err(|e| Failed::new(e, false))?;
+                match sent {
+                    Ok(out) => {
+                        tracing::debug!(
+                            ms = started.elapsed().as_millis() as u64,
+                            bytes = out.body.as_ref().len(),
+                            "InvokeModel answered"
+                        );
+                        self.answered.store(true, Ordering::Relaxed);
+                        Ok(out.body.into_inner())
+                    }
+                    Err(err) => Err(self.failed(&err, spec, mode, region, ctx)),
+                }
+            }
+        })
+        .await
+    }
+
+    /// A failed InvokeModel call as the retry policy takes it.
+    fn failed<E, R>(
+        &self,
+        err: &SdkError<E, R>,
+        spec: &ModelSpec,
+        mode: Mode,
+        region: &str,
+        ctx: &RunContext,
+    ) -> Failed
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+        R: std::fmt::Debug,
+    {
+        let failure = classify(err, spec, mode, region);
+        // A third-party model's first call may be denied while AWS Marketplace sets up the
+        // subscription: retry that for a bounded time, saying why.
+        let subscribing = failure.code == "AccessDeniedException"
+            && spec.profile_prefix.is_some()
+            && !self.answered.load(Ordering::Relaxed)
+            && !ctx.is_cancelled();
+        if subscribing {
+            return Failed {
+                within: Some(self.settings.access_wait),
+                said: format!(
+                    "AccessDeniedException: the AWS Marketplace subscription to {} may still be being set up (it can take a few minutes on first use)",
+                    spec.id
+                ),
+                gave_up: Some(Box::new(|_, spent| {
+                    format!(
+                        " (still denied after {:.0} s of retries while the subscription could be setting up)",
+                        spent.as_secs_f64()
+                    )
+                })),
+                ..Failed::new(failure.error, true)
+            };
+        }
+        let throttled = failure.code.contains("Throttl");
+        Failed {
+            // a model that timed out once is likely to again
+            policy: (failure.code == "ModelTimeoutException").then(|| Policy {
+                max_attempts: self.settings.max_attempts.min(2),
+                base: self.settings.retry_base,
+            }),
+            said: failure.code.clone(),
+            gave_up: Some(Box::new(move |attempt, spent| {
+                if attempt < 2 {
+                    return String::new();
+                }
+                let advice = if throttled {
+                    "try again later, or ask for a higher Bedrock quota"
+                } else {
+                    "try again later"
+                };
+                format!(
+                    " (gave up after {attempt} attempts in {:.1} s; {advice})",
+                    spent.as_secs_f64()
                 )
-                .await?;
-            let err = match sent {
-                Ok(out) => {
-                    tracing::debug!(
-                        ms = started.elapsed().as_millis() as u64,
-                        bytes = out.body.as_ref().len(),
-                        "InvokeModel answered"
-                    );
-                    self.answered.store(true, Ordering::Relaxed);
-                    return Ok(out.body.into_inner());
-                }
-                Err(e) => e,
-            };
-            let failure = classify(&err, spec, mode, region);
-            // A third-party model's first call may be denied while AWS Marketplace sets up the
-            // subscription: retry that for a bounded time, saying why.
-            let subscribing = failure.code == "AccessDeniedException"
-                && spec.profile_prefix.is_some()
-                && !self.answered.load(Ordering::Relaxed)
-                && !ctx.is_cancelled();
-            if subscribing {
-                let delay = super::retry::backoff(self.settings.retry_base, attempt.min(6));
-                if started.elapsed() + delay < self.settings.access_wait {
-                    (ctx.status)(format!(
-                        "AccessDeniedException: the AWS Marketplace subscription to {} may still be being set up (it can take a few minutes on first use); retry {attempt} in {:.1} s, for up to {} s",
-                        spec.id,
-                        delay.as_secs_f64(),
-                        self.settings.access_wait.as_secs()
-                    ));
-                    ctx.sleep_unless_cancelled(delay).await?;
-                    attempt += 1;
-                    continue;
-                }
-                return Err(failure.error.with_note(&format!(
-                    " (still denied after {:.0} s of retries while the subscription could be setting up)",
-                    started.elapsed().as_secs_f64()
-                )));
-            }
-            let max = match failure.code.as_str() {
-                "ModelTimeoutException" => self.settings.max_attempts.min(2),
-                _ => self.settings.max_attempts,
-            };
-            if !failure.retryable || attempt >= max || ctx.is_cancelled() {
-                let mut e = failure.error;
-                if failure.retryable && attempt > 1 {
-                    let advice = if failure.code.contains("Throttl") {
-                        "try again later, or ask for a higher Bedrock quota"
-                    } else {
-                        "try again later"
-                    };
-                    e = e.with_note(&format!(
-                        " (gave up after {attempt} attempts in {:.1} s; {advice})",
-                        started.elapsed().as_secs_f64()
-                    ));
-                }
-                return Err(e);
-            }
-            if crate::batch::is_throttle_code(&failure.code) {
-                (ctx.pushback)(crate::edit::engine::Pushback {
-                    code: failure.code.clone(),
-                    retry_after: None,
-                });
-            }
-            let delay = super::retry::backoff(self.settings.retry_base, attempt);
-            (ctx.status)(format!(
-                "{}: retry {attempt} of {} in {:.1} s",
-                failure.code,
-                max - 1,
-                delay.as_secs_f64()
-            ));
-            ctx.sleep_unless_cancelled(delay).await?;
-            attempt += 1;
+            })),
+            ..Failed::new(failure.error, failure.retryable)
         }
     }
 }
 
-struct Failure {
+/// An InvokeModel error, classified: its code, whether to retry, the error in words.
+struct Classified {
     code: String,
     retryable: bool,
     error: Error,
 }
 
-fn classify<E, R>(err: &SdkError<E, R>, spec: &ModelSpec, mode: Mode, region: &str) -> Failure
+fn classify<E, R>(err: &SdkError<E, R>, spec: &ModelSpec, mode: Mode, region: &str) -> Classified
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
     R: std::fmt::Debug,
@@ -253,13 +266,13 @@ where
                 }
                 _ => Error::service(code.clone(), message),
             };
-            Failure {
+            Classified {
                 code,
                 retryable,
                 error,
             }
         }
-        SdkError::TimeoutError(_) => Failure {
+        SdkError::TimeoutError(_) => Classified {
             code: "timeout".into(),
             retryable: true,
             error: Error::service(
@@ -267,7 +280,7 @@ where
                 format!("{id}: Bedrock did not answer in time"),
             ),
         },
-        SdkError::DispatchFailure(d) if d.is_timeout() => Failure {
+        SdkError::DispatchFailure(d) if d.is_timeout() => Classified {
             code: "timeout".into(),
             retryable: true,
             error: Error::service(
@@ -281,7 +294,7 @@ where
         SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
             let text = short_context(err);
             if text.contains("credential") || text.contains("identity") {
-                return Failure {
+                return Classified {
                     code: "credentials".into(),
                     retryable: false,
                     error: Error::Auth(format!(
@@ -294,7 +307,7 @@ where
             } else {
                 "cannot reach Bedrock"
             };
-            Failure {
+            Classified {
                 code: "connection".into(),
                 retryable: true,
                 error: Error::service("ConnectionError", format!("{id}: {what}: {text}")),
@@ -303,7 +316,7 @@ where
         _ => {
             let text = short_context(err);
             let auth = text.contains("credential") || text.contains("identity");
-            Failure {
+            Classified {
                 code: "request".into(),
                 retryable: false,
                 error: if auth {
@@ -547,41 +560,47 @@ impl BedrockEngine {
         let spec = job.model;
         let body = serde_json::to_vec(&req.body)
             .map_err(|e| Error::Engine(format!("cannot serialise the request: {e}")))?;
-        let max = self.settings.max_attempts.min(3);
-        let mut attempt = 1;
-        loop {
-            let response = match self.invoke(spec, job.mode, body.clone(), ctx).await {
-                Ok(r) => r,
-                Err(Error::Service { code, message }) if code == "ContentFilterBlocked" => {
-                    return Ok(wire::Parsed {
-                        images: Vec::new(),
-                        withheld: req
-                            .seeds
-                            .iter()
-                            .map(|&s| (Some(s), message.clone()))
-                            .collect(),
-                    });
+        let policy = Policy {
+            max_attempts: self.settings.max_attempts.min(3),
+            base: self.settings.retry_base,
+        };
+        with_retries(policy, ctx, |attempt| {
+            let body = &body;
+            async move {
+                let response = match self.invoke(spec, job.mode, body.clone(), ctx).await {
+                    Ok(r) => r,
+                    Err(Error::Service { code, message }) if code == "ContentFilterBlocked" => {
+                        return Ok(wire::Parsed {
+                            images: Vec::new(),
+                            withheld: req
+                                .seeds
+                                .iter()
+                                .map(|&s| (Some(s), message.clone()))
+                                .collect(),
+                        });
+                    }
+                    Err(e) => return Err(Failed::new(e, false)),
+                };
+                let parsed = wire::parse_response(spec.family, &response, req)
+                    .map_err(|e| Failed::new(e, false))?;
+                let failed = parsed
+                    .withheld
+                    .iter()
+                    .any(|(_, r)| r == wire::INFERENCE_ERROR);
+                // the last attempt's answer is delivered as it is, its images withheld
+                if !failed || attempt >= policy.max_attempts {
+                    return Ok(parsed);
                 }
-                Err(e) => return Err(e),
-            };
-            let parsed = wire::parse_response(spec.family, &response, req)?;
-            let failed = parsed
-                .withheld
-                .iter()
-                .any(|(_, r)| r == wire::INFERENCE_ERROR);
-            if !failed || attempt >= max || ctx.is_cancelled() {
-                return Ok(parsed);
+                Err(Failed {
+                    said: wire::INFERENCE_ERROR.to_string(),
+                    ..Failed::new(
+                        Error::service("InferenceError", wire::INFERENCE_ERROR),
+                        true,
+                    )
+                })
             }
-            let delay = super::retry::backoff(self.settings.retry_base, attempt);
-            (ctx.status)(format!(
-                "{}: retry {attempt} of {} in {:.1} s",
-                wire::INFERENCE_ERROR,
-                max - 1,
-                delay.as_secs_f64()
-            ));
-            ctx.sleep_unless_cancelled(delay).await?;
-            attempt += 1;
-        }
+        })
+        .await
     }
 }
 
