@@ -37,7 +37,7 @@ pub fn flag(field: Field) -> &'static str {
         Field::GrowMask => "--grow-mask",
         Field::Upscaler => "--upscaler",
         Field::Image => "the image",
-        Field::Selection => "the mask and shapes",
+        Field::Selection => "a mask or shape (--mask, --rect, --polygon, --ellipse)",
         Field::Extend => "--extend",
         Field::Canvas => "--canvas",
         Field::OutputFormat => "--output-format",

@@ -6,14 +6,13 @@ use std::sync::Arc;
 
 use crossterm::event::Event;
 use image::DynamicImage;
-use ratatui_image::protocol::Protocol;
 
 use crate::edit::engine::{CancellationToken, EngineKind};
 use crate::edit::options::Mode;
 use crate::image_io::Metadata;
 use crate::mask::Mask;
 
-use super::render::{CanvasRequest, ThumbRequest};
+use super::render::{CanvasRequest, Encoded, ThumbRequest};
 
 /// A user command: what a key, a button or a line of the help overlay does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -134,32 +133,6 @@ pub struct ResultReady {
 pub enum Written {
     Result(u64),
     Mask,
-}
-
-/// Where an encoded image goes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Slot {
-    Canvas,
-    Thumb(u64),
-}
-
-/// An encoded image for one slot; `generation` tells stale ones apart.
-pub struct Encoded {
-    pub slot: Slot,
-    pub generation: u64,
-    pub protocol: Result<Protocol, String>,
-    pub micros: u64,
-}
-
-impl std::fmt::Debug for Encoded {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Encoded")
-            .field("slot", &self.slot)
-            .field("generation", &self.generation)
-            .field("ok", &self.protocol.is_ok())
-            .field("micros", &self.micros)
-            .finish()
-    }
 }
 
 /// Everything a job needs, captured when Run was pressed.

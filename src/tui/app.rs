@@ -9,10 +9,12 @@ use ratatui::layout::Rect;
 use ratatui_image::picker::ProtocolType;
 use ratatui_image::protocol::Protocol;
 
+use crate::choice::Choice;
 use crate::edit::engine::{CancellationToken, EngineKind};
 use crate::edit::options::Mode;
 use crate::mask::Mask;
 
+use super::action::Effect;
 use super::render::Preview;
 use super::viewport::Viewport;
 
@@ -452,5 +454,49 @@ impl App {
     pub fn fresh_id(&mut self) -> u64 {
         self.next_id += 1;
         self.next_id
+    }
+}
+
+/// Engines the picker offers, in order.
+pub const ENGINES: [EngineKind; 3] = [EngineKind::Local, EngineKind::Bedrock, EngineKind::Api];
+
+/// The zoom that fits the shown image into the canvas.
+pub fn fit_zoom(app: &App) -> Option<f64> {
+    let dims = app.shown_size()?;
+    Some(Viewport::fit(dims.0, dims.1, app.layout().canvas, app.cell).zoom)
+}
+
+/// Makes the viewport match the canvas area and the shown image's size.
+pub fn ensure_view(app: &mut App) {
+    let Some(dims) = app.shown_size() else {
+        app.view = None;
+        return;
+    };
+    let area = app.layout().canvas;
+    match app.view {
+        Some(v) if app.view_dims == Some(dims) => {
+            if v.area != area {
+                app.view = Some(v.moved_to(area));
+            }
+        }
+        _ => {
+            app.view = Some(Viewport::fit(dims.0, dims.1, area, app.cell));
+            app.view_dims = Some(dims);
+        }
+    }
+}
+
+/// Closes any popup; the terminal is wiped so no image pixels stay under where it was.
+pub fn close_overlay(app: &mut App) -> Vec<Effect> {
+    app.overlay = None;
+    vec![Effect::ClearScreen]
+}
+
+/// The mode as the panel shows it: upscale names its upscaler.
+pub fn mode_label(p: &Params) -> String {
+    if p.mode == Mode::Upscale {
+        format!("upscale {}", p.upscaler.name())
+    } else {
+        p.mode.name().to_string()
     }
 }

@@ -4,16 +4,16 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::action::{Command, Effect, RunRequest};
-use super::app::{App, InputPurpose, Overlay, RunningJob, Show, TextInput, Tool};
+use super::app::{
+    App, ENGINES, InputPurpose, Overlay, RunningJob, Show, TextInput, Tool, close_overlay,
+    ensure_view, fit_zoom,
+};
 use super::tools;
-use super::update::{ensure_view, fit_zoom};
 use crate::choice::Choice;
-use crate::edit::engine::{CancellationToken, EngineKind};
+use crate::edit::engine::CancellationToken;
 use crate::edit::options::Mode;
 use crate::mask::{Mask, Shape};
 
-/// Engines the picker offers, in order.
-pub const ENGINES: [EngineKind; 3] = [EngineKind::Local, EngineKind::Bedrock, EngineKind::Api];
 const MASK_STEP_PX: u32 = 4;
 
 /// Runs one command.
@@ -100,7 +100,7 @@ pub fn command(app: &mut App, c: Command) -> Vec<Effect> {
                     app.params.upscaler.name()
                 ));
             } else {
-                app.set_status(format!("mode: {}", mode_name(app.params.mode)));
+                app.set_status(format!("mode: {}", app.params.mode.name()));
             }
         }
         C::ExtendLeft | C::ExtendTop | C::ExtendRight | C::ExtendBottom => {
@@ -511,7 +511,7 @@ fn run(app: &mut App) -> Vec<Effect> {
     app.next_number += app.params.num_images;
     app.set_status(format!(
         "running {} on {}…",
-        mode_name(mode),
+        mode.name(),
         app.params.engine.as_str()
     ));
     vec![Effect::Run(Box::new(request))]
@@ -535,12 +535,6 @@ fn cancel(app: &mut App) -> Vec<Effect> {
     vec![]
 }
 
-/// Closes any popup; the terminal is wiped so no image pixels stay under where it was.
-pub fn close_overlay(app: &mut App) -> Vec<Effect> {
-    app.overlay = None;
-    vec![Effect::ClearScreen]
-}
-
 /// Applies the engine picker's choice.
 pub fn pick_engine(app: &mut App, i: usize) -> Vec<Effect> {
     let kind = ENGINES[i.min(ENGINES.len() - 1)];
@@ -558,20 +552,6 @@ pub(crate) fn open_input(app: &mut App, purpose: InputPurpose, text: String) {
         cursor,
         completions: Vec::new(),
     }));
-}
-
-/// The mode as `--mode` spells it.
-pub fn mode_name(m: Mode) -> &'static str {
-    m.name()
-}
-
-/// The mode as the panel shows it: upscale names its upscaler.
-pub fn mode_label(p: &super::app::Params) -> String {
-    if p.mode == Mode::Upscale {
-        format!("upscale {}", p.upscaler.name())
-    } else {
-        mode_name(p.mode).to_string()
-    }
 }
 
 fn dir_of(p: &Path) -> String {

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::action::Effect;
+use super::app::close_overlay;
 use super::app::{App, InputPurpose, Overlay, TextInput};
-use super::commands::close_overlay;
 
 /// Inserts a character at the cursor.
 pub fn insert_char(input: &mut TextInput, c: char) {

@@ -13,8 +13,33 @@ use ratatui_image::protocol::halfblocks::Halfblocks;
 
 use crate::mask::Mask;
 
-use super::action::{Encoded, Slot};
 use super::viewport::Viewport;
+
+/// Where an encoded image goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Slot {
+    Canvas,
+    Thumb(u64),
+}
+
+/// An encoded image for one slot; `generation` tells stale ones apart.
+pub struct Encoded {
+    pub slot: Slot,
+    pub generation: u64,
+    pub protocol: Result<Protocol, String>,
+    pub micros: u64,
+}
+
+impl std::fmt::Debug for Encoded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Encoded")
+            .field("slot", &self.slot)
+            .field("generation", &self.generation)
+            .field("ok", &self.protocol.is_ok())
+            .field("micros", &self.micros)
+            .finish()
+    }
+}
 
 /// The tool's preview drawn into the pixels, in canvas pixel coordinates.
 #[derive(Debug, Clone, PartialEq, Default)]

@@ -9,8 +9,9 @@ use image::{DynamicImage, RgbImage};
 use ratatui_image::picker::ProtocolType;
 
 use super::action::{Action, Command, Effect, LoadedImage, ResultReady};
+use super::app::ensure_view;
 use super::app::{App, Params, Show};
-use super::update::{ensure_view, update};
+use super::update::update;
 use crate::edit::options::Mode;
 use crate::mask::{Mask, Shape};
 
@@ -349,8 +350,8 @@ fn drags_are_throttled_to_one_encoding_in_flight() {
         "one in flight: wait"
     );
     let generation = app.pictures.canvas_generation;
-    let done = super::action::Encoded {
-        slot: super::action::Slot::Canvas,
+    let done = super::render::Encoded {
+        slot: super::render::Slot::Canvas,
         generation,
         protocol: Err("test".into()),
         micros: 1,

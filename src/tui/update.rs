@@ -7,12 +7,15 @@ use crossterm::event::{
 };
 use ratatui::layout::Rect;
 
-use super::action::{Action, Command, Effect, Encoded, LoadedImage, ResultReady, Slot, Written};
-use super::app::{App, CanvasKey, Doc, Gesture, InputPurpose, Overlay, ResultItem, Show, Tool};
+use super::action::{Action, Command, Effect, LoadedImage, ResultReady, Written};
+use super::app::{
+    App, CanvasKey, Doc, Gesture, InputPurpose, Overlay, ResultItem, Show, Tool, close_overlay,
+    ensure_view, fit_zoom,
+};
 use super::commands::{self, command};
 use super::input;
 use super::keymap;
-use super::render::{CanvasRequest, Preview, ThumbRequest};
+use super::render::{CanvasRequest, Encoded, Preview, Slot, ThumbRequest};
 use super::tools;
 use super::view;
 use super::viewport::Viewport;
@@ -266,9 +269,7 @@ fn on_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
                     app.quit = true;
                     vec![]
                 }
-                KeyCode::Char('n') | KeyCode::Esc | KeyCode::Char('q') => {
-                    commands::close_overlay(app)
-                }
+                KeyCode::Char('n') | KeyCode::Esc | KeyCode::Char('q') => close_overlay(app),
                 _ => vec![],
             };
         }
@@ -287,7 +288,7 @@ fn on_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
                     vec![]
                 }
                 KeyCode::Enter => commands::pick_engine(app, selected),
-                KeyCode::Esc | KeyCode::Char('q') => commands::close_overlay(app),
+                KeyCode::Esc | KeyCode::Char('q') => close_overlay(app),
                 _ => vec![],
             };
         }
@@ -303,7 +304,7 @@ fn on_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
                     app.overlay = Some(Overlay::Help { scroll: scroll + 1 });
                     vec![]
                 }
-                _ => commands::close_overlay(app),
+                _ => close_overlay(app),
             };
         }
         None => {}
@@ -330,7 +331,7 @@ fn on_mouse(app: &mut App, m: MouseEvent) -> Vec<Effect> {
         if let MouseEventKind::Down(MouseButton::Left) = m.kind {
             return match view::overlay::hit(app, screen, col, row) {
                 view::overlay::Hit::Command(c) => {
-                    let mut fx = commands::close_overlay(app);
+                    let mut fx = close_overlay(app);
                     fx.extend(command(app, c));
                     fx
                 }
@@ -340,7 +341,7 @@ fn on_mouse(app: &mut App, m: MouseEvent) -> Vec<Effect> {
                     vec![]
                 }
                 view::overlay::Hit::Inside => vec![],
-                view::overlay::Hit::Outside => commands::close_overlay(app),
+                view::overlay::Hit::Outside => close_overlay(app),
             };
         }
         if let (
@@ -481,32 +482,6 @@ fn polygon_click(app: &mut App, view: &Viewport, p: (f64, f64)) -> Vec<Effect> {
     }
     app.polygon.push(p);
     vec![]
-}
-
-/// The zoom that fits the shown image into the canvas.
-pub fn fit_zoom(app: &App) -> Option<f64> {
-    let dims = app.shown_size()?;
-    Some(Viewport::fit(dims.0, dims.1, app.layout().canvas, app.cell).zoom)
-}
-
-/// Makes the viewport match the canvas area and the shown image's size.
-pub fn ensure_view(app: &mut App) {
-    let Some(dims) = app.shown_size() else {
-        app.view = None;
-        return;
-    };
-    let area = app.layout().canvas;
-    match app.view {
-        Some(v) if app.view_dims == Some(dims) => {
-            if v.area != area {
-                app.view = Some(v.moved_to(area));
-            }
-        }
-        _ => {
-            app.view = Some(Viewport::fit(dims.0, dims.1, area, app.cell));
-            app.view_dims = Some(dims);
-        }
-    }
 }
 
 fn preview(app: &App) -> Preview {

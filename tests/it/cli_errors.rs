@@ -317,7 +317,7 @@ fn inconsistent_flags_are_usage_errors() {
             "0,0,4,4",
         ],
         2,
-        &["precise-outpaint never changes"],
+        &["--mode precise-outpaint: it never changes original pixels"],
     );
     fails(
         &sb,

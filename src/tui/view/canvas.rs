@@ -6,8 +6,8 @@ use ratatui::style::{Color, Style};
 use ratatui::widgets::{Block, Paragraph};
 use ratatui_image::Image;
 
+use crate::choice::Choice;
 use crate::tui::app::{App, Layout, Show};
-use crate::tui::commands::mode_name;
 
 /// Draws the canvas block and its image.
 pub fn draw(frame: &mut Frame, app: &App, layout: &Layout) {
@@ -20,7 +20,7 @@ pub fn draw(frame: &mut Frame, app: &App, layout: &Layout) {
                     None => format!("result {} (seed not confirmed)", r.number),
                 },
                 (Show::Original, _) => "original".to_string(),
-                _ => mode_name(app.params.mode).to_string(),
+                _ => app.params.mode.name().to_string(),
             };
             format!(" {name} {w}x{h} · {what} ")
         }

@@ -8,8 +8,8 @@ use ratatui::widgets::{Block, Clear, Paragraph};
 
 use super::centered;
 use crate::tui::action::Command;
+use crate::tui::app::ENGINES;
 use crate::tui::app::{App, InputPurpose, Overlay};
-use crate::tui::commands::ENGINES;
 use crate::tui::keymap::help_lines;
 
 /// What a click on a popup means.

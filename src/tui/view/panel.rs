@@ -7,8 +7,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
 use crate::tui::action::Command as C;
+use crate::tui::app::mode_label;
 use crate::tui::app::{App, Tool};
-use crate::tui::commands::mode_label;
 
 /// A piece of a panel line; with a command it is clickable.
 struct Part {

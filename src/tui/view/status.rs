@@ -8,7 +8,7 @@ use ratatui::widgets::Paragraph;
 use ratatui_image::picker::ProtocolType;
 
 use crate::tui::app::App;
-use crate::tui::update::fit_zoom;
+use crate::tui::app::fit_zoom;
 
 /// Where the clickable help button sits.
 pub fn help_button(status: Rect) -> Rect {
