@@ -462,3 +462,26 @@ fn recolor_and_upscale_requests_carry_their_fields() {
         )
     );
 }
+
+/// Whether `text` names a command-line flag (`--` and a letter).
+fn names_a_flag(text: &str) -> bool {
+    text.match_indices("--")
+        .any(|(i, _)| text[i + 2..].starts_with(|c: char| c.is_ascii_lowercase()))
+}
+
+#[test]
+fn a_broken_rule_names_the_key_not_a_flag() {
+    let mut app = app_with_image(320, 320, ProtocolType::Halfblocks);
+    cmd(&mut app, Command::InvertMask);
+    // Stability's inpainting needs a prompt: the panel names the key that sets it
+    app.params.engine = crate::edit::engine::EngineKind::Bedrock;
+    assert!(cmd(&mut app, Command::Run).is_empty());
+    assert!(app.status.error, "{}", app.status.text);
+    let text = &app.status.text;
+    assert!(text.starts_with("prompt (p) is required for mode inpaint (Tab)"), "{text}");
+    assert!(!names_a_flag(text), "{text}");
+    // an output that exists: the TUI has no --force
+    let e = crate::error::Error::OutputExists("a.png".into());
+    let text = super::words::error(&e);
+    assert!(text.contains("a.png already exists") && !names_a_flag(&text), "{text}");
+}

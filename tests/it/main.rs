@@ -33,3 +33,4 @@ mod server_log;
 mod tls;
 mod tui;
 mod wire;
+mod words;
