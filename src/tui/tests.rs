@@ -478,10 +478,16 @@ fn a_broken_rule_names_the_key_not_a_flag() {
     assert!(cmd(&mut app, Command::Run).is_empty());
     assert!(app.status.error, "{}", app.status.text);
     let text = &app.status.text;
-    assert!(text.starts_with("prompt (p) is required for mode inpaint (Tab)"), "{text}");
+    assert!(
+        text.starts_with("prompt (p) is required for mode inpaint (Tab)"),
+        "{text}"
+    );
     assert!(!names_a_flag(text), "{text}");
     // an output that exists: the TUI has no --force
     let e = crate::error::Error::OutputExists("a.png".into());
     let text = super::words::error(&e);
-    assert!(text.contains("a.png already exists") && !names_a_flag(&text), "{text}");
+    assert!(
+        text.contains("a.png already exists") && !names_a_flag(&text),
+        "{text}"
+    );
 }

@@ -553,10 +553,18 @@ impl ApiRunner {
 
     /// Presses Run and takes the job to its end: every action it sends goes through update.
     pub(crate) fn run(&mut self, app: &mut App) {
+        self.run_with(app, false);
+    }
+
+    /// [`Self::run`], with Esc pressed before the engine can answer when `esc`.
+    pub(crate) fn run_with(&mut self, app: &mut App, esc: bool) {
         let fx = step(app, Action::Cmd(Command::Run));
         let Some(Effect::Run(req)) = fx.into_iter().next() else {
             panic!("Run starts a job: {}", app.status.text)
         };
+        if esc {
+            step(app, Action::Cmd(Command::Cancel));
+        }
         self.runner.start(Effect::Run(req));
         loop {
             let action = self.next_action();
@@ -567,4 +575,46 @@ impl ApiRunner {
             }
         }
     }
+}
+
+/// Esc while a job runs: the run still ends in the history (as cancelled); a history that cannot
+/// be written is said on the status line, not swallowed.
+#[test]
+fn a_run_ended_by_esc_is_recorded_and_a_failed_history_write_is_said() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let history = data.join("history.jsonl");
+    let mut runner = ApiRunner::new("http://127.0.0.1:9", &data);
+    let mut app = with_rect();
+    app.work_dir = Some(dir.path().join("work"));
+    app.params.engine = imgedit::edit::engine::EngineKind::Local;
+    runner.run_with(&mut app, true);
+    assert!(
+        app.status.text.starts_with("cancelled"),
+        "{}",
+        app.status.text
+    );
+    let text = std::fs::read_to_string(&history).unwrap();
+    let records: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(records.len(), 1, "{text}");
+    assert_eq!(records[0]["success"], false, "{text}");
+    assert!(
+        records[0]["error_message"]
+            .as_str()
+            .is_some_and(|m| m.contains("cancelled")),
+        "{text}"
+    );
+    // the history cannot be written: the results still arrive, and the status line says so
+    std::fs::remove_file(&history).unwrap();
+    std::fs::create_dir(&history).unwrap();
+    runner.run(&mut app);
+    assert!(!app.doc.as_ref().unwrap().results.is_empty());
+    assert!(
+        app.status.text.contains("not recorded in the history"),
+        "{}",
+        app.status.text
+    );
 }

@@ -52,7 +52,11 @@ fn refusals() -> Vec<Error> {
     let extend = |px| Some(CanvasSpec::Extend(Extend([Length::Px(px); 4])));
     let cases: Vec<(JobOptions, &str)> = vec![
         (
-            JobOptions { mode: Some(Mode::Inpaint), canvas: extend(4), ..options(local) },
+            JobOptions {
+                mode: Some(Mode::Inpaint),
+                canvas: extend(4),
+                ..options(local)
+            },
             "a canvas with inpainting",
         ),
         (
@@ -64,7 +68,11 @@ fn refusals() -> Vec<Error> {
             "outpainting without a canvas",
         ),
         (
-            JobOptions { mode: Some(Mode::PreciseOutpaint), canvas: extend(4), ..options(local) },
+            JobOptions {
+                mode: Some(Mode::PreciseOutpaint),
+                canvas: extend(4),
+                ..options(local)
+            },
             "precise-outpaint with a shape",
         ),
         (
@@ -76,17 +84,48 @@ fn refusals() -> Vec<Error> {
             "a canvas smaller than the image",
         ),
         (
-            JobOptions { mode: Some(Mode::Replace), ..options(replace) },
+            JobOptions {
+                mode: Some(Mode::Replace),
+                ..options(replace)
+            },
             "replace without search text",
         ),
         (
-            JobOptions { mode: Some(Mode::Recolor), selection: Selection::default(), ..options(recolor) },
+            JobOptions {
+                mode: Some(Mode::Recolor),
+                selection: Selection::default(),
+                ..options(recolor)
+            },
             "recolor without select text",
         ),
-        (JobOptions { selection: Selection::default(), ..options(local) }, "no selection"),
-        (JobOptions { prompt: None, ..options(stability) }, "a missing prompt"),
-        (JobOptions { num_images: 99, ..options(stability) }, "too many images"),
-        (JobOptions { mode: Some(Mode::Replace), ..options(local) }, "a mode the model lacks"),
+        (
+            JobOptions {
+                selection: Selection::default(),
+                ..options(local)
+            },
+            "no selection",
+        ),
+        (
+            JobOptions {
+                prompt: None,
+                ..options(stability)
+            },
+            "a missing prompt",
+        ),
+        (
+            JobOptions {
+                num_images: 99,
+                ..options(stability)
+            },
+            "too many images",
+        ),
+        (
+            JobOptions {
+                mode: Some(Mode::Replace),
+                ..options(local)
+            },
+            "a mode the model lacks",
+        ),
         (
             JobOptions {
                 mode: Some(Mode::RemoveBackground),
