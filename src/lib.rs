@@ -1,7 +1,33 @@
 //! imgedit: mask-based inpainting and outpainting from the terminal.
 //!
-//! The pipeline is `EditJob` -> validate -> prepare -> `Engine::run` -> finish; every front end
-//! (the CLI here, later the TUI and the server) goes through it.
+//! One pipeline, three front ends, several engines. A front end turns its input into
+//! `edit::job::JobOptions`, builds an `EditJob` (the rules of `edit::rules`, read from the
+//! `edit::model` table, refuse a bad one as a [`violation::Violation`]), and calls
+//! [`edit::run::run`]: prepare, the engine's run, finish (composite, write), the request-log
+//! record. Each front end renders violations and errors in its own words.
+//!
+//! The map, from the ground up (a module imports only from the rows above it, never below):
+//!
+//! | module | owns | may not import |
+//! |---|---|---|
+//! | [`choice`] | `Choice`: a closed set of named values (one spelling each) | anything of the crate |
+//! | [`violation`] | a broken rule as data (field, rule, typed limit, value) and the `Words` a front end supplies | anything of the crate |
+//! | [`error`] | `Error`, `Result`, the exit codes | the pipeline, the front ends |
+//! | [`logging`] | the diagnostic log (`-v`, `--log-file`) | the pipeline, the front ends |
+//! | [`image_io`] | decoding with limits, encoding, JPEG strips, EXIF, bounded reads, atomic writes | the pipeline, the front ends |
+//! | [`mask`] | `Mask` (255 = may change), shapes, mask files, grow/shrink/feather | the pipeline, the front ends |
+//! | [`auth`] | Cognito sign-in (SRP, password, MFA) and the token cache | the pipeline, the front ends |
+//! | [`record`] | `EditRecord` and where records go (a local file, DynamoDB) | the pipeline, the front ends |
+//! | [`edit`] | the pipeline: options, the model table, rules, jobs, the `Engine` trait, prepare, finish, run | engines, wire formats, front ends |
+//! | [`wire`] | one typed definition per wire format, shared by client and server | engines, front ends |
+//! | [`batch`] | the batch scheduler: rate limits, the journal, the summary | engines, front ends |
+//! | [`engine`] | the engines (`local`, `bedrock`, `api`), their selection and one retry policy | front ends |
+//! | [`config`], [`config_import`] | the config file and its defaults; importing a web client's config | front ends |
+//! | [`server`] | `imgedit serve`: `/image-edit` and the Bedrock-compatible endpoint | the CLI, the TUI |
+//! | [`tui`] | `imgedit tui`: model / update / view, effects, its words | the CLI's words |
+//! | [`cli`], [`commands`] | the command line: clap definitions, flag words, one module per subcommand | — |
+//!
+//! Only `cli`, `commands` and this file know clap.
 
 pub mod auth;
 pub mod batch;

@@ -1,4 +1,5 @@
-//! The settings of an edit, free of any front end: each has one spelling ([`Choice::name`]),
+//! The settings of an edit, free of any front end: each has one spelling
+//! ([`Choice::name`](crate::choice::Choice::name)),
 //! which the command line, the config file, the wire formats and the request log all use.
 
 use serde::Serialize;
