@@ -221,6 +221,22 @@ pub struct TextInput {
     /// Cursor position in characters.
     pub cursor: usize,
     pub completions: Vec<String>,
+    /// The text is a suggestion, selected as a whole: the first typed character replaces it,
+    /// Backspace clears it, a cursor key keeps it for editing.
+    pub selected: bool,
+}
+
+impl TextInput {
+    /// A field holding `text` as a selected suggestion, the cursor at its end.
+    pub fn suggesting(purpose: InputPurpose, text: String) -> Self {
+        TextInput {
+            purpose,
+            cursor: text.chars().count(),
+            selected: !text.is_empty(),
+            text,
+            completions: Vec::new(),
+        }
+    }
 }
 
 /// A popup over the screen.

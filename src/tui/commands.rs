@@ -545,13 +545,7 @@ pub fn pick_engine(app: &mut App, i: usize) -> Vec<Effect> {
 }
 
 pub(crate) fn open_input(app: &mut App, purpose: InputPurpose, text: String) {
-    let cursor = text.chars().count();
-    app.overlay = Some(Overlay::Input(TextInput {
-        purpose,
-        text,
-        cursor,
-        completions: Vec::new(),
-    }));
+    app.overlay = Some(Overlay::Input(TextInput::suggesting(purpose, text)));
 }
 
 fn dir_of(p: &Path) -> String {

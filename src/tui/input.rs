@@ -8,11 +8,21 @@ use super::action::Effect;
 use super::app::close_overlay;
 use super::app::{App, InputPurpose, Overlay, TextInput};
 
-/// Inserts a character at the cursor.
+/// Inserts a character at the cursor; a selected suggestion is replaced.
 pub fn insert_char(input: &mut TextInput, c: char) {
+    take_selection(input, true);
     let at = byte_index(&input.text, input.cursor);
     input.text.insert(at, c);
     input.cursor += 1;
+}
+
+/// Ends the selection of a suggestion: its text is dropped (`replace`) or kept for editing.
+fn take_selection(input: &mut TextInput, replace: bool) {
+    if input.selected && replace {
+        input.text.clear();
+        input.cursor = 0;
+    }
+    input.selected = false;
 }
 
 fn byte_index(s: &str, chars: usize) -> usize {
@@ -34,6 +44,7 @@ pub fn input_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
         }
         KeyCode::Char('c') if ctrl => return close_overlay(app),
         KeyCode::Char(c) if !ctrl => insert_char(input, c),
+        KeyCode::Backspace | KeyCode::Delete if input.selected => take_selection(input, true),
         KeyCode::Backspace if input.cursor > 0 => {
             input.cursor -= 1;
             let at = byte_index(&input.text, input.cursor);
@@ -43,12 +54,23 @@ pub fn input_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
             let at = byte_index(&input.text, input.cursor);
             input.text.remove(at);
         }
+        KeyCode::Left if input.selected => take_selection(input, false),
         KeyCode::Left => input.cursor = input.cursor.saturating_sub(1),
-        KeyCode::Right => input.cursor = (input.cursor + 1).min(input.text.chars().count()),
-        KeyCode::Home => input.cursor = 0,
-        KeyCode::End => input.cursor = input.text.chars().count(),
+        KeyCode::Right => {
+            take_selection(input, false);
+            input.cursor = (input.cursor + 1).min(input.text.chars().count());
+        }
+        KeyCode::Home => {
+            take_selection(input, false);
+            input.cursor = 0;
+        }
+        KeyCode::End => {
+            take_selection(input, false);
+            input.cursor = input.text.chars().count();
+        }
         KeyCode::Tab if is_path(input.purpose) => {
-            return vec![Effect::Complete(input.text.clone())];
+            take_selection(input, false);
+            return vec![Effect::Complete(typed_path(&input.text))];
         }
         _ => {}
     }
@@ -65,11 +87,65 @@ fn is_path(p: InputPurpose) -> bool {
     )
 }
 
+/// A path as typed or pasted into a field, read as a file dialog reads it: surrounding
+/// whitespace and quotes dropped, `\ ` escapes (a shell's) read, an absolute path or `~/...`
+/// typed after a kept suggestion taken as such (`work//abs/path` is `/abs/path`), and `~` for
+/// the home folder.
+pub fn typed_path(text: &str) -> String {
+    let mut t = text.trim();
+    // a quoted path pasted after the suggestion: from its opening quote on
+    if let Some(i) = t
+        .rfind(['\'', '"'])
+        .and_then(|end| t[..end].rfind(['\'', '"']))
+    {
+        if t[i + 1..].starts_with(['/', '~']) {
+            t = &t[i..];
+        }
+    }
+    let t = t
+        .strip_prefix('\'')
+        .and_then(|s| s.strip_suffix('\''))
+        .or_else(|| t.strip_prefix('"').and_then(|s| s.strip_suffix('"')))
+        .unwrap_or(t);
+    let mut s = if cfg!(windows) {
+        t.to_string()
+    } else {
+        unescape(t)
+    };
+    if let Some(i) = s.rfind("//") {
+        s = s[i + 1..].to_string();
+    }
+    if let Some(i) = s.rfind("/~/") {
+        s = s[i + 1..].to_string();
+    }
+    if (s == "~" || s.starts_with("~/"))
+        && let Some(home) = std::env::var_os("HOME")
+    {
+        s = format!("{}{}", home.to_string_lossy(), &s[1..]);
+    }
+    s
+}
+
+/// A shell's backslash escapes read: `my\ photo.png` is `my photo.png`.
+fn unescape(t: &str) -> String {
+    let mut out = String::with_capacity(t.len());
+    let mut chars = t.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => out.extend(chars.next()),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// Path completions arrived: one completes the field, several complete their common prefix.
 pub fn completed(app: &mut App, mut candidates: Vec<String>) {
     let Some(Overlay::Input(input)) = app.overlay.as_mut() else {
         return;
     };
+    input.text = typed_path(&input.text);
+    input.cursor = input.text.chars().count();
     candidates.sort();
     if let Some(first) = candidates.first() {
         let mut prefix = first.clone();
@@ -96,7 +172,7 @@ fn submit(app: &mut App) -> Vec<Effect> {
     };
     let mut fx = vec![Effect::ClearScreen];
     let text = input.text.trim().to_string();
-    let path = PathBuf::from(&text);
+    let path = PathBuf::from(typed_path(&input.text));
     match input.purpose {
         InputPurpose::Prompt => app.params.prompt = input.text,
         InputPurpose::Negative => app.params.negative = input.text,

@@ -1,5 +1,6 @@
 //! `update(&mut App, Action) -> Vec<Effect>`: every state change, and no I/O.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use crossterm::event::{
@@ -248,14 +249,25 @@ fn on_event(app: &mut App, ev: Event) -> Vec<Effect> {
             app.pictures.thumbs_requested.clear();
             vec![Effect::ClearScreen]
         }
-        Event::Paste(text) => {
-            if let Some(Overlay::Input(input)) = app.overlay.as_mut() {
+        Event::Paste(text) => match app.overlay.as_mut() {
+            Some(Overlay::Input(input)) => {
                 for c in text.chars().filter(|c| !c.is_control()) {
                     input::insert_char(input, c);
                 }
+                vec![]
             }
-            vec![]
-        }
+            // a file dropped on the terminal arrives as its pasted path: open it
+            None if app.job.is_none() => {
+                let path = PathBuf::from(input::typed_path(&text));
+                if path.is_file() {
+                    vec![Effect::OpenImage(path)]
+                } else {
+                    app.set_error(format!("pasted text is not a file: {}", text.trim()));
+                    vec![]
+                }
+            }
+            _ => vec![],
+        },
         _ => vec![],
     }
 }

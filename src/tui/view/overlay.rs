@@ -125,7 +125,12 @@ pub fn draw(frame: &mut Frame, app: &App, screen: Rect) {
             let width = usize::from(a.width.saturating_sub(2));
             let skip = input.cursor.saturating_sub(width.saturating_sub(1));
             let shown: String = input.text.chars().skip(skip).take(width).collect();
-            let mut lines = vec![Line::raw(shown)];
+            // a suggestion is shown selected: typing replaces it
+            let mut lines = vec![if input.selected {
+                Line::styled(shown, Style::default().add_modifier(Modifier::REVERSED))
+            } else {
+                Line::raw(shown)
+            }];
             for c in input.completions.iter().take(6) {
                 lines.push(Line::styled(
                     c.clone(),
