@@ -193,6 +193,97 @@ pub async fn login(
     mfa: &mut MfaOptions,
 ) -> Result<Tokens> {
     let srp = SrpSession::new();
+    let (mut result, mut challenge, mut challenge_params, mut session) =
+        initiate(client, settings, username, password, flow, &srp).await?;
+    // Cognito's own name for the user (a UUID when signing in with an alias), used from here on.
+    let mut user_id = username.to_string();
+
+    for _ in 0..8 {
+        if let Some(r) = &result {
+            return tokens_from(r, settings, &user_id, None);
+        }
+        let Some(name) = challenge.clone() else {
+            return Err(Error::Auth(
+                "Cognito returned neither tokens nor a challenge".into(),
+            ));
+        };
+        if let Some(id) = challenge_params
+            .get("USER_ID_FOR_SRP")
+            .or_else(|| challenge_params.get("USERNAME"))
+        {
+            user_id = id.clone();
+        }
+        tracing::debug!(challenge = name.as_str(), "Cognito asks for a challenge");
+        let mut answers = HashMap::new();
+        answers.insert("USERNAME".to_string(), user_id.clone());
+        match name {
+            ChallengeNameType::PasswordVerifier => {
+                let claim = password_claim(&srp, settings, &user_id, password, &challenge_params)?;
+                answers.extend(claim);
+            }
+            ChallengeNameType::NewPasswordRequired => {
+                answers.insert("NEW_PASSWORD".into(), new_password(prompter)?);
+            }
+            ChallengeNameType::MfaSetup => {
+                let verified = set_up_app(
+                    client,
+                    &challenge_params,
+                    session.as_deref(),
+                    (settings.user_pool_id.as_str(), username),
+                    mfa,
+                    prompter,
+                )
+                .await?;
+                session = Some(verified);
+            }
+            ChallengeNameType::SoftwareTokenMfa
+            | ChallengeNameType::SmsMfa
+            | ChallengeNameType::EmailOtp
+            | ChallengeNameType::SelectMfaType => {
+                let more = mfa::answer(name.as_str(), &challenge_params, mfa, prompter)?;
+                answers.extend(more.ok_or_else(|| cannot_answer(&name))?);
+            }
+            other => return Err(cannot_answer(&other)),
+        }
+        if let Some(h) = settings.secret_hash(&user_id) {
+            answers.insert("SECRET_HASH".into(), h);
+        }
+        let reply = respond(client, settings, name, session.clone(), answers).await?;
+        (result, challenge, challenge_params) = (reply.0, reply.1, reply.2);
+        session = reply.3.or(session);
+    }
+    Err(Error::Auth(
+        "sign-in failed: too many challenges in a row".into(),
+    ))
+}
+
+/// The error for a challenge imgedit has no answer to.
+fn cannot_answer(name: &ChallengeNameType) -> Error {
+    Error::Auth(format!(
+        "Cognito asked for {}, which imgedit cannot answer",
+        name.as_str()
+    ))
+}
+
+/// Cognito's reply to a sign-in step: the tokens, or the next challenge, its parameters and the
+/// session to answer it in.
+type Reply = (
+    Option<AuthenticationResultType>,
+    Option<ChallengeNameType>,
+    HashMap<String, String>,
+    Option<String>,
+);
+
+/// InitiateAuth with the chosen flow: SRP's public value or the password, and the secret hash
+/// when the app client has a secret.
+async fn initiate(
+    client: &Client,
+    settings: &CognitoSettings,
+    username: &str,
+    password: &str,
+    flow: AuthFlow,
+    srp: &SrpSession,
+) -> Result<Reply> {
     let mut params = HashMap::new();
     params.insert("USERNAME".to_string(), username.to_string());
     let flow_type = match flow {
@@ -217,118 +308,85 @@ pub async fn login(
         .send()
         .await
         .map_err(|e| plain_words(&e, "sign-in failed"))?;
-    let mut result = out.authentication_result().cloned();
-    let mut challenge = out.challenge_name().cloned();
-    let mut challenge_params = out.challenge_parameters().cloned().unwrap_or_default();
-    let mut session = out.session().map(str::to_string);
-    // Cognito's own name for the user (a UUID when signing in with an alias), used from here on.
-    let mut user_id = username.to_string();
+    Ok((
+        out.authentication_result().cloned(),
+        out.challenge_name().cloned(),
+        out.challenge_parameters().cloned().unwrap_or_default(),
+        out.session().map(str::to_string),
+    ))
+}
 
-    for _ in 0..8 {
-        if let Some(r) = &result {
-            return tokens_from(r, settings, &user_id, None);
-        }
-        let Some(name) = challenge.clone() else {
+/// PASSWORD_VERIFIER: the SRP password claim (secret block, signature, timestamp) to answer with.
+fn password_claim(
+    srp: &SrpSession,
+    settings: &CognitoSettings,
+    user_id: &str,
+    password: &str,
+    challenge_params: &HashMap<String, String>,
+) -> Result<[(String, String); 3]> {
+    let get = |k: &str| {
+        challenge_params
+            .get(k)
+            .cloned()
+            .ok_or_else(|| Error::Auth(format!("Cognito's PASSWORD_VERIFIER lacks {k}")))
+    };
+    let timestamp = srp::timestamp(chrono::Utc::now());
+    let secret_block = get("SECRET_BLOCK")?;
+    let signature = srp
+        .claim_signature(
+            &settings.user_pool_id,
+            user_id,
+            password,
+            &get("SALT")?,
+            &get("SRP_B")?,
+            &secret_block,
+            &timestamp,
+        )
+        .map_err(|e| Error::Auth(format!("sign-in failed: {e}")))?;
+    Ok([
+        ("PASSWORD_CLAIM_SECRET_BLOCK".into(), secret_block),
+        ("PASSWORD_CLAIM_SIGNATURE".into(), signature),
+        ("TIMESTAMP".into(), timestamp),
+    ])
+}
+
+/// NEW_PASSWORD_REQUIRED: asks for the new password (twice when a person types it).
+fn new_password(prompter: &mut dyn Prompter) -> Result<String> {
+    let new = prompter.secret("A new password is required. New password: ")?;
+    if prompter.interactive() {
+        let again = prompter.secret("Repeat the new password: ")?;
+        if again != new {
             return Err(Error::Auth(
-                "Cognito returned neither tokens nor a challenge".into(),
+                "the two new passwords differ; nothing was changed".into(),
             ));
-        };
-        if let Some(id) = challenge_params
-            .get("USER_ID_FOR_SRP")
-            .or_else(|| challenge_params.get("USERNAME"))
-        {
-            user_id = id.clone();
         }
-        tracing::debug!(challenge = name.as_str(), "Cognito asks for a challenge");
-        let mut answers = HashMap::new();
-        answers.insert("USERNAME".to_string(), user_id.clone());
-        match name {
-            ChallengeNameType::PasswordVerifier => {
-                let get = |k: &str| {
-                    challenge_params.get(k).cloned().ok_or_else(|| {
-                        Error::Auth(format!("Cognito's PASSWORD_VERIFIER lacks {k}"))
-                    })
-                };
-                let timestamp = srp::timestamp(chrono::Utc::now());
-                let secret_block = get("SECRET_BLOCK")?;
-                let signature = srp
-                    .claim_signature(
-                        &settings.user_pool_id,
-                        &user_id,
-                        password,
-                        &get("SALT")?,
-                        &get("SRP_B")?,
-                        &secret_block,
-                        &timestamp,
-                    )
-                    .map_err(|e| Error::Auth(format!("sign-in failed: {e}")))?;
-                answers.insert("PASSWORD_CLAIM_SECRET_BLOCK".into(), secret_block);
-                answers.insert("PASSWORD_CLAIM_SIGNATURE".into(), signature);
-                answers.insert("TIMESTAMP".into(), timestamp);
-            }
-            ChallengeNameType::NewPasswordRequired => {
-                let new = prompter.secret("A new password is required. New password: ")?;
-                if prompter.interactive() {
-                    let again = prompter.secret("Repeat the new password: ")?;
-                    if again != new {
-                        return Err(Error::Auth(
-                            "the two new passwords differ; nothing was changed".into(),
-                        ));
-                    }
-                }
-                answers.insert("NEW_PASSWORD".into(), new);
-            }
-            ChallengeNameType::MfaSetup => {
-                let verified = set_up_app(
-                    client,
-                    &challenge_params,
-                    session.as_deref(),
-                    (settings.user_pool_id.as_str(), username),
-                    mfa,
-                    prompter,
-                )
-                .await?;
-                session = Some(verified);
-            }
-            ChallengeNameType::SoftwareTokenMfa
-            | ChallengeNameType::SmsMfa
-            | ChallengeNameType::EmailOtp
-            | ChallengeNameType::SelectMfaType => {
-                let Some(more) = mfa::answer(name.as_str(), &challenge_params, mfa, prompter)?
-                else {
-                    return Err(Error::Auth(format!(
-                        "Cognito asked for {}, which imgedit cannot answer",
-                        name.as_str()
-                    )));
-                };
-                answers.extend(more);
-            }
-            other => {
-                return Err(Error::Auth(format!(
-                    "Cognito asked for {}, which imgedit cannot answer",
-                    other.as_str()
-                )));
-            }
-        }
-        if let Some(h) = settings.secret_hash(&user_id) {
-            answers.insert("SECRET_HASH".into(), h);
-        }
-        let out = client
-            .respond_to_auth_challenge()
-            .client_id(&settings.client_id)
-            .challenge_name(name)
-            .set_session(session.clone())
-            .set_challenge_responses(Some(answers))
-            .send()
-            .await
-            .map_err(|e| plain_words(&e, "sign-in failed"))?;
-        result = out.authentication_result().cloned();
-        challenge = out.challenge_name().cloned();
-        challenge_params = out.challenge_parameters().cloned().unwrap_or_default();
-        session = out.session().map(str::to_string).or(session);
     }
-    Err(Error::Auth(
-        "sign-in failed: too many challenges in a row".into(),
+    Ok(new)
+}
+
+/// RespondToAuthChallenge with the answers to one challenge; the reply's session is None when
+/// Cognito sent none.
+async fn respond(
+    client: &Client,
+    settings: &CognitoSettings,
+    name: ChallengeNameType,
+    session: Option<String>,
+    answers: HashMap<String, String>,
+) -> Result<Reply> {
+    let out = client
+        .respond_to_auth_challenge()
+        .client_id(&settings.client_id)
+        .challenge_name(name)
+        .set_session(session)
+        .set_challenge_responses(Some(answers))
+        .send()
+        .await
+        .map_err(|e| plain_words(&e, "sign-in failed"))?;
+    Ok((
+        out.authentication_result().cloned(),
+        out.challenge_name().cloned(),
+        out.challenge_parameters().cloned().unwrap_or_default(),
+        out.session().map(str::to_string),
     ))
 }
 

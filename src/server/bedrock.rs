@@ -126,42 +126,13 @@ pub async fn invoke(
     }
     let Some(_permit) = svc.concurrency.try_enter() else {
         body::discard(req).await;
-        return BedrockError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "ServiceUnavailableException",
-            format!(
-                "The server is busy ({} invocations running); retry in a moment",
-                svc.concurrency.max
-            ),
-        )
-        .into_response();
+        return busy(svc.concurrency.max).into_response();
     };
-    let body = match body::read(req, BEDROCK_MAX_BODY_BYTES, state.body_timeout).await {
+    let body = match read_body(req, state.body_timeout).await {
         Ok(b) => b,
-        Err(e @ body::BodyError::TooLarge { .. }) => {
-            return BedrockError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "ValidationException",
-                format!("{e} (InvokeModel's body limit)"),
-            )
-            .into_response();
-        }
-        Err(e) => {
-            return BedrockError::new(
-                StatusCode::BAD_REQUEST,
-                "ValidationException",
-                e.to_string(),
-            )
-            .into_response();
-        }
+        Err(e) => return e.into_response(),
     };
-    let answer = if state.faults.take_filter() {
-        Answer::Filtered
-    } else if state.faults.take_inference_error() {
-        Answer::InferenceError
-    } else {
-        Answer::Normal
-    };
+    let answer = planned_answer(&state.faults);
     let limits = state.limits;
     let engine = Arc::clone(&svc.engine);
     let result =
@@ -176,6 +147,45 @@ pub async fn invoke(
             format!("the engine crashed: {e}"),
         )
         .into_response(),
+    }
+}
+
+/// The 503 for an invocation beyond the number allowed at once.
+fn busy(max: usize) -> BedrockError {
+    BedrockError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "ServiceUnavailableException",
+        format!("The server is busy ({max} invocations running); retry in a moment"),
+    )
+}
+
+/// Reads the body within InvokeModel's size limit and the server's deadline; a failure in
+/// Bedrock's words.
+async fn read_body(req: Request, deadline: std::time::Duration) -> R<axum::body::Bytes> {
+    match body::read(req, BEDROCK_MAX_BODY_BYTES, deadline).await {
+        Ok(b) => Ok(b),
+        Err(e @ body::BodyError::TooLarge { .. }) => Err(BedrockError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "ValidationException",
+            format!("{e} (InvokeModel's body limit)"),
+        )),
+        Err(e) => Err(BedrockError::new(
+            StatusCode::BAD_REQUEST,
+            "ValidationException",
+            e.to_string(),
+        )),
+    }
+}
+
+/// How to answer a valid request: as the content filter, with an inference error (when the
+/// fault plan asks for one), or normally.
+fn planned_answer(faults: &super::faults::Faults) -> Answer {
+    if faults.take_filter() {
+        Answer::Filtered
+    } else if faults.take_inference_error() {
+        Answer::InferenceError
+    } else {
+        Answer::Normal
     }
 }
 
@@ -644,48 +654,87 @@ fn titan(spec: &ModelSpec, r: TitanRequest, limits: &DecodeLimits) -> R<Invocati
     let pointer = format!("#/{key}");
     let params = params
         .ok_or_else(|| BedrockError::malformed("#", format!("required key [{key}] not found")))?;
+    titan_checks(spec, task, params, &pointer)?;
+    let precise = params.out_painting_mode == Some(OutPaintingMode::Precise);
+    let (n, seed) = titan_config(spec, &r)?;
+
+    let image = image_field(spec, params.image.as_deref(), &pointer, "image", limits)?
+        .ok_or_else(|| BedrockError::malformed(&pointer, "required key [image] not found"))?;
+    if image.color().has_alpha() && image.to_rgba8().pixels().any(|p| p[3] < 255) {
+        return Err(BedrockError::malformed(
+            &format!("{pointer}/image"),
+            "the image must not have transparent pixels",
+        ));
+    }
+    let rgb = image.to_rgb8();
+    let (w, h) = rgb.dimensions();
+    let mask = titan_mask(spec, task, params, &pointer, (w, h), precise, limits)?;
+    Ok(Invocation {
+        image: rgb,
+        mask,
+        seed,
+        count: n,
+        format: image::ImageFormat::Png,
+        stability: false,
+        op: Op::Fill,
+    })
+}
+
+/// Titan's and Nova Canvas's checks of the task's parameter object, in Bedrock's order: the
+/// fields the task needs or forbids, the text lengths, and exactly one of mask prompt and mask.
+fn titan_checks(
+    spec: &ModelSpec,
+    task: TitanTask,
+    params: &crate::wire::bedrock::TitanParams,
+    pointer: &str,
+) -> R<()> {
     // returnMask is in both parameter objects (S-TITAN); outPaintingMode only in one.
     if task == TitanTask::Inpainting && params.out_painting_mode.is_some() {
         return Err(BedrockError::malformed(
-            &pointer,
+            pointer,
             "extraneous key [outPaintingMode] is not permitted",
         ));
     }
     if params.image.is_none() {
         return Err(BedrockError::malformed(
-            &pointer,
+            pointer,
             "required key [image] not found",
         ));
     }
     if task == TitanTask::Outpainting && params.text.is_none() {
         return Err(BedrockError::malformed(
-            &pointer,
+            pointer,
             "required key [text] not found",
         ));
     }
     let max_text = spec.max_prompt_chars;
-    text_len(params.text.as_deref(), &pointer, "text", 1, max_text)?;
+    text_len(params.text.as_deref(), pointer, "text", 1, max_text)?;
     text_len(
         params.negative_text.as_deref(),
-        &pointer,
+        pointer,
         "negativeText",
         1,
         max_text,
     )?;
     let mask_prompt = text_len(
         params.mask_prompt.as_deref(),
-        &pointer,
+        pointer,
         "maskPrompt",
         1,
         max_text,
     )?;
     if mask_prompt.is_some() == params.mask_image.is_some() {
         return Err(BedrockError::malformed(
-            &pointer,
+            pointer,
             "exactly one of [maskPrompt, maskImage] is required",
         ));
     }
-    let precise = params.out_painting_mode == Some(OutPaintingMode::Precise);
+    Ok(())
+}
+
+/// The `imageGenerationConfig` checks: the number of images (1 by default) and the seed (0 by
+/// default); the cfg scale is only checked.
+fn titan_config(spec: &ModelSpec, r: &TitanRequest) -> R<(u64, u64)> {
     let cfg_pointer = "#/imageGenerationConfig";
     let config = r.image_generation_config.clone().unwrap_or_default();
     let n = int_in_range(
@@ -705,21 +754,25 @@ fn titan(spec: &ModelSpec, r: TitanRequest, limits: &DecodeLimits) -> R<Invocati
         f64::from(hi),
     )?;
     let seed = int_in_range(config.seed, cfg_pointer, "seed", 0, spec.seed_max)?.unwrap_or(0);
+    Ok((n, seed))
+}
 
-    let image = image_field(spec, params.image.as_deref(), &pointer, "image", limits)?
-        .ok_or_else(|| BedrockError::malformed(&pointer, "required key [image] not found"))?;
-    if image.color().has_alpha() && image.to_rgba8().pixels().any(|p| p[3] < 255) {
-        return Err(BedrockError::malformed(
-            &format!("{pointer}/image"),
-            "the image must not have transparent pixels",
-        ));
-    }
-    let rgb = image.to_rgb8();
-    let (w, h) = rgb.dimensions();
+/// The mask to fill (the local engine's polarity): the decoded mask image, or without one the
+/// centre third standing in for the mask prompt's region; an outpainting mask that is not
+/// precise is feathered at the seam.
+fn titan_mask(
+    spec: &ModelSpec,
+    task: TitanTask,
+    params: &crate::wire::bedrock::TitanParams,
+    pointer: &str,
+    (w, h): (u32, u32),
+    precise: bool,
+    limits: &DecodeLimits,
+) -> R<GrayImage> {
     let mask_image = image_field(
         spec,
         params.mask_image.as_deref(),
-        &pointer,
+        pointer,
         "maskImage",
         limits,
     )?;
@@ -754,18 +807,47 @@ fn titan(spec: &ModelSpec, r: TitanRequest, limits: &DecodeLimits) -> R<Invocati
         m.feather(crate::edit::job::OUTPAINT_SEAM_PX);
         mask = m.0;
     }
-    Ok(Invocation {
-        image: rgb,
-        mask,
-        seed,
-        count: n,
-        format: image::ImageFormat::Png,
-        stability: false,
-        op: Op::Fill,
-    })
+    Ok(mask)
 }
 
 fn stability(spec: &ModelSpec, r: StabilityRequest, limits: &DecodeLimits) -> R<Invocation> {
+    let (seed, grow) = stability_checks(spec, &r)?;
+    let format = match r.output_format {
+        None | Some(OutputFormat::Png) => image::ImageFormat::Png,
+        Some(OutputFormat::Jpeg) => image::ImageFormat::Jpeg,
+        Some(OutputFormat::Webp) => image::ImageFormat::WebP,
+    };
+    let image = image_field(spec, r.image.as_deref(), "#", "image", limits)?
+        .ok_or_else(|| BedrockError::malformed("#", "required key [image] not found"))?;
+    let (w, h) = (image.width(), image.height());
+    let op = stability_op(spec.family, w, h);
+    let (canvas, mask) = match spec.family {
+        Family::StabilityOutpaint => outpaint_canvas(spec, &r, &image)?,
+        Family::StabilitySearchReplace
+        | Family::StabilitySearchRecolor
+        | Family::StabilityRemoveBackground => (image.to_rgb8(), centre_region(w, h)),
+        Family::StabilityFastUpscale
+        | Family::StabilityConservativeUpscale
+        | Family::StabilityCreativeUpscale => (image.to_rgb8(), GrayImage::new(w, h)),
+        _ => (
+            image.to_rgb8(),
+            stability_mask(spec, &r, &image, grow, limits)?,
+        ),
+    };
+    Ok(Invocation {
+        image: canvas,
+        mask,
+        seed,
+        count: 1,
+        format,
+        stability: true,
+        op,
+    })
+}
+
+/// The checks every Stability tool shares (text lengths, seed, grow_mask, creativity, style
+/// preset); returns the seed (0 by default) and how far to grow the mask.
+fn stability_checks(spec: &ModelSpec, r: &StabilityRequest) -> R<(u64, u32)> {
     // a text field of a Stability tool: 0..=max characters (an empty prompt is allowed)
     let max = spec.max_prompt_chars.or(Some(10_000));
     for (k, v) in [
@@ -800,15 +882,12 @@ fn stability(spec: &ModelSpec, r: StabilityRequest, limits: &DecodeLimits) -> R<
             ),
         ));
     }
-    let format = match r.output_format {
-        None | Some(OutputFormat::Png) => image::ImageFormat::Png,
-        Some(OutputFormat::Jpeg) => image::ImageFormat::Jpeg,
-        Some(OutputFormat::Webp) => image::ImageFormat::WebP,
-    };
-    let image = image_field(spec, r.image.as_deref(), "#", "image", limits)?
-        .ok_or_else(|| BedrockError::malformed("#", "required key [image] not found"))?;
-    let (w, h) = (image.width(), image.height());
-    let op = match spec.family {
+    Ok((seed, grow))
+}
+
+/// What the emulator does for the tool; an upscaler's factor depends on the image's size.
+fn stability_op(family: Family, w: u32, h: u32) -> Op {
+    match family {
         Family::StabilitySearchRecolor => Op::Recolor,
         Family::StabilityRemoveBackground => Op::RemoveBackground,
         // the emulator's choice: 4x (Fast Upscale's factor) for every upscaler, less where the
@@ -820,85 +899,86 @@ fn stability(spec: &ModelSpec, r: StabilityRequest, limits: &DecodeLimits) -> R<
             Op::Upscale((room.sqrt().floor() as u32).clamp(1, 4))
         }
         _ => Op::Fill,
-    };
-    let (canvas, mask) = match spec.family {
-        Family::StabilityOutpaint => {
-            let mut side = [0u32; 4];
-            let max = spec.max_extend.map_or(u64::from(u32::MAX), u64::from);
-            for (i, (k, v)) in [
-                ("left", r.left),
-                ("right", r.right),
-                ("up", r.up),
-                ("down", r.down),
-            ]
-            .into_iter()
-            .enumerate()
-            {
-                side[i] = int_in_range(v, "#", k, 0, max)?.unwrap_or(0) as u32;
-            }
-            if side.iter().all(|&v| v == 0) {
-                return Err(BedrockError::malformed(
-                    "#",
-                    "at least one of [left, right, up, down] must be greater than 0",
-                ));
-            }
-            let (cw, ch) = (w + side[0] + side[1], h + side[2] + side[3]);
-            let mut canvas = RgbImage::new(cw, ch);
-            image::imageops::replace(
-                &mut canvas,
-                &image.to_rgb8(),
-                i64::from(side[0]),
-                i64::from(side[2]),
-            );
-            let mask = GrayImage::from_fn(cw, ch, |x, y| {
-                let inside = x >= side[0] && x < side[0] + w && y >= side[2] && y < side[2] + h;
-                image::Luma([if inside { 0 } else { 255 }])
-            });
-            (canvas, mask)
-        }
-        Family::StabilitySearchReplace
-        | Family::StabilitySearchRecolor
-        | Family::StabilityRemoveBackground => (image.to_rgb8(), centre_region(w, h)),
-        Family::StabilityFastUpscale
-        | Family::StabilityConservativeUpscale
-        | Family::StabilityCreativeUpscale => (image.to_rgb8(), GrayImage::new(w, h)),
-        _ => {
-            let mask = match image_field(spec, r.mask.as_deref(), "#", "mask", limits)? {
-                // "In the event the mask is a different size than the image parameter, it will
-                // be automatically resized."
-                Some(m) => {
-                    let m = if (m.width(), m.height()) != (w, h) {
-                        m.resize_exact(w, h, image::imageops::FilterType::Triangle)
-                    } else {
-                        m
-                    };
-                    // white = full strength, grey = partial
-                    m.to_luma8()
-                }
-                None if image.color().has_alpha() => crate::mask::mask_from_image(&image).0,
-                None => {
-                    return Err(BedrockError::malformed(
-                        "#",
-                        "required key [mask] not found (or give the image an alpha channel)",
-                    ));
-                }
+    }
+}
+
+/// Stability's outpainting: the image on the canvas enlarged by left, right, up and down, and
+/// the mask of the new border.
+fn outpaint_canvas(
+    spec: &ModelSpec,
+    r: &StabilityRequest,
+    image: &DynamicImage,
+) -> R<(RgbImage, GrayImage)> {
+    let (w, h) = (image.width(), image.height());
+    let mut side = [0u32; 4];
+    let max = spec.max_extend.map_or(u64::from(u32::MAX), u64::from);
+    for (i, (k, v)) in [
+        ("left", r.left),
+        ("right", r.right),
+        ("up", r.up),
+        ("down", r.down),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        side[i] = int_in_range(v, "#", k, 0, max)?.unwrap_or(0) as u32;
+    }
+    if side.iter().all(|&v| v == 0) {
+        return Err(BedrockError::malformed(
+            "#",
+            "at least one of [left, right, up, down] must be greater than 0",
+        ));
+    }
+    let (cw, ch) = (w + side[0] + side[1], h + side[2] + side[3]);
+    let mut canvas = RgbImage::new(cw, ch);
+    image::imageops::replace(
+        &mut canvas,
+        &image.to_rgb8(),
+        i64::from(side[0]),
+        i64::from(side[2]),
+    );
+    let mask = GrayImage::from_fn(cw, ch, |x, y| {
+        let inside = x >= side[0] && x < side[0] + w && y >= side[2] && y < side[2] + h;
+        image::Luma([if inside { 0 } else { 255 }])
+    });
+    Ok((canvas, mask))
+}
+
+/// The mask of an inpainting tool: the mask image (resized to the image), or the image's alpha;
+/// grown and feathered by grow_mask.
+fn stability_mask(
+    spec: &ModelSpec,
+    r: &StabilityRequest,
+    image: &DynamicImage,
+    grow: u32,
+    limits: &DecodeLimits,
+) -> R<GrayImage> {
+    let (w, h) = (image.width(), image.height());
+    let mask = match image_field(spec, r.mask.as_deref(), "#", "mask", limits)? {
+        // "In the event the mask is a different size than the image parameter, it will
+        // be automatically resized."
+        Some(m) => {
+            let m = if (m.width(), m.height()) != (w, h) {
+                m.resize_exact(w, h, image::imageops::FilterType::Triangle)
+            } else {
+                m
             };
-            // grow_mask: grow the edges outward and blur the grown band
-            let mut m = crate::mask::Mask(mask);
-            m.grow(grow);
-            m.feather(grow);
-            (image.to_rgb8(), m.0)
+            // white = full strength, grey = partial
+            m.to_luma8()
+        }
+        None if image.color().has_alpha() => crate::mask::mask_from_image(image).0,
+        None => {
+            return Err(BedrockError::malformed(
+                "#",
+                "required key [mask] not found (or give the image an alpha channel)",
+            ));
         }
     };
-    Ok(Invocation {
-        image: canvas,
-        mask,
-        seed,
-        count: 1,
-        format,
-        stability: true,
-        op,
-    })
+    // grow_mask: grow the edges outward and blur the grown band
+    let mut m = crate::mask::Mask(mask);
+    m.grow(grow);
+    m.feather(grow);
+    Ok(m.0)
 }
 
 #[cfg(test)]

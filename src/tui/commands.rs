@@ -20,6 +20,48 @@ const MASK_STEP_PX: u32 = 4;
 pub fn command(app: &mut App, c: Command) -> Vec<Effect> {
     use Command as C;
     match c {
+        C::ToolRect
+        | C::ToolPolygon
+        | C::ToolEllipse
+        | C::ToolBrush
+        | C::ToolEraser
+        | C::BrushBigger
+        | C::BrushSmaller
+        | C::PolygonBack => tool_command(app, c),
+        C::InvertMask | C::GrowMask | C::ShrinkMask | C::ClearMask | C::Undo | C::Redo => {
+            mask_command(app, c)
+        }
+        C::LoadMask | C::SaveMask | C::SaveResult | C::Open => file_command(app, c),
+        C::ZoomIn | C::ZoomOut | C::ZoomFit | C::PanLeft | C::PanRight | C::PanUp | C::PanDown => {
+            view_command(app, c)
+        }
+        C::NextMode
+        | C::ExtendLeft
+        | C::ExtendTop
+        | C::ExtendRight
+        | C::ExtendBottom
+        | C::ResetExtend => mode_command(app, c),
+        C::EditPrompt
+        | C::EditNegative
+        | C::EditMaskPrompt
+        | C::EditCfg
+        | C::EditModel
+        | C::EditSeed => input_command(app, c),
+        C::ToggleQuality | C::MoreImages | C::SeedLock | C::PickEngine => setting_command(app, c),
+        C::NextResult
+        | C::PrevResult
+        | C::ViewResult
+        | C::Compare
+        | C::UseResult
+        | C::DeleteResult => result_command(app, c),
+        C::Run | C::Cancel | C::Help | C::Quit => session_command(app, c),
+    }
+}
+
+/// Picks a selection tool, sizes the brush or drops the polygon's last vertex.
+fn tool_command(app: &mut App, c: Command) -> Vec<Effect> {
+    use Command as C;
+    match c {
         C::ToolRect => set_tool(app, Tool::Rect),
         C::ToolPolygon => set_tool(app, Tool::Polygon),
         C::ToolEllipse => set_tool(app, Tool::Ellipse),
@@ -30,6 +72,15 @@ pub fn command(app: &mut App, c: Command) -> Vec<Effect> {
         C::PolygonBack => {
             app.polygon.pop();
         }
+        _ => unreachable!("{c:?} is not a tool command"),
+    }
+    vec![]
+}
+
+/// Edits the mask as a whole (invert, grow, shrink, clear) or undoes and redoes.
+fn mask_command(app: &mut App, c: Command) -> Vec<Effect> {
+    use Command as C;
+    match c {
         C::InvertMask => mask_op(app, "inverted", Mask::invert),
         C::GrowMask => mask_op(app, "grown by 4 px", |m| m.grow(MASK_STEP_PX)),
         C::ShrinkMask => mask_op(app, "shrunk by 4 px", |m| m.shrink(MASK_STEP_PX)),
@@ -37,6 +88,16 @@ pub fn command(app: &mut App, c: Command) -> Vec<Effect> {
             app.polygon.clear();
             mask_op(app, "cleared", |m| *m = Mask::new(m.width(), m.height()));
         }
+        C::Undo | C::Redo => undo_redo(app, c == C::Undo),
+        _ => unreachable!("{c:?} is not a mask command"),
+    }
+    vec![]
+}
+
+/// Opens the path prompt for loading or saving a mask, saving a result or opening an image.
+fn file_command(app: &mut App, c: Command) -> Vec<Effect> {
+    use Command as C;
+    match c {
         C::LoadMask | C::SaveMask => {
             let Some(doc) = &app.doc else {
                 return no_image(app);
@@ -48,7 +109,32 @@ pub fn command(app: &mut App, c: Command) -> Vec<Effect> {
             };
             open_input(app, purpose, text);
         }
-        C::Undo | C::Redo => undo_redo(app, c == C::Undo),
+        C::SaveResult => {
+            let Some(r) = app.selected_result() else {
+                app.set_status("no result to save");
+                return vec![];
+            };
+            let Some(doc) = &app.doc else { return vec![] };
+            let text = sibling(&doc.path, "edit", Some(r.number));
+            open_input(app, InputPurpose::SaveResult, text);
+        }
+        C::Open => {
+            let text = app
+                .doc
+                .as_ref()
+                .map(|d| dir_of(&d.path))
+                .unwrap_or_default();
+            open_input(app, InputPurpose::Open, text);
+        }
+        _ => unreachable!("{c:?} is not a file command"),
+    }
+    vec![]
+}
+
+/// Zooms or pans the canvas.
+fn view_command(app: &mut App, c: Command) -> Vec<Effect> {
+    use Command as C;
+    match c {
         C::ZoomIn | C::ZoomOut | C::ZoomFit => {
             ensure_view(app);
             let fit = fit_zoom(app);
@@ -72,6 +158,15 @@ pub fn command(app: &mut App, c: Command) -> Vec<Effect> {
                 v.pan_cells(dx, dy);
             }
         }
+        _ => unreachable!("{c:?} is not a view command"),
+    }
+    vec![]
+}
+
+/// Steps the mode or extends the canvas for outpainting.
+fn mode_command(app: &mut App, c: Command) -> Vec<Effect> {
+    use Command as C;
+    match c {
         C::NextMode => {
             use crate::edit::options::Upscaler as U;
             // the cloud tools follow the local modes; upscale steps through its upscalers
@@ -121,6 +216,15 @@ pub fn command(app: &mut App, c: Command) -> Vec<Effect> {
             app.show = Show::Edit;
         }
         C::ResetExtend => app.params.extend = [0; 4],
+        _ => unreachable!("{c:?} is not a mode command"),
+    }
+    vec![]
+}
+
+/// Opens the text prompt for the prompt, negative or mask prompt, cfg scale, model or seed.
+fn input_command(app: &mut App, c: Command) -> Vec<Effect> {
+    use Command as C;
+    match c {
         C::EditPrompt => open_input(app, InputPurpose::Prompt, app.params.prompt.clone()),
         C::EditNegative => open_input(app, InputPurpose::Negative, app.params.negative.clone()),
         C::EditMaskPrompt => open_input(
@@ -140,6 +244,16 @@ pub fn command(app: &mut App, c: Command) -> Vec<Effect> {
             let current = app.params.model.clone().unwrap_or_default();
             open_input(app, InputPurpose::Model, current)
         }
+        C::EditSeed => open_input(app, InputPurpose::Seed, app.params.seed.to_string()),
+        _ => unreachable!("{c:?} is not a text input command"),
+    }
+    vec![]
+}
+
+/// Toggles the quality, the number of images, the seed lock, or opens the engine picker.
+fn setting_command(app: &mut App, c: Command) -> Vec<Effect> {
+    use Command as C;
+    match c {
         C::ToggleQuality => {
             app.params.quality = match app.params.quality {
                 crate::edit::options::Quality::Standard => crate::edit::options::Quality::Premium,
@@ -149,7 +263,6 @@ pub fn command(app: &mut App, c: Command) -> Vec<Effect> {
                 format!("quality {:?} (Titan, Nova Canvas)", app.params.quality).to_lowercase(),
             );
         }
-        C::EditSeed => open_input(app, InputPurpose::Seed, app.params.seed.to_string()),
         C::MoreImages => {
             // up to what the chosen model makes per request
             let max = crate::engine::resolve_model_for(
@@ -178,8 +291,15 @@ pub fn command(app: &mut App, c: Command) -> Vec<Effect> {
                 .unwrap_or(0);
             app.overlay = Some(Overlay::EnginePicker { selected });
         }
-        C::Run => return run(app),
-        C::Cancel => return cancel(app),
+        _ => unreachable!("{c:?} is not a setting command"),
+    }
+    vec![]
+}
+
+/// Steps through, views, compares, uses or deletes the results.
+fn result_command(app: &mut App, c: Command) -> Vec<Effect> {
+    use Command as C;
+    match c {
         C::NextResult | C::PrevResult => {
             let n = app.doc.as_ref().map_or(0, |d| d.results.len());
             if n == 0 {
@@ -223,15 +343,6 @@ pub fn command(app: &mut App, c: Command) -> Vec<Effect> {
                 });
             }
         }
-        C::SaveResult => {
-            let Some(r) = app.selected_result() else {
-                app.set_status("no result to save");
-                return vec![];
-            };
-            let Some(doc) = &app.doc else { return vec![] };
-            let text = sibling(&doc.path, "edit", Some(r.number));
-            open_input(app, InputPurpose::SaveResult, text);
-        }
         C::UseResult => use_result(app),
         C::DeleteResult => {
             let Some(i) = app.selected else {
@@ -252,14 +363,17 @@ pub fn command(app: &mut App, c: Command) -> Vec<Effect> {
             app.set_status("result deleted (u undoes)");
             return vec![Effect::ClearScreen];
         }
-        C::Open => {
-            let text = app
-                .doc
-                .as_ref()
-                .map(|d| dir_of(&d.path))
-                .unwrap_or_default();
-            open_input(app, InputPurpose::Open, text);
-        }
+        _ => unreachable!("{c:?} is not a result command"),
+    }
+    vec![]
+}
+
+/// Runs or cancels a job, toggles the help, or quits.
+fn session_command(app: &mut App, c: Command) -> Vec<Effect> {
+    use Command as C;
+    match c {
+        C::Run => return run(app),
+        C::Cancel => return cancel(app),
         C::Help => {
             if app.overlay.is_some() {
                 return close_overlay(app);
@@ -276,6 +390,7 @@ pub fn command(app: &mut App, c: Command) -> Vec<Effect> {
                 app.quit = true;
             }
         }
+        _ => unreachable!("{c:?} is not a session command"),
     }
     vec![]
 }
@@ -404,30 +519,49 @@ fn run(app: &mut App) -> Vec<Effect> {
     let Some(doc) = &app.doc else {
         return no_image(app);
     };
-    let mode = app.params.mode;
-    let extend = app.extend();
-    let empty = doc.mask.is_empty();
-    if mode == Mode::Inpaint && empty && app.params.mask_prompt.trim().is_empty() {
-        app.set_error(
-            "nothing to edit: draw a selection first (r rectangle, l polygon, b brush) or give a mask prompt (j)",
-        );
-        return vec![];
-    }
-    if mode == Mode::Recolor
-        && (app.params.mask_prompt.trim().is_empty() || app.params.prompt.trim().is_empty())
-    {
-        app.set_error("recolor: name what to recolour (j) and the new colours (p)");
-        return vec![];
-    }
-    if mode.is_outpaint() && extend == [0; 4] {
-        app.set_error(
-            "outpaint: extend the canvas first (Ctrl+arrows or +L +T +R +B in the panel)",
-        );
+    if let Some(why) = not_ready(app, doc.mask.is_empty()) {
+        app.set_error(why);
         return vec![];
     }
     let Some(work_dir) = app.work_dir.clone() else {
         return vec![];
     };
+    let (doc_id, source_size) = (doc.id, (doc.source.width(), doc.source.height()));
+    let Some(request) = run_request(app, work_dir) else {
+        return vec![];
+    };
+    if !rules_allow(app, &request, source_size) {
+        return vec![];
+    }
+    start_job(app, request, doc_id)
+}
+
+/// Why the mode cannot run yet (no selection, nothing to recolour, no extension), if so.
+fn not_ready(app: &App, empty: bool) -> Option<&'static str> {
+    let mode = app.params.mode;
+    let extend = app.extend();
+    if mode == Mode::Inpaint && empty && app.params.mask_prompt.trim().is_empty() {
+        return Some(
+            "nothing to edit: draw a selection first (r rectangle, l polygon, b brush) or give a mask prompt (j)",
+        );
+    }
+    if mode == Mode::Recolor
+        && (app.params.mask_prompt.trim().is_empty() || app.params.prompt.trim().is_empty())
+    {
+        return Some("recolor: name what to recolour (j) and the new colours (p)");
+    }
+    if mode.is_outpaint() && extend == [0; 4] {
+        return Some("outpaint: extend the canvas first (Ctrl+arrows or +L +T +R +B in the panel)");
+    }
+    None
+}
+
+/// The request for a run of the open image with the panel's parameters (None without an image).
+fn run_request(app: &mut App, work_dir: std::path::PathBuf) -> Option<RunRequest> {
+    let doc = app.doc.as_ref()?;
+    let mode = app.params.mode;
+    let extend = app.extend();
+    let empty = doc.mask.is_empty();
     let mask = match mode {
         Mode::PreciseOutpaint => None,
         // the whole image: a selection does not apply
@@ -436,14 +570,12 @@ fn run(app: &mut App) -> Vec<Effect> {
         _ => Some((*doc.mask).clone()),
     };
     let text = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_string());
-    let (source, source_name, source_path, doc_id) = (
+    let (source, source_name, source_path) = (
         doc.source.clone(),
         doc.path.display().to_string(),
         doc.path.clone(),
-        doc.id,
     );
     let metadata = doc.metadata.clone();
-    let source_size = (doc.source.width(), doc.source.height());
     let (prompt, negative) = (text(&app.params.prompt), text(&app.params.negative));
     // in recolor mode the mask prompt names what to recolour
     let (mask_prompt, select) = match mode {
@@ -454,8 +586,7 @@ fn run(app: &mut App) -> Vec<Effect> {
     };
     let upscaler = (mode == Mode::Upscale).then_some(app.params.upscaler);
     let id = app.fresh_id();
-    let cancel = CancellationToken::new();
-    let request = RunRequest {
+    Some(RunRequest {
         job: id,
         source,
         source_name,
@@ -477,41 +608,52 @@ fn run(app: &mut App) -> Vec<Effect> {
         model: app.params.model.clone(),
         work_dir,
         first_number: app.next_number,
-        cancel: cancel.clone(),
-    };
-    // The model's rules, checked here so a broken one is a panel line at once, not a failed run.
+        cancel: CancellationToken::new(),
+    })
+}
+
+/// Checks the request against the model's rules, so a broken one is a panel line at once, not a
+/// failed run; false (with the error shown) when it breaks one.
+fn rules_allow(app: &mut App, request: &RunRequest, source_size: (u32, u32)) -> bool {
     let checked = super::effects::job_options(
-        &request,
+        request,
         &app.living_models,
         crate::image_io::DecodeLimits::default(),
     )
     .and_then(|o| o.check(source_size.0, source_size.1));
     match checked {
-        Ok(()) => app.violation = None,
+        Ok(()) => {
+            app.violation = None;
+            true
+        }
         Err(crate::error::Error::Invalid(v)) => {
             app.set_error(super::words::violation(&v));
             app.violation = Some(*v);
-            return vec![];
+            false
         }
         Err(e) => {
             app.set_error(super::words::error(&e));
-            return vec![];
+            false
         }
     }
+}
+
+/// Records the job as running and hands its request to the runner.
+fn start_job(app: &mut App, request: RunRequest, doc_id: u64) -> Vec<Effect> {
     app.job = Some(RunningJob {
-        id,
+        id: request.job,
         doc: doc_id,
         done: 0,
         total: 0,
         images: app.params.num_images,
         received: 0,
-        cancel,
+        cancel: request.cancel.clone(),
         warnings: Vec::new(),
     });
     app.next_number += app.params.num_images;
     app.set_status(format!(
         "running {} on {}…",
-        mode.name(),
+        request.mode.name(),
         app.params.engine.as_str()
     ));
     vec![Effect::Run(Box::new(request))]

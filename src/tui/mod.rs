@@ -87,14 +87,30 @@ pub fn run(args: &TuiArgs, rt: &tokio::runtime::Runtime) -> Result<u8> {
         },
         engines: effects::Engines::default(),
     };
-    let mut pending: Vec<Effect> = args.image.iter().cloned().map(Effect::OpenImage).collect();
+    let pending: Vec<Effect> = args.image.iter().cloned().map(Effect::OpenImage).collect();
     if args.image.is_none() && args.mask.is_some() {
         app.set_error("--mask needs an image");
     }
 
-    let result: io::Result<()> = rt.block_on(async {
+    let result = event_loop(rt, &mut term, &mut app, &runner, &mut rx, pending);
+    drop(guard);
+    result.map_err(tty_err)?;
+    Ok(exit::OK)
+}
+
+/// Starts the pending effects and draws, then waits for actions and applies every queued one,
+/// until the user quits or the actions end.
+fn event_loop(
+    rt: &tokio::runtime::Runtime,
+    term: &mut Terminal<CrosstermBackend<io::Stdout>>,
+    app: &mut App,
+    runner: &effects::Runner,
+    rx: &mut tokio::sync::mpsc::UnboundedReceiver<Action>,
+    mut pending: Vec<Effect>,
+) -> io::Result<()> {
+    rt.block_on(async {
         loop {
-            pending.extend(update::pending_renders(&mut app));
+            pending.extend(update::pending_renders(app));
             let mut clear = false;
             for e in pending.drain(..) {
                 match e {
@@ -112,18 +128,15 @@ pub fn run(args: &TuiArgs, rt: &tokio::runtime::Runtime) -> Result<u8> {
                 term.resize(ratatui::layout::Rect::new(0, 0, size.width, size.height))?;
             }
             execute!(term.backend_mut(), BeginSynchronizedUpdate)?;
-            term.draw(|f| view::draw(f, &app))?;
+            term.draw(|f| view::draw(f, app))?;
             execute!(term.backend_mut(), EndSynchronizedUpdate)?;
             let Some(first) = rx.recv().await else {
                 return Ok(());
             };
-            pending.extend(update::update(&mut app, first));
+            pending.extend(update::update(app, first));
             while let Ok(next) = rx.try_recv() {
-                pending.extend(update::update(&mut app, next));
+                pending.extend(update::update(app, next));
             }
         }
-    });
-    drop(guard);
-    result.map_err(tty_err)?;
-    Ok(exit::OK)
+    })
 }

@@ -174,6 +174,18 @@ pub struct ToolFields {
 
 /// The fields `family`'s tool takes and requires.
 pub fn stability_fields(family: Family) -> ToolFields {
+    match family {
+        Family::StabilityRemoveBackground
+        | Family::StabilityFastUpscale
+        | Family::StabilityConservativeUpscale
+        | Family::StabilityCreativeUpscale => whole_image_tool_fields(family),
+        _ => edit_tool_fields(family),
+    }
+}
+
+/// The fields of the tools that edit a region: inpaint, erase, outpaint, search-and-recolor, and
+/// search-and-replace (any other family).
+fn edit_tool_fields(family: Family) -> ToolFields {
     let (allowed, required): (&'static [&'static str], &'static [&'static str]) = match family {
         Family::StabilityInpaint => (
             &[
@@ -220,9 +232,27 @@ pub fn stability_fields(family: Family) -> ToolFields {
             ],
             &["image", "prompt", "select_prompt"],
         ),
-        Family::StabilityRemoveBackground | Family::StabilityFastUpscale => {
-            (&["image", "output_format"], &["image"])
-        }
+        _ => (
+            &[
+                "image",
+                "prompt",
+                "search_prompt",
+                "negative_prompt",
+                "grow_mask",
+                "seed",
+                "output_format",
+                "style_preset",
+            ],
+            &["image", "prompt", "search_prompt"],
+        ),
+    };
+    ToolFields { allowed, required }
+}
+
+/// The fields of the tools that work on the whole image: the upscalers and remove-background (any
+/// other family gets remove-background's and fast upscale's).
+fn whole_image_tool_fields(family: Family) -> ToolFields {
+    let (allowed, required): (&'static [&'static str], &'static [&'static str]) = match family {
         Family::StabilityConservativeUpscale => (
             &[
                 "image",
@@ -246,19 +276,7 @@ pub fn stability_fields(family: Family) -> ToolFields {
             ],
             &["image", "prompt"],
         ),
-        _ => (
-            &[
-                "image",
-                "prompt",
-                "search_prompt",
-                "negative_prompt",
-                "grow_mask",
-                "seed",
-                "output_format",
-                "style_preset",
-            ],
-            &["image", "prompt", "search_prompt"],
-        ),
+        _ => (&["image", "output_format"], &["image"]),
     };
     ToolFields { allowed, required }
 }

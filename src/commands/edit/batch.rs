@@ -209,25 +209,72 @@ pub(super) fn run(ctx: &Ctx<'_>, kind: EngineKind, items: &[PathBuf]) -> Result<
         None => (None, None),
     };
 
-    // Plan every item in order, as one at a time would: the names and seeds of new items,
-    // the journal's for items started before.
     let mut summary = Summary {
         total: items.len(),
         ..Summary::default()
     };
+    let todo = plan(ctx, items, known.as_ref(), journal.as_ref(), &mut summary)?;
+
+    let stop = Arc::new(Stop::default());
+    watch_ctrl_c(ctx, &stop, args.quiet);
+    let batch = Batch::new(
+        Settings {
+            jobs: jobs(args, kind),
+            max_rate: args.max_rate,
+            calls_per_item: Estimate::new(kind, ctx.model, 1, args.num_images)
+                .calls
+                .max(1) as u32,
+            ..Settings::default()
+        },
+        Arc::clone(&stop),
+    );
+    tracing::debug!(jobs = jobs(args, kind), items = todo.len(), "batch");
+    let bar = &ctx.bar;
+    bar.set_position(summary.skipped as u64);
+    let failed = AtomicUsize::new(0);
+    let show = |bar: &ProgressBar| {
+        let (in_flight, cap) = batch.in_flight();
+        bar.set_message(format!(
+            "{in_flight} in flight (at most {cap}), {} failed",
+            failed.load(Ordering::Relaxed)
+        ));
+    };
+    let results = batch.run(todo.len(), |item| {
+        let t = &todo[item.index];
+        send_item(ctx, t, item, journal.as_ref(), &stop, &failed, &show)
+    });
+    tally(&mut summary, &todo, results, &stop);
+    bar.finish_and_clear();
+    summary.interrupted = stop.requested();
+    summary.elapsed = started.elapsed();
+    if (summary.interrupted || !summary.failed.is_empty()) && journal.is_some() {
+        summary.resume = Some(resume_command());
+    }
+    finish(args, &summary);
+    Ok(summary.exit_code())
+}
+
+/// Plans every item in order, as one at a time would: the names and seeds of new items, the
+/// journal's for items started before; items already written count as skipped.
+fn plan(
+    ctx: &Ctx<'_>,
+    items: &[PathBuf],
+    known: Option<&journal::State>,
+    journal: Option<&Journal>,
+    summary: &mut Summary,
+) -> Result<Vec<Todo>> {
+    let args = ctx.args;
     let mut todo = Vec::new();
     let mut reserved: HashSet<PathBuf> = HashSet::new();
     for input in items {
-        let resume = known
-            .as_ref()
-            .map_or(Resume::New, |s| s.resume(&key(input)));
+        let resume = known.map_or(Resume::New, |s| s.resume(&key(input)));
         let (outputs, seed, replace) = match resume {
             Resume::Skip { .. } => {
                 summary.skipped += 1;
                 continue;
             }
             Resume::Written { outputs, seed } => {
-                if let Some(j) = &journal {
+                if let Some(j) = journal {
                     j.append(&Entry::Done {
                         input: key(input),
                         seeds: (0..outputs.len() as u64).map(|i| Some(seed + i)).collect(),
@@ -259,80 +306,72 @@ pub(super) fn run(ctx: &Ctx<'_>, kind: EngineKind, items: &[PathBuf]) -> Result<
             replace,
         });
     }
+    Ok(todo)
+}
 
-    let stop = Arc::new(Stop::default());
-    watch_ctrl_c(ctx, &stop, args.quiet);
-    let batch = Batch::new(
-        Settings {
-            jobs: jobs(args, kind),
-            max_rate: args.max_rate,
-            calls_per_item: Estimate::new(kind, ctx.model, 1, args.num_images)
-                .calls
-                .max(1) as u32,
-            ..Settings::default()
-        },
-        Arc::clone(&stop),
-    );
-    tracing::debug!(jobs = jobs(args, kind), items = todo.len(), "batch");
+/// Sends one item: journals its start, edits it, counts a failure, moves the bar and journals
+/// how it ended.
+fn send_item(
+    ctx: &Ctx<'_>,
+    t: &Todo,
+    item: &crate::batch::Item,
+    journal: Option<&Journal>,
+    stop: &Stop,
+    failed: &AtomicUsize,
+    show: &dyn Fn(&ProgressBar),
+) -> Result<Vec<(String, Option<u64>)>> {
+    let args = ctx.args;
     let bar = &ctx.bar;
-    bar.set_position(summary.skipped as u64);
-    let failed = AtomicUsize::new(0);
-    let show = |bar: &ProgressBar| {
-        let (in_flight, cap) = batch.in_flight();
-        bar.set_message(format!(
-            "{in_flight} in flight (at most {cap}), {} failed",
-            failed.load(Ordering::Relaxed)
-        ));
+    show(bar);
+    let plan = ItemPlan {
+        outputs: t.outputs.clone(),
+        seed: t.seed,
+        replace: t.replace,
+        pushback: item.pushback(),
+        cancel: stop.cancel_token(),
     };
-    let results = batch.run(todo.len(), |item| {
-        let t = &todo[item.index];
-        show(bar);
-        let plan = ItemPlan {
-            outputs: t.outputs.clone(),
+    if let Some(j) = journal {
+        j.append(&Entry::Started {
+            input: key(&t.input),
+            outputs: t.outputs.iter().map(|p| p.display().to_string()).collect(),
             seed: t.seed,
-            replace: t.replace,
-            pushback: item.pushback(),
-            cancel: stop.cancel_token(),
-        };
-        if let Some(j) = &journal {
-            j.append(&Entry::Started {
+        })?;
+    }
+    let r = edit_one(ctx, &t.input, Some(&plan));
+    // a throttled item goes back to the queue: not a failure (yet)
+    if let Err(e) = &r
+        && !crate::batch::is_throttle(e)
+        && !stop.requested()
+    {
+        failed.fetch_add(1, Ordering::Relaxed);
+        if args.json {
+            println!("{}", super::failure_json(&t.input, e));
+        }
+    }
+    bar.inc(u64::from(r.is_ok()));
+    show(bar);
+    if let Some(j) = journal {
+        let entry = match &r {
+            Ok(written) => Entry::Done {
                 input: key(&t.input),
-                outputs: t.outputs.iter().map(|p| p.display().to_string()).collect(),
-                seed: t.seed,
-            })?;
+                outputs: written.iter().map(|w| w.0.clone()).collect(),
+                seeds: written.iter().map(|w| w.1).collect(),
+            },
+            Err(_) if stop.requested() => return r,
+            Err(e) => Entry::Failed {
+                input: key(&t.input),
+                reason: words::error(&e),
+            },
+        };
+        if let Err(e) = j.append(&entry) {
+            bar.suspend(|| eprintln!("warning: {}", words::error(&e)));
         }
-        let r = edit_one(ctx, &t.input, Some(&plan));
-        // a throttled item goes back to the queue: not a failure (yet)
-        if let Err(e) = &r
-            && !crate::batch::is_throttle(e)
-            && !stop.requested()
-        {
-            failed.fetch_add(1, Ordering::Relaxed);
-            if args.json {
-                println!("{}", super::failure_json(&t.input, e));
-            }
-        }
-        bar.inc(u64::from(r.is_ok()));
-        show(bar);
-        if let Some(j) = &journal {
-            let entry = match &r {
-                Ok(written) => Entry::Done {
-                    input: key(&t.input),
-                    outputs: written.iter().map(|w| w.0.clone()).collect(),
-                    seeds: written.iter().map(|w| w.1).collect(),
-                },
-                Err(_) if stop.requested() => return r,
-                Err(e) => Entry::Failed {
-                    input: key(&t.input),
-                    reason: words::error(&e),
-                },
-            };
-            if let Err(e) = j.append(&entry) {
-                bar.suspend(|| eprintln!("warning: {}", words::error(&e)));
-            }
-        }
-        r
-    });
+    }
+    r
+}
+
+/// Counts each item's outcome into the summary: done, unfinished, or failed with its reason.
+fn tally<T>(summary: &mut Summary, todo: &[Todo], results: Vec<Option<Result<T>>>, stop: &Stop) {
     for (t, r) in todo.iter().zip(results) {
         match r {
             Some(Ok(_)) => summary.done += 1,
@@ -347,14 +386,6 @@ pub(super) fn run(ctx: &Ctx<'_>, kind: EngineKind, items: &[PathBuf]) -> Result<
             None => summary.unfinished += 1,
         }
     }
-    bar.finish_and_clear();
-    summary.interrupted = stop.requested();
-    summary.elapsed = started.elapsed();
-    if (summary.interrupted || !summary.failed.is_empty()) && journal.is_some() {
-        summary.resume = Some(resume_command());
-    }
-    finish(args, &summary);
-    Ok(summary.exit_code())
 }
 
 /// Prints the summary: the text on stderr, and with `--json` the object on stdout.

@@ -296,6 +296,54 @@ fn run_pyramid(
     progress: &(dyn Fn(Progress) + Sync),
     cancel: &CancellationToken,
 ) -> Result<Level, Cancelled> {
+    let mut pyr = build_pyramid(base, p);
+    let (work, coarsest, mut work_dist, depth) = level_span(&pyr, p);
+    let levels = coarsest - work + 1;
+    let segments = if p.structure_depth > 0.0 && depth >= p.structure_depth {
+        structure_at(&pyr[work..=coarsest], p.structure_side)
+    } else {
+        Vec::new()
+    };
+    if segments.is_empty() {
+        diffuse::diffuse_fill(&mut pyr[coarsest], 200);
+    } else {
+        let c = &pyr[coarsest];
+        let labels = structure::labels(&segments_on(&segments, coarsest, work), c.w, c.h);
+        diffuse::diffuse_fill_regions(&mut pyr[coarsest], &labels, 200);
+    }
+    // Texture level of the surroundings, diffused into the hole (coarsest level).
+    let anchor_src = (p.texture_anchor > 0.0).then(|| pyr[coarsest].clone());
+    let run = Run {
+        p,
+        progress,
+        cancel,
+        levels,
+        work,
+        segments: &segments,
+        anchor_src: anchor_src.as_ref(),
+    };
+
+    let mut field: Option<(Field, usize, usize)> = None;
+    for (li, k) in (work..=coarsest).rev().enumerate() {
+        if li > 0 {
+            let (fine, coarse) = pyr.split_at_mut(k + 1);
+            let c = &coarse[0];
+            pyramid::upsample_into_hole(&c.img, c.w, c.h, &mut fine[k]);
+        }
+        field = run_level(&run, &mut pyr[k], li, k, field.take(), &mut work_dist)?;
+    }
+    for k in (0..work).rev() {
+        let (fine, coarse) = pyr.split_at_mut(k + 1);
+        let c = &coarse[0];
+        pyramid::upsample_into_hole(&c.img, c.w, c.h, &mut fine[k]);
+    }
+    pyr.truncate(1);
+    Ok(pyr.swap_remove(0))
+}
+
+/// The pyramid of `base` (finest first), halved while the smaller side stays at least
+/// `min_level_size` and the level still has a known pixel.
+fn build_pyramid(base: Level, p: &LocalParams) -> Vec<Level> {
     let mut pyr = vec![base];
     loop {
         let last = &pyr[pyr.len() - 1];
@@ -308,6 +356,13 @@ fn run_pyramid(
         }
         pyr.push(d);
     }
+    pyr
+}
+
+/// The levels that run EM: the working level (the finest within `max_work_pixels`) and the
+/// coarsest, which the hole's depth and `max_levels` limit and which needs a complete source
+/// patch; also the working level's hole distances and the hole's depth there.
+fn level_span(pyr: &[Level], p: &LocalParams) -> (usize, usize, Option<Vec<f32>>, f32) {
     let work = pyr
         .iter()
         .position(|l| l.w * l.h <= p.max_work_pixels.max(1))
@@ -316,7 +371,7 @@ fn run_pyramid(
     // distance to a known pixel) would drop below `min_hole_depth`.
     let wl = &pyr[work];
     // kept for the finest level's loop below (the hole masks never change)
-    let mut work_dist = Some(pyramid::hole_distance(&wl.hole, wl.w, wl.h));
+    let work_dist = Some(pyramid::hole_distance(&wl.hole, wl.w, wl.h));
     let depth = work_dist.iter().flatten().copied().fold(0.0f32, f32::max);
     let by_depth = (depth / p.min_hole_depth.max(0.5)).max(1.0).log2().floor() as usize;
     let mut coarsest = (work + p.max_levels.max(1) - 1)
@@ -333,181 +388,266 @@ fn run_pyramid(
         }
         coarsest -= 1;
     }
-    let levels = coarsest - work + 1;
-    let segments = if p.structure_depth > 0.0 && depth >= p.structure_depth {
-        structure_at(&pyr[work..=coarsest], p.structure_side)
-    } else {
-        Vec::new()
-    };
-    // the segments on level `k`
-    let segments_on = |k: usize| -> Vec<structure::Segment> {
-        let factor = (1u64 << (k - work).min(30)) as f32;
-        segments.iter().map(|s| s.on_level(factor)).collect()
-    };
-    if segments.is_empty() {
-        diffuse::diffuse_fill(&mut pyr[coarsest], 200);
-    } else {
-        let c = &pyr[coarsest];
-        let labels = structure::labels(&segments_on(coarsest), c.w, c.h);
-        diffuse::diffuse_fill_regions(&mut pyr[coarsest], &labels, 200);
-    }
-    // Texture level of the surroundings, diffused into the hole (coarsest level).
-    let anchor_src = (p.texture_anchor > 0.0).then(|| pyr[coarsest].clone());
+    (work, coarsest, work_dist, depth)
+}
 
-    let mut field: Option<(Field, usize, usize)> = None;
-    for (li, k) in (work..=coarsest).rev().enumerate() {
-        if li > 0 {
-            let (fine, coarse) = pyr.split_at_mut(k + 1);
-            let c = &coarse[0];
-            pyramid::upsample_into_hole(&c.img, c.w, c.h, &mut fine[k]);
-        }
-        let r = if li == 0 && levels > 1 {
-            r_coarse
-        } else {
-            odd_radius(p.patch_size)
-        };
-        let lvl = &mut pyr[k];
-        let masks = patch_masks(&lvl.hole, lvl.w, lvl.h, r);
-        let n_targets = masks.target.iter().filter(|&&t| t).count().max(1);
-        let iters = if li + 1 == levels {
-            p.iters_fine + (p.fine_budget / n_targets).min(3)
-        } else {
-            let t = li as f32 / (levels - 1) as f32;
-            (p.iters_coarse as f32 * (1.0 - t) + p.iters_fine as f32 * t).round() as usize
-        }
-        .max(1);
-        if masks.valid_list.is_empty() {
-            // No complete source patch: keep the diffusion / upsampled estimate.
-            for it in 0..iters {
-                check(progress, cancel, li, levels, it, iters)?;
-            }
-            field = None;
-            continue;
-        }
-        let level_seed = derive(p.seed, li as u64);
-        let side = lvl.w.max(lvl.h);
-        // Small holes get extra PatchMatch passes within a fixed work budget.
-        let extra = if li + 1 < levels {
-            (p.pm_budget / n_targets).min(p.max_passes)
-        } else {
-            0
-        };
-        let passes = p.pm_passes.max(1).max(extra);
-        // The global random sample: always on coarse levels, and on the finest when it runs
-        // (nearly) alone.
-        let explore = li + 1 < levels || levels <= 2 || p.explore_fine;
-        let search_radius = if li == 0 {
-            side
-        } else {
-            ((side as f32 * p.fine_search_radius) as usize).max(4)
-        };
-        let locality = if li + 1 == levels {
-            p.locality
-        } else {
-            p.coarse_locality
-        };
-        let loc = locality * (1u64 << k.min(30)) as f32;
-        let hole_dist = match work_dist.take_if(|_| k == work) {
-            Some(d) => d,
-            None => pyramid::hole_distance(&lvl.hole, lvl.w, lvl.h),
-        };
-        let anchor = anchor_src.as_ref().map(|c| {
-            let min_depth = p.anchor_depth / (1u64 << k.min(30)) as f32;
-            pyramid::texture_anchor(c, lvl, &hole_dist, min_depth, p.texture_anchor)
-        });
-        let apply_anchor = |img: &mut [u8]| {
-            if let Some(a) = &anchor {
-                for (px, &t) in img.chunks_exact_mut(CH).zip(a) {
-                    px[3] = px[3].max(t);
-                }
-            }
-        };
-        let guide = if segments.is_empty() || p.structure_weight == 0 {
-            Vec::new()
-        } else {
-            structure::guide(&segments_on(k), lvl.w, lvl.h, (r + 1) as f32)
-        };
-        let guide = (&guide[..], p.structure_weight);
-        let mut f = {
-            let ctx = ctx_of(lvl, r, &masks, loc, guide);
-            match field.take() {
-                Some((cf, cw, ch)) => {
-                    let f = nnf::upsample_field(&cf, cw, ch, &ctx, derive(level_seed, 0xF1E1D));
-                    let wts = vote::weights(
-                        &ctx,
-                        &f,
-                        &hole_dist,
-                        p.vote_percentile,
-                        p.vote_sharpness,
-                        p.confidence_gamma,
-                    );
-                    let img = if p.sharp_mode == 3 {
-                        vote::vote_best(&ctx, &f, &wts, &lvl.hole)
-                    } else {
-                        vote::vote(&ctx, &f, &wts, &lvl.hole)
-                    };
-                    lvl.img = img;
-                    apply_anchor(&mut lvl.img);
-                    f
-                }
-                None => nnf::init_random(&ctx, derive(level_seed, 0x1417)),
-            }
-        };
+/// The segments (found on the working level `work`) on level `k`.
+fn segments_on(segments: &[structure::Segment], k: usize, work: usize) -> Vec<structure::Segment> {
+    let factor = (1u64 << (k - work).min(30)) as f32;
+    segments.iter().map(|s| s.on_level(factor)).collect()
+}
+
+/// What every level of one `run_pyramid` shares.
+struct Run<'a> {
+    p: &'a LocalParams,
+    progress: &'a (dyn Fn(Progress) + Sync),
+    cancel: &'a CancellationToken,
+    /// How many levels run EM.
+    levels: usize,
+    /// The pyramid index of the finest of them (the working level).
+    work: usize,
+    /// The straight edges crossing the hole, on the working level.
+    segments: &'a [structure::Segment],
+    /// The coarsest level after its fill, for the texture anchor (None: no anchor).
+    anchor_src: Option<&'a Level>,
+}
+
+/// EM on pyramid level `k`, the `li`-th from the coarsest, starting from the coarser level's
+/// field (None: a random field); returns this level's field, None when it has no complete
+/// source patch (its estimate is kept).
+fn run_level(
+    s: &Run<'_>,
+    lvl: &mut Level,
+    li: usize,
+    k: usize,
+    field: Option<(Field, usize, usize)>,
+    work_dist: &mut Option<Vec<f32>>,
+) -> Result<Option<(Field, usize, usize)>, Cancelled> {
+    let (p, levels) = (s.p, s.levels);
+    let r = if li == 0 && levels > 1 {
+        odd_radius(p.coarse_patch_size)
+    } else {
+        odd_radius(p.patch_size)
+    };
+    let masks = patch_masks(&lvl.hole, lvl.w, lvl.h, r);
+    let n_targets = masks.target.iter().filter(|&&t| t).count().max(1);
+    let iters = level_iters(p, li, levels, n_targets);
+    if masks.valid_list.is_empty() {
+        // No complete source patch: keep the diffusion / upsampled estimate.
         for it in 0..iters {
-            check(progress, cancel, li, levels, it, iters)?;
-            let ctx = ctx_of(lvl, r, &masks, loc, guide);
-            let it_seed = derive(level_seed, 1000 + it as u64);
-            nnf::recompute_dist(&ctx, &mut f);
-            for pass in 0..passes {
-                nnf::pm_pass(
-                    &ctx,
-                    &mut f,
-                    (it + pass) % 2 == 0,
-                    derive(it_seed, pass as u64),
-                    search_radius,
-                    explore,
-                );
-            }
-            let wts = vote::weights(
-                &ctx,
-                &f,
-                &hole_dist,
-                p.vote_percentile,
-                p.vote_sharpness,
-                p.confidence_gamma,
-            );
-            let last = it + 1 == iters;
-            let sharp = match p.sharp_mode {
-                0 => false,
-                1 => last && li + 1 == levels,
-                2 => last,
-                3 => true,
-                _ => last || li + 1 == levels,
-            };
-            let finish = sharp && last && li + 1 == levels && p.poisson_band > 0.0;
-            let img = if finish {
-                let (img, src) = vote::vote_best_src(&ctx, &f, &wts, &lvl.hole);
-                lvl.img = img;
-                let band = p.poisson_band / (1u64 << k.min(30)) as f32;
-                poisson::refine(lvl, &src, &hole_dist, band, p.poisson_sweeps, p.poisson_mix);
-                std::mem::take(&mut lvl.img)
-            } else if sharp {
-                vote::vote_best(&ctx, &f, &wts, &lvl.hole)
-            } else {
-                vote::vote(&ctx, &f, &wts, &lvl.hole)
-            };
-            lvl.img = img;
-            apply_anchor(&mut lvl.img);
+            check(s.progress, s.cancel, li, levels, it, iters)?;
         }
-        field = Some((f, lvl.w, lvl.h));
+        return Ok(None);
     }
-    for k in (0..work).rev() {
-        let (fine, coarse) = pyr.split_at_mut(k + 1);
-        let c = &coarse[0];
-        pyramid::upsample_into_hole(&c.img, c.w, c.h, &mut fine[k]);
+    let level_seed = derive(p.seed, li as u64);
+    let side = lvl.w.max(lvl.h);
+    let (passes, explore, search_radius, loc) = search_settings(p, li, levels, k, n_targets, side);
+    let hole_dist = match work_dist.take_if(|_| k == s.work) {
+        Some(d) => d,
+        None => pyramid::hole_distance(&lvl.hole, lvl.w, lvl.h),
+    };
+    let anchor = s.anchor_src.map(|c| {
+        let min_depth = p.anchor_depth / (1u64 << k.min(30)) as f32;
+        pyramid::texture_anchor(c, lvl, &hole_dist, min_depth, p.texture_anchor)
+    });
+    let guide = if s.segments.is_empty() || p.structure_weight == 0 {
+        Vec::new()
+    } else {
+        structure::guide(
+            &segments_on(s.segments, k, s.work),
+            lvl.w,
+            lvl.h,
+            (r + 1) as f32,
+        )
+    };
+    let em = LevelEm {
+        p,
+        li,
+        levels,
+        k,
+        r,
+        masks: &masks,
+        loc,
+        guide: (&guide[..], p.structure_weight),
+        hole_dist: &hole_dist,
+        anchor: anchor.as_deref(),
+        level_seed,
+        iters,
+        passes,
+        explore,
+        search_radius,
+    };
+    let mut f = em.init_field(lvl, field);
+    for it in 0..iters {
+        check(s.progress, s.cancel, li, levels, it, iters)?;
+        em.iteration(lvl, &mut f, it);
     }
-    pyr.truncate(1);
-    Ok(pyr.swap_remove(0))
+    Ok(Some((f, lvl.w, lvl.h)))
+}
+
+/// EM iterations of the `li`-th level from the coarsest: interpolated from `iters_coarse` to
+/// `iters_fine`, the finest level getting up to 3 more for small holes (`fine_budget`).
+fn level_iters(p: &LocalParams, li: usize, levels: usize, n_targets: usize) -> usize {
+    if li + 1 == levels {
+        p.iters_fine + (p.fine_budget / n_targets).min(3)
+    } else {
+        let t = li as f32 / (levels - 1) as f32;
+        (p.iters_coarse as f32 * (1.0 - t) + p.iters_fine as f32 * t).round() as usize
+    }
+    .max(1)
+}
+
+/// A level's PatchMatch settings: passes per EM iteration, whether to draw one global random
+/// sample, the random search's start radius, and the locality cost (in pyramid index `k`'s
+/// pixels).
+fn search_settings(
+    p: &LocalParams,
+    li: usize,
+    levels: usize,
+    k: usize,
+    n_targets: usize,
+    side: usize,
+) -> (usize, bool, usize, f32) {
+    // Small holes get extra PatchMatch passes within a fixed work budget.
+    let extra = if li + 1 < levels {
+        (p.pm_budget / n_targets).min(p.max_passes)
+    } else {
+        0
+    };
+    let passes = p.pm_passes.max(1).max(extra);
+    // The global random sample: always on coarse levels, and on the finest when it runs
+    // (nearly) alone.
+    let explore = li + 1 < levels || levels <= 2 || p.explore_fine;
+    let search_radius = if li == 0 {
+        side
+    } else {
+        ((side as f32 * p.fine_search_radius) as usize).max(4)
+    };
+    let locality = if li + 1 == levels {
+        p.locality
+    } else {
+        p.coarse_locality
+    };
+    let loc = locality * (1u64 << k.min(30)) as f32;
+    (passes, explore, search_radius, loc)
+}
+
+/// One level's EM settings, fixed before its first iteration.
+struct LevelEm<'a> {
+    p: &'a LocalParams,
+    /// The level's place from the coarsest (of `levels`), and its pyramid index.
+    li: usize,
+    levels: usize,
+    k: usize,
+    /// Patch radius.
+    r: usize,
+    masks: &'a pyramid::PatchMasks,
+    loc: f32,
+    guide: (&'a [[i8; 4]], u32),
+    hole_dist: &'a [f32],
+    anchor: Option<&'a [u8]>,
+    level_seed: u64,
+    iters: usize,
+    passes: usize,
+    explore: bool,
+    search_radius: usize,
+}
+
+impl LevelEm<'_> {
+    /// The field to start from: the coarser level's, upsampled and voted into the level's image
+    /// (sharp when `sharp_mode` is 3), or a random one on the coarsest level.
+    fn init_field(&self, lvl: &mut Level, field: Option<(Field, usize, usize)>) -> Field {
+        let p = self.p;
+        let ctx = ctx_of(lvl, self.r, self.masks, self.loc, self.guide);
+        match field {
+            Some((cf, cw, ch)) => {
+                let f = nnf::upsample_field(&cf, cw, ch, &ctx, derive(self.level_seed, 0xF1E1D));
+                let wts = vote::weights(
+                    &ctx,
+                    &f,
+                    self.hole_dist,
+                    p.vote_percentile,
+                    p.vote_sharpness,
+                    p.confidence_gamma,
+                );
+                let img = if p.sharp_mode == 3 {
+                    vote::vote_best(&ctx, &f, &wts, &lvl.hole)
+                } else {
+                    vote::vote(&ctx, &f, &wts, &lvl.hole)
+                };
+                lvl.img = img;
+                apply_anchor(&mut lvl.img, self.anchor);
+                f
+            }
+            None => nnf::init_random(&ctx, derive(self.level_seed, 0x1417)),
+        }
+    }
+
+    /// EM iteration `it`: PatchMatch passes over the field, then the vote into the level's image
+    /// (sharp or weighted mean as `sharp_mode` says; the finest level's last sharp vote is
+    /// refined by `poisson`), then the texture anchor.
+    fn iteration(&self, lvl: &mut Level, f: &mut Field, it: usize) {
+        let (p, li, levels) = (self.p, self.li, self.levels);
+        let ctx = ctx_of(lvl, self.r, self.masks, self.loc, self.guide);
+        let it_seed = derive(self.level_seed, 1000 + it as u64);
+        nnf::recompute_dist(&ctx, f);
+        for pass in 0..self.passes {
+            nnf::pm_pass(
+                &ctx,
+                f,
+                (it + pass).is_multiple_of(2),
+                derive(it_seed, pass as u64),
+                self.search_radius,
+                self.explore,
+            );
+        }
+        let wts = vote::weights(
+            &ctx,
+            f,
+            self.hole_dist,
+            p.vote_percentile,
+            p.vote_sharpness,
+            p.confidence_gamma,
+        );
+        let last = it + 1 == self.iters;
+        let sharp = match p.sharp_mode {
+            0 => false,
+            1 => last && li + 1 == levels,
+            2 => last,
+            3 => true,
+            _ => last || li + 1 == levels,
+        };
+        let finish = sharp && last && li + 1 == levels && p.poisson_band > 0.0;
+        let img = if finish {
+            let (img, src) = vote::vote_best_src(&ctx, f, &wts, &lvl.hole);
+            lvl.img = img;
+            let band = p.poisson_band / (1u64 << self.k.min(30)) as f32;
+            poisson::refine(
+                lvl,
+                &src,
+                self.hole_dist,
+                band,
+                p.poisson_sweeps,
+                p.poisson_mix,
+            );
+            std::mem::take(&mut lvl.img)
+        } else if sharp {
+            vote::vote_best(&ctx, f, &wts, &lvl.hole)
+        } else {
+            vote::vote(&ctx, f, &wts, &lvl.hole)
+        };
+        lvl.img = img;
+        apply_anchor(&mut lvl.img, self.anchor);
+    }
+}
+
+/// Raises the texture channel of `img` to at least the anchor's (no anchor: nothing).
+fn apply_anchor(img: &mut [u8], anchor: Option<&[u8]>) {
+    if let Some(a) = anchor {
+        for (px, &t) in img.chunks_exact_mut(CH).zip(a) {
+            px[3] = px[3].max(t);
+        }
+    }
 }
 
 /// The straight edges crossing the hole, found on the finest of `levels` (finest first) where

@@ -35,14 +35,42 @@ pub(super) fn refine(
     for (k, &i) in unknown.iter().enumerate() {
         slot[i as usize] = k as u32;
     }
+    let (rhs, nbr, cnt) = system(l, src, &unknown, &slot, mix);
     let img = &l.img;
     let px = |i: usize, c: usize| img[i * CH + c] as f32;
-    // Source pixel one step (dx, dy) away from `s`, if inside the level.
-    let step = |s: usize, dx: i64, dy: i64| -> Option<usize> {
-        let (x, y) = ((s % w) as i64 + dx, (s / w) as i64 + dy);
-        (x >= 0 && y >= 0 && (x as usize) < w && (y as usize) < h)
-            .then(|| y as usize * w + x as usize)
-    };
+    let mut f: Vec<[f32; 3]> = unknown
+        .iter()
+        .map(|&i| {
+            let i = i as usize;
+            [px(i, 0), px(i, 1), px(i, 2)]
+        })
+        .collect();
+    let parity: Vec<u8> = unknown
+        .iter()
+        .map(|&i| ((i as usize % w + i as usize / w) % 2) as u8)
+        .collect();
+    sor(&mut f, &rhs, &nbr, &cnt, &parity, sweeps);
+    for (k, &i) in unknown.iter().enumerate() {
+        let i = i as usize;
+        for c in 0..3 {
+            l.img[i * CH + c] = f[k][c].round().clamp(0.0, 255.0) as u8;
+        }
+    }
+}
+
+/// The Poisson system of the `unknown` pixels (`slot`: each pixel's index among them, or NONE):
+/// per unknown, the constant right-hand side per channel (the guidance gradients plus the values
+/// of known neighbours), the slots of its unknown neighbours, and its number of neighbours.
+fn system(
+    l: &Level,
+    src: &[u32],
+    unknown: &[u32],
+    slot: &[u32],
+    mix: f32,
+) -> (Vec<[f32; 3]>, Vec<[u32; 4]>, Vec<u8>) {
+    let (w, h) = (l.w, l.h);
+    let img = &l.img;
+    let px = |i: usize, c: usize| img[i * CH + c] as f32;
     // Per unknown: constant right-hand side (per channel), neighbour slots, count.
     let n = unknown.len();
     let mut rhs = vec![[0.0f32; 3]; n];
@@ -60,44 +88,7 @@ pub(super) fn refine(
             }
             let j = ny as usize * w + nx as usize;
             cnt[k] += 1;
-            // Guidance gradient f_i - f_j: the sources' own differences.
-            let mut g = [0.0f32; 3];
-            let mut ng = 0.0f32;
-            let mut ga: Option<[f32; 3]> = None;
-            let mut gb: Option<[f32; 3]> = None;
-            if let Some(a2) = step(si, dx, dy) {
-                ga = Some([0, 1, 2].map(|c| px(si, c) - px(a2, c)));
-            }
-            if l.hole[j] != 0 && src[j] != NONE {
-                let sj = src[j] as usize;
-                if let Some(b2) = step(sj, -dx, -dy) {
-                    gb = Some([0, 1, 2].map(|c| px(b2, c) - px(sj, c)));
-                }
-            }
-            // Where the two sources disagree (a seam between copied
-            // patches) mix the stronger gradient into their mean: the mean
-            // alone blurs texture, the stronger one alone keeps noise.
-            let mag = |v: &[f32; 3]| v.iter().map(|x| x * x).sum::<f32>();
-            if let (Some(a), Some(b)) = (ga, gb) {
-                let (s, o) = if mag(&a) >= mag(&b) { (a, b) } else { (b, a) };
-                ga = Some([0, 1, 2].map(|c| mix * s[c] + (1.0 - mix) * 0.5 * (s[c] + o[c])));
-                gb = None;
-            }
-            for v in [ga, gb].into_iter().flatten() {
-                for c in 0..3 {
-                    g[c] += v[c];
-                }
-                ng += 1.0;
-            }
-            if ng > 0.0 {
-                for c in 0..3 {
-                    g[c] /= ng;
-                }
-            } else {
-                for c in 0..3 {
-                    g[c] = px(i, c) - px(j, c);
-                }
-            }
+            let g = guidance(l, src, (i, si), j, (dx, dy), mix);
             for c in 0..3 {
                 rhs[k][c] += g[c];
             }
@@ -111,18 +102,81 @@ pub(super) fn refine(
             }
         }
     }
-    let mut f: Vec<[f32; 3]> = unknown
-        .iter()
-        .map(|&i| {
-            let i = i as usize;
-            [px(i, 0), px(i, 1), px(i, 2)]
-        })
-        .collect();
-    let parity: Vec<u8> = unknown
-        .iter()
-        .map(|&i| ((i as usize % w + i as usize / w) % 2) as u8)
-        .collect();
+    (rhs, nbr, cnt)
+}
+
+/// The guidance gradient f_i - f_j between unknown `i` (copied from `si`) and its neighbour `j`,
+/// one step (dx, dy) away: the sources' own differences (mixed towards the stronger one where
+/// both copy from different places), or the current values' difference where neither gives one.
+fn guidance(
+    l: &Level,
+    src: &[u32],
+    (i, si): (usize, usize),
+    j: usize,
+    (dx, dy): (i64, i64),
+    mix: f32,
+) -> [f32; 3] {
+    let (w, h) = (l.w, l.h);
+    let img = &l.img;
+    let px = |i: usize, c: usize| img[i * CH + c] as f32;
+    // Source pixel one step (dx, dy) away from `s`, if inside the level.
+    let step = |s: usize, dx: i64, dy: i64| -> Option<usize> {
+        let (x, y) = ((s % w) as i64 + dx, (s / w) as i64 + dy);
+        (x >= 0 && y >= 0 && (x as usize) < w && (y as usize) < h)
+            .then(|| y as usize * w + x as usize)
+    };
+    // Guidance gradient f_i - f_j: the sources' own differences.
+    let mut g = [0.0f32; 3];
+    let mut ng = 0.0f32;
+    let mut ga: Option<[f32; 3]> = None;
+    let mut gb: Option<[f32; 3]> = None;
+    if let Some(a2) = step(si, dx, dy) {
+        ga = Some([0, 1, 2].map(|c| px(si, c) - px(a2, c)));
+    }
+    if l.hole[j] != 0 && src[j] != NONE {
+        let sj = src[j] as usize;
+        if let Some(b2) = step(sj, -dx, -dy) {
+            gb = Some([0, 1, 2].map(|c| px(b2, c) - px(sj, c)));
+        }
+    }
+    // Where the two sources disagree (a seam between copied
+    // patches) mix the stronger gradient into their mean: the mean
+    // alone blurs texture, the stronger one alone keeps noise.
+    let mag = |v: &[f32; 3]| v.iter().map(|x| x * x).sum::<f32>();
+    if let (Some(a), Some(b)) = (ga, gb) {
+        let (s, o) = if mag(&a) >= mag(&b) { (a, b) } else { (b, a) };
+        ga = Some([0, 1, 2].map(|c| mix * s[c] + (1.0 - mix) * 0.5 * (s[c] + o[c])));
+        gb = None;
+    }
+    for v in [ga, gb].into_iter().flatten() {
+        for c in 0..3 {
+            g[c] += v[c];
+        }
+        ng += 1.0;
+    }
+    if ng > 0.0 {
+        for c in 0..3 {
+            g[c] /= ng;
+        }
+    } else {
+        for c in 0..3 {
+            g[c] = px(i, c) - px(j, c);
+        }
+    }
+    g
+}
+
+/// `sweeps` red-black SOR sweeps over the unknowns' values `f`, from their current values.
+fn sor(
+    f: &mut [[f32; 3]],
+    rhs: &[[f32; 3]],
+    nbr: &[[u32; 4]],
+    cnt: &[u8],
+    parity: &[u8],
+    sweeps: usize,
+) {
     const OMEGA: f32 = 1.7;
+    let n = f.len();
     for _ in 0..sweeps {
         for colour in 0..2u8 {
             for k in 0..n {
@@ -144,12 +198,6 @@ pub(super) fn refine(
                     f[k][c] += OMEGA * (s[c] * inv - f[k][c]);
                 }
             }
-        }
-    }
-    for (k, &i) in unknown.iter().enumerate() {
-        let i = i as usize;
-        for c in 0..3 {
-            l.img[i * CH + c] = f[k][c].round().clamp(0.0, 255.0) as u8;
         }
     }
 }

@@ -50,6 +50,16 @@ fn clip(s: &str, n: usize) -> String {
 }
 
 fn lines(app: &App, width: usize) -> Vec<Vec<Part>> {
+    let mut out = mode_lines(app);
+    out.extend(prompt_lines(app, width));
+    out.extend(setting_lines(app, width));
+    out.extend(run_tool_lines(app));
+    out.extend(mask_result_lines());
+    out
+}
+
+/// The mode line and, when outpainting, the extension lines with their buttons.
+fn mode_lines(app: &App) -> Vec<Vec<Part>> {
     let p = &app.params;
     let mut out = vec![vec![
         t("Mode   "),
@@ -74,6 +84,13 @@ fn lines(app: &App, width: usize) -> Vec<Vec<Part>> {
             b("0", C::ResetExtend),
         ]);
     }
+    out
+}
+
+/// The prompt, negative prompt and mask prompt lines, clipped to the width.
+fn prompt_lines(app: &App, width: usize) -> Vec<Vec<Part>> {
+    let p = &app.params;
+    let mut out = Vec::new();
     let prompt = if p.prompt.is_empty() {
         "(none)".to_string()
     } else {
@@ -101,6 +118,13 @@ fn lines(app: &App, width: usize) -> Vec<Vec<Part>> {
         "Mask prompt (j) "
     };
     out.push(vec![b(label, C::EditMaskPrompt), b(mp, C::EditMaskPrompt)]);
+    out
+}
+
+/// The cfg and quality, images and seed, and engine and model lines.
+fn setting_lines(app: &App, width: usize) -> Vec<Vec<Part>> {
+    let p = &app.params;
+    let mut out = Vec::new();
     let cfg = p.cfg_scale.map_or("default".to_string(), |c| c.to_string());
     let quality = format!("{:?}", p.quality).to_lowercase();
     out.push(vec![
@@ -127,6 +151,12 @@ fn lines(app: &App, width: usize) -> Vec<Vec<Part>> {
             C::EditModel,
         ),
     ]);
+    out
+}
+
+/// The run button with its progress, then the tool and brush lines.
+fn run_tool_lines(app: &App) -> Vec<Vec<Part>> {
+    let mut out = Vec::new();
     let run = match &app.job {
         Some(j) if j.total > 0 => format!("[ Running {:>3}% ]", j.done * 100 / j.total),
         Some(_) => "[ Running…     ]".to_string(),
@@ -156,54 +186,60 @@ fn lines(app: &App, width: usize) -> Vec<Vec<Part>> {
         t(" "),
         b("]", C::BrushBigger),
     ]);
-    out.push(vec![
-        t("Mask "),
-        b("invert", C::InvertMask),
-        t(" "),
-        b("grow", C::GrowMask),
-        t(" "),
-        b("shrink", C::ShrinkMask),
-    ]);
-    out.push(vec![
-        t("     "),
-        b("clear", C::ClearMask),
-        t(" "),
-        b("undo", C::Undo),
-        t(" "),
-        b("redo", C::Redo),
-    ]);
-    out.push(vec![
-        t("     "),
-        b("load", C::LoadMask),
-        t(" "),
-        b("save", C::SaveMask),
-    ]);
-    out.push(vec![
-        t("Result "),
-        b("view", C::ViewResult),
-        t(" "),
-        b("compare", C::Compare),
-        t(" "),
-        b("save", C::SaveResult),
-    ]);
-    out.push(vec![
-        t("       "),
-        b("keep", C::UseResult),
-        t(" "),
-        b("delete", C::DeleteResult),
-        t(" "),
-        b("<", C::PrevResult),
-        t(" "),
-        b(">", C::NextResult),
-    ]);
-    out.push(vec![
-        b("open", C::Open),
-        t(" "),
-        b("help", C::Help),
-        t(" "),
-        b("quit", C::Quit),
-    ]);
     out
+}
+
+/// The mask, result and open/help/quit buttons, which do not change.
+fn mask_result_lines() -> Vec<Vec<Part>> {
+    vec![
+        vec![
+            t("Mask "),
+            b("invert", C::InvertMask),
+            t(" "),
+            b("grow", C::GrowMask),
+            t(" "),
+            b("shrink", C::ShrinkMask),
+        ],
+        vec![
+            t("     "),
+            b("clear", C::ClearMask),
+            t(" "),
+            b("undo", C::Undo),
+            t(" "),
+            b("redo", C::Redo),
+        ],
+        vec![
+            t("     "),
+            b("load", C::LoadMask),
+            t(" "),
+            b("save", C::SaveMask),
+        ],
+        vec![
+            t("Result "),
+            b("view", C::ViewResult),
+            t(" "),
+            b("compare", C::Compare),
+            t(" "),
+            b("save", C::SaveResult),
+        ],
+        vec![
+            t("       "),
+            b("keep", C::UseResult),
+            t(" "),
+            b("delete", C::DeleteResult),
+            t(" "),
+            b("<", C::PrevResult),
+            t(" "),
+            b(">", C::NextResult),
+        ],
+        vec![
+            b("open", C::Open),
+            t(" "),
+            b("help", C::Help),
+            t(" "),
+            b("quit", C::Quit),
+        ],
+    ]
 }
 
 fn inner(area: Rect) -> Rect {
