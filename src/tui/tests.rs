@@ -491,3 +491,61 @@ fn a_broken_rule_names_the_key_not_a_flag() {
         "{text}"
     );
 }
+
+/// Types `text` into the open field, one key a character.
+fn type_text(app: &mut App, text: &str) {
+    for c in text.chars() {
+        key(app, KeyCode::Char(c), KeyModifiers::NONE);
+    }
+}
+
+fn field(app: &App) -> &super::app::TextInput {
+    match &app.overlay {
+        Some(super::app::Overlay::Input(i)) => i,
+        other => panic!("no field open: {other:?}"),
+    }
+}
+
+#[test]
+fn a_suggestion_is_replaced_by_typing_and_kept_by_a_cursor_key() {
+    let mut app = app_with_image(40, 40, ProtocolType::Halfblocks);
+    app.params.prompt = "a red barn".into();
+    cmd(&mut app, Command::EditPrompt);
+    assert!(field(&app).selected);
+    type_text(&mut app, "a cat");
+    assert_eq!(field(&app).text, "a cat", "the first character replaces the suggestion");
+    key(&mut app, KeyCode::Enter, KeyModifiers::NONE);
+    assert_eq!(app.params.prompt, "a cat");
+    // End keeps it for editing
+    cmd(&mut app, Command::EditPrompt);
+    key(&mut app, KeyCode::End, KeyModifiers::NONE);
+    type_text(&mut app, " asleep");
+    key(&mut app, KeyCode::Enter, KeyModifiers::NONE);
+    assert_eq!(app.params.prompt, "a cat asleep");
+    // Backspace on a suggestion clears it
+    cmd(&mut app, Command::EditPrompt);
+    key(&mut app, KeyCode::Backspace, KeyModifiers::NONE);
+    assert_eq!(field(&app).text, "");
+    // a pasted text replaces it too
+    update(&mut app, Action::Term(Event::Paste("a dog".into())));
+    assert_eq!(field(&app).text, "a dog");
+}
+
+#[test]
+fn typed_paths_are_read_as_a_file_dialog_reads_them() {
+    use super::input::typed_path;
+    let home = std::env::var("HOME").unwrap_or_default();
+    for (typed, path) in [
+        ("work/out.png", "work/out.png".to_string()),
+        ("work//abs/path.png", "/abs/path.png".into()),
+        ("work/~/pics/a.png", format!("{home}/pics/a.png")),
+        ("~/a.png", format!("{home}/a.png")),
+        ("'/my photo.png' ", "/my photo.png".into()),
+        ("\"/my photo.png\"", "/my photo.png".into()),
+        ("work/'/my photo.png'", "/my photo.png".into()),
+        ("/my\\ photo.png", "/my photo.png".into()),
+        ("  a.png  ", "a.png".into()),
+    ] {
+        assert_eq!(typed_path(typed), path, "{typed:?}");
+    }
+}
