@@ -36,6 +36,7 @@ pub enum Command {
     ZoomIn,
     ZoomOut,
     ZoomFit,
+    ZoomActual,
     PanLeft,
     PanRight,
     PanUp,

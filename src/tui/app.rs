@@ -492,7 +492,13 @@ pub fn ensure_view(app: &mut App) {
     match app.view {
         Some(v) if app.view_dims == Some(dims) => {
             if v.area != area {
-                app.view = Some(v.moved_to(area));
+                // a fitted view stays fitted; a view the user zoomed keeps its zoom and centre
+                let fitted = Viewport::fit(dims.0, dims.1, v.area, app.cell);
+                app.view = Some(if v.same_as(&fitted) {
+                    Viewport::fit(dims.0, dims.1, area, app.cell)
+                } else {
+                    v.moved_to(area)
+                });
             }
         }
         _ => {

@@ -32,7 +32,7 @@ pub fn command(app: &mut App, c: Command) -> Vec<Effect> {
             mask_command(app, c)
         }
         C::LoadMask | C::SaveMask | C::SaveResult | C::Open => file_command(app, c),
-        C::ZoomIn | C::ZoomOut | C::ZoomFit | C::PanLeft | C::PanRight | C::PanUp | C::PanDown => {
+        C::ZoomIn | C::ZoomOut | C::ZoomFit | C::ZoomActual | C::PanLeft | C::PanRight | C::PanUp | C::PanDown => {
             view_command(app, c)
         }
         C::NextMode
@@ -135,13 +135,14 @@ fn file_command(app: &mut App, c: Command) -> Vec<Effect> {
 fn view_command(app: &mut App, c: Command) -> Vec<Effect> {
     use Command as C;
     match c {
-        C::ZoomIn | C::ZoomOut | C::ZoomFit => {
+        C::ZoomIn | C::ZoomOut | C::ZoomFit | C::ZoomActual => {
             ensure_view(app);
             let fit = fit_zoom(app);
             if let (Some(v), Some(fit)) = (app.view.as_mut(), fit) {
                 match c {
                     C::ZoomIn => v.zoom_centre(1.25, fit),
                     C::ZoomOut => v.zoom_centre(0.8, fit),
+                    C::ZoomActual => v.zoom_centre(1.0 / v.zoom, fit),
                     _ => app.view = None,
                 }
             }

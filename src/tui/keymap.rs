@@ -68,6 +68,7 @@ pub static KEYMAP: &[Binding] = &[
     k('+', C::ZoomIn),
     k('-', C::ZoomOut),
     k('0', C::ZoomFit),
+    k('1', C::ZoomActual),
     key(KeyCode::Left, C::PanLeft),
     key(KeyCode::Right, C::PanRight),
     key(KeyCode::Up, C::PanUp),
@@ -175,6 +176,7 @@ impl Command {
             C::ZoomIn => ("zoom_in", "zoom in (or mouse wheel)", "View"),
             C::ZoomOut => ("zoom_out", "zoom out", "View"),
             C::ZoomFit => ("zoom_fit", "fit the image", "View"),
+            C::ZoomActual => ("zoom_actual", "actual pixels (100%: one image pixel per screen pixel)", "View"),
             C::PanLeft => ("pan_left", "pan left (or middle/right drag)", "View"),
             C::PanRight => ("pan_right", "pan right", "View"),
             C::PanUp => ("pan_up", "pan up", "View"),
@@ -310,7 +312,7 @@ mod tests {
             );
         }
         let names: Vec<&str> = Command::all().iter().map(|c| c.name()).collect();
-        assert_eq!(names.len(), 51);
+        assert_eq!(names.len(), 52);
         assert!(
             names
                 .iter()

@@ -549,3 +549,57 @@ fn typed_paths_are_read_as_a_file_dialog_reads_them() {
         assert_eq!(typed_path(typed), path, "{typed:?}");
     }
 }
+
+#[test]
+fn a_fitted_view_stays_fitted_through_resizes_and_a_zoomed_one_keeps_its_zoom() {
+    let mut app = app_with_image(640, 427, ProtocolType::Halfblocks);
+    let fitted = |app: &App| {
+        let v = app.view.unwrap();
+        let (w, h) = app.shown_size().unwrap();
+        v.same_as(&super::viewport::Viewport::fit(w, h, app.layout().canvas, app.cell))
+    };
+    assert!(fitted(&app));
+    for (w, h) in [(200, 60), (80, 24), (120, 40)] {
+        update(&mut app, Action::Term(Event::Resize(w, h)));
+        ensure_view(&mut app);
+        assert!(fitted(&app), "fitted at {w}x{h}");
+    }
+    // the status shows the real scale; 1 zooms to one image pixel per screen pixel
+    cmd(&mut app, Command::ZoomActual);
+    let v = app.view.unwrap();
+    assert!((v.zoom - 1.0).abs() < 1e-9, "{}", v.zoom);
+    assert_eq!(super::view::status::scale(v.zoom), "100%");
+    assert_eq!(super::view::status::scale(0.125), "12%");
+    update(&mut app, Action::Term(Event::Resize(200, 60)));
+    ensure_view(&mut app);
+    assert!(!fitted(&app) && (app.view.unwrap().zoom - 1.0).abs() < 1e-9, "a zoom is kept");
+}
+
+#[test]
+fn the_first_drag_on_a_shown_result_adds_the_shape() {
+    let mut app = app_with_image(100, 80, ProtocolType::Halfblocks);
+    let c = app.layout().canvas;
+    cmd(&mut app, Command::InvertMask);
+    let fx = cmd(&mut app, Command::Run);
+    let Some(Effect::Run(req)) = fx.into_iter().next() else {
+        panic!("Run starts a job")
+    };
+    let ready = ResultReady {
+        job: req.job,
+        number: 1,
+        image: DynamicImage::ImageRgb8(RgbImage::new(100, 80)),
+        seed: Some(1),
+        request_id: None,
+        work_path: None,
+        warning: None,
+    };
+    update(&mut app, Action::ResultReady(Box::new(ready)));
+    update(&mut app, Action::JobEnded { job: req.job, result: Ok(1) });
+    assert_eq!(app.show, Show::Result);
+    cmd(&mut app, Command::ClearMask);
+    app.show = Show::Result;
+    let (a, b) = ((c.x + 2, c.y + 2), (c.x + 10, c.y + 5));
+    drag(&mut app, a, b);
+    assert_eq!(app.show, Show::Edit);
+    assert_eq!(mask(&app), &expected_rect(&app, a, b), "one drag draws");
+}

@@ -433,8 +433,11 @@ fn canvas_mouse(app: &mut App, m: MouseEvent) -> Vec<Effect> {
         MouseEventKind::Moved => app.hover = Some(p),
         MouseEventKind::Down(MouseButton::Left) => {
             if app.show != Show::Edit {
+                // a press on a shown result goes back to the mask view and starts the drag
+                // there (its view can differ from the result's: an outpaint, an upscale)
                 app.show = Show::Edit;
-                return vec![];
+                ensure_view(app);
+                return canvas_mouse(app, m);
             }
             app.hover = Some(p);
             match app.tool {

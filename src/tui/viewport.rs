@@ -116,6 +116,15 @@ impl Viewport {
         self.origin_y += f64::from(drows) * f64::from(self.cell_h) / self.zoom;
     }
 
+    /// Whether this view is (to rounding) `other`: same area, zoom and origin.
+    pub fn same_as(&self, other: &Viewport) -> bool {
+        let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0);
+        self.area == other.area
+            && close(self.zoom, other.zoom)
+            && close(self.origin_x, other.origin_x)
+            && close(self.origin_y, other.origin_y)
+    }
+
     /// The same view in a new area (after a resize), keeping zoom and the centre point.
     pub fn moved_to(&self, area: Rect) -> Viewport {
         let (sw, sh) = self.screen_size();

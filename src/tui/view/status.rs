@@ -8,7 +8,6 @@ use ratatui::widgets::Paragraph;
 use ratatui_image::picker::ProtocolType;
 
 use crate::tui::app::App;
-use crate::tui::app::fit_zoom;
 
 /// Where the clickable help button sits.
 pub fn help_button(status: Rect) -> Rect {
@@ -25,10 +24,21 @@ pub fn graphics_name(p: ProtocolType) -> &'static str {
     }
 }
 
+/// A zoom (screen pixels per image pixel) as a percentage, with a decimal below 10%.
+pub fn scale(zoom: f64) -> String {
+    let pc = zoom * 100.0;
+    if pc < 9.95 {
+        format!("{pc:.1}%")
+    } else {
+        format!("{pc:.0}%")
+    }
+}
+
 /// Draws the bar.
 pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
-    let zoom = match (app.view, fit_zoom(app)) {
-        (Some(v), Some(fit)) if app.doc.is_some() => format!("{:.0}%", v.zoom / fit * 100.0),
+    // the real scale: 100% is one image pixel per screen pixel
+    let zoom = match app.view {
+        Some(v) if app.doc.is_some() => scale(v.zoom),
         _ => "-".into(),
     };
     let job = match &app.job {
