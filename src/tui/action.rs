@@ -37,6 +37,7 @@ pub enum Command {
     ZoomOut,
     ZoomFit,
     ZoomActual,
+    Messages,
     PanLeft,
     PanRight,
     PanUp,

@@ -242,10 +242,18 @@ impl TextInput {
 /// A popup over the screen.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Overlay {
-    Help { scroll: u16 },
+    Help {
+        scroll: u16,
+    },
+    /// The session's messages in full, `scroll` lines up from the newest.
+    Messages {
+        scroll: u16,
+    },
     Input(TextInput),
     ConfirmQuit,
-    EnginePicker { selected: usize },
+    EnginePicker {
+        selected: usize,
+    },
 }
 
 /// A job that is running.
@@ -268,6 +276,18 @@ pub struct Status {
     pub text: String,
     pub error: bool,
 }
+
+/// One message of the session, as the message log keeps it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogLine {
+    /// Local time, `HH:MM:SS`.
+    pub at: String,
+    pub text: String,
+    pub error: bool,
+}
+
+/// The most messages the log keeps (the oldest go first).
+pub const LOG_LINES: usize = 1000;
 
 /// What the last canvas encoding was made from; a new one is requested when this changes.
 #[derive(Debug, Clone, PartialEq)]
@@ -321,6 +341,8 @@ pub struct App {
     pub show: Show,
     pub overlay: Option<Overlay>,
     pub status: Status,
+    /// Every message of the session, in full (the status line shows the last).
+    pub messages: Vec<LogLine>,
     pub work_dir: Option<PathBuf>,
     /// A mask file to load once the image is open (`--mask`).
     pub pending_mask: Option<PathBuf>,
@@ -372,6 +394,7 @@ impl App {
                 text: "o opens an image, ? shows every key".into(),
                 error: false,
             },
+            messages: Vec::new(),
             work_dir: None,
             pending_mask: None,
             saved: HashSet::new(),
@@ -436,7 +459,24 @@ impl App {
             .is_some_and(|d| d.results.iter().any(|r| !self.saved.contains(&r.id)))
     }
 
+    /// Keeps a message in the log (once, when the same one repeats).
+    fn log(&mut self, text: &str, error: bool) {
+        if text.is_empty() || self.messages.last().is_some_and(|l| l.text == text) {
+            return;
+        }
+        if self.messages.len() >= LOG_LINES {
+            self.messages.remove(0);
+        }
+        self.messages.push(LogLine {
+            at: chrono::Local::now().format("%H:%M:%S").to_string(),
+            text: text.to_string(),
+            error,
+        });
+    }
+
     pub fn set_status(&mut self, text: impl Into<String>) {
+        let text = text.into();
+        self.log(&text, false);
         self.status = Status {
             text: text.into(),
             error: false,
@@ -444,6 +484,8 @@ impl App {
     }
 
     pub fn set_error(&mut self, text: impl Into<String>) {
+        let text = text.into();
+        self.log(&text, true);
         self.status = Status {
             text: text.into(),
             error: true,

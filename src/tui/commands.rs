@@ -32,9 +32,14 @@ pub fn command(app: &mut App, c: Command) -> Vec<Effect> {
             mask_command(app, c)
         }
         C::LoadMask | C::SaveMask | C::SaveResult | C::Open => file_command(app, c),
-        C::ZoomIn | C::ZoomOut | C::ZoomFit | C::ZoomActual | C::PanLeft | C::PanRight | C::PanUp | C::PanDown => {
-            view_command(app, c)
-        }
+        C::ZoomIn
+        | C::ZoomOut
+        | C::ZoomFit
+        | C::ZoomActual
+        | C::PanLeft
+        | C::PanRight
+        | C::PanUp
+        | C::PanDown => view_command(app, c),
         C::NextMode
         | C::ExtendLeft
         | C::ExtendTop
@@ -54,7 +59,7 @@ pub fn command(app: &mut App, c: Command) -> Vec<Effect> {
         | C::Compare
         | C::UseResult
         | C::DeleteResult => result_command(app, c),
-        C::Run | C::Cancel | C::Help | C::Quit => session_command(app, c),
+        C::Run | C::Cancel | C::Help | C::Messages | C::Quit => session_command(app, c),
     }
 }
 
@@ -380,6 +385,12 @@ fn session_command(app: &mut App, c: Command) -> Vec<Effect> {
                 return close_overlay(app);
             }
             app.overlay = Some(Overlay::Help { scroll: 0 });
+        }
+        C::Messages => {
+            if app.overlay.is_some() {
+                return close_overlay(app);
+            }
+            app.overlay = Some(Overlay::Messages { scroll: 0 });
         }
         C::Quit => {
             if app.has_unsaved() {

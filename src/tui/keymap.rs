@@ -103,6 +103,8 @@ pub static KEYMAP: &[Binding] = &[
     k('o', C::Open),
     k('?', C::Help),
     key(KeyCode::F(1), C::Help),
+    k('\'', C::Messages),
+    key(KeyCode::F(2), C::Messages),
     k('q', C::Quit),
     ctrl('c', C::Quit),
 ];
@@ -176,7 +178,11 @@ impl Command {
             C::ZoomIn => ("zoom_in", "zoom in (or mouse wheel)", "View"),
             C::ZoomOut => ("zoom_out", "zoom out", "View"),
             C::ZoomFit => ("zoom_fit", "fit the image", "View"),
-            C::ZoomActual => ("zoom_actual", "actual pixels (100%: one image pixel per screen pixel)", "View"),
+            C::ZoomActual => (
+                "zoom_actual",
+                "actual pixels (100%: one image pixel per screen pixel)",
+                "View",
+            ),
             C::PanLeft => ("pan_left", "pan left (or middle/right drag)", "View"),
             C::PanRight => ("pan_right", "pan right", "View"),
             C::PanUp => ("pan_up", "pan up", "View"),
@@ -248,6 +254,11 @@ impl Command {
             C::DeleteResult => ("delete_result", "delete the result", "Results"),
             C::Open => ("open", "open another image (Tab completes)", "File"),
             C::Help => ("help", "this help (click a line to run it)", "File"),
+            C::Messages => (
+                "messages",
+                "the session's messages in full (also F2)",
+                "File",
+            ),
             C::Quit => ("quit", "quit (asks when results are unsaved)", "File"),
         }
     }
@@ -312,7 +323,7 @@ mod tests {
             );
         }
         let names: Vec<&str> = Command::all().iter().map(|c| c.name()).collect();
-        assert_eq!(names.len(), 52);
+        assert_eq!(names.len(), 53);
         assert!(
             names
                 .iter()

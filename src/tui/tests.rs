@@ -513,7 +513,11 @@ fn a_suggestion_is_replaced_by_typing_and_kept_by_a_cursor_key() {
     cmd(&mut app, Command::EditPrompt);
     assert!(field(&app).selected);
     type_text(&mut app, "a cat");
-    assert_eq!(field(&app).text, "a cat", "the first character replaces the suggestion");
+    assert_eq!(
+        field(&app).text,
+        "a cat",
+        "the first character replaces the suggestion"
+    );
     key(&mut app, KeyCode::Enter, KeyModifiers::NONE);
     assert_eq!(app.params.prompt, "a cat");
     // End keeps it for editing
@@ -556,7 +560,12 @@ fn a_fitted_view_stays_fitted_through_resizes_and_a_zoomed_one_keeps_its_zoom() 
     let fitted = |app: &App| {
         let v = app.view.unwrap();
         let (w, h) = app.shown_size().unwrap();
-        v.same_as(&super::viewport::Viewport::fit(w, h, app.layout().canvas, app.cell))
+        v.same_as(&super::viewport::Viewport::fit(
+            w,
+            h,
+            app.layout().canvas,
+            app.cell,
+        ))
     };
     assert!(fitted(&app));
     for (w, h) in [(200, 60), (80, 24), (120, 40)] {
@@ -572,7 +581,10 @@ fn a_fitted_view_stays_fitted_through_resizes_and_a_zoomed_one_keeps_its_zoom() 
     assert_eq!(super::view::status::scale(0.125), "12%");
     update(&mut app, Action::Term(Event::Resize(200, 60)));
     ensure_view(&mut app);
-    assert!(!fitted(&app) && (app.view.unwrap().zoom - 1.0).abs() < 1e-9, "a zoom is kept");
+    assert!(
+        !fitted(&app) && (app.view.unwrap().zoom - 1.0).abs() < 1e-9,
+        "a zoom is kept"
+    );
 }
 
 #[test]
@@ -594,7 +606,13 @@ fn the_first_drag_on_a_shown_result_adds_the_shape() {
         warning: None,
     };
     update(&mut app, Action::ResultReady(Box::new(ready)));
-    update(&mut app, Action::JobEnded { job: req.job, result: Ok(1) });
+    update(
+        &mut app,
+        Action::JobEnded {
+            job: req.job,
+            result: Ok(1),
+        },
+    );
     assert_eq!(app.show, Show::Result);
     cmd(&mut app, Command::ClearMask);
     app.show = Show::Result;
@@ -602,4 +620,34 @@ fn the_first_drag_on_a_shown_result_adds_the_shape() {
     drag(&mut app, a, b);
     assert_eq!(app.show, Show::Edit);
     assert_eq!(mask(&app), &expected_rect(&app, a, b), "one drag draws");
+}
+
+#[test]
+fn a_long_message_shows_its_start_and_the_log_keeps_it_whole() {
+    let mut app = app_with_image(40, 40, ProtocolType::Halfblocks);
+    let long = format!(
+        "us.stability.stable-image-inpaint-v1:0: cannot reach Bedrock at http://127.0.0.1:9: {}",
+        "connection refused ".repeat(8)
+    );
+    app.set_error(long.clone());
+    let shown = super::view::status::fitted(&app.status.text, 60);
+    assert_eq!(shown.chars().count(), 60, "{shown}");
+    assert!(shown.ends_with("(' shows all)"), "{shown}");
+    assert_eq!(super::view::status::fitted("short", 60), "short");
+    cmd(&mut app, Command::Messages);
+    assert!(matches!(
+        app.overlay,
+        Some(super::app::Overlay::Messages { .. })
+    ));
+    assert_eq!(
+        app.messages.last().map(|m| m.text.as_str()),
+        Some(long.as_str())
+    );
+    assert!(app.messages.last().unwrap().error);
+    // wrapped to the popup's width, nothing cut
+    let lines = super::view::overlay::wrap(&long, 30);
+    assert!(lines.iter().all(|l| l.chars().count() <= 30));
+    assert_eq!(lines.concat().replace(' ', ""), long.replace(' ', ""));
+    key(&mut app, KeyCode::Esc, KeyModifiers::NONE);
+    assert!(app.overlay.is_none());
 }

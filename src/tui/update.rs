@@ -304,6 +304,17 @@ fn on_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
                 _ => vec![],
             };
         }
+        Some(Overlay::Messages { scroll }) => {
+            let scroll = match k.code {
+                KeyCode::Up => scroll + 1,
+                KeyCode::PageUp => scroll + 10,
+                KeyCode::Down => scroll.saturating_sub(1),
+                KeyCode::PageDown => scroll.saturating_sub(10),
+                _ => return close_overlay(app),
+            };
+            app.overlay = Some(Overlay::Messages { scroll });
+            return vec![];
+        }
         Some(Overlay::Help { scroll }) => {
             return match k.code {
                 KeyCode::Up => {
@@ -362,6 +373,18 @@ fn on_mouse(app: &mut App, m: MouseEvent) -> Vec<Effect> {
         ) = (m.kind, app.overlay.as_mut())
         {
             *scroll = if m.kind == MouseEventKind::ScrollDown {
+                *scroll + 1
+            } else {
+                scroll.saturating_sub(1)
+            };
+        }
+        // the message log scrolls up into the past
+        if let (
+            MouseEventKind::ScrollDown | MouseEventKind::ScrollUp,
+            Some(Overlay::Messages { scroll }),
+        ) = (m.kind, app.overlay.as_mut())
+        {
+            *scroll = if m.kind == MouseEventKind::ScrollUp {
                 *scroll + 1
             } else {
                 scroll.saturating_sub(1)

@@ -56,6 +56,7 @@ pub fn hit(app: &App, screen: Rect, col: u16, row: u16) -> Hit {
             a
         }
         Some(Overlay::Input(i)) => input_area(screen, i.completions.len()),
+        Some(Overlay::Messages { .. }) => help_area(screen),
         Some(Overlay::ConfirmQuit) => {
             let a = confirm_area(screen);
             if row == a.y + 3 && col > a.x && col < a.x + 9 {
@@ -115,10 +116,23 @@ pub fn draw(frame: &mut Frame, app: &App, screen: Rect) {
                     Some(_) => Line::raw(format!("  {text}")),
                 })
                 .collect();
-            let block = Block::bordered()
+            let total = help_lines().len();
+            let shown = usize::from(a.height.saturating_sub(2));
+            let mut block = Block::bordered()
                 .title(" Keys (click a line to run it; ↑↓ scroll, any other key closes) ");
+            if usize::from(*scroll) + shown < total {
+                let more = total - usize::from(*scroll) - shown;
+                block = block.title_bottom(
+                    Line::styled(
+                        format!(" ▼ {more} more lines below (↓ or the wheel) "),
+                        accent,
+                    )
+                    .right_aligned(),
+                );
+            }
             frame.render_widget(Paragraph::new(lines).block(block), a);
         }
+        Some(Overlay::Messages { scroll }) => messages(frame, app, help_area(screen), *scroll),
         Some(Overlay::Input(input)) => {
             let a = input_area(screen, input.completions.len());
             frame.render_widget(Clear, a);
@@ -186,4 +200,58 @@ pub fn draw(frame: &mut Frame, app: &App, screen: Rect) {
             );
         }
     }
+}
+
+/// The message log: every message of the session in full, wrapped, the newest at the bottom.
+fn messages(frame: &mut Frame, app: &App, a: Rect, scroll: u16) {
+    frame.render_widget(Clear, a);
+    let width = usize::from(a.width.saturating_sub(2)).max(1);
+    let mut lines: Vec<Line> = Vec::new();
+    for m in &app.messages {
+        let style = if m.error {
+            Style::default().fg(Color::Red)
+        } else {
+            Style::default()
+        };
+        let text = format!("{} {}", m.at, m.text);
+        for piece in wrap(&text, width) {
+            lines.push(Line::styled(piece, style));
+        }
+    }
+    if lines.is_empty() {
+        lines.push(Line::raw("No messages yet."));
+    }
+    let shown = usize::from(a.height.saturating_sub(2));
+    let end = lines
+        .len()
+        .saturating_sub(usize::from(scroll))
+        .max(shown.min(lines.len()));
+    let start = end.saturating_sub(shown);
+    let block = Block::bordered().title(" Messages (↑↓ PgUp PgDn scroll, any other key closes) ");
+    frame.render_widget(Paragraph::new(lines[start..end].to_vec()).block(block), a);
+}
+
+/// `text` cut into lines of at most `width` characters, at spaces where it can.
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        let (lw, ww) = (line.chars().count(), word.chars().count());
+        if lw > 0 && lw + 1 + ww > width {
+            out.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+        while line.chars().count() > width {
+            let head: String = line.chars().take(width).collect();
+            line = line.chars().skip(width).collect();
+            out.push(head);
+        }
+    }
+    if !line.is_empty() || out.is_empty() {
+        out.push(line);
+    }
+    out
 }

@@ -34,6 +34,18 @@ pub fn scale(zoom: f64) -> String {
     }
 }
 
+/// What the status line shows of a message in `room` characters: all of it, or its start and
+/// where the rest is (the message log).
+pub fn fitted(text: &str, room: usize) -> String {
+    const MORE: &str = "… (' shows all)";
+    if text.chars().count() <= room {
+        return text.to_string();
+    }
+    let keep = room.saturating_sub(MORE.chars().count());
+    let head: String = text.chars().take(keep).collect();
+    format!("{}{MORE}", head.trim_end())
+}
+
 /// Draws the bar.
 pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     // the real scale: 100% is one image pixel per screen pixel
@@ -71,11 +83,12 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     } else {
         Color::Reset
     };
+    let text_area = Rect::new(area.x, area.y, area.width.saturating_sub(3), 1);
+    let room = usize::from(text_area.width).saturating_sub(info.chars().count());
     let line = Line::from(vec![
         Span::styled(info, Style::default().fg(job_style)),
-        Span::styled(app.status.text.clone(), msg_style),
+        Span::styled(fitted(&app.status.text, room), msg_style),
     ]);
-    let text_area = Rect::new(area.x, area.y, area.width.saturating_sub(3), 1);
     frame.render_widget(
         Paragraph::new(line).style(Style::default().bg(Color::Black)),
         text_area,
