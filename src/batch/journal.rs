@@ -212,6 +212,55 @@ pub struct Journal {
     file: Mutex<File>,
 }
 
+/// The lock file's name inside the output directory.
+pub const LOCK_NAME: &str = ".imgedit-batch.lock";
+
+/// The lock that keeps two batches out of one output directory: `.imgedit-batch.lock`, held
+/// exclusively for the batch's whole run and released by the system when the process ends,
+/// however it ends (no stale lock after a kill). It holds the holder's process id, for the
+/// refusal's message.
+#[derive(Debug)]
+pub struct BatchLock {
+    _file: File,
+}
+
+impl BatchLock {
+    /// Takes the lock of `dir`, or says at once which process holds it.
+    pub fn take(dir: &Path) -> Result<BatchLock> {
+        let path = dir.join(LOCK_NAME);
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(|e| Error::io(&path, e))?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(fs::TryLockError::WouldBlock) => {
+                let holder = fs::read_to_string(&path).unwrap_or_default();
+                let holder = holder.trim();
+                let who = if holder.is_empty() {
+                    "another imgedit process".to_string()
+                } else {
+                    format!("imgedit process {holder}")
+                };
+                return Err(Error::Input(format!(
+                    "{}: {who} is running a batch into this folder; wait for it to end (or stop it), then run this again",
+                    dir.display()
+                )));
+            }
+            Err(fs::TryLockError::Error(e)) => return Err(Error::io(&path, e)),
+        }
+        let pid = std::process::id().to_string();
+        file.set_len(0)
+            .and_then(|()| file.write_all(pid.as_bytes()))
+            .and_then(|()| file.flush())
+            .map_err(|e| Error::io(&path, e))?;
+        Ok(BatchLock { _file: file })
+    }
+}
+
 /// The journal's path in `dir`.
 pub fn path_in(dir: &Path) -> PathBuf {
     dir.join(FILE_NAME)

@@ -223,13 +223,17 @@ fn check_flags(args: &EditArgs, batch: bool) -> Result<()> {
             dir.display()
         ));
     }
-    if let Some(dir) = &args.output_dir
-        && !dir.is_dir()
-    {
-        return Err(crate::error::input_err!(
-            "--output-dir {}: not a directory",
-            dir.display()
-        ));
+    if let Some(dir) = &args.output_dir {
+        if dir.exists() && !dir.is_dir() {
+            return Err(crate::error::input_err!(
+                "--output-dir {}: not a directory",
+                dir.display()
+            ));
+        }
+        // made with its parents, as output folders are (not for a dry run, which writes nothing)
+        if !dir.exists() && !args.dry_run {
+            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        }
     }
     Ok(())
 }

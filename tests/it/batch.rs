@@ -415,3 +415,68 @@ fn an_unfinished_batch_is_never_silently_restarted_and_bad_flags_say_why() {
             .stderr(predicate::str::contains(says));
     }
 }
+
+/// A missing `--output-dir` is made, with its parents (a file there is still refused); a second
+/// batch into a folder whose batch is running is refused at once, naming the running process.
+#[test]
+fn the_output_folder_is_made_and_a_second_batch_into_it_is_refused() {
+    let sb = photos(2);
+    sb.cmd()
+        .args([
+            "edit",
+            "in",
+            "--rect",
+            "8,8,16,16",
+            "--output-dir",
+            "out/new",
+            "--quiet",
+        ])
+        .assert()
+        .success();
+    assert_eq!(pngs(&sb.path("out/new")), 2);
+    std::fs::write(sb.path("a-file"), b"x").unwrap();
+    sb.cmd()
+        .args([
+            "edit",
+            "in",
+            "--rect",
+            "8,8,16,16",
+            "--output-dir",
+            "a-file",
+        ])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("a-file: not a directory"));
+    // this test holds the folder's batch lock, as a running batch does
+    let dir = sb.path("busy");
+    std::fs::create_dir(&dir).unwrap();
+    let held = imgedit::batch::journal::BatchLock::take(&dir).unwrap();
+    let t = Instant::now();
+    sb.cmd()
+        .args(["edit", "in", "--rect", "8,8,16,16", "--output-dir", "busy"])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains(format!(
+            "imgedit process {} is running a batch into this folder",
+            std::process::id()
+        )));
+    assert!(
+        t.elapsed() < Duration::from_secs(20),
+        "refused at once, not after waiting"
+    );
+    assert_eq!(pngs(&dir), 0, "nothing written beside the running batch");
+    drop(held);
+    sb.cmd()
+        .args([
+            "edit",
+            "in",
+            "--rect",
+            "8,8,16,16",
+            "--output-dir",
+            "busy",
+            "--quiet",
+        ])
+        .assert()
+        .success();
+    assert_eq!(pngs(&dir), 2, "the lock goes with its holder");
+}

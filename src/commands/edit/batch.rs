@@ -195,8 +195,11 @@ pub(super) fn run(ctx: &Ctx<'_>, kind: EngineKind, items: &[PathBuf]) -> Result<
         return dry_run(ctx, kind, items, started);
     }
     let asked = request(args, kind, ctx.model.id, items);
+    let mut _lock = None;
     let (journal, known) = match &args.output_dir {
         Some(dir) => {
+            // one batch at a time in a folder: a second is refused at once, naming the first
+            _lock = Some(journal::BatchLock::take(dir)?);
             let (j, state) = open_journal(args, dir, &asked)?;
             // a killed run's half-written outputs (hidden temporaries) go, whether or not their
             // item is written again
