@@ -26,12 +26,26 @@ impl fmt::Display for Shape {
             Shape::Polygon(pts) => {
                 write!(f, "polygon")?;
                 for (i, (x, y)) in pts.iter().enumerate() {
+                    let (x, y) = (short(*x), short(*y));
                     write!(f, "{}{x},{y}", if i == 0 { " \"" } else { " " })?;
                 }
                 write!(f, "\"")
             }
-            Shape::Ellipse { cx, cy, rx, ry } => write!(f, "ellipse {cx},{cy},{rx},{ry}"),
+            Shape::Ellipse { cx, cy, rx, ry } => {
+                let [cx, cy, rx, ry] = [*cx, *cy, *rx, *ry].map(short);
+                write!(f, "ellipse {cx},{cy},{rx},{ry}")
+            }
         }
+    }
+}
+
+/// A coordinate as a person reads it: to a tenth of a pixel, without a trailing `.0`.
+fn short(v: f64) -> String {
+    let r = (v * 10.0).round() / 10.0;
+    if r.fract() == 0.0 {
+        format!("{r:.0}")
+    } else {
+        format!("{r:.1}")
     }
 }
 

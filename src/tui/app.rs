@@ -251,6 +251,8 @@ pub enum Overlay {
     },
     Input(TextInput),
     ConfirmQuit,
+    /// `o` while a job runs: cancel it and open another image?
+    ConfirmOpen,
     EnginePicker {
         selected: usize,
     },

@@ -123,6 +123,9 @@ fn file_command(app: &mut App, c: Command) -> Vec<Effect> {
             let text = sibling(&doc.path, "edit", Some(r.number));
             open_input(app, InputPurpose::SaveResult, text);
         }
+        C::Open if app.job.as_ref().is_some_and(|j| !j.cancel.is_cancelled()) => {
+            app.overlay = Some(Overlay::ConfirmOpen);
+        }
         C::Open => {
             let text = app
                 .doc
@@ -323,14 +326,19 @@ fn result_command(app: &mut App, c: Command) -> Vec<Effect> {
             }
         }
         C::ViewResult => {
-            if app.selected_result().is_none() {
-                app.set_status("no result selected");
-            } else {
+            if let Some(n) = app.selected_result().map(|r| r.number) {
                 app.show = if app.show == Show::Edit {
                     Show::Result
                 } else {
                     Show::Edit
                 };
+                app.set_status(if app.show == Show::Edit {
+                    "showing the image and its selection".to_string()
+                } else {
+                    format!("showing result {n}")
+                });
+            } else {
+                app.set_status("no result selected");
             }
         }
         C::Compare => {
@@ -443,9 +451,21 @@ pub fn add_shape(app: &mut App, shape: &Shape) {
             if let Some(m) = app.mask_mut() {
                 *m = mask;
             }
-            app.set_status(format!("added {shape}"));
+            app.set_status(format!("added {shape}{}", large_selection_hint(app)));
         }
         Err(e) => app.set_error(e),
+    }
+}
+
+/// A tip after a large selection for the local engine, which fills best from a tight one.
+fn large_selection_hint(app: &App) -> &'static str {
+    let Some(doc) = &app.doc else { return "" };
+    let total = u64::from(doc.mask.width()) * u64::from(doc.mask.height());
+    let large = total > 0 && doc.mask.selected_count() as u64 * 5 > total;
+    if large && app.params.engine == crate::edit::engine::EngineKind::Local {
+        " (a large selection: the local engine fills best from one drawn close to the object)"
+    } else {
+        ""
     }
 }
 
@@ -498,10 +518,10 @@ fn use_result(app: &mut App) {
     };
     app.push_undo();
     if let Some(doc) = app.doc.as_mut() {
+        // the area just fixed is not filled again by the next run: the selection starts empty
+        // (u brings it back)
         let (w, h) = (r.display.width(), r.display.height());
-        if (doc.mask.width(), doc.mask.height()) != (w, h) {
-            doc.mask = Arc::new(Mask::new(w, h));
-        }
+        doc.mask = Arc::new(Mask::new(w, h));
         // an RGB result's screen copy is its pixels (flattening RGB changes nothing): shared
         doc.source = match &*r.image {
             image::DynamicImage::ImageRgb8(_) => crate::edit::job::Source::Rgb(r.display.clone()),
@@ -516,7 +536,10 @@ fn use_result(app: &mut App) {
     app.doc_rev += 1;
     app.mask_rev += 1;
     app.show = Show::Edit;
-    app.set_status(format!("result {} is the new source (u undoes)", r.number));
+    app.set_status(format!(
+        "result {} is the new source; the selection is cleared (u undoes)",
+        r.number
+    ));
 }
 
 fn run(app: &mut App) -> Vec<Effect> {

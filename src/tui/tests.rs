@@ -651,3 +651,49 @@ fn a_long_message_shows_its_start_and_the_log_keeps_it_whole() {
     key(&mut app, KeyCode::Esc, KeyModifiers::NONE);
     assert!(app.overlay.is_none());
 }
+
+#[test]
+fn keep_clears_the_selection_and_open_during_a_run_asks_first() {
+    let mut app = app_with_image(100, 80, ProtocolType::Halfblocks);
+    let c = app.layout().canvas;
+    drag(&mut app, (c.x + 2, c.y + 2), (c.x + 10, c.y + 5));
+    let drawn = mask(&app).clone();
+    let fx = cmd(&mut app, Command::Run);
+    let Some(Effect::Run(req)) = fx.into_iter().next() else {
+        panic!("Run starts a job")
+    };
+    // o while the job runs asks before it cancels anything
+    cmd(&mut app, Command::Open);
+    assert_eq!(app.overlay, Some(super::app::Overlay::ConfirmOpen));
+    key(&mut app, KeyCode::Char('n'), KeyModifiers::NONE);
+    assert!(app.overlay.is_none() && !req.cancel.is_cancelled());
+    cmd(&mut app, Command::Open);
+    key(&mut app, KeyCode::Char('y'), KeyModifiers::NONE);
+    assert!(req.cancel.is_cancelled(), "yes cancels the job");
+    assert!(
+        matches!(&app.overlay, Some(super::app::Overlay::Input(i)) if i.purpose == super::app::InputPurpose::Open)
+    );
+    key(&mut app, KeyCode::Esc, KeyModifiers::NONE);
+    let ready = ResultReady {
+        job: req.job,
+        number: 1,
+        image: DynamicImage::ImageRgb8(RgbImage::new(100, 80)),
+        seed: Some(1),
+        request_id: None,
+        work_path: None,
+        warning: None,
+    };
+    update(&mut app, Action::ResultReady(Box::new(ready)));
+    update(
+        &mut app,
+        Action::JobEnded {
+            job: req.job,
+            result: Ok(1),
+        },
+    );
+    // k: the result is the new source, and the area just fixed is not selected again
+    cmd(&mut app, Command::UseResult);
+    assert!(mask(&app).is_empty(), "k clears the selection");
+    cmd(&mut app, Command::Undo);
+    assert_eq!(mask(&app), &drawn, "u brings it back");
+}

@@ -275,12 +275,9 @@ fn on_event(app: &mut App, ev: Event) -> Vec<Effect> {
 fn on_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
     match app.overlay.clone() {
         Some(Overlay::Input(_)) => return input::input_key(app, k),
-        Some(Overlay::ConfirmQuit) => {
+        Some(Overlay::ConfirmQuit | Overlay::ConfirmOpen) => {
             return match k.code {
-                KeyCode::Char('y') | KeyCode::Enter => {
-                    app.quit = true;
-                    vec![]
-                }
+                KeyCode::Char('y') | KeyCode::Enter => confirmed(app),
                 KeyCode::Char('n') | KeyCode::Esc | KeyCode::Char('q') => close_overlay(app),
                 _ => vec![],
             };
@@ -359,10 +356,7 @@ fn on_mouse(app: &mut App, m: MouseEvent) -> Vec<Effect> {
                     fx
                 }
                 view::overlay::Hit::Engine(i) => commands::pick_engine(app, i),
-                view::overlay::Hit::ConfirmQuit => {
-                    app.quit = true;
-                    vec![]
-                }
+                view::overlay::Hit::ConfirmQuit => confirmed(app),
                 view::overlay::Hit::Inside => vec![],
                 view::overlay::Hit::Outside => close_overlay(app),
             };
@@ -416,6 +410,24 @@ fn on_mouse(app: &mut App, m: MouseEvent) -> Vec<Effect> {
         }
     }
     vec![]
+}
+
+/// A confirmation answered yes: quit, or cancel the job and open another image.
+fn confirmed(app: &mut App) -> Vec<Effect> {
+    match app.overlay.take() {
+        Some(Overlay::ConfirmOpen) => {
+            if let Some(j) = &app.job {
+                j.cancel.cancel();
+            }
+            let mut fx = vec![Effect::ClearScreen];
+            fx.extend(command(app, Command::Open));
+            fx
+        }
+        _ => {
+            app.quit = true;
+            vec![]
+        }
+    }
 }
 
 fn hit(r: Rect, col: u16, row: u16) -> bool {

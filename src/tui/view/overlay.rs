@@ -31,7 +31,12 @@ fn input_area(screen: Rect, completions: usize) -> Rect {
 }
 
 fn confirm_area(screen: Rect) -> Rect {
-    centered(screen, 52, 5)
+    centered(screen, 64, 7)
+}
+
+/// The row of a confirmation's `[y] [n]` buttons.
+fn confirm_buttons(a: Rect) -> u16 {
+    a.bottom().saturating_sub(2)
 }
 
 fn engine_area(screen: Rect) -> Rect {
@@ -57,12 +62,13 @@ pub fn hit(app: &App, screen: Rect, col: u16, row: u16) -> Hit {
         }
         Some(Overlay::Input(i)) => input_area(screen, i.completions.len()),
         Some(Overlay::Messages { .. }) => help_area(screen),
-        Some(Overlay::ConfirmQuit) => {
+        Some(Overlay::ConfirmQuit | Overlay::ConfirmOpen) => {
             let a = confirm_area(screen);
-            if row == a.y + 3 && col > a.x && col < a.x + 9 {
+            let buttons = confirm_buttons(a);
+            if row == buttons && col > a.x && col < a.x + 9 {
                 return Hit::ConfirmQuit;
             }
-            if row == a.y + 3 && col >= a.x + 13 && col < a.x + 21 {
+            if row == buttons && col >= a.x + 13 && col < a.x + 21 {
                 return Hit::Outside;
             }
             a
@@ -163,16 +169,28 @@ pub fn draw(frame: &mut Frame, app: &App, screen: Rect) {
             frame.set_cursor_position(Position::new(x.min(a.right().saturating_sub(2)), a.y + 1));
         }
         Some(Overlay::ConfirmQuit) => {
-            let a = confirm_area(screen);
-            frame.render_widget(Clear, a);
-            let lines = vec![
-                Line::raw("Some results are not saved (they stay in the"),
-                Line::raw("work folder). Quit anyway?"),
-                Line::styled("[y] quit    [n] stay", accent),
-            ];
-            frame.render_widget(
-                Paragraph::new(lines).block(Block::bordered().title(" Quit? ")),
-                a,
+            let folder = app
+                .work_dir
+                .as_ref()
+                .map_or("the work folder".to_string(), |d| d.display().to_string());
+            let text = format!("Some results are not saved. They stay in {folder}");
+            confirm(
+                frame,
+                confirm_area(screen),
+                " Quit? ",
+                &text,
+                "[y] quit    [n] stay",
+            );
+        }
+        Some(Overlay::ConfirmOpen) => {
+            let text =
+                "A job is running. Cancel it and open another image? (Its finished results stay.)";
+            confirm(
+                frame,
+                confirm_area(screen),
+                " Open? ",
+                text,
+                "[y] open    [n] stay",
             );
         }
         Some(Overlay::EnginePicker { selected }) => {
@@ -254,4 +272,27 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
         out.push(line);
     }
     out
+}
+
+/// A yes/no popup: `text` wrapped over the lines above the buttons.
+fn confirm(frame: &mut Frame, a: Rect, title: &str, text: &str, buttons: &str) {
+    frame.render_widget(Clear, a);
+    let width = usize::from(a.width.saturating_sub(2)).max(1);
+    let rows = usize::from(a.height.saturating_sub(3));
+    let mut lines: Vec<Line> = wrap(text, width)
+        .into_iter()
+        .take(rows)
+        .map(Line::raw)
+        .collect();
+    while lines.len() < rows {
+        lines.push(Line::raw(""));
+    }
+    lines.push(Line::styled(
+        buttons.to_string(),
+        Style::default().fg(Color::Cyan),
+    ));
+    frame.render_widget(
+        Paragraph::new(lines).block(Block::bordered().title(title.to_string())),
+        a,
+    );
 }
