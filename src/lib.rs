@@ -57,7 +57,7 @@ use crate::error::{Error, exit};
 
 /// Parses the command line, runs the command and maps the outcome to an exit code.
 pub fn main_entry() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli = match Cli::try_parse_from(with_implied_tui(std::env::args_os().collect())) {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
@@ -75,6 +75,23 @@ pub fn main_entry() -> ExitCode {
             ExitCode::from(e.exit_code())
         }
     }
+}
+
+/// `imgedit photo.png` is `imgedit tui photo.png`: a first argument that names no subcommand but
+/// an existing file opens the editor on it.
+pub fn with_implied_tui(mut args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    use clap::CommandFactory;
+    let Some(first) = args.get(1) else {
+        return args;
+    };
+    let name = first.to_string_lossy();
+    let is_subcommand = Cli::command()
+        .get_subcommands()
+        .any(|c| c.get_name() == name || c.get_all_aliases().any(|a| a == name));
+    if !is_subcommand && !name.starts_with('-') && std::path::Path::new(first).is_file() {
+        args.insert(1, "tui".into());
+    }
+    args
 }
 
 /// Runs a parsed command line; returns the exit code.
@@ -150,5 +167,23 @@ mod tests {
             .and_then(|v| v.parse().ok())
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
         assert_eq!(server.metrics().num_workers(), expected);
+    }
+
+    #[test]
+    fn an_image_as_the_first_argument_opens_the_editor() {
+        let dir = tempfile::tempdir().unwrap();
+        let photo = dir.path().join("photo.png");
+        std::fs::write(&photo, b"x").unwrap();
+        let args = |v: &[&std::ffi::OsStr]| v.iter().map(|a| a.to_os_string()).collect::<Vec<_>>();
+        let bin = std::ffi::OsStr::new("imgedit");
+        assert_eq!(
+            with_implied_tui(args(&[bin, photo.as_os_str()])),
+            args(&[bin, "tui".as_ref(), photo.as_os_str()])
+        );
+        // a subcommand, a flag or a missing file is left to the parser
+        for first in ["edit", "--help", "missing.png"] {
+            let given = args(&[bin, first.as_ref()]);
+            assert_eq!(with_implied_tui(given.clone()), given);
+        }
     }
 }

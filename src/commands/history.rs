@@ -54,28 +54,49 @@ pub fn print(records: &[EditRecord], last: Option<usize>, json: bool) {
         return;
     }
     for r in shown {
-        let status = if r.success { "ok " } else { "ERR" };
-        let out = r
-            .outputs
-            .first()
-            .map(|p| p.display().to_string())
-            .or_else(|| r.error_message.clone())
-            .unwrap_or_default();
+        let input = r
+            .input
+            .as_ref()
+            .map_or("-".to_string(), |p| p.display().to_string());
+        let out = match r.outcome() {
+            "done" => r
+                .outputs
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+            _ => r.error_message.clone().unwrap_or_default(),
+        };
+        let prompt = if r.prompt.is_empty() {
+            String::new()
+        } else {
+            let short: String = r.prompt.chars().take(60).collect();
+            let more = if r.prompt.chars().count() > 60 {
+                "…"
+            } else {
+                ""
+            };
+            format!("  \"{short}{more}\"")
+        };
         println!(
-            "{}  {status}  {:<8} {:<17} {:>7} ms  {}",
+            "{}  {:<9} {:<8} {:<17} {:>7} ms  {input} -> {out}{prompt}",
             r.timestamp,
+            r.outcome(),
             r.engine.as_deref().unwrap_or("-"),
             r.mode,
             r.generation_time_ms,
-            out
         );
     }
     let median = summary
         .median_generation_time_ms
         .map(|m| format!("{m} ms"))
         .unwrap_or_else(|| "-".into());
+    let cancelled = match summary.cancelled {
+        0 => String::new(),
+        n => format!(" ({n} cancelled, not counted)"),
+    };
     println!(
-        "{} edits, {:.0}% succeeded, median generation time {median}",
+        "{} edits, {:.0}% succeeded{cancelled}, median generation time {median}",
         summary.count,
         summary.success_rate * 100.0
     );

@@ -140,7 +140,7 @@ impl RunContext {
 
 /// The error of a cancelled run.
 pub fn cancelled() -> Error {
-    Error::Engine("cancelled".into())
+    Error::Engine(crate::record::CANCELLED.into())
 }
 
 /// One generated image, the size of the prepared canvas.

@@ -16,10 +16,12 @@ use crate::record::EditRecord;
 
 /// The sizes of what the edit received, as the request log counts them: the bytes of the encoded
 /// image and mask (a file's length, or an `/image-edit` field's decoded base64 payload).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct InputSizes {
     pub image_bytes: u64,
     pub mask_bytes: u64,
+    /// The image file, as an absolute path, when the edit read one.
+    pub image_path: Option<PathBuf>,
 }
 
 impl InputSizes {
@@ -32,6 +34,7 @@ impl InputSizes {
         InputSizes {
             image_bytes: len(image),
             mask_bytes: len(mask),
+            image_path: image.map(|p| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())),
         }
     }
 }
@@ -46,6 +49,7 @@ pub fn record_for(job: &EditJob, engine: EngineKind, sizes: InputSizes) -> EditR
     r.engine = Some(engine.as_str().to_string());
     r.image_base64_size_bytes = sizes.image_bytes;
     r.mask_base64_size_bytes = sizes.mask_bytes;
+    r.input = sizes.image_path;
     r
 }
 

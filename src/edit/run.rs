@@ -75,6 +75,13 @@ pub async fn run(
         record.fail(&e.to_string());
         (Err(e), record)
     });
+    // the history answers "which photo was this?" from any folder
+    let mut record = record;
+    for p in &mut record.outputs {
+        if let Ok(abs) = std::path::absolute(&*p) {
+            *p = abs;
+        }
+    }
     let log_error = log.write(&record).await.err();
     Outcome {
         finished,

@@ -316,6 +316,7 @@ pub fn from_item(item: &HashMap<String, AttributeValue>) -> Option<EditRecord> {
             Some(v) => Some(v.as_s().ok()?.clone()),
         },
         engine: None,
+        input: None,
         outputs: Vec::new(),
         request_ids: Vec::new(),
     })

@@ -18,6 +18,9 @@ pub const HISTORY_LIMIT: crate::image_io::files::ReadLimit = crate::image_io::fi
     raise: "move the file aside to start a new history",
 };
 
+/// The error message of an edit the user stopped.
+pub const CANCELLED: &str = "cancelled";
+
 /// Longest prompt stored, in characters.
 pub const PROMPT_MAX_CHARS: usize = 1000;
 /// Longest error message stored, in characters.
@@ -40,6 +43,10 @@ pub struct EditRecord {
     pub error_message: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub engine: Option<String>,
+    /// The image the edit read, as an absolute path (none for an `/image-edit` request).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input: Option<PathBuf>,
+    /// Where the results were written, as absolute paths.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub outputs: Vec<PathBuf>,
     /// The remote service's ids of the calls that delivered the images (the `/image-edit` API's
@@ -68,8 +75,18 @@ impl EditRecord {
             success: false,
             error_message: None,
             engine: None,
+            input: None,
             outputs: Vec::new(),
             request_ids: Vec::new(),
+        }
+    }
+
+    /// How the edit ended: `done`, `cancelled` (stopped by the user) or `failed`.
+    pub fn outcome(&self) -> &'static str {
+        match (self.success, self.error_message.as_deref()) {
+            (true, _) => "done",
+            (false, Some(m)) if m == CANCELLED => "cancelled",
+            (false, _) => "failed",
         }
     }
 
@@ -172,6 +189,9 @@ impl LocalLog {
 pub struct Summary {
     pub count: usize,
     pub succeeded: usize,
+    /// Edits the user stopped: left out of the success rate.
+    pub cancelled: usize,
+    /// Of the edits that ran to their end (not cancelled), the share that succeeded.
     pub success_rate: f64,
     pub median_generation_time_ms: Option<u64>,
 }
@@ -179,6 +199,12 @@ pub struct Summary {
 /// Summarises records; the median is over successful edits.
 pub fn summarize(records: &[EditRecord]) -> Summary {
     let succeeded = records.iter().filter(|r| r.success).count();
+    // a run the user stopped is neither a success nor a failure
+    let cancelled = records
+        .iter()
+        .filter(|r| r.outcome() == "cancelled")
+        .count();
+    let ended = records.len() - cancelled;
     let mut times: Vec<u64> = records
         .iter()
         .filter(|r| r.success)
@@ -193,10 +219,11 @@ pub fn summarize(records: &[EditRecord]) -> Summary {
     Summary {
         count: records.len(),
         succeeded,
-        success_rate: if records.is_empty() {
+        cancelled,
+        success_rate: if ended == 0 {
             0.0
         } else {
-            succeeded as f64 / records.len() as f64
+            succeeded as f64 / ended as f64
         },
         median_generation_time_ms: median,
     }
@@ -241,5 +268,20 @@ mod tests {
         assert_eq!(base64_decoded_size("aGVsbG8="), 5);
         assert_eq!(base64_decoded_size("aGk="), 2);
         assert_eq!(base64_decoded_size(""), 0);
+    }
+
+    #[test]
+    fn a_cancelled_edit_is_neither_success_nor_failure() {
+        let mut done = EditRecord::new("local", "", "INPAINTING");
+        done.success = true;
+        let mut failed = EditRecord::new("local", "", "INPAINTING");
+        failed.fail("boom");
+        let mut stopped = EditRecord::new("local", "", "INPAINTING");
+        stopped.fail(CANCELLED);
+        let outcomes: Vec<&str> = [&done, &failed, &stopped].map(|r| r.outcome()).to_vec();
+        assert_eq!(outcomes, ["done", "failed", "cancelled"]);
+        let s = summarize(&[done, failed, stopped]);
+        assert_eq!((s.count, s.succeeded, s.cancelled), (3, 1, 1));
+        assert!((s.success_rate - 0.5).abs() < 1e-9, "{}", s.success_rate);
     }
 }

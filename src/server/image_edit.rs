@@ -400,6 +400,7 @@ async fn process(
     let sizes = InputSizes {
         image_bytes: payload_size(&r.base_image),
         mask_bytes: r.mask.as_deref().map_or(0, payload_size),
+        image_path: None,
     };
     let mut started = finish::record_for(&job, svc.engine.kind(), sizes);
     (started.id, started.timestamp) = (record.id.clone(), record.timestamp.clone());

@@ -469,4 +469,32 @@ fn history_lists_edits_with_a_summary() {
     }
     assert_eq!(rec["mode"], "INPAINTING");
     assert_eq!(rec["model_id"], "local");
+    // "which photo was this?": the input and outputs as absolute paths, whatever folder asks
+    let root = std::fs::canonicalize(sb.path("")).unwrap();
+    assert_eq!(
+        rec["input"],
+        root.join("in.png").display().to_string(),
+        "{rec}"
+    );
+    assert_eq!(
+        rec["outputs"][0],
+        root.join("o0.png").display().to_string(),
+        "{rec}"
+    );
+    let text = sb
+        .cmd()
+        .args(["history"])
+        .current_dir("/")
+        .assert()
+        .success();
+    let text = String::from_utf8_lossy(&text.get_output().stdout).into_owned();
+    assert!(
+        text.contains("done")
+            && text.contains(&format!(
+                "{} -> {}",
+                root.join("in.png").display(),
+                root.join("o2.png").display()
+            )),
+        "{text}"
+    );
 }
