@@ -68,3 +68,14 @@ fn the_release_workflow_is_dists_for_the_pinned_version_and_every_target() {
     // the Windows target's archive needs the workflow's long-path step
     assert!(workflow.contains("enable windows longpaths"));
 }
+
+/// What a user downloads is stripped: the release profile's line tables (for `perf`) stay out
+/// of the `dist` profile, which made the Linux binary 123 MB instead of about 25 MB.
+#[test]
+fn the_dist_profile_ships_a_stripped_binary() {
+    let cargo: toml::Table = toml::from_str(&read("Cargo.toml")).unwrap();
+    let dist = cargo["profile"]["dist"].as_table().unwrap();
+    assert_eq!(dist["inherits"].as_str(), Some("release"));
+    assert_eq!(dist.get("strip").and_then(|v| v.as_bool()), Some(true), "{dist:?}");
+    assert_eq!(dist.get("debug").and_then(|v| v.as_bool()), Some(false), "{dist:?}");
+}
