@@ -180,7 +180,8 @@ fn mode_command(app: &mut App, c: Command) -> Vec<Effect> {
             use crate::edit::options::Upscaler as U;
             // the cloud tools follow the local modes; upscale steps through its upscalers
             let (mode, upscaler) = match (app.params.mode, app.params.upscaler) {
-                (Mode::Inpaint, u) => (Mode::Outpaint, u),
+                (Mode::Inpaint, u) => (Mode::Erase, u),
+                (Mode::Erase, u) => (Mode::Outpaint, u),
                 (Mode::Outpaint, u) => (Mode::PreciseOutpaint, u),
                 (Mode::PreciseOutpaint, u) => (Mode::Recolor, u),
                 (Mode::Recolor, _) => (Mode::Upscale, U::Fast),
@@ -195,6 +196,10 @@ fn mode_command(app: &mut App, c: Command) -> Vec<Effect> {
             if app.params.mode.is_outpaint() && app.params.extend == [0; 4] {
                 app.set_status(
                     "outpaint: Ctrl+arrows (or the panel's +L +T +R +B) extend the canvas",
+                );
+            } else if app.params.mode == Mode::Erase {
+                app.set_status(
+                    "erase: removes the selected object, no prompt needed (Stability's erase on Bedrock; the local engine fills as for inpaint)",
                 );
             } else if app.params.mode == Mode::Recolor {
                 app.set_status("recolor: j names what to recolour, p the new colours (Bedrock)");
@@ -221,7 +226,8 @@ fn mode_command(app: &mut App, c: Command) -> Vec<Effect> {
                 C::ExtendRight => (2, w),
                 _ => (3, h),
             };
-            app.params.extend[i] = (app.params.extend[i] + (side / 10).max(1)).min(side * 4);
+            // 5% of the side a press: finer than the 10% steps of before
+            app.params.extend[i] = (app.params.extend[i] + (side / 20).max(1)).min(side * 4);
             app.show = Show::Edit;
         }
         C::ResetExtend => app.params.extend = [0; 4],

@@ -189,19 +189,27 @@ impl Command {
             C::PanDown => ("pan_down", "pan down", "View"),
             C::NextMode => (
                 "next_mode",
-                "cycle the mode (inpaint ... remove-background)",
+                "cycle the mode (inpaint, erase, outpaint ... remove-background)",
                 "Generation",
             ),
-            C::ExtendLeft => ("extend_left", "outpaint: extend left by 10%", "Generation"),
-            C::ExtendTop => ("extend_top", "outpaint: extend top by 10%", "Generation"),
+            C::ExtendLeft => (
+                "extend_left",
+                "outpaint: extend left by 5% (or the panel's +L: on macOS Ctrl+arrows may switch desktops)",
+                "Generation",
+            ),
+            C::ExtendTop => (
+                "extend_top",
+                "outpaint: extend top by 5% (or the panel's +T: on macOS Ctrl+arrows may switch desktops)",
+                "Generation",
+            ),
             C::ExtendRight => (
                 "extend_right",
-                "outpaint: extend right by 10%",
+                "outpaint: extend right by 5% (or the panel's +R: on macOS Ctrl+arrows may switch desktops)",
                 "Generation",
             ),
             C::ExtendBottom => (
                 "extend_bottom",
-                "outpaint: extend bottom by 10%",
+                "outpaint: extend bottom by 5% (or the panel's +B: on macOS Ctrl+arrows may switch desktops)",
                 "Generation",
             ),
             C::ResetExtend => ("reset_extend", "outpaint: no extension", "Generation"),

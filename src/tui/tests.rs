@@ -263,6 +263,8 @@ fn undo_and_redo_cover_mask_and_results() {
 fn mode_switches_extend_the_canvas_and_shape_the_request() {
     let mut app = app_with_image(100, 50, ProtocolType::Halfblocks);
     key(&mut app, KeyCode::Tab, KeyModifiers::NONE);
+    assert_eq!(app.params.mode, Mode::Erase, "erase follows inpaint");
+    key(&mut app, KeyCode::Tab, KeyModifiers::NONE);
     assert_eq!(app.params.mode, Mode::Outpaint);
     assert!(
         cmd(&mut app, Command::Run).is_empty(),
@@ -271,8 +273,10 @@ fn mode_switches_extend_the_canvas_and_shape_the_request() {
     assert!(app.status.error);
     key(&mut app, KeyCode::Left, KeyModifiers::CONTROL);
     key(&mut app, KeyCode::Down, KeyModifiers::CONTROL);
-    assert_eq!(app.params.extend, [10, 0, 0, 5]);
-    assert_eq!(app.shown_size(), Some((110, 55)));
+    key(&mut app, KeyCode::Left, KeyModifiers::CONTROL);
+    assert_eq!(app.params.extend, [10, 0, 0, 2], "5% of the side a press");
+    key(&mut app, KeyCode::Down, KeyModifiers::CONTROL);
+    assert_eq!(app.shown_size(), Some((110, 54)));
     key(&mut app, KeyCode::Tab, KeyModifiers::NONE);
     assert_eq!(app.params.mode, Mode::PreciseOutpaint);
     let c = app.layout().canvas;
@@ -283,7 +287,7 @@ fn mode_switches_extend_the_canvas_and_shape_the_request() {
     };
     assert_eq!(
         (req.mode, req.extend, req.mask.is_none()),
-        (Mode::PreciseOutpaint, [10, 0, 0, 5], true)
+        (Mode::PreciseOutpaint, [10, 0, 0, 4], true)
     );
     // then the Bedrock tools: recolor, the three upscalers, background removal
     use crate::edit::options::Upscaler;
@@ -428,7 +432,7 @@ fn recolor_and_upscale_requests_carry_their_fields() {
         key(app, KeyCode::Enter, KeyModifiers::NONE);
     };
     app.params.engine = crate::edit::engine::EngineKind::Bedrock;
-    for _ in 0..3 {
+    for _ in 0..4 {
         key(&mut app, KeyCode::Tab, KeyModifiers::NONE);
     }
     assert_eq!(app.params.mode, Mode::Recolor);

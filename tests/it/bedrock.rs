@@ -1274,8 +1274,8 @@ fn tui_recolor_and_upscale_in_tmux() {
     };
     tmux.start(dir.path(), &command);
     tmux.wait_for("opened", Duration::from_secs(20));
-    // Tab: outpaint, precise-outpaint, recolor
-    for _ in 0..3 {
+    // Tab: erase, outpaint, precise-outpaint, recolor
+    for _ in 0..4 {
         tmux.send(&["Tab"]);
     }
     tmux.wait_for("recolor (Tab)", Duration::from_secs(10));

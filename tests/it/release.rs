@@ -76,6 +76,14 @@ fn the_dist_profile_ships_a_stripped_binary() {
     let cargo: toml::Table = toml::from_str(&read("Cargo.toml")).unwrap();
     let dist = cargo["profile"]["dist"].as_table().unwrap();
     assert_eq!(dist["inherits"].as_str(), Some("release"));
-    assert_eq!(dist.get("strip").and_then(|v| v.as_bool()), Some(true), "{dist:?}");
-    assert_eq!(dist.get("debug").and_then(|v| v.as_bool()), Some(false), "{dist:?}");
+    assert_eq!(
+        dist.get("strip").and_then(|v| v.as_bool()),
+        Some(true),
+        "{dist:?}"
+    );
+    assert_eq!(
+        dist.get("debug").and_then(|v| v.as_bool()),
+        Some(false),
+        "{dist:?}"
+    );
 }

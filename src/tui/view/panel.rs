@@ -66,10 +66,18 @@ fn mode_lines(app: &App) -> Vec<Vec<Part>> {
         b(format!("{} (Tab)", mode_label(p)), C::NextMode),
     ]];
     if p.mode.is_outpaint() {
+        // in percent of the side each border extends
+        let (w, h) = app.doc.as_ref().map_or((1, 1), |d| {
+            (d.source.width().max(1), d.source.height().max(1))
+        });
         let e = p.extend;
+        let pc = |v: u32, side: u32| (u64::from(v) * 100 + u64::from(side) / 2) / u64::from(side);
         out.push(vec![t(format!(
-            "Extend L{} T{} R{} B{}",
-            e[0], e[1], e[2], e[3]
+            "Extend L{}% T{}% R{}% B{}%",
+            pc(e[0], w),
+            pc(e[1], h),
+            pc(e[2], w),
+            pc(e[3], h)
         ))]);
         out.push(vec![
             t("       "),
