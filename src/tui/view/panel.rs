@@ -150,16 +150,45 @@ fn setting_lines(app: &App, width: usize) -> Vec<Vec<Part>> {
         t("  "),
         b(format!("Seed {seed}"), C::SeedLock),
     ]);
-    let model = p.model.clone().unwrap_or_else(|| "default".into());
-    out.push(vec![
-        b(format!("Engine {} (t)", p.engine.as_str()), C::PickEngine),
-        t(" "),
-        b(
-            clip(&format!("Model {model} (`)"), width.saturating_sub(18)),
-            C::EditModel,
-        ),
-    ]);
+    out.push(vec![b(
+        format!("Engine {} (t)", p.engine.as_str()),
+        C::PickEngine,
+    )]);
+    let (model, price) = next_run(app);
+    out.push(vec![b("Model (`)", C::EditModel), t(format!("  {price}"))]);
+    out.push(vec![b(clip(&format!("  {model}"), width), C::EditModel)]);
     out
+}
+
+/// The model the next run uses, by its short name (the id without its Region and provider
+/// prefixes), and what the run costs: the price per image times the images, as `--dry-run`
+/// counts it.
+pub fn next_run(app: &App) -> (String, String) {
+    let p = &app.params;
+    let mode = crate::edit::options::implied_mode(Some(p.mode), !p.mask_prompt.is_empty(), false);
+    let upscaler = (p.mode == crate::edit::options::Mode::Upscale).then_some(p.upscaler);
+    match crate::engine::resolve_model_for(
+        p.engine,
+        p.model.as_deref(),
+        None,
+        mode,
+        upscaler,
+        &app.living_models,
+    ) {
+        Ok(m) => {
+            let short = m.id.rsplit('.').next().unwrap_or(m.id);
+            let short = if short.is_empty() { m.id } else { short };
+            let price = match m.price_per_image_usd {
+                0.0 => "free, offline".to_string(),
+                each => format!("~${:.2} a run", each * f64::from(p.num_images)),
+            };
+            (short.to_string(), price)
+        }
+        Err(_) => (
+            p.model.clone().unwrap_or_else(|| "default".into()),
+            "unknown model".into(),
+        ),
+    }
 }
 
 /// The run button with its progress, then the tool and brush lines.
