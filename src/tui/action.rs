@@ -38,6 +38,7 @@ pub enum Command {
     ZoomFit,
     ZoomActual,
     Messages,
+    MaskView,
     PanLeft,
     PanRight,
     PanUp,

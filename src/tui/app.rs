@@ -187,6 +187,8 @@ pub enum Show {
     Result,
     /// The source without overlay, to compare with the result.
     Original,
+    /// The mask alone: white = change, black = keep.
+    Mask,
 }
 
 /// A mouse drag in progress.

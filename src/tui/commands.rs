@@ -36,6 +36,7 @@ pub fn command(app: &mut App, c: Command) -> Vec<Effect> {
         | C::ZoomOut
         | C::ZoomFit
         | C::ZoomActual
+        | C::MaskView
         | C::PanLeft
         | C::PanRight
         | C::PanUp
@@ -143,6 +144,18 @@ fn file_command(app: &mut App, c: Command) -> Vec<Effect> {
 fn view_command(app: &mut App, c: Command) -> Vec<Effect> {
     use Command as C;
     match c {
+        C::MaskView => {
+            app.show = if app.show == Show::Mask {
+                Show::Edit
+            } else {
+                Show::Mask
+            };
+            app.set_status(if app.show == Show::Mask {
+                "the mask alone: white = change, black = keep (2 again goes back)"
+            } else {
+                "showing the image and its selection"
+            });
+        }
         C::ZoomIn | C::ZoomOut | C::ZoomFit | C::ZoomActual => {
             ensure_view(app);
             let fit = fit_zoom(app);

@@ -104,6 +104,7 @@ pub static KEYMAP: &[Binding] = &[
     k('?', C::Help),
     key(KeyCode::F(1), C::Help),
     k('\'', C::Messages),
+    k('2', C::MaskView),
     key(KeyCode::F(2), C::Messages),
     k('q', C::Quit),
     ctrl('c', C::Quit),
@@ -262,6 +263,11 @@ impl Command {
             C::DeleteResult => ("delete_result", "delete the result", "Results"),
             C::Open => ("open", "open another image (Tab completes)", "File"),
             C::Help => ("help", "this help (click a line to run it)", "File"),
+            C::MaskView => (
+                "mask_view",
+                "the mask alone, black and white (white = change); again to go back",
+                "View",
+            ),
             C::Messages => (
                 "messages",
                 "the session's messages in full (also F2)",
@@ -331,7 +337,7 @@ mod tests {
             );
         }
         let names: Vec<&str> = Command::all().iter().map(|c| c.name()).collect();
-        assert_eq!(names.len(), 53);
+        assert_eq!(names.len(), 54);
         assert!(
             names
                 .iter()

@@ -15,6 +15,25 @@ use crate::mask::Mask;
 
 use super::viewport::Viewport;
 
+/// A result as the screen shows it: transparency (a removed background) on a checkerboard, as
+/// the outpaint canvas's border is; an image without alpha as it is.
+pub fn on_checkerboard(image: &image::DynamicImage) -> image::RgbImage {
+    let rgba = match image {
+        image::DynamicImage::ImageRgb8(rgb) => return rgb.clone(),
+        image::DynamicImage::ImageRgba8(rgba) => std::borrow::Cow::Borrowed(rgba),
+        other if !other.color().has_alpha() => return other.to_rgb8(),
+        other => std::borrow::Cow::Owned(other.to_rgba8()),
+    };
+    image::RgbImage::from_fn(rgba.width(), rgba.height(), |x, y| {
+        let p = rgba.get_pixel(x, y).0;
+        let dark = ((x / 8) + (y / 8)) % 2 == 0;
+        let bg: [u8; 3] = if dark { [70, 70, 78] } else { [110, 110, 120] };
+        let a = u32::from(p[3]);
+        let mix = |c: u8, b: u8| ((u32::from(c) * a + u32::from(b) * (255 - a) + 127) / 255) as u8;
+        Rgb([mix(p[0], bg[0]), mix(p[1], bg[1]), mix(p[2], bg[2])])
+    })
+}
+
 /// Where an encoded image goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Slot {
@@ -83,6 +102,8 @@ pub struct CanvasRequest {
     pub canvas: (u32, u32),
     /// The mask, placed like the base; None = no overlay.
     pub mask: Option<Arc<Mask>>,
+    /// Show the mask alone, in black (keep) and white (change), instead of tinting the base.
+    pub mask_only: bool,
     pub preview: Preview,
     pub view: Viewport,
 }
@@ -126,7 +147,9 @@ pub fn compose(req: &CanvasRequest) -> RgbImage {
                     c = req.base.get_pixel(u as u32, w as u32).0;
                     if let Some(m) = &req.mask {
                         let a = m.0.get_pixel(u as u32, w as u32).0[0];
-                        if a > 0 {
+                        if req.mask_only {
+                            c = [a; 3];
+                        } else if a > 0 {
                             c = mix(c, MASK_TINT.0, MASK_TINT.1 * f32::from(a) / 255.0);
                         }
                     }

@@ -701,3 +701,47 @@ fn keep_clears_the_selection_and_open_during_a_run_asks_first() {
     cmd(&mut app, Command::Undo);
     assert_eq!(mask(&app), &drawn, "u brings it back");
 }
+
+#[test]
+fn a_removed_background_shows_on_a_checkerboard() {
+    let mut rgba = image::RgbaImage::new(16, 16);
+    rgba.put_pixel(0, 0, image::Rgba([255, 0, 0, 255]));
+    let shown = super::render::on_checkerboard(&DynamicImage::ImageRgba8(rgba));
+    assert_eq!(
+        shown.get_pixel(0, 0).0,
+        [255, 0, 0],
+        "opaque pixels as they are"
+    );
+    // transparent pixels: the two squares of the board, not white
+    assert_eq!(shown.get_pixel(1, 1).0, [70, 70, 78]);
+    assert_eq!(shown.get_pixel(9, 1).0, [110, 110, 120]);
+}
+
+#[test]
+fn the_mask_view_shows_the_mask_in_black_and_white_and_draws_there() {
+    let mut app = app_with_image(100, 80, ProtocolType::Halfblocks);
+    cmd(&mut app, Command::MaskView);
+    assert_eq!(app.show, Show::Mask);
+    let c = app.layout().canvas;
+    let (a, b) = ((c.x + 2, c.y + 2), (c.x + 10, c.y + 5));
+    drag(&mut app, a, b);
+    assert_eq!(app.show, Show::Mask, "drawing stays in the mask view");
+    assert_eq!(mask(&app), &expected_rect(&app, a, b));
+    let fx = super::update::pending_renders(&mut app);
+    let req = fx
+        .iter()
+        .find_map(|e| match e {
+            Effect::EncodeCanvas(r) => Some(r),
+            _ => None,
+        })
+        .expect("the canvas is drawn again");
+    assert!(req.mask_only);
+    let px = super::render::compose(req);
+    let lum: std::collections::BTreeSet<[u8; 3]> = px.pixels().map(|p| p.0).collect();
+    assert!(
+        lum.contains(&[255, 255, 255]) && lum.contains(&[0, 0, 0]),
+        "{lum:?}"
+    );
+    cmd(&mut app, Command::MaskView);
+    assert_eq!(app.show, Show::Edit);
+}

@@ -16,11 +16,10 @@ use super::app::{
 use super::commands::{self, command};
 use super::input;
 use super::keymap;
-use super::render::{CanvasRequest, Encoded, Preview, Slot, ThumbRequest};
+use super::render::{self, CanvasRequest, Encoded, Preview, Slot, ThumbRequest};
 use super::tools;
 use super::view;
 use super::viewport::Viewport;
-use crate::image_io;
 
 /// Applies one action; returns the effects to run.
 pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
@@ -195,7 +194,7 @@ fn result_ready(app: &mut App, r: ResultReady) -> Vec<Effect> {
     }
     app.push_undo();
     let id = app.fresh_id();
-    let display = Arc::new(image_io::flatten(&r.image));
+    let display = Arc::new(render::on_checkerboard(&r.image));
     if let Some(doc) = app.doc.as_mut() {
         doc.results.push(ResultItem {
             id,
@@ -467,7 +466,7 @@ fn canvas_mouse(app: &mut App, m: MouseEvent) -> Vec<Effect> {
         MouseEventKind::Up(MouseButton::Middle | MouseButton::Right) => app.gesture = None,
         MouseEventKind::Moved => app.hover = Some(p),
         MouseEventKind::Down(MouseButton::Left) => {
-            if app.show != Show::Edit {
+            if !matches!(app.show, Show::Edit | Show::Mask) {
                 // a press on a shown result goes back to the mask view and starts the drag
                 // there (its view can differ from the result's: an outpaint, an upscale)
                 app.show = Show::Edit;
@@ -535,7 +534,7 @@ fn polygon_click(app: &mut App, view: &Viewport, p: (f64, f64)) -> Vec<Effect> {
 }
 
 fn preview(app: &App) -> Preview {
-    if app.show != Show::Edit {
+    if !matches!(app.show, Show::Edit | Show::Mask) {
         return Preview::None;
     }
     match (app.tool, app.gesture) {
@@ -587,6 +586,7 @@ pub fn pending_renders(app: &mut App) -> Vec<Effect> {
             (Show::Original, _) => (doc.display.clone(), app.offset(), None),
             _ => (doc.display.clone(), app.offset(), Some(doc.mask.clone())),
         };
+        let mask_only = app.show == Show::Mask;
         app.pictures.canvas_generation += 1;
         app.pictures.canvas_in_flight = true;
         fx.push(Effect::EncodeCanvas(Box::new(CanvasRequest {
@@ -595,6 +595,7 @@ pub fn pending_renders(app: &mut App) -> Vec<Effect> {
             base_offset,
             canvas,
             mask,
+            mask_only,
             preview: key.preview.clone(),
             view,
         })));
