@@ -39,6 +39,7 @@ pub enum Command {
     ZoomActual,
     Messages,
     MaskView,
+    Feather,
     PanLeft,
     PanRight,
     PanUp,
@@ -152,6 +153,8 @@ pub struct RunRequest {
     pub mask: Option<Mask>,
     pub mode: Mode,
     pub extend: [u32; 4],
+    /// The selection's soft edge in pixels (None: the mode's own).
+    pub feather: Option<u32>,
     pub prompt: Option<String>,
     pub negative: Option<String>,
     /// Text naming the region, for models that find it themselves (Stability search-and-replace).

@@ -155,6 +155,8 @@ pub struct Params {
     pub seed_locked: bool,
     pub engine: EngineKind,
     pub model: Option<String>,
+    /// A soft edge on the selection, in pixels (the CLI's `--feather`); None = the mode's own.
+    pub feather: Option<u32>,
 }
 
 impl Default for Params {
@@ -174,6 +176,7 @@ impl Default for Params {
             seed_locked: false,
             engine: EngineKind::Local,
             model: None,
+            feather: None,
         }
     }
 }

@@ -31,6 +31,21 @@ pub fn command(app: &mut App, c: Command) -> Vec<Effect> {
         C::InvertMask | C::GrowMask | C::ShrinkMask | C::ClearMask | C::Undo | C::Redo => {
             mask_command(app, c)
         }
+        C::Feather => {
+            // none, then growing soft edges, then back to the mode's own
+            app.params.feather = match app.params.feather {
+                None => Some(0),
+                Some(0) => Some(4),
+                Some(f) if f < 32 => Some(f * 2),
+                Some(_) => None,
+            };
+            app.set_status(match app.params.feather {
+                None => "feather: the mode's own (a seam band when outpainting)".to_string(),
+                Some(0) => "feather: none (a hard edge)".to_string(),
+                Some(f) => format!("feather: a {f} px soft edge on the selection"),
+            });
+            vec![]
+        }
         C::LoadMask | C::SaveMask | C::SaveResult | C::Open => file_command(app, c),
         C::ZoomIn
         | C::ZoomOut
@@ -649,6 +664,7 @@ fn run_request(app: &mut App, work_dir: std::path::PathBuf) -> Option<RunRequest
         mask,
         mode,
         extend,
+        feather: app.params.feather,
         prompt,
         negative,
         mask_prompt,

@@ -207,6 +207,7 @@ pub fn job_options(
     Ok(JobOptions {
         selection: Selection {
             mask: req.mask.clone(),
+            feather: req.feather,
             ..Default::default()
         },
         mode: Some(req.mode),

@@ -105,6 +105,7 @@ pub static KEYMAP: &[Binding] = &[
     key(KeyCode::F(1), C::Help),
     k('\'', C::Messages),
     k('2', C::MaskView),
+    k('3', C::Feather),
     key(KeyCode::F(2), C::Messages),
     k('q', C::Quit),
     ctrl('c', C::Quit),
@@ -263,6 +264,11 @@ impl Command {
             C::DeleteResult => ("delete_result", "delete the result", "Results"),
             C::Open => ("open", "open another image (Tab completes)", "File"),
             C::Help => ("help", "this help (click a line to run it)", "File"),
+            C::Feather => (
+                "feather",
+                "soft edge on the selection: none, 4, 8, 16, 32 px, the mode's own",
+                "Mask",
+            ),
             C::MaskView => (
                 "mask_view",
                 "the mask alone, black and white (white = change); again to go back",
@@ -337,7 +343,7 @@ mod tests {
             );
         }
         let names: Vec<&str> = Command::all().iter().map(|c| c.name()).collect();
-        assert_eq!(names.len(), 54);
+        assert_eq!(names.len(), 55);
         assert!(
             names
                 .iter()

@@ -745,3 +745,20 @@ fn the_mask_view_shows_the_mask_in_black_and_white_and_draws_there() {
     cmd(&mut app, Command::MaskView);
     assert_eq!(app.show, Show::Edit);
 }
+
+#[test]
+fn a_soft_edge_reaches_the_job() {
+    let mut app = app_with_image(64, 64, ProtocolType::Halfblocks);
+    cmd(&mut app, Command::InvertMask);
+    for want in [Some(0), Some(4), Some(8)] {
+        cmd(&mut app, Command::Feather);
+        assert_eq!(app.params.feather, want);
+    }
+    let fx = cmd(&mut app, Command::Run);
+    let Some(Effect::Run(req)) = fx.into_iter().next() else {
+        panic!("Run starts a job")
+    };
+    assert_eq!(req.feather, Some(8));
+    let o = super::effects::job_options(&req, &[], Default::default()).unwrap();
+    assert_eq!(o.selection.feather, Some(8));
+}

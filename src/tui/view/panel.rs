@@ -150,10 +150,15 @@ fn setting_lines(app: &App, width: usize) -> Vec<Vec<Part>> {
         t("  "),
         b(format!("Seed {seed}"), C::SeedLock),
     ]);
-    out.push(vec![b(
-        format!("Engine {} (t)", p.engine.as_str()),
-        C::PickEngine,
-    )]);
+    let feather = match p.feather {
+        None => "auto".to_string(),
+        Some(f) => format!("{f}px"),
+    };
+    out.push(vec![
+        b(format!("Engine {} (t)", p.engine.as_str()), C::PickEngine),
+        t(" "),
+        b(format!("Soft {feather} (3)"), C::Feather),
+    ]);
     let (model, price) = next_run(app);
     out.push(vec![b("Model (`)", C::EditModel), t(format!("  {price}"))]);
     out.push(vec![b(clip(&format!("  {model}"), width), C::EditModel)]);
