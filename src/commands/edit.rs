@@ -351,8 +351,7 @@ fn edit_one(
     let args = ctx.args;
     let t0 = Instant::now();
     let name = input.display().to_string();
-    let limits = ctx.config.limits;
-    let decoded = image_io::load_image(input, &limits)?;
+    let decoded = image_io::load_image(input, &ctx.config.limits)?;
     if !args.quiet {
         for note in &decoded.notes {
             ctx.bar.suspend(|| eprintln!("note: {note}"));
@@ -360,6 +359,64 @@ fn edit_one(
     }
     let decode_ms = ms(t0);
 
+    let (options, sizes) = job_options(ctx, input, plan)?;
+    let mut job = options.build(decoded.image, &name)?;
+    // the outputs keep the input's colour profile, EXIF orientation and fields
+    job.metadata = decoded.metadata;
+    let target = match plan {
+        Some(p) => Target::Files(p.outputs.clone()),
+        None => output_targets(args, input, job.num_images, &HashSet::new())?,
+    };
+    let force = args.force || plan.is_some_and(|p| p.replace);
+    check_outputs(args, &job, &target)?;
+    let engine_name = ctx.engine.kind().as_str();
+
+    if args.dry_run {
+        print_dry_run(ctx, &job, &name, &target)?;
+        return Ok(Vec::new());
+    }
+
+    if let Some(path) = &args.save_mask {
+        mask::save_mask(&job.mask, path, args.force)?;
+    }
+
+    let run_ctx = run_context(ctx, plan);
+    let delivery = delivery_for(ctx, &job, sizes, &target, force);
+    // a call in flight is dropped at once when the batch cancels its items
+    let job = Arc::new(job);
+    let outcome = ctx.rt.block_on(run::run(
+        Arc::clone(&job),
+        ctx.engine.as_ref(),
+        &run_ctx,
+        &ctx.log,
+        delivery,
+    ));
+    if let Some(e) = &outcome.log_error {
+        ctx.bar
+            .suspend(|| eprintln!("warning: the edit was not recorded in the history: {e}"));
+    }
+    let finished = outcome.finished?;
+    write_stdout(&target, &finished)?;
+    let timings = Timings {
+        decode: decode_ms,
+        engine: outcome.record.generation_time_ms,
+        write: finished.write_ms,
+        total: ms(t0),
+    };
+    let written = report_outputs(ctx, &job, &finished, engine_name, timings);
+    if let Some(w) = finished.withheld {
+        return Err(Error::Engine(w));
+    }
+    Ok(written)
+}
+
+/// The job's options for `input` (from the flags and the batch's plan) and the sizes of its files.
+fn job_options(
+    ctx: &Ctx<'_>,
+    input: &Path,
+    plan: Option<&ItemPlan>,
+) -> Result<(JobOptions, InputSizes)> {
+    let args = ctx.args;
     let mut shapes = args.rect.clone();
     shapes.extend(args.polygon.iter().cloned());
     shapes.extend(args.ellipse.iter().cloned());
@@ -399,31 +456,33 @@ fn edit_one(
         cfg_scale: args.cfg_scale,
         quality: args.quality,
         model: ctx.model,
-        limits,
-        tool: ToolOptions {
-            output_format: args.output_format.or_else(|| {
-                args.output
-                    .as_deref()
-                    .filter(|p| p.as_os_str() != "-")
-                    .and_then(|p| image_io::format_for_path(p).ok())
-                    .and_then(OutputFormat::of)
-            }),
-            grow_mask: args.grow_mask,
-            style_preset: args.style_preset.clone(),
-            creativity: args.creativity,
-            select: args.select.clone(),
-            upscaler: args.upscaler,
-        },
+        limits: ctx.config.limits,
+        tool: tool_options(args),
     };
-    let mut job = options.build(decoded.image, &name)?;
-    // the outputs keep the input's colour profile, EXIF orientation and fields
-    job.metadata = decoded.metadata;
-    let target = match plan {
-        Some(p) => Target::Files(p.outputs.clone()),
-        None => output_targets(args, input, job.num_images, &HashSet::new())?,
-    };
-    let force = args.force || plan.is_some_and(|p| p.replace);
-    if let Target::Files(files) = &target {
+    Ok((options, sizes))
+}
+
+/// The tool options the flags ask for; the output format is the one `-o` names unless given.
+fn tool_options(args: &EditArgs) -> ToolOptions {
+    ToolOptions {
+        output_format: args.output_format.or_else(|| {
+            args.output
+                .as_deref()
+                .filter(|p| p.as_os_str() != "-")
+                .and_then(|p| image_io::format_for_path(p).ok())
+                .and_then(OutputFormat::of)
+        }),
+        grow_mask: args.grow_mask,
+        style_preset: args.style_preset.clone(),
+        creativity: args.creativity,
+        select: args.select.clone(),
+        upscaler: args.upscaler,
+    }
+}
+
+/// Refuses an output that cannot hold the result, and an existing `--save-mask` file.
+fn check_outputs(args: &EditArgs, job: &crate::edit::job::EditJob, target: &Target) -> Result<()> {
+    if let Target::Files(files) = target {
         for f in files {
             job.check_output(f, image_io::format_for_path(f)?)?;
         }
@@ -434,47 +493,53 @@ fn edit_one(
     {
         return Err(Error::OutputExists(path.clone()));
     }
-    let engine_name = ctx.engine.kind().as_str();
+    Ok(())
+}
 
-    if args.dry_run {
-        let plan = serde_json::json!({
-            "dry_run": true,
-            "input": name,
-            "engine": engine_name,
-            "model": job.model.id,
-            "mode": job.mode,
-            "source_size": [job.source.width(), job.source.height()],
-            "canvas": job.placement,
-            "mask_pixels": job.mask.selected_count(),
-            "mask_bbox": job.mask.bounding_box(),
-            "seeds": job.seeds(),
-            "prompt": job.prompt,
-            "negative": job.negative,
-            "outputs": match &target {
-                Target::Stdout => vec!["-".to_string()],
-                Target::Files(f) => f.iter().map(|p| p.display().to_string()).collect(),
-            },
-            "save_mask": args.save_mask,
-            "engine_plan": ctx.engine.plan(&prepare::prepare(&job))?,
-        });
-        println!(
-            "{}",
-            if args.json {
-                plan.to_string()
-            } else {
-                pretty(&plan)
-            }
-        );
-        return Ok(Vec::new());
-    }
+/// Prints the `--dry-run` plan: what would run, on what, and where it would write.
+fn print_dry_run(
+    ctx: &Ctx<'_>,
+    job: &crate::edit::job::EditJob,
+    name: &str,
+    target: &Target,
+) -> Result<()> {
+    let args = ctx.args;
+    let plan = serde_json::json!({
+        "dry_run": true,
+        "input": name,
+        "engine": ctx.engine.kind().as_str(),
+        "model": job.model.id,
+        "mode": job.mode,
+        "source_size": [job.source.width(), job.source.height()],
+        "canvas": job.placement,
+        "mask_pixels": job.mask.selected_count(),
+        "mask_bbox": job.mask.bounding_box(),
+        "seeds": job.seeds(),
+        "prompt": job.prompt,
+        "negative": job.negative,
+        "outputs": match target {
+            Target::Stdout => vec!["-".to_string()],
+            Target::Files(f) => f.iter().map(|p| p.display().to_string()).collect(),
+        },
+        "save_mask": args.save_mask,
+        "engine_plan": ctx.engine.plan(&prepare::prepare(job))?,
+    });
+    println!(
+        "{}",
+        if args.json {
+            plan.to_string()
+        } else {
+            pretty(&plan)
+        }
+    );
+    Ok(())
+}
 
-    if let Some(path) = &args.save_mask {
-        mask::save_mask(&job.mask, path, args.force)?;
-    }
-
+/// The run's callbacks: the progress bar, status lines, and a batch item's pushback and cancel.
+fn run_context(ctx: &Ctx<'_>, plan: Option<&ItemPlan>) -> RunContext {
     let bar = ctx.bar.clone();
     let status_bar = ctx.bar.clone();
-    let quiet = args.quiet;
+    let quiet = ctx.args.quiet;
     let in_batch = plan.is_some();
     let mut run_ctx = RunContext {
         progress: Arc::new(move |p: EngineProgress| {
@@ -494,44 +559,51 @@ fn edit_one(
         run_ctx.pushback = Arc::clone(&p.pushback);
         run_ctx.cancel = p.cancel.clone();
     }
-    let delivery = Delivery {
-        record: finish::record_for(&job, ctx.engine.kind(), sizes),
-        sink: match &target {
+    run_ctx
+}
+
+/// Where the results of `job` go (standard output or files), with its request-log record.
+fn delivery_for(
+    ctx: &Ctx<'_>,
+    job: &crate::edit::job::EditJob,
+    sizes: InputSizes,
+    target: &Target,
+    force: bool,
+) -> Delivery {
+    Delivery {
+        record: finish::record_for(job, ctx.engine.kind(), sizes),
+        sink: match target {
             Target::Stdout => Sink::Memory,
             Target::Files(paths) => Sink::Files {
                 paths: paths.clone(),
                 force,
             },
         },
-        jpeg_quality: args.jpeg_quality,
-    };
-    // a call in flight is dropped at once when the batch cancels its items
-    let job = Arc::new(job);
-    let outcome = ctx.rt.block_on(run::run(
-        Arc::clone(&job),
-        ctx.engine.as_ref(),
-        &run_ctx,
-        &ctx.log,
-        delivery,
-    ));
-    if let Some(e) = &outcome.log_error {
-        ctx.bar
-            .suspend(|| eprintln!("warning: the edit was not recorded in the history: {e}"));
+        jpeg_quality: ctx.args.jpeg_quality,
     }
-    let finished = outcome.finished?;
-    if let (Target::Stdout, Some(first)) = (&target, finished.images.first()) {
+}
+
+/// Writes the first image's bytes to standard output when `-o -` asked for it.
+fn write_stdout(target: &Target, finished: &finish::Finished) -> Result<()> {
+    if let (Target::Stdout, Some(first)) = (target, finished.images.first()) {
         let bytes = first.bytes.as_deref().unwrap_or_default();
         let mut out = std::io::stdout().lock();
         out.write_all(bytes)
             .and_then(|()| out.flush())
             .map_err(|e| Error::io("<stdout>", e))?;
     }
-    let timings = Timings {
-        decode: decode_ms,
-        engine: outcome.record.generation_time_ms,
-        write: finished.write_ms,
-        total: ms(t0),
-    };
+    Ok(())
+}
+
+/// Reports each image written and the seed note; returns each path with its seed.
+fn report_outputs(
+    ctx: &Ctx<'_>,
+    job: &crate::edit::job::EditJob,
+    finished: &finish::Finished,
+    engine_name: &str,
+    timings: Timings,
+) -> Vec<(String, Option<u64>)> {
+    let args = ctx.args;
     let mut written = Vec::with_capacity(finished.images.len());
     for im in &finished.images {
         let path = im
@@ -556,21 +628,7 @@ fn edit_one(
         if args.json {
             println!("{}", serde_json::to_string(&r).unwrap_or_default());
         } else if !args.quiet && r.path != "-" {
-            let seed = match r.seed {
-                Some(s) => format!("seed {s}"),
-                None => "seed not confirmed by the API".into(),
-            };
-            let request = r
-                .request_id
-                .as_ref()
-                .map(|id| format!(", request id {id}"))
-                .unwrap_or_default();
-            ctx.bar.suspend(|| {
-                eprintln!(
-                    "wrote {} ({}x{}, {seed}{request}, {} ms)",
-                    r.path, r.width, r.height, timings.total
-                )
-            });
+            print_wrote(ctx, &r);
         }
     }
     if let Some(note) = &finished.seed_note
@@ -579,10 +637,26 @@ fn edit_one(
     {
         ctx.bar.suspend(|| eprintln!("note: {note}"));
     }
-    if let Some(w) = finished.withheld {
-        return Err(Error::Engine(w));
-    }
-    Ok(written)
+    written
+}
+
+/// Prints "wrote PATH (WxH, seed, request id, time)" on stderr for one image.
+fn print_wrote(ctx: &Ctx<'_>, r: &OutputReport<'_>) {
+    let seed = match r.seed {
+        Some(s) => format!("seed {s}"),
+        None => "seed not confirmed by the API".into(),
+    };
+    let request = r
+        .request_id
+        .as_ref()
+        .map(|id| format!(", request id {id}"))
+        .unwrap_or_default();
+    ctx.bar.suspend(|| {
+        eprintln!(
+            "wrote {} ({}x{}, {seed}{request}, {} ms)",
+            r.path, r.width, r.height, r.timings_ms.total
+        )
+    });
 }
 
 /// The `--json` line of an item that failed: its input, the message and exit code, and for a

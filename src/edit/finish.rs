@@ -173,70 +173,11 @@ fn deliver(
         .collect();
     record.output_images_size_bytes = 0;
     match sink {
-        Sink::Memory => {
-            for im in &mut images {
-                let png = image_io::encode_with(&im.image, ImageFormat::Png, encode)?;
-                record.output_images_size_bytes += png.len() as u64;
-                im.bytes = Some(png);
-            }
-        }
+        Sink::Memory => deliver_to_memory(&mut images, encode, record)?,
         Sink::Files { paths, force } => {
-            let force = *force;
-            if paths.len() < images.len() {
-                return Err(Error::Engine(format!(
-                    "{} images arrived for {} output paths",
-                    images.len(),
-                    paths.len()
-                )));
-            }
-            // Encode everything first so a failure leaves no partial set of files.
-            let mut encoded = Vec::with_capacity(images.len());
-            for (path, im) in paths.iter().zip(&images) {
-                let format = image_io::format_for_path(path)?;
-                encoded.push(image_io::encode_with(&im.image, format, encode)?);
-            }
-            for ((path, bytes), im) in paths.iter().zip(&encoded).zip(&mut images) {
-                image_io::write_atomic(path, bytes, force)?;
-                tracing::debug!(path = %path.display(), bytes = bytes.len(), "wrote");
-                record.output_images_size_bytes += bytes.len() as u64;
-                record.outputs.push(path.clone());
-                im.path = Some(path.clone());
-            }
+            deliver_to_files(&mut images, paths, *force, encode, record)?
         }
-        Sink::BestEffort { paths } => {
-            let mut broken: Option<String> = None;
-            for (i, im) in images.iter_mut().enumerate() {
-                let Some(path) = paths.get(i) else {
-                    im.warning = Some("kept in memory only: no path for it".into());
-                    continue;
-                };
-                let written = match &broken {
-                    Some(e) => Err(e.clone()),
-                    None => path
-                        .parent()
-                        .map_or(Ok(()), |d| {
-                            std::fs::create_dir_all(d).map_err(|e| Error::io(d, e))
-                        })
-                        .and_then(|()| image_io::encode_with(&im.image, ImageFormat::Png, encode))
-                        .and_then(|bytes| {
-                            image_io::write_atomic(path, &bytes, false)?;
-                            Ok(bytes.len() as u64)
-                        })
-                        .map_err(|e| e.to_string()),
-                };
-                match written {
-                    Ok(n) => {
-                        record.output_images_size_bytes += n;
-                        record.outputs.push(path.clone());
-                        im.path = Some(path.clone());
-                    }
-                    Err(e) => {
-                        im.warning = Some(format!("kept in memory only: {e}"));
-                        broken = Some(e);
-                    }
-                }
-            }
-        }
+        Sink::BestEffort { paths } => deliver_best_effort(&mut images, paths, encode, record),
     }
     Ok(Finished {
         images,
@@ -245,6 +186,92 @@ fn deliver(
         seed_note: out.seed_note.clone(),
         write_ms: started.elapsed().as_millis() as u64,
     })
+}
+
+/// Encodes each image as PNG bytes kept in memory ([`Sink::Memory`]).
+fn deliver_to_memory(
+    images: &mut [FinishedImage],
+    encode: &image_io::EncodeOptions,
+    record: &mut EditRecord,
+) -> Result<()> {
+    for im in images.iter_mut() {
+        let png = image_io::encode_with(&im.image, ImageFormat::Png, encode)?;
+        record.output_images_size_bytes += png.len() as u64;
+        im.bytes = Some(png);
+    }
+    Ok(())
+}
+
+/// Encodes every image, then writes each to its path atomically ([`Sink::Files`]).
+fn deliver_to_files(
+    images: &mut [FinishedImage],
+    paths: &[PathBuf],
+    force: bool,
+    encode: &image_io::EncodeOptions,
+    record: &mut EditRecord,
+) -> Result<()> {
+    if paths.len() < images.len() {
+        return Err(Error::Engine(format!(
+            "{} images arrived for {} output paths",
+            images.len(),
+            paths.len()
+        )));
+    }
+    // Encode everything first so a failure leaves no partial set of files.
+    let mut encoded = Vec::with_capacity(images.len());
+    for (path, im) in paths.iter().zip(images.iter()) {
+        let format = image_io::format_for_path(path)?;
+        encoded.push(image_io::encode_with(&im.image, format, encode)?);
+    }
+    for ((path, bytes), im) in paths.iter().zip(&encoded).zip(images.iter_mut()) {
+        image_io::write_atomic(path, bytes, force)?;
+        tracing::debug!(path = %path.display(), bytes = bytes.len(), "wrote");
+        record.output_images_size_bytes += bytes.len() as u64;
+        record.outputs.push(path.clone());
+        im.path = Some(path.clone());
+    }
+    Ok(())
+}
+
+/// Writes each image to its path as PNG; one not written stays in memory ([`Sink::BestEffort`]).
+fn deliver_best_effort(
+    images: &mut [FinishedImage],
+    paths: &[PathBuf],
+    encode: &image_io::EncodeOptions,
+    record: &mut EditRecord,
+) {
+    let mut broken: Option<String> = None;
+    for (i, im) in images.iter_mut().enumerate() {
+        let Some(path) = paths.get(i) else {
+            im.warning = Some("kept in memory only: no path for it".into());
+            continue;
+        };
+        let written = match &broken {
+            Some(e) => Err(e.clone()),
+            None => path
+                .parent()
+                .map_or(Ok(()), |d| {
+                    std::fs::create_dir_all(d).map_err(|e| Error::io(d, e))
+                })
+                .and_then(|()| image_io::encode_with(&im.image, ImageFormat::Png, encode))
+                .and_then(|bytes| {
+                    image_io::write_atomic(path, &bytes, false)?;
+                    Ok(bytes.len() as u64)
+                })
+                .map_err(|e| e.to_string()),
+        };
+        match written {
+            Ok(n) => {
+                record.output_images_size_bytes += n;
+                record.outputs.push(path.clone());
+                im.path = Some(path.clone());
+            }
+            Err(e) => {
+                im.warning = Some(format!("kept in memory only: {e}"));
+                broken = Some(e);
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -321,130 +321,14 @@ impl JobOptions {
             other => other,
         })?;
         let sel = &self.selection;
-
-        let mut base = Mask::new(w, h);
-        if let Some(m) = &sel.mask {
-            if (m.width(), m.height()) != (w, h) {
-                return Err(input_err!(
-                    "the drawn mask is {}x{} but {source_name} is {w}x{h}",
-                    m.width(),
-                    m.height()
-                ));
-            }
-            base.union(m);
-        }
-        if let Some(path) = &sel.mask_file {
-            let m = mask::load_mask_file(path, source_name, w, h, sel.fit_mask, &self.limits)?;
-            base.union(&m);
-        }
-        for shape in &sel.shapes {
-            shape
-                .rasterize(&mut base)
-                .map_err(|e| input_err!("{source_name}: {e}"))?;
-        }
-        if sel.invert {
-            base.invert();
-        }
-        base.grow(sel.grow);
-        base.shrink(sel.shrink);
-
-        let placement = match self.canvas {
-            Some(spec) => Placement::resolve(spec, w, h)?,
-            None if mode.is_outpaint() && !sel.is_given() => {
-                return Err(Error::violation(Violation::new(
-                    Field::Extend,
-                    Rule::Needs,
-                    Limit::Mode(mode.name()),
-                    "how much to enlarge the image",
-                )));
-            }
-            None => Placement::identity(w, h),
-        };
-        if mode == Mode::PreciseOutpaint && sel.is_given() {
-            return Err(Error::violation(Violation::new(
-                Field::Selection,
-                Rule::Conflicts,
-                Limit::Mode(mode.name()),
-                "it never changes original pixels (outpaint also regenerates a selection)",
-            )));
-        }
-
-        let mut mask = base.placed_on(
-            placement.canvas_width,
-            placement.canvas_height,
-            placement.x,
-            placement.y,
-        );
-        let border = !placement.is_identity(w, h);
-        if border {
-            for (x, y, p) in mask.0.enumerate_pixels_mut() {
-                let inside = x >= placement.x
-                    && y >= placement.y
-                    && x < placement.x + w
-                    && y < placement.y + h;
-                if !inside {
-                    p.0[0] = 255;
-                }
-            }
-        }
-        let feather = sel.feather.unwrap_or(if mode == Mode::Outpaint && border {
-            // the seam band never swallows a small original whole
-            OUTPAINT_SEAM_PX.min(w.min(h) / 4)
-        } else if let Some((_, tool_default)) = self.model.grow_mask {
-            // The tool grows the mask by grow_mask and blends that band into the picture; a
-            // composite that restored the band bit-exactly would cut a seam at the selection's
-            // edge, so the composite keeps a band as wide (and the mask sent carries it as
-            // partial strength).
-            self.tool.grow_mask.unwrap_or(tool_default)
-        } else {
-            0
-        });
-        mask.feather(feather);
-        if mode == Mode::PreciseOutpaint {
-            for (x, y, p) in mask.0.enumerate_pixels_mut() {
-                if x >= placement.x
-                    && y >= placement.y
-                    && x < placement.x + w
-                    && y < placement.y + h
-                {
-                    p.0[0] = 0;
-                }
-            }
-        }
+        let base = self.base_mask(w, h, source_name)?;
+        let placement = self.placement(mode, w, h)?;
+        let (mut mask, border) = self.canvas_mask(&base, placement, mode, w, h);
         // The model finds the region itself: everything may change, the model decides what does.
         let model_selects = self.mask_prompt.is_some() || mode.model_selects();
-        if mode.replaces_image() && sel.is_given() {
-            return Err(Error::violation(Violation::new(
-                Field::Selection,
-                Rule::Conflicts,
-                Limit::Mode(mode.name()),
-                "it works on the whole image",
-            )));
-        }
-        let blank = |t: Option<&str>| t.is_none_or(|t| t.trim().is_empty());
-        if mode == Mode::Recolor {
-            for (field, blank, what) in [
-                (
-                    Field::Select,
-                    blank(self.tool.select.as_deref()),
-                    "what to recolour",
-                ),
-                (
-                    Field::Prompt,
-                    blank(self.prompt.as_deref()),
-                    "the new colours",
-                ),
-            ] {
-                if blank {
-                    return Err(needs(field, mode, what));
-                }
-            }
-        }
+        self.refuse_for_mode(mode)?;
         if model_selects && !sel.is_given() && !border {
             mask.invert();
-        }
-        if mode == Mode::Replace && self.search.is_none() && self.mask_prompt.is_none() {
-            return Err(needs(Field::Search, mode, "what to replace"));
         }
         if mask.is_empty() {
             let value = match (sel.is_given(), sel.invert || sel.shrink > 0) {
@@ -478,6 +362,158 @@ impl JobOptions {
         };
         job.validate()?;
         Ok(job)
+    }
+
+    /// The selection on the source: drawn mask, mask file and shapes, inverted, grown and shrunk.
+    fn base_mask(&self, w: u32, h: u32, source_name: &str) -> Result<Mask> {
+        let sel = &self.selection;
+        let mut base = Mask::new(w, h);
+        if let Some(m) = &sel.mask {
+            if (m.width(), m.height()) != (w, h) {
+                return Err(input_err!(
+                    "the drawn mask is {}x{} but {source_name} is {w}x{h}",
+                    m.width(),
+                    m.height()
+                ));
+            }
+            base.union(m);
+        }
+        if let Some(path) = &sel.mask_file {
+            let m = mask::load_mask_file(path, source_name, w, h, sel.fit_mask, &self.limits)?;
+            base.union(&m);
+        }
+        for shape in &sel.shapes {
+            shape
+                .rasterize(&mut base)
+                .map_err(|e| input_err!("{source_name}: {e}"))?;
+        }
+        if sel.invert {
+            base.invert();
+        }
+        base.grow(sel.grow);
+        base.shrink(sel.shrink);
+        Ok(base)
+    }
+
+    /// Where the source sits on the output canvas, or why the mode cannot place it.
+    fn placement(&self, mode: Mode, w: u32, h: u32) -> Result<Placement> {
+        let sel = &self.selection;
+        let placement = match self.canvas {
+            Some(spec) => Placement::resolve(spec, w, h)?,
+            None if mode.is_outpaint() && !sel.is_given() => {
+                return Err(Error::violation(Violation::new(
+                    Field::Extend,
+                    Rule::Needs,
+                    Limit::Mode(mode.name()),
+                    "how much to enlarge the image",
+                )));
+            }
+            None => Placement::identity(w, h),
+        };
+        if mode == Mode::PreciseOutpaint && sel.is_given() {
+            return Err(Error::violation(Violation::new(
+                Field::Selection,
+                Rule::Conflicts,
+                Limit::Mode(mode.name()),
+                "it never changes original pixels (outpaint also regenerates a selection)",
+            )));
+        }
+        Ok(placement)
+    }
+
+    /// The mask on the output canvas (border selected, feathered), and whether there is a border.
+    fn canvas_mask(
+        &self,
+        base: &Mask,
+        placement: Placement,
+        mode: Mode,
+        w: u32,
+        h: u32,
+    ) -> (Mask, bool) {
+        let mut mask = base.placed_on(
+            placement.canvas_width,
+            placement.canvas_height,
+            placement.x,
+            placement.y,
+        );
+        let border = !placement.is_identity(w, h);
+        if border {
+            for (x, y, p) in mask.0.enumerate_pixels_mut() {
+                let inside = x >= placement.x
+                    && y >= placement.y
+                    && x < placement.x + w
+                    && y < placement.y + h;
+                if !inside {
+                    p.0[0] = 255;
+                }
+            }
+        }
+        mask.feather(self.feather_px(mode, border, w, h));
+        if mode == Mode::PreciseOutpaint {
+            for (x, y, p) in mask.0.enumerate_pixels_mut() {
+                if x >= placement.x
+                    && y >= placement.y
+                    && x < placement.x + w
+                    && y < placement.y + h
+                {
+                    p.0[0] = 0;
+                }
+            }
+        }
+        (mask, border)
+    }
+
+    /// The feather width: as asked, else the outpaint seam band or the tool's grow-mask band.
+    fn feather_px(&self, mode: Mode, border: bool, w: u32, h: u32) -> u32 {
+        self.selection
+            .feather
+            .unwrap_or(if mode == Mode::Outpaint && border {
+                // the seam band never swallows a small original whole
+                OUTPAINT_SEAM_PX.min(w.min(h) / 4)
+            } else if let Some((_, tool_default)) = self.model.grow_mask {
+                // The tool grows the mask by grow_mask and blends that band into the picture; a
+                // composite that restored the band bit-exactly would cut a seam at the selection's
+                // edge, so the composite keeps a band as wide (and the mask sent carries it as
+                // partial strength).
+                self.tool.grow_mask.unwrap_or(tool_default)
+            } else {
+                0
+            })
+    }
+
+    /// Refuses a selection for a whole-image mode, and a mode without the texts it needs.
+    fn refuse_for_mode(&self, mode: Mode) -> Result<()> {
+        if mode.replaces_image() && self.selection.is_given() {
+            return Err(Error::violation(Violation::new(
+                Field::Selection,
+                Rule::Conflicts,
+                Limit::Mode(mode.name()),
+                "it works on the whole image",
+            )));
+        }
+        let blank = |t: Option<&str>| t.is_none_or(|t| t.trim().is_empty());
+        if mode == Mode::Recolor {
+            for (field, blank, what) in [
+                (
+                    Field::Select,
+                    blank(self.tool.select.as_deref()),
+                    "what to recolour",
+                ),
+                (
+                    Field::Prompt,
+                    blank(self.prompt.as_deref()),
+                    "the new colours",
+                ),
+            ] {
+                if blank {
+                    return Err(needs(field, mode, what));
+                }
+            }
+        }
+        if mode == Mode::Replace && self.search.is_none() && self.mask_prompt.is_none() {
+            return Err(needs(Field::Search, mode, "what to replace"));
+        }
+        Ok(())
     }
 }
 

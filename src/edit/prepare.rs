@@ -69,44 +69,7 @@ fn composite_pixels(job: &EditJob, result: &RgbImage) -> DynamicImage {
     let mask = &job.mask.0;
     let (sw, sh) = (job.source.width(), job.source.height());
     if p.is_identity(sw, sh) && result.dimensions() == (sw, sh) && mask.dimensions() == (sw, sh) {
-        // Inpainting: copy the source whole, then blend the masked pixels row by row (rows with
-        // nothing selected cost one scan of the mask row).
-        let m = mask.as_raw();
-        let res = result.as_raw();
-        let w = sw as usize;
-        let rows = m
-            .chunks_exact(w)
-            .enumerate()
-            .filter(|(_, r)| r.iter().any(|&a| a != 0));
-        match &job.source {
-            Source::Rgb(src) => {
-                let mut out = (**src).clone();
-                let buf: &mut [u8] = &mut out;
-                for (y, mrow) in rows {
-                    for (x, &a) in mrow.iter().enumerate().filter(|(_, a)| **a != 0) {
-                        let i = (y * w + x) * 3;
-                        for c in 0..3 {
-                            buf[i + c] = blend(buf[i + c], res[i + c], a);
-                        }
-                    }
-                }
-                return DynamicImage::ImageRgb8(out);
-            }
-            Source::Rgba(src) => {
-                let mut out = (**src).clone();
-                let buf: &mut [u8] = &mut out;
-                for (y, mrow) in rows {
-                    for (x, &a) in mrow.iter().enumerate().filter(|(_, a)| **a != 0) {
-                        let (i, j) = ((y * w + x) * 4, (y * w + x) * 3);
-                        for c in 0..3 {
-                            buf[i + c] = blend(buf[i + c], res[j + c], a);
-                        }
-                        buf[i + 3] = blend(buf[i + 3], 255, a);
-                    }
-                }
-                return DynamicImage::ImageRgba8(out);
-            }
-        }
+        return composite_in_place(job, result);
     }
     let inside = |x: u32, y: u32| -> Option<(u32, u32)> {
         (x >= p.x && y >= p.y && x < p.x + sw && y < p.y + sh).then(|| (x - p.x, y - p.y))
@@ -158,6 +121,48 @@ fn composite_pixels(job: &EditJob, result: &RgbImage) -> DynamicImage {
                 };
             }
             DynamicImage::ImageRgb8(out)
+        }
+    }
+}
+
+/// Composites a result the size of the source: the source copied, blended where the mask is set.
+fn composite_in_place(job: &EditJob, result: &RgbImage) -> DynamicImage {
+    // Inpainting: copy the source whole, then blend the masked pixels row by row (rows with
+    // nothing selected cost one scan of the mask row).
+    let m = job.mask.0.as_raw();
+    let res = result.as_raw();
+    let w = job.source.width() as usize;
+    let rows = m
+        .chunks_exact(w)
+        .enumerate()
+        .filter(|(_, r)| r.iter().any(|&a| a != 0));
+    match &job.source {
+        Source::Rgb(src) => {
+            let mut out = (**src).clone();
+            let buf: &mut [u8] = &mut out;
+            for (y, mrow) in rows {
+                for (x, &a) in mrow.iter().enumerate().filter(|(_, a)| **a != 0) {
+                    let i = (y * w + x) * 3;
+                    for c in 0..3 {
+                        buf[i + c] = blend(buf[i + c], res[i + c], a);
+                    }
+                }
+            }
+            DynamicImage::ImageRgb8(out)
+        }
+        Source::Rgba(src) => {
+            let mut out = (**src).clone();
+            let buf: &mut [u8] = &mut out;
+            for (y, mrow) in rows {
+                for (x, &a) in mrow.iter().enumerate().filter(|(_, a)| **a != 0) {
+                    let (i, j) = ((y * w + x) * 4, (y * w + x) * 3);
+                    for c in 0..3 {
+                        buf[i + c] = blend(buf[i + c], res[j + c], a);
+                    }
+                    buf[i + 3] = blend(buf[i + 3], 255, a);
+                }
+            }
+            DynamicImage::ImageRgba8(out)
         }
     }
 }

@@ -49,6 +49,17 @@ pub fn check(p: &Params<'_>) -> Vec<Violation> {
     let mut v = |field, rule, limit: Limit, value: String| {
         out.push(broken(field, rule, limit, value, m));
     };
+    check_mode_and_size(p, &mut v);
+    check_tool_options(p, &mut v);
+    check_mask_options(p, &mut v);
+    check_texts(p, &mut v);
+    check_numbers(p, &mut v);
+    out
+}
+
+/// The rules on what the model does: the mode, and the size of an image the mode replaces.
+fn check_mode_and_size(p: &Params<'_>, v: &mut impl FnMut(Field, Rule, Limit, String)) {
+    let m = p.model;
     if !m.supports(p.mode) {
         let does: Vec<&str> = Mode::ALL
             .iter()
@@ -77,6 +88,11 @@ pub fn check(p: &Params<'_>) -> Vec<Violation> {
             format!("{sw}x{sh}"),
         );
     }
+}
+
+/// The rules on the tool options: the upscaler, the creativity and the style preset.
+fn check_tool_options(p: &Params<'_>, v: &mut impl FnMut(Field, Rule, Limit, String)) {
+    let m = p.model;
     if let (Some(want), Some(have)) = (p.tool.upscaler, m.upscaler)
         && want != have
     {
@@ -122,6 +138,11 @@ pub fn check(p: &Params<'_>) -> Vec<Violation> {
             );
         }
     }
+}
+
+/// The rules on how the region is chosen: the grow-mask width and the mask prompt.
+fn check_mask_options(p: &Params<'_>, v: &mut impl FnMut(Field, Rule, Limit, String)) {
+    let m = p.model;
     if let Some(g) = p.tool.grow_mask {
         match m.grow_mask {
             Some((max, _)) if g > max => v(
@@ -149,6 +170,11 @@ pub fn check(p: &Params<'_>) -> Vec<Violation> {
             String::new(),
         );
     }
+}
+
+/// The rules on the texts: a prompt the mode needs, and the length of every text.
+fn check_texts(p: &Params<'_>, v: &mut impl FnMut(Field, Rule, Limit, String)) {
+    let m = p.model;
     if m.prompt_required(p.mode) && p.prompt.is_none_or(|t| t.trim().is_empty()) {
         v(
             Field::Prompt,
@@ -177,6 +203,11 @@ pub fn check(p: &Params<'_>) -> Vec<Violation> {
             }
         }
     }
+}
+
+/// The rules on the numbers: the image count, the canvas's smallest side, cfg scale and seed.
+fn check_numbers(p: &Params<'_>, v: &mut impl FnMut(Field, Rule, Limit, String)) {
+    let m = p.model;
     if p.num_images == 0 || p.num_images > m.max_images {
         v(
             Field::NumImages,
@@ -211,7 +242,6 @@ pub fn check(p: &Params<'_>) -> Vec<Violation> {
             s.to_string(),
         );
     }
-    out
 }
 
 /// The rule on a finished mask: the local engine fills from pixels it keeps.

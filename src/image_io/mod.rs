@@ -106,21 +106,7 @@ pub fn decode_bytes(bytes: &[u8], name: &str, limits: &DecodeLimits) -> Result<D
         .into_decoder()
         .map_err(|e| decode_error(name, format, e))?;
     let (w, h) = decoder.dimensions();
-    let pixels = u64::from(w) * u64::from(h);
-    if pixels > limits.max_pixels {
-        return Err(input_err!(
-            "{name}: {w}x{h} is {pixels} pixels, over the limit of {} pixels (raise limits.max_pixels in the config to allow it)",
-            limits.max_pixels
-        ));
-    }
-    if w == 0 || h == 0 {
-        return Err(input_err!("{name}: the image has no pixels ({w}x{h})"));
-    }
-    if format == ImageFormat::Jpeg && jpeg_is_truncated(bytes) {
-        return Err(input_err!(
-            "{name}: cannot decode JPEG: the file is truncated (no end-of-image marker after the image data)"
-        ));
-    }
+    refuse_unusable(bytes, name, format, (w, h), limits)?;
     let orientation = decoder.orientation().ok();
     let exif_orientation = orientation
         .map(image::metadata::Orientation::to_exif)
@@ -131,28 +117,7 @@ pub fn decode_bytes(bytes: &[u8], name: &str, limits: &DecodeLimits) -> Result<D
         .flatten()
         .filter(|p| !p.is_empty());
     let mut notes = Vec::new();
-    let exif = decoder
-        .exif_metadata()
-        .ok()
-        .flatten()
-        .filter(|b| !b.is_empty())
-        .and_then(|b| match crate::image_io::exif::without_thumbnail(&b) {
-            Ok(kept) => {
-                if kept.len() > crate::image_io::exif::MAX_JPEG_EXIF_BYTES {
-                    notes.push(format!(
-                        "{name}: its EXIF block ({} bytes) is larger than a JPEG can hold: JPEG outputs keep only its orientation",
-                        kept.len()
-                    ));
-                }
-                Some(kept)
-            }
-            Err(why) => {
-                notes.push(format!(
-                    "{name}: its EXIF block is not kept in the outputs (only its orientation is): {why}"
-                ));
-                None
-            }
-        });
+    let exif = kept_exif(decoder.exif_metadata().ok().flatten(), name, &mut notes);
     if is_animated(bytes, format) {
         notes.push(format!(
             "{name}: animated {}: only the first frame is used",
@@ -164,22 +129,7 @@ pub fn decode_bytes(bytes: &[u8], name: &str, limits: &DecodeLimits) -> Result<D
     if let Some(o) = orientation {
         image.apply_orientation(o);
     }
-    let image = match image {
-        DynamicImage::ImageRgb8(_) | DynamicImage::ImageRgba8(_) => image,
-        DynamicImage::ImageLuma8(_) => DynamicImage::ImageRgb8(image.to_rgb8()),
-        DynamicImage::ImageLumaA8(_) => DynamicImage::ImageRgba8(image.to_rgba8()),
-        other => {
-            notes.push(format!(
-                "{name}: {:?} pixels converted to 8 bits per channel",
-                other.color()
-            ));
-            if other.color().has_alpha() {
-                DynamicImage::ImageRgba8(other.to_rgba8())
-            } else {
-                DynamicImage::ImageRgb8(other.to_rgb8())
-            }
-        }
-    };
+    let image = to_8bit_rgb(image, name, &mut notes);
     tracing::debug!(
         stage = "decode",
         ms = started.elapsed().as_secs_f64() * 1e3,
@@ -198,6 +148,74 @@ pub fn decode_bytes(bytes: &[u8], name: &str, limits: &DecodeLimits) -> Result<D
             exif,
         },
     })
+}
+
+/// Refuses an image over the pixel limit, one with no pixels, and a truncated JPEG.
+fn refuse_unusable(
+    bytes: &[u8],
+    name: &str,
+    format: ImageFormat,
+    (w, h): (u32, u32),
+    limits: &DecodeLimits,
+) -> Result<()> {
+    let pixels = u64::from(w) * u64::from(h);
+    if pixels > limits.max_pixels {
+        return Err(input_err!(
+            "{name}: {w}x{h} is {pixels} pixels, over the limit of {} pixels (raise limits.max_pixels in the config to allow it)",
+            limits.max_pixels
+        ));
+    }
+    if w == 0 || h == 0 {
+        return Err(input_err!("{name}: the image has no pixels ({w}x{h})"));
+    }
+    if format == ImageFormat::Jpeg && jpeg_is_truncated(bytes) {
+        return Err(input_err!(
+            "{name}: cannot decode JPEG: the file is truncated (no end-of-image marker after the image data)"
+        ));
+    }
+    Ok(())
+}
+
+/// The EXIF block the outputs keep, thumbnail dropped; notes one too large for JPEG or not kept.
+fn kept_exif(raw: Option<Vec<u8>>, name: &str, notes: &mut Vec<String>) -> Option<Vec<u8>> {
+    raw.filter(|b| !b.is_empty())
+        .and_then(|b| match crate::image_io::exif::without_thumbnail(&b) {
+            Ok(kept) => {
+                if kept.len() > crate::image_io::exif::MAX_JPEG_EXIF_BYTES {
+                    notes.push(format!(
+                        "{name}: its EXIF block ({} bytes) is larger than a JPEG can hold: JPEG outputs keep only its orientation",
+                        kept.len()
+                    ));
+                }
+                Some(kept)
+            }
+            Err(why) => {
+                notes.push(format!(
+                    "{name}: its EXIF block is not kept in the outputs (only its orientation is): {why}"
+                ));
+                None
+            }
+        })
+}
+
+/// The image as 8-bit RGB or RGBA, noting a conversion from other pixel types.
+fn to_8bit_rgb(image: DynamicImage, name: &str, notes: &mut Vec<String>) -> DynamicImage {
+    match image {
+        DynamicImage::ImageRgb8(_) | DynamicImage::ImageRgba8(_) => image,
+        DynamicImage::ImageLuma8(_) => DynamicImage::ImageRgb8(image.to_rgb8()),
+        DynamicImage::ImageLumaA8(_) => DynamicImage::ImageRgba8(image.to_rgba8()),
+        other => {
+            notes.push(format!(
+                "{name}: {:?} pixels converted to 8 bits per channel",
+                other.color()
+            ));
+            if other.color().has_alpha() {
+                DynamicImage::ImageRgba8(other.to_rgba8())
+            } else {
+                DynamicImage::ImageRgb8(other.to_rgb8())
+            }
+        }
+    }
 }
 
 /// True for a GIF with a second frame or an animated WebP (only the first frame is edited).

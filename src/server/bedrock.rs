@@ -374,83 +374,7 @@ fn answer_json<T: serde::Serialize>(answer: &T) -> R<Value> {
 fn execute(inv: Invocation, answer: Answer, engine: &dyn Engine) -> R<Value> {
     let filter = answer == Answer::Filtered;
     if inv.stability {
-        // seed 0 (or none) = random; the response reports the seed used
-        let seed = if inv.seed == 0 {
-            u64::from(rand::random::<u32>().max(1))
-        } else {
-            inv.seed
-        };
-        match answer {
-            // the filtered shape of S-ULTRA: no images, no seeds
-            Answer::Filtered => {
-                return answer_json(&StabilityResponse {
-                    finish_reasons: Some(vec![Some("Filter reason: output image".into())]),
-                    ..StabilityResponse::default()
-                });
-            }
-            Answer::InferenceError => {
-                return answer_json(&StabilityResponse {
-                    finish_reasons: Some(vec![Some(INFERENCE_ERROR.into())]),
-                    seeds: Some(vec![Seed(seed)]),
-                    images: None,
-                });
-            }
-            Answer::Normal => {}
-        }
-        let delivered = |image: String| {
-            answer_json(&StabilityResponse {
-                finish_reasons: Some(vec![None]),
-                images: Some(vec![image]),
-                seeds: Some(vec![Seed(seed)]),
-            })
-        };
-        let done = match inv.op {
-            Op::Fill => None,
-            Op::Recolor => Some(DynamicImage::ImageRgb8(RgbImage::from_fn(
-                inv.image.width(),
-                inv.image.height(),
-                |x, y| {
-                    let p = inv.image.get_pixel(x, y).0;
-                    if inv.mask.get_pixel(x, y).0[0] > 0 {
-                        image::Rgb([p[2], p[0], p[1]])
-                    } else {
-                        image::Rgb(p)
-                    }
-                },
-            ))),
-            Op::RemoveBackground => Some(DynamicImage::ImageRgba8(image::RgbaImage::from_fn(
-                inv.image.width(),
-                inv.image.height(),
-                |x, y| {
-                    let p = inv.image.get_pixel(x, y).0;
-                    let a = if inv.mask.get_pixel(x, y).0[0] > 0 {
-                        255
-                    } else {
-                        0
-                    };
-                    image::Rgba([p[0], p[1], p[2], a])
-                },
-            ))),
-            Op::Upscale(f) => Some(DynamicImage::ImageRgb8(image::imageops::resize(
-                &inv.image,
-                inv.image.width() * f,
-                inv.image.height() * f,
-                image::imageops::FilterType::Triangle,
-            ))),
-        };
-        if let Some(img) = done {
-            return delivered(image_b64(&img, inv.format)?);
-        }
-        let filled = fill(engine, &inv.image, &inv.mask, seed)?;
-        // grey in a Stability mask is partial strength
-        let out = RgbImage::from_fn(filled.width(), filled.height(), |x, y| {
-            let a = u32::from(inv.mask.get_pixel(x, y).0[0]);
-            let (f, o) = (filled.get_pixel(x, y).0, inv.image.get_pixel(x, y).0);
-            let mix =
-                |i: usize| ((u32::from(o[i]) * (255 - a) + u32::from(f[i]) * a + 127) / 255) as u8;
-            image::Rgb([mix(0), mix(1), mix(2)])
-        });
-        return delivered(encode_b64(&out, inv.format)?);
+        return execute_stability(&inv, answer, engine);
     }
     let mut images = Vec::new();
     for i in 0..inv.count {
@@ -464,6 +388,91 @@ fn execute(inv: Invocation, answer: Answer, engine: &dyn Engine) -> R<Value> {
         images: Some(images),
         mask_image: None,
     })
+}
+
+/// Answers a Stability request: the injected fault's shape, the tool's image, or a fill.
+fn execute_stability(inv: &Invocation, answer: Answer, engine: &dyn Engine) -> R<Value> {
+    // seed 0 (or none) = random; the response reports the seed used
+    let seed = if inv.seed == 0 {
+        u64::from(rand::random::<u32>().max(1))
+    } else {
+        inv.seed
+    };
+    match answer {
+        // the filtered shape of S-ULTRA: no images, no seeds
+        Answer::Filtered => {
+            return answer_json(&StabilityResponse {
+                finish_reasons: Some(vec![Some("Filter reason: output image".into())]),
+                ..StabilityResponse::default()
+            });
+        }
+        Answer::InferenceError => {
+            return answer_json(&StabilityResponse {
+                finish_reasons: Some(vec![Some(INFERENCE_ERROR.into())]),
+                seeds: Some(vec![Seed(seed)]),
+                images: None,
+            });
+        }
+        Answer::Normal => {}
+    }
+    let delivered = |image: String| {
+        answer_json(&StabilityResponse {
+            finish_reasons: Some(vec![None]),
+            images: Some(vec![image]),
+            seeds: Some(vec![Seed(seed)]),
+        })
+    };
+    if let Some(img) = stability_tool_image(inv) {
+        return delivered(image_b64(&img, inv.format)?);
+    }
+    let filled = fill(engine, &inv.image, &inv.mask, seed)?;
+    // grey in a Stability mask is partial strength
+    let out = RgbImage::from_fn(filled.width(), filled.height(), |x, y| {
+        let a = u32::from(inv.mask.get_pixel(x, y).0[0]);
+        let (f, o) = (filled.get_pixel(x, y).0, inv.image.get_pixel(x, y).0);
+        let mix =
+            |i: usize| ((u32::from(o[i]) * (255 - a) + u32::from(f[i]) * a + 127) / 255) as u8;
+        image::Rgb([mix(0), mix(1), mix(2)])
+    });
+    delivered(encode_b64(&out, inv.format)?)
+}
+
+/// The image a Stability tool other than a fill makes (recolor, background removal, upscale).
+fn stability_tool_image(inv: &Invocation) -> Option<DynamicImage> {
+    match inv.op {
+        Op::Fill => None,
+        Op::Recolor => Some(DynamicImage::ImageRgb8(RgbImage::from_fn(
+            inv.image.width(),
+            inv.image.height(),
+            |x, y| {
+                let p = inv.image.get_pixel(x, y).0;
+                if inv.mask.get_pixel(x, y).0[0] > 0 {
+                    image::Rgb([p[2], p[0], p[1]])
+                } else {
+                    image::Rgb(p)
+                }
+            },
+        ))),
+        Op::RemoveBackground => Some(DynamicImage::ImageRgba8(image::RgbaImage::from_fn(
+            inv.image.width(),
+            inv.image.height(),
+            |x, y| {
+                let p = inv.image.get_pixel(x, y).0;
+                let a = if inv.mask.get_pixel(x, y).0[0] > 0 {
+                    255
+                } else {
+                    0
+                };
+                image::Rgba([p[0], p[1], p[2], a])
+            },
+        ))),
+        Op::Upscale(f) => Some(DynamicImage::ImageRgb8(image::imageops::resize(
+            &inv.image,
+            inv.image.width() * f,
+            inv.image.height() * f,
+            image::imageops::FilterType::Triangle,
+        ))),
+    }
 }
 
 fn check_keys(

@@ -354,35 +354,7 @@ async fn process(
     record: &mut EditRecord,
     logged: &mut bool,
 ) -> Result<ImageEditResponse, Refused> {
-    if let Some(auth) = &svc.auth {
-        let header = req
-            .headers()
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok());
-        if let Err(e) = auth.verify_header(header).await {
-            body::discard(req).await;
-            return Err(Refused::unauthorized(&e));
-        }
-    }
-    // Beyond the limit, answer at once instead of queueing: the caller retries after a pause.
-    let Some(_permit) = svc.concurrency.try_enter() else {
-        body::discard(req).await;
-        return Err(Refused {
-            status: StatusCode::SERVICE_UNAVAILABLE,
-            body: coded(
-                format!(
-                    "the server is busy ({} edits running); retry in a moment",
-                    svc.concurrency.max
-                ),
-                "ServerBusy",
-            ),
-            retry_after: Some(1),
-            log_message: "server busy".into(),
-        });
-    };
-    let body = body::read(req, svc.max_body_bytes, body_timeout)
-        .await
-        .map_err(body_failure)?;
+    let (_permit, body) = admit(svc, req, body_timeout).await?;
 
     let limits = svc.limits;
     let model = svc.model;
@@ -431,6 +403,53 @@ async fn process(
         warn_log_failed(record, e);
     }
     let finished = outcome.finished.map_err(|e| engine_failure(&e, model))?;
+    Ok(response_body(finished, record, &r.model))
+}
+
+/// Lets a request in (its token, a free slot) and reads its body; the permit holds the slot.
+async fn admit(
+    svc: &EditService,
+    req: Request,
+    body_timeout: Duration,
+) -> Result<(tokio::sync::OwnedSemaphorePermit, axum::body::Bytes), Refused> {
+    if let Some(auth) = &svc.auth {
+        let header = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok());
+        if let Err(e) = auth.verify_header(header).await {
+            body::discard(req).await;
+            return Err(Refused::unauthorized(&e));
+        }
+    }
+    // Beyond the limit, answer at once instead of queueing: the caller retries after a pause.
+    let Some(permit) = svc.concurrency.try_enter() else {
+        body::discard(req).await;
+        return Err(Refused {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            body: coded(
+                format!(
+                    "the server is busy ({} edits running); retry in a moment",
+                    svc.concurrency.max
+                ),
+                "ServerBusy",
+            ),
+            retry_after: Some(1),
+            log_message: "server busy".into(),
+        });
+    };
+    let body = body::read(req, svc.max_body_bytes, body_timeout)
+        .await
+        .map_err(body_failure)?;
+    Ok((permit, body))
+}
+
+/// The answer to an edit that ran: its images as base64, the seeds, and what was withheld.
+fn response_body(
+    finished: finish::Finished,
+    record: &EditRecord,
+    model_used: &str,
+) -> ImageEditResponse {
     let images: Vec<String> = finished
         .images
         .iter()
@@ -447,17 +466,16 @@ async fn process(
             })
             .collect()
     });
-    let body = ImageEditResponse {
+    ImageEditResponse {
         error: withheld_message,
         generation_time_ms: Some(record.generation_time_ms),
         images: Some(images),
         model_id: Some(record.model_id.clone()),
-        model_used: Some(r.model.clone()),
+        model_used: Some(model_used.to_string()),
         request_id: Some(record.id.clone()),
         seeds: Some(seeds),
         withheld: withheld_images,
-    };
-    Ok(body)
+    }
 }
 
 fn internal(msg: &str) -> Refused {
@@ -521,14 +539,7 @@ fn build_job(
     };
     // A Stability tool does one mode; its living siblings serve the others.
     let model = crate::edit::model::for_mode(named, job_mode);
-    let field = |f: &str, m: String| Refused::field(FieldError::new(f, m));
-    let decode = |f: &str, s: &str| -> Result<image_io::Decoded, Refused> {
-        let bytes = image_io::decode_base64_or_data_url(s, f)
-            .map_err(|e| field(f, strip_field(&e.to_string(), f)))?;
-        image_io::decode_bytes(&bytes, f, limits)
-            .map_err(|e| field(f, strip_field(&e.to_string(), f)))
-    };
-    let decoded = decode("base_image", &r.base_image)?;
+    let decoded = decode_field("base_image", &r.base_image, limits)?;
     // the answer keeps the image's colour profile (a Display-P3 phone photo) and EXIF fields
     let (source, metadata) = (decoded.image, decoded.metadata);
     let (w, h) = (source.width(), source.height());
@@ -552,45 +563,12 @@ fn build_job(
     };
     // The model's rules before the mask is decoded, named as this API names its fields.
     options.check(w, h).map_err(job_failure)?;
-    let mut mode = r.mode;
-    let mut feather = None;
-    let selection_mask = match &r.mask {
-        None => None,
+    let (selection_mask, mode, feather) = match &r.mask {
+        None => (None, r.mode, None),
         Some(m) => {
-            let img = decode("mask", m)?.image;
-            if (img.width(), img.height()) != (w, h) {
-                return Err(field(
-                    "mask",
-                    format!(
-                        "is {}x{} but base_image is {w}x{h}; they must match",
-                        img.width(),
-                        img.height()
-                    ),
-                ));
-            }
-            let task = if mode == Mode::Inpaint {
-                TitanTask::Inpainting
-            } else {
-                TitanTask::Outpainting
-            };
-            let m = Mask(polarity::from_model(Family::Titan, task, &img));
-            if m.is_empty() {
-                let what = if task == TitanTask::Inpainting {
-                    "has no black pixel: INPAINTING changes the black region (white = keep)"
-                } else {
-                    "is all black: OUTPAINTING keeps the black region and generates the white one"
-                };
-                return Err(field("mask", what.to_string()));
-            }
-            if mode == Mode::PreciseOutpaint {
-                // PRECISE keeps the black region untouched: a hard-edged outpaint of the white part.
-                mode = Mode::Outpaint;
-                feather = Some(0);
-            }
-            if stability_same_canvas {
-                mode = Mode::Inpaint;
-            }
-            Some(m)
+            let (mask, mode, feather) =
+                decode_mask(m, (w, h), r.mode, stability_same_canvas, limits)?;
+            (Some(mask), mode, feather)
         }
     };
     options.selection = Selection {
@@ -602,6 +580,60 @@ fn build_job(
     let mut job = options.build(source, "base_image").map_err(job_failure)?;
     job.metadata = metadata;
     Ok(job)
+}
+
+/// Decodes the image in field `f` (base64 or a data URL), refusing it with the field's name.
+fn decode_field(f: &str, s: &str, limits: &DecodeLimits) -> Result<image_io::Decoded, Refused> {
+    let field = |f: &str, m: String| Refused::field(FieldError::new(f, m));
+    let bytes = image_io::decode_base64_or_data_url(s, f)
+        .map_err(|e| field(f, strip_field(&e.to_string(), f)))?;
+    image_io::decode_bytes(&bytes, f, limits).map_err(|e| field(f, strip_field(&e.to_string(), f)))
+}
+
+/// Decodes the `mask` field (Titan's polarity); returns it with the mode and feather it runs as.
+fn decode_mask(
+    m: &str,
+    (w, h): (u32, u32),
+    mut mode: Mode,
+    stability_same_canvas: bool,
+    limits: &DecodeLimits,
+) -> Result<(Mask, Mode, Option<u32>), Refused> {
+    let field = |f: &str, m: String| Refused::field(FieldError::new(f, m));
+    let mut feather = None;
+    let img = decode_field("mask", m, limits)?.image;
+    if (img.width(), img.height()) != (w, h) {
+        return Err(field(
+            "mask",
+            format!(
+                "is {}x{} but base_image is {w}x{h}; they must match",
+                img.width(),
+                img.height()
+            ),
+        ));
+    }
+    let task = if mode == Mode::Inpaint {
+        TitanTask::Inpainting
+    } else {
+        TitanTask::Outpainting
+    };
+    let m = Mask(polarity::from_model(Family::Titan, task, &img));
+    if m.is_empty() {
+        let what = if task == TitanTask::Inpainting {
+            "has no black pixel: INPAINTING changes the black region (white = keep)"
+        } else {
+            "is all black: OUTPAINTING keeps the black region and generates the white one"
+        };
+        return Err(field("mask", what.to_string()));
+    }
+    if mode == Mode::PreciseOutpaint {
+        // PRECISE keeps the black region untouched: a hard-edged outpaint of the white part.
+        mode = Mode::Outpaint;
+        feather = Some(0);
+    }
+    if stability_same_canvas {
+        mode = Mode::Inpaint;
+    }
+    Ok((m, mode, feather))
 }
 
 /// A job the library refused, as this API answers it: a broken rule names its JSON field and

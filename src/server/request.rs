@@ -159,25 +159,7 @@ fn at_most(field: &str, value: u64, max: u64) -> Result<u64, FieldError> {
 /// Parses and checks a request body. Limits that depend on the model (prompt length, image count,
 /// cfg range, image sizes) are checked later against the model's `ModelSpec`.
 pub fn parse(body: &[u8]) -> Result<EditRequest, FieldError> {
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Err(FieldError::new(
-            "",
-            "the request has no body; send a JSON object with prompt, base_image and mask",
-        ));
-    }
-    let v: Value = serde_json::from_slice(body).map_err(|e| {
-        FieldError::new(
-            "",
-            format!("the body is not valid JSON ({e}); send a JSON object"),
-        )
-    })?;
-    if !v.is_object() {
-        return Err(FieldError::new(
-            "",
-            format!("the body must be a JSON object, got {}", type_name(&v)),
-        ));
-    }
-    let r: ImageEditRequest = wire::from_value(v).map_err(field_error)?;
+    let r = wire_request(body)?;
 
     let Some(prompt) = r.prompt else {
         return Err(FieldError::new(
@@ -205,40 +187,10 @@ pub fn parse(body: &[u8]) -> Result<EditRequest, FieldError> {
         ));
     }
     let model = r.model.unwrap_or_else(|| "titan".to_string());
-
-    let canvas = match r.canvas_config {
-        None => None,
-        Some(c) => parse_canvas(&c)?,
-    };
-    if canvas.is_some() && mode == Mode::Inpaint {
-        return Err(FieldError::new(
-            "canvas_config",
-            "enlarges the image: use it with OUTPAINTING or precise-outpaint, not INPAINTING",
-        ));
-    }
-    let canvas = match (canvas, &mask, mode.is_outpaint()) {
-        (None, None, true) => Some(CanvasSpec::Extend(Extend(
-            [Length::Percent(DEFAULT_EXTEND_PERCENT); 4],
-        ))),
-        (c, _, _) => c,
-    };
-
-    let num_images = match r.num_images {
-        None => DEFAULT_NUM_IMAGES,
-        // the served model's limit is a rule of the rule set (src/rules.rs), checked with the job
-        Some(n) => u32::try_from(n).unwrap_or(u32::MAX),
-    };
-    if num_images == 0 {
-        return Err(FieldError::new("num_images", "must be at least 1, got 0"));
-    }
+    let canvas = request_canvas(r.canvas_config.as_ref(), mode, mask.is_some())?;
+    let num_images = parse_num_images(r.num_images)?;
     let seed = r.seed;
-    let cfg_scale = match r.cfg_scale {
-        None => None,
-        Some(f) if f.is_finite() && (f as f32).is_finite() => Some(f as f32),
-        Some(f) => {
-            return Err(FieldError::new("cfg_scale", format!("{f} is out of range")));
-        }
-    };
+    let cfg_scale = parse_cfg_scale(r.cfg_scale)?;
     Ok(EditRequest {
         text,
         negative_text,
@@ -253,6 +205,75 @@ pub fn parse(body: &[u8]) -> Result<EditRequest, FieldError> {
         cfg_scale,
         quality: r.quality.unwrap_or(Quality::Premium),
     })
+}
+
+/// The body as the wire struct: refuses an empty body, invalid JSON and anything but an object.
+fn wire_request(body: &[u8]) -> Result<ImageEditRequest, FieldError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(FieldError::new(
+            "",
+            "the request has no body; send a JSON object with prompt, base_image and mask",
+        ));
+    }
+    let v: Value = serde_json::from_slice(body).map_err(|e| {
+        FieldError::new(
+            "",
+            format!("the body is not valid JSON ({e}); send a JSON object"),
+        )
+    })?;
+    if !v.is_object() {
+        return Err(FieldError::new(
+            "",
+            format!("the body must be a JSON object, got {}", type_name(&v)),
+        ));
+    }
+    wire::from_value(v).map_err(field_error)
+}
+
+/// The canvas asked for (default growth for an outpaint without a mask); refused for inpainting.
+fn request_canvas(
+    config: Option<&CanvasConfig>,
+    mode: Mode,
+    has_mask: bool,
+) -> Result<Option<CanvasSpec>, FieldError> {
+    let canvas = match config {
+        None => None,
+        Some(c) => parse_canvas(c)?,
+    };
+    if canvas.is_some() && mode == Mode::Inpaint {
+        return Err(FieldError::new(
+            "canvas_config",
+            "enlarges the image: use it with OUTPAINTING or precise-outpaint, not INPAINTING",
+        ));
+    }
+    Ok(match (canvas, has_mask, mode.is_outpaint()) {
+        (None, false, true) => Some(CanvasSpec::Extend(Extend(
+            [Length::Percent(DEFAULT_EXTEND_PERCENT); 4],
+        ))),
+        (c, _, _) => c,
+    })
+}
+
+/// `num_images`, the original Lambda's 2 when absent; at least 1.
+fn parse_num_images(n: Option<u64>) -> Result<u32, FieldError> {
+    let num_images = match n {
+        None => DEFAULT_NUM_IMAGES,
+        // the served model's limit is a rule of the rule set (src/rules.rs), checked with the job
+        Some(n) => u32::try_from(n).unwrap_or(u32::MAX),
+    };
+    if num_images == 0 {
+        return Err(FieldError::new("num_images", "must be at least 1, got 0"));
+    }
+    Ok(num_images)
+}
+
+/// `cfg_scale` as the engines take it, refused when it does not fit an `f32`.
+fn parse_cfg_scale(f: Option<f64>) -> Result<Option<f32>, FieldError> {
+    match f {
+        None => Ok(None),
+        Some(f) if f.is_finite() && (f as f32).is_finite() => Ok(Some(f as f32)),
+        Some(f) => Err(FieldError::new("cfg_scale", format!("{f} is out of range"))),
+    }
 }
 
 /// `canvas_config`: `{"width": W, "height": H, "anchor": "center"}` (the canvas size and where the

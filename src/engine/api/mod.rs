@@ -308,52 +308,14 @@ impl ApiEngine {
             .send();
         let resp = match ctx.unless_cancelled(send).await? {
             Ok(resp) => resp,
-            Err(e) if e.is_timeout() => {
-                return Ok(Err(Refusal::plain(
-                    false,
-                    Error::service(
-                        "RequestTimeout",
-                        format!(
-                            "{url}: no answer in time ({}); API Gateway itself stops after {GATEWAY_TIMEOUT_SECS} s",
-                            error_chain(&e)
-                        ),
-                    ),
-                )));
-            }
-            // refused, or reset before the answer began
-            Err(e) => {
-                return Ok(Err(Refusal::plain(
-                    e.is_connect() || e.is_request(),
-                    Error::service(
-                        "ConnectionError",
-                        format!("cannot reach {url}: {}", error_chain(&e)),
-                    ),
-                )));
-            }
+            Err(e) => return Ok(Err(Self::unsent(url, &e))),
         };
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
-        let retry_after = headers
-            .get(reqwest::header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(|s| Duration::from_secs(s.min(30)));
+        let retry_after = Self::retry_after(&headers);
         let bytes = match ctx.unless_cancelled(resp.bytes()).await? {
             Ok(bytes) => bytes,
-            // a connection dropped mid-answer is worth another try
-            Err(e) => {
-                let call = ids_of(&headers, None);
-                return Ok(Err(Refusal::plain(
-                    true,
-                    with_ids(
-                        Error::service(
-                            "ConnectionError",
-                            format!("{url}: the answer broke off: {}", error_chain(&e)),
-                        ),
-                        &call,
-                    ),
-                )));
-            }
+            Err(e) => return Ok(Err(Self::broken_off(url, &headers, &e))),
         };
         // the ids only: the images are skipped, not copied
         let ids: ImageEditError = serde_json::from_slice(&bytes).unwrap_or_default();
@@ -382,6 +344,54 @@ impl ApiEngine {
             error: with_ids(r.error, &call),
             ..r
         }))
+    }
+
+    /// Why a POST got no answer: a timeout, or a connection refused or reset before the answer.
+    fn unsent(url: &str, e: &reqwest::Error) -> Refusal {
+        if e.is_timeout() {
+            return Refusal::plain(
+                false,
+                Error::service(
+                    "RequestTimeout",
+                    format!(
+                        "{url}: no answer in time ({}); API Gateway itself stops after {GATEWAY_TIMEOUT_SECS} s",
+                        error_chain(e)
+                    ),
+                ),
+            );
+        }
+        // refused, or reset before the answer began
+        Refusal::plain(
+            e.is_connect() || e.is_request(),
+            Error::service(
+                "ConnectionError",
+                format!("cannot reach {url}: {}", error_chain(e)),
+            ),
+        )
+    }
+
+    /// The answer's `Retry-After` in seconds, at most 30.
+    fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+        headers
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(|s| Duration::from_secs(s.min(30)))
+    }
+
+    /// An answer that broke off mid-way: a dropped connection, worth another try.
+    fn broken_off(url: &str, headers: &reqwest::header::HeaderMap, e: &reqwest::Error) -> Refusal {
+        let call = ids_of(headers, None);
+        Refusal::plain(
+            true,
+            with_ids(
+                Error::service(
+                    "ConnectionError",
+                    format!("{url}: the answer broke off: {}", error_chain(e)),
+                ),
+                &call,
+            ),
+        )
     }
 
     /// A refusal as the retry policy takes it. The original Lambda's botocore retried Bedrock up

@@ -232,46 +232,7 @@ where
 {
     let id = spec.id;
     match err {
-        SdkError::ServiceError(se) => {
-            let e = se.err();
-            let code = e.code().unwrap_or("Unknown").to_string();
-            let msg = e.message().unwrap_or("").to_string();
-            let retryable = super::retry::is_retryable_code(&code);
-            let message = match code.as_str() {
-                "AccessDeniedException" => format!(
-                    "access denied to {id} in {region}: Bedrock grants access to a model on its first call, through AWS Marketplace (the console's Model access page is retired). The caller needs bedrock:InvokeModel on the model and aws-marketplace:Subscribe, aws-marketplace:Unsubscribe and aws-marketplace:ViewSubscriptions, and the account a valid payment method; setting up a subscription can take up to 15 minutes. Bedrock said: {msg}"
-                ),
-                "ResourceNotFoundException" => model_refused(spec, mode, region, &msg),
-                "ValidationException" if refuses_the_id(&msg) => {
-                    model_refused(spec, mode, region, &msg)
-                }
-                "ValidationException" if msg.contains("content filter") => {
-                    format!("{id}: blocked by Bedrock's content filters: {msg}")
-                }
-                "ValidationException" => format!("{id}: Bedrock rejected the request: {msg}"),
-                "ServiceQuotaExceededException" => {
-                    format!("{id}: service quota exceeded in {region}: {msg}")
-                }
-                _ => format!("Bedrock {code} for {id}: {msg}"),
-            };
-            let error = match code.as_str() {
-                "UnrecognizedClientException"
-                | "InvalidSignatureException"
-                | "ExpiredTokenException" => {
-                    Error::Auth(format!("AWS rejected the credentials ({code}): {msg}"))
-                }
-                // A content-filter block is not the user's input being malformed.
-                "ValidationException" if msg.contains("content filter") => {
-                    Error::service("ContentFilterBlocked", message)
-                }
-                _ => Error::service(code.clone(), message),
-            };
-            Classified {
-                code,
-                retryable,
-                error,
-            }
-        }
+        SdkError::ServiceError(se) => classify_service(se.err(), spec, mode, region),
         SdkError::TimeoutError(_) => Classified {
             code: "timeout".into(),
             retryable: true,
@@ -328,6 +289,49 @@ where
                 },
             }
         }
+    }
+}
+
+/// A service error Bedrock answered with, classified by its code and message.
+fn classify_service<E: ProvideErrorMetadata>(
+    e: &E,
+    spec: &ModelSpec,
+    mode: Mode,
+    region: &str,
+) -> Classified {
+    let id = spec.id;
+    let code = e.code().unwrap_or("Unknown").to_string();
+    let msg = e.message().unwrap_or("").to_string();
+    let retryable = super::retry::is_retryable_code(&code);
+    let message = match code.as_str() {
+        "AccessDeniedException" => format!(
+            "access denied to {id} in {region}: Bedrock grants access to a model on its first call, through AWS Marketplace (the console's Model access page is retired). The caller needs bedrock:InvokeModel on the model and aws-marketplace:Subscribe, aws-marketplace:Unsubscribe and aws-marketplace:ViewSubscriptions, and the account a valid payment method; setting up a subscription can take up to 15 minutes. Bedrock said: {msg}"
+        ),
+        "ResourceNotFoundException" => model_refused(spec, mode, region, &msg),
+        "ValidationException" if refuses_the_id(&msg) => model_refused(spec, mode, region, &msg),
+        "ValidationException" if msg.contains("content filter") => {
+            format!("{id}: blocked by Bedrock's content filters: {msg}")
+        }
+        "ValidationException" => format!("{id}: Bedrock rejected the request: {msg}"),
+        "ServiceQuotaExceededException" => {
+            format!("{id}: service quota exceeded in {region}: {msg}")
+        }
+        _ => format!("Bedrock {code} for {id}: {msg}"),
+    };
+    let error = match code.as_str() {
+        "UnrecognizedClientException" | "InvalidSignatureException" | "ExpiredTokenException" => {
+            Error::Auth(format!("AWS rejected the credentials ({code}): {msg}"))
+        }
+        // A content-filter block is not the user's input being malformed.
+        "ValidationException" if msg.contains("content filter") => {
+            Error::service("ContentFilterBlocked", message)
+        }
+        _ => Error::service(code.clone(), message),
+    };
+    Classified {
+        code,
+        retryable,
+        error,
     }
 }
 
