@@ -484,19 +484,13 @@ impl App {
     pub fn set_status(&mut self, text: impl Into<String>) {
         let text = text.into();
         self.log(&text, false);
-        self.status = Status {
-            text: text.into(),
-            error: false,
-        };
+        self.status = Status { text, error: false };
     }
 
     pub fn set_error(&mut self, text: impl Into<String>) {
         let text = text.into();
         self.log(&text, true);
-        self.status = Status {
-            text: text.into(),
-            error: true,
-        };
+        self.status = Status { text, error: true };
     }
 
     /// Records the current document for undo, before a change.

@@ -97,10 +97,9 @@ pub fn typed_path(text: &str) -> String {
     if let Some(i) = t
         .rfind(['\'', '"'])
         .and_then(|end| t[..end].rfind(['\'', '"']))
+        && t[i + 1..].starts_with(['/', '~'])
     {
-        if t[i + 1..].starts_with(['/', '~']) {
-            t = &t[i..];
-        }
+        t = &t[i..];
     }
     let t = t
         .strip_prefix('\'')

@@ -363,7 +363,7 @@ fn send_item(
             Err(_) if stop.requested() => return r,
             Err(e) => Entry::Failed {
                 input: key(&t.input),
-                reason: words::error(&e),
+                reason: words::error(e),
             },
         };
         if let Err(e) = j.append(&entry) {
