@@ -222,6 +222,14 @@ pub const LOCK_NAME: &str = ".imgedit-batch.lock";
 #[derive(Debug)]
 pub struct BatchLock {
     _file: File,
+    path: PathBuf,
+}
+
+impl Drop for BatchLock {
+    /// A batch that ends leaves no lock file behind (a killed one's is taken over by the next).
+    fn drop(&mut self) {
+        let _ = fs::remove_file(&self.path);
+    }
 }
 
 impl BatchLock {
@@ -257,7 +265,7 @@ impl BatchLock {
             .and_then(|()| file.write_all(pid.as_bytes()))
             .and_then(|()| file.flush())
             .map_err(|e| Error::io(&path, e))?;
-        Ok(BatchLock { _file: file })
+        Ok(BatchLock { _file: file, path })
     }
 }
 

@@ -580,6 +580,7 @@ fn delivery_for(
             },
         },
         jpeg_quality: ctx.args.jpeg_quality,
+        each: None,
     }
 }
 

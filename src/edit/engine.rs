@@ -101,6 +101,10 @@ pub struct RunContext {
     /// Called before each retry of a throttled call (the service asking to slow down), so that
     /// a batch can lower the number of items in flight.
     pub pushback: Arc<dyn Fn(Pushback) + Send + Sync>,
+    /// Each image as soon as the engine has it, before the run ends, with its index among the
+    /// request's seeds: front ends that show results as they arrive use it. The image is the
+    /// canvas-sized one that `EngineOutput` will hold too (not for modes that replace the image).
+    pub image: Arc<dyn Fn(usize, &Generated) + Send + Sync>,
 }
 
 impl Default for RunContext {
@@ -110,6 +114,7 @@ impl Default for RunContext {
             status: Arc::new(|_| {}),
             cancel: CancellationToken::new(),
             pushback: Arc::new(|_| {}),
+            image: Arc::new(|_, _| {}),
         }
     }
 }

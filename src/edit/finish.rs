@@ -274,6 +274,125 @@ fn deliver_best_effort(
     }
 }
 
+/// Images finished as they arrived, before the run's end, in the order they arrived: for a
+/// best-effort sink (the TUI's work folder), where a result is shown and kept at once.
+#[derive(Debug)]
+pub struct Early {
+    pub images: Vec<FinishedImage>,
+    /// What a record counts of them.
+    pub record: EditRecord,
+}
+
+impl Early {
+    pub fn new() -> Self {
+        Early {
+            images: Vec::new(),
+            record: EditRecord::new("", "", ""),
+        }
+    }
+
+    /// Finishes `g` at once: composited into the source and written as PNG to the next of
+    /// `paths` (best effort: a failed write keeps it in memory, with a warning).
+    pub fn add(
+        &mut self,
+        job: &EditJob,
+        g: &crate::edit::engine::Generated,
+        paths: &[PathBuf],
+        encode: &image_io::EncodeOptions,
+    ) -> &FinishedImage {
+        let n = self.images.len();
+        let mut im = FinishedImage {
+            image: prepare::composite(job, &g.image),
+            path: None,
+            bytes: None,
+            seed: Some(g.seed),
+            request_id: None,
+            gateway_request_id: None,
+            warning: None,
+        };
+        let path = paths.get(n..=n).unwrap_or(&[]);
+        deliver_best_effort(
+            std::slice::from_mut(&mut im),
+            path,
+            encode,
+            &mut self.record,
+        );
+        self.images.push(im);
+        &self.images[n]
+    }
+}
+
+/// [`finish_with`] for a run whose images were finished as they arrived ([`Early`]): the
+/// record and the withheld images are the engine's outcome; an image that did not arrive early
+/// (an engine that hands none on) is finished as usual into the paths left.
+pub fn finish_after_early(
+    job: &EditJob,
+    generated: Result<EngineOutput>,
+    sink: &Sink,
+    early: Early,
+    record: &mut EditRecord,
+) -> Result<Finished> {
+    let Early {
+        images: mut done,
+        record: counted,
+    } = early;
+    record.outputs = counted.outputs;
+    record.output_images_size_bytes = counted.output_images_size_bytes;
+    let mut out = match generated {
+        Ok(out) => out,
+        Err(e) => {
+            record.fail(&e.to_string());
+            return Err(e);
+        }
+    };
+    record.request_ids = out
+        .calls
+        .iter()
+        .filter_map(|c| c.request_id.clone())
+        .collect();
+    for (i, im) in done.iter_mut().enumerate() {
+        im.seed = im.seed.filter(|_| out.seed_note.is_none());
+        let call = out.call_for(i);
+        im.request_id = call.and_then(|c| c.request_id.clone());
+        im.gateway_request_id = call.and_then(|c| c.gateway_request_id.clone());
+    }
+    let withheld = out.withheld_message();
+    let withheld_detail = out.withheld.clone();
+    let seed_note = out.seed_note.clone();
+    let late = out.images.len().saturating_sub(done.len());
+    if late > 0 {
+        // the images that came only at the end: finished into the paths the early ones left
+        let rest = match sink {
+            Sink::BestEffort { paths } => Sink::BestEffort {
+                paths: paths.get(done.len()..).unwrap_or(&[]).to_vec(),
+            },
+            other => other.clone(),
+        };
+        out.images.drain(..done.len());
+        let mut more = EditRecord::new("", "", "");
+        let f = finish_with(job, Ok(out), &rest, None, &mut more)?;
+        record.outputs.extend(more.outputs);
+        record.output_images_size_bytes += more.output_images_size_bytes;
+        done.extend(f.images);
+    }
+    if done.is_empty() && withheld.is_none() {
+        let e = Error::Engine("the engine returned no image".into());
+        record.fail(&e.to_string());
+        return Err(e);
+    }
+    match &withheld {
+        None => record.success = true,
+        Some(w) => record.fail(w),
+    }
+    Ok(Finished {
+        images: done,
+        withheld,
+        withheld_detail,
+        seed_note,
+        write_ms: 0,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,11 +3,11 @@
 //! images, and write the request-log record. The command line, the TUI and the server each call
 //! [`run`]; what they do with the [`Outcome`] (print, show, answer) is theirs.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use super::engine::{Engine, RunContext};
-use super::finish::{self, Finished, Sink};
+use super::finish::{self, Early, Finished, FinishedImage, Sink};
 use super::job::EditJob;
 use super::prepare;
 use crate::error::{Error, Result};
@@ -22,6 +22,19 @@ pub struct Delivery {
     pub sink: Sink,
     /// JPEG quality for JPEG files (None: the default).
     pub jpeg_quality: Option<u8>,
+    /// With a best-effort sink: each image as soon as it is finished (composited and written),
+    /// before the run ends, in the order they arrive; the outcome's images include them.
+    pub each: Option<Each>,
+}
+
+/// What a front end does with an image finished before the run's end (shows it).
+#[derive(Clone)]
+pub struct Each(pub Arc<dyn Fn(&FinishedImage) + Send + Sync>);
+
+impl std::fmt::Debug for Each {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Each(..)")
+    }
 }
 
 /// What a run came to.
@@ -48,7 +61,13 @@ pub async fn run(
         mut record,
         sink,
         jpeg_quality,
+        each,
     } = delivery;
+    let early = streaming(&job, &sink, jpeg_quality, each, ctx);
+    let ctx = match &early {
+        Some((_, streamed)) => streamed.clone(),
+        None => ctx.clone(),
+    };
     let prepared = blocking({
         let job = Arc::clone(&job);
         move || prepare::prepare(&job)
@@ -58,15 +77,22 @@ pub async fn run(
     let generated = match prepared {
         // the engine's copy of the canvas and mask is dropped before the output is made
         Ok(prepared) => ctx
-            .unless_cancelled(engine.run(&prepared, ctx))
+            .unless_cancelled(engine.run(&prepared, &ctx))
             .await
             .and_then(|r| r),
         Err(e) => Err(e),
     };
     record.generation_time_ms = started.elapsed().as_millis() as u64;
+    drop(ctx);
+    let early = early.map(|(e, _)| std::mem::replace(&mut *lock(&e), Early::new()));
     let kept = record.clone();
     let (finished, record) = blocking(move || {
-        let f = finish::finish_with(&job, generated, &sink, jpeg_quality, &mut record);
+        let f = match early {
+            Some(early) if !early.images.is_empty() => {
+                finish::finish_after_early(&job, generated, &sink, early, &mut record)
+            }
+            _ => finish::finish_with(&job, generated, &sink, jpeg_quality, &mut record),
+        };
         (f, record)
     })
     .await
@@ -88,6 +114,42 @@ pub async fn run(
         record,
         log_error,
     }
+}
+
+/// With a best-effort sink and a front end that shows images as they come: where they gather,
+/// and the run context that finishes each as the engine hands it on.
+fn streaming(
+    job: &Arc<EditJob>,
+    sink: &Sink,
+    jpeg_quality: Option<u8>,
+    each: Option<Each>,
+    ctx: &RunContext,
+) -> Option<(Arc<Mutex<Early>>, RunContext)> {
+    let (Sink::BestEffort { paths }, Some(each)) = (sink, each) else {
+        return None;
+    };
+    if job.mode.replaces_image() {
+        return None;
+    }
+    let early = Arc::new(Mutex::new(Early::new()));
+    let (gather, job, paths) = (Arc::clone(&early), Arc::clone(job), paths.clone());
+    let encode = crate::image_io::EncodeOptions {
+        jpeg_quality,
+        metadata: job.metadata.clone(),
+    };
+    let ctx = RunContext {
+        image: Arc::new(move |_, g| {
+            let mut e = lock(&gather);
+            let finished = e.add(&job, g, &paths, &encode);
+            (each.0)(finished);
+        }),
+        ..ctx.clone()
+    };
+    Some((early, ctx))
+}
+
+fn lock(m: &Mutex<Early>) -> std::sync::MutexGuard<'_, Early> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// Image work off the async workers.

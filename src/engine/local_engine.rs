@@ -39,26 +39,37 @@ impl Engine for LocalEngine {
             });
         };
         let started = std::time::Instant::now();
-        let image = image::imageops::crop_imm(&*job.image, x, y, w, h).to_image();
-        let mask = image::imageops::crop_imm(&job.mask, x, y, w, h).to_image();
-        let seeds = job.seeds.clone();
-        let ctx = ctx.clone();
-        let filled = tokio::task::spawn_blocking(move || fill_seeds(&image, &mask, &seeds, &ctx))
-            .await
-            .map_err(|e| Error::Engine(format!("local engine crashed: {e}")))??;
+        let image =
+            std::sync::Arc::new(image::imageops::crop_imm(&*job.image, x, y, w, h).to_image());
+        let mask = std::sync::Arc::new(image::imageops::crop_imm(&job.mask, x, y, w, h).to_image());
+        // one seed after another, each on every core, so the first image is there after about
+        // 1/n of the run, and each is handed on as it is done
+        let mut images = Vec::with_capacity(job.seeds.len());
+        for i in 0..job.seeds.len() {
+            let (image, mask, seeds, ctx2) = (
+                std::sync::Arc::clone(&image),
+                std::sync::Arc::clone(&mask),
+                job.seeds.clone(),
+                ctx.clone(),
+            );
+            let filled =
+                tokio::task::spawn_blocking(move || fill_seed(&image, &mask, &seeds, i, &ctx2))
+                    .await
+                    .map_err(|e| Error::Engine(format!("local engine crashed: {e}")))??;
+            let g = Generated {
+                image: paste_filled(&job.image, &job.mask, &filled.image, x, y),
+                seed: filled.seed,
+            };
+            (ctx.image)(i, &g);
+            images.push(g);
+        }
         tracing::debug!(
             stage = "engine",
             ms = started.elapsed().as_secs_f64() * 1e3,
             region = format!("{w}x{h}+{x}+{y}"),
             "local engine filled the hole's region"
         );
-        let images = filled
-            .into_iter()
-            .map(|g| Generated {
-                image: paste_filled(&job.image, &job.mask, &g.image, x, y),
-                seed: g.seed,
-            })
-            .collect();
+        let images = images.into_iter().collect();
         Ok(EngineOutput {
             images,
             ..EngineOutput::default()
@@ -93,39 +104,37 @@ fn paste_filled(
     out
 }
 
-/// One filled image per seed, on the current thread, one seed after another.
-fn fill_seeds(
+/// The filled image of seed `i` of `seeds`, on the current thread (and rayon's pool).
+fn fill_seed(
     image: &image::RgbImage,
     mask: &image::GrayImage,
     seeds: &[u64],
+    i: usize,
     ctx: &RunContext,
-) -> Result<Vec<Generated>> {
+) -> Result<Generated> {
     let images = seeds.len();
-    let mut out = Vec::with_capacity(images);
-    for (i, &seed) in seeds.iter().enumerate() {
-        let params = LocalParams {
-            seed,
-            ..LocalParams::default()
-        };
-        // Levels have different iteration counts, so each level counts as an equal share.
-        const PER_LEVEL: u64 = 1000;
-        let report = |p: local::Progress| {
-            let per_image = p.levels.max(1) as u64 * PER_LEVEL;
-            let within = (p.iteration as u64 * PER_LEVEL) / p.iterations.max(1) as u64;
-            let done = (p.level as u64 * PER_LEVEL + within).min(per_image);
-            (ctx.progress)(EngineProgress {
-                image: i,
-                images,
-                done: i as u64 * per_image + done,
-                total: images as u64 * per_image,
-            });
-        };
-        if ctx.is_cancelled() {
-            return Err(crate::edit::engine::cancelled());
-        }
-        let image = local::inpaint(image, mask, &params, &report, &ctx.cancel)
-            .map_err(|_| crate::edit::engine::cancelled())?;
-        out.push(Generated { image, seed });
+    let seed = seeds[i];
+    let params = LocalParams {
+        seed,
+        ..LocalParams::default()
+    };
+    // Levels have different iteration counts, so each level counts as an equal share.
+    const PER_LEVEL: u64 = 1000;
+    let report = |p: local::Progress| {
+        let per_image = p.levels.max(1) as u64 * PER_LEVEL;
+        let within = (p.iteration as u64 * PER_LEVEL) / p.iterations.max(1) as u64;
+        let done = (p.level as u64 * PER_LEVEL + within).min(per_image);
+        (ctx.progress)(EngineProgress {
+            image: i,
+            images,
+            done: i as u64 * per_image + done,
+            total: images as u64 * per_image,
+        });
+    };
+    if ctx.is_cancelled() {
+        return Err(crate::edit::engine::cancelled());
     }
-    Ok(out)
+    let image = local::inpaint(image, mask, &params, &report, &ctx.cancel)
+        .map_err(|_| crate::edit::engine::cancelled())?;
+    Ok(Generated { image, seed })
 }

@@ -26,15 +26,11 @@ impl fmt::Display for Shape {
             Shape::Polygon(pts) => {
                 write!(f, "polygon")?;
                 for (i, (x, y)) in pts.iter().enumerate() {
-                    let (x, y) = (short(*x), short(*y));
                     write!(f, "{}{x},{y}", if i == 0 { " \"" } else { " " })?;
                 }
                 write!(f, "\"")
             }
-            Shape::Ellipse { cx, cy, rx, ry } => {
-                let [cx, cy, rx, ry] = [*cx, *cy, *rx, *ry].map(short);
-                write!(f, "ellipse {cx},{cy},{rx},{ry}")
-            }
+            Shape::Ellipse { cx, cy, rx, ry } => write!(f, "ellipse {cx},{cy},{rx},{ry}"),
         }
     }
 }
@@ -46,6 +42,27 @@ fn short(v: f64) -> String {
         format!("{r:.0}")
     } else {
         format!("{r:.1}")
+    }
+}
+
+impl Shape {
+    /// The shape as a person reads it: coordinates to a tenth of a pixel (the `Display` form
+    /// keeps every digit, so that it parses back exactly).
+    pub fn brief(&self) -> String {
+        match self {
+            Shape::Rect { .. } => self.to_string(),
+            Shape::Polygon(pts) => {
+                let pts: Vec<String> = pts
+                    .iter()
+                    .map(|(x, y)| format!("{},{}", short(*x), short(*y)))
+                    .collect();
+                format!("polygon \"{}\"", pts.join(" "))
+            }
+            Shape::Ellipse { cx, cy, rx, ry } => {
+                let [cx, cy, rx, ry] = [*cx, *cy, *rx, *ry].map(short);
+                format!("ellipse {cx},{cy},{rx},{ry}")
+            }
+        }
     }
 }
 

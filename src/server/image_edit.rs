@@ -388,6 +388,7 @@ async fn process(
         record: started,
         sink: Sink::Memory,
         jpeg_quality: None,
+        each: None,
     };
     let outcome = run::run(
         Arc::new(job),

@@ -485,7 +485,11 @@ pub fn add_shape(app: &mut App, shape: &Shape) {
             if let Some(m) = app.mask_mut() {
                 *m = mask;
             }
-            app.set_status(format!("added {shape}{}", large_selection_hint(app)));
+            app.set_status(format!(
+                "added {}{}",
+                shape.brief(),
+                large_selection_hint(app)
+            ));
         }
         Err(e) => app.set_error(e),
     }

@@ -313,10 +313,23 @@ async fn run_job(
         .map(|number| req.work_dir.join(format!("result-{number}.png")))
         .collect();
     let sizes = finish::InputSizes::of_files(Some(&req.source_path), None);
+    // each image is shown as soon as it is finished, before the others
+    let rtx = tx.clone();
+    let shown = Arc::new(std::sync::atomic::AtomicU32::new(0));
+    let counted = Arc::clone(&shown);
+    let each = run::Each(Arc::new(move |im: &finish::FinishedImage| {
+        let n = counted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let _ = rtx.send(Action::ResultReady(Box::new(ready(
+            id,
+            first + n,
+            im.clone(),
+        ))));
+    }));
     let delivery = Delivery {
         record: finish::record_for(&job, req.engine, sizes),
         sink: finish::Sink::BestEffort { paths },
         jpeg_quality: None,
+        each: Some(each),
     };
     let log = RecordSink::Local(LocalLog::new(default_log_path(data_dir)));
     let outcome = run::run(Arc::new(job), engine.as_ref(), &ctx, &log, delivery).await;
@@ -337,17 +350,28 @@ async fn run_job(
         });
     }
     let count = finished.images.len();
-    for (i, im) in finished.images.into_iter().enumerate() {
-        let ready = ResultReady {
-            job: id,
-            number: first + i as u32,
-            image: im.image,
-            seed: im.seed,
-            request_id: im.request_id,
-            work_path: im.path,
-            warning: im.warning,
-        };
-        let _ = tx.send(Action::ResultReady(Box::new(ready)));
+    // the ones not shown yet (an engine that hands none on early, a tool whose result replaces
+    // the image)
+    let early = shown.load(std::sync::atomic::Ordering::Relaxed) as usize;
+    for (i, im) in finished.images.into_iter().enumerate().skip(early) {
+        let _ = tx.send(Action::ResultReady(Box::new(ready(
+            id,
+            first + i as u32,
+            im,
+        ))));
     }
     Ok(count)
+}
+
+/// A finished image as the result the TUI shows.
+fn ready(job: u64, number: u32, im: finish::FinishedImage) -> ResultReady {
+    ResultReady {
+        job,
+        number,
+        image: im.image,
+        seed: im.seed,
+        request_id: im.request_id,
+        work_path: im.path,
+        warning: im.warning,
+    }
 }

@@ -73,6 +73,10 @@ fn whole_outputs(dir: &Path, size: (u32, u32)) -> Vec<String> {
     for e in entries {
         let name = e.unwrap().file_name().to_string_lossy().into_owned();
         let path = dir.join(&name);
+        if name == imgedit::batch::journal::LOCK_NAME {
+            // a killed batch's lock: released by the system, taken over by the next batch
+            continue;
+        }
         if name.starts_with('.') {
             assert!(
                 name.ends_with(".tmp"),

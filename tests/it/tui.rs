@@ -542,6 +542,41 @@ impl ApiRunner {
         step(app, action)
     }
 
+    /// Presses Run with `n` images and Esc as soon as the first result is on screen; the job
+    /// is taken to its end. Returns the actions in the order they came.
+    pub(crate) fn run_and_escape_after_the_first(&mut self, app: &mut App) -> Vec<String> {
+        let fx = step(app, Action::Cmd(Command::Run));
+        let Some(Effect::Run(req)) = fx.into_iter().next() else {
+            panic!("Run starts a job: {}", app.status.text)
+        };
+        self.runner.start(Effect::Run(req));
+        let mut seen = Vec::new();
+        let mut escaped = false;
+        loop {
+            let action = self.next_action();
+            let (end, result) = (
+                matches!(action, Action::JobEnded { .. }),
+                matches!(action, Action::ResultReady(_)),
+            );
+            seen.push(
+                match &action {
+                    Action::ResultReady(_) => "result",
+                    Action::JobEnded { .. } => "ended",
+                    _ => "other",
+                }
+                .to_string(),
+            );
+            step(app, action);
+            if result && !escaped {
+                escaped = true;
+                step(app, Action::Cmd(Command::Cancel));
+            }
+            if end {
+                return seen;
+            }
+        }
+    }
+
     /// The next action the runner sends (within 60 s).
     fn next_action(&mut self) -> Action {
         let rx = &mut self.rx;
@@ -617,4 +652,43 @@ fn a_run_ended_by_esc_is_recorded_and_a_failed_history_write_is_said() {
         "{}",
         app.status.text
     );
+}
+
+/// Several images a run: each is on screen (and in the work folder) as it is finished, not all
+/// at the end; Esc after the first keeps it, and the history says the run was cancelled.
+#[test]
+fn results_arrive_one_by_one_and_esc_keeps_the_finished_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let work = dir.path().join("work");
+    let mut runner = ApiRunner::new("http://127.0.0.1:9", &data);
+    let mut app = with_rect();
+    app.work_dir = Some(work.clone());
+    app.params.engine = imgedit::edit::engine::EngineKind::Local;
+    app.params.num_images = 3;
+    let seen = runner.run_and_escape_after_the_first(&mut app);
+    let first = seen
+        .iter()
+        .position(|a| a == "result")
+        .expect("a result arrived");
+    let end = seen.iter().position(|a| a == "ended").unwrap();
+    assert!(
+        first < end,
+        "the first result came before the run's end: {seen:?}"
+    );
+    let kept = app.doc.as_ref().unwrap().results.len();
+    assert!(
+        (1..3).contains(&kept),
+        "Esc kept the finished results: {kept} of 3, {seen:?}"
+    );
+    assert!(work.join("result-1.png").is_file(), "written as it arrived");
+    assert!(
+        app.status.text.starts_with("cancelled"),
+        "{}",
+        app.status.text
+    );
+    let history = std::fs::read_to_string(data.join("history.jsonl")).unwrap();
+    let rec: serde_json::Value = serde_json::from_str(history.lines().last().unwrap()).unwrap();
+    assert_eq!(rec["error_message"], "cancelled", "{rec}");
+    assert_eq!(rec["outputs"].as_array().map(Vec::len), Some(kept), "{rec}");
 }

@@ -633,6 +633,13 @@ impl Engine for ApiEngine {
                 images: delivered.images.len(),
                 ..call
             });
+            // each call's images are handed on as it lands, before any further call
+            // (not an answer whose seeds are unconfirmed: the note comes with the run's end)
+            if !job.mode.replaces_image() && !delivered.original {
+                for (k, g) in delivered.images.iter().enumerate() {
+                    (ctx.image)(out.images.len() + k, g);
+                }
+            }
             out.images.extend(delivered.images);
             out.withheld.extend(delivered.withheld);
             if next < images {

@@ -513,43 +513,70 @@ impl Engine for BedrockEngine {
         let parallel = spec.max_images.clamp(1, 5) as usize;
         let mut calls = Vec::with_capacity(images);
         for req in &requests {
-            let (done, report) = (&done, &report);
+            let (done, report, win) = (&done, &report, &win);
             calls.push(Box::pin(async move {
                 let r = self.call(job, req, ctx).await;
                 report(done.fetch_add(1, Ordering::Relaxed) + 1);
-                r
+                // each call's images are handed on as it lands, the others still in flight
+                r.map(|parsed| landed(job, req, win, parsed, ctx))
             }));
         }
-        let answers: Vec<Result<wire::Parsed>> = futures_util::stream::iter(calls)
+        let answers: Vec<Result<Landed>> = futures_util::stream::iter(calls)
             .buffered(parallel)
             .collect()
             .await;
         let mut out = EngineOutput::default();
-        for parsed in answers {
-            let parsed = parsed?;
-            for (image, seed) in parsed.images {
-                if job.mode.replaces_image() {
-                    out.images.push(Generated {
-                        image: image.to_rgb8(),
-                        seed,
-                    });
-                    out.replacing.push(image);
-                } else {
-                    out.images.push(Generated {
-                        image: fit::paste_back(&win, &job.image, &image.to_rgb8()),
-                        seed,
-                    });
-                }
-            }
-            out.withheld.extend(
-                parsed
-                    .withheld
-                    .into_iter()
-                    .map(|(seed, reason)| Withheld { seed, reason }),
-            );
+        for answer in answers {
+            let (made, replacing, withheld) = answer?;
+            out.images.extend(made);
+            out.replacing.extend(replacing);
+            out.withheld.extend(withheld);
         }
         Ok(out)
     }
+}
+
+/// What one call delivered: its images on the canvas, the images a replacing mode writes as
+/// they are, and the ones withheld.
+type Landed = (Vec<Generated>, Vec<image::DynamicImage>, Vec<Withheld>);
+
+/// One call's answer as the run's images, each handed to the run context as it lands.
+fn landed(
+    job: &PreparedJob,
+    req: &wire::Request,
+    win: &fit::Window,
+    parsed: wire::Parsed,
+    ctx: &RunContext,
+) -> Landed {
+    let (mut made, mut replacing) = (Vec::new(), Vec::new());
+    // the request's images are the job's from its first seed on
+    let first = req
+        .seeds
+        .first()
+        .and_then(|s| job.seeds.iter().position(|j| j == s))
+        .unwrap_or(0);
+    for (k, (image, seed)) in parsed.images.into_iter().enumerate() {
+        if job.mode.replaces_image() {
+            made.push(Generated {
+                image: image.to_rgb8(),
+                seed,
+            });
+            replacing.push(image);
+        } else {
+            let g = Generated {
+                image: fit::paste_back(win, &job.image, &image.to_rgb8()),
+                seed,
+            };
+            (ctx.image)(first + k, &g);
+            made.push(g);
+        }
+    }
+    let withheld = parsed
+        .withheld
+        .into_iter()
+        .map(|(seed, reason)| Withheld { seed, reason })
+        .collect();
+    (made, replacing, withheld)
 }
 
 impl BedrockEngine {

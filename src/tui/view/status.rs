@@ -66,13 +66,18 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
             crate::edit::engine::EngineKind::Local => "local",
             _ => "default",
         });
-    let info = format!(
+    let mut info = format!(
         " {} {}px │ {zoom} │ {}:{model} │ {} │ {job}",
         app.tool.name(),
         app.brush,
         app.params.engine.as_str(),
         graphics_name(app.graphics),
     );
+    // a message that does not fit gets the room of the tool, engine and graphics parts
+    let width = usize::from(area.width.saturating_sub(3));
+    if info.chars().count() + app.status.text.chars().count() > width {
+        info = format!(" {zoom} │ {job}");
+    }
     let msg_style = if app.status.error {
         Style::default().fg(Color::Red)
     } else {
