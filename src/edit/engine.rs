@@ -104,8 +104,11 @@ pub struct RunContext {
     /// Each image as soon as the engine has it, before the run ends, with its index among the
     /// request's seeds: front ends that show results as they arrive use it. The image is the
     /// canvas-sized one that `EngineOutput` will hold too (not for modes that replace the image).
-    pub image: Arc<dyn Fn(usize, &Generated) + Send + Sync>,
+    pub image: ImageReady,
 }
+
+/// The callback an engine hands each finished image to (see [`RunContext::image`]).
+pub type ImageReady = Arc<dyn Fn(usize, &Generated) + Send + Sync>;
 
 impl Default for RunContext {
     fn default() -> Self {

@@ -283,6 +283,12 @@ pub struct Early {
     pub record: EditRecord,
 }
 
+impl Default for Early {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Early {
     pub fn new() -> Self {
         Early {
