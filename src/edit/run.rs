@@ -84,7 +84,7 @@ pub async fn run(
     };
     record.generation_time_ms = started.elapsed().as_millis() as u64;
     drop(ctx);
-    let early = early.map(|(e, _)| std::mem::replace(&mut *lock(&e), Early::new()));
+    let early = early.map(|(e, _)| std::mem::take(&mut *lock(&e)));
     let kept = record.clone();
     let (finished, record) = blocking(move || {
         let f = match early {
