@@ -1378,3 +1378,38 @@ fn tui_esc_cancels_a_bedrock_call_at_once() {
     assert!(!screen.contains("result ready"), "{screen}");
     tmux.send(&["q"]);
 }
+
+/// Bedrock out of reach: the error names the endpoint it tried (here the override that points
+/// at a closed port), whole, and the exit code is the engine's.
+#[test]
+fn an_unreachable_bedrock_is_named_by_its_endpoint() {
+    let sb = sandbox_with(64, 64);
+    // a port nobody listens on: bound, then closed
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("http://127.0.0.1:{port}");
+    let mut c = sb.cmd();
+    c.envs(crate::common::bedrock_client_env(&sb, &url))
+        .env("IMGEDIT_BEDROCK_RETRY_BASE_MS", "1")
+        .args([
+            "edit",
+            "in.png",
+            "--engine",
+            "bedrock",
+            "--rect",
+            "8,8,16,16",
+            "-p",
+            "a cat",
+            "-o",
+            "out.png",
+        ])
+        .assert()
+        .code(4)
+        .stderr(predicate::str::contains(format!(
+            "cannot reach Bedrock at {url}"
+        )));
+    assert!(!sb.path("out.png").exists());
+}

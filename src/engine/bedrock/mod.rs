@@ -263,10 +263,11 @@ where
                     )),
                 };
             }
+            let at = endpoint(region);
             let what = if matches!(err, SdkError::ResponseError(_)) {
-                "Bedrock's answer broke off"
+                format!("Bedrock's answer from {at} broke off")
             } else {
-                "cannot reach Bedrock"
+                format!("cannot reach Bedrock at {at}")
             };
             Classified {
                 code: "connection".into(),
@@ -333,6 +334,16 @@ fn classify_service<E: ProvideErrorMetadata>(
         retryable,
         error,
     }
+}
+
+/// The endpoint the SDK calls for `region`: the `AWS_ENDPOINT_URL_BEDROCK_RUNTIME` (or
+/// `AWS_ENDPOINT_URL`) override, else Bedrock's own, so that a connection error says where it
+/// tried.
+fn endpoint(region: &str) -> String {
+    ["AWS_ENDPOINT_URL_BEDROCK_RUNTIME", "AWS_ENDPOINT_URL"]
+        .iter()
+        .find_map(|k| std::env::var(k).ok().filter(|v| !v.trim().is_empty()))
+        .unwrap_or_else(|| format!("https://bedrock-runtime.{region}.amazonaws.com"))
 }
 
 /// The SDK's error chain without its trailing Debug dump.
