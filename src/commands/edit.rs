@@ -515,6 +515,8 @@ fn print_dry_run(
         "mask_pixels": job.mask.selected_count(),
         "mask_bbox": job.mask.bounding_box(),
         "seeds": job.seeds(),
+        // without --seed, the run draws its own: these are only an example
+        "seeds_random": args.seed.is_none(),
         "prompt": job.prompt,
         "negative": job.negative,
         "outputs": match target {
@@ -524,15 +526,62 @@ fn print_dry_run(
         "save_mask": args.save_mask,
         "engine_plan": ctx.engine.plan(&prepare::prepare(job))?,
     });
-    println!(
-        "{}",
-        if args.json {
-            plan.to_string()
-        } else {
-            pretty(&plan)
+    if args.json {
+        println!("{plan}");
+    } else {
+        print!("{}", short_plan(ctx, job, name, target));
+        // the whole plan (the request itself) with -v
+        if tracing::enabled!(tracing::Level::DEBUG) {
+            println!("{}", pretty(&plan));
         }
-    );
+    }
     Ok(())
+}
+
+/// What a run would do, in a few lines: mode, engine and model; the images and seeds; the
+/// selection; where the results go; the price.
+fn short_plan(
+    ctx: &Ctx<'_>,
+    job: &crate::edit::job::EditJob,
+    name: &str,
+    target: &Target,
+) -> String {
+    use crate::choice::Choice;
+    let n = job.num_images;
+    let seeds = match ctx.args.seed {
+        Some(_) => {
+            let s: Vec<String> = job.seeds().iter().map(u64::to_string).collect();
+            format!("seed{} {}", if n == 1 { "" } else { "s" }, s.join(", "))
+        }
+        None => "seeds drawn at run time (--seed N fixes them)".to_string(),
+    };
+    let (w, h) = (job.source.width(), job.source.height());
+    let selection = match job.mask.bounding_box() {
+        Some((x, y, bw, bh)) => format!(
+            "{} pixels in {bw}x{bh} at {x},{y} (of {w}x{h})",
+            job.mask.selected_count()
+        ),
+        None => format!("none (of {w}x{h})"),
+    };
+    let outputs = match target {
+        Target::Stdout => "standard output".to_string(),
+        Target::Files(f) => f
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", "),
+    };
+    let price = match job.model.price_per_image_usd {
+        0.0 => "free (offline)".to_string(),
+        each => format!("about ${:.2} (${each:.2} an image)", each * f64::from(n)),
+    };
+    format!(
+        "{name}: would {} with {} (model {}), {n} image{}, {seeds}\n  selection: {selection}\n  writes: {outputs}\n  price: {price}\n  (the whole plan, with the request: --json, or -v)\n",
+        job.mode.name(),
+        ctx.engine.kind().as_str(),
+        job.model.id,
+        if n == 1 { "" } else { "s" },
+    )
 }
 
 /// The run's callbacks: the progress bar, status lines, and a batch item's pushback and cancel.

@@ -295,6 +295,33 @@ fn dry_run_validates_and_writes_nothing() {
     );
     assert_eq!(sb.files(), before);
     assert!(!sb.path("data/history.jsonl").exists());
+    assert_eq!(plan["seeds_random"], false);
+    // without --json: a short plan, which says that the run draws its own seeds
+    let out = sb
+        .cmd()
+        .args(["edit", "in.png", "--rect", "1,1,5,5", "--dry-run"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8_lossy(&out);
+    assert!(text.lines().count() <= 6, "{text}");
+    assert!(
+        text.starts_with(
+            "in.png: would inpaint with local (model local), 1 image, seeds drawn at run time"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("selection: 25 pixels in 5x5 at 1,1 (of 30x20)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("writes: in-edit-1.png") && text.contains("free (offline)"),
+        "{text}"
+    );
+    assert_eq!(sb.files(), before);
 }
 
 #[test]
