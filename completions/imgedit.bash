@@ -957,7 +957,7 @@ _imgedit() {
             return 0
             ;;
         imgedit__subcmd__tui)
-            opts="-v -h -V --mask --engine --model --graphics --verbose --log-file --help --version"
+            opts="-v -h -V --mask --engine --model --graphics --fresh --verbose --log-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -103,6 +103,7 @@ set edit:completion:arg-completer[imgedit] = {|@words|
             cand --model 'Model id for the engine [default: from the config]'
             cand --graphics 'Graphics protocol for images'
             cand --log-file 'Append log lines to this file instead of stderr (needed with the TUI)'
+            cand --fresh 'Start with the defaults: ignore the settings remembered from the last session (engine, model, brush, mode, prompts, recent images)'
             cand -v 'Log what imgedit does to stderr: -v its own steps (requests, attempts, timings), -vv also the AWS SDK''s and HTTP client''s debug lines. IMGEDIT_LOG sets a full filter. Passwords, tokens and keys are never logged'
             cand --verbose 'Log what imgedit does to stderr: -v its own steps (requests, attempts, timings), -vv also the AWS SDK''s and HTTP client''s debug lines. IMGEDIT_LOG sets a full filter. Passwords, tokens and keys are never logged'
             cand -h 'Print help (see more with ''--help'')'

@@ -132,6 +132,7 @@ sixel\t''
 iterm2\t''
 halfblocks\t'Unicode half blocks: works everywhere, coarse'"
 complete -c imgedit -n "__fish_imgedit_using_subcommand tui" -l log-file -d 'Append log lines to this file instead of stderr (needed with the TUI)' -r -F
+complete -c imgedit -n "__fish_imgedit_using_subcommand tui" -l fresh -d 'Start with the defaults: ignore the settings remembered from the last session (engine, model, brush, mode, prompts, recent images)'
 complete -c imgedit -n "__fish_imgedit_using_subcommand tui" -s v -l verbose -d 'Log what imgedit does to stderr: -v its own steps (requests, attempts, timings), -vv also the AWS SDK\'s and HTTP client\'s debug lines. IMGEDIT_LOG sets a full filter. Passwords, tokens and keys are never logged'
 complete -c imgedit -n "__fish_imgedit_using_subcommand tui" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c imgedit -n "__fish_imgedit_using_subcommand tui" -s V -l version -d 'Print version'

@@ -294,6 +294,9 @@ pub struct TuiArgs {
     /// Graphics protocol for images
     #[arg(long, value_enum, env = "IMGEDIT_GRAPHICS", default_value_t = GraphicsMode::Auto)]
     pub graphics: GraphicsMode,
+    /// Start with the defaults: ignore the settings remembered from the last session (engine, model, brush, mode, prompts, recent images)
+    #[arg(long)]
+    pub fresh: bool,
 }
 
 #[derive(Debug, Args)]

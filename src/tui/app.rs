@@ -350,6 +350,8 @@ pub struct App {
     pub status: Status,
     /// Every message of the session, in full (the status line shows the last).
     pub messages: Vec<LogLine>,
+    /// Recently opened images, the newest first (`o` offers them).
+    pub recent: Vec<PathBuf>,
     pub work_dir: Option<PathBuf>,
     /// A mask file to load once the image is open (`--mask`).
     pub pending_mask: Option<PathBuf>,
@@ -402,6 +404,7 @@ impl App {
                 error: false,
             },
             messages: Vec::new(),
+            recent: Vec::new(),
             work_dir: None,
             pending_mask: None,
             saved: HashSet::new(),

@@ -149,6 +149,10 @@ fn file_command(app: &mut App, c: Command) -> Vec<Effect> {
                 .map(|d| dir_of(&d.path))
                 .unwrap_or_default();
             open_input(app, InputPurpose::Open, text);
+            // the recent images below the field: ↓ ↑ pick one
+            if let Some(Overlay::Input(i)) = app.overlay.as_mut() {
+                i.completions = app.recent.iter().map(|p| p.display().to_string()).collect();
+            }
         }
         _ => unreachable!("{c:?} is not a file command"),
     }

@@ -68,6 +68,20 @@ pub fn input_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
             take_selection(input, false);
             input.cursor = input.text.chars().count();
         }
+        // ↓ ↑ take the listed paths (the recent images, or the completions) into the field
+        KeyCode::Down | KeyCode::Up if !input.completions.is_empty() => {
+            let n = input.completions.len();
+            let at = input.completions.iter().position(|c| *c == input.text);
+            let next = match (at, k.code) {
+                (None, KeyCode::Down) => 0,
+                (None, _) => n - 1,
+                (Some(i), KeyCode::Down) => (i + 1) % n,
+                (Some(i), _) => (i + n - 1) % n,
+            };
+            input.text = input.completions[next].clone();
+            input.cursor = input.text.chars().count();
+            input.selected = false;
+        }
         KeyCode::Tab if is_path(input.purpose) => {
             take_selection(input, false);
             return vec![Effect::Complete(typed_path(&input.text))];

@@ -12,6 +12,7 @@ pub mod effects;
 pub mod input;
 pub mod keymap;
 pub mod render;
+pub mod state;
 pub mod terminal;
 pub mod tools;
 pub mod update;
@@ -72,6 +73,18 @@ pub fn run(args: &TuiArgs, rt: &tokio::runtime::Runtime) -> Result<u8> {
         params,
     );
     app.pending_mask = args.mask.clone();
+    // remembered from the last session, unless --fresh; the flags and the config win
+    let state_file = state::path_in(&paths.data_dir);
+    let remembered = if args.fresh {
+        state::Remembered::default()
+    } else {
+        state::load(&state_file)
+    };
+    remembered.apply(
+        &mut app,
+        args.engine.is_some() || config.engine.is_some(),
+        args.model.is_some() || config.model.is_some(),
+    );
     app.living_models = config.living_models.clone();
     let runner = effects::Runner {
         tx: tx.clone(),
@@ -94,6 +107,9 @@ pub fn run(args: &TuiArgs, rt: &tokio::runtime::Runtime) -> Result<u8> {
 
     let result = event_loop(rt, &mut term, &mut app, &runner, &mut rx, pending);
     drop(guard);
+    if let Err(e) = state::save(&state_file, &remembered.taken_from(&app)) {
+        eprintln!("warning: the TUI's settings were not remembered: {e}");
+    }
     result.map_err(tty_err)?;
     Ok(exit::OK)
 }

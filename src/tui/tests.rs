@@ -762,3 +762,48 @@ fn a_soft_edge_reaches_the_job() {
     let o = super::effects::job_options(&req, &[], Default::default()).unwrap();
     assert_eq!(o.selection.feather, Some(8));
 }
+
+#[test]
+fn settings_are_remembered_across_sessions_and_the_flags_win() {
+    use super::state::{Remembered, load, save};
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("tui-state.json");
+    let mut app = app_with_image(40, 40, ProtocolType::Halfblocks);
+    app.params.engine = crate::edit::engine::EngineKind::Bedrock;
+    app.params.model = Some("us.stability.stable-image-inpaint-v1:0".into());
+    app.params.mode = Mode::Erase;
+    app.params.prompt = "a calm sea".into();
+    app.brush = 40;
+    save(&file, &Remembered::default().taken_from(&app)).unwrap();
+    let state = load(&file);
+    assert_eq!(state.recent.len(), 1, "the opened image is recent");
+    let mut next = App::new((100, 35), ProtocolType::Halfblocks, (9, 19), params());
+    state.apply(&mut next, false, false);
+    assert_eq!(next.params.engine, crate::edit::engine::EngineKind::Bedrock);
+    assert_eq!(
+        next.params.model.as_deref(),
+        Some("us.stability.stable-image-inpaint-v1:0")
+    );
+    assert_eq!((next.params.mode, next.brush), (Mode::Erase, 40));
+    assert_eq!(next.params.prompt, "a calm sea");
+    // --engine on the command line (or the config) wins over what was remembered
+    let mut flagged = App::new((100, 35), ProtocolType::Halfblocks, (9, 19), params());
+    state.apply(&mut flagged, true, false);
+    assert_eq!(
+        flagged.params.engine,
+        crate::edit::engine::EngineKind::Local
+    );
+    assert_eq!(
+        flagged.params.prompt, "",
+        "the local engine's prompt, none yet"
+    );
+    // a damaged file is ignored
+    std::fs::write(&file, b"{not json").unwrap();
+    assert_eq!(load(&file), Remembered::default());
+    // o offers the recent images; the arrows take one
+    next.recent = vec!["/pics/a.png".into(), "/pics/b.png".into()];
+    cmd(&mut next, Command::Open);
+    key(&mut next, KeyCode::Down, KeyModifiers::NONE);
+    key(&mut next, KeyCode::Down, KeyModifiers::NONE);
+    assert_eq!(field(&next).text, "/pics/b.png");
+}

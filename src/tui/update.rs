@@ -132,6 +132,7 @@ fn opened(app: &mut App, img: LoadedImage) -> Vec<Effect> {
     if let Some(j) = &app.job {
         j.cancel.cancel();
     }
+    super::state::remember_recent(&mut app.recent, &img.path);
     let (w, h) = (img.image.width(), img.image.height());
     let id = app.fresh_id();
     let source = crate::edit::job::Source::new(img.image);
