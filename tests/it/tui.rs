@@ -692,3 +692,28 @@ fn results_arrive_one_by_one_and_esc_keeps_the_finished_ones() {
     assert_eq!(rec["error_message"], "cancelled", "{rec}");
     assert_eq!(rec["outputs"].as_array().map(Vec::len), Some(kept), "{rec}");
 }
+
+/// More results than the strip shows: its title says how many lie off to each side.
+#[test]
+fn the_strip_says_when_results_lie_off_screen() {
+    let mut app = loaded_app();
+    let img = std::sync::Arc::new(image::RgbImage::new(8, 8));
+    let doc = app.doc.as_mut().unwrap();
+    for n in 1..=12 {
+        doc.results.push(imgedit::tui::app::ResultItem {
+            id: 1000 + u64::from(n),
+            number: n,
+            image: std::sync::Arc::new(DynamicImage::ImageRgb8((*img).clone())),
+            display: img.clone(),
+            seed: None,
+            request_id: None,
+            work_path: None,
+        });
+    }
+    app.selected = Some(11);
+    let s = screen(&app);
+    assert!(s.contains("◀") && s.contains("more │ Results (12)"), "{s}");
+    app.selected = Some(0);
+    let s = screen(&app);
+    assert!(s.contains("more ▶"), "{s}");
+}

@@ -33,7 +33,18 @@ pub fn thumb_rects(app: &App, strip: Rect) -> Vec<(Rect, usize)> {
 /// Draws the strip.
 pub fn draw(frame: &mut Frame, app: &App, block: Rect, strip: Rect) {
     let n = app.doc.as_ref().map_or(0, |d| d.results.len());
-    frame.render_widget(Block::bordered().title(format!(" Results ({n}) ")), block);
+    // the results that do not fit: how many lie left and right of the shown ones
+    let shown = thumb_rects(app, strip);
+    let before = shown.first().map_or(0, |(_, i)| *i);
+    let after = n - shown.last().map_or(n, |(_, i)| i + 1).min(n);
+    let mut title = format!(" Results ({n}) ");
+    if before > 0 {
+        title = format!(" ◀ {before} more │{title}");
+    }
+    if after > 0 {
+        title.push_str(&format!("│ {after} more ▶ (, .) "));
+    }
+    frame.render_widget(Block::bordered().title(title), block);
     let Some(doc) = &app.doc else { return };
     if n == 0 {
         frame.render_widget(
