@@ -137,6 +137,23 @@ pub fn compose(req: &CanvasRequest) -> RgbImage {
     let (cw, ch) = (i64::from(req.canvas.0), i64::from(req.canvas.1));
     let (bx, by) = (i64::from(req.base_offset.0), i64::from(req.base_offset.1));
     let (bw, bh) = (i64::from(req.base.width()), i64::from(req.base.height()));
+    // zoomed out, a screen pixel covers several image pixels: it shows their average, so that a
+    // thin line stays visible and a lone bright pixel does not become a block
+    let spans = |n: u32, origin: f64| -> Vec<(i64, i64)> {
+        (0..n)
+            .map(|s| {
+                let a = (origin + f64::from(s) / v.zoom).floor() as i64;
+                let b = (origin + f64::from(s + 1) / v.zoom).floor() as i64;
+                (a, b.max(a + 1))
+            })
+            .collect()
+    };
+    let area = v.zoom < 1.0;
+    let (xspan, yspan) = if area {
+        (spans(sw, v.origin_x), spans(sh, v.origin_y))
+    } else {
+        (Vec::new(), Vec::new())
+    };
     let mut out = RgbImage::new(sw, sh);
     for (sy, &iy) in ymap.iter().enumerate() {
         for (sx, &ix) in xmap.iter().enumerate() {
@@ -144,9 +161,22 @@ pub fn compose(req: &CanvasRequest) -> RgbImage {
             if ix >= 0 && iy >= 0 && ix < cw && iy < ch {
                 let (u, w) = (ix - bx, iy - by);
                 if u >= 0 && w >= 0 && u < bw && w < bh {
-                    c = req.base.get_pixel(u as u32, w as u32).0;
-                    if let Some(m) = &req.mask {
-                        let a = m.0.get_pixel(u as u32, w as u32).0[0];
+                    let averaged = if area {
+                        let ((x0, x1), (y0, y1)) = (xspan[sx], yspan[sy]);
+                        average(req, (x0 - bx, x1 - bx), (y0 - by, y1 - by))
+                    } else {
+                        None
+                    };
+                    let (base, alpha) = averaged.unwrap_or_else(|| {
+                        let a = req
+                            .mask
+                            .as_ref()
+                            .map_or(0, |m| m.0.get_pixel(u as u32, w as u32).0[0]);
+                        (req.base.get_pixel(u as u32, w as u32).0, a)
+                    });
+                    c = base;
+                    if req.mask.is_some() {
+                        let a = alpha;
                         if req.mask_only {
                             c = [a; 3];
                         } else if a > 0 {
@@ -167,6 +197,33 @@ pub fn compose(req: &CanvasRequest) -> RgbImage {
     }
     draw_outlines(&mut out, req);
     out
+}
+
+/// The mean colour of the base, and mean mask value, over base pixels `xs` x `ys` (half-open);
+/// None when the box is not wholly inside the base (its edge is drawn point by point).
+fn average(req: &CanvasRequest, xs: (i64, i64), ys: (i64, i64)) -> Option<([u8; 3], u8)> {
+    let (bw, bh) = (i64::from(req.base.width()), i64::from(req.base.height()));
+    if xs.0 < 0 || ys.0 < 0 || xs.1 > bw || ys.1 > bh || xs.0 >= xs.1 || ys.0 >= ys.1 {
+        return None;
+    }
+    let (mut sum, mut alpha) = ([0u64; 3], 0u64);
+    let raw = req.base.as_raw();
+    let mask = req.mask.as_ref().map(|m| m.0.as_raw());
+    for y in ys.0..ys.1 {
+        let row = (y * bw) as usize;
+        for x in xs.0..xs.1 {
+            let i = row + x as usize;
+            for (s, v) in sum.iter_mut().zip(&raw[i * 3..i * 3 + 3]) {
+                *s += u64::from(*v);
+            }
+            if let Some(m) = mask {
+                alpha += u64::from(m[i]);
+            }
+        }
+    }
+    let n = ((xs.1 - xs.0) * (ys.1 - ys.0)) as u64;
+    let mean = |s: u64| ((s + n / 2) / n) as u8;
+    Some(([mean(sum[0]), mean(sum[1]), mean(sum[2])], mean(alpha)))
 }
 
 fn inside_preview(p: &Preview, ix: i64, iy: i64) -> bool {

@@ -807,3 +807,33 @@ fn settings_are_remembered_across_sessions_and_the_flags_win() {
     key(&mut next, KeyCode::Down, KeyModifiers::NONE);
     assert_eq!(field(&next).text, "/pics/b.png");
 }
+
+#[test]
+fn zoomed_out_pixels_are_averaged_so_thin_lines_stay_and_specks_fade() {
+    use super::render::{CanvasRequest, Preview, compose};
+    let mut img = RgbImage::new(400, 400);
+    for x in 0..400 {
+        img.put_pixel(x, 201, image::Rgb([255, 255, 255])); // a 1-px crossbar
+    }
+    img.put_pixel(50, 50, image::Rgb([255, 255, 255])); // a lone bright pixel
+    let area = ratatui::layout::Rect::new(0, 0, 40, 20);
+    let view = super::viewport::Viewport::fit(400, 400, area, (1, 2));
+    assert!(view.zoom < 0.2);
+    let req = CanvasRequest {
+        generation: 1,
+        base: std::sync::Arc::new(img),
+        base_offset: (0, 0),
+        canvas: (400, 400),
+        mask: None,
+        mask_only: false,
+        preview: Preview::None,
+        view,
+    };
+    let out = compose(&req);
+    let lit: Vec<u8> = out.pixels().map(|p| p.0[0]).filter(|v| *v > 24).collect();
+    assert!(!lit.is_empty(), "the crossbar is still there");
+    assert!(
+        lit.iter().all(|v| *v < 128),
+        "a line or a speck fades, never a full block: {lit:?}"
+    );
+}
