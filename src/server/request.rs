@@ -258,7 +258,7 @@ fn request_canvas(
 fn parse_num_images(n: Option<u64>) -> Result<u32, FieldError> {
     let num_images = match n {
         None => DEFAULT_NUM_IMAGES,
-        // the served model's limit is a rule of the rule set (src/rules.rs), checked with the job
+        // the served model's limit is a rule of the rule set (src/edit/rules.rs), checked with the job
         Some(n) => u32::try_from(n).unwrap_or(u32::MAX),
     };
     if num_images == 0 {
