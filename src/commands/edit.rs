@@ -575,8 +575,15 @@ fn short_plan(
         0.0 => "free (offline)".to_string(),
         each => format!("about ${:.2} (${each:.2} an image)", each * f64::from(n)),
     };
+    let prompt = match job.prompt.as_deref() {
+        Some(p) if p.chars().count() > 100 => {
+            format!("\n  prompt: {:?}…", p.chars().take(100).collect::<String>())
+        }
+        Some(p) => format!("\n  prompt: {p:?}"),
+        None => String::new(),
+    };
     format!(
-        "{name}: would {} with {} (model {}), {n} image{}, {seeds}\n  selection: {selection}\n  writes: {outputs}\n  price: {price}\n  (the whole plan, with the request: --json, or -v)\n",
+        "{name}: would {} with {} (model {}), {n} image{}, {seeds}{prompt}\n  selection: {selection}\n  writes: {outputs}\n  price: {price}\n  (the whole plan, with the request: --json, or -v)\n",
         job.mode.name(),
         ctx.engine.kind().as_str(),
         job.model.id,

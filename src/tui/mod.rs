@@ -54,7 +54,7 @@ pub fn run(args: &TuiArgs, rt: &tokio::runtime::Runtime) -> Result<u8> {
 
     terminal::install_panic_hook();
     let guard = terminal::enter().map_err(tty_err)?;
-    let picker = terminal::picker(args.graphics);
+    let picker = terminal::picker(args.graphics, &paths.data_dir.join("silent-terminals"));
     let mut term = Terminal::new(CrosstermBackend::new(io::stdout())).map_err(tty_err)?;
     let size = term.size().map_err(tty_err)?;
     // Only now may anything read stdin: the probe and ratatui read the terminal's answers there.

@@ -16,8 +16,57 @@ use tokio::sync::mpsc::UnboundedSender;
 use super::action::Action;
 use crate::cli::GraphicsMode;
 
-/// ratatui-image's probe gives up after 2 s; a probe this slow timed out.
-const PROBE_TIMEOUT: Duration = Duration::from_millis(1900);
+/// How long the probe waits for the terminal's answers: a terminal answers within milliseconds,
+/// so a silent one (tmux with no outer terminal) costs this much once; over SSH, longer.
+fn probe_timeout() -> Duration {
+    let remote = ["SSH_CONNECTION", "SSH_TTY"]
+        .iter()
+        .any(|k| std::env::var_os(k).is_some_and(|v| !v.is_empty()));
+    Duration::from_millis(if remote { 1500 } else { 200 })
+}
+
+/// The terminal as the probe cache knows it: its name, program and version, and whether tmux or
+/// SSH stands between.
+pub fn terminal_key() -> String {
+    let var = |k: &str| std::env::var(k).unwrap_or_default();
+    format!(
+        "{}|{}|{}|tmux={}|ssh={}",
+        var("TERM"),
+        var("TERM_PROGRAM"),
+        var("TERM_PROGRAM_VERSION"),
+        !var("TMUX").is_empty(),
+        !var("SSH_CONNECTION").is_empty()
+    )
+}
+
+/// The terminals that did not answer the probe, one key a line: the next start skips the probe
+/// there (half blocks at once, instead of waiting for answers that never come).
+fn silent(cache: &std::path::Path) -> Vec<String> {
+    let limit = crate::image_io::files::ReadLimit {
+        max_bytes: 64 << 10,
+        max_stream_bytes: 64 << 10,
+        raise: "delete the file (it only remembers which terminals did not answer)",
+    };
+    crate::image_io::files::read_text_if_exists(cache, limit)
+        .ok()
+        .flatten()
+        .map(|t| t.lines().map(str::to_string).collect())
+        .unwrap_or_default()
+}
+
+fn remember_silent(cache: &std::path::Path, key: &str) {
+    let mut keys = silent(cache);
+    if keys.iter().any(|k| k == key) {
+        return;
+    }
+    keys.push(key.to_string());
+    let start = keys.len().saturating_sub(50);
+    let text = keys[start..].join("\n") + "\n";
+    if let Some(dir) = cache.parent() {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    let _ = crate::image_io::write_atomic(cache, text.as_bytes(), true);
+}
 
 /// Restores the terminal when dropped, however the editor ends.
 pub struct TerminalGuard(());
@@ -68,8 +117,9 @@ pub fn enter() -> io::Result<TerminalGuard> {
 }
 
 /// Chooses the image protocol. Must run after raw mode is on and before events are read (the
-/// probe reads the terminal's answers from stdin).
-pub fn picker(mode: GraphicsMode) -> Picker {
+/// probe reads the terminal's answers from stdin). `cache` remembers the terminals that did not
+/// answer, so that a start there takes no probe time.
+pub fn picker(mode: GraphicsMode, cache: &std::path::Path) -> Picker {
     let forced = match mode {
         GraphicsMode::Auto => None,
         GraphicsMode::Halfblocks => return Picker::halfblocks(),
@@ -77,10 +127,21 @@ pub fn picker(mode: GraphicsMode) -> Picker {
         GraphicsMode::Sixel => Some(ProtocolType::Sixel),
         GraphicsMode::Iterm2 => Some(ProtocolType::Iterm2),
     };
+    let key = terminal_key();
+    if forced.is_none() && silent(cache).contains(&key) {
+        return Picker::halfblocks();
+    }
     // The probe also measures the cell size in pixels, which a forced protocol still needs.
     let started = Instant::now();
-    let mut picker = Picker::from_query_stdio().unwrap_or_else(|_| Picker::halfblocks());
-    if started.elapsed() >= PROBE_TIMEOUT {
+    let timeout = probe_timeout();
+    let options = ratatui_image::picker::cap_parser::QueryStdioOptions {
+        timeout,
+        ..Default::default()
+    };
+    let mut picker =
+        Picker::from_query_stdio_with_options(options).unwrap_or_else(|_| Picker::halfblocks());
+    if started.elapsed() >= timeout {
+        remember_silent(cache, &key);
         // ratatui-image 11.1 leaves its reader thread blocked on stdin when the terminal does not
         // answer every query (tmux without an outer terminal): it would eat the first key. Ask for
         // a status report so it reads that answer instead, before our input thread starts.
@@ -104,4 +165,24 @@ pub fn spawn_input(tx: UnboundedSender<Action>) {
             }
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_terminal_that_did_not_answer_is_remembered_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = dir.path().join("data/silent-terminals");
+        assert!(silent(&cache).is_empty());
+        remember_silent(&cache, "xterm|||tmux=true|ssh=false");
+        remember_silent(&cache, "xterm|||tmux=true|ssh=false");
+        remember_silent(&cache, "foot|||tmux=false|ssh=false");
+        assert_eq!(
+            silent(&cache),
+            ["xterm|||tmux=true|ssh=false", "foot|||tmux=false|ssh=false"]
+        );
+        assert!(terminal_key().contains("|tmux="));
+    }
 }

@@ -306,7 +306,7 @@ fn dry_run_validates_and_writes_nothing() {
         .stdout
         .clone();
     let text = String::from_utf8_lossy(&out);
-    assert!(text.lines().count() <= 6, "{text}");
+    assert!(text.lines().count() <= 7, "{text}");
     assert!(
         text.starts_with(
             "in.png: would inpaint with local (model local), 1 image, seeds drawn at run time"
