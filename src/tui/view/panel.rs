@@ -152,13 +152,14 @@ fn setting_lines(app: &App, width: usize) -> Vec<Vec<Part>> {
     ]);
     let feather = match p.feather {
         None => "auto".to_string(),
+        Some(0) => "hard".to_string(),
         Some(f) => format!("{f}px"),
     };
-    out.push(vec![
-        b(format!("Engine {} (t)", p.engine.as_str()), C::PickEngine),
-        t(" "),
-        b(format!("Soft {feather} (3)"), C::Feather),
-    ]);
+    out.push(vec![b(
+        format!("Engine {} (t)", p.engine.as_str()),
+        C::PickEngine,
+    )]);
+    out.push(vec![b(format!("Soft edge {feather} (3)"), C::Feather)]);
     let (model, price) = next_run(app);
     out.push(vec![b("Model (`)", C::EditModel), t(format!("  {price}"))]);
     out.push(vec![b(clip(&format!("  {model}"), width), C::EditModel)]);
