@@ -153,7 +153,59 @@ pub fn picker(mode: GraphicsMode, cache: &std::path::Path) -> Picker {
     if let Some(p) = forced {
         picker.set_protocol_type(p);
     }
+    // kitty draws our pictures with Unicode placeholders, which came in kitty 0.28: an older
+    // kitty shows boxes instead, so it gets half blocks
+    if picker.protocol_type() == ProtocolType::Kitty
+        && let Some(v) = ask_version().as_deref().and_then(kitty_version)
+        && !has_placeholders(v)
+    {
+        picker.set_protocol_type(ProtocolType::Halfblocks);
+    }
     picker
+}
+
+/// The terminal's name and version (XTVERSION), asked with a status report behind it that every
+/// terminal answers, so that the reader ends whatever the terminal says. Before events are read.
+fn ask_version() -> Option<String> {
+    use std::io::Read;
+    let mut out = io::stdout();
+    out.write_all(b"\x1b[>0q\x1b[5n").ok()?;
+    out.flush().ok()?;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut got = Vec::new();
+        let mut byte = [0u8; 1];
+        let stdin = io::stdin();
+        let mut lock = stdin.lock();
+        while got.len() < 1024 && lock.read(&mut byte).is_ok_and(|n| n == 1) {
+            got.push(byte[0]);
+            if got.ends_with(b"\x1b[0n") {
+                break;
+            }
+        }
+        let _ = tx.send(got);
+    });
+    rx.recv_timeout(Duration::from_millis(300))
+        .ok()
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+}
+
+/// kitty's version from an XTVERSION answer (`ESC P >| kitty(0.26.5) ESC \`).
+pub fn kitty_version(answer: &str) -> Option<(u32, u32, u32)> {
+    let start = answer.find("kitty(")? + "kitty(".len();
+    let end = start + answer[start..].find(')')?;
+    let mut parts = answer[start..end]
+        .split('.')
+        .map(|p| p.trim().parse::<u32>());
+    let major = parts.next()?.ok()?;
+    let minor = parts.next().unwrap_or(Ok(0)).ok()?;
+    let patch = parts.next().unwrap_or(Ok(0)).ok()?;
+    Some((major, minor, patch))
+}
+
+/// Whether a kitty of this version draws Unicode placeholders (0.28 and later).
+pub fn has_placeholders(version: (u32, u32, u32)) -> bool {
+    version >= (0, 28, 0)
 }
 
 /// Reads terminal events on a thread of its own and sends them to the event loop.
@@ -184,5 +236,19 @@ mod tests {
             ["xterm|||tmux=true|ssh=false", "foot|||tmux=false|ssh=false"]
         );
         assert!(terminal_key().contains("|tmux="));
+    }
+
+    #[test]
+    fn a_kitty_without_placeholders_is_told_apart() {
+        let v = kitty_version("\x1bP>|kitty(0.26.5)\x1b\\\x1b[0n").unwrap();
+        assert_eq!(v, (0, 26, 5));
+        assert!(
+            !has_placeholders(v),
+            "0.26 shows boxes: half blocks instead"
+        );
+        assert!(has_placeholders(kitty_version("kitty(0.28.0)").unwrap()));
+        assert!(has_placeholders(kitty_version("kitty(0.39.1)").unwrap()));
+        assert_eq!(kitty_version("XTerm(390)\x1b[0n"), None);
+        assert_eq!(kitty_version("kitty(x.y)"), None);
     }
 }

@@ -13,6 +13,7 @@ mod deploy;
 mod dynamo;
 mod exposure;
 mod fuzz_corpus;
+mod graphics;
 mod kills;
 #[cfg(feature = "lambda")]
 mod lambda;
