@@ -290,24 +290,8 @@ async fn run_job(
     .map_err(|e| e.to_string())?
     .map_err(|e| words::error(&e))?;
 
-    let ptx = tx.clone();
-    let stx = tx.clone();
     let id = req.job;
-    let ctx = RunContext {
-        progress: Arc::new(move |p: EngineProgress| {
-            // `done` and `total` already span every image of the request.
-            let _ = ptx.send(Action::Progress {
-                job: id,
-                done: p.done,
-                total: p.total,
-            });
-        }),
-        status: Arc::new(move |text: String| {
-            let _ = stx.send(Action::JobStatus { job: id, text });
-        }),
-        cancel: req.cancel.clone(),
-        ..RunContext::default()
-    };
+    let ctx = run_context(&req, tx);
     let first = req.first_number;
     let paths: Vec<PathBuf> = (first..first + job.num_images)
         .map(|number| req.work_dir.join(format!("result-{number}.png")))
@@ -361,6 +345,26 @@ async fn run_job(
         ))));
     }
     Ok(count)
+}
+
+/// The run's callbacks: its progress and status lines as actions, Esc's cancel token.
+fn run_context(req: &RunRequest, tx: &UnboundedSender<Action>) -> RunContext {
+    let (ptx, stx, id) = (tx.clone(), tx.clone(), req.job);
+    RunContext {
+        progress: Arc::new(move |p: EngineProgress| {
+            // `done` and `total` already span every image of the request.
+            let _ = ptx.send(Action::Progress {
+                job: id,
+                done: p.done,
+                total: p.total,
+            });
+        }),
+        status: Arc::new(move |text: String| {
+            let _ = stx.send(Action::JobStatus { job: id, text });
+        }),
+        cancel: req.cancel.clone(),
+        ..RunContext::default()
+    }
 }
 
 /// A finished image as the result the TUI shows.

@@ -466,28 +466,7 @@ fn canvas_mouse(app: &mut App, m: MouseEvent) -> Vec<Effect> {
         }
         MouseEventKind::Up(MouseButton::Middle | MouseButton::Right) => app.gesture = None,
         MouseEventKind::Moved => app.hover = Some(p),
-        MouseEventKind::Down(MouseButton::Left) => {
-            if !matches!(app.show, Show::Edit | Show::Mask) {
-                // a press on a shown result goes back to the mask view and starts the drag
-                // there (its view can differ from the result's: an outpaint, an upscale)
-                app.show = Show::Edit;
-                ensure_view(app);
-                return canvas_mouse(app, m);
-            }
-            app.hover = Some(p);
-            match app.tool {
-                Tool::Polygon => return polygon_click(app, &view, p),
-                Tool::Brush | Tool::Eraser => {
-                    app.push_undo();
-                    let (d, erase) = (app.brush, app.tool == Tool::Eraser);
-                    if let Some(mask) = app.mask_mut() {
-                        tools::stroke(mask, p, p, d, offset, erase);
-                    }
-                }
-                Tool::Rect | Tool::Ellipse => {}
-            }
-            app.gesture = Some(Gesture::Draw { start: p, last: p });
-        }
+        MouseEventKind::Down(MouseButton::Left) => return press(app, m, &view, p),
         MouseEventKind::Drag(MouseButton::Left) => {
             app.hover = Some(p);
             if let Some(Gesture::Draw { start, last }) = app.gesture {
@@ -514,6 +493,31 @@ fn canvas_mouse(app: &mut App, m: MouseEvent) -> Vec<Effect> {
         }
         _ => {}
     }
+    vec![]
+}
+
+/// A left press on the canvas: a polygon vertex, a brush dab, or the start of a drag.
+fn press(app: &mut App, m: MouseEvent, view: &Viewport, p: (f64, f64)) -> Vec<Effect> {
+    if !matches!(app.show, Show::Edit | Show::Mask) {
+        // a press on a shown result goes back to the mask view and starts the drag there (its
+        // view can differ from the result's: an outpaint, an upscale)
+        app.show = Show::Edit;
+        ensure_view(app);
+        return canvas_mouse(app, m);
+    }
+    app.hover = Some(p);
+    match app.tool {
+        Tool::Polygon => return polygon_click(app, view, p),
+        Tool::Brush | Tool::Eraser => {
+            app.push_undo();
+            let (d, erase, offset) = (app.brush, app.tool == Tool::Eraser, app.offset());
+            if let Some(mask) = app.mask_mut() {
+                tools::stroke(mask, p, p, d, offset, erase);
+            }
+        }
+        Tool::Rect | Tool::Ellipse => {}
+    }
+    app.gesture = Some(Gesture::Draw { start: p, last: p });
     vec![]
 }
 

@@ -108,66 +108,11 @@ fn title(p: InputPurpose) -> &'static str {
 
 /// Draws the open popup, if any.
 pub fn draw(frame: &mut Frame, app: &App, screen: Rect) {
-    let accent = Style::default().fg(Color::Cyan);
     match &app.overlay {
         None => {}
-        Some(Overlay::Help { scroll }) => {
-            let a = help_area(screen);
-            frame.render_widget(Clear, a);
-            let lines: Vec<Line> = help_lines()
-                .into_iter()
-                .skip(usize::from(*scroll))
-                .map(|(c, text)| match c {
-                    None => Line::styled(text, accent.add_modifier(Modifier::BOLD)),
-                    Some(_) => Line::raw(format!("  {text}")),
-                })
-                .collect();
-            let total = help_lines().len();
-            let shown = usize::from(a.height.saturating_sub(2));
-            let mut block = Block::bordered()
-                .title(" Keys (click a line to run it; ↑↓ scroll, any other key closes) ");
-            if usize::from(*scroll) + shown < total {
-                let more = total - usize::from(*scroll) - shown;
-                block = block.title_bottom(
-                    Line::styled(
-                        format!(" ▼ {more} more lines below (↓ or the wheel) "),
-                        accent,
-                    )
-                    .right_aligned(),
-                );
-            }
-            frame.render_widget(Paragraph::new(lines).block(block), a);
-        }
+        Some(Overlay::Help { scroll }) => help(frame, help_area(screen), *scroll),
         Some(Overlay::Messages { scroll }) => messages(frame, app, help_area(screen), *scroll),
-        Some(Overlay::Input(input)) => {
-            let a = input_area(screen, input.completions.len());
-            frame.render_widget(Clear, a);
-            let width = usize::from(a.width.saturating_sub(2));
-            let skip = input.cursor.saturating_sub(width.saturating_sub(1));
-            let shown: String = input.text.chars().skip(skip).take(width).collect();
-            // a suggestion is shown selected: typing replaces it
-            let mut lines = vec![if input.selected {
-                Line::styled(shown, Style::default().add_modifier(Modifier::REVERSED))
-            } else {
-                Line::raw(shown)
-            }];
-            for c in input.completions.iter().take(6) {
-                lines.push(Line::styled(
-                    c.clone(),
-                    Style::default().fg(Color::DarkGray),
-                ));
-            }
-            lines.push(Line::styled(
-                "Enter: OK   Esc: cancel   C-u: clear",
-                Style::default().fg(Color::DarkGray),
-            ));
-            frame.render_widget(
-                Paragraph::new(lines).block(Block::bordered().title(title(input.purpose))),
-                a,
-            );
-            let x = a.x + 1 + (input.cursor - skip) as u16;
-            frame.set_cursor_position(Position::new(x.min(a.right().saturating_sub(2)), a.y + 1));
-        }
+        Some(Overlay::Input(input)) => field(frame, input, screen),
         Some(Overlay::ConfirmQuit) => {
             let folder = app
                 .work_dir
@@ -194,30 +139,95 @@ pub fn draw(frame: &mut Frame, app: &App, screen: Rect) {
             );
         }
         Some(Overlay::EnginePicker { selected }) => {
-            let a = engine_area(screen);
-            frame.render_widget(Clear, a);
-            let mut lines: Vec<Line> = ENGINES
-                .iter()
-                .enumerate()
-                .map(|(i, e)| {
-                    let text = format!("{} {}", if i == *selected { ">" } else { " " }, e.as_str());
-                    if i == *selected {
-                        Line::styled(text, accent)
-                    } else {
-                        Line::raw(text)
-                    }
-                })
-                .collect();
-            lines.push(Line::styled(
-                "↑↓ Enter, or click",
-                Style::default().fg(Color::DarkGray),
-            ));
-            frame.render_widget(
-                Paragraph::new(lines).block(Block::bordered().title(" Engine ")),
-                a,
-            );
+            engine_picker(frame, engine_area(screen), *selected)
         }
     }
+}
+
+/// The help: every key, by group, from `scroll` on; says how many lines follow.
+fn help(frame: &mut Frame, a: Rect, scroll: u16) {
+    let accent = Style::default().fg(Color::Cyan);
+    frame.render_widget(Clear, a);
+    let lines: Vec<Line> = help_lines()
+        .into_iter()
+        .skip(usize::from(scroll))
+        .map(|(c, text)| match c {
+            None => Line::styled(text, accent.add_modifier(Modifier::BOLD)),
+            Some(_) => Line::raw(format!("  {text}")),
+        })
+        .collect();
+    let total = help_lines().len();
+    let shown = usize::from(a.height.saturating_sub(2));
+    let mut block =
+        Block::bordered().title(" Keys (click a line to run it; ↑↓ scroll, any other key closes) ");
+    if usize::from(scroll) + shown < total {
+        let more = total - usize::from(scroll) - shown;
+        block = block.title_bottom(
+            Line::styled(
+                format!(" ▼ {more} more lines below (↓ or the wheel) "),
+                accent,
+            )
+            .right_aligned(),
+        );
+    }
+    frame.render_widget(Paragraph::new(lines).block(block), a);
+}
+
+/// A text field, its suggestion shown selected, with the listed paths below it.
+fn field(frame: &mut Frame, input: &crate::tui::app::TextInput, screen: Rect) {
+    let a = input_area(screen, input.completions.len());
+    frame.render_widget(Clear, a);
+    let width = usize::from(a.width.saturating_sub(2));
+    let skip = input.cursor.saturating_sub(width.saturating_sub(1));
+    let shown: String = input.text.chars().skip(skip).take(width).collect();
+    // a suggestion is shown selected: typing replaces it
+    let mut lines = vec![if input.selected {
+        Line::styled(shown, Style::default().add_modifier(Modifier::REVERSED))
+    } else {
+        Line::raw(shown)
+    }];
+    for c in input.completions.iter().take(6) {
+        lines.push(Line::styled(
+            c.clone(),
+            Style::default().fg(Color::DarkGray),
+        ));
+    }
+    lines.push(Line::styled(
+        "Enter: OK   Esc: cancel   C-u: clear",
+        Style::default().fg(Color::DarkGray),
+    ));
+    frame.render_widget(
+        Paragraph::new(lines).block(Block::bordered().title(title(input.purpose))),
+        a,
+    );
+    let x = a.x + 1 + (input.cursor - skip) as u16;
+    frame.set_cursor_position(Position::new(x.min(a.right().saturating_sub(2)), a.y + 1));
+}
+
+/// The engine picker, `selected` marked.
+fn engine_picker(frame: &mut Frame, a: Rect, selected: usize) {
+    let accent = Style::default().fg(Color::Cyan);
+    frame.render_widget(Clear, a);
+    let mut lines: Vec<Line> = ENGINES
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let text = format!("{} {}", if i == selected { ">" } else { " " }, e.as_str());
+            if i == selected {
+                Line::styled(text, accent)
+            } else {
+                Line::raw(text)
+            }
+        })
+        .collect();
+    lines.push(Line::styled(
+        "↑↓ Enter, or click",
+        Style::default().fg(Color::DarkGray),
+    ));
+    frame.render_widget(
+        Paragraph::new(lines).block(Block::bordered().title(" Engine ")),
+        a,
+    );
 }
 
 /// The message log: every message of the session in full, wrapped, the newest at the bottom.
