@@ -717,3 +717,102 @@ fn the_strip_says_when_results_lie_off_screen() {
     let s = screen(&app);
     assert!(s.contains("more ▶"), "{s}");
 }
+
+/// The everyday flow as a user meets it, in tmux: a prompt typed over its suggestion replaces
+/// it; a fitted view re-fits when the window grows; the first drag on a shown result draws; the
+/// message log holds a message whole.
+#[test]
+fn the_everyday_flow_in_tmux() {
+    if Process::new("tmux").arg("-V").output().is_err() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "tmux is needed for this test on CI"
+        );
+        eprintln!("tmux is not installed: the_everyday_flow_in_tmux skipped");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("sample.png");
+    std::fs::copy(sample_path(), &input).unwrap();
+    let bin = assert_cmd::cargo::cargo_bin("imgedit");
+    let command = format!(
+        "env -u IMGEDIT_GRAPHICS IMGEDIT_CONFIG_DIR={c} IMGEDIT_DATA_DIR={d} {bin} tui --graphics halfblocks --fresh {img} 2>{log}; sleep 5",
+        log = dir.path().join("stderr.log").display(),
+        c = dir.path().join("config").display(),
+        d = dir.path().join("data").display(),
+        bin = bin.display(),
+        img = input.display(),
+    );
+    let tmux = Tmux {
+        socket: format!("imgedit-flow-{}", std::process::id()),
+        log: dir.path().join("stderr.log"),
+    };
+    tmux.start(dir.path(), &command);
+    tmux.wait_for("opened", Duration::from_secs(20));
+
+    // 1. the prompt field opens with the last prompt selected: typing replaces it
+    for text in ["a red barn", "a calm sea"] {
+        tmux.send(&["p"]);
+        tmux.wait_for("Prompt (Enter keeps", Duration::from_secs(10));
+        tmux.text(text);
+        tmux.send(&["Enter"]);
+    }
+    let screen = tmux.wait_for("a calm sea", Duration::from_secs(10));
+    assert!(!screen.contains("a red barna calm sea"), "{screen}");
+
+    // 5. the window grows: the fitted view grows with it (the scale goes up)
+    let scale = |s: &str| -> u32 {
+        let status = s
+            .lines()
+            .rev()
+            .find(|l| l.contains('│'))
+            .unwrap_or_default();
+        status
+            .split('│')
+            .find_map(|p| p.trim().strip_suffix('%').and_then(|n| n.parse().ok()))
+            .unwrap_or(0)
+    };
+    let before = scale(&tmux.capture());
+    tmux.cmd(&["resize-window", "-t", "main", "-x", "160", "-y", "50"]);
+    let end = Instant::now() + Duration::from_secs(10);
+    while scale(&tmux.capture()) <= before && Instant::now() < end {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let after = scale(&tmux.capture());
+    assert!(
+        after > before,
+        "a fitted view re-fits: {before}% -> {after}%"
+    );
+    tmux.cmd(&["resize-window", "-t", "main", "-x", "100", "-y", "35"]);
+    std::thread::sleep(Duration::from_millis(500));
+
+    // 3. a result on screen, then one drag: it draws
+    let canvas = layout(Rect::new(0, 0, 100, 35)).canvas;
+    let (a, b) = (
+        (canvas.x + 10, canvas.y + 6),
+        (canvas.x + 28, canvas.y + 13),
+    );
+    let drag = |a: (u16, u16), b: (u16, u16)| {
+        tmux.text(&sgr(0, a.0, a.1, true));
+        tmux.text(&sgr(32, (a.0 + b.0) / 2, (a.1 + b.1) / 2, true));
+        tmux.text(&sgr(32, b.0, b.1, true));
+        tmux.text(&sgr(0, b.0, b.1, false));
+    };
+    drag(a, b);
+    tmux.wait_for("added rectangle", Duration::from_secs(10));
+    tmux.send(&["Enter"]);
+    tmux.wait_for("1 result ready", Duration::from_secs(60));
+    // the result is on screen (the status says it is ready): one drag draws there
+    drag((a.0 + 2, a.1 + 1), (b.0 + 4, b.1 + 2));
+    tmux.wait_for("added rectangle", Duration::from_secs(10));
+
+    // 4. the message log holds every message whole
+    tmux.send(&["'"]);
+    let log = tmux.wait_for("Messages", Duration::from_secs(10));
+    assert!(
+        log.contains("a calm sea") || log.contains("added rectangle"),
+        "{log}"
+    );
+    tmux.send(&["Escape"]);
+    tmux.send(&["q"]);
+}
