@@ -284,26 +284,13 @@ impl Journal {
             created: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             request: request.clone(),
         };
-        // named like image_io's temporaries, so a resumed batch sweeps a killed run's away
-        let tmp = dir.join(format!(
-            ".{FILE_NAME}.{}.{}.tmp",
-            std::process::id(),
-            rand::random::<u32>()
-        ));
-        let write = || -> std::io::Result<()> {
-            let mut f = File::create(&tmp)?;
-            f.write_all(line(&first)?.as_bytes())?;
-            f.sync_all()?;
-            fs::rename(&tmp, &path)?;
-            // the rename itself reaches the disk with the directory
-            if let Ok(d) = File::open(dir) {
-                let _ = d.sync_all();
-            }
-            Ok(())
-        };
-        if let Err(e) = write() {
-            let _ = fs::remove_file(&tmp);
-            return Err(Error::io(&path, e));
+        // image_io's atomic write (a synced temporary, renamed into place), so that a resumed
+        // batch sweeps a killed run's temporary away like any output's
+        let text = line(&first).map_err(|e| Error::io(&path, e))?;
+        crate::image_io::write_atomic(&path, text.as_bytes(), true)?;
+        // the rename itself reaches the disk with the directory
+        if let Ok(d) = File::open(dir) {
+            let _ = d.sync_all();
         }
         Self::open_append(&path)
     }
