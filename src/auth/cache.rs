@@ -144,8 +144,19 @@ mod tests {
 
     #[test]
     fn debug_output_hides_tokens() {
-        let s = format!("{:?}", tokens());
-        assert!(!s.contains("access") && !s.contains("refresh\""), "{s}");
+        // values found nowhere else in the struct, so that each one printed would show
+        let t = Tokens {
+            id_token: "ID-TOKEN-7f3a".into(),
+            access_token: "ACCESS-TOKEN-91bc".into(),
+            refresh_token: Some("REFRESH-TOKEN-c0de".into()),
+            ..tokens()
+        };
+        let s = format!("{t:?}");
+        for secret in ["ID-TOKEN-7f3a", "ACCESS-TOKEN-91bc", "REFRESH-TOKEN-c0de"] {
+            assert!(!s.contains(secret), "{secret} in {s}");
+        }
+        // what Debug shows stays: the user and the pool
+        assert!(s.contains("alice") && s.contains("us-east-1_x"), "{s}");
     }
 
     #[test]
