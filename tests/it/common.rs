@@ -489,3 +489,14 @@ pub fn bedrock_client_env(sb: &Sandbox, url: &str) -> Vec<(&'static str, String)
         ),
     ]
 }
+
+/// `token` with one character in the middle of its signature changed: the signature's bytes
+/// change (a last character may only carry padding bits, which base64 strictness would refuse
+/// instead of the RSA check), and the header and claims still parse.
+pub fn tampered(token: &str) -> String {
+    let sig = token.rfind('.').map_or(0, |i| i + 1);
+    let middle = sig + (token.len() - sig) / 2;
+    let mut bytes = token.as_bytes().to_vec();
+    bytes[middle] = if bytes[middle] == b'A' { b'B' } else { b'A' };
+    String::from_utf8(bytes).unwrap()
+}

@@ -400,10 +400,7 @@ fn the_template_deploys_and_serves_edits_end_to_end() {
         );
     };
     unauthorized(&post(&api_url, None, &body), "no token");
-    let mut tampered = token.clone().into_bytes();
-    let last = tampered.len() - 2;
-    tampered[last] = if tampered[last] == b'A' { b'B' } else { b'A' };
-    let tampered = String::from_utf8(tampered).unwrap();
+    let tampered = crate::common::tampered(&token);
     unauthorized(
         &post(&api_url, Some(&tampered), &body),
         "tampered signature",

@@ -128,9 +128,7 @@ fn no_secret_reaches_any_output_log_or_file() {
 
     // raw requests: a good token, a tampered one, a token from the query-string-less header
     let id = cache(&sb)["id_token"].as_str().unwrap().to_string();
-    let mut tampered = id.clone();
-    let last = tampered.pop().unwrap();
-    tampered.push(if last == 'A' { 'B' } else { 'A' });
+    let tampered = tampered(&id);
     add_token(&mut secrets, &tampered);
     assert_eq!(post(&edit_url(&s), Some(&id), &small_request()).status, 200);
     assert_eq!(

@@ -116,12 +116,7 @@ fn load_on_loopback_gives_no_errors_but_intended_ones() {
         .into_iter()
         .collect()
     };
-    let tampered = token.as_ref().map(|t| {
-        let mut t = t.clone();
-        let last = t.pop().unwrap();
-        t.push(if last == 'A' { 'B' } else { 'A' });
-        t
-    });
+    let tampered = token.as_ref().map(|t| crate::common::tampered(t));
     let bodies = Arc::new(bodies);
     let url = edit_url(&s);
     // (kind, status, latency, 503s retried, request ids of every answer, and for a success the
