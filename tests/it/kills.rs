@@ -308,3 +308,29 @@ fn sigkill_during_a_tui_run_keeps_every_result_that_arrived() {
         );
     }
 }
+
+/// `--force` replaces an output by renaming a new file over it, never by writing into it: a
+/// second name of the old file (a hard link, as a backup tool or a user may hold) keeps the old
+/// bytes, whole, and the output holds the new ones.
+#[test]
+fn force_replaces_the_file_and_never_writes_into_the_old_one() {
+    let sb = Sandbox::new();
+    sb.save("in.png", &image::DynamicImage::ImageRgb8(textured(40, 30)));
+    let old = b"the old output, kept by a second name".to_vec();
+    std::fs::write(sb.path("out.png"), &old).unwrap();
+    std::fs::hard_link(sb.path("out.png"), sb.path("backup.png")).unwrap();
+    sb.cmd()
+        .args([
+            "edit", "in.png", "--rect", "4,4,8,8", "-o", "out.png", "--force", "-q",
+        ])
+        .assert()
+        .success();
+    let kept = std::fs::read(sb.path("backup.png")).unwrap();
+    assert!(
+        kept == old,
+        "the old file was written into: its second name now holds {} bytes",
+        kept.len()
+    );
+    let new = image::open(sb.path("out.png")).unwrap();
+    assert_eq!((new.width(), new.height()), (40, 30));
+}
