@@ -341,11 +341,16 @@ fn sigkill_at_random_moments_then_resume_writes_each_input_once() {
                 .unwrap_or_else(|e| panic!("round {round}, killed after {after:?}: {e}"));
         }
     }
-    let mut args = vec!["--output-dir", "out", "-j", "3"];
+    let mut args = vec!["--output-dir", "out", "-j", "3", "--json"];
     if journal.exists() {
         args.push("--resume");
     }
-    edit(&sb, &server, &args).assert().success();
+    // every item written before is skipped, not sent (and paid for) again
+    let before = pngs(&sb.path("out"));
+    let out = edit(&sb, &server, &args).assert().success();
+    let summary = last_json(&out.get_output().stdout);
+    assert_eq!(summary["skipped"], before, "{summary}");
+    assert_eq!(summary["done"], 10 - before, "{summary}");
     exactly_once(&sb.path("out"), 10);
 }
 
