@@ -269,6 +269,29 @@ fn the_api_engine_keeps_requests_under_lambdas_6_mb() {
     );
     assert!(plan["window"]["sent_w"].as_u64().unwrap() < 1408);
     assert!(plan["request_bytes"].as_u64().unwrap() <= 6 * 1024 * 1024);
+    // and the bytes actually sent: a server that refuses bodies over 6 MiB (Lambda's limit,
+    // serve's default) takes each of the three requests whole
+    let s = serve(&sb, &["--no-auth"], &[]);
+    for (image, rect, out) in [
+        ("noisy.png", "100,100,50,50", "a.png"),
+        ("huge.png", "100,100,50,50", "b.png"),
+    ] {
+        api_edit(&sb, &s)
+            .args([image, "--rect", rect, "-o", out])
+            .assert()
+            .success();
+    }
+    // the whole image selected: the server refuses the mask (nothing left to fill from), but it
+    // had the body whole: no 413
+    let a = api_edit(&sb, &s)
+        .args(["huge.png", "--rect", "0,0,1408,1408", "-o", "c.png"])
+        .assert()
+        .failure();
+    let err = String::from_utf8_lossy(&a.get_output().stderr).into_owned();
+    assert!(
+        !err.contains("413") && err.contains("covers every pixel"),
+        "{err}"
+    );
 }
 
 #[test]
