@@ -186,6 +186,16 @@ fn nova_canvas_is_refused_past_its_end_of_life() {
 fn stability_inpaint_erase_replace_and_outpaint() {
     let server = stand_in(&[]);
     let sb = sandbox_with(96, 96);
+    // red blocks inside each selection below, so that a fill must change them
+    let mut img = textured(96, 96);
+    for (x0, y0, x1, y1) in [(25, 25, 45, 45), (44, 44, 53, 53), (3, 3, 8, 8)] {
+        for y in y0..y1 {
+            for x in x0..x1 {
+                img.put_pixel(x, y, image::Rgb([255, 0, 0]));
+            }
+        }
+    }
+    sb.save("in.png", &DynamicImage::ImageRgb8(img));
     edit(&sb, &server)
         .args([
             "in.png",
@@ -244,6 +254,34 @@ fn stability_inpaint_erase_replace_and_outpaint() {
         .stdout(predicate::str::contains(
             "stability.stable-image-erase-object-v1:0",
         ));
+    // pixels outside the selection, grown by the tool's grow_mask (the band it blends), are the
+    // input's: checked against the rectangles given, not against the product's own mask
+    let input = load_rgb(&sb.path("in.png"));
+    let grow = imgedit::edit::model::find("us.stability.stable-image-inpaint-v1:0")
+        .and_then(|m| m.grow_mask)
+        .map(|(_, default)| default)
+        .unwrap();
+    for (out, (x, y, w, h)) in [
+        ("i.png", (20, 20, 30, 30)),
+        ("e.png", (38, 38, 21, 21)), // the ellipse's bounding box
+        ("e2.png", (1, 1, 9, 9)),
+    ] {
+        let output = load_rgb(&sb.path(out));
+        let g = grow + 1;
+        let near =
+            |px: u32, py: u32| px + g >= x && px < x + w + g && py + g >= y && py < y + h + g;
+        assert_eq!(
+            changed_outside(&input, &output, near),
+            0,
+            "{out}: pixels changed outside"
+        );
+        let inside = |px: u32, py: u32| px >= x && px < x + w && py >= y && py < y + h;
+        let changed_inside = input
+            .enumerate_pixels()
+            .filter(|(px, py, p)| inside(*px, *py) && output.get_pixel(*px, *py) != *p)
+            .count();
+        assert!(changed_inside > 0, "{out}: the selection was not filled");
+    }
 }
 
 #[test]
