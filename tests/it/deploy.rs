@@ -615,6 +615,9 @@ fn the_bedrock_role_may_invoke_the_chosen_model_and_no_other() {
         "{}: {text}",
         a.status
     );
+    // what the call did return: Bedrock answered (without an image, as for inpainting), so the
+    // role let the outpaint model's call through
+    assert!(text.contains("withheld"), "{}: {text}", a.status);
 
     // any other model: Bedrock refuses the role, and imgedit says what to allow
     run_ok(
