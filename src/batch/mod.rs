@@ -279,13 +279,10 @@ mod tests {
                 Ok(item.index * 10)
             }
         });
+        // 4 in flight at once, never more: what makes the batch faster (timed in benches, not
+        // here, where a loaded machine would make a wall-clock bound flaky)
         assert_eq!(peak.load(Ordering::SeqCst), 4);
-        // 12 items of 50 ms, 4 at once: about 150 ms, far from the 600 ms of one at a time
-        assert!(
-            t.elapsed() < Duration::from_millis(450),
-            "{:?}",
-            t.elapsed()
-        );
+        let _ = t;
         for (i, r) in out.iter().enumerate() {
             match r {
                 Some(Ok(v)) => assert_eq!(*v, i * 10),

@@ -297,7 +297,8 @@ mod tests {
         let t = std::time::Instant::now();
         let r = ctx.sleep_unless_cancelled(Duration::from_secs(30)).await;
         assert_eq!(r.unwrap_err().to_string(), "cancelled");
-        assert!(t.elapsed() < Duration::from_secs(1), "{:?}", t.elapsed());
+        // a 30 s sleep ends at the cancel: 10 s tells the two apart on any machine
+        assert!(t.elapsed() < Duration::from_secs(10), "{:?}", t.elapsed());
         assert!(ctx.is_cancelled());
         // uncancelled, the sleep is whole
         let fresh = RunContext::default();
