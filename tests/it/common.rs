@@ -238,11 +238,13 @@ pub fn serve(sb: &Sandbox, args: &[&str], env: &[(&str, &str)]) -> Server {
         cmd.env(k, v);
     }
     let mut child = cmd
-        .stdout(Stdio::null())
+        .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     let stderr = child.stderr.take().unwrap();
+    // stdout goes to the same log: a test that scans what the server said sees both
+    let stdout = child.stdout.take().unwrap();
     let mut lines = BufReader::new(stderr).lines();
     let log = Arc::new(Mutex::new(Vec::new()));
     let mut url = None;
@@ -268,6 +270,12 @@ pub fn serve(sb: &Sandbox, args: &[&str], env: &[(&str, &str)]) -> Server {
     let sink = log.clone();
     std::thread::spawn(move || {
         for l in lines.map_while(Result::ok) {
+            sink.lock().unwrap().push(l);
+        }
+    });
+    let sink = log.clone();
+    std::thread::spawn(move || {
+        for l in BufReader::new(stdout).lines().map_while(Result::ok) {
             sink.lock().unwrap().push(l);
         }
     });

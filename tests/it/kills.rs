@@ -181,8 +181,15 @@ fn sigkill_during_edit_never_leaves_a_partial_or_damaged_file() {
     eprintln!(
         "the old p0-edit-1.png was intact after {kept_old} kills and wholly replaced after the others"
     );
-    // the request log survived the kills: `history` reads it
-    sb.cmd().args(["history"]).assert().success();
+    // the request log survived the kills: every line parses, and `history` reads it
+    let history = std::fs::read_to_string(sb.path("data/history.jsonl")).unwrap_or_default();
+    for (i, line) in history.lines().enumerate() {
+        serde_json::from_str::<imgedit::record::EditRecord>(line)
+            .unwrap_or_else(|e| panic!("history line {} does not parse: {e}: {line}", i + 1));
+    }
+    sb.cmd().args(["history"]).assert().success().stderr(
+        predicates::prelude::PredicateBooleanExt::not(predicates::str::contains("unreadable")),
+    );
     // and a run to the end still works and writes all four
     assert!(spawn(&sb, &args).wait().unwrap().success());
     assert_eq!(whole_outputs(&sb.path("out"), (160, 120)).len(), 4);
