@@ -22,17 +22,16 @@ fn rounds(default: usize) -> usize {
 /// A small deterministic generator; the seed is printed so a failing round can be replayed.
 struct Rng(u64);
 
+/// The kill moments of `cargo test`: pinned, so that every run kills at the same points (set
+/// IMGEDIT_KILL_SEED to try others; `scripts/kill-loop` does, at random).
+const KILL_SEED: u64 = 0x5eed_1a2b_3c4d;
+
 impl Rng {
     fn from_env() -> Self {
         let seed = std::env::var("IMGEDIT_KILL_SEED")
             .ok()
             .and_then(|v| v.parse().ok())
-            .unwrap_or_else(|| {
-                std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .unwrap()
-                    .as_nanos() as u64
-            });
+            .unwrap_or(KILL_SEED);
         eprintln!("kill loop: IMGEDIT_KILL_SEED={seed}");
         Rng(seed | 1)
     }
