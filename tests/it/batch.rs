@@ -326,6 +326,20 @@ fn sigkill_at_random_moments_then_resume_writes_each_input_once() {
         | 1;
     eprintln!("kill moments from seed {seed}");
     let journal = sb.path("out/imgedit-batch.jsonl");
+    // one kill that surely lands mid-batch: as soon as the first output is there (the other 9
+    // take at least 450 ms more, 3 at a time behind a 150 ms answer)
+    let mut child = spawn_edit(&sb, &server, &["--output-dir", "out", "-j", "3"]);
+    assert!(
+        wait_until(Duration::from_secs(60), || pngs(&sb.path("out")) >= 1),
+        "no output within 60 s"
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+    let landed = pngs(&sb.path("out"));
+    assert!(
+        (1..10).contains(&landed),
+        "the kill landed mid-batch: {landed} of 10 written"
+    );
     for round in 0..5 {
         seed ^= seed << 13;
         seed ^= seed >> 7;
