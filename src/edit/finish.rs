@@ -123,21 +123,30 @@ pub fn finish_with(
         metadata: job.metadata.clone(),
     };
     let result = generated.and_then(|mut out| {
-        record.request_ids = out
-            .calls
-            .iter()
-            .filter_map(|c| c.request_id.clone())
-            .collect();
+        record.request_ids = request_ids(&out);
         deliver(job, &mut out, sink, encode, record)
     });
-    match &result {
+    settle(record, &result);
+    result
+}
+
+/// The remote service's ids of the calls that delivered the images.
+fn request_ids(out: &EngineOutput) -> Vec<String> {
+    out.calls
+        .iter()
+        .filter_map(|c| c.request_id.clone())
+        .collect()
+}
+
+/// The record's verdict: a success only when every image asked for arrived and was kept.
+fn settle(record: &mut EditRecord, result: &Result<Finished>) {
+    match result {
         Ok(f) => match &f.withheld {
             None => record.success = true,
             Some(w) => record.fail(w),
         },
         Err(e) => record.fail(&e.to_string()),
     }
-    result
 }
 
 fn deliver(
@@ -328,9 +337,9 @@ impl Early {
     }
 }
 
-/// [`finish_with`] for a run whose images were finished as they arrived ([`Early`]): the
-/// record and the withheld images are the engine's outcome; an image that did not arrive early
-/// (an engine that hands none on) is finished as usual into the paths left.
+/// [`finish_with`] for a run some of whose images were finished as they arrived ([`Early`], at
+/// least one): the record and the withheld images are the engine's outcome; an image that did not
+/// arrive early is finished as usual into the paths left.
 pub fn finish_after_early(
     job: &EditJob,
     generated: Result<EngineOutput>,
@@ -339,23 +348,26 @@ pub fn finish_after_early(
     record: &mut EditRecord,
 ) -> Result<Finished> {
     let Early {
-        images: mut done,
+        images: done,
         record: counted,
     } = early;
     record.outputs = counted.outputs;
     record.output_images_size_bytes = counted.output_images_size_bytes;
-    let mut out = match generated {
-        Ok(out) => out,
-        Err(e) => {
-            record.fail(&e.to_string());
-            return Err(e);
-        }
-    };
-    record.request_ids = out
-        .calls
-        .iter()
-        .filter_map(|c| c.request_id.clone())
-        .collect();
+    let result = generated.and_then(|out| complete_early(job, out, sink, done, record));
+    settle(record, &result);
+    result
+}
+
+/// The engine's outcome over the images finished early: their seeds and call ids as the engine
+/// confirms them, and the images that came only at the end finished into the paths left.
+fn complete_early(
+    job: &EditJob,
+    mut out: EngineOutput,
+    sink: &Sink,
+    mut done: Vec<FinishedImage>,
+    record: &mut EditRecord,
+) -> Result<Finished> {
+    record.request_ids = request_ids(&out);
     for (i, im) in done.iter_mut().enumerate() {
         im.seed = im.seed.filter(|_| out.seed_note.is_none());
         let call = out.call_for(i);
@@ -365,9 +377,7 @@ pub fn finish_after_early(
     let withheld = out.withheld_message();
     let withheld_detail = out.withheld.clone();
     let seed_note = out.seed_note.clone();
-    let late = out.images.len().saturating_sub(done.len());
-    if late > 0 {
-        // the images that came only at the end: finished into the paths the early ones left
+    if out.images.len() > done.len() {
         let rest = match sink {
             Sink::BestEffort { paths } => Sink::BestEffort {
                 paths: paths.get(done.len()..).unwrap_or(&[]).to_vec(),
@@ -376,19 +386,10 @@ pub fn finish_after_early(
         };
         out.images.drain(..done.len());
         let mut more = EditRecord::new("", "", "");
-        let f = finish_with(job, Ok(out), &rest, None, &mut more)?;
+        let f = finish_with(job, Ok(out), &rest, None, &mut more);
         record.outputs.extend(more.outputs);
         record.output_images_size_bytes += more.output_images_size_bytes;
-        done.extend(f.images);
-    }
-    if done.is_empty() && withheld.is_none() {
-        let e = Error::Engine("the engine returned no image".into());
-        record.fail(&e.to_string());
-        return Err(e);
-    }
-    match &withheld {
-        None => record.success = true,
-        Some(w) => record.fail(w),
+        done.extend(f?.images);
     }
     Ok(Finished {
         images: done,

@@ -73,9 +73,9 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         app.params.engine.as_str(),
         graphics_name(app.graphics),
     );
+    let text_area = Rect::new(area.x, area.y, area.width.saturating_sub(3), 1);
     // a message that does not fit gets the room of the tool, engine and graphics parts
-    let width = usize::from(area.width.saturating_sub(3));
-    if info.chars().count() + app.status.text.chars().count() > width {
+    if info.chars().count() + app.status.text.chars().count() > usize::from(text_area.width) {
         info = format!(" {zoom} │ {job}");
     }
     let msg_style = if app.status.error {
@@ -88,7 +88,6 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     } else {
         Color::Reset
     };
-    let text_area = Rect::new(area.x, area.y, area.width.saturating_sub(3), 1);
     let room = usize::from(text_area.width).saturating_sub(info.chars().count());
     let line = Line::from(vec![
         Span::styled(info, Style::default().fg(job_style)),
