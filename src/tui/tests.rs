@@ -72,6 +72,21 @@ fn drag(app: &mut App, from: (u16, u16), to: (u16, u16)) {
     mouse(app, MouseEventKind::Up(MouseButton::Left), to.0, to.1);
 }
 
+/// Job `job` delivers one black `w` x `h` result made with `seed`, and ends.
+fn deliver_one(app: &mut App, job: u64, (w, h): (u32, u32), seed: u64) {
+    let ready = ResultReady {
+        job,
+        number: 1,
+        image: DynamicImage::ImageRgb8(RgbImage::new(w, h)),
+        seed: Some(seed),
+        request_id: None,
+        work_path: None,
+        warning: None,
+    };
+    update(app, Action::ResultReady(Box::new(ready)));
+    update(app, Action::JobEnded { job, result: Ok(1) });
+}
+
 fn mask(app: &App) -> &Mask {
     &app.doc.as_ref().unwrap().mask
 }
@@ -222,24 +237,7 @@ fn undo_and_redo_cover_mask_and_results() {
         panic!("Run starts a job")
     };
     assert_eq!(req.mask.as_ref(), Some(&both));
-    let img = DynamicImage::ImageRgb8(RgbImage::new(100, 80));
-    let ready = ResultReady {
-        job: req.job,
-        number: 1,
-        image: img,
-        seed: Some(42),
-        request_id: None,
-        work_path: None,
-        warning: None,
-    };
-    update(&mut app, Action::ResultReady(Box::new(ready)));
-    update(
-        &mut app,
-        Action::JobEnded {
-            job: req.job,
-            result: Ok(1),
-        },
-    );
+    deliver_one(&mut app, req.job, (100, 80), 42);
     assert_eq!(app.doc.as_ref().unwrap().results.len(), 1);
     assert_eq!((app.show, app.params.seed), (Show::Result, 42));
     assert!(app.has_unsaved());
@@ -600,23 +598,7 @@ fn the_first_drag_on_a_shown_result_adds_the_shape() {
     let Some(Effect::Run(req)) = fx.into_iter().next() else {
         panic!("Run starts a job")
     };
-    let ready = ResultReady {
-        job: req.job,
-        number: 1,
-        image: DynamicImage::ImageRgb8(RgbImage::new(100, 80)),
-        seed: Some(1),
-        request_id: None,
-        work_path: None,
-        warning: None,
-    };
-    update(&mut app, Action::ResultReady(Box::new(ready)));
-    update(
-        &mut app,
-        Action::JobEnded {
-            job: req.job,
-            result: Ok(1),
-        },
-    );
+    deliver_one(&mut app, req.job, (100, 80), 1);
     assert_eq!(app.show, Show::Result);
     cmd(&mut app, Command::ClearMask);
     app.show = Show::Result;
@@ -678,23 +660,7 @@ fn keep_clears_the_selection_and_open_during_a_run_asks_first() {
         matches!(&app.overlay, Some(super::app::Overlay::Input(i)) if i.purpose == super::app::InputPurpose::Open)
     );
     key(&mut app, KeyCode::Esc, KeyModifiers::NONE);
-    let ready = ResultReady {
-        job: req.job,
-        number: 1,
-        image: DynamicImage::ImageRgb8(RgbImage::new(100, 80)),
-        seed: Some(1),
-        request_id: None,
-        work_path: None,
-        warning: None,
-    };
-    update(&mut app, Action::ResultReady(Box::new(ready)));
-    update(
-        &mut app,
-        Action::JobEnded {
-            job: req.job,
-            result: Ok(1),
-        },
-    );
+    deliver_one(&mut app, req.job, (100, 80), 1);
     // k: the result is the new source, and the area just fixed is not selected again
     cmd(&mut app, Command::UseResult);
     assert!(mask(&app).is_empty(), "k clears the selection");

@@ -326,23 +326,24 @@ fn sgr(button: u8, col: u16, row: u16, press: bool) -> String {
     )
 }
 
-#[test]
-fn end_to_end_in_tmux() {
+/// The editor on a copy of the sample in tmux (half blocks, 100x35, `flags` added), once it has
+/// opened the image: its folder, the image and the session. None where tmux is missing (outside
+/// CI, which must have it).
+fn sample_in_tmux(name: &str, flags: &str) -> Option<(tempfile::TempDir, PathBuf, Tmux)> {
     if Process::new("tmux").arg("-V").output().is_err() {
         assert!(
             std::env::var_os("CI").is_none(),
             "tmux is needed for this test on CI"
         );
-        eprintln!("tmux is not installed: end_to_end_in_tmux skipped");
-        return;
+        eprintln!("tmux is not installed: the {name} test skipped");
+        return None;
     }
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("sample.png");
     std::fs::copy(sample_path(), &input).unwrap();
-    let out = dir.path().join("out.png");
     let bin = assert_cmd::cargo::cargo_bin("imgedit");
     let command = format!(
-        "env -u IMGEDIT_GRAPHICS IMGEDIT_CONFIG_DIR={c} IMGEDIT_DATA_DIR={d} {bin} tui --graphics halfblocks {img} 2>{log}; sleep 5",
+        "env -u IMGEDIT_GRAPHICS IMGEDIT_CONFIG_DIR={c} IMGEDIT_DATA_DIR={d} {bin} tui --graphics halfblocks {flags} {img} 2>{log}; sleep 5",
         log = dir.path().join("stderr.log").display(),
         c = dir.path().join("config").display(),
         d = dir.path().join("data").display(),
@@ -350,11 +351,20 @@ fn end_to_end_in_tmux() {
         img = input.display(),
     );
     let tmux = Tmux {
-        socket: format!("imgedit-e2e-{}", std::process::id()),
+        socket: format!("imgedit-{name}-{}", std::process::id()),
         log: dir.path().join("stderr.log"),
     };
     tmux.start(dir.path(), &command);
     tmux.wait_for("opened", Duration::from_secs(20));
+    Some((dir, input, tmux))
+}
+
+#[test]
+fn end_to_end_in_tmux() {
+    let Some((dir, input, tmux)) = sample_in_tmux("e2e", "") else {
+        return;
+    };
+    let out = dir.path().join("out.png");
 
     // The same mapping the editor uses: the canvas area at 100x35, half blocks (1x2 px per cell).
     let canvas = layout(Rect::new(0, 0, 100, 35)).canvas;
@@ -644,32 +654,9 @@ fn the_strip_says_when_results_lie_off_screen() {
 /// message log holds a message whole.
 #[test]
 fn the_everyday_flow_in_tmux() {
-    if Process::new("tmux").arg("-V").output().is_err() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "tmux is needed for this test on CI"
-        );
-        eprintln!("tmux is not installed: the_everyday_flow_in_tmux skipped");
+    let Some((_dir, _input, tmux)) = sample_in_tmux("flow", "--fresh") else {
         return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let input = dir.path().join("sample.png");
-    std::fs::copy(sample_path(), &input).unwrap();
-    let bin = assert_cmd::cargo::cargo_bin("imgedit");
-    let command = format!(
-        "env -u IMGEDIT_GRAPHICS IMGEDIT_CONFIG_DIR={c} IMGEDIT_DATA_DIR={d} {bin} tui --graphics halfblocks --fresh {img} 2>{log}; sleep 5",
-        log = dir.path().join("stderr.log").display(),
-        c = dir.path().join("config").display(),
-        d = dir.path().join("data").display(),
-        bin = bin.display(),
-        img = input.display(),
-    );
-    let tmux = Tmux {
-        socket: format!("imgedit-flow-{}", std::process::id()),
-        log: dir.path().join("stderr.log"),
     };
-    tmux.start(dir.path(), &command);
-    tmux.wait_for("opened", Duration::from_secs(20));
 
     // 1. the prompt field opens with the last prompt selected: typing replaces it
     for text in ["a red barn", "a calm sea"] {
