@@ -22,6 +22,15 @@ pub enum Field {
     CfgScale,
     Creativity,
     StylePreset,
+    /// A control or style tool's number ([`crate::edit::model::Knob`]).
+    ControlStrength,
+    Fidelity,
+    CompositionFidelity,
+    StyleStrength,
+    ChangeStrength,
+    AspectRatio,
+    /// Style Transfer's reference image.
+    StyleImage,
     GrowMask,
     Upscaler,
     /// The source image.
@@ -37,6 +46,18 @@ pub enum Field {
 }
 
 impl Field {
+    /// The field of a tool's number.
+    pub fn of_knob(k: crate::edit::model::Knob) -> Field {
+        use crate::edit::model::Knob;
+        match k {
+            Knob::ControlStrength => Field::ControlStrength,
+            Knob::Fidelity => Field::Fidelity,
+            Knob::CompositionFidelity => Field::CompositionFidelity,
+            Knob::StyleStrength => Field::StyleStrength,
+            Knob::ChangeStrength => Field::ChangeStrength,
+        }
+    }
+
     /// The setting in plain words, for messages that no front end words (logs, `Display`).
     pub fn plain(self) -> &'static str {
         match self {
@@ -51,6 +72,13 @@ impl Field {
             Field::CfgScale => "cfg scale",
             Field::Creativity => "creativity",
             Field::StylePreset => "style preset",
+            Field::ControlStrength => "control strength",
+            Field::Fidelity => "fidelity",
+            Field::CompositionFidelity => "composition fidelity",
+            Field::StyleStrength => "style strength",
+            Field::ChangeStrength => "change strength",
+            Field::AspectRatio => "aspect ratio",
+            Field::StyleImage => "the style image",
             Field::GrowMask => "grow mask",
             Field::Upscaler => "upscaler",
             Field::Image => "the image",
