@@ -500,7 +500,7 @@ fn stability_tool_image(inv: &Invocation) -> Option<DynamicImage> {
                 inv.image.height(),
                 |x, y| {
                     let p = inv.image.get_pixel(x, y).0;
-                    let half = |i: usize| ((u16::from(p[i]) + u16::from(mean[i]) + 1) / 2) as u8;
+                    let half = |i: usize| (u16::from(p[i]) + u16::from(mean[i])).div_ceil(2) as u8;
                     image::Rgb([half(0), half(1), half(2)])
                 },
             )))
@@ -520,8 +520,8 @@ pub fn mean_colour(img: &RgbImage) -> [u8; 3] {
     let n = u64::from(img.width()) * u64::from(img.height());
     let mut sum = [0u64; 3];
     for p in img.pixels() {
-        for i in 0..3 {
-            sum[i] += u64::from(p.0[i]);
+        for (s, &c) in sum.iter_mut().zip(&p.0) {
+            *s += u64::from(c);
         }
     }
     let n = n.max(1);

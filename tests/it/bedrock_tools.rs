@@ -130,7 +130,7 @@ fn style_transfer_sends_both_images_and_writes_the_restyled_picture() {
         for c in 0..3 {
             assert_eq!(
                 u16::from(q[c]),
-                (u16::from(p.0[c]) + want[c] + 1) / 2,
+                (u16::from(p.0[c]) + want[c]).div_ceil(2),
                 "pixel {x},{y}"
             );
         }
@@ -616,7 +616,11 @@ fn tui_style_transfer_in_tmux() {
     for (x, y) in [(0, 0), (src.width() / 2, src.height() / 3)] {
         let (p, q) = (src.get_pixel(x, y).0, got.get_pixel(x, y).0);
         for (c, want) in [10u16, 200, 250].into_iter().enumerate() {
-            assert_eq!(u16::from(q[c]), (u16::from(p[c]) + want + 1) / 2, "{x},{y}");
+            assert_eq!(
+                u16::from(q[c]),
+                (u16::from(p[c]) + want).div_ceil(2),
+                "{x},{y}"
+            );
         }
     }
 }
