@@ -46,6 +46,21 @@ fn text(r: &catalogue::Report) -> String {
             t.mode, t.price_per_image_usd, t.id, t.words
         );
     }
+    // what to do, once per distinct advice, naming the tools it is for
+    let mut advice: Vec<(String, Vec<&str>)> = Vec::new();
+    for t in &r.tools {
+        let Some(a) = &t.advice else { continue };
+        match advice.iter_mut().find(|(text, _)| text == a) {
+            Some((_, modes)) => modes.push(&t.mode),
+            None => advice.push((a.clone(), vec![&t.mode])),
+        }
+    }
+    if !advice.is_empty() {
+        out += "What to do:\n";
+        for (text, modes) in advice {
+            out += &format!("  {}: {text}\n", modes.join("; "));
+        }
+    }
     out += &format!(
         "Prices are per image (one image a call): {}.\n",
         r.price_source

@@ -335,6 +335,7 @@ fn models_reports_every_tool_ready_by_default() {
         text.contains("13 of 13 ready") && text.contains("$0.60"),
         "{text}"
     );
+    assert!(!text.contains("What to do"), "{text}");
 }
 
 #[test]
@@ -363,7 +364,11 @@ fn models_tells_agreement_iam_region_and_legacy_apart() {
             .unwrap();
         (
             t["state"].as_str().unwrap().to_string(),
-            t["words"].as_str().unwrap().to_string(),
+            format!(
+                "{}: {}",
+                t["words"].as_str().unwrap(),
+                t["advice"].as_str().unwrap_or("-")
+            ),
         )
     };
     let (s, w) = state("us.stability.stable-image-inpaint-v1:0");
@@ -383,7 +388,7 @@ fn models_tells_agreement_iam_region_and_legacy_apart() {
         (s.as_str(), w.as_str()),
         (
             "not_offered",
-            "not offered in us-east-1 (served from us-east-1, us-east-2, us-west-2)"
+            "not offered in us-east-1: use a Region that serves it: us-east-1, us-east-2, us-west-2 (--region)"
         )
     );
     let (s, w) = state("us.stability.stable-outpaint-v1:0");
@@ -440,6 +445,16 @@ fn an_access_denied_call_suggests_imgedit_models() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         text.contains("0 of 13 ready") && text.contains("agreement not accepted"),
+        "{text}"
+    );
+    // the advice once, for every tool it is for
+    assert_eq!(
+        text.matches("aws-marketplace:Subscribe").count(),
+        1,
+        "{text}"
+    );
+    assert!(
+        text.contains("inpaint; outpaint, precise-outpaint; erase;"),
         "{text}"
     );
 }

@@ -86,33 +86,48 @@ pub fn classify(spec: &ModelSpec, lookup: &Lookup) -> Access {
 }
 
 impl Access {
-    /// The state in words, with what to do about it.
-    pub fn words(&self, spec: &ModelSpec, region: &str) -> String {
-        let bare = bare_id(spec);
+    /// The state in a few words (`ready`, `agreement not accepted`, `not authorized (IAM: ...)`,
+    /// `not offered in REGION`, `legacy, end of life DATE`).
+    pub fn words(&self, region: &str) -> String {
         match self {
             Access::Ready => "ready".into(),
+            Access::AgreementNotAccepted { .. } => "agreement not accepted".into(),
+            Access::AgreementPending => "agreement pending".into(),
+            Access::NotAuthorized => "not authorized (IAM: bedrock:InvokeModel)".into(),
+            Access::NotOffered => format!("not offered in {region}"),
+            Access::Legacy { end_of_life } => format!(
+                "legacy, end of life {}",
+                end_of_life.as_deref().unwrap_or("not announced")
+            ),
+        }
+    }
+
+    /// What to do about the state (None when the tool is ready).
+    pub fn advice(&self, spec: &ModelSpec, region: &str) -> Option<String> {
+        let bare = bare_id(spec);
+        Some(match self {
+            Access::Ready => return None,
             Access::AgreementNotAccepted { aws_message } => format!(
-                "agreement not accepted: the account has not subscribed to Stability AI's offer in AWS Marketplace. The first InvokeModel call subscribes when the caller has aws-marketplace:Subscribe, aws-marketplace:Unsubscribe and aws-marketplace:ViewSubscriptions and the account a valid payment method (or open the model in the Bedrock console's Model catalog, https://console.aws.amazon.com/bedrock/home?region={region}#/model-catalog, and accept the offer); one subscription covers all 13 tools{}",
+                "the account has not accepted Stability AI's offer in AWS Marketplace. A first InvokeModel call subscribes it when the caller has aws-marketplace:Subscribe, aws-marketplace:Unsubscribe and aws-marketplace:ViewSubscriptions and the account a valid payment method; or accept the offer on the model's page of the Bedrock console's Model catalog (https://console.aws.amazon.com/bedrock/home?region={region}#/model-catalog). One subscription covers all 13 tools{}",
                 aws_message
                     .as_deref()
                     .map(|m| format!(" (AWS: {m})"))
                     .unwrap_or_default()
             ),
-            Access::AgreementPending => "agreement pending: the AWS Marketplace subscription is being set up (up to 15 minutes); try again shortly".into(),
+            Access::AgreementPending => {
+                "the AWS Marketplace subscription is being set up (up to 15 minutes); ask again shortly".into()
+            }
             Access::NotAuthorized => format!(
-                "not authorized (IAM: bedrock:InvokeModel on arn:aws:bedrock:{region}::foundation-model/{bare} and on the inference profile {}, for the Regions it routes to: {})",
+                "allow bedrock:InvokeModel in the caller's IAM policy on arn:aws:bedrock:*::foundation-model/{bare} and on the inference profile arn:aws:bedrock:{region}:ACCOUNT:inference-profile/{} (it routes to {})",
                 spec.id,
                 spec.regions.join(", ")
             ),
             Access::NotOffered => format!(
-                "not offered in {region} (served from {})",
+                "use a Region that serves it: {} (--region)",
                 spec.regions.join(", ")
             ),
-            Access::Legacy { end_of_life } => format!(
-                "legacy, end of life {}: still served, but AWS may retire it after 45 days' notice and an account that leaves it unused for 15 days may lose access",
-                end_of_life.as_deref().unwrap_or("not announced")
-            ),
-        }
+            Access::Legacy { .. } => "still served, but AWS may retire it after 45 days' notice, and an account that leaves it unused for 15 days may lose access; move to an active model".into(),
+        })
     }
 }
 
@@ -154,6 +169,8 @@ pub struct ToolState {
     #[serde(flatten)]
     pub access: Access,
     pub words: String,
+    /// What to do (None when ready).
+    pub advice: Option<String>,
 }
 
 /// What the control plane says of every Stability tool in a Region.
@@ -176,7 +193,8 @@ pub fn report(region: &str, lookups: &HashMap<&'static str, Lookup>) -> Report {
                 name: spec.name,
                 mode: mode_words(spec),
                 price_per_image_usd: spec.price_per_image_usd,
-                words: access.words(spec, region),
+                words: access.words(region),
+                advice: access.advice(spec, region),
                 access,
             }
         })
@@ -374,28 +392,36 @@ mod tests {
     #[test]
     fn the_words_say_what_to_do() {
         let spec = model::find(model::STABILITY_INPAINT_ID).unwrap();
-        let w = Access::AgreementNotAccepted { aws_message: None }.words(spec, "us-west-2");
+        let agreement = Access::AgreementNotAccepted { aws_message: None };
+        assert_eq!(agreement.words("us-west-2"), "agreement not accepted");
+        let w = agreement.advice(spec, "us-west-2").unwrap();
         assert!(
-            w.starts_with("agreement not accepted")
-                && w.contains("aws-marketplace:Subscribe")
-                && w.contains("region=us-west-2"),
-            "{w}"
-        );
-        let w = Access::NotAuthorized.words(spec, "us-east-1");
-        assert!(
-            w.starts_with("not authorized (IAM: bedrock:InvokeModel")
-                && w.contains("foundation-model/stability.stable-image-inpaint-v1:0"),
+            w.contains("aws-marketplace:Subscribe") && w.contains("region=us-west-2"),
             "{w}"
         );
         assert_eq!(
-            Access::NotOffered.words(spec, "eu-west-1"),
-            "not offered in eu-west-1 (served from us-east-1, us-east-2, us-west-2)"
+            Access::NotAuthorized.words("us-east-1"),
+            "not authorized (IAM: bedrock:InvokeModel)"
         );
-        let w = Access::Legacy {
+        let w = Access::NotAuthorized.advice(spec, "us-east-1").unwrap();
+        assert!(
+            w.contains("foundation-model/stability.stable-image-inpaint-v1:0")
+                && w.contains("inference-profile/us.stability.stable-image-inpaint-v1:0"),
+            "{w}"
+        );
+        assert_eq!(
+            Access::NotOffered.words("eu-west-1"),
+            "not offered in eu-west-1"
+        );
+        assert_eq!(
+            Access::NotOffered.advice(spec, "eu-west-1").unwrap(),
+            "use a Region that serves it: us-east-1, us-east-2, us-west-2 (--region)"
+        );
+        let legacy = Access::Legacy {
             end_of_life: Some("2027-01-31".into()),
-        }
-        .words(spec, "us-east-1");
-        assert!(w.starts_with("legacy, end of life 2027-01-31"), "{w}");
+        };
+        assert_eq!(legacy.words("us-east-1"), "legacy, end of life 2027-01-31");
+        assert!(Access::Ready.advice(spec, "us-east-1").is_none());
     }
 
     #[test]
