@@ -609,9 +609,11 @@ fn tui_style_transfer_in_tmux() {
         tmux.send(&["Tab"]);
     }
     tmux.wait_for("reference image", Duration::from_secs(10));
+    tmux.wait_for("Style  (none: Enter asks)", Duration::from_secs(10));
     tmux.text(&style.display().to_string());
     tmux.send(&["Enter"]);
     tmux.wait_for("Enter runs the style transfer", Duration::from_secs(10));
+    tmux.wait_for("Style  style.png", Duration::from_secs(10));
     tmux.send(&["Enter"]);
     tmux.wait_for("1 result ready", Duration::from_secs(60));
     tmux.send(&["q"]);
