@@ -22,7 +22,7 @@ pub enum Field {
     CfgScale,
     Creativity,
     StylePreset,
-    /// A control or style tool's number ([`crate::edit::model::Knob`]).
+    /// A control or style tool's number (the model table's `Knob`s).
     ControlStrength,
     Fidelity,
     CompositionFidelity,
@@ -46,17 +46,6 @@ pub enum Field {
 }
 
 impl Field {
-    /// The field of a tool's number.
-    pub fn of_knob(k: crate::edit::model::Knob) -> Field {
-        use crate::edit::model::Knob;
-        match k {
-            Knob::ControlStrength => Field::ControlStrength,
-            Knob::Fidelity => Field::Fidelity,
-            Knob::CompositionFidelity => Field::CompositionFidelity,
-            Knob::StyleStrength => Field::StyleStrength,
-            Knob::ChangeStrength => Field::ChangeStrength,
-        }
-    }
 
     /// The setting in plain words, for messages that no front end words (logs, `Display`).
     pub fn plain(self) -> &'static str {

@@ -146,7 +146,7 @@ fn check_tool_options(p: &Params<'_>, v: &mut impl FnMut(Field, Rule, Limit, Str
 fn check_control_and_style(p: &Params<'_>, v: &mut impl FnMut(Field, Rule, Limit, String)) {
     let m = p.model;
     for &(k, value) in &p.tool.knobs {
-        let field = Field::of_knob(k);
+        let field = knob_field(k);
         match m.knob(k) {
             Some(r) if !(r.lo..=r.hi).contains(&value) || !value.is_finite() => {
                 v(field, Rule::Range, real(r.lo, r.hi), value.to_string())
@@ -200,6 +200,17 @@ fn check_control_and_style(p: &Params<'_>, v: &mut impl FnMut(Field, Rule, Limit
                 format!("{w}x{h}"),
             );
         }
+    }
+}
+
+/// The setting a tool's number is, for the front ends' words.
+fn knob_field(k: model::Knob) -> Field {
+    match k {
+        model::Knob::ControlStrength => Field::ControlStrength,
+        model::Knob::Fidelity => Field::Fidelity,
+        model::Knob::CompositionFidelity => Field::CompositionFidelity,
+        model::Knob::StyleStrength => Field::StyleStrength,
+        model::Knob::ChangeStrength => Field::ChangeStrength,
     }
 }
 

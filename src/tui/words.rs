@@ -34,7 +34,7 @@ pub fn key(field: Field) -> &'static str {
         Field::StyleStrength => "style strength",
         Field::ChangeStrength => "change strength",
         Field::AspectRatio => "aspect ratio",
-        Field::StyleImage => "style image (i)",
+        Field::StyleImage => "the style image (Enter asks for it)",
         Field::GrowMask => "grow mask",
         Field::Upscaler => "upscaler (Tab)",
         Field::Image => "the image",
