@@ -46,7 +46,6 @@ pub enum Field {
 }
 
 impl Field {
-
     /// The setting in plain words, for messages that no front end words (logs, `Display`).
     pub fn plain(self) -> &'static str {
         match self {
