@@ -35,6 +35,7 @@ Register-ArgumentCompleter -Native -CommandName 'imgedit' -ScriptBlock {
             [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Sign out: forget the cached tokens (and revoke them, or sign out everywhere)')
             [CompletionResult]::new('whoami', 'whoami', [CompletionResultType]::ParameterValue, 'Show who is signed in, for which pool, and until when')
             [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'List past edits from the request log, with a summary')
+            [CompletionResult]::new('models', 'models', [CompletionResultType]::ParameterValue, 'Which Stability tools this AWS account can use on Bedrock, with their prices')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show, locate or create the configuration file')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the man page (roff)')
@@ -70,6 +71,13 @@ Register-ArgumentCompleter -Native -CommandName 'imgedit' -ScriptBlock {
             [CompletionResult]::new('--upscaler', '--upscaler', [CompletionResultType]::ParameterName, 'With --mode upscale: which Stability upscaler [default: fast]')
             [CompletionResult]::new('--style-preset', '--style-preset', [CompletionResultType]::ParameterName, 'Stability: a style preset (3d-model, analog-film, anime, cinematic, comic-book, digital-art, enhance, fantasy-art, isometric, line-art, low-poly, modeling-compound, neon-punk, origami, photographic, pixel-art, tile-texture)')
             [CompletionResult]::new('--creativity', '--creativity', [CompletionResultType]::ParameterName, 'Stability: how much new detail outpainting (0.1-1.0) or the conservative/creative upscaler (0.1-0.5) invents')
+            [CompletionResult]::new('--control-strength', '--control-strength', [CompletionResultType]::ParameterName, 'With --mode sketch or structure: how much the image steers the picture, 0-1 [default: 0.7, the tool''s own]')
+            [CompletionResult]::new('--fidelity', '--fidelity', [CompletionResultType]::ParameterName, 'With --mode style-guide: how closely the picture''s style follows the image''s, 0-1 [default: 0.5]')
+            [CompletionResult]::new('--aspect-ratio', '--aspect-ratio', [CompletionResultType]::ParameterName, 'With --mode style-guide: the new picture''s aspect ratio (16:9, 1:1, 21:9, 2:3, 3:2, 4:5, 5:4, 9:16, 9:21) [default: 1:1]')
+            [CompletionResult]::new('--style-image', '--style-image', [CompletionResultType]::ParameterName, 'With --mode style-transfer: the reference image whose look the result takes')
+            [CompletionResult]::new('--style-strength', '--style-strength', [CompletionResultType]::ParameterName, 'With --mode style-transfer: how much the reference''s style weighs, 0-1 [default: 1]')
+            [CompletionResult]::new('--composition-fidelity', '--composition-fidelity', [CompletionResultType]::ParameterName, 'With --mode style-transfer: how closely the result keeps the image''s composition, 0-1 [default: 0.9]')
+            [CompletionResult]::new('--change-strength', '--change-strength', [CompletionResultType]::ParameterName, 'With --mode style-transfer: how much the image may change, 0.1-1 [default: 0.9]')
             [CompletionResult]::new('--engine', '--engine', [CompletionResultType]::ParameterName, 'Engine [default: from the config, else local]')
             [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'Model id for the engine, e.g. us.stability.stable-image-inpaint-v1:0 (bare stability.* ids work too) [default: from the config, else the living model for the mode]')
             [CompletionResult]::new('--model-family', '--model-family', [CompletionResultType]::ParameterName, 'How to talk to a model id imgedit does not know')
@@ -207,6 +215,19 @@ Register-ArgumentCompleter -Native -CommandName 'imgedit' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'imgedit;models' {
+            [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'AWS region to ask [default: the config, then the AWS chain]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'AWS profile [default: the config, then the AWS chain]')
+            [CompletionResult]::new('--log-file', '--log-file', [CompletionResultType]::ParameterName, 'Append log lines to this file instead of stderr (needed with the TUI)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the report as JSON')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log what imgedit does to stderr: -v its own steps (requests, attempts, timings), -vv also the AWS SDK''s and HTTP client''s debug lines. IMGEDIT_LOG sets a full filter. Passwords, tokens and keys are never logged')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log what imgedit does to stderr: -v its own steps (requests, attempts, timings), -vv also the AWS SDK''s and HTTP client''s debug lines. IMGEDIT_LOG sets a full filter. Passwords, tokens and keys are never logged')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'imgedit;config' {
             [CompletionResult]::new('--log-file', '--log-file', [CompletionResultType]::ParameterName, 'Append log lines to this file instead of stderr (needed with the TUI)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log what imgedit does to stderr: -v its own steps (requests, attempts, timings), -vv also the AWS SDK''s and HTTP client''s debug lines. IMGEDIT_LOG sets a full filter. Passwords, tokens and keys are never logged')
@@ -315,6 +336,7 @@ Register-ArgumentCompleter -Native -CommandName 'imgedit' -ScriptBlock {
             [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Sign out: forget the cached tokens (and revoke them, or sign out everywhere)')
             [CompletionResult]::new('whoami', 'whoami', [CompletionResultType]::ParameterValue, 'Show who is signed in, for which pool, and until when')
             [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'List past edits from the request log, with a summary')
+            [CompletionResult]::new('models', 'models', [CompletionResultType]::ParameterValue, 'Which Stability tools this AWS account can use on Bedrock, with their prices')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show, locate or create the configuration file')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the man page (roff)')
@@ -340,6 +362,9 @@ Register-ArgumentCompleter -Native -CommandName 'imgedit' -ScriptBlock {
             break
         }
         'imgedit;help;history' {
+            break
+        }
+        'imgedit;help;models' {
             break
         }
         'imgedit;help;config' {

@@ -40,6 +40,9 @@ _imgedit() {
             imgedit,man)
                 cmd="imgedit__subcmd__man"
                 ;;
+            imgedit,models)
+                cmd="imgedit__subcmd__models"
+                ;;
             imgedit,serve)
                 cmd="imgedit__subcmd__serve"
                 ;;
@@ -103,6 +106,9 @@ _imgedit() {
             imgedit__subcmd__help,man)
                 cmd="imgedit__subcmd__help__subcmd__man"
                 ;;
+            imgedit__subcmd__help,models)
+                cmd="imgedit__subcmd__help__subcmd__models"
+                ;;
             imgedit__subcmd__help,serve)
                 cmd="imgedit__subcmd__help__subcmd__serve"
                 ;;
@@ -131,7 +137,7 @@ _imgedit() {
 
     case "${cmd}" in
         imgedit)
-            opts="-v -h -V --verbose --log-file --help --version edit tui serve login logout whoami history config completions man help"
+            opts="-v -h -V --verbose --log-file --help --version edit tui serve login logout whoami history models config completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -341,7 +347,7 @@ _imgedit() {
             return 0
             ;;
         imgedit__subcmd__edit)
-            opts="-p -n -o -q -j -v -h -V --mask --mask-dir --rect --polygon --ellipse --invert-mask --grow --shrink --feather --fit-mask --save-mask --mode --extend --canvas --anchor --prompt --negative --num-images --seed --cfg-scale --quality --mask-prompt --search --grow-mask --select --upscaler --style-preset --creativity --engine --model --model-family --region --api-url --token --profile --output --output-format --output-dir --jpeg-quality --force --json --dry-run --quiet --jobs --max-rate --resume --verbose --log-file --help --version"
+            opts="-p -n -o -q -j -v -h -V --mask --mask-dir --rect --polygon --ellipse --invert-mask --grow --shrink --feather --fit-mask --save-mask --mode --extend --canvas --anchor --prompt --negative --num-images --seed --cfg-scale --quality --mask-prompt --search --grow-mask --select --upscaler --style-preset --creativity --control-strength --fidelity --aspect-ratio --style-image --style-strength --composition-fidelity --change-strength --engine --model --model-family --region --api-url --token --profile --output --output-format --output-dir --jpeg-quality --force --json --dry-run --quiet --jobs --max-rate --resume --verbose --log-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -384,7 +390,7 @@ _imgedit() {
                     return 0
                     ;;
                 --mode)
-                    COMPREPLY=($(compgen -W "inpaint outpaint precise-outpaint erase replace recolor remove-background upscale" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "inpaint outpaint precise-outpaint erase replace recolor remove-background upscale sketch structure style-guide style-transfer" -- "${cur}"))
                     return 0
                     ;;
                 --extend)
@@ -459,6 +465,45 @@ _imgedit() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --control-strength)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fidelity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --aspect-ratio)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --style-image)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                --style-strength)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --composition-fidelity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --change-strength)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --engine)
                     COMPREPLY=($(compgen -W "local bedrock api" -- "${cur}"))
                     return 0
@@ -468,7 +513,7 @@ _imgedit() {
                     return 0
                     ;;
                 --model-family)
-                    COMPREPLY=($(compgen -W "titan nova-canvas stability-inpaint stability-outpaint stability-erase stability-search-replace stability-search-recolor stability-remove-background stability-fast-upscale stability-conservative-upscale stability-creative-upscale" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "titan nova-canvas stability-inpaint stability-outpaint stability-erase stability-search-replace stability-search-recolor stability-remove-background stability-fast-upscale stability-conservative-upscale stability-creative-upscale stability-control-sketch stability-control-structure stability-style-guide stability-style-transfer" -- "${cur}"))
                     return 0
                     ;;
                 --region)
@@ -531,7 +576,7 @@ _imgedit() {
             return 0
             ;;
         imgedit__subcmd__help)
-            opts="edit tui serve login logout whoami history config completions man help"
+            opts="edit tui serve login logout whoami history models config completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -712,6 +757,20 @@ _imgedit() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        imgedit__subcmd__help__subcmd__models)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         imgedit__subcmd__help__subcmd__serve)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -859,6 +918,32 @@ _imgedit() {
                 return 0
             fi
             case "${prev}" in
+                --log-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        imgedit__subcmd__models)
+            opts="-v -h -V --region --profile --json --verbose --log-file --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --region)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -32,6 +32,7 @@ set edit:completion:arg-completer[imgedit] = {|@words|
             cand logout 'Sign out: forget the cached tokens (and revoke them, or sign out everywhere)'
             cand whoami 'Show who is signed in, for which pool, and until when'
             cand history 'List past edits from the request log, with a summary'
+            cand models 'Which Stability tools this AWS account can use on Bedrock, with their prices'
             cand config 'Show, locate or create the configuration file'
             cand completions 'Print a shell completion script'
             cand man 'Print the man page (roff)'
@@ -66,6 +67,13 @@ set edit:completion:arg-completer[imgedit] = {|@words|
             cand --upscaler 'With --mode upscale: which Stability upscaler [default: fast]'
             cand --style-preset 'Stability: a style preset (3d-model, analog-film, anime, cinematic, comic-book, digital-art, enhance, fantasy-art, isometric, line-art, low-poly, modeling-compound, neon-punk, origami, photographic, pixel-art, tile-texture)'
             cand --creativity 'Stability: how much new detail outpainting (0.1-1.0) or the conservative/creative upscaler (0.1-0.5) invents'
+            cand --control-strength 'With --mode sketch or structure: how much the image steers the picture, 0-1 [default: 0.7, the tool''s own]'
+            cand --fidelity 'With --mode style-guide: how closely the picture''s style follows the image''s, 0-1 [default: 0.5]'
+            cand --aspect-ratio 'With --mode style-guide: the new picture''s aspect ratio (16:9, 1:1, 21:9, 2:3, 3:2, 4:5, 5:4, 9:16, 9:21) [default: 1:1]'
+            cand --style-image 'With --mode style-transfer: the reference image whose look the result takes'
+            cand --style-strength 'With --mode style-transfer: how much the reference''s style weighs, 0-1 [default: 1]'
+            cand --composition-fidelity 'With --mode style-transfer: how closely the result keeps the image''s composition, 0-1 [default: 0.9]'
+            cand --change-strength 'With --mode style-transfer: how much the image may change, 0.1-1 [default: 0.9]'
             cand --engine 'Engine [default: from the config, else local]'
             cand --model 'Model id for the engine, e.g. us.stability.stable-image-inpaint-v1:0 (bare stability.* ids work too) [default: from the config, else the living model for the mode]'
             cand --model-family 'How to talk to a model id imgedit does not know'
@@ -196,6 +204,18 @@ set edit:completion:arg-completer[imgedit] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'imgedit;models'= {
+            cand --region 'AWS region to ask [default: the config, then the AWS chain]'
+            cand --profile 'AWS profile [default: the config, then the AWS chain]'
+            cand --log-file 'Append log lines to this file instead of stderr (needed with the TUI)'
+            cand --json 'Print the report as JSON'
+            cand -v 'Log what imgedit does to stderr: -v its own steps (requests, attempts, timings), -vv also the AWS SDK''s and HTTP client''s debug lines. IMGEDIT_LOG sets a full filter. Passwords, tokens and keys are never logged'
+            cand --verbose 'Log what imgedit does to stderr: -v its own steps (requests, attempts, timings), -vv also the AWS SDK''s and HTTP client''s debug lines. IMGEDIT_LOG sets a full filter. Passwords, tokens and keys are never logged'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'imgedit;config'= {
             cand --log-file 'Append log lines to this file instead of stderr (needed with the TUI)'
             cand -v 'Log what imgedit does to stderr: -v its own steps (requests, attempts, timings), -vv also the AWS SDK''s and HTTP client''s debug lines. IMGEDIT_LOG sets a full filter. Passwords, tokens and keys are never logged'
@@ -291,6 +311,7 @@ set edit:completion:arg-completer[imgedit] = {|@words|
             cand logout 'Sign out: forget the cached tokens (and revoke them, or sign out everywhere)'
             cand whoami 'Show who is signed in, for which pool, and until when'
             cand history 'List past edits from the request log, with a summary'
+            cand models 'Which Stability tools this AWS account can use on Bedrock, with their prices'
             cand config 'Show, locate or create the configuration file'
             cand completions 'Print a shell completion script'
             cand man 'Print the man page (roff)'
@@ -309,6 +330,8 @@ set edit:completion:arg-completer[imgedit] = {|@words|
         &'imgedit;help;whoami'= {
         }
         &'imgedit;help;history'= {
+        }
+        &'imgedit;help;models'= {
         }
         &'imgedit;help;config'= {
             cand path 'Print the configuration file''s path'

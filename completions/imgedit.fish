@@ -35,6 +35,7 @@ complete -c imgedit -n "__fish_imgedit_needs_command" -f -a "login" -d 'Sign in 
 complete -c imgedit -n "__fish_imgedit_needs_command" -f -a "logout" -d 'Sign out: forget the cached tokens (and revoke them, or sign out everywhere)'
 complete -c imgedit -n "__fish_imgedit_needs_command" -f -a "whoami" -d 'Show who is signed in, for which pool, and until when'
 complete -c imgedit -n "__fish_imgedit_needs_command" -f -a "history" -d 'List past edits from the request log, with a summary'
+complete -c imgedit -n "__fish_imgedit_needs_command" -f -a "models" -d 'Which Stability tools this AWS account can use on Bedrock, with their prices'
 complete -c imgedit -n "__fish_imgedit_needs_command" -f -a "config" -d 'Show, locate or create the configuration file'
 complete -c imgedit -n "__fish_imgedit_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c imgedit -n "__fish_imgedit_needs_command" -f -a "man" -d 'Print the man page (roff)'
@@ -55,7 +56,11 @@ erase\t'Remove the selected object (Stability erase-object; the local engine\'s 
 replace\t'Replace what `--search` names with `--prompt` (Stability search-and-replace)'
 recolor\t'Recolour what `--select` names as `--prompt` says (Stability search-and-recolor)'
 remove-background\t'Cut the subject out: the background becomes transparent (Stability remove-background)'
-upscale\t'Enlarge the whole image with `--upscaler` (Stability fast, conservative or creative)'"
+upscale\t'Enlarge the whole image with `--upscaler` (Stability fast, conservative or creative)'
+sketch\t'A new picture of `--prompt` drawn from the image as a sketch (Stability control-sketch; --control-strength)'
+structure\t'A new picture of `--prompt` keeping the image\'s structure (Stability control-structure; --control-strength)'
+style-guide\t'A new picture of `--prompt` in the image\'s style (Stability style-guide; --fidelity, --aspect-ratio)'
+style-transfer\t'The image restyled in the look of `--style-image` (Stability style-transfer)'"
 complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l extend -d 'Outpaint: add borders L,T,R,B (or one value for all), in pixels or percent like 25%' -r
 complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l canvas -d 'Outpaint: the new canvas size' -r
 complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l anchor -d 'Outpaint: where the original sits on --canvas' -r -f -a "center\t''
@@ -83,6 +88,13 @@ conservative\t'Up to 4K, keeping every detail (Stability Conservative Upscale)'
 creative\t'Up to 4K from small or degraded images, re-imagining detail (Stability Creative Upscale)'"
 complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l style-preset -d 'Stability: a style preset (3d-model, analog-film, anime, cinematic, comic-book, digital-art, enhance, fantasy-art, isometric, line-art, low-poly, modeling-compound, neon-punk, origami, photographic, pixel-art, tile-texture)' -r
 complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l creativity -d 'Stability: how much new detail outpainting (0.1-1.0) or the conservative/creative upscaler (0.1-0.5) invents' -r
+complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l control-strength -d 'With --mode sketch or structure: how much the image steers the picture, 0-1 [default: 0.7, the tool\'s own]' -r
+complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l fidelity -d 'With --mode style-guide: how closely the picture\'s style follows the image\'s, 0-1 [default: 0.5]' -r
+complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l aspect-ratio -d 'With --mode style-guide: the new picture\'s aspect ratio (16:9, 1:1, 21:9, 2:3, 3:2, 4:5, 5:4, 9:16, 9:21) [default: 1:1]' -r
+complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l style-image -d 'With --mode style-transfer: the reference image whose look the result takes' -r -F
+complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l style-strength -d 'With --mode style-transfer: how much the reference\'s style weighs, 0-1 [default: 1]' -r
+complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l composition-fidelity -d 'With --mode style-transfer: how closely the result keeps the image\'s composition, 0-1 [default: 0.9]' -r
+complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l change-strength -d 'With --mode style-transfer: how much the image may change, 0.1-1 [default: 0.9]' -r
 complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l engine -d 'Engine [default: from the config, else local]' -r -f -a "local\t'The embedded classical engine: offline, no account, prompts ignored'
 bedrock\t'Amazon Bedrock InvokeModel (Titan, Nova Canvas, Stability)'
 api\t'A team\'s `/image-edit` HTTP API, authenticated with Cognito'"
@@ -97,7 +109,11 @@ stability-search-recolor\t''
 stability-remove-background\t''
 stability-fast-upscale\t''
 stability-conservative-upscale\t''
-stability-creative-upscale\t''"
+stability-creative-upscale\t''
+stability-control-sketch\t''
+stability-control-structure\t''
+stability-style-guide\t''
+stability-style-transfer\t''"
 complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l region -d 'AWS region for Bedrock [default: the config, then the AWS chain]' -r
 complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l api-url -d 'The /image-edit API\'s invoke URL, for --engine api [default: api_url in the config]' -r
 complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l token -d 'Cognito ID token for --engine api instead of the one imgedit login cached' -r
@@ -198,6 +214,13 @@ complete -c imgedit -n "__fish_imgedit_using_subcommand history" -l json -d 'Pri
 complete -c imgedit -n "__fish_imgedit_using_subcommand history" -s v -l verbose -d 'Log what imgedit does to stderr: -v its own steps (requests, attempts, timings), -vv also the AWS SDK\'s and HTTP client\'s debug lines. IMGEDIT_LOG sets a full filter. Passwords, tokens and keys are never logged'
 complete -c imgedit -n "__fish_imgedit_using_subcommand history" -s h -l help -d 'Print help'
 complete -c imgedit -n "__fish_imgedit_using_subcommand history" -s V -l version -d 'Print version'
+complete -c imgedit -n "__fish_imgedit_using_subcommand models" -l region -d 'AWS region to ask [default: the config, then the AWS chain]' -r
+complete -c imgedit -n "__fish_imgedit_using_subcommand models" -l profile -d 'AWS profile [default: the config, then the AWS chain]' -r
+complete -c imgedit -n "__fish_imgedit_using_subcommand models" -l log-file -d 'Append log lines to this file instead of stderr (needed with the TUI)' -r -F
+complete -c imgedit -n "__fish_imgedit_using_subcommand models" -l json -d 'Print the report as JSON'
+complete -c imgedit -n "__fish_imgedit_using_subcommand models" -s v -l verbose -d 'Log what imgedit does to stderr: -v its own steps (requests, attempts, timings), -vv also the AWS SDK\'s and HTTP client\'s debug lines. IMGEDIT_LOG sets a full filter. Passwords, tokens and keys are never logged'
+complete -c imgedit -n "__fish_imgedit_using_subcommand models" -s h -l help -d 'Print help'
+complete -c imgedit -n "__fish_imgedit_using_subcommand models" -s V -l version -d 'Print version'
 complete -c imgedit -n "__fish_imgedit_using_subcommand config; and not __fish_seen_subcommand_from path show init import help" -l log-file -d 'Append log lines to this file instead of stderr (needed with the TUI)' -r -F
 complete -c imgedit -n "__fish_imgedit_using_subcommand config; and not __fish_seen_subcommand_from path show init import help" -s v -l verbose -d 'Log what imgedit does to stderr: -v its own steps (requests, attempts, timings), -vv also the AWS SDK\'s and HTTP client\'s debug lines. IMGEDIT_LOG sets a full filter. Passwords, tokens and keys are never logged'
 complete -c imgedit -n "__fish_imgedit_using_subcommand config; and not __fish_seen_subcommand_from path show init import help" -s h -l help -d 'Print help'
@@ -238,17 +261,18 @@ complete -c imgedit -n "__fish_imgedit_using_subcommand man" -l log-file -d 'App
 complete -c imgedit -n "__fish_imgedit_using_subcommand man" -s v -l verbose -d 'Log what imgedit does to stderr: -v its own steps (requests, attempts, timings), -vv also the AWS SDK\'s and HTTP client\'s debug lines. IMGEDIT_LOG sets a full filter. Passwords, tokens and keys are never logged'
 complete -c imgedit -n "__fish_imgedit_using_subcommand man" -s h -l help -d 'Print help'
 complete -c imgedit -n "__fish_imgedit_using_subcommand man" -s V -l version -d 'Print version'
-complete -c imgedit -n "__fish_imgedit_using_subcommand help; and not __fish_seen_subcommand_from edit tui serve login logout whoami history config completions man help" -f -a "edit" -d 'Inpaint or outpaint one image, several, or a directory'
-complete -c imgedit -n "__fish_imgedit_using_subcommand help; and not __fish_seen_subcommand_from edit tui serve login logout whoami history config completions man help" -f -a "tui" -d 'Open the interactive editor (select, run, compare, keep, undo)'
-complete -c imgedit -n "__fish_imgedit_using_subcommand help; and not __fish_seen_subcommand_from edit tui serve login logout whoami history config completions man help" -f -a "serve" -d 'Serve HTTP endpoints: the Bedrock-compatible endpoint for offline work'
-complete -c imgedit -n "__fish_imgedit_using_subcommand help; and not __fish_seen_subcommand_from edit tui serve login logout whoami history config completions man help" -f -a "login" -d 'Sign in to the Cognito user pool of the /image-edit API'
-complete -c imgedit -n "__fish_imgedit_using_subcommand help; and not __fish_seen_subcommand_from edit tui serve login logout whoami history config completions man help" -f -a "logout" -d 'Sign out: forget the cached tokens (and revoke them, or sign out everywhere)'
-complete -c imgedit -n "__fish_imgedit_using_subcommand help; and not __fish_seen_subcommand_from edit tui serve login logout whoami history config completions man help" -f -a "whoami" -d 'Show who is signed in, for which pool, and until when'
-complete -c imgedit -n "__fish_imgedit_using_subcommand help; and not __fish_seen_subcommand_from edit tui serve login logout whoami history config completions man help" -f -a "history" -d 'List past edits from the request log, with a summary'
-complete -c imgedit -n "__fish_imgedit_using_subcommand help; and not __fish_seen_subcommand_from edit tui serve login logout whoami history config completions man help" -f -a "config" -d 'Show, locate or create the configuration file'
-complete -c imgedit -n "__fish_imgedit_using_subcommand help; and not __fish_seen_subcommand_from edit tui serve login logout whoami history config completions man help" -f -a "completions" -d 'Print a shell completion script'
-complete -c imgedit -n "__fish_imgedit_using_subcommand help; and not __fish_seen_subcommand_from edit tui serve login logout whoami history config completions man help" -f -a "man" -d 'Print the man page (roff)'
-complete -c imgedit -n "__fish_imgedit_using_subcommand help; and not __fish_seen_subcommand_from edit tui serve login logout whoami history config completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c imgedit -n "__fish_imgedit_using_subcommand help; and not __fish_seen_subcommand_from edit tui serve login logout whoami history models config completions man help" -f -a "edit" -d 'Inpaint or outpaint one image, several, or a directory'
+complete -c imgedit -n "__fish_imgedit_using_subcommand help; and not __fish_seen_subcommand_from edit tui serve login logout whoami history models config completions man help" -f -a "tui" -d 'Open the interactive editor (select, run, compare, keep, undo)'
+complete -c imgedit -n "__fish_imgedit_using_subcommand help; and not __fish_seen_subcommand_from edit tui serve login logout whoami history models config completions man help" -f -a "serve" -d 'Serve HTTP endpoints: the Bedrock-compatible endpoint for offline work'
+complete -c imgedit -n "__fish_imgedit_using_subcommand help; and not __fish_seen_subcommand_from edit tui serve login logout whoami history models config completions man help" -f -a "login" -d 'Sign in to the Cognito user pool of the /image-edit API'
+complete -c imgedit -n "__fish_imgedit_using_subcommand help; and not __fish_seen_subcommand_from edit tui serve login logout whoami history models config completions man help" -f -a "logout" -d 'Sign out: forget the cached tokens (and revoke them, or sign out everywhere)'
+complete -c imgedit -n "__fish_imgedit_using_subcommand help; and not __fish_seen_subcommand_from edit tui serve login logout whoami history models config completions man help" -f -a "whoami" -d 'Show who is signed in, for which pool, and until when'
+complete -c imgedit -n "__fish_imgedit_using_subcommand help; and not __fish_seen_subcommand_from edit tui serve login logout whoami history models config completions man help" -f -a "history" -d 'List past edits from the request log, with a summary'
+complete -c imgedit -n "__fish_imgedit_using_subcommand help; and not __fish_seen_subcommand_from edit tui serve login logout whoami history models config completions man help" -f -a "models" -d 'Which Stability tools this AWS account can use on Bedrock, with their prices'
+complete -c imgedit -n "__fish_imgedit_using_subcommand help; and not __fish_seen_subcommand_from edit tui serve login logout whoami history models config completions man help" -f -a "config" -d 'Show, locate or create the configuration file'
+complete -c imgedit -n "__fish_imgedit_using_subcommand help; and not __fish_seen_subcommand_from edit tui serve login logout whoami history models config completions man help" -f -a "completions" -d 'Print a shell completion script'
+complete -c imgedit -n "__fish_imgedit_using_subcommand help; and not __fish_seen_subcommand_from edit tui serve login logout whoami history models config completions man help" -f -a "man" -d 'Print the man page (roff)'
+complete -c imgedit -n "__fish_imgedit_using_subcommand help; and not __fish_seen_subcommand_from edit tui serve login logout whoami history models config completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c imgedit -n "__fish_imgedit_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "path" -d 'Print the configuration file\'s path'
 complete -c imgedit -n "__fish_imgedit_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "show" -d 'Print the effective configuration (file, then environment)'
 complete -c imgedit -n "__fish_imgedit_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "init" -d 'Write a commented configuration file'

@@ -119,6 +119,7 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         Command::Logout(args) => commands::login::logout(&args, &client()?).map(|()| exit::OK),
         Command::Whoami(args) => commands::login::whoami(&args, &client()?).map(|()| exit::OK),
         Command::History(args) => commands::history::run(&args, &client()?).map(|()| exit::OK),
+        Command::Models(args) => commands::models::run(&args, &client()?).map(|()| exit::OK),
         Command::Config(cmd) => commands::config::run(&cmd).map(|()| exit::OK),
         Command::Completions { shell } => {
             commands::packaging::print(&commands::packaging::completions(shell)).map(|()| exit::OK)

@@ -55,6 +55,11 @@ pub enum Command {
     Whoami(WhoamiArgs),
     /// List past edits from the request log, with a summary
     History(HistoryArgs),
+    /// Which Stability tools this AWS account can use on Bedrock, with their prices
+    #[command(
+        after_help = "Exit codes: 0 Bedrock answered (whatever the tools' states), 4 Bedrock refused or could not be reached, 5 no usable credentials"
+    )]
+    Models(ModelsArgs),
     /// Show, locate or create the configuration file
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -187,6 +192,28 @@ pub struct EditArgs {
     #[arg(long, value_name = "X", help_heading = "Generation")]
     pub creativity: Option<f32>,
 
+    /// With --mode sketch or structure: how much the image steers the picture, 0-1 [default: 0.7, the tool's own]
+    #[arg(long, value_name = "X", help_heading = "Control and style")]
+    pub control_strength: Option<f32>,
+    /// With --mode style-guide: how closely the picture's style follows the image's, 0-1 [default: 0.5]
+    #[arg(long, value_name = "X", help_heading = "Control and style")]
+    pub fidelity: Option<f32>,
+    /// With --mode style-guide: the new picture's aspect ratio (16:9, 1:1, 21:9, 2:3, 3:2, 4:5, 5:4, 9:16, 9:21) [default: 1:1]
+    #[arg(long, value_name = "W:H", help_heading = "Control and style")]
+    pub aspect_ratio: Option<String>,
+    /// With --mode style-transfer: the reference image whose look the result takes
+    #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath, help_heading = "Control and style")]
+    pub style_image: Option<PathBuf>,
+    /// With --mode style-transfer: how much the reference's style weighs, 0-1 [default: 1]
+    #[arg(long, value_name = "X", help_heading = "Control and style")]
+    pub style_strength: Option<f32>,
+    /// With --mode style-transfer: how closely the result keeps the image's composition, 0-1 [default: 0.9]
+    #[arg(long, value_name = "X", help_heading = "Control and style")]
+    pub composition_fidelity: Option<f32>,
+    /// With --mode style-transfer: how much the image may change, 0.1-1 [default: 0.9]
+    #[arg(long, value_name = "X", help_heading = "Control and style")]
+    pub change_strength: Option<f32>,
+
     /// Engine [default: from the config, else local]
     #[arg(long, value_parser = values::choice(values::engine_help), help_heading = "Engine")]
     pub engine: Option<EngineKind>,
@@ -194,7 +221,7 @@ pub struct EditArgs {
     #[arg(long, help_heading = "Engine")]
     pub model: Option<String>,
     /// How to talk to a model id imgedit does not know
-    #[arg(long, value_name = "FAMILY", help_heading = "Engine", value_parser = ["titan", "nova-canvas", "stability-inpaint", "stability-outpaint", "stability-erase", "stability-search-replace", "stability-search-recolor", "stability-remove-background", "stability-fast-upscale", "stability-conservative-upscale", "stability-creative-upscale"])]
+    #[arg(long, value_name = "FAMILY", help_heading = "Engine", value_parser = ["titan", "nova-canvas", "stability-inpaint", "stability-outpaint", "stability-erase", "stability-search-replace", "stability-search-recolor", "stability-remove-background", "stability-fast-upscale", "stability-conservative-upscale", "stability-creative-upscale", "stability-control-sketch", "stability-control-structure", "stability-style-guide", "stability-style-transfer"])]
     pub model_family: Option<String>,
     /// AWS region for Bedrock [default: the config, then the AWS chain]
     #[arg(long, help_heading = "Engine")]
@@ -434,6 +461,19 @@ pub struct HistoryArgs {
     /// AWS profile for the table [default: the config, then the AWS chain]
     #[arg(long, requires = "table")]
     pub profile: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ModelsArgs {
+    /// AWS region to ask [default: the config, then the AWS chain]
+    #[arg(long)]
+    pub region: Option<String>,
+    /// AWS profile [default: the config, then the AWS chain]
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// Print the report as JSON
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -48,6 +48,18 @@ pub fn mode_help(m: Mode) -> &'static str {
         Mode::Upscale => {
             "Enlarge the whole image with `--upscaler` (Stability fast, conservative or creative)"
         }
+        Mode::Sketch => {
+            "A new picture of `--prompt` drawn from the image as a sketch (Stability control-sketch; --control-strength)"
+        }
+        Mode::Structure => {
+            "A new picture of `--prompt` keeping the image's structure (Stability control-structure; --control-strength)"
+        }
+        Mode::StyleGuide => {
+            "A new picture of `--prompt` in the image's style (Stability style-guide; --fidelity, --aspect-ratio)"
+        }
+        Mode::StyleTransfer => {
+            "The image restyled in the look of `--style-image` (Stability style-transfer)"
+        }
     }
 }
 

@@ -17,8 +17,9 @@ use crate::config::{Config, Paths};
 use crate::edit::engine::{EngineKind, EngineProgress, RunContext};
 use crate::edit::finish::{self, InputSizes, Sink};
 use crate::edit::job::{CanvasSpec, JobOptions, Selection};
+use crate::edit::model::Knob;
 use crate::edit::model::ModelSpec;
-use crate::edit::options::{OutputFormat, ToolOptions};
+use crate::edit::options::{OutputFormat, StyleImage, ToolOptions};
 use crate::edit::prepare;
 use crate::edit::run::{self, Delivery};
 use crate::engine::{self};
@@ -75,6 +76,8 @@ struct Ctx<'a> {
     log: RecordSink,
     rt: &'a tokio::runtime::Runtime,
     bar: ProgressBar,
+    /// `--style-image`, read once for every item.
+    style_image: Option<StyleImage>,
 }
 
 /// What a batch decided for one item before it runs.
@@ -127,11 +130,17 @@ pub fn run(args: &EditArgs, rt: &tokio::runtime::Runtime) -> Result<u8> {
         );
     }
 
+    let style_image = args
+        .style_image
+        .as_deref()
+        .map(|p| StyleImage::load(p, &config.limits))
+        .transpose()?;
     let ctx = Ctx {
         args,
         config: &config,
         engine,
         model,
+        style_image,
         log: RecordSink::Local(LocalLog::new(default_log_path(&paths.data_dir))),
         rt,
         bar: if batch {
@@ -457,13 +466,13 @@ fn job_options(
         quality: args.quality,
         model: ctx.model,
         limits: ctx.config.limits,
-        tool: tool_options(args),
+        tool: tool_options(args, ctx.style_image.as_ref()),
     };
     Ok((options, sizes))
 }
 
 /// The tool options the flags ask for; the output format is the one `-o` names unless given.
-fn tool_options(args: &EditArgs) -> ToolOptions {
+fn tool_options(args: &EditArgs, style_image: Option<&StyleImage>) -> ToolOptions {
     ToolOptions {
         output_format: args.output_format.or_else(|| {
             args.output
@@ -477,6 +486,18 @@ fn tool_options(args: &EditArgs) -> ToolOptions {
         creativity: args.creativity,
         select: args.select.clone(),
         upscaler: args.upscaler,
+        knobs: [
+            (Knob::ControlStrength, args.control_strength),
+            (Knob::Fidelity, args.fidelity),
+            (Knob::CompositionFidelity, args.composition_fidelity),
+            (Knob::StyleStrength, args.style_strength),
+            (Knob::ChangeStrength, args.change_strength),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.map(|v| (k, v)))
+        .collect(),
+        aspect_ratio: args.aspect_ratio.clone(),
+        style_image: style_image.cloned(),
     }
 }
 

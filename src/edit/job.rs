@@ -510,6 +510,13 @@ impl JobOptions {
                 }
             }
         }
+        if mode == Mode::StyleTransfer && self.tool.style_image.is_none() {
+            return Err(needs(
+                Field::StyleImage,
+                mode,
+                "the reference image whose look to take",
+            ));
+        }
         if mode == Mode::Replace && self.search.is_none() && self.mask_prompt.is_none() {
             return Err(needs(Field::Search, mode, "what to replace"));
         }

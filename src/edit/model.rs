@@ -23,7 +23,79 @@ pub enum Family {
     StabilityFastUpscale,
     StabilityConservativeUpscale,
     StabilityCreativeUpscale,
+    /// Control Sketch: a new picture from a sketch and a prompt.
+    StabilityControlSketch,
+    /// Control Structure: a new picture keeping the structure of the image.
+    StabilityControlStructure,
+    /// Style Guide: a new picture in the style of the image.
+    StabilityStyleGuide,
+    /// Style Transfer: the image restyled in the look of a reference image.
+    StabilityStyleTransfer,
 }
+
+/// A number only some Stability tools take, with its range and default in the tool's row
+/// ([`ModelSpec::knobs`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Knob {
+    /// Control Sketch / Structure: how much the image steers the generation.
+    ControlStrength,
+    /// Style Guide: how closely the output's style follows the image's.
+    Fidelity,
+    /// Style Transfer: how closely the output keeps the composition of the open image.
+    CompositionFidelity,
+    /// Style Transfer: how much the reference image's style weighs.
+    StyleStrength,
+    /// Style Transfer: how much the open image may change.
+    ChangeStrength,
+}
+
+impl Knob {
+    pub const ALL: [Knob; 5] = [
+        Knob::ControlStrength,
+        Knob::Fidelity,
+        Knob::CompositionFidelity,
+        Knob::StyleStrength,
+        Knob::ChangeStrength,
+    ];
+
+    /// The body field of the tools that take it.
+    pub fn key(self) -> &'static str {
+        match self {
+            Knob::ControlStrength => "control_strength",
+            Knob::Fidelity => "fidelity",
+            Knob::CompositionFidelity => "composition_fidelity",
+            Knob::StyleStrength => "style_strength",
+            Knob::ChangeStrength => "change_strength",
+        }
+    }
+}
+
+/// A tool's range and default for one [`Knob`].
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct KnobRange {
+    pub knob: Knob,
+    pub lo: f32,
+    pub hi: f32,
+    pub default: f32,
+}
+
+const fn knob(knob: Knob, lo: f32, hi: f32, default: f32) -> KnobRange {
+    KnobRange {
+        knob,
+        lo,
+        hi,
+        default,
+    }
+}
+
+/// Where the Stability prices in [`MODELS`] come from, and when they were read.
+pub const STABILITY_PRICE_SOURCE: &str = "AWS Bedrock pricing, Stability AI Image Services, per image in us-east-1/us-east-2/us-west-2, read 2026-12-06 from a copy of AWS's page in stdapi.ai's price table (stdapi/models/pricing_overrides.py)";
+
+/// Style Guide's `aspect_ratio` values (the tool's default is 1:1).
+pub const ASPECT_RATIOS: &[&str] = &[
+    "16:9", "1:1", "21:9", "2:3", "3:2", "4:5", "5:4", "9:16", "9:21",
+];
 
 /// Whether the provider still serves a model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -67,8 +139,10 @@ pub struct ModelSpec {
     pub cfg_range: Option<(f32, f32)>,
     pub default_cfg: Option<f32>,
     pub seed_max: u64,
-    /// Approximate price per image in US dollars (0 for local).
+    /// Price per image in US dollars (0 for local); one image per Stability call.
     pub price_per_image_usd: f64,
+    /// Where the price comes from and when it was read (None = not checked against a price list).
+    pub price_source: Option<&'static str>,
     /// Largest encoded input image in bytes (None = only the request body limit applies).
     pub max_image_bytes: Option<u64>,
     /// Active models to suggest when this one is retired or Legacy.
@@ -91,6 +165,10 @@ pub struct ModelSpec {
     pub style_preset: bool,
     /// The upscaler this model is, for `--mode upscale`.
     pub upscaler: Option<crate::edit::options::Upscaler>,
+    /// The tool's numbers beyond the shared ones (control strength, fidelity, ...).
+    pub knobs: &'static [KnobRange],
+    /// Style Guide's `aspect_ratio` values (empty = not a field of the tool).
+    pub aspect_ratios: &'static [&'static str],
 }
 
 /// The `style_preset` values the Stability tools accept.
@@ -154,6 +232,16 @@ impl ModelSpec {
         u64::from(rand::random::<u32>()) % self.seed_max.min(i32::MAX as u64 - 1).saturating_add(1)
     }
 
+    /// This tool's range and default for `k` (None = the tool does not take it).
+    pub fn knob(&self, k: Knob) -> Option<&'static KnobRange> {
+        self.knobs.iter().find(|r| r.knob == k)
+    }
+
+    /// The price of `images` images, in US dollars: one call per image for the Stability tools.
+    pub fn price_usd(&self, images: u32) -> f64 {
+        self.price_per_image_usd * f64::from(images)
+    }
+
     /// Whether `mode` needs a prompt on this model.
     pub fn prompt_required(&self, mode: crate::edit::options::Mode) -> bool {
         match self.family {
@@ -161,13 +249,17 @@ impl ModelSpec {
             Family::Titan | Family::NovaCanvas => mode.is_outpaint(),
             Family::StabilityInpaint
             | Family::StabilitySearchReplace
-            | Family::StabilitySearchRecolor => true,
+            | Family::StabilitySearchRecolor
+            | Family::StabilityControlSketch
+            | Family::StabilityControlStructure
+            | Family::StabilityStyleGuide => true,
             // the upscalers' prompt may be empty (0..10,000 characters)
             Family::StabilityOutpaint
             | Family::StabilityRemoveBackground
             | Family::StabilityFastUpscale
             | Family::StabilityConservativeUpscale
-            | Family::StabilityCreativeUpscale => false,
+            | Family::StabilityCreativeUpscale
+            | Family::StabilityStyleTransfer => false,
         }
     }
 
@@ -202,6 +294,10 @@ impl ModelSpec {
             Family::StabilityFastUpscale
             | Family::StabilityConservativeUpscale
             | Family::StabilityCreativeUpscale => mode == Mode::Upscale,
+            Family::StabilityControlSketch => mode == Mode::Sketch,
+            Family::StabilityControlStructure => mode == Mode::Structure,
+            Family::StabilityStyleGuide => mode == Mode::StyleGuide,
+            Family::StabilityStyleTransfer => mode == Mode::StyleTransfer,
         }
     }
 }
@@ -222,6 +318,7 @@ const LOCAL: ModelSpec = ModelSpec {
     default_cfg: None,
     seed_max: u64::MAX,
     price_per_image_usd: 0.0,
+    price_source: None,
     max_image_bytes: None,
     successor: None,
     end_of_life: None,
@@ -233,6 +330,8 @@ const LOCAL: ModelSpec = ModelSpec {
     creativity: None,
     style_preset: false,
     upscaler: None,
+    knobs: &[],
+    aspect_ratios: &[],
 };
 
 const TITAN_BASE: ModelSpec = ModelSpec {
@@ -251,6 +350,7 @@ const TITAN_BASE: ModelSpec = ModelSpec {
     default_cfg: Some(8.0),
     seed_max: 2_147_483_646,
     price_per_image_usd: 0.01,
+    price_source: None,
     max_image_bytes: Some(5_000_000),
     successor: Some(STABILITY_INPAINT_ID),
     end_of_life: Some("2026-06-30"),
@@ -262,6 +362,8 @@ const TITAN_BASE: ModelSpec = ModelSpec {
     creativity: None,
     style_preset: false,
     upscaler: None,
+    knobs: &[],
+    aspect_ratios: &[],
 };
 
 const NOVA: ModelSpec = ModelSpec {
@@ -280,6 +382,7 @@ const NOVA: ModelSpec = ModelSpec {
     default_cfg: Some(6.5),
     seed_max: 2_147_483_646,
     price_per_image_usd: 0.06,
+    price_source: None,
     max_image_bytes: None,
     successor: Some(STABILITY_INPAINT_ID),
     end_of_life: Some("2026-09-30"),
@@ -291,6 +394,8 @@ const NOVA: ModelSpec = ModelSpec {
     creativity: None,
     style_preset: false,
     upscaler: None,
+    knobs: &[],
+    aspect_ratios: &[],
 };
 
 /// The default inpainting model, and the one retired models point to.
@@ -312,7 +417,8 @@ const STABILITY_BASE: ModelSpec = ModelSpec {
     cfg_range: None,
     default_cfg: None,
     seed_max: 4_294_967_294,
-    price_per_image_usd: 0.04,
+    price_per_image_usd: 0.07,
+    price_source: Some(STABILITY_PRICE_SOURCE),
     max_image_bytes: None,
     successor: None,
     end_of_life: None,
@@ -324,6 +430,8 @@ const STABILITY_BASE: ModelSpec = ModelSpec {
     creativity: None,
     style_preset: true,
     upscaler: None,
+    knobs: &[],
+    aspect_ratios: &[],
 };
 
 /// Every model imgedit knows, local first.
@@ -344,6 +452,7 @@ pub static MODELS: &[ModelSpec] = &[
         id: "us.stability.stable-outpaint-v1:0",
         family: Family::StabilityOutpaint,
         name: "Stability AI Outpaint",
+        price_per_image_usd: 0.06,
         max_extend: Some(2000),
         grow_mask: None,
         creativity: Some((0.1, 1.0)),
@@ -383,6 +492,7 @@ pub static MODELS: &[ModelSpec] = &[
         id: "us.stability.stable-fast-upscale-v1:0",
         family: Family::StabilityFastUpscale,
         name: "Stability AI Fast Upscale",
+        price_per_image_usd: 0.03,
         max_prompt_chars: None,
         max_images: 1,
         min_side: 32,
@@ -399,6 +509,7 @@ pub static MODELS: &[ModelSpec] = &[
         id: "us.stability.stable-conservative-upscale-v1:0",
         family: Family::StabilityConservativeUpscale,
         name: "Stability AI Conservative Upscale",
+        price_per_image_usd: 0.40,
         grow_mask: None,
         style_preset: false,
         creativity: Some((0.1, 0.5)),
@@ -409,11 +520,51 @@ pub static MODELS: &[ModelSpec] = &[
         id: "us.stability.stable-creative-upscale-v1:0",
         family: Family::StabilityCreativeUpscale,
         name: "Stability AI Creative Upscale",
+        price_per_image_usd: 0.60,
         max_pixels: Some(1_048_576),
         max_aspect: None,
         grow_mask: None,
         creativity: Some((0.1, 0.5)),
         upscaler: Some(crate::edit::options::Upscaler::Creative),
+        ..STABILITY_BASE
+    },
+    ModelSpec {
+        id: "us.stability.stable-image-control-sketch-v1:0",
+        family: Family::StabilityControlSketch,
+        name: "Stability AI Control Sketch",
+        grow_mask: None,
+        knobs: &[knob(Knob::ControlStrength, 0.0, 1.0, 0.7)],
+        ..STABILITY_BASE
+    },
+    ModelSpec {
+        id: "us.stability.stable-image-control-structure-v1:0",
+        family: Family::StabilityControlStructure,
+        name: "Stability AI Control Structure",
+        grow_mask: None,
+        knobs: &[knob(Knob::ControlStrength, 0.0, 1.0, 0.7)],
+        ..STABILITY_BASE
+    },
+    ModelSpec {
+        id: "us.stability.stable-image-style-guide-v1:0",
+        family: Family::StabilityStyleGuide,
+        name: "Stability AI Style Guide",
+        grow_mask: None,
+        knobs: &[knob(Knob::Fidelity, 0.0, 1.0, 0.5)],
+        aspect_ratios: ASPECT_RATIOS,
+        ..STABILITY_BASE
+    },
+    ModelSpec {
+        id: "us.stability.stable-style-transfer-v1:0",
+        family: Family::StabilityStyleTransfer,
+        name: "Stability AI Style Transfer",
+        price_per_image_usd: 0.08,
+        grow_mask: None,
+        style_preset: false,
+        knobs: &[
+            knob(Knob::CompositionFidelity, 0.0, 1.0, 0.9),
+            knob(Knob::StyleStrength, 0.0, 1.0, 1.0),
+            knob(Knob::ChangeStrength, 0.1, 1.0, 0.9),
+        ],
         ..STABILITY_BASE
     },
 ];
@@ -474,6 +625,10 @@ pub fn family_by_name(name: &str) -> Option<Family> {
         "stability-fast-upscale" => Family::StabilityFastUpscale,
         "stability-conservative-upscale" => Family::StabilityConservativeUpscale,
         "stability-creative-upscale" => Family::StabilityCreativeUpscale,
+        "stability-control-sketch" => Family::StabilityControlSketch,
+        "stability-control-structure" => Family::StabilityControlStructure,
+        "stability-style-guide" => Family::StabilityStyleGuide,
+        "stability-style-transfer" => Family::StabilityStyleTransfer,
         _ => return None,
     })
 }
@@ -556,7 +711,7 @@ pub fn resolve(id: &str, family: Option<Family>) -> Result<&'static ModelSpec, S
             }))
         }
         (None, None) => Err(format!(
-            "--model {id}: unknown model id; pass --model-family (titan, nova-canvas, stability-inpaint, stability-outpaint, stability-erase, stability-search-replace, stability-search-recolor, stability-remove-background, stability-fast-upscale, stability-conservative-upscale, stability-creative-upscale) to say how to talk to it"
+            "--model {id}: unknown model id; pass --model-family (titan, nova-canvas, stability-inpaint, stability-outpaint, stability-erase, stability-search-replace, stability-search-recolor, stability-remove-background, stability-fast-upscale, stability-conservative-upscale, stability-creative-upscale, stability-control-sketch, stability-control-structure, stability-style-guide, stability-style-transfer) to say how to talk to it"
         )),
     }
 }
@@ -744,6 +899,10 @@ mod tests {
             Mode::Recolor,
             Mode::RemoveBackground,
             Mode::Upscale,
+            Mode::Sketch,
+            Mode::Structure,
+            Mode::StyleGuide,
+            Mode::StyleTransfer,
         ] {
             let m = active_for(mode).unwrap();
             assert!(m.supports(mode), "{mode:?}");
@@ -782,6 +941,77 @@ mod tests {
         assert_eq!(
             for_mode(inpaint, Mode::Outpaint).id,
             "us.stability.stable-outpaint-v1:0"
+        );
+    }
+
+    #[test]
+    fn each_stability_tool_has_awss_price_with_its_source() {
+        for (id, usd) in [
+            ("us.stability.stable-image-inpaint-v1:0", 0.07),
+            ("us.stability.stable-image-erase-object-v1:0", 0.07),
+            ("us.stability.stable-image-remove-background-v1:0", 0.07),
+            ("us.stability.stable-image-search-replace-v1:0", 0.07),
+            ("us.stability.stable-image-search-recolor-v1:0", 0.07),
+            ("us.stability.stable-image-control-sketch-v1:0", 0.07),
+            ("us.stability.stable-image-control-structure-v1:0", 0.07),
+            ("us.stability.stable-image-style-guide-v1:0", 0.07),
+            ("us.stability.stable-outpaint-v1:0", 0.06),
+            ("us.stability.stable-style-transfer-v1:0", 0.08),
+            ("us.stability.stable-fast-upscale-v1:0", 0.03),
+            ("us.stability.stable-conservative-upscale-v1:0", 0.40),
+            ("us.stability.stable-creative-upscale-v1:0", 0.60),
+        ] {
+            let m = find(id).unwrap();
+            assert_eq!(m.price_per_image_usd, usd, "{id}");
+            assert!(
+                m.price_source.is_some_and(|s| s.contains("2026-12-06")),
+                "{id}"
+            );
+        }
+        // 13 tools, all priced
+        assert_eq!(
+            MODELS.iter().filter(|m| m.profile_prefix.is_some()).count(),
+            13
+        );
+        // the price of a run is per image made
+        let inpaint = find(STABILITY_INPAINT_ID).unwrap();
+        assert!((inpaint.price_usd(2) - 0.14).abs() < 1e-9);
+        assert!((inpaint.price_usd(1000) - 70.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn the_control_and_style_tools_have_the_docs_ranges() {
+        let knobs = |id: &str| -> Vec<(Knob, f32, f32, f32)> {
+            find(id)
+                .unwrap()
+                .knobs
+                .iter()
+                .map(|r| (r.knob, r.lo, r.hi, r.default))
+                .collect()
+        };
+        assert_eq!(
+            knobs("us.stability.stable-image-control-sketch-v1:0"),
+            vec![(Knob::ControlStrength, 0.0, 1.0, 0.7)]
+        );
+        assert_eq!(
+            knobs("us.stability.stable-image-style-guide-v1:0"),
+            vec![(Knob::Fidelity, 0.0, 1.0, 0.5)]
+        );
+        assert_eq!(
+            knobs("us.stability.stable-style-transfer-v1:0"),
+            vec![
+                (Knob::CompositionFidelity, 0.0, 1.0, 0.9),
+                (Knob::StyleStrength, 0.0, 1.0, 1.0),
+                (Knob::ChangeStrength, 0.1, 1.0, 0.9),
+            ]
+        );
+        assert!(find(STABILITY_INPAINT_ID).unwrap().knobs.is_empty());
+        assert_eq!(
+            find("us.stability.stable-image-style-guide-v1:0")
+                .unwrap()
+                .aspect_ratios
+                .len(),
+            9
         );
     }
 

@@ -5,6 +5,7 @@
 use serde::Serialize;
 
 use crate::choice::choice;
+use crate::edit::model::Knob;
 
 /// What the engine is asked to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -26,6 +27,14 @@ pub enum Mode {
     RemoveBackground,
     /// Enlarge the whole image with an upscaler (Stability fast, conservative or creative).
     Upscale,
+    /// A new picture from the image as a sketch and the prompt (Stability control-sketch).
+    Sketch,
+    /// A new picture keeping the image's structure, as the prompt says (Stability control-structure).
+    Structure,
+    /// A new picture of the prompt in the image's style (Stability style-guide).
+    StyleGuide,
+    /// The image restyled in the look of a reference image (Stability style-transfer).
+    StyleTransfer,
 }
 
 impl Mode {
@@ -40,6 +49,10 @@ impl Mode {
             Mode::Recolor => "RECOLOR",
             Mode::RemoveBackground => "REMOVE_BACKGROUND",
             Mode::Upscale => "UPSCALE",
+            Mode::Sketch => "CONTROL_SKETCH",
+            Mode::Structure => "CONTROL_STRUCTURE",
+            Mode::StyleGuide => "STYLE_GUIDE",
+            Mode::StyleTransfer => "STYLE_TRANSFER",
         }
     }
 
@@ -47,10 +60,18 @@ impl Mode {
         matches!(self, Mode::Outpaint | Mode::PreciseOutpaint)
     }
 
-    /// Whether the result replaces the whole image (a new size, or an alpha channel) instead of
-    /// being composited into the source.
+    /// Whether the result replaces the whole image (a new size, an alpha channel, or a new
+    /// picture the tool made) instead of being composited into the source.
     pub fn replaces_image(self) -> bool {
-        matches!(self, Mode::RemoveBackground | Mode::Upscale)
+        matches!(self, Mode::RemoveBackground | Mode::Upscale) || self.makes_new_picture()
+    }
+
+    /// Whether the tool makes a new picture from the whole image (the control and style tools).
+    pub fn makes_new_picture(self) -> bool {
+        matches!(
+            self,
+            Mode::Sketch | Mode::Structure | Mode::StyleGuide | Mode::StyleTransfer
+        )
     }
 
     /// Whether the model finds what to change itself, so no selection is needed.
@@ -119,6 +140,57 @@ pub struct ToolOptions {
     pub select: Option<String>,
     /// Which upscaler the upscale mode uses.
     pub upscaler: Option<Upscaler>,
+    /// The control and style tools' numbers (`--control-strength` ...), each at most once.
+    pub knobs: Vec<(Knob, f32)>,
+    /// Style Guide's `aspect_ratio` (one of `model::ASPECT_RATIOS`).
+    pub aspect_ratio: Option<String>,
+    /// Style Transfer's reference image (`--style-image`).
+    pub style_image: Option<StyleImage>,
+}
+
+impl ToolOptions {
+    /// The value asked for `k`, if any.
+    pub fn knob(&self, k: Knob) -> Option<f32> {
+        self.knobs.iter().find(|(x, _)| *x == k).map(|(_, v)| *v)
+    }
+}
+
+/// A reference image, decoded within the decode limits: its file name (for messages and the
+/// request log) and its pixels.
+#[derive(Debug, Clone)]
+pub struct StyleImage {
+    pub name: String,
+    pub image: std::sync::Arc<image::RgbImage>,
+}
+
+impl StyleImage {
+    /// Reads and decodes `path` within `limits` (the same bounded read as the source image).
+    pub fn load(
+        path: &std::path::Path,
+        limits: &crate::image_io::DecodeLimits,
+    ) -> crate::error::Result<Self> {
+        let decoded = crate::image_io::load_image(path, limits)?;
+        Ok(StyleImage {
+            name: path.display().to_string(),
+            image: std::sync::Arc::new(decoded.image.to_rgb8()),
+        })
+    }
+
+    pub fn dimensions(&self) -> (u32, u32) {
+        self.image.dimensions()
+    }
+}
+
+impl PartialEq for StyleImage {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name && std::sync::Arc::ptr_eq(&self.image, &other.image)
+    }
+}
+
+impl Serialize for StyleImage {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.name)
+    }
 }
 
 /// Image quality for Titan and Nova Canvas.
@@ -155,6 +227,10 @@ choice!(Mode {
     Recolor => "recolor",
     RemoveBackground => "remove-background",
     Upscale => "upscale",
+    Sketch => "sketch",
+    Structure => "structure",
+    StyleGuide => "style-guide",
+    StyleTransfer => "style-transfer",
 });
 choice!(Upscaler { Fast => "fast", Conservative => "conservative", Creative => "creative" });
 choice!(OutputFormat { Png => "png", Jpeg => "jpeg", Webp => "webp" });

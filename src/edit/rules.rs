@@ -51,6 +51,7 @@ pub fn check(p: &Params<'_>) -> Vec<Violation> {
     };
     check_mode_and_size(p, &mut v);
     check_tool_options(p, &mut v);
+    check_control_and_style(p, &mut v);
     check_mask_options(p, &mut v);
     check_texts(p, &mut v);
     check_numbers(p, &mut v);
@@ -125,7 +126,7 @@ fn check_tool_options(p: &Params<'_>, v: &mut impl FnMut(Field, Rule, Limit, Str
                 Field::StylePreset,
                 Rule::Unsupported,
                 Limit::AppliesTo(
-                    "it applies to Stability's inpaint, outpaint, replace, recolor and creative upscale tools",
+                    "it applies to Stability's inpaint, outpaint, replace, recolor, sketch, structure, style-guide and creative upscale tools",
                 ),
                 String::new(),
             );
@@ -137,6 +138,90 @@ fn check_tool_options(p: &Params<'_>, v: &mut impl FnMut(Field, Rule, Limit, Str
                 s.clone(),
             );
         }
+    }
+}
+
+/// The rules of the control and style tools: their numbers, Style Guide's aspect ratio, and
+/// Style Transfer's reference image (held to the same size limits as the open image).
+fn check_control_and_style(p: &Params<'_>, v: &mut impl FnMut(Field, Rule, Limit, String)) {
+    let m = p.model;
+    for &(k, value) in &p.tool.knobs {
+        let field = knob_field(k);
+        match m.knob(k) {
+            Some(r) if !(r.lo..=r.hi).contains(&value) || !value.is_finite() => {
+                v(field, Rule::Range, real(r.lo, r.hi), value.to_string())
+            }
+            Some(_) => {}
+            None => v(
+                field,
+                Rule::Unsupported,
+                Limit::AppliesTo(knob_applies_to(k)),
+                String::new(),
+            ),
+        }
+    }
+    if let Some(a) = &p.tool.aspect_ratio {
+        if m.aspect_ratios.is_empty() {
+            v(
+                Field::AspectRatio,
+                Rule::Unsupported,
+                Limit::AppliesTo("it applies to the style-guide mode"),
+                String::new(),
+            );
+        } else if !m.aspect_ratios.contains(&a.as_str()) {
+            v(
+                Field::AspectRatio,
+                Rule::OneOf,
+                Limit::OneOf(m.aspect_ratios.iter().map(|r| r.to_string()).collect()),
+                a.clone(),
+            );
+        }
+    }
+    if let Some(style) = &p.tool.style_image {
+        let (w, h) = style.dimensions();
+        if !m.supports(Mode::StyleTransfer) {
+            v(
+                Field::StyleImage,
+                Rule::Unsupported,
+                Limit::AppliesTo("it applies to the style-transfer mode"),
+                String::new(),
+            );
+        } else if !m.accepts_size(w, h) {
+            v(
+                Field::StyleImage,
+                Rule::ImageSize,
+                Limit::ImageSize {
+                    min_side: m.min_side,
+                    max_side: m.max_side,
+                    min_pixels: m.min_pixels,
+                    max_pixels: m.max_pixels,
+                    max_aspect: m.max_aspect,
+                },
+                format!("{w}x{h}"),
+            );
+        }
+    }
+}
+
+/// The setting a tool's number is, for the front ends' words.
+fn knob_field(k: model::Knob) -> Field {
+    match k {
+        model::Knob::ControlStrength => Field::ControlStrength,
+        model::Knob::Fidelity => Field::Fidelity,
+        model::Knob::CompositionFidelity => Field::CompositionFidelity,
+        model::Knob::StyleStrength => Field::StyleStrength,
+        model::Knob::ChangeStrength => Field::ChangeStrength,
+    }
+}
+
+/// Which modes take `k`, for the refusal of a tool that does not.
+fn knob_applies_to(k: model::Knob) -> &'static str {
+    match k {
+        model::Knob::ControlStrength => "it applies to the sketch and structure modes",
+        model::Knob::Fidelity => "it applies to the style-guide mode",
+        model::Knob::CompositionFidelity
+        | model::Knob::StyleStrength
+        | model::Knob::ChangeStrength => "it applies to the style-transfer mode",
     }
 }
 
@@ -349,6 +434,70 @@ mod tests {
             v.to_string(),
             "us.stability.stable-image-inpaint-v1:0: prompt is required for mode inpaint"
         );
+    }
+
+    #[test]
+    fn the_control_and_style_numbers_are_checked_from_the_table() {
+        use crate::edit::model::Knob;
+        use crate::edit::options::StyleImage;
+        let st = model::find("us.stability.stable-style-transfer-v1:0").unwrap();
+        let mut tool = ToolOptions {
+            knobs: vec![(Knob::ChangeStrength, 0.05), (Knob::StyleStrength, 1.0)],
+            style_image: Some(StyleImage {
+                name: "wide.png".into(),
+                image: std::sync::Arc::new(image::RgbImage::new(300, 100)),
+            }),
+            ..ToolOptions::default()
+        };
+        let mut p = params(st);
+        p.mode = Mode::StyleTransfer;
+        p.tool = &tool;
+        let got: Vec<(Field, Rule, String)> = check(&p)
+            .into_iter()
+            .map(|v| (v.field, v.rule, v.value))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (Field::ChangeStrength, Rule::Range, "0.05".to_string()),
+                (Field::StyleImage, Rule::ImageSize, "300x100".to_string()),
+            ]
+        );
+        // a number the tool does not take is refused by name
+        tool.knobs = vec![(Knob::ControlStrength, 0.5)];
+        tool.style_image = None;
+        let mut p = params(st);
+        p.mode = Mode::StyleTransfer;
+        p.tool = &tool;
+        let v = &check(&p)[0];
+        assert_eq!(
+            (v.field, v.rule),
+            (Field::ControlStrength, Rule::Unsupported)
+        );
+        // the aspect ratio is one of the guide's
+        let guide = model::find("us.stability.stable-image-style-guide-v1:0").unwrap();
+        let tool = ToolOptions {
+            aspect_ratio: Some("7:5".into()),
+            ..ToolOptions::default()
+        };
+        let mut p = params(guide);
+        p.mode = Mode::StyleGuide;
+        p.tool = &tool;
+        let v = &check(&p)[0];
+        assert_eq!((v.field, v.rule), (Field::AspectRatio, Rule::OneOf));
+        // the open image is held to the tool's sizes: a new picture is made from all of it
+        let sketch = model::find("us.stability.stable-image-control-sketch-v1:0").unwrap();
+        let mut p = params(sketch);
+        p.mode = Mode::Sketch;
+        p.source = (1000, 300);
+        p.canvas = (1000, 300);
+        let v = &check(&p)[0];
+        assert_eq!((v.field, v.rule), (Field::Image, Rule::ImageSize));
+        p.source = (512, 512);
+        p.canvas = (512, 512);
+        assert_eq!(check(&p), vec![]);
+        p.prompt = None;
+        assert_eq!(check(&p)[0].field, Field::Prompt);
     }
 
     #[test]

@@ -42,7 +42,7 @@ impl BedrockError {
         }
     }
 
-    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+    pub(super) fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
         BedrockError {
             status,
             code,
@@ -119,6 +119,10 @@ pub async fn invoke(
     if spec.past_end_of_life(&chrono::Utc::now().format("%Y-%m-%d").to_string()) {
         body::discard(req).await;
         return end_of_life().into_response();
+    }
+    if let Some(e) = super::bedrock_control::invoke_refused(&state, &model_id) {
+        body::discard(req).await;
+        return e.into_response();
     }
     if let Some(fault) = state.faults.next(&model_id) {
         body::discard(req).await;
@@ -202,7 +206,7 @@ fn end_of_life() -> BedrockError {
 }
 
 /// The response Bedrock would give for an injected fault.
-fn injected_response(fault: Injected, model_id: &str) -> Response {
+pub(super) fn injected_response(fault: Injected, model_id: &str) -> Response {
     let (status, code, message) = match fault {
         Injected::Throttle => (
             StatusCode::TOO_MANY_REQUESTS,
@@ -275,6 +279,8 @@ pub struct Invocation {
     pub stability: bool,
     /// What the emulator does with the image.
     pub op: Op,
+    /// Style Transfer's reference image.
+    pub style: Option<RgbImage>,
 }
 
 /// The emulator's stand-in for each tool's work.
@@ -288,6 +294,13 @@ pub enum Op {
     RemoveBackground,
     /// Enlarge by this factor (the upscalers).
     Upscale(u32),
+    /// Redraw the whole picture: its colours inverted (control-sketch, control-structure).
+    Redraw,
+    /// A new picture of this width and height (style-guide's `aspect_ratio`): the image
+    /// stretched to it, colours inverted.
+    NewPicture(u32, u32),
+    /// The image halfway to the reference image's mean colour (style-transfer).
+    Restyle,
 }
 
 /// Checks an InvokeModel body for `spec` as Bedrock does, decoding its images; nothing is painted.
@@ -472,7 +485,55 @@ fn stability_tool_image(inv: &Invocation) -> Option<DynamicImage> {
             inv.image.height() * f,
             image::imageops::FilterType::Triangle,
         ))),
+        Op::Redraw => Some(DynamicImage::ImageRgb8(inverted(&inv.image))),
+        Op::NewPicture(w, h) => Some(DynamicImage::ImageRgb8(inverted(&image::imageops::resize(
+            &inv.image,
+            w,
+            h,
+            image::imageops::FilterType::Triangle,
+        )))),
+        Op::Restyle => {
+            let style = inv.style.as_ref()?;
+            let mean = mean_colour(style);
+            Some(DynamicImage::ImageRgb8(RgbImage::from_fn(
+                inv.image.width(),
+                inv.image.height(),
+                |x, y| {
+                    let p = inv.image.get_pixel(x, y).0;
+                    let half = |i: usize| (u16::from(p[i]) + u16::from(mean[i])).div_ceil(2) as u8;
+                    image::Rgb([half(0), half(1), half(2)])
+                },
+            )))
+        }
     }
+}
+
+/// The emulator's redrawing: every colour inverted.
+fn inverted(img: &RgbImage) -> RgbImage {
+    let mut out = img.clone();
+    image::imageops::invert(&mut out);
+    out
+}
+
+/// The mean colour of an image, rounded.
+pub fn mean_colour(img: &RgbImage) -> [u8; 3] {
+    let n = u64::from(img.width()) * u64::from(img.height());
+    let mut sum = [0u64; 3];
+    for p in img.pixels() {
+        for (s, &c) in sum.iter_mut().zip(&p.0) {
+            *s += u64::from(c);
+        }
+    }
+    let n = n.max(1);
+    [0, 1, 2].map(|i| ((sum[i] + n / 2) / n) as u8)
+}
+
+/// Style Guide's output size for `ratio` (`W:H`): as wide as the image, as high as the ratio says.
+fn aspect_size(ratio: &str, w: u32) -> Option<(u32, u32)> {
+    let (a, b) = ratio.split_once(':')?;
+    let (a, b): (u32, u32) = (a.parse().ok()?, b.parse().ok()?);
+    let h = (u64::from(w) * u64::from(b) / u64::from(a.max(1))).max(1);
+    Some((w, u32::try_from(h).ok()?))
 }
 
 fn check_keys(
@@ -569,7 +630,7 @@ fn image_field(
         .map_err(|e| BedrockError::malformed(&at, format!("unable to decode the image ({e})")))?
         .image;
     let (w, h) = (img.width(), img.height());
-    if key == "image" && !spec.accepts_size(w, h) {
+    if matches!(key, "image" | "init_image" | "style_image") && !spec.accepts_size(w, h) {
         return Err(BedrockError::malformed(
             &at,
             format!(
@@ -686,6 +747,7 @@ fn titan(spec: &ModelSpec, r: TitanRequest, limits: &DecodeLimits) -> R<Invocati
         format: image::ImageFormat::Png,
         stability: false,
         op: Op::Fill,
+        style: None,
     })
 }
 
@@ -826,10 +888,36 @@ fn stability(spec: &ModelSpec, r: StabilityRequest, limits: &DecodeLimits) -> R<
         Some(OutputFormat::Jpeg) => image::ImageFormat::Jpeg,
         Some(OutputFormat::Webp) => image::ImageFormat::WebP,
     };
-    let image = image_field(spec, r.image.as_deref(), "#", "image", limits)?
-        .ok_or_else(|| BedrockError::malformed("#", "required key [image] not found"))?;
+    let key = if spec.family == Family::StabilityStyleTransfer {
+        "init_image"
+    } else {
+        "image"
+    };
+    let source = if key == "init_image" {
+        r.init_image.as_deref()
+    } else {
+        r.image.as_deref()
+    };
+    let image = image_field(spec, source, "#", key, limits)?
+        .ok_or_else(|| BedrockError::malformed("#", format!("required key [{key}] not found")))?;
+    let style = match image_field(spec, r.style_image.as_deref(), "#", "style_image", limits)? {
+        Some(s) => Some(s.to_rgb8()),
+        None if spec.family == Family::StabilityStyleTransfer => {
+            return Err(BedrockError::malformed(
+                "#",
+                "required key [style_image] not found",
+            ));
+        }
+        None => None,
+    };
     let (w, h) = (image.width(), image.height());
-    let op = stability_op(spec.family, w, h);
+    let op = match (spec.family, r.aspect_ratio.as_deref()) {
+        (Family::StabilityStyleGuide, ratio) => {
+            let (nw, nh) = aspect_size(ratio.unwrap_or("1:1"), w).unwrap_or((w, w));
+            Op::NewPicture(nw, nh)
+        }
+        _ => stability_op(spec.family, w, h),
+    };
     let (canvas, mask) = match spec.family {
         Family::StabilityOutpaint => outpaint_canvas(spec, &r, &image)?,
         Family::StabilitySearchReplace
@@ -837,7 +925,11 @@ fn stability(spec: &ModelSpec, r: StabilityRequest, limits: &DecodeLimits) -> R<
         | Family::StabilityRemoveBackground => (image.to_rgb8(), centre_region(w, h)),
         Family::StabilityFastUpscale
         | Family::StabilityConservativeUpscale
-        | Family::StabilityCreativeUpscale => (image.to_rgb8(), GrayImage::new(w, h)),
+        | Family::StabilityCreativeUpscale
+        | Family::StabilityControlSketch
+        | Family::StabilityControlStructure
+        | Family::StabilityStyleGuide
+        | Family::StabilityStyleTransfer => (image.to_rgb8(), GrayImage::new(w, h)),
         _ => (
             image.to_rgb8(),
             stability_mask(spec, &r, &image, grow, limits)?,
@@ -851,6 +943,7 @@ fn stability(spec: &ModelSpec, r: StabilityRequest, limits: &DecodeLimits) -> R<
         format,
         stability: true,
         op,
+        style,
     })
 }
 
@@ -880,6 +973,28 @@ fn stability_checks(spec: &ModelSpec, r: &StabilityRequest) -> R<(u64, u32)> {
             f64::from(hi),
         )?;
     }
+    // the control and style tools' numbers, each in the tool's range
+    for k in spec.knobs {
+        // compared as the f32 the limits are: a body's 0.1 is the limit 0.1, not below it
+        in_range(
+            r.knob(k.knob).map(|v| f64::from(v as f32)),
+            "#",
+            k.knob.key(),
+            f64::from(k.lo),
+            f64::from(k.hi),
+        )?;
+    }
+    if let Some(a) = &r.aspect_ratio
+        && !spec.aspect_ratios.contains(&a.as_str())
+    {
+        return Err(BedrockError::malformed(
+            "#/aspect_ratio",
+            format!(
+                "{a:?} is not a valid enum value (expected one of [{}])",
+                spec.aspect_ratios.join(", ")
+            ),
+        ));
+    }
     if let Some(p) = &r.style_preset
         && !model::STYLE_PRESETS.contains(&p.as_str())
     {
@@ -899,6 +1014,8 @@ fn stability_op(family: Family, w: u32, h: u32) -> Op {
     match family {
         Family::StabilitySearchRecolor => Op::Recolor,
         Family::StabilityRemoveBackground => Op::RemoveBackground,
+        Family::StabilityControlSketch | Family::StabilityControlStructure => Op::Redraw,
+        Family::StabilityStyleTransfer => Op::Restyle,
         // the emulator's choice: 4x (Fast Upscale's factor) for every upscaler, less where the
         // result would pass 16 megapixels (the real ones stop at about 4K)
         Family::StabilityFastUpscale
@@ -1245,7 +1362,8 @@ mod tests {
             let text = req
                 .to_string()
                 .replace("\"<image>\"", &format!("\"{}\"", b64_png(128, 128)))
-                .replace("\"<mask>\"", &format!("\"{}\"", b64_png(128, 128)));
+                .replace("\"<mask>\"", &format!("\"{}\"", b64_png(128, 128)))
+                .replace("\"<style_image>\"", &format!("\"{}\"", b64_png(96, 64)));
             let spec = model::find(id).unwrap();
             let inv = validate(spec, text.as_bytes(), &DecodeLimits::default())
                 .unwrap_or_else(|e| panic!("{id}: {}", e.message));
@@ -1253,6 +1371,129 @@ mod tests {
                 assert_eq!(inv.image.dimensions(), (128 + 1024, 128 + 300));
             }
         }
+    }
+
+    #[test]
+    fn the_control_and_style_tools_take_the_docs_ranges_and_enums() {
+        let f: Value = serde_json::from_str(include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/bedrock/stability.json"
+        )))
+        .unwrap();
+        let base = |id: &str| -> Value {
+            if id.contains("style-transfer") {
+                json!({"init_image": b64_png(64, 64), "style_image": b64_png(64, 64)})
+            } else {
+                json!({"image": b64_png(64, 64), "prompt": "x"})
+            }
+        };
+        for (id, ranges) in f["ranges"].as_object().unwrap() {
+            for (key, r) in ranges.as_object().unwrap() {
+                let (lo, hi) = (r[0].as_f64().unwrap(), r[1].as_f64().unwrap());
+                let with = |v: f64| {
+                    let mut b = base(id);
+                    b[key.as_str()] = json!(v);
+                    b
+                };
+                ok(id, &with(lo));
+                ok(id, &with(hi));
+                ok(id, &with(r[2].as_f64().unwrap()));
+                let e = err(id, with(lo - 0.05).to_string().as_bytes());
+                assert!(
+                    e.message.contains(&format!("#/{key}:"))
+                        && e.message.contains("is not greater or equal to"),
+                    "{id} {key}: {}",
+                    e.message
+                );
+                let e = err(id, with(hi + 0.5).to_string().as_bytes());
+                assert!(
+                    e.message.contains("is not less or equal to"),
+                    "{id} {key}: {}",
+                    e.message
+                );
+            }
+        }
+        let guide = "us.stability.stable-image-style-guide-v1:0";
+        for ratio in f["aspect_ratios"].as_array().unwrap() {
+            let mut b = base(guide);
+            b["aspect_ratio"] = ratio.clone();
+            ok(guide, &b);
+        }
+        let mut b = base(guide);
+        b["aspect_ratio"] = json!("7:5");
+        let e = err(guide, b.to_string().as_bytes());
+        assert!(
+            e.message.contains("#/aspect_ratio") && e.message.contains("9:21"),
+            "{}",
+            e.message
+        );
+        // style transfer takes init_image, never image, and needs its reference
+        let st = "us.stability.stable-style-transfer-v1:0";
+        let e = err(
+            st,
+            json!({"image": b64_png(64, 64), "style_image": b64_png(64, 64)})
+                .to_string()
+                .as_bytes(),
+        );
+        assert!(
+            e.message.contains("extraneous key [image]"),
+            "{}",
+            e.message
+        );
+        let e = err(
+            st,
+            json!({"init_image": b64_png(64, 64)})
+                .to_string()
+                .as_bytes(),
+        );
+        assert!(
+            e.message.contains("required key [style_image] not found"),
+            "{}",
+            e.message
+        );
+        // both images are held to the tool's size limits
+        let e = err(
+            st,
+            json!({"init_image": b64_png(64, 64), "style_image": b64_png(200, 64)})
+                .to_string()
+                .as_bytes(),
+        );
+        assert!(
+            e.message.contains("#/style_image") && e.message.contains("200x64"),
+            "{}",
+            e.message
+        );
+        // the sketch and structure tools need their prompt
+        let e = err(
+            "us.stability.stable-image-control-sketch-v1:0",
+            json!({"image": b64_png(64, 64)}).to_string().as_bytes(),
+        );
+        assert!(
+            e.message.contains("required key [prompt] not found"),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn the_emulator_makes_a_new_picture_for_the_control_and_style_tools() {
+        let decode = |v: &Value| {
+            image_io::decode_bytes(
+                &image_io::decode_base64_or_data_url(v["images"][0].as_str().unwrap(), "i")
+                    .unwrap(),
+                "i",
+                &DecodeLimits::default(),
+            )
+            .unwrap()
+            .image
+            .to_rgb8()
+        };
+        let mut b = json!({"image": b64_png(64, 64), "prompt": "x", "aspect_ratio": "16:9"});
+        let out = decode(&ok("us.stability.stable-image-style-guide-v1:0", &b));
+        assert_eq!(out.dimensions(), (64, 36));
+        b = json!({"image": b64_png(64, 64), "prompt": "x"});
+        let out = decode(&ok("us.stability.stable-image-control-sketch-v1:0", &b));
+        assert_eq!(out.dimensions(), (64, 64));
     }
 
     #[test]

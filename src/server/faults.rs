@@ -38,6 +38,25 @@ pub struct FaultPlan {
     pub access_denied: u32,
     /// Answer the next N Stability requests with `finish_reasons: ["Inference error"]`.
     pub inference_error: u32,
+    /// Model ids (`*` = every model) whose AWS Marketplace agreement the account has not
+    /// accepted: GetFoundationModelAvailability says `agreementAvailability NOT_AVAILABLE`, and
+    /// InvokeModel answers 403 AccessDeniedException.
+    pub agreement: HashSet<String>,
+    /// Model ids (`*` = every model) the caller's IAM policy does not allow: `authorizationStatus
+    /// NOT_AUTHORIZED`, and InvokeModel answers 403 AccessDeniedException.
+    pub unauthorized: HashSet<String>,
+    /// Model ids (`*` = every model) not offered in the server's Region: left out of
+    /// ListFoundationModels, `regionAvailability NOT_AVAILABLE`.
+    pub not_offered: HashSet<String>,
+}
+
+/// What the control plane says of one model's access under the planned faults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ModelAccess {
+    pub agreement_blocked: bool,
+    pub unauthorized: bool,
+    pub not_offered: bool,
+    pub legacy: bool,
 }
 
 /// What to do with one request.
@@ -124,9 +143,18 @@ impl FaultPlan {
             }
             "access-denied" => self.access_denied = count()? as u32,
             "inference-error" => self.inference_error = count()? as u32,
+            "agreement" => {
+                self.agreement.insert(value.to_string());
+            }
+            "unauthorized" => {
+                self.unauthorized.insert(value.to_string());
+            }
+            "not-offered" => {
+                self.not_offered.insert(value.to_string());
+            }
             _ => {
                 return Err(format!(
-                    "--fault {spec:?}: unknown fault {kind:?} (throttle, error500, unavailable, filter, malformed, bad-base64, drop, delay-ms, legacy, access-denied, inference-error)"
+                    "--fault {spec:?}: unknown fault {kind:?} (throttle, error500, unavailable, filter, malformed, bad-base64, drop, delay-ms, legacy, access-denied, inference-error, agreement, unauthorized, not-offered)"
                 ));
             }
         }
@@ -197,6 +225,24 @@ impl Faults {
         }
     }
 
+    /// The access faults planned for `model_id` (its `us.` and bare forms are the same model).
+    pub fn access(&self, model_id: &str) -> ModelAccess {
+        let Ok(p) = self.0.lock() else {
+            return ModelAccess::default();
+        };
+        let row = |id: &str| crate::edit::model::find(id).map(|m| m.id);
+        let named = |set: &HashSet<String>| {
+            set.iter()
+                .any(|v| v == "*" || v == model_id || (row(v).is_some() && row(v) == row(model_id)))
+        };
+        ModelAccess {
+            agreement_blocked: named(&p.agreement),
+            unauthorized: named(&p.unauthorized),
+            not_offered: named(&p.not_offered),
+            legacy: named(&p.legacy),
+        }
+    }
+
     /// Whether this response should fail with Stability's "Inference error".
     pub fn take_inference_error(&self) -> bool {
         match self.0.lock() {
@@ -234,6 +280,20 @@ mod tests {
         assert_eq!(f.next("m"), Some(Injected::Throttle));
         assert_eq!(f.next("m"), Some(Injected::Error500));
         assert_eq!(f.next("m"), None);
+    }
+
+    #[test]
+    fn access_faults_name_a_model_in_either_form_or_every_model() {
+        let mut plan = FaultPlan::default();
+        plan.apply_spec("agreement=stability.stable-image-inpaint-v1:0")
+            .unwrap();
+        plan.apply_spec("unauthorized=*").unwrap();
+        let f = Faults::new(plan);
+        let inpaint = f.access("us.stability.stable-image-inpaint-v1:0");
+        assert!(inpaint.agreement_blocked && inpaint.unauthorized);
+        let erase = f.access("stability.stable-image-erase-object-v1:0");
+        assert!(!erase.agreement_blocked && erase.unauthorized);
+        assert!(!erase.not_offered && !erase.legacy);
     }
 
     #[test]

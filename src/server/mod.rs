@@ -3,6 +3,7 @@
 //! tests. Fault injection exists only on local test servers; a Lambda mounts `/image-edit` alone.
 
 pub mod bedrock;
+pub mod bedrock_control;
 pub mod body;
 pub mod conn;
 pub mod faults;
@@ -97,7 +98,16 @@ pub fn router(state: Arc<AppState>) -> Router {
         app = edit_routes(app);
     }
     if state.bedrock.is_some() {
-        app = app.route("/model/{model_id}/invoke", post(bedrock::invoke));
+        app = app
+            .route("/model/{model_id}/invoke", post(bedrock::invoke))
+            .route(
+                "/foundation-models",
+                get(bedrock_control::list_foundation_models),
+            )
+            .route(
+                "/foundation-model-availability/{model_id}",
+                get(bedrock_control::availability),
+            );
     }
     if state.fault_control {
         app = app.route("/__imgedit/faults", post(set_faults));

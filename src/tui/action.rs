@@ -85,6 +85,8 @@ pub enum Action {
     ImageLoaded(Result<LoadedImage, String>),
     /// A mask file was read (or could not be).
     MaskLoaded(Result<Mask, String>),
+    /// Style transfer's reference image was read (or could not be).
+    StyleImageLoaded(Result<crate::edit::options::StyleImage, String>),
     /// A file was written; the message says what (or why not).
     Written {
         what: Written,
@@ -163,6 +165,8 @@ pub struct RunRequest {
     pub select: Option<String>,
     /// Which upscaler, for upscale mode.
     pub upscaler: Option<crate::edit::options::Upscaler>,
+    /// Style transfer's reference image.
+    pub style_image: Option<crate::edit::options::StyleImage>,
     pub cfg_scale: Option<f32>,
     pub quality: Option<crate::edit::options::Quality>,
     pub num_images: u32,
@@ -179,6 +183,8 @@ pub struct RunRequest {
 #[derive(Debug)]
 pub enum Effect {
     OpenImage(PathBuf),
+    /// Read style transfer's reference image.
+    LoadStyleImage(PathBuf),
     LoadMask {
         path: PathBuf,
         width: u32,

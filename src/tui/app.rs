@@ -216,6 +216,8 @@ pub enum InputPurpose {
     SaveMask,
     LoadMask,
     Open,
+    /// Style transfer's reference image.
+    StyleImage,
 }
 
 /// A one-line text field.
@@ -366,6 +368,8 @@ pub struct App {
     pub living_models: Vec<String>,
     /// The rule the last run broke, shown in the status line.
     pub violation: Option<crate::violation::Violation>,
+    /// Style transfer's reference image, read from the file prompt.
+    pub style_image: Option<crate::edit::options::StyleImage>,
 }
 
 impl App {
@@ -415,6 +419,7 @@ impl App {
             next_number: 1,
             quit: false,
             living_models: Vec::new(),
+            style_image: None,
             violation: None,
         }
     }

@@ -220,6 +220,10 @@ fn mode_command(app: &mut App, c: Command) -> Vec<Effect> {
                 (Mode::Upscale, U::Fast) => (Mode::Upscale, U::Conservative),
                 (Mode::Upscale, U::Conservative) => (Mode::Upscale, U::Creative),
                 (Mode::Upscale, U::Creative) => (Mode::RemoveBackground, U::Fast),
+                (Mode::RemoveBackground, u) => (Mode::Sketch, u),
+                (Mode::Sketch, u) => (Mode::Structure, u),
+                (Mode::Structure, u) => (Mode::StyleGuide, u),
+                (Mode::StyleGuide, u) => (Mode::StyleTransfer, u),
                 (_, u) => (Mode::Inpaint, u),
             };
             app.params.mode = mode;
@@ -235,6 +239,16 @@ fn mode_command(app: &mut App, c: Command) -> Vec<Effect> {
                 );
             } else if app.params.mode == Mode::Recolor {
                 app.set_status("recolor: j names what to recolour, p the new colours (Bedrock)");
+            } else if app.params.mode == Mode::StyleTransfer {
+                app.set_status(
+                    "style transfer: the open image in the look of a reference image (Bedrock); name the reference",
+                );
+                return style_image_prompt(app);
+            } else if app.params.mode.makes_new_picture() {
+                app.set_status(format!(
+                    "mode: {}, a new picture from the whole image and the prompt p (Bedrock)",
+                    app.params.mode.name()
+                ));
             } else if app.params.mode == Mode::Upscale {
                 app.set_status(format!(
                     "mode: upscale, {} upscaler (Bedrock; the result is the new size)",
@@ -600,6 +614,10 @@ fn run(app: &mut App) -> Vec<Effect> {
         app.set_error(why);
         return vec![];
     }
+    if app.params.mode == Mode::StyleTransfer && app.style_image.is_none() {
+        app.set_status("style transfer needs a reference image: name it, then Enter runs");
+        return style_image_prompt(app);
+    }
     let Some(work_dir) = app.work_dir.clone() else {
         return vec![];
     };
@@ -662,6 +680,9 @@ fn run_request(app: &mut App, work_dir: std::path::PathBuf) -> Option<RunRequest
         _ => (None, None),
     };
     let upscaler = (mode == Mode::Upscale).then_some(app.params.upscaler);
+    let style_image = (mode == Mode::StyleTransfer)
+        .then(|| app.style_image.clone())
+        .flatten();
     let id = app.fresh_id();
     Some(RunRequest {
         job: id,
@@ -678,6 +699,7 @@ fn run_request(app: &mut App, work_dir: std::path::PathBuf) -> Option<RunRequest
         mask_prompt,
         select,
         upscaler,
+        style_image,
         cfg_scale: app.params.cfg_scale,
         quality: Some(app.params.quality),
         num_images: app.params.num_images,
@@ -762,6 +784,18 @@ pub fn pick_engine(app: &mut App, i: usize) -> Vec<Effect> {
     app.params.model = None;
     app.set_status(format!("engine: {}", kind.as_str()));
     close_overlay(app)
+}
+
+/// The file prompt for style transfer's reference image: the last one, else the open image's
+/// folder.
+fn style_image_prompt(app: &mut App) -> Vec<Effect> {
+    let text = match (&app.style_image, &app.doc) {
+        (Some(s), _) => s.name.clone(),
+        (None, Some(d)) => dir_of(&d.path),
+        (None, None) => String::new(),
+    };
+    open_input(app, InputPurpose::StyleImage, text);
+    vec![]
 }
 
 pub(crate) fn open_input(app: &mut App, purpose: InputPurpose, text: String) {

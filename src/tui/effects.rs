@@ -89,6 +89,12 @@ impl Runner {
                     let _ = tx.send(Action::ImageLoaded(loaded.map_err(|e| words::error(&e))));
                 });
             }
+            Effect::LoadStyleImage(path) => {
+                self.rt.spawn_blocking(move || {
+                    let s = crate::edit::options::StyleImage::load(&path, &limits);
+                    let _ = tx.send(Action::StyleImageLoaded(s.map_err(|e| words::error(&e))));
+                });
+            }
             Effect::LoadMask {
                 path,
                 width,
@@ -225,6 +231,7 @@ pub fn job_options(
         tool: crate::edit::options::ToolOptions {
             select: req.select.clone(),
             upscaler: req.upscaler,
+            style_image: req.style_image.clone(),
             ..Default::default()
         },
     })

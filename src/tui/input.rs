@@ -98,6 +98,7 @@ fn is_path(p: InputPurpose) -> bool {
             | InputPurpose::LoadMask
             | InputPurpose::SaveMask
             | InputPurpose::SaveResult
+            | InputPurpose::StyleImage
     )
 }
 
@@ -211,6 +212,7 @@ fn submit(app: &mut App) -> Vec<Effect> {
         },
         _ if text.is_empty() => app.set_status("no file name given"),
         InputPurpose::Open => fx.push(Effect::OpenImage(path)),
+        InputPurpose::StyleImage => fx.push(Effect::LoadStyleImage(path)),
         InputPurpose::LoadMask => {
             if let Some(d) = &app.doc {
                 fx.push(Effect::LoadMask {

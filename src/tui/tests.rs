@@ -304,6 +304,30 @@ fn mode_switches_extend_the_canvas_and_shape_the_request() {
             (Mode::RemoveBackground, Upscaler::Fast),
         ]
     );
+    // then the control and style tools; style transfer asks for its reference image
+    for want in [Mode::Sketch, Mode::Structure, Mode::StyleGuide] {
+        key(&mut app, KeyCode::Tab, KeyModifiers::NONE);
+        assert_eq!(app.params.mode, want);
+        assert!(app.overlay.is_none(), "{want:?}");
+    }
+    key(&mut app, KeyCode::Tab, KeyModifiers::NONE);
+    assert_eq!(app.params.mode, Mode::StyleTransfer);
+    assert!(
+        matches!(&app.overlay, Some(super::app::Overlay::Input(i)) if i.purpose == super::app::InputPurpose::StyleImage),
+        "{:?}",
+        app.overlay
+    );
+    key(&mut app, KeyCode::Esc, KeyModifiers::NONE);
+    // Enter without a reference asks again, and starts nothing
+    app.job = None;
+    let fx = cmd(&mut app, Command::Run);
+    assert!(!fx.iter().any(|e| matches!(e, Effect::Run(_))));
+    assert!(
+        matches!(&app.overlay, Some(super::app::Overlay::Input(i)) if i.purpose == super::app::InputPurpose::StyleImage),
+        "{}",
+        app.status.text
+    );
+    key(&mut app, KeyCode::Esc, KeyModifiers::NONE);
     key(&mut app, KeyCode::Tab, KeyModifiers::NONE);
     assert_eq!(app.params.mode, Mode::Inpaint);
     assert_eq!(

@@ -50,6 +50,19 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             app.set_error(e);
             vec![]
         }
+        Action::StyleImageLoaded(Ok(s)) => {
+            let (w, h) = s.dimensions();
+            app.set_status(format!(
+                "style image {} ({w}x{h}); Enter runs the style transfer",
+                s.name
+            ));
+            app.style_image = Some(s);
+            vec![]
+        }
+        Action::StyleImageLoaded(Err(e)) => {
+            app.set_error(e);
+            vec![]
+        }
         Action::Written { what, result } => {
             match result {
                 Ok(path) => {

@@ -131,15 +131,33 @@ pub struct TitanResponse {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StabilityRequest {
+    /// Style Guide: one of `model::ASPECT_RATIOS`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aspect_ratio: Option<String>,
+    /// Style Transfer (0.1-1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change_strength: Option<f64>,
+    /// Style Transfer (0-1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub composition_fidelity: Option<f64>,
+    /// Control Sketch / Structure (0-1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub control_strength: Option<f64>,
     /// An f32 widened: the value a `serde_json::Value` of the f32 held.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub creativity: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub down: Option<i64>,
+    /// Style Guide (0-1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fidelity: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grow_mask: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image: Option<String>,
+    /// Style Transfer's image to restyle (the tool takes no `image`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub init_image: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub left: Option<i64>,
     /// White = edit, grey = partial strength.
@@ -159,10 +177,43 @@ pub struct StabilityRequest {
     pub seed: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub select_prompt: Option<String>,
+    /// Style Transfer's reference image.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub style_image: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub style_preset: Option<String>,
+    /// Style Transfer (0-1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub style_strength: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub up: Option<i64>,
+}
+
+impl StabilityRequest {
+    /// The value sent for a tool's number.
+    pub fn knob(&self, k: crate::edit::model::Knob) -> Option<f64> {
+        use crate::edit::model::Knob;
+        match k {
+            Knob::ControlStrength => self.control_strength,
+            Knob::Fidelity => self.fidelity,
+            Knob::CompositionFidelity => self.composition_fidelity,
+            Knob::StyleStrength => self.style_strength,
+            Knob::ChangeStrength => self.change_strength,
+        }
+    }
+
+    /// Sets a tool's number.
+    pub fn set_knob(&mut self, k: crate::edit::model::Knob, v: f64) {
+        use crate::edit::model::Knob;
+        let slot = match k {
+            Knob::ControlStrength => &mut self.control_strength,
+            Knob::Fidelity => &mut self.fidelity,
+            Knob::CompositionFidelity => &mut self.composition_fidelity,
+            Knob::StyleStrength => &mut self.style_strength,
+            Knob::ChangeStrength => &mut self.change_strength,
+        };
+        *slot = Some(v);
+    }
 }
 
 /// The fields of one Stability tool as AWS's "Stability AI Image Services" page lists them.
@@ -179,8 +230,59 @@ pub fn stability_fields(family: Family) -> ToolFields {
         | Family::StabilityFastUpscale
         | Family::StabilityConservativeUpscale
         | Family::StabilityCreativeUpscale => whole_image_tool_fields(family),
+        Family::StabilityControlSketch
+        | Family::StabilityControlStructure
+        | Family::StabilityStyleGuide
+        | Family::StabilityStyleTransfer => control_tool_fields(family),
         _ => edit_tool_fields(family),
     }
+}
+
+/// The fields of the control and style tools (S-STAB's "Control" section): Control Sketch and
+/// Structure, Style Guide, and Style Transfer (any other family gets Style Transfer's).
+fn control_tool_fields(family: Family) -> ToolFields {
+    let (allowed, required): (&'static [&'static str], &'static [&'static str]) = match family {
+        Family::StabilityControlSketch | Family::StabilityControlStructure => (
+            &[
+                "image",
+                "prompt",
+                "control_strength",
+                "negative_prompt",
+                "seed",
+                "output_format",
+                "style_preset",
+            ],
+            &["image", "prompt"],
+        ),
+        Family::StabilityStyleGuide => (
+            &[
+                "image",
+                "prompt",
+                "aspect_ratio",
+                "negative_prompt",
+                "seed",
+                "output_format",
+                "fidelity",
+                "style_preset",
+            ],
+            &["image", "prompt"],
+        ),
+        _ => (
+            &[
+                "init_image",
+                "style_image",
+                "prompt",
+                "negative_prompt",
+                "seed",
+                "output_format",
+                "composition_fidelity",
+                "style_strength",
+                "change_strength",
+            ],
+            &["init_image", "style_image"],
+        ),
+    };
+    ToolFields { allowed, required }
 }
 
 /// The fields of the tools that edit a region: inpaint, erase, outpaint, search-and-recolor, and
@@ -369,10 +471,16 @@ mod tests {
     #[test]
     fn keys_serialise_sorted_as_a_json_value_would() {
         let s = StabilityRequest {
+            aspect_ratio: Some("16:9".into()),
+            change_strength: Some(0.25),
+            composition_fidelity: Some(0.75),
+            control_strength: Some(0.125),
             creativity: Some(0.5),
             down: Some(1),
+            fidelity: Some(0.375),
             grow_mask: Some(2),
             image: Some("i".into()),
+            init_image: Some("ii".into()),
             left: Some(3),
             mask: Some("m".into()),
             negative_prompt: Some("n".into()),
@@ -382,7 +490,9 @@ mod tests {
             search_prompt: Some("s".into()),
             seed: Some(5),
             select_prompt: Some("sel".into()),
+            style_image: Some("si".into()),
             style_preset: Some("anime".into()),
+            style_strength: Some(0.625),
             up: Some(6),
         };
         let bytes = serde_json::to_string(&s).unwrap();
@@ -424,15 +534,25 @@ mod tests {
             Family::StabilityFastUpscale,
             Family::StabilityConservativeUpscale,
             Family::StabilityCreativeUpscale,
+            Family::StabilityControlSketch,
+            Family::StabilityControlStructure,
+            Family::StabilityStyleGuide,
+            Family::StabilityStyleTransfer,
         ] {
             let t = stability_fields(f);
             assert!(t.required.iter().all(|k| t.allowed.contains(k)), "{f:?}");
             // every allowed field is one of the body's
             let all = serde_json::to_value(StabilityRequest {
+                aspect_ratio: Some(String::new()),
+                change_strength: Some(0.5),
+                composition_fidelity: Some(0.5),
+                control_strength: Some(0.5),
                 creativity: Some(0.5),
                 down: Some(0),
+                fidelity: Some(0.5),
                 grow_mask: Some(0),
                 image: Some(String::new()),
+                init_image: Some(String::new()),
                 left: Some(0),
                 mask: Some(String::new()),
                 negative_prompt: Some(String::new()),
@@ -442,7 +562,9 @@ mod tests {
                 search_prompt: Some(String::new()),
                 seed: Some(0),
                 select_prompt: Some(String::new()),
+                style_image: Some(String::new()),
                 style_preset: Some(String::new()),
+                style_strength: Some(0.5),
                 up: Some(0),
             })
             .unwrap();
@@ -451,6 +573,10 @@ mod tests {
             }
         }
         assert!(!takes_seed(Family::StabilityFastUpscale));
+        // Style Transfer takes init_image and style_image, never image
+        let st = stability_fields(Family::StabilityStyleTransfer);
+        assert!(!st.allowed.contains(&"image"));
+        assert_eq!(st.required, &["init_image", "style_image"]);
         assert!(takes_seed(Family::StabilityInpaint));
     }
 }

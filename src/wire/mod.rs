@@ -9,6 +9,7 @@
 //! field's path, the rule and the value, for each side to word as its contract does.
 
 pub mod bedrock;
+pub mod bedrock_control;
 pub mod image_edit;
 
 use serde::de::DeserializeOwned;

@@ -2,6 +2,7 @@
 
 mod batch;
 mod bedrock;
+mod bedrock_tools;
 mod cancel;
 mod cli_edit;
 mod cli_errors;

@@ -75,6 +75,13 @@ fn request(args: &EditArgs, kind: EngineKind, model_id: &str, items: &[PathBuf])
         ("--upscaler", json!(args.upscaler)),
         ("--style-preset", text(&args.style_preset)),
         ("--creativity", json!(args.creativity)),
+        ("--control-strength", json!(args.control_strength)),
+        ("--fidelity", json!(args.fidelity)),
+        ("--aspect-ratio", text(&args.aspect_ratio)),
+        ("--style-image", json!(args.style_image)),
+        ("--style-strength", json!(args.style_strength)),
+        ("--composition-fidelity", json!(args.composition_fidelity)),
+        ("--change-strength", json!(args.change_strength)),
         ("--output-format", json!(args.output_format)),
     ]
     .into_iter()

@@ -1,6 +1,7 @@
 //! `--engine bedrock`: Amazon Bedrock InvokeModel through the AWS SDK, with the standard
 //! credential chain, bounded retries that the user can see, and errors a person can act on.
 
+pub mod catalogue;
 pub mod fit;
 pub mod wire;
 
@@ -59,6 +60,37 @@ impl Default for BedrockSettings {
     }
 }
 
+/// The AWS configuration every Bedrock client of imgedit uses (InvokeModel's and the control
+/// plane's): the standard credential chain with `settings`' profile and Region, imgedit's own
+/// retries (none in the SDK) and timeouts; each service's endpoint override
+/// (`AWS_ENDPOINT_URL_BEDROCK_RUNTIME`, `AWS_ENDPOINT_URL_BEDROCK`) is the SDK's. Returns the
+/// Region too.
+pub async fn sdk_config(settings: &BedrockSettings) -> Result<(aws_config::SdkConfig, String)> {
+    use aws_config::{BehaviorVersion, Region, retry::RetryConfig, timeout::TimeoutConfig};
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        // imgedit retries itself, so each retry shows in the progress line.
+        .retry_config(RetryConfig::disabled())
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(10))
+                .read_timeout(settings.read_timeout)
+                .build(),
+        );
+    if let Some(p) = &settings.profile {
+        loader = loader.profile_name(p);
+    }
+    if let Some(r) = &settings.region {
+        loader = loader.region(Region::new(r.clone()));
+    }
+    let cfg = loader.load().await;
+    let region = cfg.region().map(|r| r.to_string()).ok_or_else(|| {
+        Error::Usage(
+            "no AWS region: pass --region, set AWS_REGION, or set region in the config or the AWS profile".into(),
+        )
+    })?;
+    Ok((cfg, region))
+}
+
 /// The Bedrock engine; the SDK client is built on first use.
 pub struct BedrockEngine {
     settings: BedrockSettings,
@@ -80,28 +112,7 @@ impl BedrockEngine {
     async fn client(&self) -> Result<&(Client, String)> {
         self.client
             .get_or_try_init(|| async {
-                use aws_config::{BehaviorVersion, Region, retry::RetryConfig, timeout::TimeoutConfig};
-                let mut loader = aws_config::defaults(BehaviorVersion::latest())
-                    // imgedit retries itself, so each retry shows in the progress line.
-                    .retry_config(RetryConfig::disabled())
-                    .timeout_config(
-                        TimeoutConfig::builder()
-                            .connect_timeout(Duration::from_secs(10))
-                            .read_timeout(self.settings.read_timeout)
-                            .build(),
-                    );
-                if let Some(p) = &self.settings.profile {
-                    loader = loader.profile_name(p);
-                }
-                if let Some(r) = &self.settings.region {
-                    loader = loader.region(Region::new(r.clone()));
-                }
-                let cfg = loader.load().await;
-                let region = cfg.region().map(|r| r.to_string()).ok_or_else(|| {
-                    Error::Usage(
-                        "no AWS region: pass --region, set AWS_REGION, or set region in the config or the AWS profile".into(),
-                    )
-                })?;
+                let (cfg, region) = sdk_config(&self.settings).await?;
                 Ok((Client::new(&cfg), region))
             })
             .await
@@ -306,7 +317,7 @@ fn classify_service<E: ProvideErrorMetadata>(
     let retryable = super::retry::is_retryable_code(&code);
     let message = match code.as_str() {
         "AccessDeniedException" => format!(
-            "access denied to {id} in {region}: Bedrock grants access to a model on its first call, through AWS Marketplace (the console's Model access page is retired). The caller needs bedrock:InvokeModel on the model and aws-marketplace:Subscribe, aws-marketplace:Unsubscribe and aws-marketplace:ViewSubscriptions, and the account a valid payment method; setting up a subscription can take up to 15 minutes. Bedrock said: {msg}"
+            "access denied to {id} in {region}: Bedrock grants access to a model on its first call, through AWS Marketplace (the console's Model access page is retired). The caller needs bedrock:InvokeModel on the model and aws-marketplace:Subscribe, aws-marketplace:Unsubscribe and aws-marketplace:ViewSubscriptions, and the account a valid payment method; setting up a subscription can take up to 15 minutes. `imgedit models --region {region}` says which of these it is (agreement, IAM or Region). Bedrock said: {msg}"
         ),
         "ResourceNotFoundException" => model_refused(spec, mode, region, &msg),
         "ValidationException" if refuses_the_id(&msg) => model_refused(spec, mode, region, &msg),
@@ -347,7 +358,7 @@ fn endpoint(region: &str) -> String {
 }
 
 /// The SDK's error chain without its trailing Debug dump.
-fn short_context<E: std::error::Error + 'static, R: std::fmt::Debug>(
+pub(crate) fn short_context<E: std::error::Error + 'static, R: std::fmt::Debug>(
     err: &SdkError<E, R>,
 ) -> String {
     let text = DisplayErrorContext(err).to_string();

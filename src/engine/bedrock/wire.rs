@@ -225,10 +225,22 @@ fn stability_requests_within(
     for &format in fallback_formats(spec) {
         let bytes = image_io::encode(&dynimg, format)?;
         let b64 = image_io::base64_encode(&bytes);
+        // Style Transfer's reference image goes in the same format as the image it restyles
+        let style = match &job.tool.style_image {
+            Some(s) if spec.family == Family::StabilityStyleTransfer => {
+                let img = DynamicImage::ImageRgb8((*s.image).clone());
+                Some(image_io::base64_encode(&image_io::encode(&img, format)?))
+            }
+            _ => None,
+        };
+        let images = Images {
+            image: &b64,
+            style: style.as_deref(),
+        };
         let requests = job
             .seeds
             .iter()
-            .map(|&seed| stability_request(job, &b64, plan, mask, seed))
+            .map(|&seed| stability_request(job, images, plan, mask, seed))
             .collect::<Result<Vec<_>>>()?;
         let largest = requests.iter().map(|r| r.body.size()).max().unwrap_or(0);
         if largest <= limit {
@@ -250,13 +262,22 @@ fn stability_requests_within(
     ))
 }
 
+/// The images of one Stability call, base64: the one the tool works on, and Style Transfer's
+/// reference.
+#[derive(Clone, Copy)]
+struct Images<'a> {
+    image: &'a str,
+    style: Option<&'a str>,
+}
+
 fn stability_request(
     job: &PreparedJob,
-    image_b64: &str,
+    images: Images<'_>,
     plan: Option<Outpaint>,
     mask: &GrayImage,
     seed: u64,
 ) -> Result<Request> {
+    let image_b64 = images.image;
     let spec = job.model;
     let mask_b64 = || -> Result<Option<String>> {
         let m = polarity::to_model(spec.family, TitanTask::Inpainting, mask);
@@ -292,6 +313,35 @@ fn stability_request(
             body.prompt = Some(job.prompt.clone().unwrap_or_default());
             body.negative_prompt = text(&job.negative);
         }
+        (
+            Family::StabilityControlSketch
+            | Family::StabilityControlStructure
+            | Family::StabilityStyleGuide,
+            _,
+        ) => {
+            body.prompt = text(&job.prompt);
+            body.negative_prompt = text(&job.negative);
+            if !spec.aspect_ratios.is_empty() {
+                body.aspect_ratio = text(&job.tool.aspect_ratio);
+            }
+        }
+        (Family::StabilityStyleTransfer, _) => {
+            // the tool restyles init_image after style_image; it takes no `image`
+            body.init_image = body.image.take();
+            body.style_image = Some(
+                images
+                    .style
+                    .ok_or_else(|| {
+                        input_err!(
+                            "{}: style transfer needs a reference image (--style-image)",
+                            spec.id
+                        )
+                    })?
+                    .to_string(),
+            );
+            body.prompt = text(&job.prompt);
+            body.negative_prompt = text(&job.negative);
+        }
         _ => {
             body.mask = mask_b64()?;
             body.prompt = text(&job.prompt);
@@ -303,6 +353,12 @@ fn stability_request(
     }
     if spec.creativity.is_some() {
         body.creativity = job.tool.creativity.map(f64::from);
+    }
+    // the numbers the tool takes, as asked (the tool's own default otherwise)
+    for r in spec.knobs {
+        if let Some(v) = job.tool.knob(r.knob) {
+            body.set_knob(r.knob, f64::from(v));
+        }
     }
     if spec.style_preset {
         body.style_preset = text(&job.tool.style_preset);
@@ -835,6 +891,101 @@ mod doc_fixtures {
                 }
             }
         }
+    }
+
+    #[test]
+    fn the_control_and_style_tools_send_the_docs_fields() {
+        use crate::edit::model::Knob;
+        use crate::edit::options::StyleImage;
+        let style = StyleImage {
+            name: "style.png".into(),
+            image: std::sync::Arc::new(RgbImage::from_pixel(80, 64, image::Rgb([200, 10, 10]))),
+        };
+        for (id, mode, knobs) in [
+            (
+                "us.stability.stable-image-control-sketch-v1:0",
+                Mode::Sketch,
+                vec![(Knob::ControlStrength, 0.25)],
+            ),
+            (
+                "us.stability.stable-image-control-structure-v1:0",
+                Mode::Structure,
+                vec![(Knob::ControlStrength, 1.0)],
+            ),
+            (
+                "us.stability.stable-image-style-guide-v1:0",
+                Mode::StyleGuide,
+                vec![(Knob::Fidelity, 0.5)],
+            ),
+            (
+                "us.stability.stable-style-transfer-v1:0",
+                Mode::StyleTransfer,
+                vec![
+                    (Knob::CompositionFidelity, 0.5),
+                    (Knob::StyleStrength, 0.75),
+                    (Knob::ChangeStrength, 0.125),
+                ],
+            ),
+        ] {
+            let mut j = prepared(id, mode, (96, 96), Placement::identity(96, 96));
+            j.tool.knobs = knobs.clone();
+            j.tool.style_preset = Some("photographic".into());
+            j.tool.aspect_ratio = Some("16:9".into());
+            j.tool.style_image = Some(style.clone());
+            j.tool.style_preset = model::find(id)
+                .unwrap()
+                .style_preset
+                .then(|| "anime".to_string());
+            let b = body(&j);
+            assert_fields(id, &b);
+            let example = fixture()["requests"][id].as_object().unwrap().clone();
+            for k in example.keys() {
+                assert!(b.contains_key(k), "{id}: {k} missing");
+            }
+            for (k, v) in knobs {
+                assert_eq!(b[k.key()], json!(f64::from(v)), "{id}: {}", k.key());
+            }
+            // the whole picture is sent, at its own size
+            let key = if mode == Mode::StyleTransfer {
+                "init_image"
+            } else {
+                "image"
+            };
+            let sent = image_io::decode_base64_or_data_url(b[key].as_str().unwrap(), key).unwrap();
+            let sent = image::load_from_memory(&sent).unwrap();
+            assert_eq!((sent.width(), sent.height()), (96, 96), "{id}");
+        }
+        let st = "us.stability.stable-style-transfer-v1:0";
+        let mut j = prepared(
+            st,
+            Mode::StyleTransfer,
+            (96, 96),
+            Placement::identity(96, 96),
+        );
+        j.tool.style_image = Some(style.clone());
+        let b = body(&j);
+        let sent =
+            image_io::decode_base64_or_data_url(b["style_image"].as_str().unwrap(), "s").unwrap();
+        let sent = image::load_from_memory(&sent).unwrap().to_rgb8();
+        assert_eq!(sent.dimensions(), (80, 64));
+        assert_eq!(sent.get_pixel(3, 3).0, [200, 10, 10]);
+        assert!(!b.contains_key("image"));
+        // a style transfer without its reference is refused before any call
+        j.tool.style_image = None;
+        let e = build_requests(&j, &j.image, &j.mask)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("--style-image"), "{e}");
+        // the guide's aspect ratio goes only to the guide
+        let guide = "us.stability.stable-image-style-guide-v1:0";
+        let mut j = prepared(
+            guide,
+            Mode::StyleGuide,
+            (96, 96),
+            Placement::identity(96, 96),
+        );
+        j.tool.aspect_ratio = Some("9:16".into());
+        assert_eq!(body(&j)["aspect_ratio"], "9:16");
     }
 
     #[test]

@@ -103,6 +103,7 @@ fn title(p: InputPurpose) -> &'static str {
         InputPurpose::SaveMask => " Save the mask as (Tab completes) ",
         InputPurpose::LoadMask => " Load a mask PNG (Tab completes) ",
         InputPurpose::Open => " Open an image (Tab completes) ",
+        InputPurpose::StyleImage => " Style transfer: the reference image (Tab completes) ",
     }
 }
 

@@ -125,7 +125,22 @@ fn prompt_lines(app: &App, width: usize) -> Vec<Vec<Part>> {
     } else {
         "Mask prompt (j) "
     };
-    out.push(vec![b(label, C::EditMaskPrompt), b(mp, C::EditMaskPrompt)]);
+    if p.mode == crate::edit::options::Mode::StyleTransfer {
+        // style transfer finds no region: the line names its reference image instead (Tab
+        // through the modes, or Enter without one, asks for it)
+        let name = app.style_image.as_ref().map_or_else(
+            || "(none: Enter asks)".to_string(),
+            |s| {
+                let file = std::path::Path::new(&s.name)
+                    .file_name()
+                    .map_or(s.name.clone(), |f| f.to_string_lossy().into_owned());
+                clip(&file, width.saturating_sub(8))
+            },
+        );
+        out.push(vec![t("Style  "), t(name)]);
+    } else {
+        out.push(vec![b(label, C::EditMaskPrompt), b(mp, C::EditMaskPrompt)]);
+    }
     out
 }
 
