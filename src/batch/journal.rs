@@ -593,4 +593,18 @@ mod tests {
         assert!(old.differences(&request("a red barn")).is_empty());
         assert_eq!(old.hash(), request("a red barn").hash());
     }
+
+    #[test]
+    fn a_flag_added_later_reads_as_unset_in_an_older_journal() {
+        let old = request("a red barn");
+        let mut new = request("a red barn");
+        new.params.insert("--style-image".into(), Value::Null);
+        assert!(old.differences(&new).is_empty());
+        new.params
+            .insert("--style-image".into(), Value::from("ref.png"));
+        assert_eq!(
+            old.differences(&new),
+            vec!["--style-image: the journal has nothing, this command \"ref.png\"".to_string()]
+        );
+    }
 }

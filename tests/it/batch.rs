@@ -221,6 +221,17 @@ fn resume_refuses_changed_flags_and_a_missing_journal() {
         .code(2)
         .stderr(predicate::str::contains("holds no batch journal"));
     run(&["-p", "a red barn", "--seed", "3"]).assert().success();
+    // a journal written before a flag existed lacks it: that reads as unset, not as a change
+    let journal = sb.path("out").join(imgedit::batch::journal::FILE_NAME);
+    let text = std::fs::read_to_string(&journal).unwrap();
+    let (first, rest) = text.split_once('\n').unwrap();
+    let mut entry: imgedit::batch::journal::Entry = serde_json::from_str(first).unwrap();
+    if let imgedit::batch::journal::Entry::Batch { hash, request, .. } = &mut entry {
+        assert!(request.params.remove("--change-strength").is_some());
+        *hash = request.hash();
+    }
+    let older = format!("{}\n{rest}", serde_json::to_string(&entry).unwrap());
+    std::fs::write(&journal, older).unwrap();
     run(&["--resume", "-p", "a blue barn", "--seed", "3"])
         .assert()
         .code(2)

@@ -134,17 +134,15 @@ fn open_journal(
         ))),
         (None, false) => Ok((Journal::create(dir, asked)?, None)),
         (Some((j, state)), true) => {
-            if state.hash != asked.hash() {
-                let diffs = state.request.differences(asked);
+            // compared flag by flag, not by hash: a flag added in a later version is absent
+            // from an older journal, which reads as unset
+            let diffs = state.request.differences(asked);
+            if !diffs.is_empty() {
                 return Err(Error::Usage(format!(
                     "--resume: this command is not the batch in {} ({}): {}; run the batch's own command with --resume, or move the journal away to start a new batch",
                     dir.display(),
                     j.path().display(),
-                    if diffs.is_empty() {
-                        "the journal's hash differs".to_string()
-                    } else {
-                        diffs.join("; ")
-                    }
+                    diffs.join("; ")
                 )));
             }
             Ok((j, Some(state)))
