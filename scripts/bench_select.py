@@ -187,7 +187,10 @@ def main():
     _, bg = photos[0]
     big = cv2.resize(bg, (4000, 3000), interpolation=cv2.INTER_CUBIC)
     src = cv2.resize(fg, (1600, 1600), interpolation=cv2.INTER_CUBIC)
-    pts, _ = shape_polygon(np.random.default_rng(5), 2000.0, 1500.0, 230.0, sx=1.2)
+    # an object that fills its 1000x800 box as a loose drag would: its bounding box 960x760
+    pts, _ = shape_polygon(np.random.default_rng(5), 0.0, 0.0, 300.0)
+    lo, hi = pts.min(axis=0), pts.max(axis=0)
+    pts = (pts - (lo + hi) / 2) * [960 / (hi - lo)[0], 760 / (hi - lo)[1]] + [2000.0, 1500.0]
     truth = fill((3000, 4000), pts)
     shift = np.float32([[1, 0, 800 - 2000], [0, 1, 800 - 1500]])
     moved = cv2.warpAffine(src, shift, (4000, 3000), flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP)

@@ -31,6 +31,10 @@ pub fn run(args: &MaskArgs) -> Result<()> {
     let selection = args.selection.to_selection(args.selection.mask.clone());
     let t0 = std::time::Instant::now();
     let m = selection.mask_for(&source, &name, &config.limits)?;
-    tracing::debug!(stage = "select", ms = t0.elapsed().as_secs_f64() * 1e3, "mask");
+    tracing::debug!(
+        stage = "select",
+        ms = t0.elapsed().as_secs_f64() * 1e3,
+        "mask"
+    );
     mask::save_mask(&m, out, args.force)
 }

@@ -155,7 +155,12 @@ impl Selection {
 
     /// The selection on `source`, before any canvas: the drawn mask, the mask file, the shapes
     /// and the picks (object, wand) as a union, then inverted, grown and shrunk.
-    pub fn resolve(&self, source: &Source, source_name: &str, limits: &DecodeLimits) -> Result<Mask> {
+    pub fn resolve(
+        &self,
+        source: &Source,
+        source_name: &str,
+        limits: &DecodeLimits,
+    ) -> Result<Mask> {
         let (w, h) = source.dimensions();
         let mut base = Mask::new(w, h);
         if let Some(m) = &self.mask {
@@ -179,7 +184,7 @@ impl Selection {
         }
         if !self.objects.is_empty() || !self.wands.is_empty() {
             let picked = select::resolve_picks(&source.flat(), &self.objects, &self.wands)
-                .map_err(|v| Error::violation(v.about(source_name)))?;
+                .map_err(|v| Error::violation((*v).about(source_name)))?;
             base.union(&picked);
         }
         if self.invert {
@@ -192,7 +197,12 @@ impl Selection {
 
     /// The mask an inpainting of `source` uses (`imgedit mask`): [`Selection::resolve`], then
     /// feathered by `feather` (none when not given); an empty result is an error.
-    pub fn mask_for(&self, source: &Source, source_name: &str, limits: &DecodeLimits) -> Result<Mask> {
+    pub fn mask_for(
+        &self,
+        source: &Source,
+        source_name: &str,
+        limits: &DecodeLimits,
+    ) -> Result<Mask> {
         let mut mask = self.resolve(source, source_name, limits)?;
         mask.feather(self.feather.unwrap_or(0));
         if mask.is_empty() {
@@ -352,7 +362,7 @@ impl JobOptions {
     pub fn check(&self, width: u32, height: u32) -> Result<()> {
         let mode = self.effective_mode()?;
         let sel = &self.selection;
-        select::check_picks(&sel.objects, &sel.wands, width, height).map_err(Error::violation)?;
+        select::check_picks(&sel.objects, &sel.wands, width, height).map_err(Error::Invalid)?;
         let canvas = match self.canvas {
             Some(spec) => {
                 let p = Placement::resolve(spec, width, height)?;

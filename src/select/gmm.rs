@@ -22,7 +22,11 @@ impl Gauss {
     /// The log of this component's weighted density at `c`, less the shared constant.
     #[inline]
     fn log_density(&self, c: &Colour) -> f32 {
-        let d = [c[0] - self.mean[0], c[1] - self.mean[1], c[2] - self.mean[2]];
+        let d = [
+            c[0] - self.mean[0],
+            c[1] - self.mean[1],
+            c[2] - self.mean[2],
+        ];
         let m = &self.icov;
         let q = d[0] * (m[0] * d[0] + m[1] * d[1] + m[2] * d[2])
             + d[1] * (m[3] * d[0] + m[4] * d[1] + m[5] * d[2])
@@ -137,7 +141,9 @@ impl Gmm {
                     best = Some((c, axis, st.mean(), var));
                 }
             }
-            let Some((c, axis, mean, _)) = best else { break };
+            let Some((c, axis, mean, _)) = best else {
+                break;
+            };
             let mut moved = 0usize;
             for (a, s) in assign.iter_mut().zip(samples) {
                 if usize::from(*a) == c {

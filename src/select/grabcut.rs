@@ -78,12 +78,8 @@ fn downsample(image: &RgbImage, x0: u32, y0: u32, w: u32, h: u32, ww: usize, hh:
         let (a, b) = (a.max(0), b.max(a + 1).min(limit));
         (a < b).then_some((a, b))
     };
-    let xs: Vec<_> = (-1..=ww as isize)
-        .map(|i| span(i, ww, x0, w, iw))
-        .collect();
-    let ys: Vec<_> = (-1..=hh as isize)
-        .map(|j| span(j, hh, y0, h, ih))
-        .collect();
+    let xs: Vec<_> = (-1..=ww as isize).map(|i| span(i, ww, x0, w, iw)).collect();
+    let ys: Vec<_> = (-1..=hh as isize).map(|j| span(j, hh, y0, h, ih)).collect();
     let raw = image.as_raw();
     let stride = image.width() as usize * 3;
     let mut px = Vec::with_capacity((ww + 2) * (hh + 2));
@@ -144,7 +140,8 @@ fn ring_samples(image: &RgbImage, x0: u32, y0: u32, x1: u32, y1: u32) -> Vec<Col
     let m = ((x1 - x0).max(y1 - y0) / 2).max(16);
     let (rx0, ry0) = (x0.saturating_sub(m), y0.saturating_sub(m));
     let (rx1, ry1) = ((x1 + m).min(iw), (y1 + m).min(ih));
-    let area = u64::from(rx1 - rx0) * u64::from(ry1 - ry0) - u64::from(x1 - x0) * u64::from(y1 - y0);
+    let area =
+        u64::from(rx1 - rx0) * u64::from(ry1 - ry0) - u64::from(x1 - x0) * u64::from(y1 - y0);
     let step = ((area as f64 / MAX_RING_SAMPLES as f64).sqrt().ceil() as u32).max(1);
     let mut out = Vec::new();
     for y in (ry0..ry1).step_by(step as usize) {
@@ -203,9 +200,10 @@ fn cut_grid(grid: &Grid, fixed: &[u8], ring: &[Colour]) -> (Vec<bool>, Gmm, Gmm)
     // the smoothness weights, once: 4 per pixel, and the border's pull towards the background
     let beta = beta_of((0..h as isize).flat_map(|y| {
         (0..w as isize).flat_map(move |x| {
-            OFFSETS.iter().filter_map(move |&(dx, dy, _)| {
-                inside(x + dx, y + dy).then(|| sq(grid.at(x, y), grid.at(x + dx, y + dy)))
-            })
+            OFFSETS
+                .iter()
+                .filter(move |&&(dx, dy, _)| inside(x + dx, y + dy))
+                .map(move |&(dx, dy, _)| sq(grid.at(x, y), grid.at(x + dx, y + dy)))
         })
     }));
     let mut weights = vec![0i32; n * 4];
@@ -228,7 +226,11 @@ fn cut_grid(grid: &Grid, fixed: &[u8], ring: &[Colour]) -> (Vec<bool>, Gmm, Gmm)
                     }
                     let o = grid.at(x + dx, y + dy);
                     if !o[0].is_nan() {
-                        let f = if dx != 0 && dy != 0 { OFFSETS[2].2 } else { 1.0 };
+                        let f = if dx != 0 && dy != 0 {
+                            OFFSETS[2].2
+                        } else {
+                            1.0
+                        };
                         border[i] += smooth(beta, sq(c, o), f);
                     }
                 }
@@ -242,12 +244,18 @@ fn cut_grid(grid: &Grid, fixed: &[u8], ring: &[Colour]) -> (Vec<bool>, Gmm, Gmm)
     // are the user's word on what the colours under them are: they weigh as a quarter of the
     // model, however few their pixels, so that one stroke across a region can move all of it.
     let samples = |labels: &[bool], want: bool| -> Vec<Colour> {
-        let mut v: Vec<Colour> = (0..n).filter(|&i| labels[i] == want).map(|i| *colour(i)).collect();
+        let mut v: Vec<Colour> = (0..n)
+            .filter(|&i| labels[i] == want)
+            .map(|i| *colour(i))
+            .collect();
         if !want {
             v.extend_from_slice(ring);
         }
         let mark = if want { FIXED_FG } else { FIXED_BG };
-        let stroke: Vec<Colour> = (0..n).filter(|&i| fixed[i] == mark).map(|i| *colour(i)).collect();
+        let stroke: Vec<Colour> = (0..n)
+            .filter(|&i| fixed[i] == mark)
+            .map(|i| *colour(i))
+            .collect();
         if !stroke.is_empty() {
             let extra = (v.len() as f64 * STROKE_SHARE / stroke.len() as f64).ceil() as usize;
             for _ in 1..extra.clamp(1, MAX_STROKE_REPEAT) {
@@ -267,11 +275,16 @@ fn cut_grid(grid: &Grid, fixed: &[u8], ring: &[Colour]) -> (Vec<bool>, Gmm, Gmm)
     }
     let mut fg = Gmm::init(&samples(&labels, true), COMPONENTS);
     let mut bg = Gmm::init(&bg_samples, COMPONENTS);
+    let (mut t_model, mut t_graph, mut t_flow) = (0f64, 0f64, 0f64);
+    let mut rounds = 0;
     for round in 0..ITERATIONS {
+        rounds += 1;
+        let t0 = std::time::Instant::now();
         if round > 0 {
             fg = fg.refit(&samples(&labels, true));
             bg = bg.refit(&samples(&labels, false));
         }
+        let t1 = std::time::Instant::now();
         let mut g = Graph::new(n, n * 4);
         for i in 0..n {
             match fixed[i] {
@@ -292,7 +305,12 @@ fn cut_grid(grid: &Grid, fixed: &[u8], ring: &[Colour]) -> (Vec<bool>, Gmm, Gmm)
                 }
             }
         }
+        let t2 = std::time::Instant::now();
         g.max_flow();
+        let t3 = std::time::Instant::now();
+        t_model += (t1 - t0).as_secs_f64() * 1e3;
+        t_graph += (t2 - t1).as_secs_f64() * 1e3;
+        t_flow += (t3 - t2).as_secs_f64() * 1e3;
         let next: Vec<bool> = (0..n).map(|i| g.source_side(i)).collect();
         let changed = next != labels;
         labels = next;
@@ -300,6 +318,13 @@ fn cut_grid(grid: &Grid, fixed: &[u8], ring: &[Colour]) -> (Vec<bool>, Gmm, Gmm)
             break;
         }
     }
+    tracing::debug!(
+        rounds,
+        model_ms = t_model,
+        graph_ms = t_graph,
+        flow_ms = t_flow,
+        "object cut"
+    );
     (labels, fg, bg)
 }
 
@@ -394,21 +419,35 @@ pub fn object(image: &RgbImage, rect: Rect, hints: Hints<'_>) -> Mask {
         return out;
     }
     let (w, h) = (x1 - x0, y1 - y0);
-    let scale = (WORK_PIXELS / (f64::from(w) * f64::from(h))).sqrt().min(1.0);
+    let scale = (WORK_PIXELS / (f64::from(w) * f64::from(h)))
+        .sqrt()
+        .min(1.0);
     let ww = ((f64::from(w) * scale).round() as usize).clamp(1, w as usize);
     let hh = ((f64::from(h) * scale).round() as usize).clamp(1, h as usize);
 
+    let t0 = std::time::Instant::now();
     let grid = downsample(image, x0, y0, w, h, ww, hh);
     let fixed = hint_grid(&hints, x0, y0, w, h, ww, hh);
     let ring = ring_samples(image, x0, y0, x1, y1);
+    let t1 = std::time::Instant::now();
     let (mut labels, fg, bg) = cut_grid(&grid, &fixed, &ring);
     tidy(&mut labels, &fixed, ww, hh);
+    let t2 = std::time::Instant::now();
 
     let full = if ww == w as usize && hh == h as usize {
         labels
     } else {
         refine(image, (x0, y0, w, h), &hints, &labels, ww, hh, &fg, &bg)
     };
+    let ms = |a: std::time::Instant, b: std::time::Instant| (b - a).as_secs_f64() * 1e3;
+    tracing::debug!(
+        box_px = format!("{w}x{h}"),
+        work_px = format!("{ww}x{hh}"),
+        prepare_ms = ms(t0, t1),
+        cut_ms = ms(t1, t2),
+        refine_ms = ms(t2, std::time::Instant::now()),
+        "object selection"
+    );
     let marked = |m: Option<&Mask>, x: u32, y: u32| {
         m.is_some_and(|m| x < m.width() && y < m.height() && m.0.get_pixel(x, y).0[0] > 0)
     };
@@ -417,7 +456,10 @@ pub fn object(image: &RgbImage, rect: Rect, hints: Hints<'_>) -> Mask {
         for x in 0..w {
             let (ax, ay) = (x0 + x, y0 + y);
             // strokes are hard constraints: a pixel both strokes mark is left to the cut
-            let selected = match (marked(hints.object, ax, ay), marked(hints.background, ax, ay)) {
+            let selected = match (
+                marked(hints.object, ax, ay),
+                marked(hints.background, ax, ay),
+            ) {
                 (true, false) => true,
                 (false, true) => false,
                 _ => full[(y * w + x) as usize],
@@ -572,7 +614,11 @@ fn refine(
                 }
                 let (nx, ny) = (x + dx, y + dy);
                 let Some(o) = colour(nx, ny) else { continue };
-                let f = if dx != 0 && dy != 0 { OFFSETS[2].2 } else { 1.0 };
+                let f = if dx != 0 && dy != 0 {
+                    OFFSETS[2].2
+                } else {
+                    1.0
+                };
                 let wt = smooth(beta, sq(&c, &o), f);
                 let inside = nx >= 0 && ny >= 0 && (nx as usize) < w && (ny as usize) < h;
                 if !inside {
@@ -608,7 +654,9 @@ mod tests {
     /// A deterministic noisy colour.
     fn jitter(seed: &mut u64, c: [i32; 3], amp: i32) -> Rgb<u8> {
         let mut one = |v: i32| {
-            *seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            *seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             (v + ((*seed >> 33) % (2 * amp as u64 + 1)) as i32 - amp).clamp(0, 255) as u8
         };
         Rgb([one(c[0]), one(c[1]), one(c[2])])
@@ -628,7 +676,7 @@ mod tests {
             } else if (fx - 190.0).hypot(fy - 100.0) < 40.0 && fx > 150.0 {
                 green[i] = true;
                 jitter(&mut seed, [40, 180, 60], 12)
-            } else if (fy as u32 / 12) % 2 == 0 {
+            } else if (fy as u32 / 12).is_multiple_of(2) {
                 jitter(&mut seed, [70, 90, 130], 10)
             } else {
                 jitter(&mut seed, [120, 130, 150], 10)
@@ -639,17 +687,30 @@ mod tests {
 
     fn share(m: &Mask, set: &[bool]) -> f64 {
         let n = set.iter().filter(|&&b| b).count();
-        let hit = set.iter().zip(m.as_raw()).filter(|(b, v)| **b && **v > 0).count();
+        let hit = set
+            .iter()
+            .zip(m.as_raw())
+            .filter(|(b, v)| **b && **v > 0)
+            .count();
         hit as f64 / n as f64
     }
 
     #[test]
     fn both_blobs_are_the_object_until_a_background_stroke_marks_one() {
         let (img, red, green) = two_blobs(300, 200);
-        let rect = Rect { x: 50, y: 40, w: 200, h: 120 };
+        let rect = Rect {
+            x: 50,
+            y: 40,
+            w: 200,
+            h: 120,
+        };
         let plain = object(&img, rect, Hints::default());
         assert!(share(&plain, &red) > 0.97, "red {}", share(&plain, &red));
-        assert!(share(&plain, &green) > 0.97, "green {}", share(&plain, &green));
+        assert!(
+            share(&plain, &green) > 0.97,
+            "green {}",
+            share(&plain, &green)
+        );
         // a short stroke across the green blob
         let mut stroke = Mask::new(300, 200);
         for x in 175..205 {
@@ -657,15 +718,33 @@ mod tests {
                 stroke.0.put_pixel(x, y, image::Luma([255]));
             }
         }
-        let hinted = object(&img, rect, Hints { object: None, background: Some(&stroke) });
+        let hinted = object(
+            &img,
+            rect,
+            Hints {
+                object: None,
+                background: Some(&stroke),
+            },
+        );
         assert!(share(&hinted, &red) > 0.97, "red {}", share(&hinted, &red));
-        assert!(share(&hinted, &green) < 0.05, "green {}", share(&hinted, &green));
+        assert!(
+            share(&hinted, &green) < 0.05,
+            "green {}",
+            share(&hinted, &green)
+        );
         // and an object stroke brings a background stripe in
         let mut keep = Mask::new(300, 200);
         for x in 60..70 {
             keep.0.put_pixel(x, 50, image::Luma([255]));
         }
-        let with = object(&img, rect, Hints { object: Some(&keep), background: None });
+        let with = object(
+            &img,
+            rect,
+            Hints {
+                object: Some(&keep),
+                background: None,
+            },
+        );
         assert_eq!(with.0.get_pixel(65, 50).0[0], 255);
         assert_eq!(plain.0.get_pixel(65, 50).0[0], 0);
     }
@@ -673,11 +752,24 @@ mod tests {
     #[test]
     fn a_large_box_works_at_a_reduced_scale_and_keeps_a_sharp_edge() {
         let (img, red, green) = two_blobs(1200, 800);
-        let rect = Rect { x: 200, y: 160, w: 800, h: 480 };
+        let rect = Rect {
+            x: 200,
+            y: 160,
+            w: 800,
+            h: 480,
+        };
         let m = object(&img, rect, Hints::default());
         let object: Vec<bool> = red.iter().zip(&green).map(|(a, b)| *a || *b).collect();
-        let inter = object.iter().zip(m.as_raw()).filter(|(o, v)| **o && **v > 0).count();
-        let union = object.iter().zip(m.as_raw()).filter(|(o, v)| **o || **v > 0).count();
+        let inter = object
+            .iter()
+            .zip(m.as_raw())
+            .filter(|(o, v)| **o && **v > 0)
+            .count();
+        let union = object
+            .iter()
+            .zip(m.as_raw())
+            .filter(|(o, v)| **o || **v > 0)
+            .count();
         let iou = inter as f64 / union as f64;
         assert!(iou > 0.97, "IoU {iou:.4}");
         // the mask is hard: the refinement cut at full resolution leaves no blur
@@ -687,7 +779,16 @@ mod tests {
     #[test]
     fn a_rectangle_outside_the_image_selects_nothing() {
         let (img, _, _) = two_blobs(300, 200);
-        let m = object(&img, Rect { x: 400, y: 10, w: 20, h: 20 }, Hints::default());
+        let m = object(
+            &img,
+            Rect {
+                x: 400,
+                y: 10,
+                w: 20,
+                h: 20,
+            },
+            Hints::default(),
+        );
         assert!(m.is_empty());
     }
 }

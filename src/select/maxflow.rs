@@ -82,14 +82,14 @@ impl Graph {
         let mut active = std::collections::VecDeque::with_capacity(n);
         let mut queued = vec![false; n];
         let mut orphans: Vec<u32> = Vec::new();
-        for v in 0..n {
+        for (v, q) in queued.iter_mut().enumerate() {
             self.ts[v] = 0;
             if self.tcap[v] != 0 {
                 self.parent[v] = TERMINAL;
                 self.tree[v] = u8::from(self.tcap[v] < 0);
                 self.dist[v] = 1;
                 active.push_back(v as u32);
-                queued[v] = true;
+                *q = true;
             } else {
                 self.parent[v] = NONE;
             }
@@ -303,7 +303,9 @@ mod tests {
     fn max_flow_equals_the_brute_force_min_cut_and_the_cut_costs_it() {
         let mut seed = 12345u64;
         let mut rnd = |m: u64| {
-            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             ((seed >> 33) % m) as i32
         };
         for _ in 0..300 {

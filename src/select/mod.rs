@@ -184,9 +184,14 @@ pub fn check_picks(
     wands: &[WandPick],
     width: u32,
     height: u32,
-) -> Result<(), Violation> {
+) -> Result<(), Box<Violation>> {
     let outside = |field, value: String| {
-        Violation::new(field, Rule::Outside, Limit::Size(width, height), value)
+        Box::new(Violation::new(
+            field,
+            Rule::Outside,
+            Limit::Size(width, height),
+            value,
+        ))
     };
     for o in objects {
         if o.clip(width, height).is_none() {
@@ -207,11 +212,12 @@ pub fn resolve_picks(
     image: &RgbImage,
     objects: &[ObjectPick],
     wands: &[WandPick],
-) -> Result<Mask, Violation> {
+) -> Result<Mask, Box<Violation>> {
     let (w, h) = image.dimensions();
     check_picks(objects, wands, w, h)?;
     let mut out = Mask::new(w, h);
-    let empty = |field, value: String| Violation::new(field, Rule::Empty, Limit::Selected, value);
+    let empty =
+        |field, value: String| Box::new(Violation::new(field, Rule::Empty, Limit::Selected, value));
     for o in objects {
         let Some(rect) = o.clip(w, h) else {
             return Err(empty(Field::Object, o.to_string()));

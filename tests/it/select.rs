@@ -60,12 +60,12 @@ fn paint_object(img: &mut RgbImage, cx: f64, cy: f64, r: f64, seed: u64) -> Gray
         for x in 0..img.width() {
             if in_blob(x, y, cx, cy, r) {
                 let band = ((f64::from(y) - cy) / 9.0).sin() > 0.6;
-                let base = if band { [230.0, 200.0, 40.0] } else { [200.0, 40.0, 50.0] };
-                img.put_pixel(
-                    x,
-                    y,
-                    Rgb(base.map(|c: f64| clamp(c + n.gauss(5.0)))),
-                );
+                let base = if band {
+                    [230.0, 200.0, 40.0]
+                } else {
+                    [200.0, 40.0, 50.0]
+                };
+                img.put_pixel(x, y, Rgb(base.map(|c: f64| clamp(c + n.gauss(5.0)))));
                 truth.put_pixel(x, y, image::Luma([255]));
             }
         }
@@ -93,7 +93,10 @@ fn box_around(m: &GrayImage, pad: u32) -> String {
         }
     }
     let (x0, y0) = (x0.saturating_sub(pad), y0.saturating_sub(pad));
-    let (x1, y1) = ((x1 + pad).min(m.width() - 1), (y1 + pad).min(m.height() - 1));
+    let (x1, y1) = (
+        (x1 + pad).min(m.width() - 1),
+        (y1 + pad).min(m.height() - 1),
+    );
     format!("{x0},{y0},{},{}", x1 - x0 + 1, y1 - y0 + 1)
 }
 
@@ -211,7 +214,14 @@ fn picks_join_the_other_flags_as_a_union_then_grow_and_invert_apply() {
     let (left, right) = two_copies(&sb);
     // the wand takes the left square, the rectangle the right one
     sb.cmd()
-        .args(["mask", "copies.png", "--wand", "40,50", "--rect", "130,30,40,40"])
+        .args([
+            "mask",
+            "copies.png",
+            "--wand",
+            "40,50",
+            "--rect",
+            "130,30,40,40",
+        ])
         .args(["-o", "u.png"])
         .assert()
         .success();
@@ -221,18 +231,39 @@ fn picks_join_the_other_flags_as_a_union_then_grow_and_invert_apply() {
     }
     assert!(iou(&load_gray(&sb.path("u.png")), &both) > 0.99);
     sb.cmd()
-        .args(["mask", "copies.png", "--wand", "40,50", "--invert-mask", "-o", "i.png"])
+        .args([
+            "mask",
+            "copies.png",
+            "--wand",
+            "40,50",
+            "--invert-mask",
+            "-o",
+            "i.png",
+        ])
         .assert()
         .success();
     let inv = load_gray(&sb.path("i.png"));
     assert_eq!(inv.get_pixel(40, 50).0[0], 0);
     assert_eq!(inv.get_pixel(150, 50).0[0], 255);
     sb.cmd()
-        .args(["mask", "copies.png", "--wand", "40,50", "--grow", "5", "-o", "g.png"])
+        .args([
+            "mask",
+            "copies.png",
+            "--wand",
+            "40,50",
+            "--grow",
+            "5",
+            "-o",
+            "g.png",
+        ])
         .assert()
         .success();
     let grown = load_gray(&sb.path("g.png"));
-    assert_eq!(grown.get_pixel(17, 50).0[0], 255, "grown 3 px left of the square");
+    assert_eq!(
+        grown.get_pixel(17, 50).0[0],
+        255,
+        "grown 3 px left of the square"
+    );
     assert_eq!(grown.get_pixel(10, 50).0[0], 0);
 }
 
@@ -268,30 +299,64 @@ fn a_point_or_box_outside_the_image_is_exit_3_naming_the_flag_and_value() {
     let sb = Sandbox::new();
     scene(&sb);
     for (flag, value, words) in [
-        ("--wand", "320,10", "--wand 320,10,12 is outside the 320x240 image"),
-        ("--wand", "-1,10,5", "--wand -1,10,5 is outside the 320x240 image"),
-        ("--object", "400,0,50,50", "--object 400,0,50,50 is outside the 320x240 image"),
-        ("--object", "-60,10,50,50", "--object -60,10,50,50 is outside the 320x240 image"),
+        (
+            "--wand",
+            "320,10",
+            "--wand 320,10,12 is outside the 320x240 image",
+        ),
+        (
+            "--wand",
+            "-1,10,5",
+            "--wand -1,10,5 is outside the 320x240 image",
+        ),
+        (
+            "--object",
+            "400,0,50,50",
+            "--object 400,0,50,50 is outside the 320x240 image",
+        ),
+        (
+            "--object",
+            "-60,10,50,50",
+            "--object -60,10,50,50 is outside the 320x240 image",
+        ),
     ] {
         for cmd in ["mask", "edit"] {
             let mut c = sb.cmd();
-            c.args([cmd, "scene.png", "--rect", "0,0,10,10", flag, value, "-o", "out.png"]);
+            c.args([
+                cmd,
+                "scene.png",
+                "--rect",
+                "0,0,10,10",
+                flag,
+                value,
+                "-o",
+                "out.png",
+            ]);
             if cmd == "edit" {
                 c.args(["--engine", "local"]);
             }
-            c.assert()
-                .code(3)
-                .stderr(predicate::str::contains(words));
+            c.assert().code(3).stderr(predicate::str::contains(words));
             assert!(!sb.path("out.png").exists(), "{cmd} {flag} {value} wrote");
         }
     }
     // a box reaching past the edge is clipped, not refused
     sb.cmd()
-        .args(["mask", "scene.png", "--object", "-20,-20,60,60", "-o", "clip.png"])
+        .args([
+            "mask",
+            "scene.png",
+            "--object",
+            "-20,-20,60,60",
+            "-o",
+            "clip.png",
+        ])
         .assert()
         .code(predicate::in_iter([0, 3]));
     // malformed values are usage errors
-    for (flag, value) in [("--wand", "1"), ("--wand", "1,2,101"), ("--object", "1,2,0,5")] {
+    for (flag, value) in [
+        ("--wand", "1"),
+        ("--wand", "1,2,101"),
+        ("--object", "1,2,0,5"),
+    ] {
         sb.cmd()
             .args(["mask", "scene.png", flag, value, "-o", "out.png"])
             .assert()
@@ -316,7 +381,11 @@ fn an_object_box_on_a_flat_image_selects_nothing_and_says_which() {
         ));
     assert!(!sb.path("m.png").exists());
     // no temporary left either
-    assert!(sb.files().iter().all(|f| !f.contains("m.png")), "{:?}", sb.files());
+    assert!(
+        sb.files().iter().all(|f| !f.contains("m.png")),
+        "{:?}",
+        sb.files()
+    );
 }
 
 #[test]
@@ -328,10 +397,20 @@ fn mask_refuses_to_overwrite_without_force_and_writes_only_png() {
         .args(["mask", "copies.png", "--wand", "40,50", "-o", "m.png"])
         .assert()
         .code(3)
-        .stderr(predicate::str::contains("m.png already exists (use --force"));
+        .stderr(predicate::str::contains(
+            "m.png already exists (use --force",
+        ));
     assert_eq!(std::fs::read(sb.path("m.png")).unwrap(), b"mine");
     sb.cmd()
-        .args(["mask", "copies.png", "--wand", "40,50", "-o", "m.png", "--force"])
+        .args([
+            "mask",
+            "copies.png",
+            "--wand",
+            "40,50",
+            "-o",
+            "m.png",
+            "--force",
+        ])
         .assert()
         .success();
     assert_eq!(load_gray(&sb.path("m.png")).get_pixel(40, 50).0[0], 255);
