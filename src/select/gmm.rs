@@ -1,11 +1,13 @@
 //! Gaussian mixture colour models (RGB, full covariance), fitted by hard assignment as GrabCut
 //! does: a deterministic first split (Orchard-Bouman: split the cluster of largest variance along
 //! its principal axis), then each sample goes to its most likely component and the model is
-//! refitted.
+//! refitted. The first split is refined by a few k-means rounds.
 
 /// A colour as three floats, 0..255.
 pub type Colour = [f32; 3];
 
+/// At most this many k-means rounds refine the first split.
+const KMEANS_ROUNDS: usize = 10;
 /// Added to every variance so that a flat region does not make a degenerate Gaussian.
 const VARIANCE_FLOOR: f64 = 1.0;
 
@@ -160,6 +162,39 @@ impl Gmm {
                 break;
             }
             count += 1;
+        }
+        // k-means (Lloyd) rounds from the split's clusters: tighter components
+        for _ in 0..KMEANS_ROUNDS {
+            let means: Vec<[f32; 3]> = cluster_stats(samples, &assign, count)
+                .iter()
+                .map(|st| {
+                    let m = st.mean();
+                    if st.n > 0.0 {
+                        [m[0] as f32, m[1] as f32, m[2] as f32]
+                    } else {
+                        [f32::INFINITY; 3]
+                    }
+                })
+                .collect();
+            let mut moved = false;
+            for (a, s) in assign.iter_mut().zip(samples) {
+                let mut best = 0usize;
+                let mut best_d = f32::INFINITY;
+                for (c, m) in means.iter().enumerate() {
+                    let d = (s[0] - m[0]).powi(2) + (s[1] - m[1]).powi(2) + (s[2] - m[2]).powi(2);
+                    if d < best_d {
+                        best_d = d;
+                        best = c;
+                    }
+                }
+                if usize::from(*a) != best {
+                    *a = best as u8;
+                    moved = true;
+                }
+            }
+            if !moved {
+                break;
+            }
         }
         Gmm::fit(samples, &assign, count)
     }

@@ -3,10 +3,13 @@
 //!
 //! 1. The rectangle is averaged down to about [`WORK_PIXELS`] pixels (never up).
 //! 2. Colour models: a Gaussian mixture for the object (the rectangle at first) and one for the
-//!    background (a ring of the image around the rectangle, plus what the cut leaves out).
+//!    background (the image outside the rectangle, sampled, plus what the cut leaves out),
+//!    started by a deterministic split and k-means.
 //! 3. A graph cut ([`super::maxflow`]) minimises the colour cost plus an edge-aware smoothness
 //!    term on the 8-neighbourhood (weak across colour edges); pixels just outside the rectangle
-//!    are background. Models and cut alternate for up to [`ITERATIONS`] rounds.
+//!    are background. Its contrast scale (GrabCut's beta) is measured over the rectangle and the
+//!    image around it, so that a sharp object on a soft background keeps its inner edges cheap
+//!    to keep. Models and cut alternate for up to [`ITERATIONS`] rounds.
 //! 4. The largest piece of the object (and any piece holding an object stroke) is kept, and
 //!    specks of background inside it are filled.
 //! 5. When the work was done at a reduced scale, a band around the edge is cut again at full
@@ -26,6 +29,8 @@ use crate::mask::Mask;
 const WORK_PIXELS: f64 = 120_000.0;
 /// Rounds of model fitting and cutting.
 const ITERATIONS: usize = 5;
+/// The rounds stop early once a round changes fewer than one pixel in this many.
+const SETTLED: usize = 1000;
 /// Components per colour model.
 const COMPONENTS: usize = 5;
 /// The weight of the smoothness term against the colour term (GrabCut's gamma).
@@ -133,27 +138,59 @@ fn hint_grid(hints: &Hints<'_>, x0: u32, y0: u32, w: u32, h: u32, ww: usize, hh:
     out
 }
 
-/// Background samples: the image in a ring around the rectangle, as wide as half its longer
-/// side, taken on a grid of at most [`MAX_RING_SAMPLES`] points.
-fn ring_samples(image: &RgbImage, x0: u32, y0: u32, x1: u32, y1: u32) -> Vec<Colour> {
+/// Background samples: the image outside the rectangle (all of it, as GrabCut takes it: a
+/// narrower ring was tried and lost where the object's colours are also near it), taken on a
+/// grid of at most [`MAX_RING_SAMPLES`] points; with the neighbour contrast there.
+/// What the image around the rectangle says: background colour samples, and the squared colour
+/// differences between neighbours there (at 1 pixel and at `far` pixels, the working scale's
+/// spacing) for the smoothness term's contrast scale.
+struct Around {
+    samples: Vec<Colour>,
+    near: Contrast,
+    far: Contrast,
+}
+
+/// A sum of squared neighbour differences and how many.
+#[derive(Debug, Clone, Copy, Default)]
+struct Contrast {
+    sum: f64,
+    n: u64,
+}
+
+fn ring_samples(image: &RgbImage, x0: u32, y0: u32, x1: u32, y1: u32, far: u32) -> Around {
     let (iw, ih) = image.dimensions();
-    let m = ((x1 - x0).max(y1 - y0) / 2).max(16);
-    let (rx0, ry0) = (x0.saturating_sub(m), y0.saturating_sub(m));
-    let (rx1, ry1) = ((x1 + m).min(iw), (y1 + m).min(ih));
-    let area =
-        u64::from(rx1 - rx0) * u64::from(ry1 - ry0) - u64::from(x1 - x0) * u64::from(y1 - y0);
+    let area = u64::from(iw) * u64::from(ih) - u64::from(x1 - x0) * u64::from(y1 - y0);
     let step = ((area as f64 / MAX_RING_SAMPLES as f64).sqrt().ceil() as u32).max(1);
     let mut out = Vec::new();
-    for y in (ry0..ry1).step_by(step as usize) {
-        for x in (rx0..rx1).step_by(step as usize) {
+    let (mut near, mut farc) = (Contrast::default(), Contrast::default());
+    let px = |x: u32, y: u32| {
+        let p = image.get_pixel(x, y).0;
+        [f32::from(p[0]), f32::from(p[1]), f32::from(p[2])]
+    };
+    for y in (0..ih).step_by(step as usize) {
+        for x in (0..iw).step_by(step as usize) {
             if x >= x0 && x < x1 && y >= y0 && y < y1 {
                 continue;
             }
-            let p = image.get_pixel(x, y).0;
-            out.push([f32::from(p[0]), f32::from(p[1]), f32::from(p[2])]);
+            let c = px(x, y);
+            out.push(c);
+            for (d, acc) in [(1, &mut near), (far, &mut farc)] {
+                if x + d < iw {
+                    acc.sum += f64::from(sq(&c, &px(x + d, y)));
+                    acc.n += 1;
+                }
+                if y + d < ih {
+                    acc.sum += f64::from(sq(&c, &px(x, y + d)));
+                    acc.n += 1;
+                }
+            }
         }
     }
-    out
+    Around {
+        samples: out,
+        near,
+        far: farc,
+    }
 }
 
 /// The smoothness weights: for each pixel, towards right, down, down-right and down-left.
@@ -165,8 +202,8 @@ const OFFSETS: [(isize, isize, f32); 4] = [
 ];
 
 /// GrabCut's beta: 1 / (2 mean squared colour difference between neighbours).
-fn beta_of(pairs: impl Iterator<Item = f32>) -> f32 {
-    let (mut sum, mut n) = (0f64, 0u64);
+fn beta_of(pairs: impl Iterator<Item = f32>, around: Contrast) -> f32 {
+    let (mut sum, mut n) = (around.sum, around.n);
     for d in pairs {
         sum += f64::from(d);
         n += 1;
@@ -192,20 +229,24 @@ fn data(fg: &Gmm, bg: &Gmm, c: &Colour) -> (i32, i32) {
 }
 
 /// The cut on the working grid: true = object.
-fn cut_grid(grid: &Grid, fixed: &[u8], ring: &[Colour]) -> (Vec<bool>, Gmm, Gmm) {
+fn cut_grid(grid: &Grid, fixed: &[u8], around: &Around) -> (Vec<bool>, Gmm, Gmm) {
+    let ring = &around.samples[..];
     let (w, h) = (grid.w, grid.h);
     let n = w * h;
     let inside = |x: isize, y: isize| x >= 0 && y >= 0 && (x as usize) < w && (y as usize) < h;
 
     // the smoothness weights, once: 4 per pixel, and the border's pull towards the background
-    let beta = beta_of((0..h as isize).flat_map(|y| {
-        (0..w as isize).flat_map(move |x| {
-            OFFSETS
-                .iter()
-                .filter(move |&&(dx, dy, _)| inside(x + dx, y + dy))
-                .map(move |&(dx, dy, _)| sq(grid.at(x, y), grid.at(x + dx, y + dy)))
-        })
-    }));
+    let beta = beta_of(
+        (0..h as isize).flat_map(|y| {
+            (0..w as isize).flat_map(move |x| {
+                OFFSETS
+                    .iter()
+                    .filter(move |&&(dx, dy, _)| inside(x + dx, y + dy))
+                    .map(move |&(dx, dy, _)| sq(grid.at(x, y), grid.at(x + dx, y + dy)))
+            })
+        }),
+        around.far,
+    );
     let mut weights = vec![0i32; n * 4];
     let mut border = vec![0i32; n];
     for y in 0..h as isize {
@@ -312,9 +353,10 @@ fn cut_grid(grid: &Grid, fixed: &[u8], ring: &[Colour]) -> (Vec<bool>, Gmm, Gmm)
         t_graph += (t2 - t1).as_secs_f64() * 1e3;
         t_flow += (t3 - t2).as_secs_f64() * 1e3;
         let next: Vec<bool> = (0..n).map(|i| g.source_side(i)).collect();
-        let changed = next != labels;
+        let changed = next.iter().zip(&labels).filter(|(a, b)| a != b).count();
         labels = next;
-        if !changed {
+        // settled: another round would move at most a pixel in a thousand
+        if changed * SETTLED <= n {
             break;
         }
     }
@@ -428,16 +470,25 @@ pub fn object(image: &RgbImage, rect: Rect, hints: Hints<'_>) -> Mask {
     let t0 = std::time::Instant::now();
     let grid = downsample(image, x0, y0, w, h, ww, hh);
     let fixed = hint_grid(&hints, x0, y0, w, h, ww, hh);
-    let ring = ring_samples(image, x0, y0, x1, y1);
+    let spacing = (f64::from(w) / ww as f64).round().max(1.0) as u32;
+    let around = ring_samples(image, x0, y0, x1, y1, spacing);
     let t1 = std::time::Instant::now();
-    let (mut labels, fg, bg) = cut_grid(&grid, &fixed, &ring);
+    let (mut labels, fg, bg) = cut_grid(&grid, &fixed, &around);
     tidy(&mut labels, &fixed, ww, hh);
     let t2 = std::time::Instant::now();
 
     let full = if ww == w as usize && hh == h as usize {
         labels
     } else {
-        refine(image, (x0, y0, w, h), &hints, &labels, ww, hh, &fg, &bg)
+        refine(
+            image,
+            (x0, y0, w, h),
+            &hints,
+            &labels,
+            (ww, hh),
+            &around,
+            (&fg, &bg),
+        )
     };
     let ms = |a: std::time::Instant, b: std::time::Instant| (b - a).as_secs_f64() * 1e3;
     tracing::debug!(
@@ -480,10 +531,9 @@ fn refine(
     (x0, y0, w, h): (u32, u32, u32, u32),
     hints: &Hints<'_>,
     labels: &[bool],
-    ww: usize,
-    hh: usize,
-    fg: &Gmm,
-    bg: &Gmm,
+    (ww, hh): (usize, usize),
+    around: &Around,
+    (fg, bg): (&Gmm, &Gmm),
 ) -> Vec<bool> {
     let (w, h) = (w as usize, h as usize);
     let sx = ww as f32 / w as f32;
@@ -584,13 +634,16 @@ fn refine(
                 && m.0.as_raw()[ay * m.width() as usize + ax] > 0
         })
     };
-    let beta = beta_of(nodes.iter().flat_map(|&i| {
-        let (x, y) = ((i % w) as isize, (i / w) as isize);
-        OFFSETS.iter().filter_map(move |&(dx, dy, _)| {
-            let (a, b) = (colour(x, y)?, colour(x + dx, y + dy)?);
-            Some(sq(&a, &b))
-        })
-    }));
+    let beta = beta_of(
+        nodes.iter().flat_map(|&i| {
+            let (x, y) = ((i % w) as isize, (i / w) as isize);
+            OFFSETS.iter().filter_map(move |&(dx, dy, _)| {
+                let (a, b) = (colour(x, y)?, colour(x + dx, y + dy)?);
+                Some(sq(&a, &b))
+            })
+        }),
+        around.near,
+    );
     let mut g = Graph::new(nodes.len(), nodes.len() * 4);
     for (n, &i) in nodes.iter().enumerate() {
         let (x, y) = ((i % w) as isize, (i / w) as isize);
