@@ -84,7 +84,7 @@ impl ObjectPick {
         if w == 0 || h == 0 {
             return Err(format!("{s:?}: W and H must be at least 1"));
         }
-        if x.abs() > i64::from(u32::MAX) || y.abs() > i64::from(u32::MAX) {
+        if x.unsigned_abs() > u64::from(u32::MAX) || y.unsigned_abs() > u64::from(u32::MAX) {
             return Err(bad());
         }
         Ok(ObjectPick { x, y, w, h })
@@ -239,4 +239,54 @@ pub fn resolve_picks(
         out.union(&m);
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn picks_parse_their_forms_and_refuse_the_rest_without_panicking() {
+        assert_eq!(
+            ObjectPick::parse("-5, 10,20,30"),
+            Ok(ObjectPick {
+                x: -5,
+                y: 10,
+                w: 20,
+                h: 30
+            })
+        );
+        for bad in [
+            "1,2,3",
+            "1,2,0,4",
+            "a,2,3,4",
+            "-9223372036854775808,0,5,5",
+            "1,2,3,4,5",
+        ] {
+            assert!(ObjectPick::parse(bad).is_err(), "{bad}");
+        }
+        let p = WandPick::parse("3,4").unwrap();
+        assert_eq!(
+            (p.x, p.y, p.tolerance, p.contiguous),
+            (3, 4, DEFAULT_TOLERANCE, true)
+        );
+        let p = WandPick::parse("3,4,20,all").unwrap();
+        assert_eq!((p.tolerance, p.contiguous), (20.0, false));
+        assert!(!WandPick::parse("3,4,ALL").unwrap().contiguous);
+        for bad in ["3", "3,4,101", "3,4,-1", "3,4,5,6", "3,4,nan", "x,4"] {
+            assert!(WandPick::parse(bad).is_err(), "{bad}");
+        }
+        // a box is clipped to the image; one with no pixel inside is None
+        let o = ObjectPick::parse("-10,-10,20,20").unwrap();
+        assert_eq!(
+            o.clip(100, 50),
+            Some(Rect {
+                x: 0,
+                y: 0,
+                w: 10,
+                h: 10
+            })
+        );
+        assert_eq!(ObjectPick::parse("100,0,5,5").unwrap().clip(100, 50), None);
+    }
 }
