@@ -4,6 +4,7 @@ pub mod config;
 pub mod edit;
 pub mod history;
 pub mod login;
+pub mod mask;
 pub mod models;
 pub mod packaging;
 pub mod serve;

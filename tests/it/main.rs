@@ -26,6 +26,7 @@ mod original_lambda;
 mod pipeline;
 mod release;
 mod secrets;
+mod select;
 mod server_api;
 mod server_auth;
 mod server_edit;
