@@ -172,12 +172,12 @@ impl Command {
             C::ToolEraser => ("tool_eraser", "eraser (drag to unpaint)", "Tools"),
             C::ToolObject => (
                 "tool_object",
-                "object: drag a loose box, the selection snaps to the object; brush/eraser strokes, then the box again, refine it",
+                "object: drag a loose box, the selection snaps to it",
                 "Tools",
             ),
             C::ToolWand => (
                 "tool_wand",
-                "wand: click a colour region (again: connected only / every similar pixel)",
+                "wand: click a colour; again: all similar / connected",
                 "Tools",
             ),
             C::BrushBigger => (
