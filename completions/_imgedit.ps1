@@ -29,6 +29,7 @@ Register-ArgumentCompleter -Native -CommandName 'imgedit' -ScriptBlock {
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('edit', 'edit', [CompletionResultType]::ParameterValue, 'Inpaint or outpaint one image, several, or a directory')
+            [CompletionResult]::new('mask', 'mask', [CompletionResultType]::ParameterValue, 'Write the mask a selection makes (shapes, mask files, --object, --wand) as a PNG')
             [CompletionResult]::new('tui', 'tui', [CompletionResultType]::ParameterValue, 'Open the interactive editor (select, run, compare, keep, undo)')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve HTTP endpoints: the Bedrock-compatible endpoint for offline work')
             [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Sign in to the Cognito user pool of the /image-edit API')
@@ -43,13 +44,15 @@ Register-ArgumentCompleter -Native -CommandName 'imgedit' -ScriptBlock {
         }
         'imgedit;edit' {
             [CompletionResult]::new('--mask', '--mask', [CompletionResultType]::ParameterName, 'Mask file: white (or transparent, if it has alpha) = change, grey = partly')
-            [CompletionResult]::new('--mask-dir', '--mask-dir', [CompletionResultType]::ParameterName, 'For batches: a directory of masks matched to images by file stem')
             [CompletionResult]::new('--rect', '--rect', [CompletionResultType]::ParameterName, 'Rectangle to change, in pixels from the top-left corner (repeatable)')
             [CompletionResult]::new('--polygon', '--polygon', [CompletionResultType]::ParameterName, 'Polygon to change, 3+ vertices, non-zero winding rule (repeatable)')
             [CompletionResult]::new('--ellipse', '--ellipse', [CompletionResultType]::ParameterName, 'Ellipse to change: centre and radii (repeatable)')
+            [CompletionResult]::new('--object', '--object', [CompletionResultType]::ParameterName, 'Object inside a rectangle around it, found by its colours and edges (repeatable)')
+            [CompletionResult]::new('--wand', '--wand', [CompletionResultType]::ParameterName, 'Colour region at a point: the connected pixels within TOL (Delta E in Lab, 0-100, default 12) of its colour; ",all" selects every similar pixel of the image (repeatable)')
             [CompletionResult]::new('--grow', '--grow', [CompletionResultType]::ParameterName, 'Grow the selection by PX pixels')
             [CompletionResult]::new('--shrink', '--shrink', [CompletionResultType]::ParameterName, 'Shrink the selection by PX pixels')
             [CompletionResult]::new('--feather', '--feather', [CompletionResultType]::ParameterName, 'Soft edge PX pixels wide outside the selection [default: 0; 8 at an outpaint seam]')
+            [CompletionResult]::new('--mask-dir', '--mask-dir', [CompletionResultType]::ParameterName, 'For batches: a directory of masks matched to images by file stem')
             [CompletionResult]::new('--save-mask', '--save-mask', [CompletionResultType]::ParameterName, 'Write the final mask (white = change) to FILE')
             [CompletionResult]::new('--mode', '--mode', [CompletionResultType]::ParameterName, 'What to do [default: inpaint, or outpaint with --extend/--canvas]')
             [CompletionResult]::new('--extend', '--extend', [CompletionResultType]::ParameterName, 'Outpaint: add borders L,T,R,B (or one value for all), in pixels or percent like 25%')
@@ -98,6 +101,30 @@ Register-ArgumentCompleter -Native -CommandName 'imgedit' -ScriptBlock {
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log what imgedit does to stderr: -v its own steps (requests, attempts, timings), -vv also the AWS SDK''s and HTTP client''s debug lines. IMGEDIT_LOG sets a full filter. Passwords, tokens and keys are never logged')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'imgedit;mask' {
+            [CompletionResult]::new('--mask', '--mask', [CompletionResultType]::ParameterName, 'Mask file: white (or transparent, if it has alpha) = change, grey = partly')
+            [CompletionResult]::new('--rect', '--rect', [CompletionResultType]::ParameterName, 'Rectangle to change, in pixels from the top-left corner (repeatable)')
+            [CompletionResult]::new('--polygon', '--polygon', [CompletionResultType]::ParameterName, 'Polygon to change, 3+ vertices, non-zero winding rule (repeatable)')
+            [CompletionResult]::new('--ellipse', '--ellipse', [CompletionResultType]::ParameterName, 'Ellipse to change: centre and radii (repeatable)')
+            [CompletionResult]::new('--object', '--object', [CompletionResultType]::ParameterName, 'Object inside a rectangle around it, found by its colours and edges (repeatable)')
+            [CompletionResult]::new('--wand', '--wand', [CompletionResultType]::ParameterName, 'Colour region at a point: the connected pixels within TOL (Delta E in Lab, 0-100, default 12) of its colour; ",all" selects every similar pixel of the image (repeatable)')
+            [CompletionResult]::new('--grow', '--grow', [CompletionResultType]::ParameterName, 'Grow the selection by PX pixels')
+            [CompletionResult]::new('--shrink', '--shrink', [CompletionResultType]::ParameterName, 'Shrink the selection by PX pixels')
+            [CompletionResult]::new('--feather', '--feather', [CompletionResultType]::ParameterName, 'Soft edge PX pixels wide outside the selection [default: 0; 8 at an outpaint seam]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'The mask file to write (PNG; white = change, the mask `edit` would use)')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'The mask file to write (PNG; white = change, the mask `edit` would use)')
+            [CompletionResult]::new('--log-file', '--log-file', [CompletionResultType]::ParameterName, 'Append log lines to this file instead of stderr (needed with the TUI)')
+            [CompletionResult]::new('--invert-mask', '--invert-mask', [CompletionResultType]::ParameterName, 'Change what is NOT selected')
+            [CompletionResult]::new('--fit-mask', '--fit-mask', [CompletionResultType]::ParameterName, 'Scale a mask whose size differs from the image instead of failing')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Overwrite an existing output file')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log what imgedit does to stderr: -v its own steps (requests, attempts, timings), -vv also the AWS SDK''s and HTTP client''s debug lines. IMGEDIT_LOG sets a full filter. Passwords, tokens and keys are never logged')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log what imgedit does to stderr: -v its own steps (requests, attempts, timings), -vv also the AWS SDK''s and HTTP client''s debug lines. IMGEDIT_LOG sets a full filter. Passwords, tokens and keys are never logged')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
@@ -309,6 +336,7 @@ Register-ArgumentCompleter -Native -CommandName 'imgedit' -ScriptBlock {
         }
         'imgedit;help' {
             [CompletionResult]::new('edit', 'edit', [CompletionResultType]::ParameterValue, 'Inpaint or outpaint one image, several, or a directory')
+            [CompletionResult]::new('mask', 'mask', [CompletionResultType]::ParameterValue, 'Write the mask a selection makes (shapes, mask files, --object, --wand) as a PNG')
             [CompletionResult]::new('tui', 'tui', [CompletionResultType]::ParameterValue, 'Open the interactive editor (select, run, compare, keep, undo)')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve HTTP endpoints: the Bedrock-compatible endpoint for offline work')
             [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Sign in to the Cognito user pool of the /image-edit API')
@@ -322,6 +350,9 @@ Register-ArgumentCompleter -Native -CommandName 'imgedit' -ScriptBlock {
             break
         }
         'imgedit;help;edit' {
+            break
+        }
+        'imgedit;help;mask' {
             break
         }
         'imgedit;help;tui' {

@@ -40,6 +40,9 @@ _imgedit() {
             imgedit,man)
                 cmd="imgedit__subcmd__man"
                 ;;
+            imgedit,mask)
+                cmd="imgedit__subcmd__mask"
+                ;;
             imgedit,serve)
                 cmd="imgedit__subcmd__serve"
                 ;;
@@ -103,6 +106,9 @@ _imgedit() {
             imgedit__subcmd__help,man)
                 cmd="imgedit__subcmd__help__subcmd__man"
                 ;;
+            imgedit__subcmd__help,mask)
+                cmd="imgedit__subcmd__help__subcmd__mask"
+                ;;
             imgedit__subcmd__help,serve)
                 cmd="imgedit__subcmd__help__subcmd__serve"
                 ;;
@@ -131,7 +137,7 @@ _imgedit() {
 
     case "${cmd}" in
         imgedit)
-            opts="-v -h -V --verbose --log-file --help --version edit tui serve login logout whoami history config completions man help"
+            opts="-v -h -V --verbose --log-file --help --version edit mask tui serve login logout whoami history config completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -341,17 +347,13 @@ _imgedit() {
             return 0
             ;;
         imgedit__subcmd__edit)
-            opts="-p -n -o -q -j -v -h -V --mask --mask-dir --rect --polygon --ellipse --invert-mask --grow --shrink --feather --fit-mask --save-mask --mode --extend --canvas --anchor --prompt --negative --num-images --seed --cfg-scale --quality --mask-prompt --search --grow-mask --select --upscaler --style-preset --creativity --engine --model --model-family --region --api-url --token --profile --output --output-format --output-dir --jpeg-quality --force --json --dry-run --quiet --jobs --max-rate --resume --verbose --log-file --help --version"
+            opts="-p -n -o -q -j -v -h -V --mask --rect --polygon --ellipse --object --wand --invert-mask --grow --shrink --feather --fit-mask --mask-dir --save-mask --mode --extend --canvas --anchor --prompt --negative --num-images --seed --cfg-scale --quality --mask-prompt --search --grow-mask --select --upscaler --style-preset --creativity --engine --model --model-family --region --api-url --token --profile --output --output-format --output-dir --jpeg-quality --force --json --dry-run --quiet --jobs --max-rate --resume --verbose --log-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --mask)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --mask-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -367,6 +369,14 @@ _imgedit() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --object)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wand)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --grow)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -376,6 +386,10 @@ _imgedit() {
                     return 0
                     ;;
                 --feather)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mask-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -531,7 +545,7 @@ _imgedit() {
             return 0
             ;;
         imgedit__subcmd__help)
-            opts="edit tui serve login logout whoami history config completions man help"
+            opts="edit mask tui serve login logout whoami history config completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -712,6 +726,20 @@ _imgedit() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        imgedit__subcmd__help__subcmd__mask)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         imgedit__subcmd__help__subcmd__serve)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -859,6 +887,68 @@ _imgedit() {
                 return 0
             fi
             case "${prev}" in
+                --log-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        imgedit__subcmd__mask)
+            opts="-o -v -h -V --mask --rect --polygon --ellipse --object --wand --invert-mask --grow --shrink --feather --fit-mask --output --force --verbose --log-file --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --mask)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rect)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --polygon)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ellipse)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --object)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wand)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --grow)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --shrink)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --feather)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -26,6 +26,7 @@ set edit:completion:arg-completer[imgedit] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand edit 'Inpaint or outpaint one image, several, or a directory'
+            cand mask 'Write the mask a selection makes (shapes, mask files, --object, --wand) as a PNG'
             cand tui 'Open the interactive editor (select, run, compare, keep, undo)'
             cand serve 'Serve HTTP endpoints: the Bedrock-compatible endpoint for offline work'
             cand login 'Sign in to the Cognito user pool of the /image-edit API'
@@ -39,13 +40,15 @@ set edit:completion:arg-completer[imgedit] = {|@words|
         }
         &'imgedit;edit'= {
             cand --mask 'Mask file: white (or transparent, if it has alpha) = change, grey = partly'
-            cand --mask-dir 'For batches: a directory of masks matched to images by file stem'
             cand --rect 'Rectangle to change, in pixels from the top-left corner (repeatable)'
             cand --polygon 'Polygon to change, 3+ vertices, non-zero winding rule (repeatable)'
             cand --ellipse 'Ellipse to change: centre and radii (repeatable)'
+            cand --object 'Object inside a rectangle around it, found by its colours and edges (repeatable)'
+            cand --wand 'Colour region at a point: the connected pixels within TOL (Delta E in Lab, 0-100, default 12) of its colour; ",all" selects every similar pixel of the image (repeatable)'
             cand --grow 'Grow the selection by PX pixels'
             cand --shrink 'Shrink the selection by PX pixels'
             cand --feather 'Soft edge PX pixels wide outside the selection [default: 0; 8 at an outpaint seam]'
+            cand --mask-dir 'For batches: a directory of masks matched to images by file stem'
             cand --save-mask 'Write the final mask (white = change) to FILE'
             cand --mode 'What to do [default: inpaint, or outpaint with --extend/--canvas]'
             cand --extend 'Outpaint: add borders L,T,R,B (or one value for all), in pixels or percent like 25%'
@@ -94,6 +97,29 @@ set edit:completion:arg-completer[imgedit] = {|@words|
             cand --verbose 'Log what imgedit does to stderr: -v its own steps (requests, attempts, timings), -vv also the AWS SDK''s and HTTP client''s debug lines. IMGEDIT_LOG sets a full filter. Passwords, tokens and keys are never logged'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'imgedit;mask'= {
+            cand --mask 'Mask file: white (or transparent, if it has alpha) = change, grey = partly'
+            cand --rect 'Rectangle to change, in pixels from the top-left corner (repeatable)'
+            cand --polygon 'Polygon to change, 3+ vertices, non-zero winding rule (repeatable)'
+            cand --ellipse 'Ellipse to change: centre and radii (repeatable)'
+            cand --object 'Object inside a rectangle around it, found by its colours and edges (repeatable)'
+            cand --wand 'Colour region at a point: the connected pixels within TOL (Delta E in Lab, 0-100, default 12) of its colour; ",all" selects every similar pixel of the image (repeatable)'
+            cand --grow 'Grow the selection by PX pixels'
+            cand --shrink 'Shrink the selection by PX pixels'
+            cand --feather 'Soft edge PX pixels wide outside the selection [default: 0; 8 at an outpaint seam]'
+            cand -o 'The mask file to write (PNG; white = change, the mask `edit` would use)'
+            cand --output 'The mask file to write (PNG; white = change, the mask `edit` would use)'
+            cand --log-file 'Append log lines to this file instead of stderr (needed with the TUI)'
+            cand --invert-mask 'Change what is NOT selected'
+            cand --fit-mask 'Scale a mask whose size differs from the image instead of failing'
+            cand --force 'Overwrite an existing output file'
+            cand -v 'Log what imgedit does to stderr: -v its own steps (requests, attempts, timings), -vv also the AWS SDK''s and HTTP client''s debug lines. IMGEDIT_LOG sets a full filter. Passwords, tokens and keys are never logged'
+            cand --verbose 'Log what imgedit does to stderr: -v its own steps (requests, attempts, timings), -vv also the AWS SDK''s and HTTP client''s debug lines. IMGEDIT_LOG sets a full filter. Passwords, tokens and keys are never logged'
+            cand -h 'Print help'
+            cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
         }
@@ -285,6 +311,7 @@ set edit:completion:arg-completer[imgedit] = {|@words|
         }
         &'imgedit;help'= {
             cand edit 'Inpaint or outpaint one image, several, or a directory'
+            cand mask 'Write the mask a selection makes (shapes, mask files, --object, --wand) as a PNG'
             cand tui 'Open the interactive editor (select, run, compare, keep, undo)'
             cand serve 'Serve HTTP endpoints: the Bedrock-compatible endpoint for offline work'
             cand login 'Sign in to the Cognito user pool of the /image-edit API'
@@ -297,6 +324,8 @@ set edit:completion:arg-completer[imgedit] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'imgedit;help;edit'= {
+        }
+        &'imgedit;help;mask'= {
         }
         &'imgedit;help;tui'= {
         }

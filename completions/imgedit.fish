@@ -29,6 +29,7 @@ complete -c imgedit -n "__fish_imgedit_needs_command" -s v -l verbose -d 'Log wh
 complete -c imgedit -n "__fish_imgedit_needs_command" -s h -l help -d 'Print help'
 complete -c imgedit -n "__fish_imgedit_needs_command" -s V -l version -d 'Print version'
 complete -c imgedit -n "__fish_imgedit_needs_command" -f -a "edit" -d 'Inpaint or outpaint one image, several, or a directory'
+complete -c imgedit -n "__fish_imgedit_needs_command" -f -a "mask" -d 'Write the mask a selection makes (shapes, mask files, --object, --wand) as a PNG'
 complete -c imgedit -n "__fish_imgedit_needs_command" -f -a "tui" -d 'Open the interactive editor (select, run, compare, keep, undo)'
 complete -c imgedit -n "__fish_imgedit_needs_command" -f -a "serve" -d 'Serve HTTP endpoints: the Bedrock-compatible endpoint for offline work'
 complete -c imgedit -n "__fish_imgedit_needs_command" -f -a "login" -d 'Sign in to the Cognito user pool of the /image-edit API'
@@ -40,13 +41,15 @@ complete -c imgedit -n "__fish_imgedit_needs_command" -f -a "completions" -d 'Pr
 complete -c imgedit -n "__fish_imgedit_needs_command" -f -a "man" -d 'Print the man page (roff)'
 complete -c imgedit -n "__fish_imgedit_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l mask -d 'Mask file: white (or transparent, if it has alpha) = change, grey = partly' -r -F
-complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l mask-dir -d 'For batches: a directory of masks matched to images by file stem' -r -F
 complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l rect -d 'Rectangle to change, in pixels from the top-left corner (repeatable)' -r
 complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l polygon -d 'Polygon to change, 3+ vertices, non-zero winding rule (repeatable)' -r
 complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l ellipse -d 'Ellipse to change: centre and radii (repeatable)' -r
+complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l object -d 'Object inside a rectangle around it, found by its colours and edges (repeatable)' -r
+complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l wand -d 'Colour region at a point: the connected pixels within TOL (Delta E in Lab, 0-100, default 12) of its colour; ",all" selects every similar pixel of the image (repeatable)' -r
 complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l grow -d 'Grow the selection by PX pixels' -r
 complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l shrink -d 'Shrink the selection by PX pixels' -r
 complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l feather -d 'Soft edge PX pixels wide outside the selection [default: 0; 8 at an outpaint seam]' -r
+complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l mask-dir -d 'For batches: a directory of masks matched to images by file stem' -r -F
 complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l save-mask -d 'Write the final mask (white = change) to FILE' -r -F
 complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l mode -d 'What to do [default: inpaint, or outpaint with --extend/--canvas]' -r -f -a "inpaint\t'Regenerate the selected pixels'
 outpaint\t'Extend the canvas; a thin band of the original may be blended at the seam'
@@ -121,6 +124,23 @@ complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -l resume -d 'Batc
 complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -s v -l verbose -d 'Log what imgedit does to stderr: -v its own steps (requests, attempts, timings), -vv also the AWS SDK\'s and HTTP client\'s debug lines. IMGEDIT_LOG sets a full filter. Passwords, tokens and keys are never logged'
 complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c imgedit -n "__fish_imgedit_using_subcommand edit" -s V -l version -d 'Print version'
+complete -c imgedit -n "__fish_imgedit_using_subcommand mask" -l mask -d 'Mask file: white (or transparent, if it has alpha) = change, grey = partly' -r -F
+complete -c imgedit -n "__fish_imgedit_using_subcommand mask" -l rect -d 'Rectangle to change, in pixels from the top-left corner (repeatable)' -r
+complete -c imgedit -n "__fish_imgedit_using_subcommand mask" -l polygon -d 'Polygon to change, 3+ vertices, non-zero winding rule (repeatable)' -r
+complete -c imgedit -n "__fish_imgedit_using_subcommand mask" -l ellipse -d 'Ellipse to change: centre and radii (repeatable)' -r
+complete -c imgedit -n "__fish_imgedit_using_subcommand mask" -l object -d 'Object inside a rectangle around it, found by its colours and edges (repeatable)' -r
+complete -c imgedit -n "__fish_imgedit_using_subcommand mask" -l wand -d 'Colour region at a point: the connected pixels within TOL (Delta E in Lab, 0-100, default 12) of its colour; ",all" selects every similar pixel of the image (repeatable)' -r
+complete -c imgedit -n "__fish_imgedit_using_subcommand mask" -l grow -d 'Grow the selection by PX pixels' -r
+complete -c imgedit -n "__fish_imgedit_using_subcommand mask" -l shrink -d 'Shrink the selection by PX pixels' -r
+complete -c imgedit -n "__fish_imgedit_using_subcommand mask" -l feather -d 'Soft edge PX pixels wide outside the selection [default: 0; 8 at an outpaint seam]' -r
+complete -c imgedit -n "__fish_imgedit_using_subcommand mask" -s o -l output -d 'The mask file to write (PNG; white = change, the mask `edit` would use)' -r -F
+complete -c imgedit -n "__fish_imgedit_using_subcommand mask" -l log-file -d 'Append log lines to this file instead of stderr (needed with the TUI)' -r -F
+complete -c imgedit -n "__fish_imgedit_using_subcommand mask" -l invert-mask -d 'Change what is NOT selected'
+complete -c imgedit -n "__fish_imgedit_using_subcommand mask" -l fit-mask -d 'Scale a mask whose size differs from the image instead of failing'
+complete -c imgedit -n "__fish_imgedit_using_subcommand mask" -l force -d 'Overwrite an existing output file'
+complete -c imgedit -n "__fish_imgedit_using_subcommand mask" -s v -l verbose -d 'Log what imgedit does to stderr: -v its own steps (requests, attempts, timings), -vv also the AWS SDK\'s and HTTP client\'s debug lines. IMGEDIT_LOG sets a full filter. Passwords, tokens and keys are never logged'
+complete -c imgedit -n "__fish_imgedit_using_subcommand mask" -s h -l help -d 'Print help'
+complete -c imgedit -n "__fish_imgedit_using_subcommand mask" -s V -l version -d 'Print version'
 complete -c imgedit -n "__fish_imgedit_using_subcommand tui" -l mask -d 'Mask file to start from (white, or transparent where it has alpha, = change)' -r -F
 complete -c imgedit -n "__fish_imgedit_using_subcommand tui" -l engine -d 'Engine [default: from the config, else local]' -r -f -a "local\t'The embedded classical engine: offline, no account, prompts ignored'
 bedrock\t'Amazon Bedrock InvokeModel (Titan, Nova Canvas, Stability)'
@@ -238,17 +258,18 @@ complete -c imgedit -n "__fish_imgedit_using_subcommand man" -l log-file -d 'App
 complete -c imgedit -n "__fish_imgedit_using_subcommand man" -s v -l verbose -d 'Log what imgedit does to stderr: -v its own steps (requests, attempts, timings), -vv also the AWS SDK\'s and HTTP client\'s debug lines. IMGEDIT_LOG sets a full filter. Passwords, tokens and keys are never logged'
 complete -c imgedit -n "__fish_imgedit_using_subcommand man" -s h -l help -d 'Print help'
 complete -c imgedit -n "__fish_imgedit_using_subcommand man" -s V -l version -d 'Print version'
-complete -c imgedit -n "__fish_imgedit_using_subcommand help; and not __fish_seen_subcommand_from edit tui serve login logout whoami history config completions man help" -f -a "edit" -d 'Inpaint or outpaint one image, several, or a directory'
-complete -c imgedit -n "__fish_imgedit_using_subcommand help; and not __fish_seen_subcommand_from edit tui serve login logout whoami history config completions man help" -f -a "tui" -d 'Open the interactive editor (select, run, compare, keep, undo)'
-complete -c imgedit -n "__fish_imgedit_using_subcommand help; and not __fish_seen_subcommand_from edit tui serve login logout whoami history config completions man help" -f -a "serve" -d 'Serve HTTP endpoints: the Bedrock-compatible endpoint for offline work'
-complete -c imgedit -n "__fish_imgedit_using_subcommand help; and not __fish_seen_subcommand_from edit tui serve login logout whoami history config completions man help" -f -a "login" -d 'Sign in to the Cognito user pool of the /image-edit API'
-complete -c imgedit -n "__fish_imgedit_using_subcommand help; and not __fish_seen_subcommand_from edit tui serve login logout whoami history config completions man help" -f -a "logout" -d 'Sign out: forget the cached tokens (and revoke them, or sign out everywhere)'
-complete -c imgedit -n "__fish_imgedit_using_subcommand help; and not __fish_seen_subcommand_from edit tui serve login logout whoami history config completions man help" -f -a "whoami" -d 'Show who is signed in, for which pool, and until when'
-complete -c imgedit -n "__fish_imgedit_using_subcommand help; and not __fish_seen_subcommand_from edit tui serve login logout whoami history config completions man help" -f -a "history" -d 'List past edits from the request log, with a summary'
-complete -c imgedit -n "__fish_imgedit_using_subcommand help; and not __fish_seen_subcommand_from edit tui serve login logout whoami history config completions man help" -f -a "config" -d 'Show, locate or create the configuration file'
-complete -c imgedit -n "__fish_imgedit_using_subcommand help; and not __fish_seen_subcommand_from edit tui serve login logout whoami history config completions man help" -f -a "completions" -d 'Print a shell completion script'
-complete -c imgedit -n "__fish_imgedit_using_subcommand help; and not __fish_seen_subcommand_from edit tui serve login logout whoami history config completions man help" -f -a "man" -d 'Print the man page (roff)'
-complete -c imgedit -n "__fish_imgedit_using_subcommand help; and not __fish_seen_subcommand_from edit tui serve login logout whoami history config completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c imgedit -n "__fish_imgedit_using_subcommand help; and not __fish_seen_subcommand_from edit mask tui serve login logout whoami history config completions man help" -f -a "edit" -d 'Inpaint or outpaint one image, several, or a directory'
+complete -c imgedit -n "__fish_imgedit_using_subcommand help; and not __fish_seen_subcommand_from edit mask tui serve login logout whoami history config completions man help" -f -a "mask" -d 'Write the mask a selection makes (shapes, mask files, --object, --wand) as a PNG'
+complete -c imgedit -n "__fish_imgedit_using_subcommand help; and not __fish_seen_subcommand_from edit mask tui serve login logout whoami history config completions man help" -f -a "tui" -d 'Open the interactive editor (select, run, compare, keep, undo)'
+complete -c imgedit -n "__fish_imgedit_using_subcommand help; and not __fish_seen_subcommand_from edit mask tui serve login logout whoami history config completions man help" -f -a "serve" -d 'Serve HTTP endpoints: the Bedrock-compatible endpoint for offline work'
+complete -c imgedit -n "__fish_imgedit_using_subcommand help; and not __fish_seen_subcommand_from edit mask tui serve login logout whoami history config completions man help" -f -a "login" -d 'Sign in to the Cognito user pool of the /image-edit API'
+complete -c imgedit -n "__fish_imgedit_using_subcommand help; and not __fish_seen_subcommand_from edit mask tui serve login logout whoami history config completions man help" -f -a "logout" -d 'Sign out: forget the cached tokens (and revoke them, or sign out everywhere)'
+complete -c imgedit -n "__fish_imgedit_using_subcommand help; and not __fish_seen_subcommand_from edit mask tui serve login logout whoami history config completions man help" -f -a "whoami" -d 'Show who is signed in, for which pool, and until when'
+complete -c imgedit -n "__fish_imgedit_using_subcommand help; and not __fish_seen_subcommand_from edit mask tui serve login logout whoami history config completions man help" -f -a "history" -d 'List past edits from the request log, with a summary'
+complete -c imgedit -n "__fish_imgedit_using_subcommand help; and not __fish_seen_subcommand_from edit mask tui serve login logout whoami history config completions man help" -f -a "config" -d 'Show, locate or create the configuration file'
+complete -c imgedit -n "__fish_imgedit_using_subcommand help; and not __fish_seen_subcommand_from edit mask tui serve login logout whoami history config completions man help" -f -a "completions" -d 'Print a shell completion script'
+complete -c imgedit -n "__fish_imgedit_using_subcommand help; and not __fish_seen_subcommand_from edit mask tui serve login logout whoami history config completions man help" -f -a "man" -d 'Print the man page (roff)'
+complete -c imgedit -n "__fish_imgedit_using_subcommand help; and not __fish_seen_subcommand_from edit mask tui serve login logout whoami history config completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c imgedit -n "__fish_imgedit_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "path" -d 'Print the configuration file\'s path'
 complete -c imgedit -n "__fish_imgedit_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "show" -d 'Print the effective configuration (file, then environment)'
 complete -c imgedit -n "__fish_imgedit_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "init" -d 'Write a commented configuration file'

@@ -111,6 +111,7 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
     logging::init(cli.verbose, cli.log_file.as_deref())?;
     match cli.command {
         Command::Edit(args) => commands::edit::run(&args, &client()?),
+        Command::Mask(args) => commands::mask::run(&args).map(|()| exit::OK),
         Command::Tui(args) => tui::run(&args, &client()?),
         Command::Serve(args) => {
             commands::serve::run(&args, &runtime(Workers::Server)?).map(|()| exit::OK)

@@ -34,6 +34,10 @@ pub enum Field {
     Canvas,
     /// The format the result is written in.
     OutputFormat,
+    /// An object picked by a rectangle around it (a graph cut).
+    Object,
+    /// A colour region picked by a point (the magic wand).
+    Wand,
 }
 
 impl Field {
@@ -58,6 +62,8 @@ impl Field {
             Field::Extend => "extend",
             Field::Canvas => "canvas",
             Field::OutputFormat => "output format",
+            Field::Object => "object selection",
+            Field::Wand => "wand selection",
         }
     }
 }
@@ -90,6 +96,8 @@ pub enum Rule {
     Contains,
     /// The selection selects no pixel.
     Empty,
+    /// A point, or every pixel of a rectangle, lies outside the image (the limit is its size).
+    Outside,
 }
 
 /// A number as the rule set has it: whole, or real as the model table writes it.
@@ -271,6 +279,7 @@ impl Violation {
             ),
             Rule::Empty if value.is_empty() => format!("nothing to edit: {name} selects no pixel"),
             Rule::Empty => format!("nothing to edit: {name} selects no pixel ({value})"),
+            Rule::Outside => format!("{name} {value} is outside the {limit} image"),
         }
     }
 

@@ -8,6 +8,7 @@ use crate::edit::engine::EngineKind;
 use crate::edit::job::{CanvasSize, Extend};
 use crate::edit::options::{Anchor, Mode, OutputFormat, Quality, Upscaler};
 use crate::mask::Shape;
+use crate::select::{ObjectPick, WandPick};
 
 pub mod values;
 pub mod words;
@@ -42,6 +43,9 @@ pub enum Command {
     /// Inpaint or outpaint one image, several, or a directory
     #[command(after_help = EXIT_CODES)]
     Edit(Box<EditArgs>),
+    /// Write the mask a selection makes (shapes, mask files, --object, --wand) as a PNG
+    #[command(after_help = EXIT_CODES)]
+    Mask(Box<MaskArgs>),
     /// Open the interactive editor (select, run, compare, keep, undo)
     Tui(TuiArgs),
     /// Serve HTTP endpoints: the Bedrock-compatible endpoint for offline work
@@ -74,9 +78,8 @@ pub struct EditArgs {
     #[arg(required = true, value_name = "IMAGE")]
     pub images: Vec<PathBuf>,
 
-    /// Mask file: white (or transparent, if it has alpha) = change, grey = partly
-    #[arg(long, value_name = "FILE", help_heading = "Selection")]
-    pub mask: Option<PathBuf>,
+    #[command(flatten)]
+    pub selection: SelectionArgs,
     /// For batches: a directory of masks matched to images by file stem
     #[arg(
         long,
@@ -85,40 +88,6 @@ pub struct EditArgs {
         conflicts_with = "mask"
     )]
     pub mask_dir: Option<PathBuf>,
-    /// Rectangle to change, in pixels from the top-left corner (repeatable)
-    #[arg(long, value_name = "X,Y,W,H", value_parser = Shape::parse_rect, allow_hyphen_values = true, help_heading = "Selection")]
-    pub rect: Vec<Shape>,
-    /// Polygon to change, 3+ vertices, non-zero winding rule (repeatable)
-    #[arg(long, value_name = "\"X,Y X,Y X,Y ...\"", value_parser = Shape::parse_polygon, allow_hyphen_values = true, help_heading = "Selection")]
-    pub polygon: Vec<Shape>,
-    /// Ellipse to change: centre and radii (repeatable)
-    #[arg(long, value_name = "CX,CY,RX,RY", value_parser = Shape::parse_ellipse, allow_hyphen_values = true, help_heading = "Selection")]
-    pub ellipse: Vec<Shape>,
-    /// Change what is NOT selected
-    #[arg(long, help_heading = "Selection")]
-    pub invert_mask: bool,
-    /// Grow the selection by PX pixels
-    #[arg(
-        long,
-        value_name = "PX",
-        default_value_t = 0,
-        help_heading = "Selection"
-    )]
-    pub grow: u32,
-    /// Shrink the selection by PX pixels
-    #[arg(
-        long,
-        value_name = "PX",
-        default_value_t = 0,
-        help_heading = "Selection"
-    )]
-    pub shrink: u32,
-    /// Soft edge PX pixels wide outside the selection [default: 0; 8 at an outpaint seam]
-    #[arg(long, value_name = "PX", help_heading = "Selection")]
-    pub feather: Option<u32>,
-    /// Scale a mask whose size differs from the image instead of failing
-    #[arg(long, help_heading = "Selection")]
-    pub fit_mask: bool,
     /// Write the final mask (white = change) to FILE
     #[arg(long, value_name = "FILE", help_heading = "Selection")]
     pub save_mask: Option<PathBuf>,
@@ -254,6 +223,69 @@ pub struct EditArgs {
     /// Batches: finish the batch whose journal (imgedit-batch.jsonl) is in --output-dir: skip what is done, redo the rest; refused when the flags differ
     #[arg(long, help_heading = "Batch", requires = "output_dir")]
     pub resume: bool,
+}
+
+/// The selection flags that `edit` and `mask` share.
+#[derive(Debug, Args)]
+pub struct SelectionArgs {
+    /// Mask file: white (or transparent, if it has alpha) = change, grey = partly
+    #[arg(long, value_name = "FILE", help_heading = "Selection")]
+    pub mask: Option<PathBuf>,
+    /// Rectangle to change, in pixels from the top-left corner (repeatable)
+    #[arg(long, value_name = "X,Y,W,H", value_parser = Shape::parse_rect, allow_hyphen_values = true, help_heading = "Selection")]
+    pub rect: Vec<Shape>,
+    /// Polygon to change, 3+ vertices, non-zero winding rule (repeatable)
+    #[arg(long, value_name = "\"X,Y X,Y X,Y ...\"", value_parser = Shape::parse_polygon, allow_hyphen_values = true, help_heading = "Selection")]
+    pub polygon: Vec<Shape>,
+    /// Ellipse to change: centre and radii (repeatable)
+    #[arg(long, value_name = "CX,CY,RX,RY", value_parser = Shape::parse_ellipse, allow_hyphen_values = true, help_heading = "Selection")]
+    pub ellipse: Vec<Shape>,
+    /// Object inside a rectangle around it, found by its colours and edges (repeatable)
+    #[arg(long, value_name = "X,Y,W,H", value_parser = ObjectPick::parse, allow_hyphen_values = true, help_heading = "Selection")]
+    pub object: Vec<ObjectPick>,
+    /// Colour region at a point: the connected pixels within TOL (Delta E in Lab, 0-100, default 12) of its colour; ",all" selects every similar pixel of the image (repeatable)
+    #[arg(long, value_name = "X,Y[,TOL][,all]", value_parser = WandPick::parse, allow_hyphen_values = true, help_heading = "Selection")]
+    pub wand: Vec<WandPick>,
+    /// Change what is NOT selected
+    #[arg(long, help_heading = "Selection")]
+    pub invert_mask: bool,
+    /// Grow the selection by PX pixels
+    #[arg(
+        long,
+        value_name = "PX",
+        default_value_t = 0,
+        help_heading = "Selection"
+    )]
+    pub grow: u32,
+    /// Shrink the selection by PX pixels
+    #[arg(
+        long,
+        value_name = "PX",
+        default_value_t = 0,
+        help_heading = "Selection"
+    )]
+    pub shrink: u32,
+    /// Soft edge PX pixels wide outside the selection [default: 0; 8 at an outpaint seam]
+    #[arg(long, value_name = "PX", help_heading = "Selection")]
+    pub feather: Option<u32>,
+    /// Scale a mask whose size differs from the image instead of failing
+    #[arg(long, help_heading = "Selection")]
+    pub fit_mask: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct MaskArgs {
+    /// Input image (PNG, JPEG, WebP, GIF)
+    #[arg(value_name = "IMAGE")]
+    pub image: PathBuf,
+    #[command(flatten)]
+    pub selection: SelectionArgs,
+    /// The mask file to write (PNG; white = change, the mask `edit` would use)
+    #[arg(short = 'o', long, value_name = "MASK.png", help_heading = "Output")]
+    pub output: PathBuf,
+    /// Overwrite an existing output file
+    #[arg(long, help_heading = "Output")]
+    pub force: bool,
 }
 
 /// A `--max-rate` value: a positive number of calls per second.
@@ -461,4 +493,26 @@ pub enum ConfigCommand {
 /// The clap `Command`, for completions and the man page.
 pub fn command() -> clap::Command {
     <Cli as clap::CommandFactory>::command()
+}
+
+impl SelectionArgs {
+    /// The job's selection from these flags; `mask_file` is `--mask`, or the batch's match in
+    /// `--mask-dir`.
+    pub fn to_selection(&self, mask_file: Option<PathBuf>) -> crate::edit::job::Selection {
+        let mut shapes = self.rect.clone();
+        shapes.extend(self.polygon.iter().cloned());
+        shapes.extend(self.ellipse.iter().cloned());
+        crate::edit::job::Selection {
+            mask: None,
+            mask_file,
+            shapes,
+            objects: self.object.clone(),
+            wands: self.wand.clone(),
+            invert: self.invert_mask,
+            grow: self.grow,
+            shrink: self.shrink,
+            feather: self.feather,
+            fit_mask: self.fit_mask,
+        }
+    }
 }

@@ -37,10 +37,14 @@ pub fn flag(field: Field) -> &'static str {
         Field::GrowMask => "--grow-mask",
         Field::Upscaler => "--upscaler",
         Field::Image => "the image",
-        Field::Selection => "a mask or shape (--mask, --rect, --polygon, --ellipse)",
+        Field::Selection => {
+            "a mask, shape or pick (--mask, --rect, --polygon, --ellipse, --object, --wand)"
+        }
         Field::Extend => "--extend",
         Field::Canvas => "--canvas",
         Field::OutputFormat => "--output-format",
+        Field::Object => "--object",
+        Field::Wand => "--wand",
     }
 }
 
@@ -86,9 +90,22 @@ pub fn violation(v: &Violation) -> String {
 
 /// "FILE: nothing to edit: ..." with the flags that select.
 fn nothing_selected(v: &Violation) -> String {
+    if matches!(v.field, Field::Object | Field::Wand) {
+        let what = format!(
+            "nothing to edit: {} {} selects no pixel",
+            flag(v.field),
+            v.value
+        );
+        return match &v.subject {
+            Some(file) => format!("{file}: {what}"),
+            None => what,
+        };
+    }
     let what = match v.value.as_str() {
-        "none given" => "no selection was given (use --mask FILE, --rect, --polygon or --ellipse)",
-        _ => "the mask and shapes select no pixel",
+        "none given" => {
+            "no selection was given (use --mask FILE, --rect, --polygon, --ellipse, --object or --wand)"
+        }
+        _ => "the mask, shapes and picks select no pixel",
     };
     let after = if v.value.starts_with("after") {
         " after --invert-mask/--shrink"

@@ -16,7 +16,7 @@ use crate::cli::words;
 use crate::config::{Config, Paths};
 use crate::edit::engine::{EngineKind, EngineProgress, RunContext};
 use crate::edit::finish::{self, InputSizes, Sink};
-use crate::edit::job::{CanvasSpec, JobOptions, Selection};
+use crate::edit::job::{CanvasSpec, JobOptions};
 use crate::edit::model::ModelSpec;
 use crate::edit::options::{OutputFormat, ToolOptions};
 use crate::edit::prepare;
@@ -417,12 +417,9 @@ fn job_options(
     plan: Option<&ItemPlan>,
 ) -> Result<(JobOptions, InputSizes)> {
     let args = ctx.args;
-    let mut shapes = args.rect.clone();
-    shapes.extend(args.polygon.iter().cloned());
-    shapes.extend(args.ellipse.iter().cloned());
     let mask_file = match &args.mask_dir {
         Some(dir) => Some(mask_in_dir(dir, input)?),
-        None => args.mask.clone(),
+        None => args.selection.mask.clone(),
     };
     let sizes = InputSizes::of_files(Some(input), mask_file.as_deref());
     let canvas = match (args.extend, args.canvas) {
@@ -435,16 +432,7 @@ fn job_options(
         .or(args.seed)
         .unwrap_or_else(|| ctx.model.random_seed());
     let options = JobOptions {
-        selection: Selection {
-            mask: None,
-            mask_file,
-            shapes,
-            invert: args.invert_mask,
-            grow: args.grow,
-            shrink: args.shrink,
-            feather: args.feather,
-            fit_mask: args.fit_mask,
-        },
+        selection: args.selection.to_selection(mask_file),
         mode: args.mode,
         canvas,
         prompt: args.prompt.clone(),

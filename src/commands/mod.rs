@@ -4,5 +4,6 @@ pub mod config;
 pub mod edit;
 pub mod history;
 pub mod login;
+pub mod mask;
 pub mod packaging;
 pub mod serve;

@@ -15,6 +15,7 @@ use crate::error::input_err;
 use crate::error::{Error, Result};
 use crate::image_io::{DecodeLimits, Metadata};
 use crate::mask::{self, Mask, Shape};
+use crate::select;
 use crate::violation::{Field, Limit, Rule, Violation};
 
 /// A length given in pixels or as a percentage of the image's side.
@@ -131,6 +132,10 @@ pub struct Selection {
     pub mask: Option<Mask>,
     pub mask_file: Option<PathBuf>,
     pub shapes: Vec<Shape>,
+    /// Objects picked by rectangles around them (`--object`), found by a graph cut.
+    pub objects: Vec<select::ObjectPick>,
+    /// Colour regions picked by points (`--wand`).
+    pub wands: Vec<select::WandPick>,
     pub invert: bool,
     pub grow: u32,
     pub shrink: u32,
@@ -141,7 +146,79 @@ pub struct Selection {
 
 impl Selection {
     pub fn is_given(&self) -> bool {
-        self.mask.is_some() || self.mask_file.is_some() || !self.shapes.is_empty()
+        self.mask.is_some()
+            || self.mask_file.is_some()
+            || !self.shapes.is_empty()
+            || !self.objects.is_empty()
+            || !self.wands.is_empty()
+    }
+
+    /// The selection on `source`, before any canvas: the drawn mask, the mask file, the shapes
+    /// and the picks (object, wand) as a union, then inverted, grown and shrunk.
+    pub fn resolve(
+        &self,
+        source: &Source,
+        source_name: &str,
+        limits: &DecodeLimits,
+    ) -> Result<Mask> {
+        let (w, h) = source.dimensions();
+        let mut base = Mask::new(w, h);
+        if let Some(m) = &self.mask {
+            if (m.width(), m.height()) != (w, h) {
+                return Err(input_err!(
+                    "the drawn mask is {}x{} but {source_name} is {w}x{h}",
+                    m.width(),
+                    m.height()
+                ));
+            }
+            base.union(m);
+        }
+        if let Some(path) = &self.mask_file {
+            let m = mask::load_mask_file(path, source_name, w, h, self.fit_mask, limits)?;
+            base.union(&m);
+        }
+        for shape in &self.shapes {
+            shape
+                .rasterize(&mut base)
+                .map_err(|e| input_err!("{source_name}: {e}"))?;
+        }
+        if !self.objects.is_empty() || !self.wands.is_empty() {
+            let picked = select::resolve_picks(&source.flat(), &self.objects, &self.wands)
+                .map_err(|v| Error::violation((*v).about(source_name)))?;
+            base.union(&picked);
+        }
+        if self.invert {
+            base.invert();
+        }
+        base.grow(self.grow);
+        base.shrink(self.shrink);
+        Ok(base)
+    }
+
+    /// The mask an inpainting of `source` uses (`imgedit mask`): [`Selection::resolve`], then
+    /// feathered by `feather` (none when not given); an empty result is an error.
+    pub fn mask_for(
+        &self,
+        source: &Source,
+        source_name: &str,
+        limits: &DecodeLimits,
+    ) -> Result<Mask> {
+        let mut mask = self.resolve(source, source_name, limits)?;
+        mask.feather(self.feather.unwrap_or(0));
+        if mask.is_empty() {
+            return Err(Error::violation(self.empty(source_name)));
+        }
+        Ok(mask)
+    }
+
+    /// The violation of a selection that selects nothing.
+    fn empty(&self, source_name: &str) -> Violation {
+        let value = match (self.is_given(), self.invert || self.shrink > 0) {
+            (false, _) => "none given",
+            (true, true) => "after inverting or shrinking",
+            (true, false) => "",
+        };
+        Violation::new(Field::Selection, Rule::Empty, Limit::Selected, value).about(source_name)
     }
 }
 
@@ -284,6 +361,8 @@ impl JobOptions {
     /// image work: the front ends' early check (the TUI's run key, the server before masks).
     pub fn check(&self, width: u32, height: u32) -> Result<()> {
         let mode = self.effective_mode()?;
+        let sel = &self.selection;
+        select::check_picks(&sel.objects, &sel.wands, width, height).map_err(Error::Invalid)?;
         let canvas = match self.canvas {
             Some(spec) => {
                 let p = Placement::resolve(spec, width, height)?;
@@ -321,7 +400,7 @@ impl JobOptions {
             other => other,
         })?;
         let sel = &self.selection;
-        let base = self.base_mask(w, h, source_name)?;
+        let base = sel.resolve(&source, source_name, &self.limits)?;
         let placement = self.placement(mode, w, h)?;
         let (mut mask, border) = self.canvas_mask(&base, placement, mode, w, h);
         // The model finds the region itself: everything may change, the model decides what does.
@@ -331,15 +410,7 @@ impl JobOptions {
             mask.invert();
         }
         if mask.is_empty() {
-            let value = match (sel.is_given(), sel.invert || sel.shrink > 0) {
-                (false, _) => "none given",
-                (true, true) => "after inverting or shrinking",
-                (true, false) => "",
-            };
-            return Err(Error::violation(
-                Violation::new(Field::Selection, Rule::Empty, Limit::Selected, value)
-                    .about(source_name),
-            ));
+            return Err(Error::violation(sel.empty(source_name)));
         }
 
         let job = EditJob {
@@ -362,37 +433,6 @@ impl JobOptions {
         };
         job.validate()?;
         Ok(job)
-    }
-
-    /// The selection on the source: drawn mask, mask file and shapes, inverted, grown and shrunk.
-    fn base_mask(&self, w: u32, h: u32, source_name: &str) -> Result<Mask> {
-        let sel = &self.selection;
-        let mut base = Mask::new(w, h);
-        if let Some(m) = &sel.mask {
-            if (m.width(), m.height()) != (w, h) {
-                return Err(input_err!(
-                    "the drawn mask is {}x{} but {source_name} is {w}x{h}",
-                    m.width(),
-                    m.height()
-                ));
-            }
-            base.union(m);
-        }
-        if let Some(path) = &sel.mask_file {
-            let m = mask::load_mask_file(path, source_name, w, h, sel.fit_mask, &self.limits)?;
-            base.union(&m);
-        }
-        for shape in &sel.shapes {
-            shape
-                .rasterize(&mut base)
-                .map_err(|e| input_err!("{source_name}: {e}"))?;
-        }
-        if sel.invert {
-            base.invert();
-        }
-        base.grow(sel.grow);
-        base.shrink(sel.shrink);
-        Ok(base)
     }
 
     /// Where the source sits on the output canvas, or why the mode cannot place it.

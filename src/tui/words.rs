@@ -34,6 +34,8 @@ pub fn key(field: Field) -> &'static str {
         Field::Selection => "the selection",
         Field::Extend | Field::Canvas => "extend (+R, Ctrl+arrows)",
         Field::OutputFormat => "the file's format",
+        Field::Object => "the object tool",
+        Field::Wand => "the wand tool",
     }
 }
 

@@ -339,6 +339,8 @@ pub fn json_field(field: Field) -> &'static str {
         Field::Selection => "mask",
         Field::Extend | Field::Canvas => "canvas_config",
         Field::OutputFormat => "output_format",
+        // the command line's and the TUI's selections; a request has only its mask
+        Field::Object | Field::Wand => "mask",
     }
 }
 

@@ -25,6 +25,7 @@ mod original_lambda;
 mod pipeline;
 mod release;
 mod secrets;
+mod select;
 mod server_api;
 mod server_auth;
 mod server_edit;

@@ -39,19 +39,21 @@ fn request(args: &EditArgs, kind: EngineKind, model_id: &str, items: &[PathBuf])
         p.as_ref()
             .map_or(Value::Null, |p| Value::from(p.display().to_string()))
     };
-    let params: BTreeMap<String, Value> = [
+    let mut params: BTreeMap<String, Value> = [
         ("--engine", Value::from(kind.as_str())),
         ("--model", Value::from(model_id)),
-        ("--mask", path(&args.mask)),
+        ("--mask", path(&args.selection.mask)),
         ("--mask-dir", path(&args.mask_dir)),
-        ("--rect", debug(&args.rect)),
-        ("--polygon", debug(&args.polygon)),
-        ("--ellipse", debug(&args.ellipse)),
-        ("--invert-mask", Value::from(args.invert_mask)),
-        ("--grow", Value::from(args.grow)),
-        ("--shrink", Value::from(args.shrink)),
-        ("--feather", json!(args.feather)),
-        ("--fit-mask", Value::from(args.fit_mask)),
+        ("--rect", debug(&args.selection.rect)),
+        ("--polygon", debug(&args.selection.polygon)),
+        ("--ellipse", debug(&args.selection.ellipse)),
+        ("--invert-mask", Value::from(args.selection.invert_mask)),
+        ("--grow", Value::from(args.selection.grow)),
+        ("--shrink", Value::from(args.selection.shrink)),
+        ("--feather", json!(args.selection.feather)),
+        ("--fit-mask", Value::from(args.selection.fit_mask)),
+        ("--object", debug(&args.selection.object)),
+        ("--wand", debug(&args.selection.wand)),
         ("--mode", json!(args.mode)),
         (
             "--extend",
@@ -80,6 +82,15 @@ fn request(args: &EditArgs, kind: EngineKind, model_id: &str, items: &[PathBuf])
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))
     .collect();
+    // journals written before --object and --wand existed stay resumable when they are not used
+    for (flag, empty) in [
+        ("--object", args.selection.object.is_empty()),
+        ("--wand", args.selection.wand.is_empty()),
+    ] {
+        if empty {
+            params.remove(flag);
+        }
+    }
     Request {
         inputs: items.iter().map(|p| key(p)).collect(),
         params,
