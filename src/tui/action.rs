@@ -22,6 +22,8 @@ pub enum Command {
     ToolEllipse,
     ToolBrush,
     ToolEraser,
+    ToolObject,
+    ToolWand,
     BrushBigger,
     BrushSmaller,
     InvertMask,

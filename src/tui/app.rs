@@ -88,6 +88,10 @@ pub enum Tool {
     Ellipse,
     Brush,
     Eraser,
+    /// Drag a loose box around an object: the selection snaps to the object inside.
+    Object,
+    /// Click: the colour region around the point.
+    Wand,
 }
 
 impl Tool {
@@ -98,6 +102,8 @@ impl Tool {
             Tool::Ellipse => "ellipse",
             Tool::Brush => "brush",
             Tool::Eraser => "eraser",
+            Tool::Object => "object",
+            Tool::Wand => "wand",
         }
     }
 }
@@ -337,6 +343,14 @@ pub struct App {
     /// Brush diameter in image pixels.
     pub brush: u32,
     pub gesture: Option<Gesture>,
+    /// The last object or wand selection, while it can still be refined.
+    pub pick: Option<super::pick::Pick>,
+    /// Brush and eraser strokes since the last object selection: its hints for a second pass.
+    pub hints: Option<super::pick::HintStrokes>,
+    /// The wand's colour tolerance (CIE Lab distance).
+    pub wand_tolerance: f32,
+    /// The wand selects every similar pixel, not only the connected region.
+    pub wand_global: bool,
     /// Polygon vertices placed so far, in canvas pixel coordinates.
     pub polygon: Vec<(f64, f64)>,
     /// The image point under the mouse, in canvas coordinates.
@@ -394,6 +408,10 @@ impl App {
             tool: Tool::Rect,
             brush: 16,
             gesture: None,
+            pick: None,
+            hints: None,
+            wand_tolerance: crate::select::DEFAULT_TOLERANCE,
+            wand_global: false,
             polygon: Vec::new(),
             hover: None,
             view: None,

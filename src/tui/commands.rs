@@ -25,6 +25,8 @@ pub fn command(app: &mut App, c: Command) -> Vec<Effect> {
         | C::ToolEllipse
         | C::ToolBrush
         | C::ToolEraser
+        | C::ToolObject
+        | C::ToolWand
         | C::BrushBigger
         | C::BrushSmaller
         | C::PolygonBack => tool_command(app, c),
@@ -88,6 +90,12 @@ fn tool_command(app: &mut App, c: Command) -> Vec<Effect> {
         C::ToolEllipse => set_tool(app, Tool::Ellipse),
         C::ToolBrush => set_tool(app, Tool::Brush),
         C::ToolEraser => set_tool(app, Tool::Eraser),
+        C::ToolObject => set_tool(app, Tool::Object),
+        C::ToolWand if app.tool == Tool::Wand => super::pick::toggle_global(app),
+        C::ToolWand => set_tool(app, Tool::Wand),
+        C::BrushBigger | C::BrushSmaller if app.tool == Tool::Wand => {
+            super::pick::step_tolerance(app, c == C::BrushBigger)
+        }
         C::BrushBigger => app.brush = (app.brush + (app.brush / 4).max(1)).min(512),
         C::BrushSmaller => app.brush = (app.brush - (app.brush / 5).max(1)).max(1),
         C::PolygonBack => {
@@ -478,6 +486,21 @@ fn set_tool(app: &mut App, tool: Tool) {
     }
     app.tool = tool;
     app.show = Show::Edit;
+    match tool {
+        Tool::Object => {
+            app.set_status("object: drag a loose box around the object (the selection snaps to it)")
+        }
+        Tool::Wand => app.set_status(format!(
+            "wand: click a colour region; [ ] tolerance ({}), W: {}",
+            app.wand_tolerance,
+            if app.wand_global {
+                "connected only"
+            } else {
+                "every similar pixel"
+            }
+        )),
+        _ => {}
+    }
 }
 
 fn mask_op(app: &mut App, what: &str, f: impl FnOnce(&mut Mask)) {

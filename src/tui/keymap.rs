@@ -51,6 +51,10 @@ pub static KEYMAP: &[Binding] = &[
     k('e', C::ToolEllipse),
     k('b', C::ToolBrush),
     k('x', C::ToolEraser),
+    k('O', C::ToolObject),
+    k('4', C::ToolObject),
+    k('W', C::ToolWand),
+    k('5', C::ToolWand),
     k(']', C::BrushBigger),
     k('[', C::BrushSmaller),
     key(KeyCode::Backspace, C::PolygonBack),
@@ -166,8 +170,26 @@ impl Command {
             C::ToolEllipse => ("tool_ellipse", "ellipse tool (drag)", "Tools"),
             C::ToolBrush => ("tool_brush", "brush (drag to paint)", "Tools"),
             C::ToolEraser => ("tool_eraser", "eraser (drag to unpaint)", "Tools"),
-            C::BrushBigger => ("brush_bigger", "larger brush", "Tools"),
-            C::BrushSmaller => ("brush_smaller", "smaller brush", "Tools"),
+            C::ToolObject => (
+                "tool_object",
+                "object: drag a loose box, the selection snaps to it",
+                "Tools",
+            ),
+            C::ToolWand => (
+                "tool_wand",
+                "wand: click a colour; again: all similar / connected",
+                "Tools",
+            ),
+            C::BrushBigger => (
+                "brush_bigger",
+                "larger brush (wand: more tolerance, live)",
+                "Tools",
+            ),
+            C::BrushSmaller => (
+                "brush_smaller",
+                "smaller brush (wand: less tolerance, live)",
+                "Tools",
+            ),
             C::PolygonBack => ("polygon_back", "remove the last polygon vertex", "Tools"),
             C::InvertMask => ("invert_mask", "invert the mask", "Mask"),
             C::GrowMask => ("grow_mask", "grow the mask by 4 px", "Mask"),
@@ -343,7 +365,7 @@ mod tests {
             );
         }
         let names: Vec<&str> = Command::all().iter().map(|c| c.name()).collect();
-        assert_eq!(names.len(), 55);
+        assert_eq!(names.len(), 57);
         assert!(
             names
                 .iter()

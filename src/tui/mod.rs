@@ -11,6 +11,7 @@ pub mod commands;
 pub mod effects;
 pub mod input;
 pub mod keymap;
+pub mod pick;
 pub mod render;
 pub mod state;
 pub mod terminal;

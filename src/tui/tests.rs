@@ -23,10 +23,15 @@ fn params() -> Params {
 }
 
 fn app_with_image(w: u32, h: u32, graphics: ProtocolType) -> App {
+    app_with_picture(
+        RgbImage::from_fn(w, h, |x, y| image::Rgb([x as u8, y as u8, 9])),
+        graphics,
+    )
+}
+
+fn app_with_picture(picture: RgbImage, graphics: ProtocolType) -> App {
     let mut app = App::new((100, 35), graphics, (9, 19), params());
-    let img = DynamicImage::ImageRgb8(RgbImage::from_fn(w, h, |x, y| {
-        image::Rgb([x as u8, y as u8, 9])
-    }));
+    let img = DynamicImage::ImageRgb8(picture);
     let fx = update(
         &mut app,
         Action::ImageLoaded(Ok(LoadedImage {
@@ -826,4 +831,215 @@ fn zoomed_out_pixels_are_averaged_so_thin_lines_stay_and_specks_fade() {
         lit.iter().all(|v| *v < 128),
         "a line or a speck fades, never a full block: {lit:?}"
     );
+}
+
+/// The canvas cell whose centre maps nearest to image point (x, y).
+fn cell_of(app: &App, x: f64, y: f64) -> (u16, u16) {
+    let c = app.layout().canvas;
+    let v = app.view.unwrap();
+    let mut best = (f64::MAX, (c.x, c.y));
+    for row in c.y..c.y + c.height {
+        for col in c.x..c.x + c.width {
+            if let Some((px, py)) = v.cell_to_image(col, row) {
+                let d = (px - x).powi(2) + (py - y).powi(2);
+                if d < best.0 {
+                    best = (d, (col, row));
+                }
+            }
+        }
+    }
+    best.1
+}
+
+fn click(app: &mut App, (col, row): (u16, u16)) {
+    mouse(app, MouseEventKind::Down(MouseButton::Left), col, row);
+    mouse(app, MouseEventKind::Up(MouseButton::Left), col, row);
+}
+
+fn count_in(m: &Mask, x0: u32, y0: u32, x1: u32, y1: u32) -> usize {
+    let mut n = 0;
+    for y in y0..y1 {
+        for x in x0..x1 {
+            n += usize::from(m.0.get_pixel(x, y).0[0] > 0);
+        }
+    }
+    n
+}
+
+/// Grey ground; a red square 40..80 with a dark red core 50..70 (about 30 apart in Lab);
+/// a second red square 120..150 apart from it.
+fn squares() -> RgbImage {
+    RgbImage::from_fn(160, 120, |x, y| {
+        let inside = |a: u32, b: u32| (a..b).contains(&x) && (a..b).contains(&y);
+        if inside(50, 70) {
+            image::Rgb([120, 15, 15])
+        } else if inside(40, 80) || ((120..150).contains(&x) && (20..50).contains(&y)) {
+            image::Rgb([210, 40, 40])
+        } else {
+            image::Rgb([128, 128, 128])
+        }
+    })
+}
+
+#[test]
+fn the_wand_selects_a_region_and_its_tolerance_keys_refine_that_click() {
+    let mut app = app_with_picture(squares(), ProtocolType::Halfblocks);
+    key(&mut app, KeyCode::Char('W'), KeyModifiers::SHIFT);
+    assert_eq!(app.tool, super::app::Tool::Wand);
+    let at = cell_of(&app, 44.0, 60.0);
+    click(&mut app, at);
+    let ring = mask(&app).clone();
+    assert_eq!(
+        count_in(&ring, 40, 40, 80, 80),
+        40 * 40 - 20 * 20,
+        "the ring only"
+    );
+    assert_eq!(
+        ring.selected_count(),
+        40 * 40 - 20 * 20,
+        "not the other square"
+    );
+    // wider tolerance: the same click takes the core too, with no new undo step
+    let mut presses = 0;
+    while mask(&app).selected_count() != 40 * 40 {
+        assert!(
+            presses < 10,
+            "the core never joined ({})",
+            app.wand_tolerance
+        );
+        key(&mut app, KeyCode::Char(']'), KeyModifiers::NONE);
+        presses += 1;
+    }
+    assert!(presses > 0);
+    assert_eq!(
+        count_in(mask(&app), 0, 0, 160, 40),
+        0,
+        "nothing of the ground"
+    );
+    for _ in 0..presses {
+        key(&mut app, KeyCode::Char('['), KeyModifiers::NONE);
+    }
+    assert_eq!(mask(&app), &ring, "back to the ring");
+    // W again: every similar pixel, the far square too
+    key(&mut app, KeyCode::Char('W'), KeyModifiers::SHIFT);
+    assert!(app.wand_global);
+    assert_eq!(mask(&app).selected_count(), 40 * 40 - 20 * 20 + 30 * 30);
+    assert_eq!(app.brush, 16, "[ ] sized the tolerance, not the brush");
+    cmd(&mut app, Command::Undo);
+    assert!(
+        mask(&app).is_empty(),
+        "the click and its refinements are one undo step"
+    );
+}
+
+#[test]
+fn the_wand_keeps_what_was_selected_and_a_stale_click_is_not_refined() {
+    let mut app = app_with_picture(squares(), ProtocolType::Halfblocks);
+    let c = app.layout().canvas;
+    let (a, b) = (cell_of(&app, 5.0, 5.0), cell_of(&app, 15.0, 15.0));
+    drag(&mut app, a, b);
+    let before = mask(&app).clone();
+    assert!(!before.is_empty());
+    cmd(&mut app, Command::ToolWand);
+    let at = cell_of(&app, 135.0, 35.0);
+    click(&mut app, at);
+    let m = mask(&app).clone();
+    assert_eq!(count_in(&m, 120, 20, 150, 50), 30 * 30);
+    assert!(
+        m.as_raw().iter().zip(before.as_raw()).all(|(a, b)| a >= b),
+        "a union"
+    );
+    cmd(&mut app, Command::InvertMask);
+    let inverted = mask(&app).clone();
+    key(&mut app, KeyCode::Char(']'), KeyModifiers::NONE);
+    assert_eq!(
+        mask(&app),
+        &inverted,
+        "after another change the tolerance waits for a click"
+    );
+    // a click off the image changes nothing
+    let _ = c;
+    click(&mut app, (0, 0));
+    assert_eq!(mask(&app), &inverted);
+}
+
+/// A bright disc (radius 25 at 70,60) with a green tag on its right (x 95..110, y 54..66) on a
+/// dark, slightly textured ground.
+fn disc() -> RgbImage {
+    RgbImage::from_fn(160, 120, |x, y| {
+        let (dx, dy) = (f64::from(x) - 70.0, f64::from(y) - 60.0);
+        if dx * dx + dy * dy <= 25.0 * 25.0 {
+            image::Rgb([230, 200, 60])
+        } else if (94..110).contains(&x) && (54..66).contains(&y) {
+            image::Rgb([60, 190, 70])
+        } else {
+            let t = ((x * 7 + y * 13) % 11) as u8;
+            image::Rgb([30 + t, 60 + t, 90])
+        }
+    })
+}
+
+fn disc_iou(m: &Mask) -> f64 {
+    let (mut inter, mut union) = (0usize, 0usize);
+    for (x, y, v) in m.0.enumerate_pixels() {
+        let (dx, dy) = (f64::from(x) - 70.0, f64::from(y) - 60.0);
+        let truth = dx * dx + dy * dy <= 625.0;
+        let got = v.0[0] > 127;
+        inter += usize::from(truth && got);
+        union += usize::from(truth || got);
+    }
+    inter as f64 / union as f64
+}
+
+#[test]
+fn the_object_tool_snaps_to_the_object_and_strokes_refine_a_second_pass() {
+    let mut app = app_with_picture(disc(), ProtocolType::Sixel);
+    key(&mut app, KeyCode::Char('O'), KeyModifiers::SHIFT);
+    assert_eq!(app.tool, super::app::Tool::Object);
+    let (a, b) = (cell_of(&app, 36.0, 26.0), cell_of(&app, 116.0, 94.0));
+    drag(&mut app, a, b);
+    let m = mask(&app).clone();
+    assert_eq!(count_in(&m, 0, 0, 160, 20), 0, "nothing outside the box");
+    let tag = count_in(&m, 96, 56, 108, 64);
+    assert!(tag > 48, "the first pass takes the tag too ({tag} of 96)");
+    // the eraser marks the tag as background; the same box again keeps it out and the disc in
+    // (a thin stroke through the tag's middle: what it leaves of the tag goes with the second
+    // pass, which replaces the first instead of adding to it)
+    cmd(&mut app, Command::ToolEraser);
+    for _ in 0..6 {
+        key(&mut app, KeyCode::Char('['), KeyModifiers::NONE);
+    }
+    assert_eq!(app.brush, 6);
+    let (s0, s1) = (cell_of(&app, 99.0, 60.0), cell_of(&app, 105.0, 60.0));
+    drag(&mut app, s0, s1);
+    assert_eq!(mask(&app).0.get_pixel(102, 60).0[0], 0);
+    assert!(
+        count_in(mask(&app), 94, 54, 110, 66) > 40,
+        "the stroke left part of the tag"
+    );
+    cmd(&mut app, Command::ToolObject);
+    drag(&mut app, a, b);
+    let again = mask(&app).clone();
+    assert_eq!(
+        count_in(&again, 97, 54, 110, 66),
+        0,
+        "all of the tag is background now"
+    );
+    assert!(
+        disc_iou(&again) > 0.9,
+        "the disc stays: IoU {}",
+        disc_iou(&again)
+    );
+    assert!(
+        again.selected_count() < m.selected_count(),
+        "replaced, not added"
+    );
+    cmd(&mut app, Command::Undo);
+    assert_eq!(
+        mask(&app).0.get_pixel(102, 60).0[0],
+        0,
+        "undo: back to the stroke"
+    );
+    cmd(&mut app, Command::Undo);
+    assert_eq!(mask(&app), &m, "undo: back to the first pass");
 }

@@ -484,10 +484,7 @@ fn canvas_mouse(app: &mut App, m: MouseEvent) -> Vec<Effect> {
             app.hover = Some(p);
             if let Some(Gesture::Draw { start, last }) = app.gesture {
                 if matches!(app.tool, Tool::Brush | Tool::Eraser) {
-                    let (d, erase) = (app.brush, app.tool == Tool::Eraser);
-                    if let Some(mask) = app.mask_mut() {
-                        tools::stroke(mask, last, p, d, offset, erase);
-                    }
+                    super::pick::stroke(app, last, p);
                 }
                 app.gesture = Some(Gesture::Draw { start, last: p });
             }
@@ -495,6 +492,10 @@ fn canvas_mouse(app: &mut App, m: MouseEvent) -> Vec<Effect> {
         MouseEventKind::Up(MouseButton::Left) => {
             if let Some(Gesture::Draw { start, .. }) = app.gesture.take() {
                 let shape = match app.tool {
+                    Tool::Object => {
+                        super::pick::object_drag(app, start, p);
+                        None
+                    }
                     Tool::Rect => Some(tools::rect_shape(start, p, offset)),
                     Tool::Ellipse => Some(tools::ellipse_shape(start, p, offset)),
                     _ => None,
@@ -523,12 +524,13 @@ fn press(app: &mut App, m: MouseEvent, view: &Viewport, p: (f64, f64)) -> Vec<Ef
         Tool::Polygon => return polygon_click(app, view, p),
         Tool::Brush | Tool::Eraser => {
             app.push_undo();
-            let (d, erase, offset) = (app.brush, app.tool == Tool::Eraser, app.offset());
-            if let Some(mask) = app.mask_mut() {
-                tools::stroke(mask, p, p, d, offset, erase);
-            }
+            super::pick::stroke(app, p, p);
         }
-        Tool::Rect | Tool::Ellipse => {}
+        Tool::Wand => {
+            super::pick::wand_click(app, p);
+            return vec![];
+        }
+        Tool::Rect | Tool::Ellipse | Tool::Object => {}
     }
     app.gesture = Some(Gesture::Draw { start: p, last: p });
     vec![]
@@ -556,7 +558,7 @@ fn preview(app: &App) -> Preview {
         return Preview::None;
     }
     match (app.tool, app.gesture) {
-        (Tool::Rect | Tool::Ellipse, Some(Gesture::Draw { start, last })) => {
+        (Tool::Rect | Tool::Ellipse | Tool::Object, Some(Gesture::Draw { start, last })) => {
             tools::drag_preview(app.tool == Tool::Ellipse, start, last)
         }
         (Tool::Polygon, _) if !app.polygon.is_empty() => Preview::Polygon {

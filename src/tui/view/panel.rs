@@ -244,6 +244,22 @@ fn run_tool_lines(app: &App) -> Vec<Vec<Part>> {
         t(" "),
         b("]", C::BrushBigger),
     ]);
+    let mut pointing = vec![
+        t("     "),
+        tool("object", Tool::Object, C::ToolObject),
+        t(" "),
+        tool("wand", Tool::Wand, C::ToolWand),
+    ];
+    if app.tool == Tool::Wand {
+        pointing.extend([
+            t(format!(" ±{} ", app.wand_tolerance)),
+            b("[", C::BrushSmaller),
+            t(" "),
+            b("]", C::BrushBigger),
+            t(if app.wand_global { " all" } else { "" }),
+        ]);
+    }
+    out.push(pointing);
     out
 }
 

@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui_image::picker::ProtocolType;
 
-use crate::tui::app::App;
+use crate::tui::app::{App, Tool};
 
 /// Where the clickable help button sits.
 pub fn help_button(status: Rect) -> Rect {
@@ -66,10 +66,18 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
             crate::edit::engine::EngineKind::Local => "local",
             _ => "default",
         });
+    let size = match app.tool {
+        Tool::Wand => format!(
+            " ±{}{}",
+            app.wand_tolerance,
+            if app.wand_global { " all" } else { "" }
+        ),
+        Tool::Object => String::new(),
+        _ => format!(" {}px", app.brush),
+    };
     let mut info = format!(
-        " {} {}px │ {zoom} │ {}:{model} │ {} │ {job}",
+        " {}{size} │ {zoom} │ {}:{model} │ {} │ {job}",
         app.tool.name(),
-        app.brush,
         app.params.engine.as_str(),
         graphics_name(app.graphics),
     );
