@@ -3,6 +3,9 @@
 
 use serde::Serialize;
 
+/// The numbers some tools take are settings of an edit; their ranges live in this table.
+pub use crate::edit::options::Knob;
+
 /// Which engine serves a model and which request/response mapping it uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -31,44 +34,6 @@ pub enum Family {
     StabilityStyleGuide,
     /// Style Transfer: the image restyled in the look of a reference image.
     StabilityStyleTransfer,
-}
-
-/// A number only some Stability tools take, with its range and default in the tool's row
-/// ([`ModelSpec::knobs`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Knob {
-    /// Control Sketch / Structure: how much the image steers the generation.
-    ControlStrength,
-    /// Style Guide: how closely the output's style follows the image's.
-    Fidelity,
-    /// Style Transfer: how closely the output keeps the composition of the open image.
-    CompositionFidelity,
-    /// Style Transfer: how much the reference image's style weighs.
-    StyleStrength,
-    /// Style Transfer: how much the open image may change.
-    ChangeStrength,
-}
-
-impl Knob {
-    pub const ALL: [Knob; 5] = [
-        Knob::ControlStrength,
-        Knob::Fidelity,
-        Knob::CompositionFidelity,
-        Knob::StyleStrength,
-        Knob::ChangeStrength,
-    ];
-
-    /// The body field of the tools that take it.
-    pub fn key(self) -> &'static str {
-        match self {
-            Knob::ControlStrength => "control_strength",
-            Knob::Fidelity => "fidelity",
-            Knob::CompositionFidelity => "composition_fidelity",
-            Knob::StyleStrength => "style_strength",
-            Knob::ChangeStrength => "change_strength",
-        }
-    }
 }
 
 /// A tool's range and default for one [`Knob`].

@@ -5,7 +5,6 @@
 use serde::Serialize;
 
 use crate::choice::choice;
-use crate::edit::model::Knob;
 
 /// What the engine is asked to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -246,3 +245,41 @@ choice!(Anchor {
     Bottom => "bottom",
     BottomRight => "bottom-right",
 });
+
+/// A number only some Stability tools take, with its range and default in the tool's row
+/// ([`ModelSpec::knobs`](crate::edit::model::ModelSpec::knobs)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Knob {
+    /// Control Sketch / Structure: how much the image steers the generation.
+    ControlStrength,
+    /// Style Guide: how closely the output's style follows the image's.
+    Fidelity,
+    /// Style Transfer: how closely the output keeps the composition of the open image.
+    CompositionFidelity,
+    /// Style Transfer: how much the reference image's style weighs.
+    StyleStrength,
+    /// Style Transfer: how much the open image may change.
+    ChangeStrength,
+}
+
+impl Knob {
+    pub const ALL: [Knob; 5] = [
+        Knob::ControlStrength,
+        Knob::Fidelity,
+        Knob::CompositionFidelity,
+        Knob::StyleStrength,
+        Knob::ChangeStrength,
+    ];
+
+    /// The body field of the tools that take it.
+    pub fn key(self) -> &'static str {
+        match self {
+            Knob::ControlStrength => "control_strength",
+            Knob::Fidelity => "fidelity",
+            Knob::CompositionFidelity => "composition_fidelity",
+            Knob::StyleStrength => "style_strength",
+            Knob::ChangeStrength => "change_strength",
+        }
+    }
+}

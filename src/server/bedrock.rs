@@ -120,7 +120,7 @@ pub async fn invoke(
         body::discard(req).await;
         return end_of_life().into_response();
     }
-    if let Some(e) = super::bedrock_control::invoke_refused(&state, &model_id) {
+    if let Some(e) = invoke_refused(&state, &model_id) {
         body::discard(req).await;
         return e.into_response();
     }
@@ -1105,6 +1105,30 @@ fn stability_mask(
     m.grow(grow);
     m.feather(grow);
     Ok(m.0)
+}
+
+/// InvokeModel's refusal of a model the faults block (agreement or IAM), as Bedrock words it.
+fn invoke_refused(state: &AppState, model_id: &str) -> Option<BedrockError> {
+    let access = state.faults.access(model_id);
+    if access.unauthorized {
+        return Some(BedrockError::new(
+            StatusCode::FORBIDDEN,
+            "AccessDeniedException",
+            format!(
+                "User: arn:aws:iam::123456789012:user/imgedit-test is not authorized to perform: bedrock:InvokeModel on resource: {model_id} (injected)"
+            ),
+        ));
+    }
+    if access.agreement_blocked {
+        return Some(BedrockError::new(
+            StatusCode::FORBIDDEN,
+            "AccessDeniedException",
+            format!(
+                "You don't have access to the model with the specified model ID {model_id}: the account has not accepted the model's AWS Marketplace offer (injected)"
+            ),
+        ));
+    }
+    None
 }
 
 #[cfg(test)]

@@ -191,27 +191,3 @@ pub async fn availability(
     })
     .into_response()
 }
-
-/// InvokeModel's refusal of a model the faults block (agreement or IAM), as Bedrock words it.
-pub fn invoke_refused(state: &AppState, model_id: &str) -> Option<BedrockError> {
-    let access = state.faults.access(model_id);
-    if access.unauthorized {
-        return Some(BedrockError::new(
-            StatusCode::FORBIDDEN,
-            "AccessDeniedException",
-            format!(
-                "User: arn:aws:iam::123456789012:user/imgedit-test is not authorized to perform: bedrock:InvokeModel on resource: {model_id} (injected)"
-            ),
-        ));
-    }
-    if access.agreement_blocked {
-        return Some(BedrockError::new(
-            StatusCode::FORBIDDEN,
-            "AccessDeniedException",
-            format!(
-                "You don't have access to the model with the specified model ID {model_id}: the account has not accepted the model's AWS Marketplace offer (injected)"
-            ),
-        ));
-    }
-    None
-}

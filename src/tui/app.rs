@@ -108,6 +108,32 @@ impl Tool {
     }
 }
 
+/// The last object or wand selection: what the mask was before it, so a refinement replaces it
+/// instead of adding to it.
+#[derive(Debug, Clone)]
+pub struct Pick {
+    pub kind: PickKind,
+    /// The mask before the selection was added.
+    pub base: Arc<Mask>,
+    /// `App::mask_rev` when the pick (or a hint stroke after it) last changed the mask: any other
+    /// change to the mask (a shape, invert, undo, another image) ends the refinement.
+    pub rev: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum PickKind {
+    Object { rect: crate::select::Rect },
+    Wand { point: (u32, u32), tolerance: f32 },
+}
+
+/// Strokes drawn since an object selection: painted = "this is the object", erased = "this is
+/// background". Source-sized.
+#[derive(Debug, Clone)]
+pub struct HintStrokes {
+    pub object: Mask,
+    pub background: Mask,
+}
+
 /// One generated image kept in the session.
 #[derive(Debug, Clone)]
 pub struct ResultItem {
@@ -344,9 +370,9 @@ pub struct App {
     pub brush: u32,
     pub gesture: Option<Gesture>,
     /// The last object or wand selection, while it can still be refined.
-    pub pick: Option<super::pick::Pick>,
+    pub pick: Option<Pick>,
     /// Brush and eraser strokes since the last object selection: its hints for a second pass.
-    pub hints: Option<super::pick::HintStrokes>,
+    pub hints: Option<HintStrokes>,
     /// The wand's colour tolerance (CIE Lab distance).
     pub wand_tolerance: f32,
     /// The wand selects every similar pixel, not only the connected region.

@@ -8,34 +8,8 @@ use std::sync::Arc;
 use crate::mask::Mask;
 use crate::select::{self, Hints, Rect};
 
-use super::app::App;
+use super::app::{App, HintStrokes, Pick, PickKind};
 use super::tools;
-
-/// The last object or wand selection: what the mask was before it, so a refinement replaces it
-/// instead of adding to it.
-#[derive(Debug, Clone)]
-pub struct Pick {
-    pub kind: PickKind,
-    /// The mask before the selection was added.
-    pub base: Arc<Mask>,
-    /// `App::mask_rev` when the pick (or a hint stroke after it) last changed the mask: any other
-    /// change to the mask (a shape, invert, undo, another image) ends the refinement.
-    pub rev: u64,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum PickKind {
-    Object { rect: Rect },
-    Wand { point: (u32, u32), tolerance: f32 },
-}
-
-/// Strokes drawn since an object selection: painted = "this is the object", erased = "this is
-/// background". Source-sized.
-#[derive(Debug, Clone)]
-pub struct HintStrokes {
-    pub object: Mask,
-    pub background: Mask,
-}
 
 /// Tolerances `[` and `]` step through (a finer step at the low end, where photos need it).
 const TOLERANCE_STEPS: [f32; 14] = [
