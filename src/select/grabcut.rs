@@ -523,19 +523,8 @@ pub fn object(image: &RgbImage, rect: Rect, hints: Hints<'_>) -> Mask {
     out
 }
 
-/// The reduced cut brought to full resolution: bilinear upsampling, then a band around the edge
-/// (a few working pixels wide) cut again on full-resolution colours, its outside fixed.
-#[allow(clippy::too_many_arguments)]
-fn refine(
-    image: &RgbImage,
-    (x0, y0, w, h): (u32, u32, u32, u32),
-    hints: &Hints<'_>,
-    labels: &[bool],
-    (ww, hh): (usize, usize),
-    around: &Around,
-    (fg, bg): (&Gmm, &Gmm),
-) -> Vec<bool> {
-    let (w, h) = (w as usize, h as usize);
+/// The reduced-scale labels (`ww` x `hh`) bilinearly upsampled to `w` x `h`, cut at one half.
+fn upsample(labels: &[bool], (ww, hh): (usize, usize), (w, h): (usize, usize)) -> Vec<bool> {
     let sx = ww as f32 / w as f32;
     let sy = hh as f32 / h as f32;
     let lab = |x: isize, y: isize| -> f32 {
@@ -543,7 +532,6 @@ fn refine(
         let y = y.clamp(0, hh as isize - 1) as usize;
         if labels[y * ww + x] { 1.0 } else { 0.0 }
     };
-    // upsample
     let mut up = vec![false; w * h];
     for y in 0..h {
         let fy = (y as f32 + 0.5) * sy - 0.5;
@@ -556,8 +544,12 @@ fn refine(
             up[y * w + x] = v >= 0.5;
         }
     }
-    // the band: within r pixels of an edge pixel (separable square dilation)
-    let r = ((1.0 / sx.min(sy)).ceil() as usize + 1).min(12);
+    up
+}
+
+/// The pixels within `r` of a pixel whose right or lower neighbour has the other label
+/// (a separable square dilation of the edge).
+fn edge_band(up: &[bool], w: usize, h: usize, r: usize) -> Vec<bool> {
     let mut edge = vec![false; w * h];
     for y in 0..h {
         for x in 0..w {
@@ -607,6 +599,28 @@ fn refine(
             }
         }
     }
+    band
+}
+
+/// The reduced cut brought to full resolution: bilinear upsampling, then a band around the edge
+/// (a few working pixels wide) cut again on full-resolution colours, its outside fixed.
+#[allow(clippy::too_many_arguments)]
+fn refine(
+    image: &RgbImage,
+    (x0, y0, w, h): (u32, u32, u32, u32),
+    hints: &Hints<'_>,
+    labels: &[bool],
+    (ww, hh): (usize, usize),
+    around: &Around,
+    (fg, bg): (&Gmm, &Gmm),
+) -> Vec<bool> {
+    let (w, h) = (w as usize, h as usize);
+    let sx = ww as f32 / w as f32;
+    let sy = hh as f32 / h as f32;
+    let mut up = upsample(labels, (ww, hh), (w, h));
+    // the band: within r pixels of an edge pixel
+    let r = ((1.0 / sx.min(sy)).ceil() as usize + 1).min(12);
+    let band = edge_band(&up, w, h, r);
     let mut index = vec![u32::MAX; w * h];
     let mut nodes = Vec::new();
     for (i, &b) in band.iter().enumerate() {

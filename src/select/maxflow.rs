@@ -30,6 +30,24 @@ pub struct Graph {
     cap: Vec<i32>,
 }
 
+/// The state of one max-flow search: the active nodes in order (`queued` says whether a node is
+/// among them), the orphans, and the time stamp of the current adoption round.
+struct Search {
+    active: std::collections::VecDeque<u32>,
+    queued: Vec<bool>,
+    orphans: Vec<u32>,
+    time: u32,
+}
+
+impl Search {
+    fn activate(&mut self, v: usize) {
+        if !self.queued[v] {
+            self.queued[v] = true;
+            self.active.push_back(v as u32);
+        }
+    }
+}
+
 impl Graph {
     /// A graph of `nodes` nodes with room for `edges` (undirected) edges.
     pub fn new(nodes: usize, edges: usize) -> Self {
@@ -78,192 +96,200 @@ impl Graph {
     pub fn max_flow(&mut self) -> i64 {
         let n = self.nodes();
         let mut flow: i64 = 0;
-        // the active nodes, in order; `queued` says whether a node is in the queue
-        let mut active = std::collections::VecDeque::with_capacity(n);
-        let mut queued = vec![false; n];
-        let mut orphans: Vec<u32> = Vec::new();
-        for (v, q) in queued.iter_mut().enumerate() {
+        let mut search = Search {
+            active: std::collections::VecDeque::with_capacity(n),
+            queued: vec![false; n],
+            orphans: Vec::new(),
+            time: 0,
+        };
+        for v in 0..n {
             self.ts[v] = 0;
             if self.tcap[v] != 0 {
                 self.parent[v] = TERMINAL;
                 self.tree[v] = u8::from(self.tcap[v] < 0);
                 self.dist[v] = 1;
-                active.push_back(v as u32);
-                *q = true;
+                search.activate(v);
             } else {
                 self.parent[v] = NONE;
             }
         }
-        let mut time: u32 = 0;
         loop {
-            // grow the trees until they touch: `meet` is the edge from the source tree to the sink tree
-            let mut meet: u32 = 0;
-            while let Some(&v) = active.front() {
-                let v = v as usize;
-                if self.parent[v] != NONE {
-                    let vt = u32::from(self.tree[v]);
-                    let mut e = self.first[v];
-                    while e != 0 {
-                        if self.cap[(e ^ vt) as usize] != 0 {
-                            let u = self.dst[e as usize] as usize;
-                            if self.parent[u] == NONE {
-                                self.tree[u] = vt as u8;
-                                self.parent[u] = (e ^ 1) as i32;
-                                self.ts[u] = self.ts[v];
-                                self.dist[u] = self.dist[v] + 1;
-                                if !queued[u] {
-                                    queued[u] = true;
-                                    active.push_back(u as u32);
-                                }
-                            } else if u32::from(self.tree[u]) != vt {
-                                meet = e ^ vt;
-                                break;
-                            } else if self.dist[u] > self.dist[v] + 1 && self.ts[u] <= self.ts[v] {
-                                self.parent[u] = (e ^ 1) as i32;
-                                self.ts[u] = self.ts[v];
-                                self.dist[u] = self.dist[v] + 1;
-                            }
-                        }
-                        e = self.next[e as usize];
-                    }
-                    if meet != 0 {
-                        break;
-                    }
-                }
-                active.pop_front();
-                queued[v] = false;
-            }
+            let meet = self.grow(&mut search);
             if meet == 0 {
                 break;
             }
+            flow += self.augment(meet, &mut search.orphans);
+            search.time += 1;
+            self.adopt(&mut search);
+        }
+        flow
+    }
 
-            // the bottleneck along the path: k = 1 walks the source tree, k = 0 the sink tree
-            let mut bottleneck = self.cap[meet as usize] as i64;
-            for k in [1u32, 0] {
-                let mut v = self.dst[(meet ^ k) as usize] as usize;
-                loop {
-                    let e = self.parent[v];
-                    if e < 0 {
-                        break;
+    /// Grows the trees until they touch; returns the edge from the source tree to the sink tree
+    /// where they do (0: they cannot touch any more, the flow is maximal).
+    fn grow(&mut self, search: &mut Search) -> u32 {
+        while let Some(&v) = search.active.front() {
+            let v = v as usize;
+            if self.parent[v] != NONE {
+                let vt = u32::from(self.tree[v]);
+                let mut e = self.first[v];
+                while e != 0 {
+                    if self.cap[(e ^ vt) as usize] != 0 {
+                        let u = self.dst[e as usize] as usize;
+                        if self.parent[u] == NONE {
+                            self.tree[u] = vt as u8;
+                            self.parent[u] = (e ^ 1) as i32;
+                            self.ts[u] = self.ts[v];
+                            self.dist[u] = self.dist[v] + 1;
+                            search.activate(u);
+                        } else if u32::from(self.tree[u]) != vt {
+                            return e ^ vt;
+                        } else if self.dist[u] > self.dist[v] + 1 && self.ts[u] <= self.ts[v] {
+                            self.parent[u] = (e ^ 1) as i32;
+                            self.ts[u] = self.ts[v];
+                            self.dist[u] = self.dist[v] + 1;
+                        }
                     }
-                    bottleneck = bottleneck.min(self.cap[(e as u32 ^ k) as usize] as i64);
-                    v = self.dst[e as usize] as usize;
+                    e = self.next[e as usize];
                 }
-                bottleneck = bottleneck.min(self.tcap[v].abs());
             }
-            debug_assert!(bottleneck > 0);
-            let b32 = bottleneck as i32;
+            search.active.pop_front();
+            search.queued[v] = false;
+        }
+        0
+    }
 
-            // augment, collecting the nodes whose parent edge saturated
-            self.cap[meet as usize] -= b32;
-            self.cap[(meet ^ 1) as usize] += b32;
-            flow += bottleneck;
-            for k in [1u32, 0] {
-                let mut v = self.dst[(meet ^ k) as usize] as usize;
-                loop {
-                    let e = self.parent[v];
-                    if e < 0 {
-                        break;
-                    }
-                    let e = e as u32;
-                    self.cap[(e ^ (k ^ 1)) as usize] += b32;
-                    self.cap[(e ^ k) as usize] -= b32;
-                    if self.cap[(e ^ k) as usize] == 0 {
-                        orphans.push(v as u32);
-                        self.parent[v] = ORPHAN;
-                    }
-                    v = self.dst[e as usize] as usize;
+    /// Pushes the bottleneck along the path through `meet`; the nodes whose parent edge (or
+    /// terminal capacity) saturated become orphans. Returns the flow pushed.
+    fn augment(&mut self, meet: u32, orphans: &mut Vec<u32>) -> i64 {
+        // the bottleneck along the path: k = 1 walks the source tree, k = 0 the sink tree
+        let mut bottleneck = self.cap[meet as usize] as i64;
+        for k in [1u32, 0] {
+            let mut v = self.dst[(meet ^ k) as usize] as usize;
+            loop {
+                let e = self.parent[v];
+                if e < 0 {
+                    break;
                 }
-                self.tcap[v] += if k == 1 { -bottleneck } else { bottleneck };
-                if self.tcap[v] == 0 {
+                bottleneck = bottleneck.min(self.cap[(e as u32 ^ k) as usize] as i64);
+                v = self.dst[e as usize] as usize;
+            }
+            bottleneck = bottleneck.min(self.tcap[v].abs());
+        }
+        debug_assert!(bottleneck > 0);
+        let b32 = bottleneck as i32;
+        self.cap[meet as usize] -= b32;
+        self.cap[(meet ^ 1) as usize] += b32;
+        for k in [1u32, 0] {
+            let mut v = self.dst[(meet ^ k) as usize] as usize;
+            loop {
+                let e = self.parent[v];
+                if e < 0 {
+                    break;
+                }
+                let e = e as u32;
+                self.cap[(e ^ (k ^ 1)) as usize] += b32;
+                self.cap[(e ^ k) as usize] -= b32;
+                if self.cap[(e ^ k) as usize] == 0 {
                     orphans.push(v as u32);
                     self.parent[v] = ORPHAN;
                 }
+                v = self.dst[e as usize] as usize;
             }
-
-            // adopt the orphans, or free them
-            time += 1;
-            while let Some(o) = orphans.pop() {
-                let o = o as usize;
-                let vt = u32::from(self.tree[o]);
-                let mut best_edge: u32 = 0;
-                let mut best_dist = u32::MAX;
-                let mut e = self.first[o];
-                while e != 0 {
-                    let ee = e;
-                    e = self.next[e as usize];
-                    if self.cap[(ee ^ (vt ^ 1)) as usize] == 0 {
-                        continue;
-                    }
-                    let u0 = self.dst[ee as usize] as usize;
-                    if u32::from(self.tree[u0]) != vt || self.parent[u0] == NONE {
-                        continue;
-                    }
-                    // the distance from u0 to its tree's root, if it reaches one
-                    let mut d: u32 = 0;
-                    let mut u = u0;
-                    let reaches = loop {
-                        if self.ts[u] == time {
-                            d += self.dist[u];
-                            break true;
-                        }
-                        let pe = self.parent[u];
-                        d += 1;
-                        if pe < 0 {
-                            if pe == ORPHAN {
-                                break false;
-                            }
-                            self.ts[u] = time;
-                            self.dist[u] = 1;
-                            break true;
-                        }
-                        u = self.dst[pe as usize] as usize;
-                    };
-                    if reaches {
-                        d += 1;
-                        if d < best_dist {
-                            best_dist = d;
-                            best_edge = ee;
-                        }
-                        // stamp the path with the distances just measured
-                        let mut u = u0;
-                        let mut dd = d;
-                        while self.ts[u] != time {
-                            dd -= 1;
-                            self.ts[u] = time;
-                            self.dist[u] = dd;
-                            u = self.dst[self.parent[u] as usize] as usize;
-                        }
-                    }
-                }
-                if best_edge != 0 {
-                    self.parent[o] = best_edge as i32;
-                    self.ts[o] = time;
-                    self.dist[o] = best_dist;
-                    continue;
-                }
-                // no parent: free the orphan; its neighbours may grow into it, its children are orphans
-                self.ts[o] = 0;
-                self.parent[o] = NONE;
-                let mut e = self.first[o];
-                while e != 0 {
-                    let u = self.dst[e as usize] as usize;
-                    let pe = self.parent[u];
-                    if u32::from(self.tree[u]) == vt && pe != NONE {
-                        if self.cap[(e ^ (vt ^ 1)) as usize] != 0 && !queued[u] {
-                            queued[u] = true;
-                            active.push_back(u as u32);
-                        }
-                        if pe > 0 && self.dst[pe as usize] as usize == o {
-                            orphans.push(u as u32);
-                            self.parent[u] = ORPHAN;
-                        }
-                    }
-                    e = self.next[e as usize];
-                }
+            self.tcap[v] += if k == 1 { -bottleneck } else { bottleneck };
+            if self.tcap[v] == 0 {
+                orphans.push(v as u32);
+                self.parent[v] = ORPHAN;
             }
         }
-        flow
+        bottleneck
+    }
+
+    /// Adopts each orphan into its tree through the neighbour nearest a terminal, or frees it
+    /// (its neighbours may grow into it again, its children become orphans).
+    fn adopt(&mut self, search: &mut Search) {
+        while let Some(o) = search.orphans.pop() {
+            let o = o as usize;
+            let vt = u32::from(self.tree[o]);
+            if let Some((edge, dist)) = self.best_parent(o, vt, search.time) {
+                self.parent[o] = edge as i32;
+                self.ts[o] = search.time;
+                self.dist[o] = dist;
+                continue;
+            }
+            self.ts[o] = 0;
+            self.parent[o] = NONE;
+            let mut e = self.first[o];
+            while e != 0 {
+                let u = self.dst[e as usize] as usize;
+                let pe = self.parent[u];
+                if u32::from(self.tree[u]) == vt && pe != NONE {
+                    if self.cap[(e ^ (vt ^ 1)) as usize] != 0 {
+                        search.activate(u);
+                    }
+                    if pe > 0 && self.dst[pe as usize] as usize == o {
+                        search.orphans.push(u as u32);
+                        self.parent[u] = ORPHAN;
+                    }
+                }
+                e = self.next[e as usize];
+            }
+        }
+    }
+
+    /// The edge to the neighbour of orphan `o` (in tree `vt`) with the shortest valid path to
+    /// the tree's terminal, and that distance; the paths measured are stamped with `time`.
+    fn best_parent(&mut self, o: usize, vt: u32, time: u32) -> Option<(u32, u32)> {
+        let mut best: Option<(u32, u32)> = None;
+        let mut e = self.first[o];
+        while e != 0 {
+            let ee = e;
+            e = self.next[e as usize];
+            if self.cap[(ee ^ (vt ^ 1)) as usize] == 0 {
+                continue;
+            }
+            let u0 = self.dst[ee as usize] as usize;
+            if u32::from(self.tree[u0]) != vt || self.parent[u0] == NONE {
+                continue;
+            }
+            // the distance from u0 to its tree's root, if it reaches one
+            let mut d: u32 = 0;
+            let mut u = u0;
+            let reaches = loop {
+                if self.ts[u] == time {
+                    d += self.dist[u];
+                    break true;
+                }
+                let pe = self.parent[u];
+                d += 1;
+                if pe < 0 {
+                    if pe == ORPHAN {
+                        break false;
+                    }
+                    self.ts[u] = time;
+                    self.dist[u] = 1;
+                    break true;
+                }
+                u = self.dst[pe as usize] as usize;
+            };
+            if !reaches {
+                continue;
+            }
+            d += 1;
+            if best.is_none_or(|(_, bd)| d < bd) {
+                best = Some((ee, d));
+            }
+            // stamp the path with the distances just measured
+            let mut u = u0;
+            let mut dd = d;
+            while self.ts[u] != time {
+                dd -= 1;
+                self.ts[u] = time;
+                self.dist[u] = dd;
+                u = self.dst[self.parent[u] as usize] as usize;
+            }
+        }
+        best
     }
 
     /// After [`Graph::max_flow`]: whether `node` is on the source's side of the minimum cut
