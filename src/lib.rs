@@ -17,7 +17,7 @@
 //! | [`image_io`] | decoding with limits, encoding, JPEG strips, EXIF, bounded reads, atomic writes | the pipeline, the front ends |
 //! | [`mask`] | `Mask` (255 = may change), shapes, mask files, grow/shrink/feather | the pipeline, the front ends |
 //! | [`select`] | selecting by pointing: the object in a rectangle (graph cut), the colour region at a point (wand) | the pipeline, the front ends |
-| [`auth`] | Cognito sign-in (SRP, password, MFA) and the token cache | the pipeline, the front ends |
+//! | [`auth`] | Cognito sign-in (SRP, password, MFA) and the token cache | the pipeline, the front ends |
 //! | [`record`] | `EditRecord` and where records go (a local file, DynamoDB) | the pipeline, the front ends |
 //! | [`edit`] | the pipeline: options, the model table, rules, jobs, the `Engine` trait, prepare, finish, run | engines, wire formats, front ends |
 //! | [`wire`] | one typed definition per wire format, shared by client and server | engines, front ends |
