@@ -144,6 +144,19 @@ pub struct LocalParams {
     pub poisson_band: f32,
     /// SOR sweeps of that refinement.
     pub poisson_sweeps: usize,
+    /// Deep-hole blend of the finest level's last vote: hole pixels deeper than `poisson_band`
+    /// take this share of the weighted-mean vote (the rest from the sharp vote), ramping up
+    /// over `deep_ramp` pixels of depth. Where fills from different sides meet deep inside a
+    /// large hole, nothing in the surroundings says which side is right; the mean of the
+    /// overlapping candidates there is the better guess and shows no hard seam (0 disables it).
+    /// Not applied to a hole that touches the border of the region (outpainting: filled from
+    /// one side, no meeting lines).
+    pub deep_mean: f32,
+    /// Depth (full-resolution pixels) over which `deep_mean` ramps up beyond `poisson_band`.
+    pub deep_ramp: f32,
+    /// Confidence decay (as `confidence_gamma`) of the weights of that mean vote: lower than
+    /// `confidence_gamma`, so candidates from every side count, not only the shallowest.
+    pub deep_gamma: f32,
     /// Guidance where neighbours copy from different sources: their mean
     /// gradient (0) .. the stronger one (1).
     pub poisson_mix: f32,
@@ -186,7 +199,7 @@ impl Default for LocalParams {
             max_work_pixels: 4_300_000,
             vote_percentile: 0.75,
             vote_sharpness: 1.0,
-            confidence_gamma: 3.0,
+            confidence_gamma: 1.5,
             sharp_mode: 3,
             locality: 40.0,
             coarse_locality: 150.0,
@@ -197,6 +210,9 @@ impl Default for LocalParams {
             anchor_depth: 16.0,
             poisson_band: 16.0,
             poisson_sweeps: 30,
+            deep_mean: 0.8,
+            deep_ramp: 16.0,
+            deep_gamma: 1.0,
             poisson_mix: 0.5,
             structure_depth: 16.0,
             structure_side: 160,
@@ -737,7 +753,34 @@ impl LevelEm<'_> {
         };
         let finish = sharp && last && li + 1 == levels && p.poisson_band > 0.0;
         let img = if finish {
-            let (img, src) = vote::vote_best_src(&ctx, f, &wts, &lvl.hole);
+            let (mut img, src) = vote::vote_best_src(&ctx, f, &wts, &lvl.hole);
+            // only inside the image: an outpainted border is filled from one side
+            let inside = bbox(&lvl.hole, lvl.w, lvl.h)
+                .is_some_and(|b| b.x0 > 0 && b.y0 > 0 && b.x1 < lvl.w && b.y1 < lvl.h);
+            if p.deep_mean > 0.0 && inside {
+                let wm = vote::weights(
+                    &ctx,
+                    f,
+                    self.hole_dist,
+                    p.vote_percentile,
+                    p.vote_sharpness,
+                    p.deep_gamma,
+                );
+                let mean = vote::vote(&ctx, f, &wm, &lvl.hole);
+                let scale = (1u64 << self.k.min(30)) as f32;
+                let (band, ramp) = (p.poisson_band / scale, p.deep_ramp.max(1.0) / scale);
+                let share = p.deep_mean.min(1.0);
+                for (i, &d) in self.hole_dist.iter().enumerate() {
+                    if lvl.hole[i] == 0 || d <= band {
+                        continue;
+                    }
+                    let a = share * ((d - band) / ramp).min(1.0);
+                    for c in 0..3 {
+                        let (s0, m0) = (img[i * CH + c] as f32, mean[i * CH + c] as f32);
+                        img[i * CH + c] = (s0 + a * (m0 - s0)).round() as u8;
+                    }
+                }
+            }
             lvl.img = img;
             let band = p.poisson_band / (1u64 << self.k.min(30)) as f32;
             poisson::refine(
