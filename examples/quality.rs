@@ -2,7 +2,7 @@
 //!
 //! `cargo run --release --example quality -- MANIFEST [--only SUBSTR] [--sheet OUT.png]
 //!  [--seed S] [--tile PX] [--canvas PX] [--out DIR] [--set NAME=VALUE ...]
-//!  [--patchmatch PYTHON]`
+//!  [--patchmatch PYTHON] [--pm-cache DIR]`
 //!
 //! For every case of the manifest (paths relative to its directory) the hole
 //! pixels of the input are zeroed, the engine fills them and we report:
@@ -12,6 +12,14 @@
 //! hole boundary, both sides). Cases without ground truth report time and the
 //! texture ratio of the hole vs the known region of the same result.
 //!
+//! Inner seams (`mseam`): where fills from different sides of the hole meet (hole pixels whose
+//! nearest known pixel is more than 4 px from a neighbour's nearest known pixel: the diagonals
+//! of a box, the middle line of a stroke), a seam shows as extra gradient. `mseam` is the mean
+//! luma gradient magnitude on those lines (1 px either side) over the mean on the rest of the
+//! hole, in the result, divided by the same quotient in the ground truth: 1 = no more edge on
+//! the meeting lines than the photo has there, > 1 = a seam. With `--patchmatch` it is given for
+//! PatchMatch's result too (`pm_mseam`).
+//!
 //! `--canvas PX` turns every selected case into an outpaint case: the case's
 //! image is centred on a PX x PX canvas whose border is the hole (kind
 //! `outpaintPX`, no ground truth); e.g. `--only outpaint_gt --canvas 640`
@@ -19,7 +27,8 @@
 //! `--patchmatch PYTHON` also fills every case with PatchMatch (pypatchmatch, patch size 3,
 //! through `scripts/bench_large.py`; PYTHON is an interpreter that has `cv2` and `patchmatch`,
 //! e.g. `target/bench-venv/bin/python` after `scripts/bench-large`) and reports its fill time and
-//! PSNR beside imgedit's.
+//! PSNR beside imgedit's. `--pm-cache DIR` keeps PatchMatch's results (and fill times) in DIR
+//! and reuses them in later runs (for trying parameters; the times are those of the first run).
 
 use image::{GrayImage, Rgb, RgbImage, imageops};
 use imgedit::edit::engine::CancellationToken;
@@ -37,9 +46,109 @@ struct Row {
     ssim: Option<f64>,
     texture: f64,
     seam: Option<f64>,
-    /// PatchMatch's fill time and PSNR in the hole (with `--patchmatch`).
+    /// Gradient on the lines where fills from different sides meet, relative (see the top).
+    mseam: Option<f64>,
+    /// PatchMatch's fill time, PSNR in the hole and `mseam` (with `--patchmatch`).
     pm_secs: Option<f64>,
     pm_psnr: Option<f64>,
+    pm_mseam: Option<f64>,
+}
+
+/// Hole pixels where fills from different sides meet: the nearest known pixel (two-pass
+/// propagation of nearest points) of a 4-neighbour is more than 4 px from the pixel's own;
+/// widened by 1 px. Empty when the image has no known pixel.
+fn meeting_lines(hole: &[bool], w: usize, h: usize) -> Vec<bool> {
+    const NONE: (i64, i64) = (i64::MIN / 4, i64::MIN / 4);
+    let mut near: Vec<(i64, i64)> = (0..w * h)
+        .map(|i| {
+            if hole[i] {
+                NONE
+            } else {
+                ((i % w) as i64, (i / w) as i64)
+            }
+        })
+        .collect();
+    let d2 = |a: (i64, i64), x: usize, y: usize| {
+        let (dx, dy) = (a.0 - x as i64, a.1 - y as i64);
+        if a == NONE {
+            i64::MAX
+        } else {
+            dx * dx + dy * dy
+        }
+    };
+    let relax = |near: &mut [(i64, i64)], x: usize, y: usize, nbs: &[(i64, i64)]| {
+        let i = y * w + x;
+        for &(ox, oy) in nbs {
+            let (nx, ny) = (x as i64 + ox, y as i64 + oy);
+            if nx < 0 || ny < 0 || nx >= w as i64 || ny >= h as i64 {
+                continue;
+            }
+            let c = near[ny as usize * w + nx as usize];
+            if d2(c, x, y) < d2(near[i], x, y) {
+                near[i] = c;
+            }
+        }
+    };
+    for _ in 0..2 {
+        for y in 0..h {
+            for x in 0..w {
+                relax(&mut near, x, y, &[(-1, 0), (-1, -1), (0, -1), (1, -1)]);
+            }
+            for x in (0..w).rev() {
+                relax(&mut near, x, y, &[(1, 0)]);
+            }
+        }
+        for y in (0..h).rev() {
+            for x in (0..w).rev() {
+                relax(&mut near, x, y, &[(1, 0), (1, 1), (0, 1), (-1, 1)]);
+            }
+            for x in 0..w {
+                relax(&mut near, x, y, &[(-1, 0)]);
+            }
+        }
+    }
+    let mut meet = vec![false; w * h];
+    for y in 0..h {
+        for x in 0..w {
+            let i = y * w + x;
+            if !hole[i] || near[i] == NONE {
+                continue;
+            }
+            let far = |j: usize| {
+                hole[j] && {
+                    let (a, b) = (near[i], near[j]);
+                    (a.0 - b.0).pow(2) + (a.1 - b.1).pow(2) > 16
+                }
+            };
+            if (x + 1 < w && far(i + 1)) || (y + 1 < h && far(i + w)) {
+                meet[i] = true;
+            }
+        }
+    }
+    let mut wide = meet.clone();
+    for y in 0..h {
+        for x in 0..w {
+            if meet[y * w + x] {
+                for yy in y.saturating_sub(1)..(y + 2).min(h) {
+                    for xx in x.saturating_sub(1)..(x + 2).min(w) {
+                        wide[yy * w + xx] |= hole[yy * w + xx];
+                    }
+                }
+            }
+        }
+    }
+    wide
+}
+
+/// `mseam` of a result's gradient `g` against the ground truth's `gg` (see the top): `None` when
+/// the hole has no meeting lines or no other pixels.
+fn meeting_seam(g: &[f64], gg: &[f64], hole: &[bool], meet: &[bool]) -> Option<f64> {
+    let rest: Vec<bool> = hole.iter().zip(meet).map(|(h, m)| *h && !m).collect();
+    if !meet.iter().any(|m| *m) || !rest.iter().any(|r| *r) {
+        return None;
+    }
+    let q = |g: &[f64]| mean_over(g, meet) / mean_over(g, &rest).max(1e-9);
+    Some(q(g) / q(gg).max(1e-9))
 }
 
 /// Fills `input` (hole zeroed) with pypatchmatch through `scripts/bench_large.py`; returns the
@@ -210,6 +319,9 @@ fn set_param(p: &mut LocalParams, kv: &str) -> Res<()> {
         "texture_anchor" => p.texture_anchor = v.parse()?,
         "poisson_band" => p.poisson_band = v.parse()?,
         "poisson_sweeps" => p.poisson_sweeps = v.parse()?,
+        "deep_mean" => p.deep_mean = v.parse()?,
+        "deep_ramp" => p.deep_ramp = v.parse()?,
+        "deep_gamma" => p.deep_gamma = v.parse()?,
         "anchor_depth" => p.anchor_depth = v.parse()?,
         "structure_depth" => p.structure_depth = v.parse()?,
         "structure_side" => p.structure_side = v.parse()?,
@@ -231,6 +343,7 @@ fn main() -> Res<()> {
     let mut out_dir: Option<PathBuf> = None;
     let mut params = LocalParams::default();
     let mut pm_python: Option<String> = None;
+    let mut pm_cache: Option<PathBuf> = None;
     let mut i = 0;
     while i < args.len() {
         let a = args[i].as_str();
@@ -249,6 +362,7 @@ fn main() -> Res<()> {
             "--out" => out_dir = Some(PathBuf::from(val()?)),
             "--set" => set_param(&mut params, &val()?)?,
             "--patchmatch" => pm_python = Some(val()?),
+            "--pm-cache" => pm_cache = Some(PathBuf::from(val()?)),
             _ if manifest.is_none() && !a.starts_with("--") => manifest = Some(PathBuf::from(a)),
             _ => return Err(format!("unexpected argument {a}").into()),
         }
@@ -263,10 +377,20 @@ fn main() -> Res<()> {
         .ok_or("manifest has no cases array")?;
 
     let mut rows = Vec::new();
-    let mut tiles: Vec<[RgbImage; 3]> = Vec::new();
+    let mut tiles: Vec<Vec<RgbImage>> = Vec::new();
     println!(
-        "{:<24} {:<12} {:>7} {:>7} {:>6} {:>7} {:>6} {:>7} {:>7}",
-        "id", "kind", "time_s", "psnr", "ssim", "texture", "seam", "pm_s", "pm_psnr"
+        "{:<24} {:<12} {:>7} {:>7} {:>6} {:>7} {:>6} {:>6} {:>7} {:>7} {:>8}",
+        "id",
+        "kind",
+        "time_s",
+        "psnr",
+        "ssim",
+        "texture",
+        "seam",
+        "mseam",
+        "pm_s",
+        "pm_psnr",
+        "pm_mseam"
     );
     for c in cases {
         let id = c["id"].as_str().unwrap_or("?").to_string();
@@ -309,9 +433,24 @@ fn main() -> Res<()> {
         let t = Instant::now();
         let out = inpaint(&input, &mask, &params, &|_| {}, &CancellationToken::new())?;
         let secs = t.elapsed().as_secs_f64();
-        let pm = match &pm_python {
-            Some(py) => Some(patchmatch(py, &input, &mask)?),
-            None => None,
+        let pm = match (&pm_python, &pm_cache) {
+            (Some(py), None) => Some(patchmatch(py, &input, &mask)?),
+            (py, Some(d)) => {
+                let (png, secs) = (d.join(format!("{id}.png")), d.join(format!("{id}.secs")));
+                if png.exists() && secs.exists() {
+                    let t: f64 = std::fs::read_to_string(&secs)?.trim().parse()?;
+                    Some((image::open(&png)?.to_rgb8(), t))
+                } else if let Some(py) = py {
+                    let (res, t) = patchmatch(py, &input, &mask)?;
+                    std::fs::create_dir_all(d)?;
+                    res.save(&png)?;
+                    std::fs::write(&secs, format!("{t}\n"))?;
+                    Some((res, t))
+                } else {
+                    None
+                }
+            }
+            (None, None) => None,
         };
         let pm_secs = pm.as_ref().map(|p| p.1);
         let pm_psnr = match (&pm, &gt) {
@@ -343,6 +482,10 @@ fn main() -> Res<()> {
         let row = if let Some(gt) = &gt {
             let lg = luma(gt);
             let gg = grad(&lg, w, h);
+            let meet = meeting_lines(&hole, w, h);
+            let pm_mseam = pm
+                .as_ref()
+                .and_then(|(res, _)| meeting_seam(&grad(&luma(res), w, h), &gg, &hole, &meet));
             let (mut x0, mut y0, mut x1, mut y1) = (w, h, 0, 0);
             for (i, _) in hole.iter().enumerate().filter(|(_, m)| **m) {
                 x0 = x0.min(i % w);
@@ -358,8 +501,10 @@ fn main() -> Res<()> {
                 ssim: Some(ssim(&lo, &lg, w, (x0, y0, x1, y1))),
                 texture: mean_over(&go, &hole) / mean_over(&gg, &hole).max(1e-9),
                 seam: Some(mean_over(&go, &band) / mean_over(&gg, &band).max(1e-9)),
+                mseam: meeting_seam(&go, &gg, &hole, &meet),
                 pm_secs,
                 pm_psnr,
+                pm_mseam,
             }
         } else {
             let known: Vec<bool> = hole.iter().map(|m| !m).collect();
@@ -371,13 +516,15 @@ fn main() -> Res<()> {
                 ssim: None,
                 texture: mean_over(&go, &hole) / mean_over(&go, &known).max(1e-9),
                 seam: None,
+                mseam: None,
                 pm_secs,
                 pm_psnr,
+                pm_mseam: None,
             }
         };
         let f = |v: Option<f64>, p: usize| v.map_or("-".to_string(), |v| format!("{v:.p$}"));
         println!(
-            "{:<24} {:<12} {:>7.3} {:>7} {:>6} {:>7.3} {:>6} {:>7} {:>7}",
+            "{:<24} {:<12} {:>7.3} {:>7} {:>6} {:>7.3} {:>6} {:>6} {:>7} {:>7} {:>8}",
             row.id,
             row.kind,
             row.secs,
@@ -385,22 +532,40 @@ fn main() -> Res<()> {
             f(row.ssim, 3),
             row.texture,
             f(row.seam, 3),
+            f(row.mseam, 3),
             f(row.pm_secs, 3),
-            f(row.pm_psnr, 2)
+            f(row.pm_psnr, 2),
+            f(row.pm_mseam, 3)
         );
         rows.push(row);
         if sheet.is_some() {
             let orig = gt.clone().unwrap_or_else(|| img.clone());
             let th = (tile as f64 * h as f64 / w as f64).round().max(1.0) as u32;
             let sc = |im: &RgbImage| imageops::resize(im, tile, th, imageops::FilterType::Triangle);
-            tiles.push([sc(&orig), sc(&input), sc(&out)]);
+            let mut t = vec![sc(&orig), sc(&input), sc(&out)];
+            if let Some((res, _)) = &pm {
+                t.push(sc(res));
+            }
+            tiles.push(t);
         }
     }
 
     println!("\nmedians per kind (texture for `outpaint`: hole vs known region of the result)");
     println!(
-        "{:<12} {:>3} {:>7} {:>7} {:>6} {:>7} {:>6} {:>7} {:>7} {:>7}",
-        "kind", "n", "time_s", "psnr", "ssim", "texture", "seam", "pm_s", "pm_psnr", "t/pm_t"
+        "{:<12} {:>3} {:>7} {:>7} {:>6} {:>7} {:>6} {:>6} {:>7} {:>7} {:>8} {:>7} {:>7}",
+        "kind",
+        "n",
+        "time_s",
+        "psnr",
+        "ssim",
+        "texture",
+        "seam",
+        "mseam",
+        "pm_s",
+        "pm_psnr",
+        "pm_mseam",
+        "t/pm_t",
+        "psnr-pm"
     );
     let mut kinds: Vec<String> = rows.iter().map(|r| r.kind.clone()).collect();
     kinds.dedup();
@@ -416,8 +581,18 @@ fn main() -> Res<()> {
                 format!("{:.3}", median(v))
             }
         };
+        // the mean per-case PSNR lead over PatchMatch
+        let lead: Vec<f64> = rs
+            .iter()
+            .filter_map(|r| Some(r.psnr? - r.pm_psnr?))
+            .collect();
+        let lead = if lead.is_empty() {
+            "-".to_string()
+        } else {
+            format!("{:+.3}", lead.iter().sum::<f64>() / lead.len() as f64)
+        };
         println!(
-            "{:<12} {:>3} {:>7} {:>7} {:>6} {:>7} {:>6} {:>7} {:>7} {:>7}",
+            "{:<12} {:>3} {:>7} {:>7} {:>6} {:>7} {:>6} {:>6} {:>7} {:>7} {:>8} {:>7} {:>7}",
             k,
             rs.len(),
             m(&|r| Some(r.secs)),
@@ -425,9 +600,12 @@ fn main() -> Res<()> {
             m(&|r| r.ssim),
             m(&|r| Some(r.texture)),
             m(&|r| r.seam),
+            m(&|r| r.mseam),
             m(&|r| r.pm_secs),
             m(&|r| r.pm_psnr),
-            m(&|r| r.pm_secs.map(|p| r.secs / p.max(1e-9)))
+            m(&|r| r.pm_mseam),
+            m(&|r| r.pm_secs.map(|p| r.secs / p.max(1e-9))),
+            lead
         );
     }
     println!(
@@ -443,8 +621,9 @@ fn main() -> Res<()> {
     if let Some(path) = sheet {
         let tw = tiles.first().map_or(1, |t| t[0].width());
         let th = tiles.first().map_or(1, |t| t[0].height());
+        let cols = tiles.first().map_or(3, |t| t.len() as u32);
         let mut s = RgbImage::from_pixel(
-            tw * 3 + 4,
+            tw * cols + 2 * (cols - 1),
             (th + 2) * tiles.len().max(1) as u32,
             Rgb([255, 255, 255]),
         );

@@ -19,11 +19,12 @@ impl Engine for LocalEngine {
     }
 
     async fn run(&self, job: &PreparedJob, ctx: &RunContext) -> Result<EngineOutput> {
-        // The engine reads and changes only the hole's region (its bounding box plus the
-        // source margin): copy that crop to the worker, not the whole canvas.
-        let size = job.image.dimensions();
-        let region = local::input_region(&job.mask, size, &LocalParams::default());
-        let Some([x, y, w, h]) = region else {
+        // The engine reads and changes only the holes' regions (each connected hole, or
+        // cluster of near holes, with the source margin around it): copy those crops to the
+        // worker, not the whole canvas.
+        let started = std::time::Instant::now();
+        let regions = local::regions(&job.mask, &LocalParams::default());
+        if regions.is_empty() || job.image.dimensions() != job.mask.dimensions() {
             // nothing selected (or a mask of another size): every result is the input
             let images = job
                 .seeds
@@ -37,28 +38,34 @@ impl Engine for LocalEngine {
                 images,
                 ..EngineOutput::default()
             });
-        };
-        let started = std::time::Instant::now();
-        let image =
-            std::sync::Arc::new(image::imageops::crop_imm(&*job.image, x, y, w, h).to_image());
-        let mask = std::sync::Arc::new(image::imageops::crop_imm(&job.mask, x, y, w, h).to_image());
+        }
+        let parts: std::sync::Arc<Vec<_>> = std::sync::Arc::new(
+            regions
+                .iter()
+                .map(|&[x, y, w, h]| {
+                    (
+                        image::imageops::crop_imm(&*job.image, x, y, w, h).to_image(),
+                        image::imageops::crop_imm(&job.mask, x, y, w, h).to_image(),
+                    )
+                })
+                .collect(),
+        );
         // one seed after another, each on every core, so the first image is there after about
         // 1/n of the run, and each is handed on as it is done
         let mut images = Vec::with_capacity(job.seeds.len());
         for i in 0..job.seeds.len() {
-            let (image, mask, seeds, ctx2) = (
-                std::sync::Arc::clone(&image),
-                std::sync::Arc::clone(&mask),
+            let (parts, seeds, ctx2) = (
+                std::sync::Arc::clone(&parts),
                 job.seeds.clone(),
                 ctx.clone(),
             );
-            let filled =
-                tokio::task::spawn_blocking(move || fill_seed(&image, &mask, &seeds, i, &ctx2))
+            let (filled, seed) =
+                tokio::task::spawn_blocking(move || fill_seed(&parts, &seeds, i, &ctx2))
                     .await
                     .map_err(|e| Error::Engine(format!("local engine crashed: {e}")))??;
             let g = Generated {
-                image: paste_filled(&job.image, &job.mask, &filled.image, x, y),
-                seed: filled.seed,
+                image: paste_filled(&job.image, &job.mask, &filled, &regions),
+                seed,
             };
             (ctx.image)(i, &g);
             images.push(g);
@@ -66,8 +73,12 @@ impl Engine for LocalEngine {
         tracing::debug!(
             stage = "engine",
             ms = started.elapsed().as_secs_f64() * 1e3,
-            region = format!("{w}x{h}+{x}+{y}"),
-            "local engine filled the hole's region"
+            regions = regions.len(),
+            area = regions
+                .iter()
+                .map(|r| u64::from(r[2]) * u64::from(r[3]))
+                .sum::<u64>(),
+            "local engine filled the holes' regions"
         );
         let images = images.into_iter().collect();
         Ok(EngineOutput {
@@ -77,41 +88,41 @@ impl Engine for LocalEngine {
     }
 }
 
-/// `image` with the pixels under `mask` (non-zero) taken from `filled`, a crop whose top-left
-/// corner sits at (`x0`, `y0`).
+/// `image` with the pixels under `mask` (non-zero) taken from `filled`, crops at `regions`
+/// (`[x, y, width, height]`, inside the image).
 fn paste_filled(
     image: &image::RgbImage,
     mask: &image::GrayImage,
-    filled: &image::RgbImage,
-    x0: u32,
-    y0: u32,
+    filled: &[image::RgbImage],
+    regions: &[[u32; 4]],
 ) -> image::RgbImage {
     let mut out = image.clone();
     let w = image.width() as usize;
-    let (cw, ch) = (filled.width() as usize, filled.height() as usize);
-    let (x0, y0) = (x0 as usize, y0 as usize);
-    let (m, src) = (mask.as_raw(), filled.as_raw());
+    let m = mask.as_raw();
     let dst: &mut [u8] = &mut out;
-    for y in 0..ch {
-        let row = (y0 + y) * w + x0;
-        let mrow = &m[row..row + cw];
-        let drow = &mut dst[row * 3..(row + cw) * 3];
-        let srow = &src[y * cw * 3..(y + 1) * cw * 3];
-        for (x, _) in mrow.iter().enumerate().filter(|(_, v)| **v != 0) {
-            drow[x * 3..x * 3 + 3].copy_from_slice(&srow[x * 3..x * 3 + 3]);
+    for (part, &[x0, y0, cw, ch]) in filled.iter().zip(regions) {
+        let (x0, y0, cw, ch) = (x0 as usize, y0 as usize, cw as usize, ch as usize);
+        let src = part.as_raw();
+        for y in 0..ch {
+            let row = (y0 + y) * w + x0;
+            let mrow = &m[row..row + cw];
+            let drow = &mut dst[row * 3..(row + cw) * 3];
+            let srow = &src[y * cw * 3..(y + 1) * cw * 3];
+            for (x, _) in mrow.iter().enumerate().filter(|(_, v)| **v != 0) {
+                drow[x * 3..x * 3 + 3].copy_from_slice(&srow[x * 3..x * 3 + 3]);
+            }
         }
     }
     out
 }
 
-/// The filled image of seed `i` of `seeds`, on the current thread (and rayon's pool).
+/// The parts filled with seed `i` of `seeds`, on the current thread (and rayon's pool).
 fn fill_seed(
-    image: &image::RgbImage,
-    mask: &image::GrayImage,
+    parts: &[(image::RgbImage, image::GrayImage)],
     seeds: &[u64],
     i: usize,
     ctx: &RunContext,
-) -> Result<Generated> {
+) -> Result<(Vec<image::RgbImage>, u64)> {
     let images = seeds.len();
     let seed = seeds[i];
     let params = LocalParams {
@@ -134,7 +145,7 @@ fn fill_seed(
     if ctx.is_cancelled() {
         return Err(crate::edit::engine::cancelled());
     }
-    let image = local::inpaint(image, mask, &params, &report, &ctx.cancel)
+    let filled = local::inpaint_parts(parts, &params, &report, &ctx.cancel)
         .map_err(|_| crate::edit::engine::cancelled())?;
-    Ok(Generated { image, seed })
+    Ok((filled, seed))
 }

@@ -4,7 +4,11 @@
 //!
 //! The engine works on a crop around the hole's bounding box plus a source
 //! margin (and, for very large crops, on a power-of-two downscale of it), so
-//! memory is bounded by the hole, not the image. Everything is deterministic
+//! memory is bounded by the hole, not the image. A mask with several holes is
+//! split into regions (`regions.rs`: every connected hole, or cluster of holes
+//! whose crops would reach each other), each solved on its own crop, the
+//! regions in parallel: many small holes cost their areas, not the box around
+//! all of them. Everything is deterministic
 //! for a given seed: random streams are derived from (seed, level, iteration,
 //! pass, row band) and the row bands are fixed, independent of the thread count.
 //!
@@ -33,7 +37,7 @@
 //!    domain near the boundary (`poisson_band`): the copied sources'
 //!    gradients with the known pixels as boundary values.
 //!
-//! Files: `pyramid.rs` (levels, masks, resampling, texture channel),
+//! Files: `regions.rs` (splitting the mask), `pyramid.rs` (levels, masks, resampling, texture channel),
 //! `diffuse.rs` (push-pull + Jacobi fill), `nnf.rs` (PatchMatch),
 //! `vote.rs` (EM voting), `poisson.rs` (gradient-domain refinement).
 
@@ -44,12 +48,14 @@ mod diffuse;
 mod nnf;
 mod poisson;
 mod pyramid;
+mod regions;
 mod structure;
 mod vote;
 
 use image::{GrayImage, RgbImage};
 use nnf::{Ctx, Field, derive};
 use pyramid::{CH, Level, bbox, crop_level, expand, patch_masks};
+use rayon::prelude::*;
 use tokio_util::sync::CancellationToken;
 
 /// Tuning knobs of the engine. `Default` gives the recommended settings.
@@ -138,6 +144,19 @@ pub struct LocalParams {
     pub poisson_band: f32,
     /// SOR sweeps of that refinement.
     pub poisson_sweeps: usize,
+    /// Deep-hole blend of the finest level's last vote: hole pixels deeper than `poisson_band`
+    /// take this share of the weighted-mean vote (the rest from the sharp vote), ramping up
+    /// over `deep_ramp` pixels of depth. Where fills from different sides meet deep inside a
+    /// large hole, nothing in the surroundings says which side is right; the mean of the
+    /// overlapping candidates there is the better guess and shows no hard seam (0 disables it).
+    /// Not applied to a hole that touches the border of the region (outpainting: filled from
+    /// one side, no meeting lines).
+    pub deep_mean: f32,
+    /// Depth (full-resolution pixels) over which `deep_mean` ramps up beyond `poisson_band`.
+    pub deep_ramp: f32,
+    /// Confidence decay (as `confidence_gamma`) of the weights of that mean vote: lower than
+    /// `confidence_gamma`, so candidates from every side count, not only the shallowest.
+    pub deep_gamma: f32,
     /// Guidance where neighbours copy from different sources: their mean
     /// gradient (0) .. the stronger one (1).
     pub poisson_mix: f32,
@@ -180,7 +199,7 @@ impl Default for LocalParams {
             max_work_pixels: 4_300_000,
             vote_percentile: 0.75,
             vote_sharpness: 1.0,
-            confidence_gamma: 3.0,
+            confidence_gamma: 1.5,
             sharp_mode: 3,
             locality: 40.0,
             coarse_locality: 150.0,
@@ -191,6 +210,9 @@ impl Default for LocalParams {
             anchor_depth: 16.0,
             poisson_band: 16.0,
             poisson_sweeps: 30,
+            deep_mean: 0.8,
+            deep_ramp: 16.0,
+            deep_gamma: 1.0,
             poisson_mix: 0.5,
             structure_depth: 16.0,
             structure_side: 160,
@@ -222,19 +244,42 @@ impl std::fmt::Display for Cancelled {
 
 impl std::error::Error for Cancelled {}
 
-/// The part of the image that [`inpaint`] reads and may change for `mask`: the hole's bounding
-/// box plus the source margin, clamped to the image, as `[x, y, width, height]`; `None` when the
-/// mask selects nothing (or its size differs from `size`). Running [`inpaint`] on this crop of the
-/// image and mask gives the same pixels as running it on the whole image, so callers with large
-/// images can copy only the crop.
+/// The part of the image that [`inpaint`] reads and may change for `mask`: the bounding box of
+/// its [`regions`], as `[x, y, width, height]`; `None` when the mask selects nothing (or its size
+/// differs from `size`). Running [`inpaint`] on this crop of the image and mask gives the same
+/// pixels as running it on the whole image, so callers with large images can copy only the crop.
 pub fn input_region(mask: &GrayImage, size: (u32, u32), params: &LocalParams) -> Option<[u32; 4]> {
     if mask.dimensions() != size {
         return None;
     }
+    let crops = plan(mask, params);
+    let first = *crops.first()?;
+    let c = crops.iter().fold(first, |a, b| pyramid::Rect {
+        x0: a.x0.min(b.x0),
+        y0: a.y0.min(b.y0),
+        x1: a.x1.max(b.x1),
+        y1: a.y1.max(b.y1),
+    });
+    Some(rect_xywh(c))
+}
+
+/// The independent regions of `mask`, as `[x, y, width, height]` crops ordered by their top-left
+/// corners: every connected hole, or cluster of holes whose regions would reach each other, with
+/// the source margin around its bounding box (clamped to the image). No crop holds another
+/// region's hole pixels, and [`inpaint`] solves every region on its own crop (in parallel): the
+/// fill of a region is the fill of the mask that selects that region's holes alone, and
+/// [`inpaint_parts`] on the crops gives the same pixels as [`inpaint`] on the whole image.
+pub fn regions(mask: &GrayImage, params: &LocalParams) -> Vec<[u32; 4]> {
+    plan(mask, params).into_iter().map(rect_xywh).collect()
+}
+
+fn rect_xywh(c: pyramid::Rect) -> [u32; 4] {
+    [c.x0 as u32, c.y0 as u32, c.w() as u32, c.h() as u32]
+}
+
+fn plan(mask: &GrayImage, params: &LocalParams) -> Vec<pyramid::Rect> {
     let (w, h) = (mask.width() as usize, mask.height() as usize);
-    let bb = bbox(mask.as_raw(), w, h)?;
-    let c = expand(bb, source_margin(bb, params), w, h);
-    Some([c.x0 as u32, c.y0 as u32, c.w() as u32, c.h() as u32])
+    regions::plan(mask.as_raw(), w, h, |b| source_margin(b, params))
 }
 
 fn source_margin(bb: pyramid::Rect, params: &LocalParams) -> usize {
@@ -246,6 +291,10 @@ fn source_margin(bb: pyramid::Rect, params: &LocalParams) -> usize {
 /// Fill every pixel whose mask value is > 0 ("may change"); pixels with mask 0
 /// come back bit-identical. `mask` must have the image's size (a mismatched
 /// mask returns the image unchanged in release builds).
+///
+/// Every one of the mask's [`regions`] is solved on its own crop, the regions in parallel; the
+/// bytes do not depend on the thread count. With several regions, `progress` reports the
+/// largest one's levels and iterations.
 pub fn inpaint(
     image: &RgbImage,
     mask: &GrayImage,
@@ -262,16 +311,102 @@ pub fn inpaint(
     if image.dimensions() != mask.dimensions() {
         return Ok(out);
     }
-    let (w, h) = (image.width() as usize, image.height() as usize);
-    let m = mask.as_raw();
-    let Some(bb) = bbox(m, w, h) else {
-        return Ok(out);
-    };
-    let crop = expand(bb, source_margin(bb, params), w, h);
-    let mut base = crop_level(image.as_raw(), m, w, crop);
+    let w = image.width() as usize;
+    let crops = plan(mask, params);
+    let (img, m) = (image.as_raw(), mask.as_raw());
+    let areas: Vec<usize> = crops.iter().map(|c| c.w() * c.h()).collect();
+    let filled = solve_all(&areas, progress, |i, progress| {
+        fill_region(img, m, w, crops[i], params, progress, cancel)
+    })?;
+    for (crop, result) in crops.iter().zip(&filled) {
+        paste(&mut out, m, *crop, result);
+    }
+    Ok(out)
+}
+
+/// [`inpaint`] of crops made with [`regions`]: every part (an image and its mask, of the same
+/// size) is solved as one region (its holes' bounding box plus the source margin, clamped to the
+/// part), the parts in parallel; returns each part with its holes filled (a part whose mask
+/// selects nothing or has another size comes back unchanged). Parts cut out at the crops that
+/// [`regions`] names get the pixels that [`inpaint`] gives the whole image there.
+pub fn inpaint_parts(
+    parts: &[(RgbImage, GrayImage)],
+    params: &LocalParams,
+    progress: &(dyn Fn(Progress) + Sync),
+    cancel: &CancellationToken,
+) -> Result<Vec<RgbImage>, Cancelled> {
+    let areas: Vec<usize> = parts
+        .iter()
+        .map(|(i, _)| i.width() as usize * i.height() as usize)
+        .collect();
+    solve_all(&areas, progress, |i, progress| {
+        let (image, mask) = &parts[i];
+        let mut out = image.clone();
+        if image.dimensions() != mask.dimensions() {
+            return Ok(out);
+        }
+        let (w, h) = (image.width() as usize, image.height() as usize);
+        let Some(bb) = bbox(mask.as_raw(), w, h) else {
+            return Ok(out);
+        };
+        let crop = expand(bb, source_margin(bb, params), w, h);
+        let l = fill_region(
+            image.as_raw(),
+            mask.as_raw(),
+            w,
+            crop,
+            params,
+            progress,
+            cancel,
+        )?;
+        paste(&mut out, mask.as_raw(), crop, &l);
+        Ok(out)
+    })
+}
+
+/// `solve(i, progress)` for every index of `areas`, in parallel, results in index order; only
+/// the largest area (the first of equals) reports to `progress`. The first cancellation wins.
+fn solve_all<T: Send>(
+    areas: &[usize],
+    progress: &(dyn Fn(Progress) + Sync),
+    solve: impl Fn(usize, &(dyn Fn(Progress) + Sync)) -> Result<T, Cancelled> + Sync,
+) -> Result<Vec<T>, Cancelled> {
+    let main = areas
+        .iter()
+        .enumerate()
+        .max_by_key(|&(i, a)| (*a, std::cmp::Reverse(i)))
+        .map_or(0, |(i, _)| i);
+    let quiet = |_: Progress| {};
+    if areas.len() == 1 {
+        return Ok(vec![solve(0, progress)?]);
+    }
+    (0..areas.len())
+        .into_par_iter()
+        .map(|i| solve(i, if i == main { progress } else { &quiet }))
+        .collect()
+}
+
+/// The region `crop` of the image `img` (packed RGB, `w` wide) and its mask `m`, filled: the
+/// working level with its holes filled (channels as [`CH`]).
+fn fill_region(
+    img: &[u8],
+    m: &[u8],
+    w: usize,
+    crop: pyramid::Rect,
+    params: &LocalParams,
+    progress: &(dyn Fn(Progress) + Sync),
+    cancel: &CancellationToken,
+) -> Result<Level, Cancelled> {
+    let mut base = crop_level(img, m, w, crop);
     base.add_texture_channel(params.texture_weight, params.texture_radius);
-    let result = run_pyramid(base, params, progress, cancel)?;
-    let buf: &mut [u8] = &mut out;
+    run_pyramid(base, params, progress, cancel)
+}
+
+/// Copies the hole pixels (mask non-zero) of the filled region `result` (the crop `crop` of
+/// `out`) into `out`.
+fn paste(out: &mut RgbImage, m: &[u8], crop: pyramid::Rect, result: &Level) {
+    let w = out.width() as usize;
+    let buf: &mut [u8] = out;
     let cw = crop.w();
     for y in 0..crop.h() {
         let row = (crop.y0 + y) * w + crop.x0;
@@ -282,7 +417,6 @@ pub fn inpaint(
             drow[x * 3..x * 3 + 3].copy_from_slice(&srow[x * CH..x * CH + 3]);
         }
     }
-    Ok(out)
 }
 
 fn odd_radius(size: usize) -> usize {
@@ -619,7 +753,34 @@ impl LevelEm<'_> {
         };
         let finish = sharp && last && li + 1 == levels && p.poisson_band > 0.0;
         let img = if finish {
-            let (img, src) = vote::vote_best_src(&ctx, f, &wts, &lvl.hole);
+            let (mut img, src) = vote::vote_best_src(&ctx, f, &wts, &lvl.hole);
+            // only inside the image: an outpainted border is filled from one side
+            let inside = bbox(&lvl.hole, lvl.w, lvl.h)
+                .is_some_and(|b| b.x0 > 0 && b.y0 > 0 && b.x1 < lvl.w && b.y1 < lvl.h);
+            if p.deep_mean > 0.0 && inside {
+                let wm = vote::weights(
+                    &ctx,
+                    f,
+                    self.hole_dist,
+                    p.vote_percentile,
+                    p.vote_sharpness,
+                    p.deep_gamma,
+                );
+                let mean = vote::vote(&ctx, f, &wm, &lvl.hole);
+                let scale = (1u64 << self.k.min(30)) as f32;
+                let (band, ramp) = (p.poisson_band / scale, p.deep_ramp.max(1.0) / scale);
+                let share = p.deep_mean.min(1.0);
+                for (i, &d) in self.hole_dist.iter().enumerate() {
+                    if lvl.hole[i] == 0 || d <= band {
+                        continue;
+                    }
+                    let a = share * ((d - band) / ramp).min(1.0);
+                    for c in 0..3 {
+                        let (s0, m0) = (img[i * CH + c] as f32, mean[i * CH + c] as f32);
+                        img[i * CH + c] = (s0 + a * (m0 - s0)).round() as u8;
+                    }
+                }
+            }
             lvl.img = img;
             let band = p.poisson_band / (1u64 << self.k.min(30)) as f32;
             poisson::refine(

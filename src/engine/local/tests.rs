@@ -373,3 +373,104 @@ fn a_horizon_under_a_box_is_continued_straight() {
     });
     assert!(without.1 > 20, "without structure: {without:?}");
 }
+
+/// A textured photo-like image (no period, so the fill depends on where it copies from).
+fn noisy_texture(w: u32, h: u32) -> RgbImage {
+    RgbImage::from_fn(w, h, |x, y| {
+        let v = ((x * 31 + y * 17) ^ (x * y / 3)) % 251;
+        Rgb([
+            v as u8,
+            (v * 3 % 256) as u8,
+            ((x / 7 + y / 5) * 23 % 256) as u8,
+        ])
+    })
+}
+
+fn mask_of(w: u32, h: u32, boxes: &[[u32; 4]]) -> GrayImage {
+    GrayImage::from_fn(w, h, |x, y| {
+        let on = boxes
+            .iter()
+            .any(|&[bx, by, bw, bh]| x >= bx && x < bx + bw && y >= by && y < by + bh);
+        Luma([if on { 255 } else { 0 }])
+    })
+}
+
+/// Holes far apart are solved on their own regions: the fill of each equals the fill of a mask
+/// that selects that hole (or that cluster of near holes) alone, the regions are what
+/// `regions` names, and `inpaint_parts` on those crops gives the same pixels.
+#[test]
+fn far_apart_holes_are_filled_as_if_each_were_alone() {
+    let (w, h) = (520, 360);
+    let img = noisy_texture(w, h);
+    // two far-apart holes, and a pair of near holes (12 px apart) that share a region
+    let far_a = [40, 40, 36, 30];
+    let far_b = [430, 280, 40, 40];
+    let pair = [[250, 60, 20, 20], [282, 64, 16, 24]];
+    let mask = mask_of(w, h, &[far_a, far_b, pair[0], pair[1]]);
+    let p = LocalParams {
+        seed: 9,
+        ..LocalParams::default()
+    };
+    assert_eq!(
+        regions(&mask, &p),
+        [[0, 0, 140, 134], [186, 0, 176, 152], [366, 216, 154, 144]]
+    );
+    let all = run(&img, &mask, 9);
+    for alone in [vec![far_a], vec![far_b], pair.to_vec()] {
+        let m1 = mask_of(w, h, &alone);
+        let one = run(&img, &m1, 9);
+        for (x, y, px) in one.enumerate_pixels() {
+            if m1.get_pixel(x, y)[0] != 0 {
+                assert_eq!(px, all.get_pixel(x, y), "({x}, {y}) of {alone:?}");
+            }
+        }
+    }
+    let parts: Vec<(RgbImage, GrayImage)> = regions(&mask, &p)
+        .iter()
+        .map(|&[x, y, cw, ch]| {
+            (
+                image::imageops::crop_imm(&img, x, y, cw, ch).to_image(),
+                image::imageops::crop_imm(&mask, x, y, cw, ch).to_image(),
+            )
+        })
+        .collect();
+    let filled = inpaint_parts(&parts, &p, &no_progress, &CancellationToken::new()).expect("ok");
+    for (part, [x, y, _, _]) in filled.iter().zip(regions(&mask, &p)) {
+        for (px, py, v) in part.enumerate_pixels() {
+            assert_eq!(
+                v,
+                all.get_pixel(x + px, y + py),
+                "({px}, {py}) of the part at {x},{y}"
+            );
+        }
+    }
+}
+
+/// Many holes solved in parallel give the same bytes on 1, 2 and 5 threads.
+#[test]
+fn many_holes_give_the_same_bytes_for_any_thread_count() {
+    let (w, h) = (600, 400);
+    let img = noisy_texture(w, h);
+    let boxes: Vec<[u32; 4]> = (0..12)
+        .map(|i| [20 + (i % 4) * 150, 20 + (i / 4) * 130, 12 + i % 5 * 3, 14])
+        .collect();
+    let mask = mask_of(w, h, &boxes);
+    assert!(regions(&mask, &LocalParams::default()).len() >= 6);
+    let with = |n: usize| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build()
+            .expect("pool")
+            .install(|| run(&img, &mask, 4))
+    };
+    let one = with(1);
+    assert!(one.as_raw() != img.as_raw(), "nothing filled");
+    assert!(
+        one.as_raw() == with(2).as_raw(),
+        "2 threads give other bytes"
+    );
+    assert!(
+        one.as_raw() == with(5).as_raw(),
+        "5 threads give other bytes"
+    );
+}
