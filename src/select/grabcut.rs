@@ -228,14 +228,12 @@ fn data(fg: &Gmm, bg: &Gmm, c: &Colour) -> (i32, i32) {
     (to_src, to_sink)
 }
 
-/// The cut on the working grid: true = object.
-fn cut_grid(grid: &Grid, fixed: &[u8], around: &Around) -> (Vec<bool>, Gmm, Gmm) {
-    let ring = &around.samples[..];
+/// The smoothness weights of a grid, once: 4 per pixel (towards [`OFFSETS`]), and each border
+/// pixel's pull towards the background (its neighbours outside the grid but inside the image).
+fn grid_weights(grid: &Grid, around: &Around) -> (Vec<i32>, Vec<i32>) {
     let (w, h) = (grid.w, grid.h);
     let n = w * h;
     let inside = |x: isize, y: isize| x >= 0 && y >= 0 && (x as usize) < w && (y as usize) < h;
-
-    // the smoothness weights, once: 4 per pixel, and the border's pull towards the background
     let beta = beta_of(
         (0..h as isize).flat_map(|y| {
             (0..w as isize).flat_map(move |x| {
@@ -278,6 +276,17 @@ fn cut_grid(grid: &Grid, fixed: &[u8], around: &Around) -> (Vec<bool>, Gmm, Gmm)
             }
         }
     }
+    (weights, border)
+}
+
+/// The cut on the working grid: true = object.
+fn cut_grid(grid: &Grid, fixed: &[u8], around: &Around) -> (Vec<bool>, Gmm, Gmm) {
+    let ring = &around.samples[..];
+    let (w, h) = (grid.w, grid.h);
+    let n = w * h;
+    let inside = |x: isize, y: isize| x >= 0 && y >= 0 && (x as usize) < w && (y as usize) < h;
+
+    let (weights, border) = grid_weights(grid, around);
 
     let colour = |i: usize| grid.at((i % w) as isize, (i / w) as isize);
     let mut labels: Vec<bool> = fixed.iter().map(|&f| f != FIXED_BG).collect();
