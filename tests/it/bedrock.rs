@@ -8,7 +8,7 @@ use predicates::prelude::*;
 use crate::common::*;
 
 /// `imgedit serve --bedrock` with these faults (the shared harness, in a home of its own).
-fn stand_in(faults: &[&str]) -> Server {
+pub(crate) fn stand_in(faults: &[&str]) -> Server {
     let args: Vec<String> = faults.iter().map(|f| format!("--fault={f}")).collect();
     stand_in_with(&args.iter().map(String::as_str).collect::<Vec<_>>())
 }
@@ -19,6 +19,48 @@ fn stand_in_with(extra: &[&str]) -> Server {
     let mut args = vec!["--bedrock", "--max-concurrent", "8"];
     args.extend_from_slice(extra);
     serve_alone(&args)
+}
+
+/// The TUI with the bedrock engine on a copy of the sample (`sample.png`), in tmux (half blocks,
+/// 100x35) against the stand-in at `server`, with throwaway credentials, once it has opened the
+/// image: its folder (the work folder is `data/work` there), the copy and the session. None where
+/// tmux is missing (outside CI, which must have it).
+pub(crate) fn bedrock_tui_in_tmux(
+    name: &str,
+    server: &Server,
+) -> Option<(tempfile::TempDir, std::path::PathBuf, crate::tui::Tmux)> {
+    if std::process::Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_err()
+    {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "tmux is needed for this test on CI"
+        );
+        eprintln!("tmux is not installed: the {name} test skipped");
+        return None;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("sample.png");
+    std::fs::copy(crate::tui::sample_path(), &input).unwrap();
+    let bin = assert_cmd::cargo::cargo_bin("imgedit");
+    let command = format!(
+        "env -u IMGEDIT_GRAPHICS -u AWS_PROFILE -u AWS_BEARER_TOKEN_BEDROCK IMGEDIT_CONFIG_DIR={c} IMGEDIT_DATA_DIR={d} AWS_ENDPOINT_URL_BEDROCK_RUNTIME={url} AWS_ACCESS_KEY_ID=AKIDIMGEDITTEST AWS_SECRET_ACCESS_KEY=x AWS_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true AWS_CONFIG_FILE={c}/none AWS_SHARED_CREDENTIALS_FILE={c}/none {bin} tui --engine bedrock --graphics halfblocks {img} 2>{log}; sleep 5",
+        log = dir.path().join("stderr.log").display(),
+        c = dir.path().join("config").display(),
+        d = dir.path().join("data").display(),
+        url = server.url,
+        bin = bin.display(),
+        img = input.display(),
+    );
+    let tmux = crate::tui::Tmux {
+        socket: format!("imgedit-{name}-{}", std::process::id()),
+        log: dir.path().join("stderr.log"),
+    };
+    tmux.start(dir.path(), &command);
+    tmux.wait_for("opened", std::time::Duration::from_secs(20));
+    Some((dir, input, tmux))
 }
 
 /// `imgedit edit --engine bedrock` pointed at the server with throwaway credentials.
@@ -1291,40 +1333,11 @@ fn upscale_returns_the_new_size_and_checks_each_tools_limits() {
 /// run against the emulator in tmux.
 #[test]
 fn tui_recolor_and_upscale_in_tmux() {
-    use crate::tui::{Tmux, sample_path};
     use std::time::Duration;
-    if std::process::Command::new("tmux")
-        .arg("-V")
-        .output()
-        .is_err()
-    {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "tmux is needed for this test on CI"
-        );
-        eprintln!("tmux is not installed: tui_recolor_and_upscale_in_tmux skipped");
-        return;
-    }
     let server = stand_in(&[]);
-    let dir = tempfile::tempdir().unwrap();
-    let input = dir.path().join("sample.png");
-    std::fs::copy(sample_path(), &input).unwrap();
-    let bin = assert_cmd::cargo::cargo_bin("imgedit");
-    let command = format!(
-        "env -u IMGEDIT_GRAPHICS -u AWS_PROFILE -u AWS_BEARER_TOKEN_BEDROCK IMGEDIT_CONFIG_DIR={c} IMGEDIT_DATA_DIR={d} AWS_ENDPOINT_URL_BEDROCK_RUNTIME={url} AWS_ACCESS_KEY_ID=AKIDIMGEDITTEST AWS_SECRET_ACCESS_KEY=x AWS_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true AWS_CONFIG_FILE={c}/none AWS_SHARED_CREDENTIALS_FILE={c}/none {bin} tui --engine bedrock --graphics halfblocks {img} 2>{log}; sleep 5",
-        log = dir.path().join("stderr.log").display(),
-        c = dir.path().join("config").display(),
-        d = dir.path().join("data").display(),
-        url = server.url,
-        bin = bin.display(),
-        img = input.display(),
-    );
-    let tmux = Tmux {
-        socket: format!("imgedit-bedrock-{}", std::process::id()),
-        log: dir.path().join("stderr.log"),
+    let Some((dir, input, tmux)) = bedrock_tui_in_tmux("bedrock", &server) else {
+        return;
     };
-    tmux.start(dir.path(), &command);
-    tmux.wait_for("opened", Duration::from_secs(20));
     // Tab: erase, outpaint, precise-outpaint, recolor
     for _ in 0..4 {
         tmux.send(&["Tab"]);
@@ -1375,40 +1388,11 @@ fn tui_recolor_and_upscale_in_tmux() {
 /// every answer for 20 s): the call is raced with the cancel token, not checked after it.
 #[test]
 fn tui_esc_cancels_a_bedrock_call_at_once() {
-    use crate::tui::{Tmux, sample_path};
     use std::time::{Duration, Instant};
-    if std::process::Command::new("tmux")
-        .arg("-V")
-        .output()
-        .is_err()
-    {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "tmux is needed for this test on CI"
-        );
-        eprintln!("tmux is not installed: tui_esc_cancels_a_bedrock_call_at_once skipped");
-        return;
-    }
     let server = stand_in(&["delay-ms=20000"]);
-    let dir = tempfile::tempdir().unwrap();
-    let input = dir.path().join("sample.png");
-    std::fs::copy(sample_path(), &input).unwrap();
-    let bin = assert_cmd::cargo::cargo_bin("imgedit");
-    let command = format!(
-        "env -u IMGEDIT_GRAPHICS -u AWS_PROFILE -u AWS_BEARER_TOKEN_BEDROCK IMGEDIT_CONFIG_DIR={c} IMGEDIT_DATA_DIR={d} AWS_ENDPOINT_URL_BEDROCK_RUNTIME={url} AWS_ACCESS_KEY_ID=AKIDIMGEDITTEST AWS_SECRET_ACCESS_KEY=x AWS_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true AWS_CONFIG_FILE={c}/none AWS_SHARED_CREDENTIALS_FILE={c}/none {bin} tui --engine bedrock --graphics halfblocks {img} 2>{log}; sleep 5",
-        log = dir.path().join("stderr.log").display(),
-        c = dir.path().join("config").display(),
-        d = dir.path().join("data").display(),
-        url = server.url,
-        bin = bin.display(),
-        img = input.display(),
-    );
-    let tmux = Tmux {
-        socket: format!("imgedit-cancel-{}", std::process::id()),
-        log: dir.path().join("stderr.log"),
+    let Some((_dir, _input, tmux)) = bedrock_tui_in_tmux("cancel", &server) else {
+        return;
     };
-    tmux.start(dir.path(), &command);
-    tmux.wait_for("opened", Duration::from_secs(20));
     tmux.send(&["i"]); // the whole image is the selection
     tmux.send(&["p"]);
     tmux.text("green grass");

@@ -10,15 +10,7 @@ use serde_json::Value;
 
 use crate::common::*;
 
-fn stand_in(faults: &[&str]) -> Server {
-    let mut args = vec![
-        "--bedrock".to_string(),
-        "--max-concurrent".into(),
-        "8".into(),
-    ];
-    args.extend(faults.iter().map(|f| format!("--fault={f}")));
-    serve_alone(&args.iter().map(String::as_str).collect::<Vec<_>>())
-}
+use crate::bedrock::{bedrock_tui_in_tmux, stand_in};
 
 /// An imgedit command pointed at the stand-in for both Bedrock endpoints, with throwaway
 /// credentials.
@@ -565,44 +557,15 @@ fn the_control_planes_answers_have_the_documented_shapes() {
 /// names the reference, Enter runs, and the result is the restyled picture.
 #[test]
 fn tui_style_transfer_in_tmux() {
-    use crate::tui::{Tmux, sample_path};
     use std::time::Duration;
-    if std::process::Command::new("tmux")
-        .arg("-V")
-        .output()
-        .is_err()
-    {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "tmux is needed for this test on CI"
-        );
-        eprintln!("tmux is not installed: tui_style_transfer_in_tmux skipped");
-        return;
-    }
     let server = stand_in(&[]);
-    let dir = tempfile::tempdir().unwrap();
-    let input = dir.path().join("sample.png");
-    std::fs::copy(sample_path(), &input).unwrap();
+    let Some((dir, input, tmux)) = bedrock_tui_in_tmux("style", &server) else {
+        return;
+    };
     let style = dir.path().join("style.png");
     RgbImage::from_pixel(96, 80, image::Rgb([10, 200, 250]))
         .save(&style)
         .unwrap();
-    let bin = assert_cmd::cargo::cargo_bin("imgedit");
-    let command = format!(
-        "env -u IMGEDIT_GRAPHICS -u AWS_PROFILE -u AWS_BEARER_TOKEN_BEDROCK IMGEDIT_CONFIG_DIR={c} IMGEDIT_DATA_DIR={d} AWS_ENDPOINT_URL_BEDROCK_RUNTIME={url} AWS_ACCESS_KEY_ID=AKIDIMGEDITTEST AWS_SECRET_ACCESS_KEY=x AWS_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true AWS_CONFIG_FILE={c}/none AWS_SHARED_CREDENTIALS_FILE={c}/none {bin} tui --engine bedrock --graphics halfblocks {img} 2>{log}; sleep 5",
-        log = dir.path().join("stderr.log").display(),
-        c = dir.path().join("config").display(),
-        d = dir.path().join("data").display(),
-        url = server.url,
-        bin = bin.display(),
-        img = input.display(),
-    );
-    let tmux = Tmux {
-        socket: format!("imgedit-style-{}", std::process::id()),
-        log: dir.path().join("stderr.log"),
-    };
-    tmux.start(dir.path(), &command);
-    tmux.wait_for("opened", Duration::from_secs(20));
     // erase, outpaint, precise, recolor, 3 upscalers, remove-background, sketch, structure,
     // style-guide, style-transfer
     for _ in 0..12 {
