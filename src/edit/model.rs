@@ -234,6 +234,14 @@ impl ModelSpec {
         self.family == Family::Local
     }
 
+    /// The foundation-model id: the bare form of an inference-profile id (`stability.…` for
+    /// `us.stability.…`), else the id itself.
+    pub fn bare_id(&self) -> &'static str {
+        self.profile_prefix
+            .and_then(|p| self.id.strip_prefix(p))
+            .unwrap_or(self.id)
+    }
+
     /// Whether the model can find the region itself from `--mask-prompt`.
     pub fn supports_mask_prompt(&self) -> bool {
         matches!(
@@ -540,11 +548,7 @@ pub fn find(id: &str) -> Option<&'static ModelSpec> {
     if let Some(m) = MODELS.iter().find(|m| m.id == id) {
         return Some(m);
     }
-    if let Some(m) = MODELS.iter().find(|m| {
-        m.profile_prefix
-            .and_then(|p| m.id.strip_prefix(p))
-            .is_some_and(|bare| bare == id)
-    }) {
+    if let Some(m) = MODELS.iter().find(|m| m.bare_id() == id) {
         return Some(m);
     }
     let (_, bare) = split_profile(id)?;

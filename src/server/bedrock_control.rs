@@ -35,13 +35,6 @@ fn signed_region(req: &Request) -> Option<String> {
     scope.split('/').nth(2).map(str::to_string)
 }
 
-/// The foundation-model id of a table row: its bare form (`stability.…`, not the `us.` profile).
-fn bare_id(m: &ModelSpec) -> &'static str {
-    m.profile_prefix
-        .and_then(|p| m.id.strip_prefix(p))
-        .unwrap_or(m.id)
-}
-
 /// Whether Bedrock in `region` serves the row (a Stability tool in its Regions, Titan and Nova
 /// Canvas until their end of life), with the faults' say.
 fn offered(m: &ModelSpec, region: &str, access: ModelAccess, today: &str) -> bool {
@@ -108,7 +101,7 @@ pub async fn list_foundation_models(State(state): State<Arc<AppState>>, req: Req
 }
 
 fn summary(m: &ModelSpec, region: &str, access: ModelAccess) -> FoundationModelSummary {
-    let id = bare_id(m);
+    let id = m.bare_id();
     let legacy = access.legacy || m.lifecycle == model::Lifecycle::Legacy;
     let stability = m.profile_prefix.is_some();
     FoundationModelSummary {
@@ -186,7 +179,7 @@ pub async fn availability(
         }
         .into(),
         entitlement_availability: status(!access.agreement_blocked),
-        model_id: bare_id(m).to_string(),
+        model_id: m.bare_id().to_string(),
         region_availability: status(here),
     })
     .into_response()

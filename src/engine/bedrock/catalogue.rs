@@ -104,7 +104,7 @@ impl Access {
 
     /// What to do about the state (None when the tool is ready).
     pub fn advice(&self, spec: &ModelSpec, region: &str) -> Option<String> {
-        let bare = bare_id(spec);
+        let bare = spec.bare_id();
         Some(match self {
             Access::Ready => return None,
             Access::AgreementNotAccepted { aws_message } => format!(
@@ -129,13 +129,6 @@ impl Access {
             Access::Legacy { .. } => "still served, but AWS may retire it after 45 days' notice, and an account that leaves it unused for 15 days may lose access; move to an active model".into(),
         })
     }
-}
-
-/// A tool's id as a foundation model (the `us.` profile's bare form).
-pub fn bare_id(spec: &ModelSpec) -> &'static str {
-    spec.profile_prefix
-        .and_then(|p| spec.id.strip_prefix(p))
-        .unwrap_or(spec.id)
 }
 
 /// The Stability AI Image Services imgedit knows, in the table's order.
@@ -189,7 +182,7 @@ pub fn report(region: &str, lookups: &HashMap<&'static str, Lookup>) -> Report {
             let access = classify(spec, &lookup);
             ToolState {
                 id: spec.id,
-                model_id: bare_id(spec),
+                model_id: spec.bare_id(),
                 name: spec.name,
                 mode: mode_words(spec),
                 price_per_image_usd: spec.price_per_image_usd,
@@ -232,7 +225,7 @@ pub async fn check(settings: &BedrockSettings) -> Result<Report> {
         async move {
             let got = client
                 .get_foundation_model_availability()
-                .model_id(bare_id(spec))
+                .model_id(spec.bare_id())
                 .send()
                 .await;
             (spec, got)
@@ -266,7 +259,7 @@ pub async fn check(settings: &BedrockSettings) -> Result<Report> {
             Err(e) => return Err(refused(&e, "GetFoundationModelAvailability", &region)),
         };
         let lifecycle = lifecycles
-            .get(bare_id(spec))
+            .get(spec.bare_id())
             .map(|l| l.clone().unwrap_or_else(|| "ACTIVE".into()));
         lookups.insert(
             spec.id,
