@@ -244,25 +244,6 @@ impl std::fmt::Display for Cancelled {
 
 impl std::error::Error for Cancelled {}
 
-/// The part of the image that [`inpaint`] reads and may change for `mask`: the bounding box of
-/// its [`regions`], as `[x, y, width, height]`; `None` when the mask selects nothing (or its size
-/// differs from `size`). Running [`inpaint`] on this crop of the image and mask gives the same
-/// pixels as running it on the whole image, so callers with large images can copy only the crop.
-pub fn input_region(mask: &GrayImage, size: (u32, u32), params: &LocalParams) -> Option<[u32; 4]> {
-    if mask.dimensions() != size {
-        return None;
-    }
-    let crops = plan(mask, params);
-    let first = *crops.first()?;
-    let c = crops.iter().fold(first, |a, b| pyramid::Rect {
-        x0: a.x0.min(b.x0),
-        y0: a.y0.min(b.y0),
-        x1: a.x1.max(b.x1),
-        y1: a.y1.max(b.y1),
-    });
-    Some(rect_xywh(c))
-}
-
 /// The independent regions of `mask`, as `[x, y, width, height]` crops ordered by their top-left
 /// corners: every connected hole, or cluster of holes whose regions would reach each other, with
 /// the source margin around its bounding box (clamped to the image). No crop holds another

@@ -293,15 +293,17 @@ fn downscaled_work_level_for_huge_crops() {
     assert_eq!(out, again);
 }
 
-/// The engine on the crop `input_region` names gives the same pixels as on the whole image, so
-/// callers may copy only that crop out of a large photo.
+/// The engine on the crop of a one-hole mask's region gives the same pixels as on the whole
+/// image, so callers may copy only that crop out of a large photo.
 #[test]
-fn the_input_region_alone_gives_the_same_fill() {
+fn a_region_alone_gives_the_same_fill() {
     let (w, h) = (420, 300);
     let img = checker(w, h);
     let mask = rect_mask(w, h, 250, 90, 40);
     let p = LocalParams::default();
-    let [x, y, cw, ch] = input_region(&mask, (w, h), &p).expect("a hole");
+    let [[x, y, cw, ch]] = regions(&mask, &p)[..] else {
+        panic!("one hole, one region: {:?}", regions(&mask, &p));
+    };
     // 40 px hole + 64 px margin on each side, clamped to the image
     assert_eq!([x, y, cw, ch], [186, 26, 168, 168]);
     let whole = run(&img, &mask, 5);
@@ -315,8 +317,7 @@ fn the_input_region_alone_gives_the_same_fill() {
             "({px}, {py}) of the region"
         );
     }
-    assert_eq!(input_region(&GrayImage::new(w, h), (w, h), &p), None);
-    assert_eq!(input_region(&mask, (w + 1, h), &p), None);
+    assert!(regions(&GrayImage::new(w, h), &p).is_empty());
 }
 
 /// Rows (from the top) where the grass starts in columns `xs` of `img` (searching rows 150..300).
