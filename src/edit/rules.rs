@@ -29,6 +29,17 @@ fn whole(lo: impl Into<u64>, hi: impl Into<u64>) -> Limit {
     Limit::Range(Num::Whole(lo.into()), Num::Whole(hi.into()))
 }
 
+/// The sizes a model accepts for an image it is given.
+fn size_limit(m: &ModelSpec) -> Limit {
+    Limit::ImageSize {
+        min_side: m.min_side,
+        max_side: m.max_side,
+        min_pixels: m.min_pixels,
+        max_pixels: m.max_pixels,
+        max_aspect: m.max_aspect,
+    }
+}
+
 fn real(lo: f32, hi: f32) -> Limit {
     Limit::Range(Num::Real(lo), Num::Real(hi))
 }
@@ -79,13 +90,7 @@ fn check_mode_and_size(p: &Params<'_>, v: &mut impl FnMut(Field, Rule, Limit, St
         v(
             Field::Image,
             Rule::ImageSize,
-            Limit::ImageSize {
-                min_side: m.min_side,
-                max_side: m.max_side,
-                min_pixels: m.min_pixels,
-                max_pixels: m.max_pixels,
-                max_aspect: m.max_aspect,
-            },
+            size_limit(m),
             format!("{sw}x{sh}"),
         );
     }
@@ -190,13 +195,7 @@ fn check_control_and_style(p: &Params<'_>, v: &mut impl FnMut(Field, Rule, Limit
             v(
                 Field::StyleImage,
                 Rule::ImageSize,
-                Limit::ImageSize {
-                    min_side: m.min_side,
-                    max_side: m.max_side,
-                    min_pixels: m.min_pixels,
-                    max_pixels: m.max_pixels,
-                    max_aspect: m.max_aspect,
-                },
+                size_limit(m),
                 format!("{w}x{h}"),
             );
         }
