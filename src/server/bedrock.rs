@@ -888,15 +888,10 @@ fn stability(spec: &ModelSpec, r: StabilityRequest, limits: &DecodeLimits) -> R<
         Some(OutputFormat::Jpeg) => image::ImageFormat::Jpeg,
         Some(OutputFormat::Webp) => image::ImageFormat::WebP,
     };
-    let key = if spec.family == Family::StabilityStyleTransfer {
-        "init_image"
+    let (key, source) = if spec.family == Family::StabilityStyleTransfer {
+        ("init_image", r.init_image.as_deref())
     } else {
-        "image"
-    };
-    let source = if key == "init_image" {
-        r.init_image.as_deref()
-    } else {
-        r.image.as_deref()
+        ("image", r.image.as_deref())
     };
     let image = image_field(spec, source, "#", key, limits)?
         .ok_or_else(|| BedrockError::malformed("#", format!("required key [{key}] not found")))?;
