@@ -582,7 +582,7 @@ fn short_plan(
     };
     let price = match job.model.price_per_image_usd {
         0.0 => "free (offline)".to_string(),
-        each => format!("about ${:.2} (${each:.2} an image)", each * f64::from(n)),
+        each => format!("about ${:.2} (${each:.2} an image)", job.model.price_usd(n)),
     };
     let prompt = match job.prompt.as_deref() {
         Some(p) if p.chars().count() > 100 => {

@@ -201,7 +201,7 @@ pub fn next_run(app: &App) -> (String, String) {
             let short = if short.is_empty() { m.id } else { short };
             let price = match m.price_per_image_usd {
                 0.0 => "free, offline".to_string(),
-                each => format!("~${:.2} a run", each * f64::from(p.num_images)),
+                _ => format!("~${:.2} a run", m.price_usd(p.num_images)),
             };
             (short.to_string(), price)
         }
