@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use crate::mask::Mask;
-use crate::select::{self, Hints, Rect};
+use crate::select::{self, Hints, ObjectPick, Rect};
 
 use super::app::{App, HintStrokes, Pick, PickKind};
 use super::tools;
@@ -26,21 +26,17 @@ pub fn object_drag(app: &mut App, a: (f64, f64), b: (f64, f64)) {
     let Some(doc) = &app.doc else { return };
     let image = Arc::clone(&doc.display);
     let (w, h) = (image.width(), image.height());
-    let offset = app.offset();
     let (x0, y0, x1, y1) = tools::drag_bounds(a, b);
-    let (ox, oy) = (i64::from(offset.0), i64::from(offset.1));
-    let clip = |v: i64, o: i64, max: u32| (v - o).clamp(0, i64::from(max)) as u32;
-    let (sx0, sy0) = (clip(x0, ox, w), clip(y0, oy, h));
-    let (sx1, sy1) = (clip(x1 + 1, ox, w), clip(y1 + 1, oy, h));
-    if sx1 <= sx0 || sy1 <= sy0 {
+    let offset = app.offset();
+    let dragged = ObjectPick {
+        x: x0 - i64::from(offset.0),
+        y: y0 - i64::from(offset.1),
+        w: (x1 - x0 + 1) as u32,
+        h: (y1 - y0 + 1) as u32,
+    };
+    let Some(rect) = dragged.clip(w, h) else {
         app.set_status("object: the box holds no pixel of the image; drag it over the object");
         return;
-    }
-    let rect = Rect {
-        x: sx0,
-        y: sy0,
-        w: sx1 - sx0,
-        h: sy1 - sy0,
     };
     // A box over the last object's box again is a second pass: it starts from the mask before
     // the first one and uses the strokes drawn since as hints.
