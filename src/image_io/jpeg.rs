@@ -14,6 +14,56 @@ use rayon::prelude::*;
 /// Rows of pixels a strip aims at: 12 strips for a 12 MP photo, 24 for 48 MP.
 const STRIP_ROWS: usize = 256;
 
+/// A JPEG's chroma subsampling: luma samples per chroma sample across (`h`) and down (`v`),
+/// each 1 or 2 (4:4:4 is 1x1, 4:2:2 is 2x1, 4:2:0 is 2x2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChromaSampling {
+    pub h: u8,
+    pub v: u8,
+}
+
+impl ChromaSampling {
+    fn factor(self) -> Option<SamplingFactor> {
+        match (self.h, self.v) {
+            (1, 1) => Some(SamplingFactor::F_1_1),
+            (2, 1) => Some(SamplingFactor::F_2_1),
+            (1, 2) => Some(SamplingFactor::F_1_2),
+            (2, 2) => Some(SamplingFactor::F_2_2),
+            _ => None,
+        }
+    }
+}
+
+/// The chroma subsampling of a baseline or progressive colour JPEG (three components, the two
+/// chroma ones at 1x1, luma at 1 or 2 each way: what cameras and encoders write). `None` for
+/// anything else: greyscale, CMYK, other layouts, or bytes that are not such a JPEG.
+pub fn sampling_of(jpeg: &[u8]) -> Option<ChromaSampling> {
+    (jpeg.get(..2)? == [0xFF, 0xD8]).then_some(())?;
+    let mut pos = 2;
+    loop {
+        let [0xFF, marker, hi, lo] = *jpeg.get(pos..pos + 4)? else {
+            return None;
+        };
+        let len = usize::from(u16::from_be_bytes([hi, lo]));
+        match marker {
+            // SOF0, SOF1, SOF2: length, precision, height, width, components, then 3 bytes each
+            0xC0..=0xC2 => {
+                let sof = jpeg.get(pos + 4..pos + 2 + len)?;
+                let (&n, comps) = sof.get(5..)?.split_first()?;
+                if n != 3 || comps.len() < 9 {
+                    return None;
+                }
+                let f = |i: usize| (comps[i * 3 + 1] >> 4, comps[i * 3 + 1] & 15);
+                let ((h, v), chroma) = (f(0), [f(1), f(2)]);
+                let s = ChromaSampling { h, v };
+                return (chroma == [(1, 1); 2] && s.factor().is_some()).then_some(s);
+            }
+            0xDA | 0xD9 => return None,
+            _ => pos += 2 + len,
+        }
+    }
+}
+
 /// What to write besides the pixels.
 #[derive(Default)]
 pub struct Extras<'a> {
@@ -23,20 +73,22 @@ pub struct Extras<'a> {
     pub icc: Option<&'a [u8]>,
 }
 
-/// Encodes `rgb` (`w x h`, 3 bytes a pixel) at `quality` (1-100): 4:4:4 at 90 and above,
-/// 4:2:0 below (`jpeg-encoder`'s own choice, made here because strips follow MCU rows).
+/// Encodes `rgb` (`w x h`, 3 bytes a pixel) at `quality` (1-100) with the chroma `sampling`
+/// given, or without one 4:4:4 at 90 and above and 4:2:0 below (`jpeg-encoder`'s own choice,
+/// made here because strips follow MCU rows).
 pub fn encode_rgb(
     rgb: &[u8],
     w: u16,
     h: u16,
     quality: u8,
+    sampling: Option<ChromaSampling>,
     extras: Extras,
 ) -> Result<Vec<u8>, String> {
-    let sampling = sampling_for(quality);
-    let (mcu_w, mcu_h) = match sampling {
-        SamplingFactor::F_2_2 => (16, 16),
-        _ => (8, 8),
-    };
+    let s = sampling
+        .filter(|s| s.factor().is_some())
+        .unwrap_or_else(|| sampling_for(quality));
+    let sampling = s.factor().unwrap_or(SamplingFactor::F_1_1);
+    let (mcu_w, mcu_h) = (8 * usize::from(s.h), 8 * usize::from(s.v));
     let mcus_a_row = usize::from(w).div_ceil(mcu_w).max(1);
     // MCU rows a strip: the restart interval (MCUs) must fit 16 bits
     let k = (STRIP_ROWS / mcu_h)
@@ -87,11 +139,11 @@ pub fn encode_rgb(
 }
 
 /// The subsampling `jpeg-encoder` picks for `quality`.
-fn sampling_for(quality: u8) -> SamplingFactor {
+fn sampling_for(quality: u8) -> ChromaSampling {
     if quality < 90 {
-        SamplingFactor::F_2_2
+        ChromaSampling { h: 2, v: 2 }
     } else {
-        SamplingFactor::F_1_1
+        ChromaSampling { h: 1, v: 1 }
     }
 }
 
@@ -147,6 +199,7 @@ fn segments(jpeg: &[u8]) -> Option<(usize, usize, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::Cursor;
 
     fn photo(w: usize, h: usize) -> Vec<u8> {
         // smooth gradients with some texture, so every strip has real AC data
@@ -160,15 +213,21 @@ mod tests {
     }
 
     /// The joined strips are the bytes `jpeg-encoder` writes for the whole image with the same
-    /// restart interval: at both subsamplings, with a partial last MCU row, with extras, and with
-    /// more strips than the eight restart markers.
+    /// restart interval: at the quality's own subsampling and at each one given (MCUs 8 or 16
+    /// wide and high), with a partial last MCU row, with extras, and with more strips than the
+    /// eight restart markers; the file says the subsampling it was written with.
     #[test]
     fn strips_join_to_the_whole_encode_with_restarts() {
-        for (w, h, q) in [
-            (300usize, 1000usize, 95u8),
-            (333, 777, 80),
-            (40, 530, 90),
-            (24, 2600, 95),
+        let s = |h, v| Some(ChromaSampling { h, v });
+        for (w, h, q, given) in [
+            (300usize, 1000usize, 95u8, None),
+            (333, 777, 80, None),
+            (40, 530, 90, None),
+            (24, 2600, 95, None),
+            (333, 777, 95, s(2, 2)),
+            (301, 1000, 95, s(2, 1)),
+            (77, 1500, 95, s(1, 2)),
+            (300, 1000, 80, s(1, 1)),
         ] {
             let rgb = photo(w, h);
             let icc = [7u8; 40];
@@ -176,11 +235,14 @@ mod tests {
                 app1: Some(b"Exif\0\0MM\0*\0\0\0\x08\0\0".to_vec()),
                 icc: Some(&icc),
             };
-            let joined = encode_rgb(&rgb, w as u16, h as u16, q, extras()).unwrap();
-            let mcu = if q < 90 { 16 } else { 8 };
-            let interval = (STRIP_ROWS / mcu * w.div_ceil(mcu)) as u16;
+            let joined = encode_rgb(&rgb, w as u16, h as u16, q, given, extras()).unwrap();
+            let want = given.unwrap_or(sampling_for(q));
+            assert_eq!(sampling_of(&joined), Some(want), "{w}x{h} q{q}");
+            let (mcu_w, mcu_h) = (8 * usize::from(want.h), 8 * usize::from(want.v));
+            let interval = (STRIP_ROWS / mcu_h * w.div_ceil(mcu_w)) as u16;
             let mut whole = Vec::new();
             let mut enc = Encoder::new(&mut whole, q);
+            enc.set_sampling_factor(want.factor().unwrap());
             enc.set_restart_interval(interval);
             enc.add_app_segment(1, extras().app1.unwrap()).unwrap();
             enc.add_icc_profile(&icc).unwrap();
@@ -193,10 +255,42 @@ mod tests {
         }
     }
 
+    /// Only colour JPEGs with 1x1 chroma and luma at 1 or 2 each way have a sampling to keep.
+    #[test]
+    fn the_sampling_of_a_jpeg_is_read_from_its_frame_header() {
+        let rgb = photo(40, 40);
+        let mut grey = Vec::new();
+        Encoder::new(&mut grey, 90)
+            .encode(&rgb[..1600], 40, 40, ColorType::Luma)
+            .unwrap();
+        assert_eq!(sampling_of(&grey), None);
+        let mut odd = Vec::new();
+        let mut enc = Encoder::new(&mut odd, 90);
+        enc.set_sampling_factor(SamplingFactor::F_4_1);
+        enc.encode(&rgb, 40, 40, ColorType::Rgb).unwrap();
+        assert_eq!(sampling_of(&odd), None);
+        let mut png = Vec::new();
+        image::RgbImage::from_raw(40, 40, rgb)
+            .unwrap()
+            .write_to(&mut Cursor::new(&mut png), image::ImageFormat::Png)
+            .unwrap();
+        assert_eq!(sampling_of(&png), None);
+        let mut plain = Vec::new();
+        Encoder::new(&mut plain, 80)
+            .encode(&photo(40, 40), 40, 40, ColorType::Rgb)
+            .unwrap();
+        assert_eq!(sampling_of(&plain), Some(ChromaSampling { h: 2, v: 2 }));
+        // cut anywhere: no panic, and nothing before the frame header
+        for n in 0..plain.len().min(400) {
+            let got = sampling_of(&plain[..n]);
+            assert!(got.is_none() || got == sampling_of(&plain), "{n}");
+        }
+    }
+
     #[test]
     fn one_strip_is_a_plain_encode() {
         let rgb = photo(64, 100);
-        let got = encode_rgb(&rgb, 64, 100, 95, Extras::default()).unwrap();
+        let got = encode_rgb(&rgb, 64, 100, 95, None, Extras::default()).unwrap();
         let mut plain = Vec::new();
         Encoder::new(&mut plain, 95)
             .encode(&rgb, 64, 100, ColorType::Rgb)
@@ -207,7 +301,7 @@ mod tests {
     #[test]
     fn short_pixel_data_is_an_error_not_a_panic() {
         let rgb = photo(64, 600);
-        let e = encode_rgb(&rgb[..1000], 64, 600, 95, Extras::default()).unwrap_err();
+        let e = encode_rgb(&rgb[..1000], 64, 600, 95, None, Extras::default()).unwrap_err();
         assert_eq!(e, "1000 bytes of pixels for 64x600 RGB, which needs 115200");
     }
 }

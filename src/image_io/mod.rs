@@ -54,6 +54,11 @@ pub struct Metadata {
     /// thumbnail removed (see [`crate::image_io::exif::without_thumbnail`]). None: the input had none, or
     /// one that could not be read (a note says so).
     pub exif: Option<Vec<u8>>,
+    /// A JPEG input's chroma subsampling (4:2:0 from most cameras), which JPEG outputs keep: the
+    /// colour detail the input did not have is not written at full resolution (half as large
+    /// again, and slower). None: not a JPEG, or a layout outputs do not keep (greyscale, CMYK,
+    /// 4:1:1...); JPEG outputs then take the quality's own (below).
+    pub jpeg_sampling: Option<crate::image_io::jpeg::ChromaSampling>,
 }
 
 /// A decoded image together with what the user should be told about the decoding.
@@ -146,6 +151,9 @@ pub fn decode_bytes(bytes: &[u8], name: &str, limits: &DecodeLimits) -> Result<D
             icc_profile,
             exif_orientation,
             exif,
+            jpeg_sampling: (format == ImageFormat::Jpeg)
+                .then(|| crate::image_io::jpeg::sampling_of(bytes))
+                .flatten(),
         },
     })
 }
@@ -449,8 +457,9 @@ pub fn encode(image: &DynamicImage, format: ImageFormat) -> Result<Vec<u8>> {
 
 /// Encodes an image in memory with the given options; JPEG drops alpha (flattened over white).
 ///
-/// JPEG goes through the SIMD encoder of the `jpeg-encoder` crate (baseline, 4:4:4 chroma at
-/// quality 90 and above, the standard tables scaled by quality), in strips on every core joined
+/// JPEG goes through the SIMD encoder of the `jpeg-encoder` crate (baseline, the input's chroma
+/// subsampling when it was a JPEG ([`Metadata::jpeg_sampling`]), else 4:4:4 at quality 90 and
+/// above and 4:2:0 below, the standard tables scaled by quality), in strips on every core joined
 /// with restart markers ([`crate::image_io::jpeg`]); PNG uses the `png` crate's fast compression with
 /// adaptive filters.
 pub fn encode_with(
@@ -503,7 +512,8 @@ pub fn encode_with(
                 app1: jpeg_exif_segment(meta, orientation, rgb.dimensions()),
                 icc: meta.icc_profile.as_deref(),
             };
-            crate::image_io::jpeg::encode_rgb(rgb.as_raw(), w16, h16, quality, extras)
+            let sampling = meta.jpeg_sampling;
+            crate::image_io::jpeg::encode_rgb(rgb.as_raw(), w16, h16, quality, sampling, extras)
                 .map_err(|e| fail(&e))?
         }
         ImageFormat::Png => {

@@ -90,18 +90,22 @@ fn icc() -> Vec<u8> {
 
 #[test]
 fn a_large_jpeg_keeps_its_colour_profile_and_quality() {
-    use image::ImageEncoder as _;
     let sb = Sandbox::new();
     let src = photo();
+    // as a camera writes it: 4:2:0
     let mut jpeg = Vec::new();
-    let mut enc = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 92);
-    enc.set_icc_profile(icc()).unwrap();
-    enc.write_image(src.as_raw(), W, H, image::ExtendedColorType::Rgb8)
+    let mut enc = jpeg_encoder::Encoder::new(&mut jpeg, 92);
+    enc.set_sampling_factor(jpeg_encoder::SamplingFactor::F_2_2);
+    enc.add_icc_profile(&icc()).unwrap();
+    enc.encode(src.as_raw(), W as u16, H as u16, jpeg_encoder::ColorType::Rgb)
         .unwrap();
     std::fs::write(sb.path("photo.jpg"), &jpeg).unwrap();
     edit(&sb, "photo.jpg", "out.jpg", "2");
 
     let bytes = std::fs::read(sb.path("out.jpg")).unwrap();
+    // the input's chroma subsampling, kept
+    let sampling = imgedit::image_io::jpeg::sampling_of;
+    assert_eq!(sampling(&bytes).map(|s| (s.h, s.v)), Some((2, 2)));
     let mut dec = image::codecs::jpeg::JpegDecoder::new(std::io::Cursor::new(&bytes)).unwrap();
     use image::ImageDecoder as _;
     assert_eq!(
@@ -151,6 +155,22 @@ fn jpeg_quality_sets_the_output_quality_and_is_checked() {
     };
     run("default.jpg", &[]).success();
     run("low.jpg", &["--jpeg-quality", "40"]).success();
+    // a PNG's JPEG output: full-resolution colour at 90 and above, 4:2:0 below
+    let sampling = |f: &str| {
+        let s = imgedit::image_io::jpeg::sampling_of(&std::fs::read(sb.path(f)).unwrap());
+        s.map(|s| (s.h, s.v))
+    };
+    assert_eq!(sampling("default.jpg"), Some((1, 1)));
+    assert_eq!(sampling("low.jpg"), Some((2, 2)));
+    // a JPEG input's own subsampling is kept, whatever the quality
+    for (input, q, want) in [("default.jpg", "40", (1, 1)), ("low.jpg", "95", (2, 2))] {
+        sb.cmd()
+            .args(["edit", input, "--rect", "10,10,20,20", "--seed", "1", "-q"])
+            .args(["-o", "kept.jpg", "--force", "--jpeg-quality", q])
+            .assert()
+            .success();
+        assert_eq!(sampling("kept.jpg"), Some(want), "{input} at {q}");
+    }
     let size = |f: &str| std::fs::metadata(sb.path(f)).unwrap().len();
     assert!(
         size("low.jpg") * 2 < size("default.jpg"),
