@@ -91,7 +91,8 @@ pub struct LocalParams {
     pub pm_budget: usize,
     /// Source margin around the hole's bounding box, as a fraction of its larger side.
     pub source_margin: f32,
-    /// Minimum source margin in pixels.
+    /// Minimum source margin in pixels (a dust spot's region: 40 px around it gives as good a
+    /// fill as 64 on the benchmark's dust masks, at two thirds of the time).
     pub min_source_margin: usize,
     /// Largest crop (in pixels) processed at full resolution; bigger crops are
     /// solved on a power-of-two downscale and upsampled into the hole. With the default
@@ -195,7 +196,7 @@ impl Default for LocalParams {
             pm_budget: 30_000,
             fine_budget: 64_000,
             source_margin: 0.6,
-            min_source_margin: 64,
+            min_source_margin: 40,
             max_work_pixels: 4_300_000,
             vote_percentile: 0.75,
             vote_sharpness: 1.0,

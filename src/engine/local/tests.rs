@@ -304,8 +304,8 @@ fn a_region_alone_gives_the_same_fill() {
     let [[x, y, cw, ch]] = regions(&mask, &p)[..] else {
         panic!("one hole, one region: {:?}", regions(&mask, &p));
     };
-    // 40 px hole + 64 px margin on each side, clamped to the image
-    assert_eq!([x, y, cw, ch], [186, 26, 168, 168]);
+    // 40 px hole + the 40 px minimum margin on each side (0.6 x 40 is less)
+    assert_eq!([x, y, cw, ch], [210, 50, 120, 120]);
     let whole = run(&img, &mask, 5);
     let sub = image::imageops::crop_imm(&img, x, y, cw, ch).to_image();
     let sub_mask = image::imageops::crop_imm(&mask, x, y, cw, ch).to_image();
@@ -414,7 +414,7 @@ fn far_apart_holes_are_filled_as_if_each_were_alone() {
     };
     assert_eq!(
         regions(&mask, &p),
-        [[0, 0, 140, 134], [186, 0, 176, 152], [366, 216, 154, 144]]
+        [[0, 0, 116, 110], [210, 20, 128, 108], [390, 240, 120, 120]]
     );
     let all = run(&img, &mask, 9);
     for alone in [vec![far_a], vec![far_b], pair.to_vec()] {
