@@ -689,7 +689,7 @@ impl LevelEm<'_> {
                 let img = if p.sharp_mode == 3 {
                     vote::vote_best(&ctx, &f, &wts, &lvl.hole)
                 } else {
-                    vote::vote(&ctx, &f, &wts, &lvl.hole)
+                    vote::vote(&ctx, &f, &wts, &lvl.hole, |_| true)
                 };
                 lvl.img = img;
                 apply_anchor(&mut lvl.img, self.anchor);
@@ -748,9 +748,10 @@ impl LevelEm<'_> {
                     p.vote_sharpness,
                     p.deep_gamma,
                 );
-                let mean = vote::vote(&ctx, f, &wm, &lvl.hole);
                 let scale = (1u64 << self.k.min(30)) as f32;
                 let (band, ramp) = (p.poisson_band / scale, p.deep_ramp.max(1.0) / scale);
+                // only where it is blended in
+                let mean = vote::vote(&ctx, f, &wm, &lvl.hole, |i| self.hole_dist[i] > band);
                 let share = p.deep_mean.min(1.0);
                 for (i, &d) in self.hole_dist.iter().enumerate() {
                     if lvl.hole[i] == 0 || d <= band {
@@ -777,7 +778,7 @@ impl LevelEm<'_> {
         } else if sharp {
             vote::vote_best(&ctx, f, &wts, &lvl.hole)
         } else {
-            vote::vote(&ctx, f, &wts, &lvl.hole)
+            vote::vote(&ctx, f, &wts, &lvl.hole, |_| true)
         };
         lvl.img = img;
         apply_anchor(&mut lvl.img, self.anchor);
@@ -919,7 +920,7 @@ pub mod bench_api {
             let ctx = ctx_of(&self.level, self.r, &self.masks, 0.0, (&[], 0));
             let d = pyramid::hole_distance(&self.level.hole, self.level.w, self.level.h);
             let wts = vote::weights(&ctx, &self.field, &d, 0.75, 1.0, 1.3);
-            vote::vote(&ctx, &self.field, &wts, &self.level.hole)
+            vote::vote(&ctx, &self.field, &wts, &self.level.hole, |_| true)
         }
     }
 }

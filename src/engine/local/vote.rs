@@ -48,51 +48,82 @@ pub(super) fn weights(
     out
 }
 
-/// Vote every hole pixel of `img` from the field (weights given as logs, so
-/// deep-hole confidences never underflow). Known pixels are never touched.
-pub(super) fn vote(ctx: &Ctx, f: &Field, wts: &[f32], hole: &[u8]) -> Vec<u8> {
+/// Vote every hole pixel of `img` for which `want(pixel index)` holds from the field (weights
+/// given as logs); other pixels are copied as they are. Known pixels are never touched.
+///
+/// Every target's weight is exponentiated once, against the largest log-weight of the level, in
+/// `f64` (a weight 700 e-folds below the largest still counts), instead of once per pixel it
+/// covers; a pixel whose window holds only weights below even that (deep-hole confidences of a
+/// huge hole) is voted against its own window's largest, as the weights' ratios are the same
+/// either way.
+pub(super) fn vote(
+    ctx: &Ctx,
+    f: &Field,
+    wts: &[f32],
+    hole: &[u8],
+    want: impl Fn(usize) -> bool + Sync,
+) -> Vec<u8> {
     let (w, h, r) = (ctx.w, ctx.h, ctx.r);
     let img = ctx.img;
+    let top = f
+        .nnf
+        .iter()
+        .zip(wts)
+        .filter(|(q, _)| **q != NONE)
+        .fold(f32::NEG_INFINITY, |m, (_, &l)| m.max(l));
+    let mut ew = vec![0.0f64; w * h];
+    ew.par_chunks_mut(w).enumerate().for_each(|(y, row)| {
+        for (x, e) in row.iter_mut().enumerate() {
+            let i = y * w + x;
+            if f.nnf[i] != NONE {
+                *e = (f64::from(wts[i]) - f64::from(top)).exp();
+            }
+        }
+    });
     let mut out = img.to_vec();
     out.par_chunks_mut(w * CH).enumerate().for_each(|(y, row)| {
-        let py0 = y.saturating_sub(r);
-        let py1 = (y + r).min(h - 1);
+        let (py0, py1) = (y.saturating_sub(r), (y + r).min(h - 1));
         for x in 0..w {
-            if hole[y * w + x] == 0 {
+            let i = y * w + x;
+            if hole[i] == 0 || !want(i) {
                 continue;
             }
-            let px0 = x.saturating_sub(r);
-            let px1 = (x + r).min(w - 1);
-            let mut lmax = f32::NEG_INFINITY;
+            let (px0, px1) = (x.saturating_sub(r), (x + r).min(w - 1));
+            // the weighted colours and the weights' sum
+            let mut acc = [0.0f64; CH + 1];
+            let add = |acc: &mut [f64; CH + 1], pi: usize, wt: f64| {
+                // source pixel = q + (x - px, y - py): a shift of the linear index, as a source
+                // patch lies whole inside the image
+                let s = &img[(f.nnf[pi] as usize + i - pi) * CH..][..CH];
+                for c in 0..CH {
+                    acc[c] += wt * f64::from(s[c]);
+                }
+                acc[CH] += wt;
+            };
+            let mut any = false;
             for py in py0..=py1 {
-                for px in px0..=px1 {
-                    let pi = py * w + px;
+                for pi in py * w + px0..=py * w + px1 {
                     if f.nnf[pi] != NONE {
-                        lmax = lmax.max(wts[pi]);
+                        any = true;
+                        add(&mut acc, pi, ew[pi]);
                     }
                 }
             }
-            let mut acc = [0.0f32; CH];
-            let mut wsum = 0.0f32;
-            for py in py0..=py1 {
-                for px in px0..=px1 {
-                    let pi = py * w + px;
-                    let q = f.nnf[pi];
-                    if q == NONE {
-                        continue;
+            if any && acc[CH] == 0.0 {
+                // every weight underflowed: against the window's own largest
+                let lmax = (py0..=py1)
+                    .flat_map(|py| py * w + px0..=py * w + px1)
+                    .filter(|&pi| f.nnf[pi] != NONE)
+                    .fold(f32::NEG_INFINITY, |m, pi| m.max(wts[pi]));
+                for py in py0..=py1 {
+                    for pi in py * w + px0..=py * w + px1 {
+                        if f.nnf[pi] != NONE {
+                            add(&mut acc, pi, (f64::from(wts[pi]) - f64::from(lmax)).exp());
+                        }
                     }
-                    let wt = (wts[pi] - lmax).exp();
-                    // source pixel = q + (x - px, y - py)
-                    let q = q as usize;
-                    let sx = q % w + x - px;
-                    let sy = q / w + y - py;
-                    let s = &img[(sy * w + sx) * CH..][..CH];
-                    for c in 0..CH {
-                        acc[c] += wt * s[c] as f32;
-                    }
-                    wsum += wt;
                 }
             }
+            let wsum = acc[CH];
             if wsum > 0.0 {
                 for c in 0..CH {
                     row[x * CH + c] = (acc[c] / wsum).round().clamp(0.0, 255.0) as u8;
@@ -165,8 +196,8 @@ pub(super) fn vote_best_src(ctx: &Ctx, f: &Field, wts: &[f32], hole: &[u8]) -> (
                     continue;
                 }
                 let (pi, q) = (best.1, f.nnf[best.1] as usize);
-                // source pixel = q + (x - px, y - py)
-                let s = (q / w + y - pi / w) * w + q % w + x - pi % w;
+                // source pixel = q + (x - px, y - py), as in `vote`
+                let s = q + (y * w + x) - pi;
                 row[x * CH..x * CH + CH].copy_from_slice(&img[s * CH..s * CH + CH]);
                 srow[x] = s as u32;
             }
@@ -178,6 +209,89 @@ pub(super) fn vote_best_src(ctx: &Ctx, f: &Field, wts: &[f32], hole: &[u8]) -> (
 mod tests {
     use super::*;
     use crate::engine::local::nnf::Rng;
+
+    /// The mean vote is the weighted mean of each window's candidates, as computed pixel by pixel
+    /// against the window's largest weight: also where every weight of a window is thousands of
+    /// e-folds below the level's largest (nothing underflows to "no vote"), and only where `want`.
+    #[test]
+    fn the_mean_vote_is_each_window_s_weighted_mean() {
+        let (w, h, r) = (31, 23, 3);
+        let mut rng = Rng::new(5);
+        let img: Vec<u8> = (0..w * h * CH).map(|_| rng.below(256) as u8).collect();
+        let hole: Vec<u8> = (0..w * h)
+            .map(|i| u8::from(i % w > 4 && i / w > 3) * 255)
+            .collect();
+        let mut f = Field {
+            nnf: vec![NONE; w * h],
+            dist: vec![0; w * h],
+        };
+        let mut wts = vec![0.0f32; w * h];
+        for i in 0..w * h {
+            if rng.below(10) < 8 {
+                let (qx, qy) = (
+                    r + rng.below((w - 2 * r) as u32) as usize,
+                    r + rng.below((h - 2 * r) as u32) as usize,
+                );
+                f.nnf[i] = (qy * w + qx) as u32;
+                // the right part: far below the rest (deep-hole confidences of a huge hole)
+                let far = if i % w > 20 { -3000.0 } else { 0.0 };
+                wts[i] = far - rng.below(40) as f32 * 0.25;
+            }
+        }
+        let no_bool: Vec<bool> = vec![false; w * h];
+        let ctx = Ctx {
+            w,
+            h,
+            r,
+            img: &img,
+            valid: &no_bool,
+            valid_list: &[],
+            target: &no_bool,
+            locality: 0.0,
+            guide: &[],
+            guide_weight: 0,
+        };
+        let want = |i: usize| i % 7 != 0;
+        let out = vote(&ctx, &f, &wts, &hole, want);
+        let (mut same, mut voted) = (0, 0);
+        for y in 0..h {
+            for x in 0..w {
+                let i = y * w + x;
+                let px = &out[i * CH..][..CH];
+                if hole[i] == 0 || !want(i) {
+                    assert_eq!(px, &img[i * CH..][..CH], "({x}, {y}) changed");
+                    continue;
+                }
+                let window: Vec<usize> = (y.saturating_sub(r)..=(y + r).min(h - 1))
+                    .flat_map(|py| {
+                        (x.saturating_sub(r)..=(x + r).min(w - 1)).map(move |px| py * w + px)
+                    })
+                    .filter(|&pi| f.nnf[pi] != NONE)
+                    .collect();
+                let lmax = window.iter().map(|&pi| wts[pi]).fold(f32::MIN, f32::max);
+                let (mut acc, mut sum) = ([0.0f64; CH], 0.0f64);
+                for &pi in &window {
+                    let (qx, qy) = (f.nnf[pi] as usize % w, f.nnf[pi] as usize / w);
+                    let s = (qy + y - pi / w) * w + qx + x - pi % w;
+                    let e = f64::from(wts[pi] - lmax).exp();
+                    for c in 0..CH {
+                        acc[c] += e * f64::from(img[s * CH + c]);
+                    }
+                    sum += e;
+                }
+                assert!(sum > 0.0);
+                voted += 1;
+                for c in 0..CH {
+                    let want = (acc[c] / sum).round() as i32;
+                    let d = (i32::from(px[c]) - want).abs();
+                    assert!(d <= 1, "({x}, {y}) channel {c}: {} vs {want}", px[c]);
+                    same += usize::from(d == 0);
+                }
+            }
+        }
+        assert!(voted > 300, "{voted}");
+        assert!(same * 100 >= voted * CH * 99, "{same} of {}", voted * CH);
+    }
 
     /// The two-pass window maximum picks what a scan of each whole window picks, ties included
     /// (weights from four values), on a hole that touches the borders.
