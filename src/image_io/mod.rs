@@ -91,6 +91,22 @@ pub fn load_image(path: &Path, limits: &DecodeLimits) -> Result<Decoded> {
 
 /// Decodes image bytes; `name` is how errors refer to the input (a path or a request field).
 pub fn decode_bytes(bytes: &[u8], name: &str, limits: &DecodeLimits) -> Result<Decoded> {
+    decode_bytes_as(bytes, name, limits, false)
+}
+
+/// [`decode_bytes`] that keeps a greyscale image greyscale (8-bit luma, with its alpha if it
+/// has one) instead of widening it to RGB: what masks are, and a 12 MP mask spent most of its
+/// decoding time becoming RGB and back.
+pub fn decode_bytes_grey(bytes: &[u8], name: &str, limits: &DecodeLimits) -> Result<Decoded> {
+    decode_bytes_as(bytes, name, limits, true)
+}
+
+fn decode_bytes_as(
+    bytes: &[u8],
+    name: &str,
+    limits: &DecodeLimits,
+    keep_grey: bool,
+) -> Result<Decoded> {
     let started = std::time::Instant::now();
     if bytes.is_empty() {
         return Err(input_err!(
@@ -134,7 +150,7 @@ pub fn decode_bytes(bytes: &[u8], name: &str, limits: &DecodeLimits) -> Result<D
     if let Some(o) = orientation {
         image.apply_orientation(o);
     }
-    let image = to_8bit_rgb(image, name, &mut notes);
+    let image = to_8bit(image, name, &mut notes, keep_grey);
     tracing::debug!(
         stage = "decode",
         ms = started.elapsed().as_secs_f64() * 1e3,
@@ -207,20 +223,29 @@ fn kept_exif(raw: Option<Vec<u8>>, name: &str, notes: &mut Vec<String>) -> Optio
 }
 
 /// The image as 8-bit RGB or RGBA, noting a conversion from other pixel types.
-fn to_8bit_rgb(image: DynamicImage, name: &str, notes: &mut Vec<String>) -> DynamicImage {
+fn to_8bit(
+    image: DynamicImage,
+    name: &str,
+    notes: &mut Vec<String>,
+    keep_grey: bool,
+) -> DynamicImage {
+    use DynamicImage::*;
     match image {
-        DynamicImage::ImageRgb8(_) | DynamicImage::ImageRgba8(_) => image,
-        DynamicImage::ImageLuma8(_) => DynamicImage::ImageRgb8(image.to_rgb8()),
-        DynamicImage::ImageLumaA8(_) => DynamicImage::ImageRgba8(image.to_rgba8()),
+        ImageRgb8(_) | ImageRgba8(_) => image,
+        ImageLuma8(_) | ImageLumaA8(_) if keep_grey => image,
+        ImageLuma8(_) => ImageRgb8(image.to_rgb8()),
+        ImageLumaA8(_) => ImageRgba8(image.to_rgba8()),
         other => {
             notes.push(format!(
                 "{name}: {:?} pixels converted to 8 bits per channel",
                 other.color()
             ));
-            if other.color().has_alpha() {
-                DynamicImage::ImageRgba8(other.to_rgba8())
-            } else {
-                DynamicImage::ImageRgb8(other.to_rgb8())
+            let grey = keep_grey && !other.color().has_color();
+            match (other.color().has_alpha(), grey) {
+                (true, true) => ImageLumaA8(other.to_luma_alpha8()),
+                (false, true) => ImageLuma8(other.to_luma8()),
+                (true, false) => ImageRgba8(other.to_rgba8()),
+                (false, false) => ImageRgb8(other.to_rgb8()),
             }
         }
     }

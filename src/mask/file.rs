@@ -27,6 +27,25 @@ fn strength(img: &DynamicImage) -> GrayImage {
         v if v > 255 - SNAP => 255,
         v => v,
     };
+    // greyscale (most masks): the values as they are, no conversion
+    match img {
+        DynamicImage::ImageLuma8(l) => {
+            let mut luma = l.clone();
+            luma.iter_mut().for_each(|v| *v = snap(*v));
+            return luma;
+        }
+        DynamicImage::ImageLumaA8(la) if la.pixels().any(|p| p[1] < 255) => {
+            let (w, h) = la.dimensions();
+            let raw = la.pixels().map(|p| snap(255 - p[1])).collect();
+            return GrayImage::from_raw(w, h, raw).unwrap_or_else(|| GrayImage::new(w, h));
+        }
+        DynamicImage::ImageLumaA8(la) => {
+            let (w, h) = la.dimensions();
+            let raw = la.pixels().map(|p| snap(p[0])).collect();
+            return GrayImage::from_raw(w, h, raw).unwrap_or_else(|| GrayImage::new(w, h));
+        }
+        _ => {}
+    }
     if img.color().has_alpha() {
         let rgba = img.to_rgba8();
         if rgba.pixels().any(|p| p[3] < 255) {
@@ -71,7 +90,7 @@ pub fn load_mask_bytes(
     fit: bool,
     limits: &DecodeLimits,
 ) -> Result<Mask> {
-    let decoded = image_io::decode_bytes(bytes, name, limits)?;
+    let decoded = image_io::decode_bytes_grey(bytes, name, limits)?;
     let img = strength(&decoded.image);
     let (mw, mh) = (img.width(), img.height());
     if (mw, mh) != (width, height) {
@@ -115,6 +134,39 @@ pub fn save_mask(mask: &Mask, path: &Path, force: bool) -> Result<()> {
 mod tests {
     use super::*;
     use image::{Rgb, RgbImage, Rgba, RgbaImage};
+
+    /// A greyscale mask (kept greyscale by the decoder) gives the strengths its RGB(A) copy
+    /// gives, for every value, with and without transparency; as a PNG file too, 16-bit included.
+    #[test]
+    fn greyscale_masks_read_as_their_rgb_copies() {
+        use image::{GrayAlphaImage, LumaA};
+        let all: Vec<u8> = (0..=255).collect();
+        let grey = DynamicImage::ImageLuma8(GrayImage::from_raw(256, 1, all.clone()).unwrap());
+        assert_eq!(strength(&grey), strength(&grey_row(&all)));
+        for alpha in [255u8, 0, 77] {
+            let la =
+                GrayAlphaImage::from_fn(256, 1, |x, _| LumaA([x as u8, alpha.max(x as u8 / 2)]));
+            let rgba = RgbaImage::from_fn(256, 1, |x, _| {
+                let p = la.get_pixel(x, 0);
+                Rgba([p[0], p[0], p[0], p[1]])
+            });
+            let (a, b) = (
+                DynamicImage::ImageLumaA8(la),
+                DynamicImage::ImageRgba8(rgba),
+            );
+            assert_eq!(strength(&a), strength(&b), "alpha {alpha}");
+        }
+        let wide = image::ImageBuffer::<image::Luma<u16>, Vec<u16>>::from_fn(256, 1, |x, _| {
+            image::Luma([x as u16 * 257])
+        });
+        let mut png = Vec::new();
+        DynamicImage::ImageLuma16(wide)
+            .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+            .unwrap();
+        let limits = DecodeLimits::default();
+        let m = load_mask_bytes(&png, "m.png", "i.png", 256, 1, false, &limits).unwrap();
+        assert_eq!(m.0, strength(&grey));
+    }
 
     fn grey_row(values: &[u8]) -> DynamicImage {
         let mut img = RgbImage::new(values.len() as u32, 1);

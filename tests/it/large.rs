@@ -97,8 +97,13 @@ fn a_large_jpeg_keeps_its_colour_profile_and_quality() {
     let mut enc = jpeg_encoder::Encoder::new(&mut jpeg, 92);
     enc.set_sampling_factor(jpeg_encoder::SamplingFactor::F_2_2);
     enc.add_icc_profile(&icc()).unwrap();
-    enc.encode(src.as_raw(), W as u16, H as u16, jpeg_encoder::ColorType::Rgb)
-        .unwrap();
+    enc.encode(
+        src.as_raw(),
+        W as u16,
+        H as u16,
+        jpeg_encoder::ColorType::Rgb,
+    )
+    .unwrap();
     std::fs::write(sb.path("photo.jpg"), &jpeg).unwrap();
     edit(&sb, "photo.jpg", "out.jpg", "2");
 
