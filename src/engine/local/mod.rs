@@ -145,22 +145,23 @@ pub struct LocalParams {
     pub poisson_band: f32,
     /// SOR sweeps of that refinement.
     pub poisson_sweeps: usize,
-    /// Deep-hole blend of the finest level's last vote: hole pixels deeper than `poisson_band`
-    /// take this share of the weighted-mean vote (the rest from the sharp vote), ramping up
-    /// over `deep_ramp` pixels of depth. Where fills from different sides meet deep inside a
-    /// large hole, nothing in the surroundings says which side is right; the mean of the
-    /// overlapping candidates there is the better guess and shows no hard seam (0 disables it).
-    /// Not applied to a hole that touches the border of the region (outpainting: filled from
-    /// one side, no meeting lines).
-    pub deep_mean: f32,
-    /// Depth (full-resolution pixels) over which `deep_mean` ramps up beyond `poisson_band`.
-    pub deep_ramp: f32,
-    /// Confidence decay (as `confidence_gamma`) of the weights of that mean vote: lower than
-    /// `confidence_gamma`, so candidates from every side count, not only the shallowest.
-    pub deep_gamma: f32,
     /// Guidance where neighbours copy from different sources: their mean
     /// gradient (0) .. the stronger one (1).
     pub poisson_mix: f32,
+    /// Depth (full-resolution pixels) of the gradient-domain refinement in a hole the region
+    /// surrounds, when larger than `poisson_band`: there fills from different sides meet deep
+    /// inside (a large box's diagonals), and re-solving those pixels too, with the mean of both
+    /// sources' gradients where neighbours copy from different places (`inner_mix`), spreads the
+    /// step between the fills out instead of leaving a seam. An outpainted border keeps
+    /// `poisson_band`.
+    pub inner_band: f32,
+    /// SOR sweeps of that refinement.
+    pub inner_sweeps: usize,
+    /// `poisson_mix` of that refinement, where negative values lean to the weaker of the two
+    /// sources' gradients (-1: the weaker alone): a seam between two copies then takes the
+    /// smaller step that either side would make, instead of a half-strength copy of both edges
+    /// (ghost mortar lines in brick).
+    pub inner_mix: f32,
     /// Structure recovery (`structure.rs`) for holes at least this deep (largest distance of a
     /// hole pixel to a known pixel, in pixels of the level the engine works on): straight edges
     /// crossing the hole are continued through it, as barriers of the coarsest level's fill and
@@ -211,10 +212,10 @@ impl Default for LocalParams {
             anchor_depth: 16.0,
             poisson_band: 16.0,
             poisson_sweeps: 30,
-            deep_mean: 0.8,
-            deep_ramp: 16.0,
-            deep_gamma: 1.0,
             poisson_mix: 0.5,
+            inner_band: f32::INFINITY,
+            inner_sweeps: 30,
+            inner_mix: -0.75,
             structure_depth: 16.0,
             structure_side: 160,
             structure_weight: 2000,
@@ -689,7 +690,7 @@ impl LevelEm<'_> {
                 let img = if p.sharp_mode == 3 {
                     vote::vote_best(&ctx, &f, &wts, &lvl.hole)
                 } else {
-                    vote::vote(&ctx, &f, &wts, &lvl.hole, |_| true)
+                    vote::vote(&ctx, &f, &wts, &lvl.hole)
                 };
                 lvl.img = img;
                 apply_anchor(&mut lvl.img, self.anchor);
@@ -735,50 +736,25 @@ impl LevelEm<'_> {
         };
         let finish = sharp && last && li + 1 == levels && p.poisson_band > 0.0;
         let img = if finish {
-            let (mut img, src) = vote::vote_best_src(&ctx, f, &wts, &lvl.hole);
+            let (img, src) = vote::vote_best_src(&ctx, f, &wts, &lvl.hole);
             // only inside the image: an outpainted border is filled from one side
             let inside = bbox(&lvl.hole, lvl.w, lvl.h)
                 .is_some_and(|b| b.x0 > 0 && b.y0 > 0 && b.x1 < lvl.w && b.y1 < lvl.h);
-            if p.deep_mean > 0.0 && inside {
-                let wm = vote::weights(
-                    &ctx,
-                    f,
-                    self.hole_dist,
-                    p.vote_percentile,
-                    p.vote_sharpness,
-                    p.deep_gamma,
-                );
-                let scale = (1u64 << self.k.min(30)) as f32;
-                let (band, ramp) = (p.poisson_band / scale, p.deep_ramp.max(1.0) / scale);
-                // only where it is blended in
-                let mean = vote::vote(&ctx, f, &wm, &lvl.hole, |i| self.hole_dist[i] > band);
-                let share = p.deep_mean.min(1.0);
-                for (i, &d) in self.hole_dist.iter().enumerate() {
-                    if lvl.hole[i] == 0 || d <= band {
-                        continue;
-                    }
-                    let a = share * ((d - band) / ramp).min(1.0);
-                    for c in 0..3 {
-                        let (s0, m0) = (img[i * CH + c] as f32, mean[i * CH + c] as f32);
-                        img[i * CH + c] = (s0 + a * (m0 - s0)).round() as u8;
-                    }
-                }
-            }
             lvl.img = img;
-            let band = p.poisson_band / (1u64 << self.k.min(30)) as f32;
-            poisson::refine(
-                lvl,
-                &src,
-                self.hole_dist,
-                band,
-                p.poisson_sweeps,
-                p.poisson_mix,
-            );
+            // a hole the region surrounds: the refinement reaches `inner_band` deep, so where
+            // fills from different sides meet the step between them is spread out too
+            let (band, sweeps, mix) = if inside && p.inner_band > p.poisson_band {
+                (p.inner_band, p.inner_sweeps, p.inner_mix)
+            } else {
+                (p.poisson_band, p.poisson_sweeps, p.poisson_mix)
+            };
+            let band = band / (1u64 << self.k.min(30)) as f32;
+            poisson::refine(lvl, &src, self.hole_dist, band, sweeps, mix);
             std::mem::take(&mut lvl.img)
         } else if sharp {
             vote::vote_best(&ctx, f, &wts, &lvl.hole)
         } else {
-            vote::vote(&ctx, f, &wts, &lvl.hole, |_| true)
+            vote::vote(&ctx, f, &wts, &lvl.hole)
         };
         lvl.img = img;
         apply_anchor(&mut lvl.img, self.anchor);
@@ -920,7 +896,7 @@ pub mod bench_api {
             let ctx = ctx_of(&self.level, self.r, &self.masks, 0.0, (&[], 0));
             let d = pyramid::hole_distance(&self.level.hole, self.level.w, self.level.h);
             let wts = vote::weights(&ctx, &self.field, &d, 0.75, 1.0, 1.3);
-            vote::vote(&ctx, &self.field, &wts, &self.level.hole, |_| true)
+            vote::vote(&ctx, &self.field, &wts, &self.level.hole)
         }
     }
 }

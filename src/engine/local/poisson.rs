@@ -14,7 +14,8 @@ use super::pyramid::{CH, Level};
 /// of the level). Deeper hole pixels keep their value and act as boundary.
 /// `sweeps` red-black SOR sweeps starting from the current values. Where
 /// neighbours copy from different sources, the guidance is the mean of both
-/// sources' gradients plus `mix` times (stronger one - mean).
+/// sources' gradients plus `mix` times (stronger one - mean): 1 takes the stronger, 0 the mean,
+/// -1 the weaker.
 pub(super) fn refine(
     l: &mut Level,
     src: &[u32],

@@ -365,8 +365,9 @@ fn a_horizon_under_a_box_is_continued_straight() {
     };
     let with = off(&LocalParams::default());
     // the continued edge stays within a few pixels of the known horizon's band: more than 3 px
-    // off in at most 5 of the 140 columns, never more than 5 px
-    assert!(with.0 <= 5 && with.1 <= 5, "with structure: {with:?}");
+    // off in at most 5 of the 140 columns, never more than 6 px (the seam refinement spreads the
+    // grass's colour a pixel or two up into the mountains where the fills meet)
+    assert!(with.0 <= 6 && with.1 <= 5, "with structure: {with:?}");
     // without structure recovery the grass climbs into the mountains here
     let without = off(&LocalParams {
         structure_depth: 0.0,
@@ -473,5 +474,57 @@ fn many_holes_give_the_same_bytes_for_any_thread_count() {
     assert!(
         one.as_raw() == with(5).as_raw(),
         "5 threads give other bytes"
+    );
+}
+
+/// Where the fills from opposite sides of a large hole meet, there is no seam: in the bundled
+/// sample, a box over the mountains' foot filled from the left, right and top used to show a
+/// lighter "V" where those fills met; the seam refinement spreads the step out.
+#[test]
+fn fills_from_opposite_sides_meet_without_a_seam() {
+    let img = image::load_from_memory(include_bytes!("../../../assets/sample.png"))
+        .expect("sample decodes")
+        .to_rgb8();
+    let (w, h) = img.dimensions();
+    let mut mask = GrayImage::new(w, h);
+    for y in 150..290 {
+        for x in 180..320 {
+            mask.put_pixel(x, y, Luma([255]));
+        }
+    }
+    let luma = |p: &Rgb<u8>| (u32::from(p[0]) * 3 + u32::from(p[1]) * 6 + u32::from(p[2])) / 10;
+    // the largest step between neighbours along a row of the mountains inside the box, per row,
+    // averaged; the same in the photo's mountains left of the box
+    let steps = |out: &RgbImage, xs: std::ops::Range<u32>| -> f64 {
+        let rows: Vec<f64> = (160..230)
+            .map(|y| {
+                xs.clone()
+                    .map(|x| {
+                        f64::from(luma(out.get_pixel(x, y)).abs_diff(luma(out.get_pixel(x - 1, y))))
+                    })
+                    .fold(0.0, f64::max)
+            })
+            .collect();
+        rows.iter().sum::<f64>() / rows.len() as f64
+    };
+    let fill = |params: &LocalParams| {
+        inpaint(&img, &mask, params, &no_progress, &CancellationToken::new())
+            .expect("not cancelled")
+    };
+    let photo = steps(&img, 41..180);
+    let with = steps(&fill(&LocalParams::default()), 186..315);
+    let without = steps(
+        &fill(&LocalParams {
+            inner_band: 0.0,
+            ..LocalParams::default()
+        }),
+        186..315,
+    );
+    eprintln!(
+        "largest step a row: photo {photo:.1}, filled {with:.1}, without the refinement {without:.1}"
+    );
+    assert!(
+        with <= photo * 1.2,
+        "{with} vs the photo's {photo} (without: {without})"
     );
 }

@@ -48,21 +48,15 @@ pub(super) fn weights(
     out
 }
 
-/// Vote every hole pixel of `img` for which `want(pixel index)` holds from the field (weights
-/// given as logs); other pixels are copied as they are. Known pixels are never touched.
+/// Vote every hole pixel of `img` from the field (weights given as logs). Known pixels are never
+/// touched.
 ///
 /// Every target's weight is exponentiated once, against the largest log-weight of the level, in
 /// `f64` (a weight 700 e-folds below the largest still counts), instead of once per pixel it
 /// covers; a pixel whose window holds only weights below even that (deep-hole confidences of a
 /// huge hole) is voted against its own window's largest, as the weights' ratios are the same
 /// either way.
-pub(super) fn vote(
-    ctx: &Ctx,
-    f: &Field,
-    wts: &[f32],
-    hole: &[u8],
-    want: impl Fn(usize) -> bool + Sync,
-) -> Vec<u8> {
+pub(super) fn vote(ctx: &Ctx, f: &Field, wts: &[f32], hole: &[u8]) -> Vec<u8> {
     let (w, h, r) = (ctx.w, ctx.h, ctx.r);
     let img = ctx.img;
     let top = f
@@ -85,7 +79,7 @@ pub(super) fn vote(
         let (py0, py1) = (y.saturating_sub(r), (y + r).min(h - 1));
         for x in 0..w {
             let i = y * w + x;
-            if hole[i] == 0 || !want(i) {
+            if hole[i] == 0 {
                 continue;
             }
             let (px0, px1) = (x.saturating_sub(r), (x + r).min(w - 1));
@@ -212,7 +206,7 @@ mod tests {
 
     /// The mean vote is the weighted mean of each window's candidates, as computed pixel by pixel
     /// against the window's largest weight: also where every weight of a window is thousands of
-    /// e-folds below the level's largest (nothing underflows to "no vote"), and only where `want`.
+    /// e-folds below the level's largest (nothing underflows to "no vote"); known pixels kept.
     #[test]
     fn the_mean_vote_is_each_window_s_weighted_mean() {
         let (w, h, r) = (31, 23, 3);
@@ -251,14 +245,13 @@ mod tests {
             guide: &[],
             guide_weight: 0,
         };
-        let want = |i: usize| i % 7 != 0;
-        let out = vote(&ctx, &f, &wts, &hole, want);
+        let out = vote(&ctx, &f, &wts, &hole);
         let (mut same, mut voted) = (0, 0);
         for y in 0..h {
             for x in 0..w {
                 let i = y * w + x;
                 let px = &out[i * CH..][..CH];
-                if hole[i] == 0 || !want(i) {
+                if hole[i] == 0 {
                     assert_eq!(px, &img[i * CH..][..CH], "({x}, {y}) changed");
                     continue;
                 }
