@@ -8,6 +8,7 @@
 
 use super::nnf::NONE;
 use super::pyramid::{CH, Level};
+use rayon::prelude::*;
 
 /// Re-solve the RGB of every hole pixel within `band` (chamfer distance to
 /// the nearest known pixel) that has a source pixel `src[i]` (a pixel index
@@ -25,13 +26,18 @@ pub(super) fn refine(
     mix: f32,
 ) {
     let (w, h) = (l.w, l.h);
-    let unknown: Vec<u32> = (0..w * h)
+    let parity_of = |i: usize| (i % w + i / w) % 2;
+    // the red unknowns (even x + y) first, then the black ones: a colour's updates read only
+    // the other colour, so each half is updated in parallel, in any order, to the same values
+    let mut unknown: Vec<u32> = (0..w * h)
         .filter(|&i| l.hole[i] != 0 && src[i] != NONE && hole_dist[i] <= band)
         .map(|i| i as u32)
         .collect();
     if unknown.is_empty() {
         return;
     }
+    unknown.sort_by_key(|&i| parity_of(i as usize));
+    let reds = unknown.partition_point(|&i| parity_of(i as usize) == 0);
     let mut slot = vec![NONE; w * h];
     for (k, &i) in unknown.iter().enumerate() {
         slot[i as usize] = k as u32;
@@ -46,11 +52,8 @@ pub(super) fn refine(
             [px(i, 0), px(i, 1), px(i, 2)]
         })
         .collect();
-    let parity: Vec<u8> = unknown
-        .iter()
-        .map(|&i| ((i as usize % w + i as usize / w) % 2) as u8)
-        .collect();
-    sor(&mut f, &rhs, &nbr, &cnt, &parity, sweeps);
+
+    sor(&mut f, &rhs, &nbr, &cnt, reds, sweeps);
     for (k, &i) in unknown.iter().enumerate() {
         let i = i as usize;
         for c in 0..3 {
@@ -167,39 +170,46 @@ fn guidance(
     g
 }
 
-/// `sweeps` red-black SOR sweeps over the unknowns' values `f`, from their current values.
+/// `sweeps` red-black SOR sweeps over the unknowns' values `f`, from their current values; the
+/// first `reds` unknowns are the red ones (their neighbours all black), the rest black.
 fn sor(
     f: &mut [[f32; 3]],
     rhs: &[[f32; 3]],
     nbr: &[[u32; 4]],
     cnt: &[u8],
-    parity: &[u8],
+    reds: usize,
     sweeps: usize,
 ) {
     const OMEGA: f32 = 1.7;
-    let n = f.len();
-    for _ in 0..sweeps {
-        for colour in 0..2u8 {
-            for k in 0..n {
-                if parity[k] != colour || cnt[k] == 0 {
-                    continue;
-                }
-                let mut s = rhs[k];
-                for &q in &nbr[k] {
-                    if q == NONE {
-                        break;
+    // one colour's unknowns `mine` (the first at index `base`) from the other colour's `other`
+    // (the first at `other_base`)
+    let update = |mine: &mut [[f32; 3]], base: usize, other: &[[f32; 3]], other_base: usize| {
+        mine.par_chunks_mut(4096)
+            .enumerate()
+            .for_each(|(ci, chunk)| {
+                for (j, fk) in chunk.iter_mut().enumerate() {
+                    let k = base + ci * 4096 + j;
+                    if cnt[k] == 0 {
+                        continue;
                     }
-                    let v = f[q as usize];
+                    let mut s = rhs[k];
+                    for &q in nbr[k].iter().take_while(|&&q| q != NONE) {
+                        let v = other[q as usize - other_base];
+                        for c in 0..3 {
+                            s[c] += v[c];
+                        }
+                    }
+                    let inv = 1.0 / cnt[k] as f32;
                     for c in 0..3 {
-                        s[c] += v[c];
+                        fk[c] += OMEGA * (s[c] * inv - fk[c]);
                     }
                 }
-                let inv = 1.0 / cnt[k] as f32;
-                for c in 0..3 {
-                    f[k][c] += OMEGA * (s[c] * inv - f[k][c]);
-                }
-            }
-        }
+            });
+    };
+    for _ in 0..sweeps {
+        let (red, black) = f.split_at_mut(reds);
+        update(red, 0, black, reds);
+        update(black, reds, red, 0);
     }
 }
 
