@@ -48,32 +48,11 @@ pub(super) fn weights(
     out
 }
 
-/// Vote every hole pixel of `img` from the field (weights given as logs). Known pixels are never
-/// touched.
-///
-/// Every target's weight is exponentiated once, against the largest log-weight of the level, in
-/// `f64` (a weight 700 e-folds below the largest still counts), instead of once per pixel it
-/// covers; a pixel whose window holds only weights below even that (deep-hole confidences of a
-/// huge hole) is voted against its own window's largest, as the weights' ratios are the same
-/// either way.
+/// Vote every hole pixel of `img` from the field (weights given as logs, so
+/// deep-hole confidences never underflow). Known pixels are never touched.
 pub(super) fn vote(ctx: &Ctx, f: &Field, wts: &[f32], hole: &[u8]) -> Vec<u8> {
     let (w, h, r) = (ctx.w, ctx.h, ctx.r);
     let img = ctx.img;
-    let top = f
-        .nnf
-        .iter()
-        .zip(wts)
-        .filter(|(q, _)| **q != NONE)
-        .fold(f32::NEG_INFINITY, |m, (_, &l)| m.max(l));
-    let mut ew = vec![0.0f64; w * h];
-    ew.par_chunks_mut(w).enumerate().for_each(|(y, row)| {
-        for (x, e) in row.iter_mut().enumerate() {
-            let i = y * w + x;
-            if f.nnf[i] != NONE {
-                *e = (f64::from(wts[i]) - f64::from(top)).exp();
-            }
-        }
-    });
     let mut out = img.to_vec();
     out.par_chunks_mut(w * CH).enumerate().for_each(|(y, row)| {
         let (py0, py1) = (y.saturating_sub(r), (y + r).min(h - 1));
@@ -83,41 +62,25 @@ pub(super) fn vote(ctx: &Ctx, f: &Field, wts: &[f32], hole: &[u8]) -> Vec<u8> {
                 continue;
             }
             let (px0, px1) = (x.saturating_sub(r), (x + r).min(w - 1));
-            // the weighted colours and the weights' sum
-            let mut acc = [0.0f64; CH + 1];
-            let add = |acc: &mut [f64; CH + 1], pi: usize, wt: f64| {
+            // the window's targets (pixel indices)
+            let window = || {
+                (py0..=py1)
+                    .flat_map(|py| py * w + px0..=py * w + px1)
+                    .filter(|&pi| f.nnf[pi] != NONE)
+            };
+            let lmax = window().fold(f32::NEG_INFINITY, |m, pi| m.max(wts[pi]));
+            let mut acc = [0.0f32; CH];
+            let mut wsum = 0.0f32;
+            for pi in window() {
+                let wt = (wts[pi] - lmax).exp();
                 // source pixel = q + (x - px, y - py): a shift of the linear index, as a source
                 // patch lies whole inside the image
                 let s = &img[(f.nnf[pi] as usize + i - pi) * CH..][..CH];
                 for c in 0..CH {
-                    acc[c] += wt * f64::from(s[c]);
+                    acc[c] += wt * s[c] as f32;
                 }
-                acc[CH] += wt;
-            };
-            let mut any = false;
-            for py in py0..=py1 {
-                for pi in py * w + px0..=py * w + px1 {
-                    if f.nnf[pi] != NONE {
-                        any = true;
-                        add(&mut acc, pi, ew[pi]);
-                    }
-                }
+                wsum += wt;
             }
-            if any && acc[CH] == 0.0 {
-                // every weight underflowed: against the window's own largest
-                let lmax = (py0..=py1)
-                    .flat_map(|py| py * w + px0..=py * w + px1)
-                    .filter(|&pi| f.nnf[pi] != NONE)
-                    .fold(f32::NEG_INFINITY, |m, pi| m.max(wts[pi]));
-                for py in py0..=py1 {
-                    for pi in py * w + px0..=py * w + px1 {
-                        if f.nnf[pi] != NONE {
-                            add(&mut acc, pi, (f64::from(wts[pi]) - f64::from(lmax)).exp());
-                        }
-                    }
-                }
-            }
-            let wsum = acc[CH];
             if wsum > 0.0 {
                 for c in 0..CH {
                     row[x * CH + c] = (acc[c] / wsum).round().clamp(0.0, 255.0) as u8;
@@ -204,6 +167,50 @@ mod tests {
     use super::*;
     use crate::engine::local::nnf::Rng;
 
+    /// A random image (`w` x `h`, [`CH`] channels) and a random field over it: each pixel is a
+    /// target with a chance of `tenths` / 10, its source a random pixel whose patch of radius `r`
+    /// lies inside the image, its log-weight `weight(pixel, rng)`.
+    fn random_field(
+        (w, h, r): (usize, usize, usize),
+        rng: &mut Rng,
+        tenths: u32,
+        mut weight: impl FnMut(usize, &mut Rng) -> f32,
+    ) -> (Vec<u8>, Field, Vec<f32>) {
+        let img: Vec<u8> = (0..w * h * CH).map(|_| rng.below(256) as u8).collect();
+        let mut f = Field {
+            nnf: vec![NONE; w * h],
+            dist: vec![0; w * h],
+        };
+        let mut wts = vec![0.0f32; w * h];
+        for i in 0..w * h {
+            if rng.below(10) < tenths {
+                let (qx, qy) = (
+                    r + rng.below((w - 2 * r) as u32) as usize,
+                    r + rng.below((h - 2 * r) as u32) as usize,
+                );
+                f.nnf[i] = (qy * w + qx) as u32;
+                wts[i] = weight(i, rng);
+            }
+        }
+        (img, f, wts)
+    }
+
+    /// A voting context over `img` with nothing else set (`none`: `w * h` falses).
+    fn ctx_over<'a>((w, h, r): (usize, usize, usize), img: &'a [u8], none: &'a [bool]) -> Ctx<'a> {
+        Ctx {
+            w,
+            h,
+            r,
+            img,
+            valid: none,
+            valid_list: &[],
+            target: none,
+            locality: 0.0,
+            guide: &[],
+            guide_weight: 0,
+        }
+    }
+
     /// The mean vote is the weighted mean of each window's candidates, as computed pixel by pixel
     /// against the window's largest weight: also where every weight of a window is thousands of
     /// e-folds below the level's largest (nothing underflows to "no vote"); known pixels kept.
@@ -211,40 +218,16 @@ mod tests {
     fn the_mean_vote_is_each_window_s_weighted_mean() {
         let (w, h, r) = (31, 23, 3);
         let mut rng = Rng::new(5);
-        let img: Vec<u8> = (0..w * h * CH).map(|_| rng.below(256) as u8).collect();
+        // the right part: far below the rest (deep-hole confidences of a huge hole)
+        let (img, f, wts) = random_field((w, h, r), &mut rng, 8, |i, rng| {
+            let far = if i % w > 20 { -3000.0 } else { 0.0 };
+            far - rng.below(40) as f32 * 0.25
+        });
         let hole: Vec<u8> = (0..w * h)
             .map(|i| u8::from(i % w > 4 && i / w > 3) * 255)
             .collect();
-        let mut f = Field {
-            nnf: vec![NONE; w * h],
-            dist: vec![0; w * h],
-        };
-        let mut wts = vec![0.0f32; w * h];
-        for i in 0..w * h {
-            if rng.below(10) < 8 {
-                let (qx, qy) = (
-                    r + rng.below((w - 2 * r) as u32) as usize,
-                    r + rng.below((h - 2 * r) as u32) as usize,
-                );
-                f.nnf[i] = (qy * w + qx) as u32;
-                // the right part: far below the rest (deep-hole confidences of a huge hole)
-                let far = if i % w > 20 { -3000.0 } else { 0.0 };
-                wts[i] = far - rng.below(40) as f32 * 0.25;
-            }
-        }
-        let no_bool: Vec<bool> = vec![false; w * h];
-        let ctx = Ctx {
-            w,
-            h,
-            r,
-            img: &img,
-            valid: &no_bool,
-            valid_list: &[],
-            target: &no_bool,
-            locality: 0.0,
-            guide: &[],
-            guide_weight: 0,
-        };
+        let none = vec![false; w * h];
+        let ctx = ctx_over((w, h, r), &img, &none);
         let out = vote(&ctx, &f, &wts, &hole);
         let (mut same, mut voted) = (0, 0);
         for y in 0..h {
@@ -292,41 +275,15 @@ mod tests {
     fn the_two_pass_vote_copies_what_a_whole_window_scan_picks() {
         let (w, h, r) = (23, 17, 3);
         let mut rng = Rng::new(11);
-        let img: Vec<u8> = (0..w * h * CH).map(|_| rng.below(256) as u8).collect();
+        let (img, f, wts) = random_field((w, h, r), &mut rng, 7, |_, rng| -(rng.below(4) as f32));
         let hole: Vec<u8> = (0..w * h)
             .map(|i| {
                 let (x, y) = (i % w, i / w);
                 u8::from((x < 9 && y > 4) || (x + y) % 5 == 0) * 255
             })
             .collect();
-        let mut f = Field {
-            nnf: vec![NONE; w * h],
-            dist: vec![0; w * h],
-        };
-        let mut wts = vec![0.0f32; w * h];
-        for i in 0..w * h {
-            if rng.below(10) < 7 {
-                let (qx, qy) = (
-                    r + rng.below((w - 2 * r) as u32) as usize,
-                    r + rng.below((h - 2 * r) as u32) as usize,
-                );
-                f.nnf[i] = (qy * w + qx) as u32;
-                wts[i] = -(rng.below(4) as f32);
-            }
-        }
-        let no_bool: Vec<bool> = vec![false; w * h];
-        let ctx = Ctx {
-            w,
-            h,
-            r,
-            img: &img,
-            valid: &no_bool,
-            valid_list: &[],
-            target: &no_bool,
-            locality: 0.0,
-            guide: &[],
-            guide_weight: 0,
-        };
+        let none = vec![false; w * h];
+        let ctx = ctx_over((w, h, r), &img, &none);
         let (out, src) = vote_best_src(&ctx, &f, &wts, &hole);
         let mut picked = 0;
         for y in 0..h {
