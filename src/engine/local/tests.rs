@@ -333,19 +333,21 @@ fn grass_line(img: &RgbImage, xs: std::ops::Range<u32>) -> Vec<u32> {
     .collect()
 }
 
-#[test]
-fn a_horizon_under_a_box_is_continued_straight() {
-    // The bundled sample: mountains above y ~ 245, grass below. A box hides the horizon.
+/// The bundled sample (mountains above y ~ 245, grass below) and a 140 px box over its horizon.
+fn sample_with_box() -> (RgbImage, GrayImage) {
     let img = image::load_from_memory(include_bytes!("../../../assets/sample.png"))
         .expect("sample decodes")
         .to_rgb8();
     let (w, h) = img.dimensions();
-    let mut mask = GrayImage::new(w, h);
-    for y in 150..290 {
-        for x in 180..320 {
-            mask.put_pixel(x, y, Luma([255]));
-        }
-    }
+    let mask = GrayImage::from_fn(w, h, |x, y| {
+        Luma([u8::from((180..320).contains(&x) && (150..290).contains(&y)) * 255])
+    });
+    (img, mask)
+}
+
+#[test]
+fn a_horizon_under_a_box_is_continued_straight() {
+    let (img, mask) = sample_with_box();
     let known: Vec<u32> = [grass_line(&img, 160..175), grass_line(&img, 325..340)].concat();
     let (lo, hi) = (known.iter().min().copied(), known.iter().max().copied());
     let (lo, hi) = (lo.expect("columns"), hi.expect("columns"));
@@ -482,16 +484,7 @@ fn many_holes_give_the_same_bytes_for_any_thread_count() {
 /// lighter "V" where those fills met; the seam refinement spreads the step out.
 #[test]
 fn fills_from_opposite_sides_meet_without_a_seam() {
-    let img = image::load_from_memory(include_bytes!("../../../assets/sample.png"))
-        .expect("sample decodes")
-        .to_rgb8();
-    let (w, h) = img.dimensions();
-    let mut mask = GrayImage::new(w, h);
-    for y in 150..290 {
-        for x in 180..320 {
-            mask.put_pixel(x, y, Luma([255]));
-        }
-    }
+    let (img, mask) = sample_with_box();
     let luma = |p: &Rgb<u8>| (u32::from(p[0]) * 3 + u32::from(p[1]) * 6 + u32::from(p[2])) / 10;
     // the largest step between neighbours along a row of the mountains inside the box, per row,
     // averaged; the same in the photo's mountains left of the box
