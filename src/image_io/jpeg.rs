@@ -38,30 +38,17 @@ impl ChromaSampling {
 /// chroma ones at 1x1, luma at 1 or 2 each way: what cameras and encoders write). `None` for
 /// anything else: greyscale, CMYK, other layouts, or bytes that are not such a JPEG.
 pub fn sampling_of(jpeg: &[u8]) -> Option<ChromaSampling> {
-    (jpeg.get(..2)? == [0xFF, 0xD8]).then_some(())?;
-    let mut pos = 2;
-    loop {
-        let [0xFF, marker, hi, lo] = *jpeg.get(pos..pos + 4)? else {
-            return None;
-        };
-        let len = usize::from(u16::from_be_bytes([hi, lo]));
-        match marker {
-            // SOF0, SOF1, SOF2: length, precision, height, width, components, then 3 bytes each
-            0xC0..=0xC2 => {
-                let sof = jpeg.get(pos + 4..pos + 2 + len)?;
-                let (&n, comps) = sof.get(5..)?.split_first()?;
-                if n != 3 || comps.len() < 9 {
-                    return None;
-                }
-                let f = |i: usize| (comps[i * 3 + 1] >> 4, comps[i * 3 + 1] & 15);
-                let ((h, v), chroma) = (f(0), [f(1), f(2)]);
-                let s = ChromaSampling { h, v };
-                return (chroma == [(1, 1); 2] && s.factor().is_some()).then_some(s);
-            }
-            0xDA | 0xD9 => return None,
-            _ => pos += 2 + len,
-        }
+    // SOF0, SOF1, SOF2: length, precision, height, width, components, then 3 bytes each
+    let (_, pos, next) = header_segments(jpeg).find(|&(m, ..)| (0xC0..=0xC2).contains(&m))?;
+    let sof = jpeg.get(pos + 4..next)?;
+    let (&n, comps) = sof.get(5..)?.split_first()?;
+    if n != 3 || comps.len() < 9 {
+        return None;
     }
+    let f = |i: usize| (comps[i * 3 + 1] >> 4, comps[i * 3 + 1] & 15);
+    let ((h, v), chroma) = (f(0), [f(1), f(2)]);
+    let s = ChromaSampling { h, v };
+    (chroma == [(1, 1); 2] && s.factor().is_some()).then_some(s)
 }
 
 /// What to write besides the pixels.
@@ -180,20 +167,31 @@ fn join(parts: &[Vec<u8>], h: u16, interval: u16) -> Option<Vec<u8>> {
 /// Offsets in a baseline JPEG of its SOF0 marker, its SOS marker and the first byte after the
 /// SOS header (the entropy-coded data).
 fn segments(jpeg: &[u8]) -> Option<(usize, usize, usize)> {
-    (jpeg.get(..2)? == [0xFF, 0xD8]).then_some(())?;
-    let (mut pos, mut sof) = (2, None);
-    loop {
-        let [0xFF, marker, hi, lo] = *jpeg.get(pos..pos + 4)? else {
-            return None;
-        };
-        let next = pos + 2 + usize::from(u16::from_be_bytes([hi, lo]));
+    let mut sof = None;
+    for (marker, pos, next) in header_segments(jpeg) {
         match marker {
             0xC0 => sof = Some(pos),
             0xDA => return Some((sof?, pos, next)),
             _ => {}
         }
-        pos = next;
     }
+    None
+}
+
+/// The segments of a JPEG's header, after its SOI marker, up to and with its SOS: each as its
+/// marker, its offset and the offset after it. Ends early at anything that is not a segment (no
+/// JPEG, a truncated one).
+fn header_segments(jpeg: &[u8]) -> impl Iterator<Item = (u8, usize, usize)> + '_ {
+    let mut pos = (jpeg.get(..2) == Some(&[0xFF, 0xD8][..])).then_some(2);
+    std::iter::from_fn(move || {
+        let p = pos.take()?;
+        let [0xFF, marker, hi, lo] = *jpeg.get(p..p + 4)? else {
+            return None;
+        };
+        let next = p + 2 + usize::from(u16::from_be_bytes([hi, lo]));
+        pos = (marker != 0xDA).then_some(next);
+        Some((marker, p, next))
+    })
 }
 
 #[cfg(test)]
