@@ -34,14 +34,14 @@ fn strength(img: &DynamicImage) -> GrayImage {
             luma.iter_mut().for_each(|v| *v = snap(*v));
             return luma;
         }
-        DynamicImage::ImageLumaA8(la) if la.pixels().any(|p| p[1] < 255) => {
-            let (w, h) = la.dimensions();
-            let raw = la.pixels().map(|p| snap(255 - p[1])).collect();
-            return GrayImage::from_raw(w, h, raw).unwrap_or_else(|| GrayImage::new(w, h));
-        }
         DynamicImage::ImageLumaA8(la) => {
+            // the transparency where any pixel is not opaque, else the luminance, as below
+            let transparent = la.pixels().any(|p| p[1] < 255);
             let (w, h) = la.dimensions();
-            let raw = la.pixels().map(|p| snap(p[0])).collect();
+            let raw = la
+                .pixels()
+                .map(|p| snap(if transparent { 255 - p[1] } else { p[0] }))
+                .collect();
             return GrayImage::from_raw(w, h, raw).unwrap_or_else(|| GrayImage::new(w, h));
         }
         _ => {}
