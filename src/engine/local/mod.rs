@@ -150,10 +150,10 @@ pub struct LocalParams {
     pub poisson_mix: f32,
     /// Depth (full-resolution pixels) of the gradient-domain refinement in a hole the region
     /// surrounds, when larger than `poisson_band`: there fills from different sides meet deep
-    /// inside (a large box's diagonals), and re-solving those pixels too, with the mean of both
-    /// sources' gradients where neighbours copy from different places (`inner_mix`), spreads the
-    /// step between the fills out instead of leaving a seam. An outpainted border keeps
-    /// `poisson_band`.
+    /// inside (a large box's diagonals), and re-solving those pixels too, with mostly the weaker
+    /// of both sources' gradients where neighbours copy from different places (`inner_mix`),
+    /// spreads the step between the fills out instead of leaving a seam. An outpainted border
+    /// keeps `poisson_band`.
     pub inner_band: f32,
     /// SOR sweeps of that refinement.
     pub inner_sweeps: usize,

@@ -52,7 +52,6 @@ pub(super) fn refine(
             [px(i, 0), px(i, 1), px(i, 2)]
         })
         .collect();
-
     sor(&mut f, &rhs, &nbr, &cnt, reds, sweeps);
     for (k, &i) in unknown.iter().enumerate() {
         let i = i as usize;
@@ -181,14 +180,16 @@ fn sor(
     sweeps: usize,
 ) {
     const OMEGA: f32 = 1.7;
+    // unknowns a parallel task updates
+    const CHUNK: usize = 4096;
     // one colour's unknowns `mine` (the first at index `base`) from the other colour's `other`
     // (the first at `other_base`)
     let update = |mine: &mut [[f32; 3]], base: usize, other: &[[f32; 3]], other_base: usize| {
-        mine.par_chunks_mut(4096)
+        mine.par_chunks_mut(CHUNK)
             .enumerate()
             .for_each(|(ci, chunk)| {
                 for (j, fk) in chunk.iter_mut().enumerate() {
-                    let k = base + ci * 4096 + j;
+                    let k = base + ci * CHUNK + j;
                     if cnt[k] == 0 {
                         continue;
                     }
