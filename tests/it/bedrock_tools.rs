@@ -300,18 +300,23 @@ fn models(sb: &Sandbox, server: &Server, json: bool) -> std::process::Output {
     c.output().unwrap()
 }
 
-#[test]
-fn models_reports_every_tool_ready_by_default() {
-    let server = stand_in(&[]);
-    let sb = Sandbox::new();
-    let out = models(&sb, &server, true);
+/// `imgedit models --json`'s report, which must exit 0.
+fn models_json(sb: &Sandbox, server: &Server) -> Value {
+    let out = models(sb, server, true);
     assert_eq!(
         out.status.code(),
         Some(0),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn models_reports_every_tool_ready_by_default() {
+    let server = stand_in(&[]);
+    let sb = Sandbox::new();
+    let v = models_json(&sb, &server);
     assert_eq!(v["region"], "us-east-1");
     let tools = v["tools"].as_array().unwrap();
     assert_eq!(tools.len(), 13);
@@ -339,14 +344,7 @@ fn models_tells_agreement_iam_region_and_legacy_apart() {
         "legacy=us.stability.stable-outpaint-v1:0",
     ]);
     let sb = Sandbox::new();
-    let out = models(&sb, &server, true);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = models_json(&sb, &server);
     let state = |id: &str| -> (String, String) {
         let t = v["tools"]
             .as_array()
