@@ -50,9 +50,28 @@ pub(super) fn weights(
 
 /// Vote every hole pixel of `img` from the field (weights given as logs, so
 /// deep-hole confidences never underflow). Known pixels are never touched.
+///
+/// Each target's weight is exponentiated once, against the largest log-weight of the level,
+/// in `f64`; a window whose weights all lie so far below that largest one that their sum
+/// is not a normal `f64` (hundreds of units of log-weight) is weighed against its own
+/// largest instead, one exponential per window target.
 pub(super) fn vote(ctx: &Ctx, f: &Field, wts: &[f32], hole: &[u8]) -> Vec<u8> {
     let (w, h, r) = (ctx.w, ctx.h, ctx.r);
     let img = ctx.img;
+    let live = |pi: usize| f.nnf[pi] != NONE;
+    let top = (0..w * h)
+        .filter(|&pi| live(pi))
+        .fold(f32::NEG_INFINITY, |m, pi| m.max(wts[pi]));
+    let e: Vec<f64> = (0..w * h)
+        .into_par_iter()
+        .map(|pi| {
+            if live(pi) {
+                f64::from(wts[pi] - top).exp()
+            } else {
+                0.0
+            }
+        })
+        .collect();
     let mut out = img.to_vec();
     out.par_chunks_mut(w * CH).enumerate().for_each(|(y, row)| {
         let (py0, py1) = (y.saturating_sub(r), (y + r).min(h - 1));
@@ -66,20 +85,31 @@ pub(super) fn vote(ctx: &Ctx, f: &Field, wts: &[f32], hole: &[u8]) -> Vec<u8> {
             let window = || {
                 (py0..=py1)
                     .flat_map(|py| py * w + px0..=py * w + px1)
-                    .filter(|&pi| f.nnf[pi] != NONE)
+                    .filter(|&pi| live(pi))
             };
-            let lmax = window().fold(f32::NEG_INFINITY, |m, pi| m.max(wts[pi]));
-            let mut acc = [0.0f32; CH];
-            let mut wsum = 0.0f32;
+            // source pixel = q + (x - px, y - py): a shift of the linear index, as a source
+            // patch lies whole inside the image
+            let source = |pi: usize| &img[(f.nnf[pi] as usize + i - pi) * CH..][..CH];
+            let mut acc = [0.0f64; CH];
+            let mut wsum = 0.0f64;
             for pi in window() {
-                let wt = (wts[pi] - lmax).exp();
-                // source pixel = q + (x - px, y - py): a shift of the linear index, as a source
-                // patch lies whole inside the image
-                let s = &img[(f.nnf[pi] as usize + i - pi) * CH..][..CH];
+                let s = source(pi);
                 for c in 0..CH {
-                    acc[c] += wt * s[c] as f32;
+                    acc[c] += e[pi] * f64::from(s[c]);
                 }
-                wsum += wt;
+                wsum += e[pi];
+            }
+            if !wsum.is_normal() && window().next().is_some() {
+                let lmax = window().fold(f32::NEG_INFINITY, |m, pi| m.max(wts[pi]));
+                (acc, wsum) = ([0.0; CH], 0.0);
+                for pi in window() {
+                    let wt = f64::from(wts[pi] - lmax).exp();
+                    let s = source(pi);
+                    for c in 0..CH {
+                        acc[c] += wt * f64::from(s[c]);
+                    }
+                    wsum += wt;
+                }
             }
             if wsum > 0.0 {
                 for c in 0..CH {
