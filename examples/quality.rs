@@ -309,8 +309,6 @@ fn set_param(p: &mut LocalParams, kv: &str) -> Res<()> {
         "fine_budget" => p.fine_budget = v.parse()?,
         "poisson_mix" => p.poisson_mix = v.parse()?,
         "inner_band" => p.inner_band = v.parse()?,
-        "inner_sweeps" => p.inner_sweeps = v.parse()?,
-        "inner_mix" => p.inner_mix = v.parse()?,
         "pm_passes" => p.pm_passes = v.parse()?,
         "source_margin" => p.source_margin = v.parse()?,
         "min_source_margin" => p.min_source_margin = v.parse()?,
@@ -328,6 +326,8 @@ fn set_param(p: &mut LocalParams, kv: &str) -> Res<()> {
         "structure_weight" => p.structure_weight = v.parse()?,
         "explore_fine" => p.explore_fine = v.parse()?,
         "max_passes" => p.max_passes = v.parse()?,
+        "coherence" => p.coherence = v.parse()?,
+        "inner_anchor" => p.inner_anchor = v.parse()?,
         _ => return Err(format!("unknown parameter {k}").into()),
     }
     Ok(())

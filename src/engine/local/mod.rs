@@ -131,7 +131,13 @@ pub struct LocalParams {
     /// Without it, deep hole pixels (outpainting) drift to smooth sources,
     /// because a smooth estimate matches smooth sources best; the anchor
     /// makes matching ask for the texture energy of the surroundings.
+    /// This one serves holes that reach the region's edge (outpainting, a hole at the photo's
+    /// border): filled from one side, 1.2 gives them about the ground truth's texture.
     pub texture_anchor: f32,
+    /// The texture anchor of a hole the region surrounds: there fills from every side meet and
+    /// the votes average more of them, so deep pixels need a stronger pull to keep the
+    /// surroundings' texture (1.8 gives large boxes 0.85-0.95 of the ground truth's).
+    pub inner_anchor: f32,
     /// Depth (full-resolution pixels to the nearest known pixel) below which
     /// the texture anchor is not applied (thin holes are better served by
     /// their boundary).
@@ -145,23 +151,17 @@ pub struct LocalParams {
     pub poisson_band: f32,
     /// SOR sweeps of that refinement.
     pub poisson_sweeps: usize,
-    /// Guidance where neighbours copy from different sources: their mean
-    /// gradient (0) .. the stronger one (1).
+    /// Guidance where neighbours copy from different sources: their mean gradient (0) .. the
+    /// stronger one (1); negative values lean to the weaker of the two (-1: the weaker alone),
+    /// so a seam between two copies takes the smaller step either side would make instead of a
+    /// half-strength copy of both edges (ghost mortar lines in brick).
     pub poisson_mix: f32,
     /// Depth (full-resolution pixels) of the gradient-domain refinement in a hole the region
     /// surrounds, when larger than `poisson_band`: there fills from different sides meet deep
-    /// inside (a large box's diagonals), and re-solving those pixels too, with mostly the weaker
-    /// of both sources' gradients where neighbours copy from different places (`inner_mix`),
-    /// spreads the step between the fills out instead of leaving a seam. An outpainted border
-    /// keeps `poisson_band`.
+    /// inside (a large box's diagonals), and re-solving those pixels too spreads the step
+    /// between the fills out instead of leaving a seam. An outpainted border keeps
+    /// `poisson_band`.
     pub inner_band: f32,
-    /// SOR sweeps of that refinement.
-    pub inner_sweeps: usize,
-    /// `poisson_mix` of that refinement, where negative values lean to the weaker of the two
-    /// sources' gradients (-1: the weaker alone): a seam between two copies then takes the
-    /// smaller step that either side would make, instead of a half-strength copy of both edges
-    /// (ghost mortar lines in brick).
-    pub inner_mix: f32,
     /// Structure recovery (`structure.rs`) for holes at least this deep (largest distance of a
     /// hole pixel to a known pixel, in pixels of the level the engine works on): straight edges
     /// crossing the hole are continued through it, as barriers of the coarsest level's fill and
@@ -180,6 +180,14 @@ pub struct LocalParams {
     pub explore_fine: bool,
     /// Most PatchMatch passes per EM iteration that `pm_budget` gives a coarse level.
     pub max_passes: usize,
+    /// Coherence of the finest level's PatchMatch, per patch pixel (patch-distance units): a
+    /// random-search or exploration candidate replaces a target's match only when its distance
+    /// is lower by this much times the patch's pixels, while a candidate propagated from a
+    /// neighbour (which continues that neighbour's copy) need only be lower. Copies stay
+    /// whole, so regular patterns (brick) show fewer seams, and the bound cuts distance sums
+    /// short sooner. Coarser levels search freely: that is where the fill's structure is
+    /// chosen. 0 disables it.
+    pub coherence: f32,
 }
 
 impl Default for LocalParams {
@@ -202,25 +210,25 @@ impl Default for LocalParams {
             vote_percentile: 0.75,
             vote_sharpness: 1.0,
             confidence_gamma: 1.5,
-            sharp_mode: 3,
+            sharp_mode: 4,
             locality: 40.0,
             coarse_locality: 150.0,
             fine_search_radius: 0.25,
             texture_weight: 3.0,
             texture_radius: 2,
-            texture_anchor: 1.4,
-            anchor_depth: 16.0,
+            texture_anchor: 1.2,
+            inner_anchor: 1.8,
+            anchor_depth: 32.0,
             poisson_band: 16.0,
             poisson_sweeps: 30,
-            poisson_mix: 0.5,
+            poisson_mix: -0.75,
             inner_band: f32::INFINITY,
-            inner_sweeps: 30,
-            inner_mix: -0.75,
             structure_depth: 16.0,
             structure_side: 160,
             structure_weight: 2000,
             explore_fine: false,
             max_passes: 4,
+            coherence: 250.0,
         }
     }
 }
@@ -429,7 +437,12 @@ fn run_pyramid(
         diffuse::diffuse_fill_regions(&mut pyr[coarsest], &labels, 200);
     }
     // Texture level of the surroundings, diffused into the hole (coarsest level).
-    let anchor_src = (p.texture_anchor > 0.0).then(|| pyr[coarsest].clone());
+    let anchor = if surrounded(&pyr[work]) {
+        p.inner_anchor
+    } else {
+        p.texture_anchor
+    };
+    let anchor_src = (anchor > 0.0).then(|| (pyr[coarsest].clone(), anchor));
     let run = Run {
         p,
         progress,
@@ -525,8 +538,9 @@ struct Run<'a> {
     work: usize,
     /// The straight edges crossing the hole, on the working level.
     segments: &'a [structure::Segment],
-    /// The coarsest level after its fill, for the texture anchor (None: no anchor).
-    anchor_src: Option<&'a Level>,
+    /// The coarsest level after its fill and the anchor's multiple (`texture_anchor` or
+    /// `inner_anchor`), for the texture anchor (None: no anchor).
+    anchor_src: Option<&'a (Level, f32)>,
 }
 
 /// EM on pyramid level `k`, the `li`-th from the coarsest, starting from the coarser level's
@@ -563,9 +577,9 @@ fn run_level(
         Some(d) => d,
         None => pyramid::hole_distance(&lvl.hole, lvl.w, lvl.h),
     };
-    let anchor = s.anchor_src.map(|c| {
+    let anchor = s.anchor_src.map(|(c, multiple)| {
         let min_depth = p.anchor_depth / (1u64 << k.min(30)) as f32;
-        pyramid::texture_anchor(c, lvl, &hole_dist, min_depth, p.texture_anchor)
+        pyramid::texture_anchor(c, lvl, &hole_dist, min_depth, *multiple)
     });
     let guide = if s.segments.is_empty() || p.structure_weight == 0 {
         Vec::new()
@@ -705,7 +719,11 @@ impl LevelEm<'_> {
     /// refined by `poisson`), then the texture anchor.
     fn iteration(&self, lvl: &mut Level, f: &mut Field, it: usize) {
         let (p, li, levels) = (self.p, self.li, self.levels);
-        let ctx = ctx_of(lvl, self.r, self.masks, self.loc, self.guide);
+        let mut ctx = ctx_of(lvl, self.r, self.masks, self.loc, self.guide);
+        if li + 1 == levels {
+            let side = 2 * self.r + 1;
+            ctx.coherence = (p.coherence.max(0.0) * (side * side) as f32) as u32;
+        }
         let it_seed = derive(self.level_seed, 1000 + it as u64);
         nnf::recompute_dist(&ctx, f);
         for pass in 0..self.passes {
@@ -737,19 +755,24 @@ impl LevelEm<'_> {
         let finish = sharp && last && li + 1 == levels && p.poisson_band > 0.0;
         let img = if finish {
             let (img, src) = vote::vote_best_src(&ctx, f, &wts, &lvl.hole);
-            // only inside the image: an outpainted border is filled from one side
-            let inside = bbox(&lvl.hole, lvl.w, lvl.h)
-                .is_some_and(|b| b.x0 > 0 && b.y0 > 0 && b.x1 < lvl.w && b.y1 < lvl.h);
-            lvl.img = img;
             // a hole the region surrounds: the refinement reaches `inner_band` deep, so where
-            // fills from different sides meet the step between them is spread out too
-            let (band, sweeps, mix) = if inside && p.inner_band > p.poisson_band {
-                (p.inner_band, p.inner_sweeps, p.inner_mix)
+            // fills from different sides meet the step between them is spread out too (an
+            // outpainted border is filled from one side)
+            let band = if surrounded(lvl) {
+                p.inner_band.max(p.poisson_band)
             } else {
-                (p.poisson_band, p.poisson_sweeps, p.poisson_mix)
+                p.poisson_band
             };
+            lvl.img = img;
             let band = band / (1u64 << self.k.min(30)) as f32;
-            poisson::refine(lvl, &src, self.hole_dist, band, sweeps, mix);
+            poisson::refine(
+                lvl,
+                &src,
+                self.hole_dist,
+                band,
+                p.poisson_sweeps,
+                p.poisson_mix,
+            );
             std::mem::take(&mut lvl.img)
         } else if sharp {
             vote::vote_best(&ctx, f, &wts, &lvl.hole)
@@ -759,6 +782,12 @@ impl LevelEm<'_> {
         lvl.img = img;
         apply_anchor(&mut lvl.img, self.anchor);
     }
+}
+
+/// Whether the level's hole lies inside it, known pixels all around (not outpainting, not a
+/// hole at the photo's edge).
+fn surrounded(l: &Level) -> bool {
+    bbox(&l.hole, l.w, l.h).is_some_and(|b| b.x0 > 0 && b.y0 > 0 && b.x1 < l.w && b.y1 < l.h)
 }
 
 /// Raises the texture channel of `img` to at least the anchor's (no anchor: nothing).
@@ -802,6 +831,7 @@ fn ctx_of<'a>(
         locality,
         guide,
         guide_weight,
+        coherence: 0,
     }
 }
 

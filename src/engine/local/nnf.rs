@@ -62,6 +62,10 @@ pub(super) struct Ctx<'a> {
     /// `guide_weight` times the squared difference of the target's and the source's.
     pub guide: &'a [[i8; 4]],
     pub guide_weight: u32,
+    /// Coherence: how much lower (in patch-distance units) the distance of a random-search or
+    /// exploration candidate must be to replace a target's match. Candidates propagated from a
+    /// neighbour, which continue its copy, need only be lower; 0 treats all alike.
+    pub coherence: u32,
 }
 
 /// Dense nearest-neighbour field: for every target centre the index
@@ -466,16 +470,18 @@ pub(super) fn pm_pass(
                     let li = ly * w + x;
                     let mut best = nnf[li];
                     let mut bd = dist[li];
-                    // a candidate: its index and its (x, y)
-                    let consider = |q: u32, qxy: (usize, usize), best: &mut u32, bd: &mut u32| {
-                        if q != *best && ctx.valid[q as usize] {
-                            let d = ctx.dist_at((x, y), qxy, *bd);
-                            if d < *bd {
-                                *best = q;
-                                *bd = d;
+                    // a candidate: its index and its (x, y), and the margin it must win by
+                    let consider =
+                        |q: u32, qxy: (usize, usize), margin: u32, best: &mut u32, bd: &mut u32| {
+                            if q != *best && ctx.valid[q as usize] {
+                                let bound = bd.saturating_sub(margin);
+                                let d = ctx.dist_at((x, y), qxy, bound);
+                                if d < bound {
+                                    *best = q;
+                                    *bd = d;
+                                }
                             }
-                        }
-                    };
+                        };
                     let xy = |q: u32| ((q % w32) as usize, (q / w32) as usize);
                     // Propagation from the horizontal neighbour (same row: this band).
                     let nx = x as i64 + step;
@@ -486,7 +492,7 @@ pub(super) fn pm_pass(
                             let qx = qx as i64 - step;
                             if qx >= 0 && (qx as usize) < w {
                                 let qx = qx as usize;
-                                consider((qy * w + qx) as u32, (qx, qy), &mut best, &mut bd);
+                                consider((qy * w + qx) as u32, (qx, qy), 0, &mut best, &mut bd);
                             }
                         }
                     }
@@ -504,7 +510,7 @@ pub(super) fn pm_pass(
                             let qy = qy as i64 - step;
                             if qy >= 0 && (qy as usize) < h {
                                 let qy = qy as usize;
-                                consider((qy * w + qx) as u32, (qx, qy), &mut best, &mut bd);
+                                consider((qy * w + qx) as u32, (qx, qy), 0, &mut best, &mut bd);
                             }
                         }
                     }
@@ -517,13 +523,19 @@ pub(super) fn pm_pass(
                         let cx = (bx + rng.below(span) as i64 - rad).clamp(0, w as i64 - 1);
                         let cy = (by + rng.below(span) as i64 - rad).clamp(0, h as i64 - 1);
                         let (cx, cy) = (cx as usize, cy as usize);
-                        consider((cy * w + cx) as u32, (cx, cy), &mut best, &mut bd);
+                        consider(
+                            (cy * w + cx) as u32,
+                            (cx, cy),
+                            ctx.coherence,
+                            &mut best,
+                            &mut bd,
+                        );
                         rad /= 2;
                     }
                     // One global exploration sample.
                     if explore {
                         let g = ctx.random_valid(&mut rng);
-                        consider(g, xy(g), &mut best, &mut bd);
+                        consider(g, xy(g), ctx.coherence, &mut best, &mut bd);
                     }
                     nnf[li] = best;
                     dist[li] = bd;
@@ -578,6 +590,53 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// A field that copies one block whole (every target 20 px right of its source) on random
+    /// noise: random search finds better single matches, so a pass without a coherence margin
+    /// breaks the copy up, while a margin larger than any gain keeps it (its propagated
+    /// candidates are its own matches), and a moderate one lets fewer matches go.
+    #[test]
+    fn a_coherence_margin_keeps_a_whole_copy_that_random_search_breaks_up() {
+        let (w, h, r) = (40, 30, 2);
+        let mut rng = Rng::new(3);
+        let img: Vec<u8> = (0..w * h * CH).map(|_| rng.below(256) as u8).collect();
+        let target: Vec<bool> = (0..w * h)
+            .map(|i| (24..34).contains(&(i % w)) && (10..20).contains(&(i / w)))
+            .collect();
+        let valid: Vec<bool> = (0..w * h)
+            .map(|i| (r..20 - r).contains(&(i % w)) && (r..h - r).contains(&(i / w)))
+            .collect();
+        let valid_list: Vec<u32> = (0..w * h).filter(|&i| valid[i]).map(|i| i as u32).collect();
+        let changed = |coherence: u32| {
+            let ctx = Ctx {
+                w,
+                h,
+                r,
+                img: &img,
+                valid: &valid,
+                valid_list: &valid_list,
+                target: &target,
+                locality: 0.0,
+                guide: &[],
+                guide_weight: 0,
+                coherence,
+            };
+            let nnf: Vec<u32> = (0..w * h)
+                .map(|i| if target[i] { (i - 20) as u32 } else { NONE })
+                .collect();
+            let mut f = Field {
+                dist: vec![0; w * h],
+                nnf: nnf.clone(),
+            };
+            recompute_dist(&ctx, &mut f);
+            pm_pass(&ctx, &mut f, true, 9, w, true);
+            (0..w * h).filter(|&i| f.nnf[i] != nnf[i]).count()
+        };
+        let (free, moderate) = (changed(0), changed(25 * 2000));
+        assert!(free > 30, "{free} of 100 matches replaced without a margin");
+        assert!(moderate < free, "{moderate} with a margin, {free} without");
+        assert_eq!(changed(u32::MAX), 0);
     }
 
     #[test]

@@ -521,3 +521,51 @@ fn fills_from_opposite_sides_meet_without_a_seam() {
         "{with} vs the photo's {photo} (without: {without})"
     );
 }
+
+/// A hole the region surrounds takes `inner_anchor` and one at the image's edge takes
+/// `texture_anchor`: changing the other one leaves the bytes as they are, changing its own
+/// changes them.
+#[test]
+fn each_hole_takes_the_texture_anchor_of_its_kind() {
+    let gt = checker(96, 96);
+    let inner = rect_mask(96, 96, 24, 24, 48);
+    let border = GrayImage::from_fn(96, 96, |x, _| Luma([if x >= 64 { 255 } else { 0 }]));
+    let fill = |mask: &GrayImage, texture_anchor: f32, inner_anchor: f32| {
+        let p = LocalParams {
+            texture_anchor,
+            inner_anchor,
+            anchor_depth: 6.0,
+            ..LocalParams::default()
+        };
+        inpaint(
+            &zero_hole(&gt, mask),
+            mask,
+            &p,
+            &no_progress,
+            &CancellationToken::new(),
+        )
+        .expect("not cancelled")
+    };
+    let base = fill(&inner, 1.0, 1.0);
+    assert_eq!(
+        fill(&inner, 3.0, 1.0),
+        base,
+        "the border's anchor changed a surrounded hole"
+    );
+    assert_ne!(
+        fill(&inner, 1.0, 3.0),
+        base,
+        "its own anchor changed nothing"
+    );
+    let base = fill(&border, 1.0, 1.0);
+    assert_eq!(
+        fill(&border, 1.0, 3.0),
+        base,
+        "the inner anchor changed a border hole"
+    );
+    assert_ne!(
+        fill(&border, 3.0, 1.0),
+        base,
+        "its own anchor changed nothing"
+    );
+}

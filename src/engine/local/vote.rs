@@ -238,6 +238,7 @@ mod tests {
             locality: 0.0,
             guide: &[],
             guide_weight: 0,
+            coherence: 0,
         }
     }
 
