@@ -23,19 +23,25 @@
 //!    iterations: PatchMatch pass(es) over row bands (propagation + random
 //!    search + one global sample; sources are fully known patches) and a vote
 //!    weighted by match quality and a confidence decaying with depth into the
-//!    hole. By default every iteration uses a sharp best-patch vote instead
-//!    of the mean (`sharp_mode`; keeps texture, also at the coarse levels,
-//!    whose averaged estimates would otherwise steer the finer levels to
-//!    smooth sources). Coarse levels use a stronger locality cost than the
-//!    finest one, so big holes keep their structure local.
+//!    hole. By default (`sharp_mode` 4) the coarse levels' iterations take the
+//!    weighted mean, which settles their structure, and their last iteration and
+//!    every one of the finest level take a sharp best-patch vote, which keeps
+//!    texture. Coarse levels use a stronger locality cost than the finest one, so
+//!    big holes keep their structure local; the finest level's PatchMatch is
+//!    coherent (`coherence`): a random candidate must beat a match by a margin
+//!    that a neighbour's continued copy need not, so copies stay whole.
 //!    After every vote, the texture channel of deep hole pixels is raised to
 //!    (a multiple of) the texture level diffused in from the surroundings
-//!    (`texture_anchor`), so deep fills (outpainting) keep asking for
-//!    textured sources instead of settling on smooth ones.
+//!    (`texture_anchor` at a border, `inner_anchor` for a surrounded hole), so
+//!    deep fills keep asking for textured sources instead of settling on smooth
+//!    ones.
 //! 4. the field is upsampled to the next level and voted to initialise it.
 //! 5. the last sharp vote of the finest level is refined in the gradient
-//!    domain near the boundary (`poisson_band`): the copied sources'
-//!    gradients with the known pixels as boundary values.
+//!    domain (`poisson.rs`): the copied sources' gradients (the weaker one where
+//!    neighbours copy from different places) with the known pixels as boundary
+//!    values, near the boundary of a border (`poisson_band`) and through the
+//!    whole of a surrounded hole (`inner_band`), where fills from different
+//!    sides meet.
 //!
 //! Files: `regions.rs` (splitting the mask), `pyramid.rs` (levels, masks, resampling, texture channel),
 //! `diffuse.rs` (push-pull + Jacobi fill), `nnf.rs` (PatchMatch),

@@ -51,10 +51,10 @@ pub(super) fn weights(
 /// Vote every hole pixel of `img` from the field (weights given as logs, so
 /// deep-hole confidences never underflow). Known pixels are never touched.
 ///
-/// Each target's weight is exponentiated once, against the largest log-weight of the level,
-/// in `f64`; a window whose weights all lie so far below that largest one that their sum
-/// is not a normal `f64` (hundreds of units of log-weight) is weighed against its own
-/// largest instead, one exponential per window target.
+/// Each target's weight is exponentiated once, against the largest log-weight of the level;
+/// a window whose weights all lie so far below that largest one that their sum is not a
+/// normal `f32` (about 87 units of log-weight: deep in a large hole) is weighed against its
+/// own largest instead, one exponential per window target.
 pub(super) fn vote(ctx: &Ctx, f: &Field, wts: &[f32], hole: &[u8]) -> Vec<u8> {
     let (w, h, r) = (ctx.w, ctx.h, ctx.r);
     let img = ctx.img;
@@ -62,15 +62,9 @@ pub(super) fn vote(ctx: &Ctx, f: &Field, wts: &[f32], hole: &[u8]) -> Vec<u8> {
     let top = (0..w * h)
         .filter(|&pi| live(pi))
         .fold(f32::NEG_INFINITY, |m, pi| m.max(wts[pi]));
-    let e: Vec<f64> = (0..w * h)
+    let e: Vec<f32> = (0..w * h)
         .into_par_iter()
-        .map(|pi| {
-            if live(pi) {
-                f64::from(wts[pi] - top).exp()
-            } else {
-                0.0
-            }
-        })
+        .map(|pi| if live(pi) { (wts[pi] - top).exp() } else { 0.0 })
         .collect();
     let mut out = img.to_vec();
     out.par_chunks_mut(w * CH).enumerate().for_each(|(y, row)| {
@@ -90,23 +84,28 @@ pub(super) fn vote(ctx: &Ctx, f: &Field, wts: &[f32], hole: &[u8]) -> Vec<u8> {
             // source pixel = q + (x - px, y - py): a shift of the linear index, as a source
             // patch lies whole inside the image
             let source = |pi: usize| &img[(f.nnf[pi] as usize + i - pi) * CH..][..CH];
-            let mut acc = [0.0f64; CH];
-            let mut wsum = 0.0f64;
-            for pi in window() {
-                let s = source(pi);
-                for c in 0..CH {
-                    acc[c] += e[pi] * f64::from(s[c]);
+            let mut acc = [0.0f32; CH];
+            let mut wsum = 0.0f32;
+            for py in py0..=py1 {
+                for pi in py * w + px0..=py * w + px1 {
+                    if f.nnf[pi] == NONE {
+                        continue;
+                    }
+                    let (wt, s) = (e[pi], source(pi));
+                    for c in 0..CH {
+                        acc[c] += wt * f32::from(s[c]);
+                    }
+                    wsum += wt;
                 }
-                wsum += e[pi];
             }
             if !wsum.is_normal() && window().next().is_some() {
                 let lmax = window().fold(f32::NEG_INFINITY, |m, pi| m.max(wts[pi]));
                 (acc, wsum) = ([0.0; CH], 0.0);
                 for pi in window() {
-                    let wt = f64::from(wts[pi] - lmax).exp();
+                    let wt = (wts[pi] - lmax).exp();
                     let s = source(pi);
                     for c in 0..CH {
-                        acc[c] += wt * f64::from(s[c]);
+                        acc[c] += wt * f32::from(s[c]);
                     }
                     wsum += wt;
                 }
