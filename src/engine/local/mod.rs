@@ -142,7 +142,8 @@ pub struct LocalParams {
     pub texture_anchor: f32,
     /// The texture anchor of a hole the region surrounds: there fills from every side meet and
     /// the votes average more of them, so deep pixels need a stronger pull to keep the
-    /// surroundings' texture (1.8 gives large boxes 0.85-0.95 of the ground truth's).
+    /// surroundings' texture (1.85 gives the benchmark's large boxes 0.85-0.95 of the ground
+    /// truth's).
     pub inner_anchor: f32,
     /// Depth (full-resolution pixels to the nearest known pixel) below which
     /// the texture anchor is not applied (thin holes are better served by
@@ -223,7 +224,7 @@ impl Default for LocalParams {
             texture_weight: 3.0,
             texture_radius: 2,
             texture_anchor: 1.2,
-            inner_anchor: 1.8,
+            inner_anchor: 1.85,
             anchor_depth: 32.0,
             poisson_band: 16.0,
             poisson_sweeps: 30,
