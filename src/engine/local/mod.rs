@@ -129,7 +129,7 @@ pub struct LocalParams {
     /// (keeps texture, may show more seams): 0 never, 1 last iteration of the
     /// finest level, 2 last iteration of every level, 3 every vote (also the
     /// one that initialises a level from the upsampled field), 4 last
-    /// iteration of every level and every iteration of the finest.
+    /// iteration of every level and every vote of the finest (its initialising one too).
     pub sharp_mode: u8,
     /// Texture anchor: after every vote, the texture channel of hole pixels
     /// deeper than `anchor_depth` is raised to at least this multiple of the
@@ -693,7 +693,7 @@ struct LevelEm<'a> {
 
 impl LevelEm<'_> {
     /// The field to start from: the coarser level's, upsampled and voted into the level's image
-    /// (sharp when `sharp_mode` is 3), or a random one on the coarsest level.
+    /// (sharp when `sharp_mode` is 3, or 4 on the finest level), or a random one on the coarsest level.
     fn init_field(&self, lvl: &mut Level, field: Option<(Field, usize, usize)>) -> Field {
         let p = self.p;
         let ctx = ctx_of(lvl, self.r, self.masks, self.loc, self.guide);
@@ -708,7 +708,8 @@ impl LevelEm<'_> {
                     p.vote_sharpness,
                     p.confidence_gamma,
                 );
-                let img = if p.sharp_mode == 3 {
+                let finest = self.li + 1 == self.levels;
+                let img = if p.sharp_mode == 3 || (p.sharp_mode == 4 && finest) {
                     vote::vote_best(&ctx, &f, &wts, &lvl.hole)
                 } else {
                     vote::vote(&ctx, &f, &wts, &lvl.hole)
