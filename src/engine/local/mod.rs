@@ -693,7 +693,8 @@ struct LevelEm<'a> {
 
 impl LevelEm<'_> {
     /// The field to start from: the coarser level's, upsampled and voted into the level's image
-    /// (sharp when `sharp_mode` is 3, or 4 on the finest level), or a random one on the coarsest level.
+    /// (sharp when `sharp_mode` is 3, or 4 on the finest level), or a random one on the
+    /// coarsest level.
     fn init_field(&self, lvl: &mut Level, field: Option<(Field, usize, usize)>) -> Field {
         let p = self.p;
         let ctx = ctx_of(lvl, self.r, self.masks, self.loc, self.guide);
