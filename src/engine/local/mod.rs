@@ -444,7 +444,8 @@ fn run_pyramid(
         diffuse::diffuse_fill_regions(&mut pyr[coarsest], &labels, 200);
     }
     // Texture level of the surroundings, diffused into the hole (coarsest level).
-    let anchor = if surrounded(&pyr[work]) {
+    let inside = surrounded(&pyr[work]);
+    let anchor = if inside {
         p.inner_anchor
     } else {
         p.texture_anchor
@@ -458,6 +459,7 @@ fn run_pyramid(
         work,
         segments: &segments,
         anchor_src: anchor_src.as_ref(),
+        surrounded: inside,
     };
 
     let mut field: Option<(Field, usize, usize)> = None;
@@ -548,6 +550,8 @@ struct Run<'a> {
     /// The coarsest level after its fill and the anchor's multiple (`texture_anchor` or
     /// `inner_anchor`), for the texture anchor (None: no anchor).
     anchor_src: Option<&'a (Level, f32)>,
+    /// Whether the region surrounds its hole ([`surrounded`] on the working level).
+    surrounded: bool,
 }
 
 /// EM on pyramid level `k`, the `li`-th from the coarsest, starting from the coarser level's
@@ -614,6 +618,7 @@ fn run_level(
         passes,
         explore,
         search_radius,
+        surrounded: s.surrounded,
     };
     let mut f = em.init_field(lvl, field);
     for it in 0..iters {
@@ -689,6 +694,8 @@ struct LevelEm<'a> {
     passes: usize,
     explore: bool,
     search_radius: usize,
+    /// Whether the region surrounds its hole (see [`Run`]).
+    surrounded: bool,
 }
 
 impl LevelEm<'_> {
@@ -767,7 +774,7 @@ impl LevelEm<'_> {
             // a hole the region surrounds: the refinement reaches `inner_band` deep, so where
             // fills from different sides meet the step between them is spread out too (an
             // outpainted border is filled from one side)
-            let band = if surrounded(lvl) {
+            let band = if self.surrounded {
                 p.inner_band.max(p.poisson_band)
             } else {
                 p.poisson_band

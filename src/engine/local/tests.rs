@@ -546,26 +546,22 @@ fn each_hole_takes_the_texture_anchor_of_its_kind() {
         )
         .expect("not cancelled")
     };
-    let base = fill(&inner, 1.0, 1.0);
-    assert_eq!(
-        fill(&inner, 3.0, 1.0),
-        base,
-        "the border's anchor changed a surrounded hole"
-    );
-    assert_ne!(
-        fill(&inner, 1.0, 3.0),
-        base,
-        "its own anchor changed nothing"
-    );
-    let base = fill(&border, 1.0, 1.0);
-    assert_eq!(
-        fill(&border, 1.0, 3.0),
-        base,
-        "the inner anchor changed a border hole"
-    );
-    assert_ne!(
-        fill(&border, 3.0, 1.0),
-        base,
-        "its own anchor changed nothing"
-    );
+    // (the hole, its kind, its own anchor raised, the other kind's raised)
+    let kinds = [
+        (&inner, "a surrounded hole", (1.0, 3.0), (3.0, 1.0)),
+        (&border, "a border hole", (3.0, 1.0), (1.0, 3.0)),
+    ];
+    for (mask, kind, own, other) in kinds {
+        let base = fill(mask, 1.0, 1.0);
+        assert_eq!(
+            fill(mask, other.0, other.1),
+            base,
+            "the other kind's anchor changed {kind}"
+        );
+        assert_ne!(
+            fill(mask, own.0, own.1),
+            base,
+            "its own anchor changed nothing in {kind}"
+        );
+    }
 }

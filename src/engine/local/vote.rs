@@ -81,34 +81,11 @@ pub(super) fn vote(ctx: &Ctx, f: &Field, wts: &[f32], hole: &[u8]) -> Vec<u8> {
                     .flat_map(|py| py * w + px0..=py * w + px1)
                     .filter(|&pi| live(pi))
             };
-            // source pixel = q + (x - px, y - py): a shift of the linear index, as a source
-            // patch lies whole inside the image
-            let source = |pi: usize| &img[(f.nnf[pi] as usize + i - pi) * CH..][..CH];
-            let mut acc = [0.0f32; CH];
-            let mut wsum = 0.0f32;
-            for py in py0..=py1 {
-                for pi in py * w + px0..=py * w + px1 {
-                    if f.nnf[pi] == NONE {
-                        continue;
-                    }
-                    let (wt, s) = (e[pi], source(pi));
-                    for c in 0..CH {
-                        acc[c] += wt * f32::from(s[c]);
-                    }
-                    wsum += wt;
-                }
-            }
+            let span = (py0, py1, px0, px1);
+            let (mut acc, mut wsum) = window_sum(img, f, w, i, span, |pi| e[pi]);
             if !wsum.is_normal() && window().next().is_some() {
                 let lmax = window().fold(f32::NEG_INFINITY, |m, pi| m.max(wts[pi]));
-                (acc, wsum) = ([0.0; CH], 0.0);
-                for pi in window() {
-                    let wt = (wts[pi] - lmax).exp();
-                    let s = source(pi);
-                    for c in 0..CH {
-                        acc[c] += wt * f32::from(s[c]);
-                    }
-                    wsum += wt;
-                }
+                (acc, wsum) = window_sum(img, f, w, i, span, |pi| (wts[pi] - lmax).exp());
             }
             if wsum > 0.0 {
                 for c in 0..CH {
@@ -118,6 +95,38 @@ pub(super) fn vote(ctx: &Ctx, f: &Field, wts: &[f32], hole: &[u8]) -> Vec<u8> {
         }
     });
     out
+}
+
+/// The weighted sum of the sources that the window's targets (rows `py0..=py1`, columns
+/// `px0..=px1`; targets without a match skipped) give pixel `i`, each weighted by
+/// `weight(target)`, and the sum of the weights.
+#[inline]
+fn window_sum(
+    img: &[u8],
+    f: &Field,
+    w: usize,
+    i: usize,
+    (py0, py1, px0, px1): (usize, usize, usize, usize),
+    weight: impl Fn(usize) -> f32,
+) -> ([f32; CH], f32) {
+    let mut acc = [0.0f32; CH];
+    let mut wsum = 0.0f32;
+    for py in py0..=py1 {
+        for pi in py * w + px0..=py * w + px1 {
+            if f.nnf[pi] == NONE {
+                continue;
+            }
+            let wt = weight(pi);
+            // source pixel = q + (x - px, y - py): a shift of the linear index, as a source
+            // patch lies whole inside the image
+            let s = &img[(f.nnf[pi] as usize + i - pi) * CH..][..CH];
+            for c in 0..CH {
+                acc[c] += wt * f32::from(s[c]);
+            }
+            wsum += wt;
+        }
+    }
+    (acc, wsum)
 }
 
 /// Sharp reconstruction: every hole pixel copies the source pixel of the
