@@ -328,6 +328,7 @@ fn set_param(p: &mut LocalParams, kv: &str) -> Res<()> {
         "max_passes" => p.max_passes = v.parse()?,
         "coherence" => p.coherence = v.parse()?,
         "inner_anchor" => p.inner_anchor = v.parse()?,
+        "anchor_fine" => p.anchor_fine = v.parse()?,
         _ => return Err(format!("unknown parameter {k}").into()),
     }
     Ok(())

@@ -142,13 +142,20 @@ pub struct LocalParams {
     pub texture_anchor: f32,
     /// The texture anchor of a hole the region surrounds: there fills from every side meet and
     /// the votes average more of them, so deep pixels need a stronger pull to keep the
-    /// surroundings' texture (1.85 gives the benchmark's large boxes 0.85-0.95 of the ground
-    /// truth's).
+    /// surroundings' texture (2.0 on the coarser levels and 1.2 on the finest, see
+    /// `anchor_fine`, gives the benchmark's large boxes 0.85 of the ground truth's).
     pub inner_anchor: f32,
     /// Depth (full-resolution pixels to the nearest known pixel) below which
     /// the texture anchor is not applied (thin holes are better served by
     /// their boundary).
     pub anchor_depth: f32,
+    /// The share of the hole kind's anchor (`texture_anchor` or `inner_anchor`) applied on the
+    /// finest level. The coarser levels choose the fill's texture energy; at full resolution a
+    /// floor at the full multiple makes the matching ask for texture at every pixel, so a
+    /// texture of flat areas and thin lines (brick, with its mortar) becomes a mosaic of line
+    /// fragments. At 0.6 a surrounded hole's finest level keeps a floor of 1.2x (inner 2.0)
+    /// and an outpainted border's (1.2 x 0.6 < 1) none.
+    pub anchor_fine: f32,
     /// Gradient-domain refinement of the final reconstruction: hole pixels
     /// within this distance (full-resolution pixels) of the boundary are
     /// re-solved as a Poisson problem with the copied sources' gradients and
@@ -224,8 +231,9 @@ impl Default for LocalParams {
             texture_weight: 3.0,
             texture_radius: 2,
             texture_anchor: 1.2,
-            inner_anchor: 1.85,
+            inner_anchor: 2.0,
             anchor_depth: 32.0,
+            anchor_fine: 0.6,
             poisson_band: 16.0,
             poisson_sweeps: 30,
             poisson_mix: -0.75,
@@ -590,7 +598,12 @@ fn run_level(
     };
     let anchor = s.anchor_src.map(|(c, multiple)| {
         let min_depth = p.anchor_depth / (1u64 << k.min(30)) as f32;
-        pyramid::texture_anchor(c, lvl, &hole_dist, min_depth, *multiple)
+        let multiple = if li + 1 == levels {
+            multiple * p.anchor_fine
+        } else {
+            *multiple
+        };
+        pyramid::texture_anchor(c, lvl, &hole_dist, min_depth, multiple)
     });
     let guide = if s.segments.is_empty() || p.structure_weight == 0 {
         Vec::new()

@@ -352,7 +352,9 @@ fn a_horizon_under_a_box_is_continued_straight() {
     let (lo, hi) = (known.iter().min().copied(), known.iter().max().copied());
     let (lo, hi) = (lo.expect("columns"), hi.expect("columns"));
     assert!(lo > 200 && hi - lo <= 8, "the known horizon: {lo}..{hi}");
-    let off = |params: &LocalParams| -> (u32, usize) {
+    // (the largest distance from the known band, columns more than 3 px off it, columns where
+    // the grass climbs more than 3 px above it)
+    let off = |params: &LocalParams| -> (u32, usize, usize) {
         let out = inpaint(&img, &mask, params, &no_progress, &CancellationToken::new())
             .expect("not cancelled");
         let inside = grass_line(&out, 180..320);
@@ -363,19 +365,24 @@ fn a_horizon_under_a_box_is_continued_straight() {
         (
             dev.iter().copied().max().unwrap_or(0),
             dev.iter().filter(|&&d| d > 3).count(),
+            inside.iter().filter(|&&y| y + 3 < lo).count(),
         )
     };
     let with = off(&LocalParams::default());
-    // the continued edge stays within a few pixels of the known horizon's band: more than 3 px
-    // off in at most 5 of the 140 columns, never more than 6 px (the seam refinement spreads the
-    // grass's colour a pixel or two up into the mountains where the fills meet)
-    assert!(with.0 <= 6 && with.1 <= 5, "with structure: {with:?}");
+    // the continued edge stays within a few pixels of the known horizon's band: the grass never
+    // climbs into the mountains, and its top is more than 3 px below the band in at most 15 of
+    // the 140 columns, never more than 12 px (where the fills meet, the seam refinement spreads
+    // the mountains' colour a few pixels down into the grass's ragged top)
+    assert!(
+        with.0 <= 12 && with.1 <= 15 && with.2 == 0,
+        "with structure: {with:?}"
+    );
     // without structure recovery the grass climbs into the mountains here
     let without = off(&LocalParams {
         structure_depth: 0.0,
         ..LocalParams::default()
     });
-    assert!(without.1 > 20, "without structure: {without:?}");
+    assert!(without.2 > 20, "without structure: {without:?}");
 }
 
 /// A textured photo-like image (no period, so the fill depends on where it copies from).
@@ -562,6 +569,45 @@ fn each_hole_takes_the_texture_anchor_of_its_kind() {
             fill(mask, own.0, own.1),
             base,
             "its own anchor changed nothing in {kind}"
+        );
+    }
+}
+
+/// A texture of flat areas between thin lines (a brick wall's mortar): with the full anchor on
+/// the finest level every deep target asks for the surroundings' mean texture, so it matches
+/// pieces of mortar and the box becomes a mosaic of line fragments; the finest level's share
+/// (`anchor_fine`) lowers the error in the hole at every seed tried.
+#[test]
+fn the_finest_level_s_share_of_the_anchor_keeps_flat_bricks_flat() {
+    let gt = image::load_from_memory(include_bytes!(
+        "../../../tests/fixtures/textures/brick-192.png"
+    ))
+    .expect("fixture decodes")
+    .to_rgb8();
+    let mask = rect_mask(192, 192, 48, 48, 96);
+    let err = |seed: u64, anchor_fine: f32| {
+        let p = LocalParams {
+            seed,
+            anchor_fine,
+            ..LocalParams::default()
+        };
+        let out = inpaint(
+            &zero_hole(&gt, &mask),
+            &mask,
+            &p,
+            &no_progress,
+            &CancellationToken::new(),
+        )
+        .expect("not cancelled");
+        hole_mse(&out, &gt, &mask)
+    };
+    let share = LocalParams::default().anchor_fine;
+    assert!(share < 1.0, "the finest level takes the whole anchor");
+    for seed in 0..2 {
+        let (shared, full) = (err(seed, share), err(seed, 1.0));
+        assert!(
+            shared < full * 0.99,
+            "seed {seed}: MSE {shared:.1} with the share, {full:.1} with the full anchor"
         );
     }
 }
