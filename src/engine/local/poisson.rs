@@ -79,32 +79,38 @@ fn system(
     let mut rhs = vec![[0.0f32; 3]; n];
     let mut nbr = vec![[NONE; 4]; n];
     let mut cnt = vec![0u8; n];
-    for (k, &i) in unknown.iter().enumerate() {
-        let i = i as usize;
-        let (x, y) = (i % w, i / w);
-        let si = src[i] as usize;
-        let mut m = 0usize;
-        for (dx, dy) in [(-1i64, 0i64), (1, 0), (0, -1), (0, 1)] {
-            let (nx, ny) = (x as i64 + dx, y as i64 + dy);
-            if nx < 0 || ny < 0 || nx as usize >= w || ny as usize >= h {
-                continue;
-            }
-            let j = ny as usize * w + nx as usize;
-            cnt[k] += 1;
-            let g = guidance(l, src, (i, si), j, (dx, dy), mix);
-            for c in 0..3 {
-                rhs[k][c] += g[c];
-            }
-            if slot[j] != NONE {
-                nbr[k][m] = slot[j];
-                m += 1;
-            } else {
+    // each unknown's row of the system reads only the image: built in parallel
+    rhs.par_iter_mut()
+        .zip(nbr.par_iter_mut())
+        .zip(cnt.par_iter_mut())
+        .zip(unknown.par_iter())
+        .with_min_len(1024)
+        .for_each(|(((rhs, nbr), cnt), &i)| {
+            let i = i as usize;
+            let (x, y) = (i % w, i / w);
+            let si = src[i] as usize;
+            let mut m = 0usize;
+            for (dx, dy) in [(-1i64, 0i64), (1, 0), (0, -1), (0, 1)] {
+                let (nx, ny) = (x as i64 + dx, y as i64 + dy);
+                if nx < 0 || ny < 0 || nx as usize >= w || ny as usize >= h {
+                    continue;
+                }
+                let j = ny as usize * w + nx as usize;
+                *cnt += 1;
+                let g = guidance(l, src, (i, si), j, (dx, dy), mix);
                 for c in 0..3 {
-                    rhs[k][c] += px(j, c);
+                    rhs[c] += g[c];
+                }
+                if slot[j] != NONE {
+                    nbr[m] = slot[j];
+                    m += 1;
+                } else {
+                    for c in 0..3 {
+                        rhs[c] += px(j, c);
+                    }
                 }
             }
-        }
-    }
+        });
     (rhs, nbr, cnt)
 }
 
