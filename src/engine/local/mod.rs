@@ -142,7 +142,7 @@ pub struct LocalParams {
     pub texture_anchor: f32,
     /// The texture anchor of a hole the region surrounds: there fills from every side meet and
     /// the votes average more of them, so deep pixels need a stronger pull to keep the
-    /// surroundings' texture (2.0 on the coarser levels and 1.2 on the finest, see
+    /// surroundings' texture (2.0 on the coarser levels and 1.3 on the finest, see
     /// `anchor_fine`, gives the benchmark's large boxes 0.85 of the ground truth's).
     pub inner_anchor: f32,
     /// Depth (full-resolution pixels to the nearest known pixel) below which
@@ -153,8 +153,8 @@ pub struct LocalParams {
     /// finest level. The coarser levels choose the fill's texture energy; at full resolution a
     /// floor at the full multiple makes the matching ask for texture at every pixel, so a
     /// texture of flat areas and thin lines (brick, with its mortar) becomes a mosaic of line
-    /// fragments. At 0.6 a surrounded hole's finest level keeps a floor of 1.2x (inner 2.0)
-    /// and an outpainted border's (1.2 x 0.6 < 1) none.
+    /// fragments. At 0.65 a surrounded hole's finest level keeps a floor of 1.3x (inner 2.0)
+    /// and an outpainted border's (1.2 x 0.65 < 1) none.
     pub anchor_fine: f32,
     /// Gradient-domain refinement of the final reconstruction: hole pixels
     /// within this distance (full-resolution pixels) of the boundary are
@@ -233,7 +233,7 @@ impl Default for LocalParams {
             texture_anchor: 1.2,
             inner_anchor: 2.0,
             anchor_depth: 32.0,
-            anchor_fine: 0.6,
+            anchor_fine: 0.65,
             poisson_band: 16.0,
             poisson_sweeps: 30,
             poisson_mix: -0.75,
