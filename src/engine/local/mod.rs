@@ -712,6 +712,26 @@ struct LevelEm<'a> {
 }
 
 impl LevelEm<'_> {
+    /// Whether this is the finest level of the run.
+    fn finest(&self) -> bool {
+        self.li + 1 == self.levels
+    }
+
+    /// Whether a vote takes the sharp best patch instead of the weighted mean (`sharp_mode`):
+    /// `it` is the EM iteration, `None` the vote that initialises the level.
+    fn sharp(&self, it: Option<usize>) -> bool {
+        let finest = self.finest();
+        let last = |it: usize| it + 1 == self.iters;
+        match (self.p.sharp_mode, it) {
+            (3, _) => true,
+            (4, None) => finest,
+            (_, None) | (0, _) => false,
+            (1, Some(it)) => last(it) && finest,
+            (2, Some(it)) => last(it),
+            (_, Some(it)) => last(it) || finest,
+        }
+    }
+
     /// The field to start from: the coarser level's, upsampled and voted into the level's image
     /// (sharp when `sharp_mode` is 3, or 4 on the finest level), or a random one on the
     /// coarsest level.
@@ -729,8 +749,7 @@ impl LevelEm<'_> {
                     p.vote_sharpness,
                     p.confidence_gamma,
                 );
-                let finest = self.li + 1 == self.levels;
-                let img = if p.sharp_mode == 3 || (p.sharp_mode == 4 && finest) {
+                let img = if self.sharp(None) {
                     vote::vote_best(&ctx, &f, &wts, &lvl.hole)
                 } else {
                     vote::vote(&ctx, &f, &wts, &lvl.hole)
@@ -747,9 +766,9 @@ impl LevelEm<'_> {
     /// (sharp or weighted mean as `sharp_mode` says; the finest level's last sharp vote is
     /// refined by `poisson`), then the texture anchor.
     fn iteration(&self, lvl: &mut Level, f: &mut Field, it: usize) {
-        let (p, li, levels) = (self.p, self.li, self.levels);
+        let p = self.p;
         let mut ctx = ctx_of(lvl, self.r, self.masks, self.loc, self.guide);
-        if li + 1 == levels {
+        if self.finest() {
             let side = 2 * self.r + 1;
             ctx.coherence = (p.coherence.max(0.0) * (side * side) as f32) as u32;
         }
@@ -773,15 +792,8 @@ impl LevelEm<'_> {
             p.vote_sharpness,
             p.confidence_gamma,
         );
-        let last = it + 1 == self.iters;
-        let sharp = match p.sharp_mode {
-            0 => false,
-            1 => last && li + 1 == levels,
-            2 => last,
-            3 => true,
-            _ => last || li + 1 == levels,
-        };
-        let finish = sharp && last && li + 1 == levels && p.poisson_band > 0.0;
+        let sharp = self.sharp(Some(it));
+        let finish = sharp && it + 1 == self.iters && self.finest() && p.poisson_band > 0.0;
         let img = if finish {
             let (img, src) = vote::vote_best_src(&ctx, f, &wts, &lvl.hole);
             // a hole the region surrounds: the refinement reaches `inner_band` deep, so where
