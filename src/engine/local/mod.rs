@@ -226,7 +226,7 @@ impl Default for LocalParams {
             confidence_gamma: 1.5,
             sharp_mode: 4,
             locality: 40.0,
-            coarse_locality: 150.0,
+            coarse_locality: 100.0,
             fine_search_radius: 0.25,
             texture_weight: 3.0,
             texture_radius: 2,
@@ -477,7 +477,16 @@ fn run_pyramid(
             let c = &coarse[0];
             pyramid::upsample_into_hole(&c.img, c.w, c.h, &mut fine[k]);
         }
+        let started = std::time::Instant::now();
         field = run_level(&run, &mut pyr[k], li, k, field.take(), &mut work_dist)?;
+        tracing::trace!(
+            level = li,
+            of = levels,
+            w = pyr[k].w,
+            h = pyr[k].h,
+            ms = started.elapsed().as_secs_f64() * 1e3,
+            "local engine level"
+        );
     }
     for k in (0..work).rev() {
         let (fine, coarse) = pyr.split_at_mut(k + 1);

