@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use image::{DynamicImage, Rgb, RgbImage, Rgba, RgbaImage};
+use rayon::prelude::*;
 
 use crate::edit::job::Source;
 
@@ -210,21 +211,21 @@ fn composite_owned(job: &EditJob, mut result: RgbImage) -> DynamicImage {
     }
     let w = sw as usize;
     let buf: &mut [u8] = &mut result;
-    let rows = buf
-        .chunks_exact_mut(w * 3)
-        .zip(src.as_raw().chunks_exact(w * 3))
-        .zip(mask.as_raw().chunks_exact(w));
-    for ((row, srow), mrow) in rows {
-        if mrow.iter().all(|&a| a == 0) {
-            row.copy_from_slice(srow);
-            continue;
-        }
-        for ((px, s), &a) in row.chunks_exact_mut(3).zip(srow.chunks_exact(3)).zip(mrow) {
-            for c in 0..3 {
-                px[c] = if a == 0 { s[c] } else { blend(s[c], px[c], a) };
+    // rows are independent: on every core (a 12 MP photo's 36 MB)
+    buf.par_chunks_exact_mut(w * 3)
+        .zip(src.as_raw().par_chunks_exact(w * 3))
+        .zip(mask.as_raw().par_chunks_exact(w))
+        .for_each(|((row, srow), mrow)| {
+            if mrow.iter().all(|&a| a == 0) {
+                row.copy_from_slice(srow);
+                return;
             }
-        }
-    }
+            for ((px, s), &a) in row.chunks_exact_mut(3).zip(srow.chunks_exact(3)).zip(mrow) {
+                for c in 0..3 {
+                    px[c] = if a == 0 { s[c] } else { blend(s[c], px[c], a) };
+                }
+            }
+        });
     tracing::debug!(
         stage = "composite",
         ms = started.elapsed().as_secs_f64() * 1e3,
