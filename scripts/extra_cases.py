@@ -1,12 +1,13 @@
 """More hole placements on the eight bench photos (issue 27), for examples/quality.rs.
 
 The bench manifest has one case of each kind per photo, so a kind's mean is eight cases and one
-photo can carry it. This writes 80 more, seeded (the same masks on every run), with the photo as
+photo can carry it. This writes 104 more, seeded (the same masks on every run), with the photo as
 its own ground truth:
   - xrect: 5 rectangles per photo, 4-12% of the area, aspect 0.6-1.6, anywhere inside;
   - xbig:  2 squares per photo, 200-280 px, off-centre;
   - xout:  3 borders per photo with ground truth: the right 112 px, the bottom 112 px, a 48 px
-           ring.
+           ring;
+  - xbrush: 3 brush strokes per photo, polylines of 3-5 points, 18-34 px wide.
 
 Usage: python scripts/extra_cases.py OUT_DIR [IMAGES_DIR]
   (IMAGES_DIR defaults to ../shared/bench-data/images; needs numpy and cv2, e.g.
@@ -73,6 +74,16 @@ def main():
                 m[:, :] = 255
                 m[48:SIDE - 48, 48:SIDE - 48] = 0
             add(name, "xout", f"xo{k}", m)
+    # (its own generator, so the cases above stay the same masks)
+    rng = np.random.default_rng(272727)
+    for name in NAMES:
+        for k in range(3):
+            n = int(rng.integers(3, 6))
+            pts = rng.integers(40, SIDE - 40, (n, 2)).astype(np.int32)
+            width = int(rng.integers(18, 35))
+            m = np.zeros((SIDE, SIDE), np.uint8)
+            cv2.polylines(m, [pts.reshape(-1, 1, 2)], False, 255, width, cv2.LINE_8)
+            add(name, "xbrush", f"xs{k}", m)
     with open(os.path.join(out, "manifest.json"), "w") as f:
         json.dump({"description": __doc__.strip().splitlines()[0], "cases": cases}, f, indent=1)
     print(f"{len(cases)} cases in {out}/manifest.json")
