@@ -171,25 +171,25 @@ mod tests {
         let (w, h) = (37u32, 150u32);
         let image = RgbImage::from_fn(w, h, |x, y| Rgb([x as u8, y as u8, (x * y % 251) as u8]));
         let regions = [[2u32, 3, 10, 8], [20, 100, 15, 40]];
-        let in_mask = |x: u32, y: u32| {
-            regions.iter().any(|&[rx, ry, rw, rh]| {
+        // the region a pixel is masked in (every pixel of a region but a diagonal pattern)
+        let masked_in = |x: u32, y: u32| {
+            regions.iter().position(|&[rx, ry, rw, rh]| {
                 x >= rx && y >= ry && x < rx + rw && y < ry + rh && !(x + y).is_multiple_of(3)
             })
         };
-        let mask = GrayImage::from_fn(w, h, |x, y| Luma([u8::from(in_mask(x, y)) * 255]));
+        let mask = GrayImage::from_fn(w, h, |x, y| {
+            Luma([u8::from(masked_in(x, y).is_some()) * 255])
+        });
         let filled: Vec<RgbImage> = regions
             .iter()
             .map(|&[_, _, rw, rh]| RgbImage::from_fn(rw, rh, |x, y| Rgb([200, x as u8, y as u8])))
             .collect();
         let out = paste_filled(&image, &mask, &filled, &regions);
         for (x, y, px) in out.enumerate_pixels() {
-            let want = regions
-                .iter()
-                .zip(&filled)
-                .find(|(r, _)| in_mask(x, y) && x >= r[0] && y >= r[1] && x < r[0] + r[2])
-                .map_or(*image.get_pixel(x, y), |(r, f)| {
-                    *f.get_pixel(x - r[0], y - r[1])
-                });
+            let want = masked_in(x, y).map_or(*image.get_pixel(x, y), |r| {
+                let [rx, ry, _, _] = regions[r];
+                *filled[r].get_pixel(x - rx, y - ry)
+            });
             assert_eq!(*px, want, "pixel ({x}, {y})");
         }
     }
