@@ -301,6 +301,8 @@ fn set_param(p: &mut LocalParams, kv: &str) -> Res<()> {
         "texture_radius" => p.texture_radius = v.parse()?,
         "locality" => p.locality = v.parse()?,
         "coarse_locality" => p.coarse_locality = v.parse()?,
+        "robust_cap" => p.robust_cap = v.parse()?,
+        "robust_depth" => p.robust_depth = v.parse()?,
         "fine_search_radius" => p.fine_search_radius = v.parse()?,
         "pm_budget" => p.pm_budget = v.parse()?,
         "max_levels" => p.max_levels = v.parse()?,

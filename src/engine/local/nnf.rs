@@ -66,6 +66,9 @@ pub(super) struct Ctx<'a> {
     /// exploration candidate must be to replace a target's match. Candidates propagated from a
     /// neighbour, which continue its copy, need only be lower; 0 treats all alike.
     pub coherence: u32,
+    /// Cap of each pixel's squared difference in the patch distance (0: none; see
+    /// [`patch_dist_capped`]).
+    pub cap: u32,
 }
 
 /// Dense nearest-neighbour field: for every target centre the index
@@ -122,6 +125,71 @@ pub(super) fn patch_dist(
         }
     }
     patch_dist_clipped(img, w, h, r, p, q, bound)
+}
+
+/// [`patch_dist`] with each pixel's squared difference (over its [`CH`] channels) capped at
+/// `cap`: a robust distance, where a source that matches part of the target exactly beats one
+/// that is a little off everywhere (the mean of the target's two sides). Stops early once the
+/// sum reaches `bound` (of `(bound, cap)`).
+#[inline]
+pub(super) fn patch_dist_capped(
+    img: &[u8],
+    w: usize,
+    h: usize,
+    r: usize,
+    p: (usize, usize),
+    q: (usize, usize),
+    (bound, cap): (u32, u32),
+) -> u32 {
+    let (px, py) = p;
+    if px >= r && py >= r && px + r < w && py + r < h {
+        match r {
+            3 => return patch_dist_fixed_capped::<7, { 7 * CH }>(img, w, p, q, bound, cap),
+            2 => return patch_dist_fixed_capped::<5, { 5 * CH }>(img, w, p, q, bound, cap),
+            _ => {}
+        }
+    }
+    let (qx, qy) = q;
+    let mut acc = 0u32;
+    for ty in py.saturating_sub(r)..=(py + r).min(h - 1) {
+        let (x0, x1) = (px.saturating_sub(r), (px + r).min(w - 1));
+        let sy = qy + ty - py;
+        let t = &img[(ty * w + x0) * CH..(ty * w + x1 + 1) * CH];
+        let s = &img[(sy * w + qx + x0 - px) * CH..][..t.len()];
+        acc += pixels_capped(t, s, cap);
+        if acc >= bound {
+            return acc;
+        }
+    }
+    acc
+}
+
+/// The capped squared differences of the pixels of `t` and `s` ([`CH`] bytes each), summed.
+#[inline]
+fn pixels_capped(t: &[u8], s: &[u8], cap: u32) -> u32 {
+    t.chunks_exact(CH)
+        .zip(s.chunks_exact(CH))
+        .map(|(a, b)| ssd(a, b).min(cap))
+        .sum()
+}
+
+/// [`patch_dist_capped`] for an unclipped `S x S` patch.
+#[inline]
+fn patch_dist_fixed_capped<const S: usize, const L: usize>(
+    img: &[u8],
+    w: usize,
+    p: (usize, usize),
+    q: (usize, usize),
+    bound: u32,
+    cap: u32,
+) -> u32 {
+    let rows = fixed_rows::<S, L>(img, w, p, q);
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: SSE2 is part of the x86_64 baseline: every x86_64 CPU has it.
+    let sum = unsafe { sse2::rows_ssd_capped(rows, bound, cap) };
+    #[cfg(not(target_arch = "x86_64"))]
+    let sum = rows_ssd_capped(rows, bound, cap);
+    sum
 }
 
 /// [`patch_dist`] for any patch: the target clipped to the image.
@@ -224,6 +292,28 @@ fn rows_ssd<'a, const L: usize>(
     acc
 }
 
+/// [`rows_ssd`] with each pixel's squared difference capped at `cap`. The portable form:
+/// x86_64 runs [`sse2::rows_ssd_capped`].
+#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
+#[inline]
+fn rows_ssd_capped<'a, const L: usize>(
+    rows: impl Iterator<Item = Option<(&'a [u8; L], &'a [u8; L])>>,
+    bound: u32,
+    cap: u32,
+) -> u32 {
+    let mut acc = 0u32;
+    for row in rows {
+        let Some((t, s)) = row else {
+            return u32::MAX;
+        };
+        acc += pixels_capped(t, s, cap);
+        if acc >= bound {
+            return acc;
+        }
+    }
+    acc
+}
+
 /// The SSE2 form of [`rows_ssd`]: |t - s| on 16 bytes at once, widened to 16 bits, squared
 /// and summed in pairs (`pmaddwd`). The same sums in 35 instructions a 7-pixel row, against 57
 /// for LLVM's code of the portable form and 87 for the 32-bit form this replaced.
@@ -254,6 +344,55 @@ mod sse2 {
             }
         }
         hsum(acc)
+    }
+
+    /// [`super::rows_ssd`] with each pixel's sum (4 bytes) capped at `cap` (at most
+    /// `i32::MAX`): the four pixels of 16 bytes at once.
+    #[inline]
+    #[target_feature(enable = "sse2")]
+    pub(super) fn rows_ssd_capped<'a, const L: usize>(
+        rows: impl Iterator<Item = Option<(&'a [u8; L], &'a [u8; L])>>,
+        bound: u32,
+        cap: u32,
+    ) -> u32 {
+        let capv = _mm_set1_epi32(cap.min(i32::MAX as u32) as i32);
+        let mut acc = _mm_setzero_si128();
+        for row in rows {
+            let Some((t, s)) = row else {
+                return u32::MAX;
+            };
+            let mut i = 0;
+            while i < L {
+                acc = _mm_add_epi32(acc, sq_capped(load(&t[i..]), load(&s[i..]), capv));
+                i += 16;
+            }
+            let sum = hsum(acc);
+            if sum >= bound {
+                return sum;
+            }
+        }
+        hsum(acc)
+    }
+
+    /// In lanes 0 and 2, the capped squared differences of two pixels each (four bytes a
+    /// pixel) of `a` and `b` added up; lanes 1 and 3 are 0.
+    #[inline]
+    #[target_feature(enable = "sse2")]
+    fn sq_capped(a: __m128i, b: __m128i, cap: __m128i) -> __m128i {
+        let z = _mm_setzero_si128();
+        let d = _mm_or_si128(_mm_subs_epu8(a, b), _mm_subs_epu8(b, a));
+        let (lo, hi) = (_mm_unpacklo_epi8(d, z), _mm_unpackhi_epi8(d, z));
+        // lanes: pixel 0's channels 0+1 and 2+3, then pixel 1's (pixels 2 and 3 in `h`)
+        let (l, h) = (_mm_madd_epi16(lo, lo), _mm_madd_epi16(hi, hi));
+        // lanes 0 and 2: a pixel's sum (lanes 1 and 3 are dropped below)
+        let l = _mm_add_epi32(l, _mm_srli_epi64::<32>(l));
+        let h = _mm_add_epi32(h, _mm_srli_epi64::<32>(h));
+        let min = |v: __m128i| {
+            let over = _mm_cmpgt_epi32(v, cap);
+            _mm_or_si128(_mm_and_si128(over, cap), _mm_andnot_si128(over, v))
+        };
+        let even = _mm_set_epi32(0, -1, 0, -1);
+        _mm_and_si128(_mm_add_epi32(min(l), min(h)), even)
     }
 
     /// Up to 16 bytes of `b` in a vector, zeros after its end (the same in both operands, so
@@ -339,7 +478,19 @@ impl Ctx<'_> {
         if near >= rest {
             return bound;
         }
-        let ssd = patch_dist(self.img, self.w, self.h, self.r, p, q, rest - near);
+        let ssd = if self.cap > 0 {
+            patch_dist_capped(
+                self.img,
+                self.w,
+                self.h,
+                self.r,
+                p,
+                q,
+                (rest - near, self.cap),
+            )
+        } else {
+            patch_dist(self.img, self.w, self.h, self.r, p, q, rest - near)
+        };
         if ssd >= rest - near {
             return bound;
         }
@@ -592,6 +743,88 @@ mod tests {
         }
     }
 
+    /// The capped distance on both paths (whole patches: SSE2 on x86_64 and the portable form;
+    /// clipped ones) against a plain per-pixel reference, with early termination.
+    #[test]
+    fn the_capped_distance_caps_each_pixel_on_every_path() {
+        let (w, h) = (23, 19);
+        let mut rng = Rng::new(11);
+        let img: Vec<u8> = (0..w * h * CH).map(|_| rng.below(256) as u8).collect();
+        let reference = |r: usize, p: (usize, usize), q: (usize, usize), cap: u32| {
+            let mut acc = 0u32;
+            for ty in p.1.saturating_sub(r)..=(p.1 + r).min(h - 1) {
+                for tx in p.0.saturating_sub(r)..=(p.0 + r).min(w - 1) {
+                    let (sx, sy) = (q.0 + tx - p.0, q.1 + ty - p.1);
+                    let px: u32 = (0..CH)
+                        .map(|c| {
+                            let d =
+                                img[(ty * w + tx) * CH + c].abs_diff(img[(sy * w + sx) * CH + c]);
+                            d as u32 * d as u32
+                        })
+                        .sum();
+                    acc += px.min(cap);
+                }
+            }
+            acc
+        };
+        for cap in [1, 4000, 60_000, u32::MAX] {
+            for r in [2, 3] {
+                for py in 0..h {
+                    for px in 0..w {
+                        let q = (
+                            r + rng.below((w - 2 * r) as u32) as usize,
+                            r + rng.below((h - 2 * r) as u32) as usize,
+                        );
+                        let want = reference(r, (px, py), q, cap);
+                        let got = patch_dist_capped(&img, w, h, r, (px, py), q, (u32::MAX, cap));
+                        assert_eq!(got, want, "r {r} cap {cap} at {px},{py}");
+                        if px >= r && py >= r && px + r < w && py + r < h {
+                            let rows = |p| match r {
+                                3 => rows_ssd_capped(
+                                    fixed_rows::<7, 28>(&img, w, p, q),
+                                    u32::MAX,
+                                    cap,
+                                ),
+                                _ => rows_ssd_capped(
+                                    fixed_rows::<5, 20>(&img, w, p, q),
+                                    u32::MAX,
+                                    cap,
+                                ),
+                            };
+                            assert_eq!(rows((px, py)), want, "the portable form");
+                        }
+                        let bound = want / 2 + 1;
+                        let early = patch_dist_capped(&img, w, h, r, (px, py), q, (bound, cap));
+                        assert!(early <= want && (early >= bound || early == want));
+                    }
+                }
+            }
+        }
+    }
+
+    /// What the cap is for: a target half red, half blue. The plain distance finds a purple
+    /// source (their mean, off by half the difference everywhere) closer than a red one (exact
+    /// on half the patch, far off on the other); with the cap the red one is closer.
+    #[test]
+    fn capped_a_source_that_matches_half_the_target_beats_their_mean() {
+        let (w, h, r) = (15, 5, 2);
+        let (red, blue, purple) = ([200, 40, 40, 0], [40, 40, 200, 0], [120, 40, 120, 0]);
+        let img: Vec<u8> = (0..w * h)
+            .flat_map(|i| match i % w {
+                // the target: columns 0-4, red left of its centre, blue from it on
+                0..=1 => red,
+                2..=4 => blue,
+                5..=9 => red,
+                _ => purple,
+            })
+            .collect();
+        let (target, red_src, purple_src) = ((2, 2), (7, 2), (12, 2));
+        let plain = |q| patch_dist(&img, w, h, r, target, q, u32::MAX);
+        let capped = |q| patch_dist_capped(&img, w, h, r, target, q, (u32::MAX, 4000));
+        assert!(plain(purple_src) < plain(red_src));
+        assert!(capped(red_src) < capped(purple_src));
+    }
+
     /// A field that copies one block whole (every target 20 px right of its source) on random
     /// noise: random search finds better single matches, so a pass without a coherence margin
     /// breaks the copy up, while a margin larger than any gain keeps it (its propagated
@@ -620,6 +853,7 @@ mod tests {
                 locality: 0.0,
                 guide: &[],
                 guide_weight: 0,
+                cap: 0,
                 coherence,
             };
             let nnf: Vec<u32> = (0..w * h)

@@ -546,6 +546,9 @@ fn each_hole_takes_the_texture_anchor_of_its_kind() {
             // anchor to change its hole's fill at all (at the default's weaker pull it changes
             // nothing here, and the routing would not show)
             coarse_locality: 150.0,
+            // and plain matching: the hole is only 24 px deep, and with the robust cap the
+            // anchor changes nothing in it either
+            robust_cap: 0,
             ..LocalParams::default()
         };
         inpaint(
@@ -612,6 +615,60 @@ fn the_finest_level_s_share_of_the_anchor_keeps_flat_bricks_flat() {
         assert!(
             shared < full * 0.99,
             "seed {seed}: MSE {shared:.1} with the share, {full:.1} with the full anchor"
+        );
+    }
+}
+
+/// `robust_cap` is for thin holes (brush strokes) and the coarser levels only: a hole deeper
+/// than `robust_depth` is filled the same with and without it, a thin one differently, and a
+/// hole too thin for a coarser level (one level of EM) the same again.
+#[test]
+fn the_robust_cap_serves_thin_holes_only() {
+    let gt = image::load_from_memory(include_bytes!(
+        "../../../tests/fixtures/textures/brick-192.png"
+    ))
+    .expect("fixture decodes")
+    .to_rgb8();
+    let fill = |mask: &GrayImage, robust_cap: u32| {
+        let p = LocalParams {
+            robust_cap,
+            ..LocalParams::default()
+        };
+        inpaint(
+            &zero_hole(&gt, mask),
+            mask,
+            &p,
+            &no_progress,
+            &CancellationToken::new(),
+        )
+        .expect("not cancelled")
+    };
+    let depth = LocalParams::default().robust_depth as u32;
+    // (a hole, its name, whether the cap may change its fill)
+    let holes = [
+        (
+            rect_mask(192, 192, 40, 40, 2 * depth + 8),
+            "a deep box",
+            false,
+        ),
+        (
+            mask_of(192, 192, &[[20, 80, 150, 30]]),
+            "a 30 px stroke",
+            true,
+        ),
+        (
+            mask_of(192, 192, &[[20, 90, 150, 8]]),
+            "an 8 px stroke",
+            false,
+        ),
+    ];
+    for (mask, name, changes) in holes {
+        let (capped, plain) = (fill(&mask, 4000), fill(&mask, 0));
+        assert_eq!(
+            capped != plain,
+            changes,
+            "{name}: the cap changed its fill: {}",
+            capped != plain
         );
     }
 }

@@ -247,6 +247,7 @@ mod tests {
             guide: &[],
             guide_weight: 0,
             coherence: 0,
+            cap: 0,
         }
     }
 
