@@ -114,17 +114,7 @@ pub(super) fn patch_dist(
     q: (usize, usize),
     bound: u32,
 ) -> u32 {
-    let (px, py) = p;
-    // Whole patches (nearly every target) take a path whose row length is known at compile
-    // time, so the byte loop is unrolled and vectorised; clipped ones take the general one.
-    if px >= r && py >= r && px + r < w && py + r < h {
-        match r {
-            3 => return patch_dist_fixed::<7, { 7 * CH }>(img, w, p, q, bound),
-            2 => return patch_dist_fixed::<5, { 5 * CH }>(img, w, p, q, bound),
-            _ => {}
-        }
-    }
-    patch_dist_clipped(img, w, h, r, p, q, bound)
+    patch_dist_with::<false>(img, w, h, r, p, q, (bound, 0))
 }
 
 /// [`patch_dist`] with each pixel's squared difference (over its [`CH`] channels) capped at
@@ -139,69 +129,59 @@ pub(super) fn patch_dist_capped(
     r: usize,
     p: (usize, usize),
     q: (usize, usize),
-    (bound, cap): (u32, u32),
+    bound_cap: (u32, u32),
 ) -> u32 {
-    let (px, py) = p;
-    if px >= r && py >= r && px + r < w && py + r < h {
-        match r {
-            3 => return patch_dist_fixed_capped::<7, { 7 * CH }>(img, w, p, q, bound, cap),
-            2 => return patch_dist_fixed_capped::<5, { 5 * CH }>(img, w, p, q, bound, cap),
-            _ => {}
-        }
-    }
-    let (qx, qy) = q;
-    let mut acc = 0u32;
-    for ty in py.saturating_sub(r)..=(py + r).min(h - 1) {
-        let (x0, x1) = (px.saturating_sub(r), (px + r).min(w - 1));
-        let sy = qy + ty - py;
-        let t = &img[(ty * w + x0) * CH..(ty * w + x1 + 1) * CH];
-        let s = &img[(sy * w + qx + x0 - px) * CH..][..t.len()];
-        acc += pixels_capped(t, s, cap);
-        if acc >= bound {
-            return acc;
-        }
-    }
-    acc
+    patch_dist_with::<true>(img, w, h, r, p, q, bound_cap)
 }
 
-/// The capped squared differences of the pixels of `t` and `s` ([`CH`] bytes each), summed.
+/// [`patch_dist`], or with `CAPPED` [`patch_dist_capped`].
 #[inline]
-fn pixels_capped(t: &[u8], s: &[u8], cap: u32) -> u32 {
-    t.chunks_exact(CH)
-        .zip(s.chunks_exact(CH))
-        .map(|(a, b)| ssd(a, b).min(cap))
-        .sum()
-}
-
-/// [`patch_dist_capped`] for an unclipped `S x S` patch.
-#[inline]
-fn patch_dist_fixed_capped<const S: usize, const L: usize>(
-    img: &[u8],
-    w: usize,
-    p: (usize, usize),
-    q: (usize, usize),
-    bound: u32,
-    cap: u32,
-) -> u32 {
-    let rows = fixed_rows::<S, L>(img, w, p, q);
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: SSE2 is part of the x86_64 baseline: every x86_64 CPU has it.
-    let sum = unsafe { sse2::rows_ssd_capped(rows, bound, cap) };
-    #[cfg(not(target_arch = "x86_64"))]
-    let sum = rows_ssd_capped(rows, bound, cap);
-    sum
-}
-
-/// [`patch_dist`] for any patch: the target clipped to the image.
-#[inline]
-fn patch_dist_clipped(
+fn patch_dist_with<const CAPPED: bool>(
     img: &[u8],
     w: usize,
     h: usize,
     r: usize,
     p: (usize, usize),
     q: (usize, usize),
-    bound: u32,
+    bound_cap: (u32, u32),
+) -> u32 {
+    let (px, py) = p;
+    // Whole patches (nearly every target) take a path whose row length is known at compile
+    // time, so the byte loop is unrolled and vectorised; clipped ones take the general one.
+    if px >= r && py >= r && px + r < w && py + r < h {
+        match r {
+            3 => return patch_dist_fixed::<7, { 7 * CH }, CAPPED>(img, w, p, q, bound_cap),
+            2 => return patch_dist_fixed::<5, { 5 * CH }, CAPPED>(img, w, p, q, bound_cap),
+            _ => {}
+        }
+    }
+    patch_dist_clipped::<CAPPED>(img, w, h, r, p, q, bound_cap)
+}
+
+/// The squared differences of the pixels of `t` and `s` ([`CH`] bytes each), summed; with
+/// `CAPPED` each pixel's at most `cap`.
+#[inline]
+fn row_sum<const CAPPED: bool>(t: &[u8], s: &[u8], cap: u32) -> u32 {
+    if CAPPED {
+        t.chunks_exact(CH)
+            .zip(s.chunks_exact(CH))
+            .map(|(a, b)| ssd(a, b).min(cap))
+            .sum()
+    } else {
+        ssd(t, s)
+    }
+}
+
+/// [`patch_dist_with`] for any patch: the target clipped to the image.
+#[inline]
+fn patch_dist_clipped<const CAPPED: bool>(
+    img: &[u8],
+    w: usize,
+    h: usize,
+    r: usize,
+    p: (usize, usize),
+    q: (usize, usize),
+    (bound, cap): (u32, u32),
 ) -> u32 {
     let (px, py) = p;
     let (qx, qy) = q;
@@ -216,7 +196,7 @@ fn patch_dist_clipped(
         let sy = qy + ty - py;
         let t = &img[(ty * w + x0) * CH..][..len];
         let s = &img[(sy * w + sx0) * CH..][..len];
-        acc += ssd(t, s);
+        acc += row_sum::<CAPPED>(t, s, cap);
         if acc >= bound {
             return acc;
         }
@@ -224,21 +204,21 @@ fn patch_dist_clipped(
     acc
 }
 
-/// [`patch_dist`] for an unclipped `S x S` patch (`L = S * CH` bytes a row).
+/// [`patch_dist_with`] for an unclipped `S x S` patch (`L = S * CH` bytes a row).
 #[inline]
-fn patch_dist_fixed<const S: usize, const L: usize>(
+fn patch_dist_fixed<const S: usize, const L: usize, const CAPPED: bool>(
     img: &[u8],
     w: usize,
     p: (usize, usize),
     q: (usize, usize),
-    bound: u32,
+    (bound, cap): (u32, u32),
 ) -> u32 {
     let rows = fixed_rows::<S, L>(img, w, p, q);
     #[cfg(target_arch = "x86_64")]
     // SAFETY: SSE2 is part of the x86_64 baseline: every x86_64 CPU has it.
-    let sum = unsafe { sse2::rows_ssd(rows, bound) };
+    let sum = unsafe { sse2::rows_ssd::<L, CAPPED>(rows, bound, cap) };
     #[cfg(not(target_arch = "x86_64"))]
-    let sum = rows_ssd(rows, bound);
+    let sum = rows_ssd::<L, CAPPED>(rows, bound, cap);
     sum
 }
 
@@ -263,40 +243,12 @@ fn fixed_rows<const S: usize, const L: usize>(
     })
 }
 
-/// The sum of squared differences of the row pairs, stopping once it reaches `bound`
-/// (`u32::MAX` for a missing row). The portable form: x86_64 runs [`sse2::rows_ssd`].
+/// The sum of squared differences of the row pairs (with `CAPPED`, each pixel's at most
+/// `cap`), stopping once it reaches `bound` (`u32::MAX` for a missing row). The portable
+/// form: x86_64 runs [`sse2::rows_ssd`].
 #[cfg_attr(target_arch = "x86_64", allow(dead_code))]
 #[inline]
-fn rows_ssd<'a, const L: usize>(
-    rows: impl Iterator<Item = Option<(&'a [u8; L], &'a [u8; L])>>,
-    bound: u32,
-) -> u32 {
-    let mut acc = 0u32;
-    for row in rows {
-        let Some((t, s)) = row else {
-            return u32::MAX;
-        };
-        // |d| fits a u16 and so does its square: the narrow form vectorises best
-        acc += t
-            .iter()
-            .zip(s)
-            .map(|(a, b)| {
-                let d = a.abs_diff(*b) as u16;
-                (d * d) as u32
-            })
-            .sum::<u32>();
-        if acc >= bound {
-            return acc;
-        }
-    }
-    acc
-}
-
-/// [`rows_ssd`] with each pixel's squared difference capped at `cap`. The portable form:
-/// x86_64 runs [`sse2::rows_ssd_capped`].
-#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
-#[inline]
-fn rows_ssd_capped<'a, const L: usize>(
+fn rows_ssd<'a, const L: usize, const CAPPED: bool>(
     rows: impl Iterator<Item = Option<(&'a [u8; L], &'a [u8; L])>>,
     bound: u32,
     cap: u32,
@@ -306,7 +258,18 @@ fn rows_ssd_capped<'a, const L: usize>(
         let Some((t, s)) = row else {
             return u32::MAX;
         };
-        acc += pixels_capped(t, s, cap);
+        acc += if CAPPED {
+            row_sum::<true>(t, s, cap)
+        } else {
+            // |d| fits a u16 and so does its square: the narrow form vectorises best
+            t.iter()
+                .zip(s)
+                .map(|(a, b)| {
+                    let d = a.abs_diff(*b) as u16;
+                    (d * d) as u32
+                })
+                .sum::<u32>()
+        };
         if acc >= bound {
             return acc;
         }
@@ -321,41 +284,16 @@ fn rows_ssd_capped<'a, const L: usize>(
 mod sse2 {
     use std::arch::x86_64::*;
 
-    /// [`super::rows_ssd`].
+    /// [`super::rows_ssd`]; with `CAPPED` four pixels' capped sums at once (`cap` at most
+    /// `i32::MAX` counts).
     #[inline]
     #[target_feature(enable = "sse2")]
-    pub(super) fn rows_ssd<'a, const L: usize>(
-        rows: impl Iterator<Item = Option<(&'a [u8; L], &'a [u8; L])>>,
-        bound: u32,
-    ) -> u32 {
-        let mut acc = _mm_setzero_si128();
-        for row in rows {
-            let Some((t, s)) = row else {
-                return u32::MAX;
-            };
-            let mut i = 0;
-            while i < L {
-                acc = _mm_add_epi32(acc, sq(load(&t[i..]), load(&s[i..])));
-                i += 16;
-            }
-            let sum = hsum(acc);
-            if sum >= bound {
-                return sum;
-            }
-        }
-        hsum(acc)
-    }
-
-    /// [`super::rows_ssd`] with each pixel's sum (4 bytes) capped at `cap` (at most
-    /// `i32::MAX`): the four pixels of 16 bytes at once.
-    #[inline]
-    #[target_feature(enable = "sse2")]
-    pub(super) fn rows_ssd_capped<'a, const L: usize>(
+    pub(super) fn rows_ssd<'a, const L: usize, const CAPPED: bool>(
         rows: impl Iterator<Item = Option<(&'a [u8; L], &'a [u8; L])>>,
         bound: u32,
         cap: u32,
     ) -> u32 {
-        let capv = _mm_set1_epi32(cap.min(i32::MAX as u32) as i32);
+        let cap = _mm_set1_epi32(cap.min(i32::MAX as u32) as i32);
         let mut acc = _mm_setzero_si128();
         for row in rows {
             let Some((t, s)) = row else {
@@ -363,7 +301,13 @@ mod sse2 {
             };
             let mut i = 0;
             while i < L {
-                acc = _mm_add_epi32(acc, sq_capped(load(&t[i..]), load(&s[i..]), capv));
+                let (a, b) = (load(&t[i..]), load(&s[i..]));
+                let d = if CAPPED {
+                    sq_capped(a, b, cap)
+                } else {
+                    sq(a, b)
+                };
+                acc = _mm_add_epi32(acc, d);
                 i += 16;
             }
             let sum = hsum(acc);
@@ -723,12 +667,21 @@ mod tests {
                         r + rng.below((w - 2 * r) as u32) as usize,
                         r + rng.below((h - 2 * r) as u32) as usize,
                     );
-                    let full = patch_dist_clipped(&img, w, h, r, (px, py), q, u32::MAX);
+                    let full =
+                        patch_dist_clipped::<false>(&img, w, h, r, (px, py), q, (u32::MAX, 0));
                     assert_eq!(patch_dist(&img, w, h, r, (px, py), q, u32::MAX), full);
                     if px >= r && py >= r && px + r < w && py + r < h {
                         let rows = |p| match r {
-                            3 => rows_ssd(fixed_rows::<7, 28>(&img, w, p, q), u32::MAX),
-                            _ => rows_ssd(fixed_rows::<5, 20>(&img, w, p, q), u32::MAX),
+                            3 => rows_ssd::<28, false>(
+                                fixed_rows::<7, 28>(&img, w, p, q),
+                                u32::MAX,
+                                0,
+                            ),
+                            _ => rows_ssd::<20, false>(
+                                fixed_rows::<5, 20>(&img, w, p, q),
+                                u32::MAX,
+                                0,
+                            ),
                         };
                         assert_eq!(rows((px, py)), full, "the portable form");
                     }
@@ -780,12 +733,12 @@ mod tests {
                         assert_eq!(got, want, "r {r} cap {cap} at {px},{py}");
                         if px >= r && py >= r && px + r < w && py + r < h {
                             let rows = |p| match r {
-                                3 => rows_ssd_capped(
+                                3 => rows_ssd::<28, true>(
                                     fixed_rows::<7, 28>(&img, w, p, q),
                                     u32::MAX,
                                     cap,
                                 ),
-                                _ => rows_ssd_capped(
+                                _ => rows_ssd::<20, true>(
                                     fixed_rows::<5, 20>(&img, w, p, q),
                                     u32::MAX,
                                     cap,

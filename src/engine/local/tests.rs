@@ -11,7 +11,11 @@ fn run(img: &RgbImage, mask: &GrayImage, seed: u64) -> RgbImage {
         seed,
         ..LocalParams::default()
     };
-    inpaint(img, mask, &p, &no_progress, &CancellationToken::new()).expect("not cancelled")
+    run_with(img, mask, &p)
+}
+
+fn run_with(img: &RgbImage, mask: &GrayImage, p: &LocalParams) -> RgbImage {
+    inpaint(img, mask, p, &no_progress, &CancellationToken::new()).expect("not cancelled")
 }
 
 /// Colourful periodic texture, period 8 px in both directions.
@@ -551,14 +555,7 @@ fn each_hole_takes_the_texture_anchor_of_its_kind() {
             robust_cap: 0,
             ..LocalParams::default()
         };
-        inpaint(
-            &zero_hole(&gt, mask),
-            mask,
-            &p,
-            &no_progress,
-            &CancellationToken::new(),
-        )
-        .expect("not cancelled")
+        run_with(&zero_hole(&gt, mask), mask, &p)
     };
     // (the hole, its kind, its own anchor raised, the other kind's raised)
     let kinds = [
@@ -598,14 +595,7 @@ fn the_finest_level_s_share_of_the_anchor_keeps_flat_bricks_flat() {
             anchor_fine,
             ..LocalParams::default()
         };
-        let out = inpaint(
-            &zero_hole(&gt, &mask),
-            &mask,
-            &p,
-            &no_progress,
-            &CancellationToken::new(),
-        )
-        .expect("not cancelled");
+        let out = run_with(&zero_hole(&gt, &mask), &mask, &p);
         hole_mse(&out, &gt, &mask)
     };
     let share = LocalParams::default().anchor_fine;
@@ -634,14 +624,7 @@ fn the_robust_cap_serves_thin_holes_only() {
             robust_cap,
             ..LocalParams::default()
         };
-        inpaint(
-            &zero_hole(&gt, mask),
-            mask,
-            &p,
-            &no_progress,
-            &CancellationToken::new(),
-        )
-        .expect("not cancelled")
+        run_with(&zero_hole(&gt, mask), mask, &p)
     };
     let depth = LocalParams::default().robust_depth as u32;
     // (a hole, its name, whether the cap may change its fill)
