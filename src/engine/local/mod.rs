@@ -19,7 +19,8 @@
 //! 2. pixels carry R, G, B and a texture feature T (local mean gradient
 //!    magnitude, Newson et al. 2014) so matching distinguishes textured from
 //!    smooth sources even at coarse levels where the texture is averaged away.
-//! 3. coarsest level: diffusion fill, random field; every level then runs EM
+//! 3. coarsest level: diffusion fill (along the edges around the hole where they share a
+//!    direction, `orient_fill`), random field; every level then runs EM
 //!    iterations: PatchMatch pass(es) over row bands (propagation + random
 //!    search + one global sample; sources are fully known patches) and a vote
 //!    weighted by match quality and a confidence decaying with depth into the
@@ -212,6 +213,20 @@ pub struct LocalParams {
     /// See `robust_cap`. Deeper holes (large boxes, outpainting) match with the plain sum:
     /// capped, they lost 0.1-0.2 dB on the extra benchmark set.
     pub robust_depth: f32,
+    /// Oriented fill of the coarsest level: where the known pixels around a hole the region
+    /// surrounds have edges of one direction (a horizon, a tower, grass blades, stripes), its
+    /// diffusion estimate spreads along them, each neighbour weighing `1 - orient_fill *
+    /// coherence * (u.g)^2` (`diffuse::diffuse_fill_along`), so the estimate continues them
+    /// through the hole instead of blending both sides into its middle, and the coarse matches
+    /// copy the continued structure (a rocket's body, not floating bits of its gantry). 0
+    /// disables it.
+    pub orient_fill: f32,
+    /// The least coherence (0..1, see `diffuse::Orientation`) of the edges around the hole for
+    /// the oriented fill; below it the fill is isotropic.
+    pub orient_coherence: f32,
+    /// Holes at most this deep (full-resolution pixels to the nearest known pixel) keep the
+    /// isotropic fill: a brush stroke's estimate comes from its two sides.
+    pub orient_depth: f32,
 }
 
 impl Default for LocalParams {
@@ -256,6 +271,9 @@ impl Default for LocalParams {
             coherence: 250.0,
             robust_cap: 4000,
             robust_depth: 40.0,
+            orient_fill: 1.0,
+            orient_coherence: 0.3,
+            orient_depth: 40.0,
         }
     }
 }
@@ -456,15 +474,17 @@ fn run_pyramid(
     } else {
         Vec::new()
     };
-    if segments.is_empty() {
-        diffuse::diffuse_fill(&mut pyr[coarsest], 200);
-    } else {
+    let inside = surrounded(&pyr[work]);
+    if !segments.is_empty() {
         let c = &pyr[coarsest];
         let labels = structure::labels(&segments_on(&segments, coarsest, work), c.w, c.h);
         diffuse::diffuse_fill_regions(&mut pyr[coarsest], &labels, 200);
+    } else if let Some(o) = orientation(&pyr[coarsest], inside, depth, p) {
+        diffuse::diffuse_fill_along(&mut pyr[coarsest], 200, o, p.orient_fill * o.coherence);
+    } else {
+        diffuse::diffuse_fill(&mut pyr[coarsest], 200);
     }
     // Texture level of the surroundings, diffused into the hole (coarsest level).
-    let inside = surrounded(&pyr[work]);
     let anchor = if inside {
         p.inner_anchor
     } else {
@@ -526,6 +546,22 @@ fn build_pyramid(base: Level, p: &LocalParams) -> Vec<Level> {
         pyr.push(d);
     }
     pyr
+}
+
+/// The direction of the edges around the hole of the coarsest level `c` for its oriented fill
+/// (`orient_fill`): only for a hole the region surrounds (`inside`) deeper than `orient_depth`
+/// (`depth` on the working level), whose edges are coherent enough (`orient_coherence`).
+fn orientation(
+    c: &Level,
+    inside: bool,
+    depth: f32,
+    p: &LocalParams,
+) -> Option<diffuse::Orientation> {
+    if !inside || depth <= p.orient_depth || p.orient_fill <= 0.0 {
+        return None;
+    }
+    diffuse::ring_orientation(c, diffuse::ORIENTATION_RING)
+        .filter(|o| o.coherence >= p.orient_coherence)
 }
 
 /// The levels that run EM: the working level (the finest within `max_work_pixels`) and the

@@ -655,3 +655,71 @@ fn the_robust_cap_serves_thin_holes_only() {
         );
     }
 }
+
+/// The oriented fill (`orient_fill`) serves deep holes the region surrounds whose surroundings
+/// have edges of one direction: on horizontal bands (with some noise), a deep box is filled
+/// differently with it than without; a 30 px stroke, a box as deep at the photo's edge and a
+/// box in a checkerboard (no direction) are filled the same.
+#[test]
+fn the_oriented_fill_serves_deep_surrounded_holes_with_a_direction() {
+    let bands = RgbImage::from_fn(192, 192, |x, y| {
+        let noise = ((x * 7919 + y * 104_729) % 21) as u8;
+        if (y / 8) % 2 == 0 {
+            Rgb([170 + noise, 130 + noise, 80 + noise])
+        } else {
+            Rgb([50 + noise, 80 + noise, 130 + noise])
+        }
+    });
+    let board = RgbImage::from_fn(192, 192, |x, y| {
+        let noise = ((x * 7919 + y * 104_729) % 21) as u8;
+        if (x / 16 + y / 16) % 2 == 0 {
+            Rgb([170 + noise, 130 + noise, 80 + noise])
+        } else {
+            Rgb([50 + noise, 80 + noise, 130 + noise])
+        }
+    });
+    let fill = |gt: &RgbImage, mask: &GrayImage, orient_fill: f32| {
+        let p = LocalParams {
+            orient_fill,
+            ..LocalParams::default()
+        };
+        run_with(&zero_hole(gt, mask), mask, &p)
+    };
+    let side = 2 * LocalParams::default().orient_depth as u32 + 8;
+    // (the photo, a hole, its name, whether the oriented fill may change its fill)
+    let holes = [
+        (
+            &bands,
+            rect_mask(192, 192, 40, 40, side),
+            "a deep box",
+            true,
+        ),
+        (
+            &bands,
+            mask_of(192, 192, &[[20, 80, 150, 30]]),
+            "a 30 px stroke",
+            false,
+        ),
+        (
+            &bands,
+            rect_mask(192, 192, 0, 40, side),
+            "a deep box at the edge",
+            false,
+        ),
+        (
+            &board,
+            rect_mask(192, 192, 40, 40, side),
+            "a deep box in a checkerboard",
+            false,
+        ),
+    ];
+    for (gt, mask, name, changes) in holes {
+        let (along, plain) = (fill(gt, &mask, 1.0), fill(gt, &mask, 0.0));
+        assert_eq!(
+            along != plain,
+            changes,
+            "{name}: the oriented fill changed it: {}",
+            along != plain
+        );
+    }
+}
