@@ -120,7 +120,7 @@ pub(super) fn patch_dist(
 /// [`patch_dist`] with each pixel's squared difference (over its [`CH`] channels) capped at
 /// `cap`: a robust distance, where a source that matches part of the target exactly beats one
 /// that is a little off everywhere (the mean of the target's two sides). Stops early once the
-/// sum reaches `bound` (of `(bound, cap)`).
+/// sum reaches `bound` (of `(bound, cap)`). A `cap` of 0 means none: [`patch_dist`].
 #[inline]
 pub(super) fn patch_dist_capped(
     img: &[u8],
@@ -131,7 +131,11 @@ pub(super) fn patch_dist_capped(
     q: (usize, usize),
     bound_cap: (u32, u32),
 ) -> u32 {
-    patch_dist_with::<true>(img, w, h, r, p, q, bound_cap)
+    if bound_cap.1 == 0 {
+        patch_dist_with::<false>(img, w, h, r, p, q, bound_cap)
+    } else {
+        patch_dist_with::<true>(img, w, h, r, p, q, bound_cap)
+    }
 }
 
 /// [`patch_dist`], or with `CAPPED` [`patch_dist_capped`].
@@ -422,19 +426,15 @@ impl Ctx<'_> {
         if near >= rest {
             return bound;
         }
-        let ssd = if self.cap > 0 {
-            patch_dist_capped(
-                self.img,
-                self.w,
-                self.h,
-                self.r,
-                p,
-                q,
-                (rest - near, self.cap),
-            )
-        } else {
-            patch_dist(self.img, self.w, self.h, self.r, p, q, rest - near)
-        };
+        let ssd = patch_dist_capped(
+            self.img,
+            self.w,
+            self.h,
+            self.r,
+            p,
+            q,
+            (rest - near, self.cap),
+        );
         if ssd >= rest - near {
             return bound;
         }
