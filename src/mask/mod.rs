@@ -8,6 +8,8 @@ mod shapes;
 pub use file::{is_hard, load_mask_bytes, load_mask_file, mask_from_image, save_mask};
 pub use shapes::Shape;
 
+pub(crate) use ops::neighbours4;
+
 use image::GrayImage;
 
 /// A selection over an image: 255 = may change, 0 = keep, values between = partial strength

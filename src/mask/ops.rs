@@ -123,9 +123,33 @@ pub(crate) fn feather(img: &mut GrayImage, px: u32) {
     }
 }
 
+/// The 4-neighbours of pixel `i` of a `w` x `h` grid (indices `y * w + x`) that lie inside it:
+/// left, right, up, down, in that order.
+#[inline]
+pub(crate) fn neighbours4(i: usize, w: usize, h: usize) -> impl Iterator<Item = usize> {
+    let (x, y) = (i % w, i / w);
+    [
+        (x > 0).then(|| i - 1),
+        (x + 1 < w).then(|| i + 1),
+        (y > 0).then(|| i - w),
+        (y + 1 < h).then(|| i + w),
+    ]
+    .into_iter()
+    .flatten()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn neighbours4_stay_inside_the_grid_in_order() {
+        let n = |i| neighbours4(i, 3, 2).collect::<Vec<_>>();
+        assert_eq!(n(0), vec![1, 3]);
+        assert_eq!(n(1), vec![0, 2, 4]);
+        assert_eq!(n(5), vec![4, 2]);
+        assert_eq!(neighbours4(0, 1, 1).count(), 0);
+    }
 
     fn dot(w: u32, h: u32, x: u32, y: u32) -> GrayImage {
         let mut m = GrayImage::new(w, h);

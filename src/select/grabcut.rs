@@ -23,7 +23,7 @@ use image::RgbImage;
 use super::gmm::{Colour, Gmm};
 use super::maxflow::Graph;
 use super::{Hints, Rect};
-use crate::mask::Mask;
+use crate::mask::{Mask, neighbours4};
 
 /// About how many pixels the reduced-scale cut works on.
 const WORK_PIXELS: f64 = 120_000.0;
@@ -395,24 +395,11 @@ fn pieces(set: &[bool], w: usize, h: usize, want: bool) -> (Vec<u32>, Vec<usize>
         stack.push(start);
         while let Some(i) = stack.pop() {
             size += 1;
-            let (x, y) = (i % w, i / w);
-            let mut visit = |j: usize| {
+            for j in neighbours4(i, w, h) {
                 if set[j] == want && id[j] == u32::MAX {
                     id[j] = piece;
                     stack.push(j);
                 }
-            };
-            if x > 0 {
-                visit(i - 1);
-            }
-            if x + 1 < w {
-                visit(i + 1);
-            }
-            if y > 0 {
-                visit(i - w);
-            }
-            if y + 1 < h {
-                visit(i + w);
             }
         }
         sizes.push(size);

@@ -5,6 +5,7 @@
 //! along them ([`diffuse_fill_along`]).
 
 use super::pyramid::{CH, Level};
+use crate::mask::neighbours4;
 
 type Px = [f32; CH + 1]; // channels (premultiplied) + weight
 
@@ -21,25 +22,12 @@ pub(super) fn diffuse_fill(l: &mut Level, max_sweeps: usize) {
     let mut next = cur.clone();
     for _ in 0..sweeps {
         for &i in &holes {
-            let (x, y) = (i % w, i / w);
             let mut s = [0.0f32; CH + 1];
-            let mut add = |j: usize| {
+            for j in neighbours4(i, w, h) {
                 for c in 0..CH {
                     s[c] += cur[j][c];
                 }
                 s[CH] += 1.0;
-            };
-            if x > 0 {
-                add(i - 1);
-            }
-            if x + 1 < w {
-                add(i + 1);
-            }
-            if y > 0 {
-                add(i - w);
-            }
-            if y + 1 < h {
-                add(i + w);
             }
             if s[CH] > 0.0 {
                 for c in 0..CH {
