@@ -325,17 +325,8 @@ mod tests {
     fn regions_are_filled_from_their_own_side_only() {
         // dark above row 8, bright below, a hole over the middle columns of every row
         let (w, h) = (24, 16);
-        let mut img = vec![0u8; w * h * CH];
-        let mut hole = vec![0u8; w * h];
-        for y in 0..h {
-            for x in 0..w {
-                let v = if y < 8 { 20 } else { 220 };
-                img[(y * w + x) * CH..][..3].fill(v);
-                hole[y * w + x] = u8::from((6..18).contains(&x));
-            }
-        }
         let labels: Vec<u8> = (0..w * h).map(|i| u8::from(i / w >= 8)).collect();
-        let mut plain = Level { w, h, img, hole };
+        let mut plain = level(w, h, [6, 0, 18, h], |_, y| if y < 8 { 20 } else { 220 });
         let mut split = plain.clone();
         diffuse_fill(&mut plain, 300);
         diffuse_fill_regions(&mut split, &labels, 300);

@@ -662,22 +662,19 @@ fn the_robust_cap_serves_thin_holes_only() {
 /// box in a checkerboard (no direction) are filled the same.
 #[test]
 fn the_oriented_fill_serves_deep_surrounded_holes_with_a_direction() {
-    let bands = RgbImage::from_fn(192, 192, |x, y| {
-        let noise = ((x * 7919 + y * 104_729) % 21) as u8;
-        if (y / 8) % 2 == 0 {
-            Rgb([170 + noise, 130 + noise, 80 + noise])
-        } else {
-            Rgb([50 + noise, 80 + noise, 130 + noise])
-        }
-    });
-    let board = RgbImage::from_fn(192, 192, |x, y| {
-        let noise = ((x * 7919 + y * 104_729) % 21) as u8;
-        if (x / 16 + y / 16) % 2 == 0 {
-            Rgb([170 + noise, 130 + noise, 80 + noise])
-        } else {
-            Rgb([50 + noise, 80 + noise, 130 + noise])
-        }
-    });
+    // two noisy colours, the first where `first(x, y)`
+    let two_tone = |first: fn(u32, u32) -> bool| {
+        RgbImage::from_fn(192, 192, |x, y| {
+            let noise = ((x * 7919 + y * 104_729) % 21) as u8;
+            if first(x, y) {
+                Rgb([170 + noise, 130 + noise, 80 + noise])
+            } else {
+                Rgb([50 + noise, 80 + noise, 130 + noise])
+            }
+        })
+    };
+    let bands = two_tone(|_, y| (y / 8) % 2 == 0);
+    let board = two_tone(|x, y| (x / 16 + y / 16) % 2 == 0);
     let fill = |gt: &RgbImage, mask: &GrayImage, orient_fill: f32| {
         let p = LocalParams {
             orient_fill,
